@@ -1,0 +1,102 @@
+"""FinBoard's command line, registered on Flask's CLI (``flask <command>``).
+
+``flask db ...`` comes from Flask-Migrate; this module adds ``seed``,
+``create-user`` and (from finboard.bench, when present) ``bench``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
+
+from finboard.core import queries
+from finboard.core.schemas import UserCreate
+from finboard.core.security import hash_password
+
+NON_NEGATIVE = click.IntRange(min=0, max=10_000_000)
+
+
+@click.command("seed")
+@click.option("--users", type=NON_NEGATIVE, default=50, show_default=True, help="Accounts to create.")
+@click.option("--posts", type=NON_NEGATIVE, default=500, show_default=True, help="Posts to create.")
+@click.option("--comments", type=NON_NEGATIVE, default=1500, show_default=True, help="Comments to create.")
+@click.option("--seed", "seed_value", type=int, default=42, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_command(users: int, posts: int, comments: int, seed_value: int) -> None:
+    """Load deterministic demo data (accounts share the password 'finboard-demo')."""
+    from finboard.cache_keys import invalidate_content
+    from finboard.core.seeding import seed
+    from finboard.extensions import db
+
+    if posts and comments and not (users or _has_users(db)):
+        raise click.BadParameter("posts need authors: use --users 1 or more", param_hint="--users")
+    started = time.perf_counter()
+    try:
+        result = seed(db.session, users=users, posts=posts, comments=comments, seed=seed_value)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            "seeding clashed with existing rows (was this seed already loaded?); nothing was written"
+        ) from exc
+    except RuntimeError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    invalidate_content()
+    click.echo(
+        f"Seeded {result.users} users, {result.posts} posts, {result.comments} comments "
+        f"in {time.perf_counter() - started:.1f}s."
+    )
+
+
+def _has_users(db) -> bool:
+    from sqlalchemy import func, select
+
+    from finboard.core.models import User
+
+    return bool(db.session.scalar(select(func.count()).select_from(User)))
+
+
+@click.command("create-user")
+@click.option("--username", prompt=True)
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role", type=click.Choice(["member", "moderator", "admin"]), default="member", show_default=True
+)
+@with_appcontext
+def create_user_command(username: str, email: str, password: str, role: str) -> None:
+    """Create an account (validated like the registration form)."""
+    from pydantic import ValidationError
+
+    from finboard.core.schemas import first_error_fields
+    from finboard.extensions import db
+
+    try:
+        data = UserCreate(username=username, email=email, password=password)
+    except ValidationError as exc:
+        problems = "; ".join(f"{k}: {v}" for k, v in first_error_fields(exc.errors()).items())
+        raise click.BadParameter(problems) from exc
+    if queries.username_taken(db.session, data.username) or queries.email_taken(db.session, data.email):
+        raise click.ClickException("that username or email is already registered")
+    try:
+        user = queries.create_user(db.session, data.username, data.email, hash_password(data.password), role)
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise click.ClickException("that username or email is already registered") from exc
+    click.echo(f"Created {role} {user.username!r} (id {user.id}).")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_user_command)
+    try:
+        from finboard.bench.cli import bench
+    except ImportError:  # the bench package is optional until it lands
+        return
+    app.cli.add_command(bench)

@@ -1,0 +1,92 @@
+"""The Flask application factory: ``create_app`` as a list of named steps."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from finboard.config import flask_config
+from finboard.extensions import cache, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the forum. ``config`` overrides the environment (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(flask_config())
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from pathlib import Path
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / MIGRATIONS_DIR))
+    cache.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    from finboard.auth.session import load_user
+
+    login_manager.user_loader(load_user)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _enable_sqlite_pragmas(app)
+
+
+def _enable_sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, WAL for concurrent readers, a busy timeout for writers."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from finboard.auth.views import bp as auth_bp
+    from finboard.health import bp as health_bp
+    from finboard.posts.views import bp as posts_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(health_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from finboard.errors import init_app as init_errors
+
+    init_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from finboard.templating import init_app as init_templating
+
+    init_templating(app)
+
+
+def register_commands(app: Flask) -> None:
+    import cli
+
+    cli.init_app(app)
+    logging.getLogger("finboard").setLevel(logging.INFO)

@@ -1,0 +1,89 @@
+"""/auth/register, /auth/login, /auth/logout."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+
+from finboard.auth.forms import LoginForm, RegisterForm
+from finboard.core import queries
+from finboard.core.security import hash_password, verify_password
+from finboard.extensions import db, limiter
+from finboard.ratelimits import (
+    LOGIN_LIMIT_PER_ACCOUNT,
+    LOGIN_LIMIT_PER_IP,
+    REGISTER_LIMIT_PER_IP,
+    login_account_key,
+)
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """``next`` only when it stays on this site (a path, no scheme or host)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT_PER_IP, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("posts.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        email = form.email.data.strip().lower()
+        if queries.username_taken(db.session, username):
+            form.username.errors.append("That username is taken.")
+        if queries.email_taken(db.session, email):
+            form.email.errors.append("An account with that email already exists.")
+        if not form.errors:
+            try:
+                user = queries.create_user(db.session, username, email, hash_password(form.password.data))
+                db.session.commit()
+            except IntegrityError:  # a concurrent registration won the race
+                db.session.rollback()
+                form.username.errors.append("That username or email is taken.")
+            else:
+                login_user(user)
+                flash(f"Welcome to FinBoard, {user.username}!", "success")
+                return redirect(url_for("posts.index"))
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_IP, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, methods=["POST"], key_func=login_account_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("posts.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalars(queries.user_by_login_statement(form.username.data)).first()
+        # verify_password spends one hash even for unknown users (same timing).
+        if verify_password(user.password_hash if user else None, form.password.data) and user:
+            login_user(user)
+            flash(f"Logged in as {user.username}.", "success")
+            return redirect(safe_next_url(request.args.get("next")) or url_for("posts.index"))
+        form.password.errors.append("Unknown username or wrong password.")
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("posts.index"))

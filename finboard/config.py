@@ -1,0 +1,42 @@
+"""Flask configuration derived from the shared settings (finboard.core.settings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finboard.core.settings import Settings, load_settings
+
+MAX_CONTENT_LENGTH = 256 * 1024
+
+
+def flask_config(settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or load_settings()
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if not settings.is_sqlite:
+        engine_options.update(pool_size=settings.db_pool_size, max_overflow=0, pool_timeout=10)
+    config: dict[str, Any] = {
+        "FINBOARD_SETTINGS": settings,
+        "SECRET_KEY": settings.secret_key,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_KEY_PREFIX": "finboard:",
+    }
+    if settings.redis_url:
+        config.update(
+            CACHE_TYPE="RedisCache",
+            CACHE_REDIS_URL=settings.redis_url,
+            CACHE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        )
+    else:
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
+    return config

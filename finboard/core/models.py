@@ -1,0 +1,197 @@
+"""The tables every backend shares, as SQLAlchemy 2 typed models.
+
+migrations/ is the only DDL: these definitions must match it (a test checks
+that ``alembic upgrade head`` and this metadata agree, and another that the
+Django ``managed = False`` models agree with it).
+
+Design notes, with every later feature in view:
+- ``posts.comment_count`` is maintained in the same transaction as every
+  comment insert/delete, so listings sort and display counts without N+1
+  or a per-request aggregate.
+- cashtags are stored twice on purpose: ``posts.cashtags`` (space separated,
+  for display in one query) and ``post_cashtags`` (indexed, for lookup).
+- full-text search is not mapped here: PostgreSQL has a generated tsvector
+  column with a GIN index, SQLite an FTS5 table kept in sync by triggers;
+  ``finboard.core.search`` builds the right predicate for each.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Field bounds shared by forms, API schemas and columns.
+USERNAME_MAX = 32
+EMAIL_MAX = 254
+TITLE_MAX = 200
+POST_BODY_MAX = 20_000
+COMMENT_BODY_MAX = 5_000
+SLUG_MAX = 40
+TICKER_MAX = 10
+
+
+def utcnow() -> datetime:
+    """Evaluated per row (never at import): the current time in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every database.
+
+    PostgreSQL stores ``timestamptz``; SQLite stores text and gives back naive
+    values, which this type marks as UTC so every backend serialises the same.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if value is not None and dialect.name == "sqlite":
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("uq_users_username_lower", func.lower(text("username")), unique=True),
+        CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    # Bumped when the password changes: API tokens carry it, so older ones stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login's protocol, kept framework-free (no UserMixin import here).
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.token_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r}>"
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug!r}>"
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_created_at_id", "created_at", "id"),
+        Index("ix_posts_category_created", "category_id", "created_at", "id"),
+        Index("ix_posts_author_created", "author_id", "created_at", "id"),
+        Index("ix_posts_comment_count", "comment_count", "id"),
+        CheckConstraint("comment_count >= 0", name="comment_count_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    cashtags: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    category: Mapped[Category] = relationship(lazy="raise_on_sql")
+
+    @property
+    def cashtag_list(self) -> list[str]:
+        return self.cashtags.split() if self.cashtags else []
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} {self.title!r}>"
+
+
+class PostCashtag(Base):
+    """One row per (ticker, post): the index behind filtering by cashtag."""
+
+    __tablename__ = "post_cashtags"
+
+    ticker: Mapped[str] = mapped_column(String(TICKER_MAX), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_post_created", "post_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on post {self.post_id}>"
+
+
+DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
+    ("stocks", "Stocks", "Equities, earnings beats and misses, single-name ideas."),
+    ("crypto", "Crypto", "Bitcoin, Ethereum and the rest of the chain."),
+    ("dividends", "Dividends", "Income investing, yields, payout ratios and DRIPs."),
+    ("options", "Options", "Calls, puts, spreads, the greeks and implied volatility."),
+    ("macro", "Macro", "Rates, inflation, central banks and the business cycle."),
+    ("personal-finance", "Personal finance", "Budgets, savings, retirement accounts and taxes."),
+    ("earnings", "Earnings", "Quarterly reports, guidance and the calls behind them."),
+    ("off-topic", "Off-topic", "Everything else, kept civil."),
+]

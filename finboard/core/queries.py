@@ -1,0 +1,283 @@
+"""Query builders and write operations shared by the Flask forum, the Flask
+API and the FastAPI adapter.
+
+Reads are built as SQLAlchemy ``Select`` statements so a sync session (Flask)
+and an async one (FastAPI) execute exactly the same SQL: one statement for a
+page of posts (author and category joined in), one for its total. Writes take
+a sync ``Session`` (FastAPI runs them through ``AsyncSession.run_sync``) and
+keep the derived data — cashtags, comment counts — right in the same
+transaction. Nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, delete, func, literal_column, select, text, update
+from sqlalchemy.orm import Session, contains_eager
+
+from finboard.core.models import Category, Comment, Post, PostCashtag, User, utcnow
+from finboard.core.schemas import PostListQuery
+from finboard.core.text import extract_cashtags, normalize_ticker
+
+
+@dataclass(frozen=True)
+class PostFilters:
+    """Resolved filters: what the user asked for, normalised for SQL."""
+
+    search: str | None = None
+    category: str | None = None
+    author: str | None = None
+    cashtag: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str = "new"
+
+    @classmethod
+    def from_query(cls, query: PostListQuery) -> PostFilters:
+        return cls(
+            search=query.search or None,
+            category=query.category,
+            author=query.author,
+            cashtag=normalize_ticker(query.cashtag) if query.cashtag else None,
+            since=_aware(query.since),
+            until=_aware(query.until),
+            sort=query.sort,
+        )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def sqlite_fts_query(search: str) -> str | None:
+    """User text as a safe FTS5 query: every word quoted, all required."""
+    words = _FTS_TOKEN.findall(search)[:32]
+    return " ".join(f'"{word}"' for word in words) or None
+
+
+def search_predicate(search: str, dialect: str):
+    """Full-text match: tsvector + websearch_to_tsquery, or SQLite FTS5."""
+    if dialect == "postgresql":
+        return text("posts.search_vector @@ websearch_to_tsquery('english', :search)").bindparams(
+            search=search
+        )
+    fts = sqlite_fts_query(search)
+    if fts is None:
+        return literal_column("0") == 1
+    return Post.id.in_(
+        select(literal_column("rowid"))
+        .select_from(text("posts_fts"))
+        .where(text("posts_fts MATCH :fts").bindparams(fts=fts))
+    )
+
+
+def _filtered(stmt: Select, filters: PostFilters, dialect: str) -> Select:
+    if filters.category:
+        stmt = stmt.where(Category.slug == filters.category)
+    if filters.author:
+        stmt = stmt.where(func.lower(User.username) == filters.author.lower())
+    if filters.cashtag:
+        stmt = stmt.where(
+            Post.id.in_(select(PostCashtag.post_id).where(PostCashtag.ticker == filters.cashtag))
+        )
+    if filters.since:
+        stmt = stmt.where(Post.created_at >= filters.since)
+    if filters.until:
+        stmt = stmt.where(Post.created_at <= filters.until)
+    if filters.search:
+        stmt = stmt.where(search_predicate(filters.search, dialect))
+    return stmt
+
+
+ORDERINGS = {
+    "new": (Post.created_at.desc(), Post.id.desc()),
+    "old": (Post.created_at.asc(), Post.id.asc()),
+    "comments": (Post.comment_count.desc(), Post.created_at.desc(), Post.id.desc()),
+}
+
+
+def post_page_statement(filters: PostFilters, page: int, per_page: int, dialect: str) -> Select:
+    """One page of posts with author and category loaded by the same query."""
+    stmt = (
+        select(Post)
+        .join(Post.author)
+        .join(Post.category)
+        .options(contains_eager(Post.author), contains_eager(Post.category))
+    )
+    stmt = _filtered(stmt, filters, dialect)
+    return stmt.order_by(*ORDERINGS[filters.sort]).limit(per_page).offset((page - 1) * per_page)
+
+
+def post_count_statement(filters: PostFilters, dialect: str) -> Select:
+    """The total behind a page; joins only what the filters need."""
+    stmt = select(func.count()).select_from(Post)
+    if filters.category:
+        stmt = stmt.join(Post.category)
+    if filters.author:
+        stmt = stmt.join(Post.author)
+    return _filtered(stmt, filters, dialect)
+
+
+def post_detail_statement(post_id: int) -> Select:
+    return (
+        select(Post)
+        .join(Post.author)
+        .join(Post.category)
+        .options(contains_eager(Post.author), contains_eager(Post.category))
+        .where(Post.id == post_id)
+    )
+
+
+def comments_statement(post_id: int, limit: int, offset: int = 0, newest_first: bool = True) -> Select:
+    order = (
+        (Comment.created_at.desc(), Comment.id.desc())
+        if newest_first
+        else (
+            Comment.created_at.asc(),
+            Comment.id.asc(),
+        )
+    )
+    return (
+        select(Comment)
+        .join(Comment.author)
+        .options(contains_eager(Comment.author))
+        .where(Comment.post_id == post_id)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def comment_count_statement(post_id: int) -> Select:
+    return select(func.count()).select_from(Comment).where(Comment.post_id == post_id)
+
+
+def categories_statement() -> Select:
+    return select(Category).order_by(Category.position, Category.id)
+
+
+def category_stats_statement() -> Select:
+    """Per category: posts, comments, distinct authors, newest post — one query."""
+    return (
+        select(
+            Category.id,
+            Category.slug,
+            Category.name,
+            func.count(Post.id).label("post_count"),
+            func.coalesce(func.sum(Post.comment_count), 0).label("comment_count"),
+            func.count(func.distinct(Post.author_id)).label("author_count"),
+            func.max(Post.created_at).label("newest_post_at"),
+        )
+        .outerjoin(Post, Post.category_id == Category.id)
+        .group_by(Category.id, Category.slug, Category.name, Category.position)
+        .order_by(Category.position, Category.id)
+    )
+
+
+def user_by_login_statement(login: str) -> Select:
+    """A user by username (case-insensitive) or by email."""
+    login = login.strip()
+    if "@" in login:
+        return select(User).where(User.email == login.lower())
+    return select(User).where(func.lower(User.username) == login.lower())
+
+
+def username_taken(session: Session, username: str) -> bool:
+    stmt = select(User.id).where(func.lower(User.username) == username.lower())
+    return session.execute(stmt).first() is not None
+
+
+def email_taken(session: Session, email: str) -> bool:
+    return session.execute(select(User.id).where(User.email == email.lower())).first() is not None
+
+
+# --- writes -------------------------------------------------------------------
+
+
+def create_user(
+    session: Session, username: str, email: str, password_hash: str, role: str = "member"
+) -> User:
+    user = User(username=username, email=email.lower(), password_hash=password_hash, role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _set_cashtags(session: Session, post: Post) -> None:
+    tickers = extract_cashtags(post.title, post.body)
+    post.cashtags = " ".join(tickers)
+    if post.id is not None:
+        session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
+    session.flush()
+    session.add_all(PostCashtag(ticker=t, post_id=post.id) for t in tickers)
+
+
+def create_post(session: Session, author: User, category: Category, title: str, body: str) -> Post:
+    now = utcnow()
+    post = Post(
+        author_id=author.id, category_id=category.id, title=title, body=body, created_at=now, updated_at=now
+    )
+    post.author = author
+    post.category = category
+    session.add(post)
+    session.flush()
+    _set_cashtags(session, post)
+    session.flush()
+    return post
+
+
+def update_post(
+    session: Session,
+    post: Post,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    category: Category | None = None,
+) -> Post:
+    if title is not None:
+        post.title = title
+    if body is not None:
+        post.body = body
+    if category is not None:
+        post.category_id = category.id
+        post.category = category
+    post.updated_at = utcnow()
+    _set_cashtags(session, post)
+    session.flush()
+    return post
+
+
+def delete_post(session: Session, post: Post) -> None:
+    # Explicit deletes rather than relying on ON DELETE CASCADE, so SQLite
+    # (foreign keys off unless enabled) behaves like PostgreSQL.
+    session.execute(delete(Comment).where(Comment.post_id == post.id))
+    session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
+    session.delete(post)
+    session.flush()
+
+
+def create_comment(session: Session, post: Post, author: User, body: str) -> Comment:
+    comment = Comment(post_id=post.id, author_id=author.id, body=body, created_at=utcnow())
+    comment.author = author
+    session.add(comment)
+    # The counter moves in the same transaction, with a SQL-side increment so
+    # concurrent writers never lose an update.
+    session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    session.flush()
+    return comment
+
+
+def delete_comment(session: Session, comment: Comment) -> None:
+    session.execute(
+        update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1)
+    )
+    session.delete(comment)
+    session.flush()

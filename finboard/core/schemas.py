@@ -1,0 +1,246 @@
+"""The /api/v1 contract: request and response schemas shared by every backend.
+
+Every backend validates requests with these models and serialises responses
+through them (``model_dump_json``), which is what makes the three APIs answer
+byte-for-byte the same JSON. The OpenAPI document is generated from them too
+(``finboard.core.openapi``).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from finboard.core.models import (
+    COMMENT_BODY_MAX,
+    EMAIL_MAX,
+    POST_BODY_MAX,
+    SLUG_MAX,
+    TITLE_MAX,
+    USERNAME_MAX,
+)
+
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
+PAGE_MAX = 10_000
+SEARCH_MAX = 200
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+DETAIL_COMMENTS = 20
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,32}$"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN, max_length=USERNAME_MAX)]
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=TITLE_MAX)]
+PostBody = Annotated[
+    str, StringConstraints(min_length=1, max_length=POST_BODY_MAX), AfterValidator(_not_blank)
+]
+CommentBody = Annotated[
+    str, StringConstraints(min_length=1, max_length=COMMENT_BODY_MAX), AfterValidator(_not_blank)
+]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=SLUG_MAX)]
+
+
+class Schema(BaseModel):
+    """Strict about unknown fields so typos are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+# --- errors -----------------------------------------------------------------
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class Error(Schema):
+    error: ErrorBody
+
+
+# --- users and auth ---------------------------------------------------------
+
+
+class UserCreate(Schema):
+    username: Username
+    email: Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX)]
+    password: Password
+
+
+class UserPublic(Schema):
+    id: int
+    username: str
+    created_at: datetime
+
+
+class LoginRequest(Schema):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=EMAIL_MAX)] = Field(
+        description="A username or an email address."
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+
+
+class Token(Schema):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme, not a secret
+    expires_in: int
+
+
+# --- categories -------------------------------------------------------------
+
+
+class CategoryRef(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class CategoryPublic(CategoryRef):
+    description: str
+
+
+class CategoryList(Schema):
+    items: list[CategoryPublic]
+
+
+class CategoryStats(CategoryRef):
+    post_count: int
+    comment_count: int
+    author_count: int
+    newest_post_at: datetime | None
+
+
+class CategoryStatsList(Schema):
+    items: list[CategoryStats]
+
+
+# --- posts and comments -----------------------------------------------------
+
+
+class AuthorRef(Schema):
+    id: int
+    username: str
+
+
+class PostCreate(Schema):
+    title: Title
+    body: PostBody
+    category: Slug
+
+
+class PostUpdate(Schema):
+    title: Title | None = None
+    body: PostBody | None = None
+    category: Slug | None = None
+
+
+class PostPublic(Schema):
+    id: int
+    title: str
+    body: str
+    author: AuthorRef
+    category: CategoryRef
+    cashtags: list[str]
+    comment_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CommentCreate(Schema):
+    body: CommentBody
+
+
+class CommentPublic(Schema):
+    id: int
+    post_id: int
+    author: AuthorRef
+    body: str
+    created_at: datetime
+
+
+class PostDetail(PostPublic):
+    comments: list[CommentPublic] = Field(description=f"The {DETAIL_COMMENTS} newest comments.")
+
+
+class Page(Schema):
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+    @staticmethod
+    def count_pages(total: int, per_page: int) -> int:
+        return max(1, math.ceil(total / per_page)) if total else 0
+
+
+class PostPage(Page):
+    items: list[PostPublic]
+
+
+class CommentPage(Page):
+    items: list[CommentPublic]
+
+
+class Health(Schema):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+# --- query parameters -------------------------------------------------------
+
+SortOrder = Literal["new", "old", "comments"]
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=PAGE_MAX)
+    per_page: int = Field(PER_PAGE_DEFAULT, ge=1, le=PER_PAGE_MAX)
+
+
+class PostListQuery(PageQuery):
+    """The filters of GET /api/v1/posts (and of the forum's /search page)."""
+
+    search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=SEARCH_MAX)] | None = None
+    category: Slug | None = None
+    author: Annotated[str, StringConstraints(max_length=USERNAME_MAX)] | None = None
+    cashtag: (
+        Annotated[str, StringConstraints(pattern=r"^\$?[A-Za-z][A-Za-z0-9]{0,5}(\.[A-Za-z]{1,2})?$")] | None
+    ) = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: SortOrder = "new"
+
+    @field_validator("search", "category", "author", "cashtag", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def first_error_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """pydantic's error list as {field: message}, the shape of ``Error.fields``."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query")]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, err.get("msg", "invalid value"))
+    return fields

@@ -1,0 +1,95 @@
+"""Error pages for people and the shared error shape for /api/ URLs.
+
+Whatever goes wrong, an API URL answers ``{"error": {code, message, fields}}``
+and a page URL answers a friendly HTML page — never a stack trace. A database
+that can't be reached is a 503, not a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from finboard.core.schemas import Error, ErrorBody
+
+logger = logging.getLogger("finboard.errors")
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+FRIENDLY = {
+    400: ("Bad request", "That request could not be understood."),
+    403: ("Not yours", "You can only change your own posts and comments."),
+    404: ("Not found", "There is nothing here. It may have been deleted."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("Too large", "That is more than FinBoard accepts in one request."),
+    429: ("Slow down", "Too many attempts. Wait a minute and try again."),
+    500: ("Something broke", "An unexpected error happened. It has been logged."),
+    503: ("Temporarily unavailable", "The database is not answering. Try again in a moment."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(
+    status: int, message: str, fields: dict[str, str] | None = None, code: str | None = None
+) -> Response:
+    body = Error(
+        error=ErrorBody(code=code or ERROR_CODES.get(status, "error"), message=message, fields=fields or {})
+    )
+    return Response(body.model_dump_json(), status=status, mimetype="application/json")
+
+
+def _respond(status: int, message: str | None = None):
+    title, default_message = FRIENDLY.get(status, ("Error", "Something went wrong."))
+    if wants_json():
+        return api_error(status, message or default_message)
+    return render_template(
+        "error.html", status=status, title=title, message=message or default_message
+    ), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _respond(400, "The form expired or was not sent from FinBoard. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 429:
+            return _respond(429)
+        return _respond(exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: Exception):
+        from finboard.extensions import db
+
+        db.session.rollback()
+        logger.error("database error: %s", exc.__class__.__name__, exc_info=exc)
+        if isinstance(exc, OperationalError) or getattr(exc, "connection_invalidated", False):
+            return _respond(503)
+        return _respond(500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        logger.exception("unhandled error")
+        return _respond(500)

@@ -1,0 +1,1 @@
+"""Browsing, reading, searching and writing posts and comments."""

@@ -1,0 +1,49 @@
+"""Post, comment and search forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from finboard.core.models import COMMENT_BODY_MAX, POST_BODY_MAX, TITLE_MAX
+
+
+def _not_blank(_form, field) -> None:
+    if field.data is not None and not field.data.strip():
+        raise ValidationError("This field cannot be only spaces.")
+
+
+class PostForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[
+            InputRequired("Give your post a title."),
+            Length(min=3, max=TITLE_MAX, message=f"Between 3 and {TITLE_MAX} characters."),
+            _not_blank,
+        ],
+    )
+    category = SelectField("Category", validators=[InputRequired("Choose a category.")], validate_choice=True)
+    body = TextAreaField(
+        "Body (Markdown)",
+        validators=[
+            InputRequired("Write something."),
+            Length(max=POST_BODY_MAX, message=f"At most {POST_BODY_MAX:,} characters."),
+            _not_blank,
+        ],
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        validators=[
+            InputRequired("Write a comment first."),
+            Length(max=COMMENT_BODY_MAX, message=f"At most {COMMENT_BODY_MAX:,} characters."),
+            _not_blank,
+        ],
+    )
+
+
+class DeleteForm(FlaskForm):
+    """An empty form: just the CSRF token behind a delete button."""
