@@ -1,0 +1,88 @@
+"""Throwaway databases for a test run: a fresh PostgreSQL database or SQLite file.
+
+PostgreSQL and Redis are required: when they can't be reached the tests that
+need them fail with a clear message — they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import redis
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://root@127.0.0.1:5432/postgres")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# Everything but categories (seeded by the migration) is emptied between tests.
+DATA_TABLES = ("comments", "post_cashtags", "posts", "users")
+
+
+def require_postgres() -> None:
+    try:
+        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as exc:  # fail loudly, never skip
+        raise RuntimeError(
+            f"PostgreSQL is required for these tests and is not reachable at {PG_ADMIN_DSN}: {exc}. "
+            "Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        ) from exc
+
+
+def require_redis() -> None:
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        raise RuntimeError(
+            f"Redis is required for these tests and is not reachable at {TEST_REDIS_URL}: {exc}. "
+            'Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+        ) from exc
+
+
+def migrate(url: str) -> None:
+    config = Config(str(ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+@contextmanager
+def postgres_database(prefix: str = "finboard_test"):
+    """Create a uniquely named, migrated database; drop it afterwards."""
+    require_postgres()
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def sqlite_database(directory: Path):
+    path = directory / f"finboard-{uuid.uuid4().hex[:8]}.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    yield url
+
+
+def empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in DATA_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
