@@ -65,9 +65,7 @@ def _has_users(db) -> bool:
 @click.option("--username", prompt=True)
 @click.option("--email", prompt=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option(
-    "--role", type=click.Choice(["member", "moderator", "admin"]), default="member", show_default=True
-)
+@click.option("--role", type=click.Choice(["member", "moderator", "admin"]), default="member", show_default=True)
 @with_appcontext
 def create_user_command(username: str, email: str, password: str, role: str) -> None:
     """Create an account (validated like the registration form)."""

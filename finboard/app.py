@@ -64,6 +64,7 @@ def _enable_sqlite_pragmas(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
     from finboard.health import bp as health_bp
     from finboard.posts.views import bp as posts_bp
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,24 +14,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from finboard.core.schemas import Error, ErrorBody
+from finboard.core.api_contract import ApiError
 
 logger = logging.getLogger("finboard.errors")
-
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "service_unavailable",
-}
 
 FRIENDLY = {
     400: ("Bad request", "That request could not be understood."),
@@ -49,22 +34,27 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def api_error(
-    status: int, message: str, fields: dict[str, str] | None = None, code: str | None = None
-) -> Response:
-    body = Error(
-        error=ErrorBody(code=code or ERROR_CODES.get(status, "error"), message=message, fields=fields or {})
-    )
-    return Response(body.model_dump_json(), status=status, mimetype="application/json")
+# The API's message for each status an adapter can answer outside a view.
+API_MESSAGE_KEYS = {
+    400: "invalid_json",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def api_error(status: int) -> Response:
+    error = ApiError(status, API_MESSAGE_KEYS.get(status, "internal"))
+    return Response(error.json(), status=status, mimetype="application/json")
 
 
 def _respond(status: int, message: str | None = None):
     title, default_message = FRIENDLY.get(status, ("Error", "Something went wrong."))
     if wants_json():
-        return api_error(status, message or default_message)
-    return render_template(
-        "error.html", status=status, title=title, message=message or default_message
-    ), status
+        return api_error(status)
+    return render_template("error.html", status=status, title=title, message=message or default_message), status
 
 
 def init_app(app: Flask) -> None:

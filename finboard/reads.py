@@ -1,102 +1,58 @@
 """The forum's and the Flask API's reads, as contract schemas, cached.
 
-Both the server-rendered pages and /api/v1 go through these functions, so
-they show the same data and share one cache and one invalidation rule.
+Both the server-rendered pages and /api/v1 go through these functions (which
+wrap ``finboard.core.api_service``), so they show the same data and share one
+cache and one invalidation rule.
 """
 
 from __future__ import annotations
 
 from finboard.cache_keys import cached_model
-from finboard.core import queries
+from finboard.core import api_service
+from finboard.core.api_contract import ApiError
 from finboard.core.schemas import (
-    DETAIL_COMMENTS,
     CategoryList,
     CategoryStatsList,
     CommentPage,
-    Page,
     PageQuery,
     PostDetail,
     PostListQuery,
     PostPage,
 )
-from finboard.core.serializers import (
-    category_public,
-    category_stats,
-    comment_public,
-    post_detail,
-    post_public,
-)
 from finboard.extensions import db
-
-
-def _dialect() -> str:
-    return db.engine.dialect.name
 
 
 def list_posts(query: PostListQuery) -> PostPage:
     def build() -> PostPage:
-        filters = queries.PostFilters.from_query(query)
-        rows = db.session.scalars(
-            queries.post_page_statement(filters, query.page, query.per_page, _dialect())
-        ).all()
-        total = db.session.scalar(queries.post_count_statement(filters, _dialect())) or 0
-        return PostPage(
-            items=[post_public(p) for p in rows],
-            page=query.page,
-            per_page=query.per_page,
-            total=total,
-            pages=Page.count_pages(total, query.per_page),
-        )
+        return api_service.list_posts(db.session, db.engine.dialect.name, query)
 
     return cached_model("posts", query.model_dump_json(), build, PostPage)
 
 
+def post_detail(post_id: int) -> PostDetail:
+    """A post with its newest comments; ApiError(404) when missing."""
+    return cached_model("post", str(post_id), lambda: api_service.get_post(db.session, post_id), PostDetail)
+
+
 def get_post(post_id: int) -> PostDetail | None:
-    """A post with its newest comments, or None. Two statements."""
-
-    def build() -> PostDetail:
-        post = db.session.scalars(queries.post_detail_statement(post_id)).first()
-        if post is None:
-            raise LookupError(post_id)
-        comments = db.session.scalars(queries.comments_statement(post_id, DETAIL_COMMENTS)).all()
-        return post_detail(post, comments)
-
     try:
-        return cached_model("post", str(post_id), build, PostDetail)
-    except LookupError:
+        return post_detail(post_id)
+    except ApiError:
         return None
 
 
-def list_comments(post_id: int, query: PageQuery, newest_first: bool = False) -> CommentPage:
-    def build() -> CommentPage:
-        offset = (query.page - 1) * query.per_page
-        rows = db.session.scalars(
-            queries.comments_statement(post_id, query.per_page, offset, newest_first=newest_first)
-        ).all()
-        total = db.session.scalar(queries.comment_count_statement(post_id)) or 0
-        return CommentPage(
-            items=[comment_public(c) for c in rows],
-            page=query.page,
-            per_page=query.per_page,
-            total=total,
-            pages=Page.count_pages(total, query.per_page),
-        )
+def list_comments(post_id: int, query: PageQuery) -> CommentPage:
+    """Oldest first; ApiError(404) when the post is missing."""
 
-    params = f"{post_id}:{newest_first}:{query.model_dump_json()}"
-    return cached_model("comments", params, build, CommentPage)
+    def build() -> CommentPage:
+        return api_service.list_comments(db.session, post_id, query)
+
+    return cached_model("comments", f"{post_id}:{query.model_dump_json()}", build, CommentPage)
 
 
 def list_categories() -> CategoryList:
-    def build() -> CategoryList:
-        rows = db.session.scalars(queries.categories_statement()).all()
-        return CategoryList(items=[category_public(c) for c in rows])
-
-    return cached_model("categories", "", build, CategoryList)
+    return cached_model("categories", "", lambda: api_service.list_categories(db.session), CategoryList)
 
 
 def category_stats_list() -> CategoryStatsList:
-    def build() -> CategoryStatsList:
-        rows = db.session.execute(queries.category_stats_statement()).all()
-        return CategoryStatsList(items=[category_stats(r) for r in rows])
-
-    return cached_model("category-stats", "", build, CategoryStatsList)
+    return cached_model("category-stats", "", lambda: api_service.category_stats_list(db.session), CategoryStatsList)

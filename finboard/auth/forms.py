@@ -49,6 +49,4 @@ class LoginForm(FlaskForm):
         "Username or email",
         validators=[InputRequired("Enter your username or email."), Length(max=EMAIL_MAX)],
     )
-    password = PasswordField(
-        "Password", validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)]
-    )
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)])

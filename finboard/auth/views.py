@@ -13,10 +13,10 @@ from finboard.core import queries
 from finboard.core.security import hash_password, verify_password
 from finboard.extensions import db, limiter
 from finboard.ratelimits import (
-    LOGIN_LIMIT_PER_ACCOUNT,
-    LOGIN_LIMIT_PER_IP,
-    REGISTER_LIMIT_PER_IP,
     login_account_key,
+    login_limit_per_account,
+    login_limit_per_ip,
+    register_limit_per_ip,
 )
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -35,7 +35,7 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(REGISTER_LIMIT_PER_IP, methods=["POST"])
+@limiter.limit(register_limit_per_ip, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
@@ -63,8 +63,8 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT_PER_IP, methods=["POST"])
-@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, methods=["POST"], key_func=login_account_key)
+@limiter.limit(login_limit_per_ip, methods=["POST"])
+@limiter.limit(login_limit_per_account, methods=["POST"], key_func=login_account_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))

@@ -164,9 +164,7 @@ class PostCashtag(Base):
     __tablename__ = "post_cashtags"
 
     ticker: Mapped[str] = mapped_column(String(TICKER_MAX), primary_key=True)
-    post_id: Mapped[int] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class Comment(Base):

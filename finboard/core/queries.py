@@ -66,9 +66,7 @@ def sqlite_fts_query(search: str) -> str | None:
 def search_predicate(search: str, dialect: str):
     """Full-text match: tsvector + websearch_to_tsquery, or SQLite FTS5."""
     if dialect == "postgresql":
-        return text("posts.search_vector @@ websearch_to_tsquery('english', :search)").bindparams(
-            search=search
-        )
+        return text("posts.search_vector @@ websearch_to_tsquery('english', :search)").bindparams(search=search)
     fts = sqlite_fts_query(search)
     if fts is None:
         return literal_column("0") == 1
@@ -85,9 +83,7 @@ def _filtered(stmt: Select, filters: PostFilters, dialect: str) -> Select:
     if filters.author:
         stmt = stmt.where(func.lower(User.username) == filters.author.lower())
     if filters.cashtag:
-        stmt = stmt.where(
-            Post.id.in_(select(PostCashtag.post_id).where(PostCashtag.ticker == filters.cashtag))
-        )
+        stmt = stmt.where(Post.id.in_(select(PostCashtag.post_id).where(PostCashtag.ticker == filters.cashtag)))
     if filters.since:
         stmt = stmt.where(Post.created_at >= filters.since)
     if filters.until:
@@ -202,9 +198,7 @@ def email_taken(session: Session, email: str) -> bool:
 # --- writes -------------------------------------------------------------------
 
 
-def create_user(
-    session: Session, username: str, email: str, password_hash: str, role: str = "member"
-) -> User:
+def create_user(session: Session, username: str, email: str, password_hash: str, role: str = "member") -> User:
     user = User(username=username, email=email.lower(), password_hash=password_hash, role=role)
     session.add(user)
     session.flush()
@@ -222,9 +216,7 @@ def _set_cashtags(session: Session, post: Post) -> None:
 
 def create_post(session: Session, author: User, category: Category, title: str, body: str) -> Post:
     now = utcnow()
-    post = Post(
-        author_id=author.id, category_id=category.id, title=title, body=body, created_at=now, updated_at=now
-    )
+    post = Post(author_id=author.id, category_id=category.id, title=title, body=body, created_at=now, updated_at=now)
     post.author = author
     post.category = category
     session.add(post)
@@ -276,8 +268,6 @@ def create_comment(session: Session, post: Post, author: User, body: str) -> Com
 
 
 def delete_comment(session: Session, comment: Comment) -> None:
-    session.execute(
-        update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1)
-    )
+    session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
     session.delete(comment)
     session.flush()

@@ -51,12 +51,8 @@ def _not_blank(value: str) -> str:
 Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN, max_length=USERNAME_MAX)]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=TITLE_MAX)]
-PostBody = Annotated[
-    str, StringConstraints(min_length=1, max_length=POST_BODY_MAX), AfterValidator(_not_blank)
-]
-CommentBody = Annotated[
-    str, StringConstraints(min_length=1, max_length=COMMENT_BODY_MAX), AfterValidator(_not_blank)
-]
+PostBody = Annotated[str, StringConstraints(min_length=1, max_length=POST_BODY_MAX), AfterValidator(_not_blank)]
+CommentBody = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_BODY_MAX), AfterValidator(_not_blank)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=SLUG_MAX)]
 
 
@@ -223,9 +219,7 @@ class PostListQuery(PageQuery):
     search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=SEARCH_MAX)] | None = None
     category: Slug | None = None
     author: Annotated[str, StringConstraints(max_length=USERNAME_MAX)] | None = None
-    cashtag: (
-        Annotated[str, StringConstraints(pattern=r"^\$?[A-Za-z][A-Za-z0-9]{0,5}(\.[A-Za-z]{1,2})?$")] | None
-    ) = None
+    cashtag: Annotated[str, StringConstraints(pattern=r"^\$?[A-Za-z][A-Za-z0-9]{0,5}(\.[A-Za-z]{1,2})?$")] | None = None
     since: datetime | None = None
     until: datetime | None = None
     sort: SortOrder = "new"

@@ -108,10 +108,7 @@ def _fill(template: str, rng: random.Random, tickers: list[str]) -> str:
 
 def _post_body(rng: random.Random, tickers: list[str]) -> str:
     points = "\n".join(f"- {_fill(p, rng, tickers)}" for p in rng.sample(POINTS, rng.randint(2, 4)))
-    return (
-        f"{_fill(rng.choice(OPENERS), rng, tickers)}\n\n{points}\n\n"
-        f"> {_fill(rng.choice(CLOSERS), rng, tickers)}\n"
-    )
+    return f"{_fill(rng.choice(OPENERS), rng, tickers)}\n\n{points}\n\n> {_fill(rng.choice(CLOSERS), rng, tickers)}\n"
 
 
 def _spread(rng: random.Random, anchor: datetime, days: int) -> datetime:
@@ -155,9 +152,7 @@ def seed(
         )
     user_ids: list[int] = []
     for batch in _batches(user_rows):
-        user_ids += session.scalars(
-            insert(User).returning(User.id, sort_by_parameter_order=True), batch
-        ).all()
+        user_ids += session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), batch).all()
     if not user_ids:
         user_ids = list(session.scalars(select(User.id)).all())
     if not user_ids and posts:
@@ -192,13 +187,9 @@ def seed(
         )
     post_ids: list[int] = []
     for batch in _batches(post_rows):
-        post_ids += session.scalars(
-            insert(Post).returning(Post.id, sort_by_parameter_order=True), batch
-        ).all()
+        post_ids += session.scalars(insert(Post).returning(Post.id, sort_by_parameter_order=True), batch).all()
 
-    tag_rows = [
-        {"ticker": t, "post_id": pid} for pid, tags in zip(post_ids, post_tags, strict=True) for t in tags
-    ]
+    tag_rows = [{"ticker": t, "post_id": pid} for pid, tags in zip(post_ids, post_tags, strict=True) for t in tags]
     for batch in _batches(tag_rows):
         session.execute(insert(PostCashtag), batch)
 

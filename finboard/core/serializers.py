@@ -29,9 +29,7 @@ def category_ref(category: Category) -> CategoryRef:
 
 
 def category_public(category: Category) -> CategoryPublic:
-    return CategoryPublic(
-        id=category.id, slug=category.slug, name=category.name, description=category.description
-    )
+    return CategoryPublic(id=category.id, slug=category.slug, name=category.name, description=category.description)
 
 
 def user_public(user: User) -> UserPublic:

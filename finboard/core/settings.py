@@ -34,6 +34,12 @@ class Settings:
     environment: str
     token_ttl_seconds: int = 3600
     db_pool_size: int = 5
+    # Rate limits in the `limits` notation, shared by every backend. The
+    # benchmark raises them for its login scenario (it measures throughput).
+    login_limit_per_ip: str = "20/minute"
+    login_limit_per_account: str = "5/minute"
+    register_limit_per_ip: str = "10/hour"
+    cache_enabled: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +112,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         environment=environment,
         token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", "3600")),
         db_pool_size=int(env.get("DB_POOL_SIZE", "5")),
+        login_limit_per_ip=env.get("LOGIN_LIMIT_PER_IP", "20/minute"),
+        login_limit_per_account=env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
+        register_limit_per_ip=env.get("REGISTER_LIMIT_PER_IP", "10/hour"),
+        cache_enabled=env.get("CACHE_ENABLED", "1").lower() not in ("0", "false", "off", "no"),
     )
 
 

@@ -85,9 +85,7 @@ def search():
             page = list_posts(query)
     status = 400 if errors else 200
     return (
-        render_template(
-            "posts/search.html", page=page, form=raw, errors=errors, categories=list_categories().items
-        ),
+        render_template("posts/search.html", page=page, form=raw, errors=errors, categories=list_categories().items),
         status,
     )
 
@@ -213,9 +211,7 @@ def add_comment(post_id: int):
     detail_view = get_post(post_id)
     comments = list_comments(post_id, PageQuery(page=1, per_page=COMMENTS_PER_PAGE))
     return (
-        render_template(
-            "posts/detail.html", post=detail_view, comments=comments, form=form, delete_form=DeleteForm()
-        ),
+        render_template("posts/detail.html", post=detail_view, comments=comments, form=form, delete_form=DeleteForm()),
         422,
     )
 

@@ -1,0 +1,1 @@
+"""The Flask adapter of /api/v1 (the reference the other backends must match)."""

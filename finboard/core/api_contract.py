@@ -1,0 +1,120 @@
+"""The /api/v1 behaviour every backend must share, beyond the schemas:
+error messages, how request bodies and query strings are read, id bounds.
+
+Keeping these in one framework-free module is what lets the Flask, FastAPI
+and Django adapters answer byte-for-byte the same for the same request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from finboard.core.schemas import Error, ErrorBody, first_error_fields
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 64 * 1024
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers
+JSON_CONTENT_TYPE = "application/json"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+MESSAGES = {
+    "invalid_json": "The request body is not valid JSON.",
+    "not_object": "The request body must be a JSON object.",
+    "invalid": "Some fields are invalid.",
+    "unauthorized": "A valid bearer token is required.",
+    "invalid_credentials": "Unknown username or wrong password.",
+    "forbidden": "Only the author can change this.",
+    "not_found": "Not found.",
+    "post_not_found": "Post not found.",
+    "method_not_allowed": "Method not allowed.",
+    "conflict": "That username or email is already registered.",
+    "too_large": f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+    "rate_limited": "Too many attempts. Try again later.",
+    "unavailable": "The database is not answering. Try again in a moment.",
+    "internal": "An unexpected error happened.",
+    "empty_update": "Nothing to update: send title, body or category.",
+}
+UNKNOWN_CATEGORY = "Unknown category."
+USERNAME_TAKEN = "Already taken."
+EMAIL_TAKEN = "Already registered."
+
+
+class ApiError(Exception):
+    """Raised anywhere in a request; each adapter turns it into a response."""
+
+    def __init__(self, status: int, message_key: str, fields: dict[str, str] | None = None, code: str | None = None):
+        super().__init__(message_key)
+        self.status = status
+        self.message = MESSAGES.get(message_key, message_key)
+        self.fields = fields or {}
+        self.code = code or CODES.get(status, "error")
+
+    def body(self) -> Error:
+        return Error(error=ErrorBody(code=self.code, message=self.message, fields=self.fields))
+
+    def json(self) -> str:
+        return self.body().model_dump_json()
+
+
+def error_json(status: int, message_key: str, fields: dict[str, str] | None = None) -> str:
+    return ApiError(status, message_key, fields).json()
+
+
+def parse_body(raw: bytes, schema: type[ModelT]) -> ModelT:
+    """Bytes → schema, with the shared 413/400/422 answers."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json") from exc
+    if not isinstance(data, dict):
+        raise ApiError(422, "not_object", {"body": "Expected a JSON object."})
+    return validate(schema, data)
+
+
+def validate(schema: type[ModelT], data: dict[str, Any]) -> ModelT:
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", first_error_fields(exc.errors(include_url=False))) from exc
+
+
+def query_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Query parameters as a dict: the first value of a repeated parameter wins."""
+    result: dict[str, str] = {}
+    for key, value in items:
+        result.setdefault(key, value)
+    return result
+
+
+def parse_query(items: Iterable[tuple[str, str]], schema: type[ModelT]) -> ModelT:
+    fields = schema.model_fields
+    return validate(schema, {k: v for k, v in query_dict(items).items() if k in fields})
+
+
+def parse_id(raw: str | int) -> int:
+    """A path id; anything that is not a positive 32-bit integer is a 404."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        raise ApiError(404, "not_found")
+    return int(text)

@@ -1,0 +1,206 @@
+"""The API's use cases on a sync SQLAlchemy ``Session``.
+
+The Flask API calls these directly; the FastAPI adapter runs the writes via
+``AsyncSession.run_sync`` and its reads with the same statement builders
+(``finboard.core.queries``) on an async session. Each function commits what
+it writes, so callers only invalidate caches afterwards.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from finboard.core import queries
+from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
+from finboard.core.models import Category, Post, User
+from finboard.core.schemas import (
+    DETAIL_COMMENTS,
+    CategoryList,
+    CategoryStatsList,
+    CommentCreate,
+    CommentPage,
+    CommentPublic,
+    LoginRequest,
+    Page,
+    PageQuery,
+    PostCreate,
+    PostDetail,
+    PostListQuery,
+    PostPage,
+    PostPublic,
+    PostUpdate,
+    Token,
+    UserCreate,
+    UserPublic,
+)
+from finboard.core.security import (
+    TokenError,
+    bearer_token,
+    create_access_token,
+    decode_access_token,
+    hash_password,
+    verify_password,
+)
+from finboard.core.serializers import (
+    category_public,
+    category_stats,
+    comment_public,
+    post_detail,
+    post_public,
+    user_public,
+)
+from finboard.core.settings import Settings
+
+# --- auth ---------------------------------------------------------------------
+
+
+def register(session: Session, payload: UserCreate) -> UserPublic:
+    fields = {}
+    if queries.username_taken(session, payload.username):
+        fields["username"] = USERNAME_TAKEN
+    if queries.email_taken(session, str(payload.email)):
+        fields["email"] = EMAIL_TAKEN
+    if fields:
+        raise ApiError(409, "conflict", fields)
+    try:
+        user = queries.create_user(session, payload.username, str(payload.email), hash_password(payload.password))
+        result = user_public(user)
+        session.commit()
+    except IntegrityError as exc:  # lost a race with a concurrent registration
+        session.rollback()
+        raise ApiError(409, "conflict") from exc
+    return result
+
+
+def login(session: Session, settings: Settings, payload: LoginRequest) -> Token:
+    user = session.scalars(queries.user_by_login_statement(payload.username)).first()
+    if not verify_password(user.password_hash if user else None, payload.password) or user is None:
+        raise ApiError(401, "invalid_credentials", code="invalid_credentials")
+    token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
+    return Token(access_token=token, expires_in=settings.token_ttl_seconds)
+
+
+def token_claims(settings: Settings, authorization: str | None):
+    token = bearer_token(authorization)
+    if token is None:
+        raise ApiError(401, "unauthorized")
+    try:
+        return decode_access_token(settings.secret_key, token)
+    except TokenError as exc:
+        raise ApiError(401, "unauthorized") from exc
+
+
+def check_user(user: User | None, token_version: int) -> User:
+    if user is None or user.token_version != token_version:
+        raise ApiError(401, "unauthorized")
+    return user
+
+
+def authenticate(session: Session, settings: Settings, authorization: str | None) -> User:
+    """The user behind a bearer token (one primary-key lookup) or 401."""
+    claims = token_claims(settings, authorization)
+    return check_user(session.get(User, claims.user_id), claims.token_version)
+
+
+# --- reads ----------------------------------------------------------------------
+
+
+def list_posts(session: Session, dialect: str, query: PostListQuery) -> PostPage:
+    filters = queries.PostFilters.from_query(query)
+    rows = session.scalars(queries.post_page_statement(filters, query.page, query.per_page, dialect)).all()
+    total = session.scalar(queries.post_count_statement(filters, dialect)) or 0
+    return PostPage(
+        items=[post_public(p) for p in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+def get_post(session: Session, post_id: int) -> PostDetail:
+    post = session.scalars(queries.post_detail_statement(post_id)).first()
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    comments = session.scalars(queries.comments_statement(post_id, DETAIL_COMMENTS)).all()
+    return post_detail(post, comments)
+
+
+def list_comments(session: Session, post_id: int, query: PageQuery) -> CommentPage:
+    """Comments oldest first; 404 when the post does not exist."""
+    offset = (query.page - 1) * query.per_page
+    rows = session.scalars(queries.comments_statement(post_id, query.per_page, offset, newest_first=False)).all()
+    total = session.scalar(select(Post.comment_count).where(Post.id == post_id))
+    if total is None:
+        raise ApiError(404, "post_not_found")
+    return CommentPage(
+        items=[comment_public(c) for c in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+def list_categories(session: Session) -> CategoryList:
+    return CategoryList(items=[category_public(c) for c in session.scalars(queries.categories_statement())])
+
+
+def category_stats_list(session: Session) -> CategoryStatsList:
+    return CategoryStatsList(items=[category_stats(r) for r in session.execute(queries.category_stats_statement())])
+
+
+# --- writes ---------------------------------------------------------------------
+
+
+def _category(session: Session, slug: str) -> Category:
+    category = session.scalars(select(Category).where(Category.slug == slug)).first()
+    if category is None:
+        raise ApiError(422, "invalid", {"category": UNKNOWN_CATEGORY})
+    return category
+
+
+def _post_for_change(session: Session, user: User, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    if post.author_id != user.id:
+        raise ApiError(403, "forbidden")
+    return post
+
+
+def create_post(session: Session, user: User, payload: PostCreate) -> PostPublic:
+    post = queries.create_post(session, user, _category(session, payload.category), payload.title, payload.body)
+    result = post_public(post)
+    session.commit()
+    return result
+
+
+def update_post(session: Session, user: User, post_id: int, payload: PostUpdate) -> PostPublic:
+    post = _post_for_change(session, user, post_id)
+    if payload.title is None and payload.body is None and payload.category is None:
+        raise ApiError(422, "empty_update")
+    category = _category(session, payload.category) if payload.category else None
+    queries.update_post(session, post, title=payload.title, body=payload.body, category=category)
+    if category is None:
+        post.category = session.get(Category, post.category_id)
+    post.author = user
+    result = post_public(post)
+    session.commit()
+    return result
+
+
+def delete_post(session: Session, user: User, post_id: int) -> None:
+    queries.delete_post(session, _post_for_change(session, user, post_id))
+    session.commit()
+
+
+def create_comment(session: Session, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    result = comment_public(queries.create_comment(session, post, user, payload.body))
+    session.commit()
+    return result

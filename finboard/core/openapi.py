@@ -1,0 +1,231 @@
+"""The OpenAPI 3.1 document of /api/v1, generated from the shared schemas.
+
+Every backend serves exactly this document (FastAPI's own generator is
+switched off), so clients and the conformance suite see one contract.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from finboard.core import schemas as s
+
+REF = "#/components/schemas/{model}"
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _response(description: str, model: type[BaseModel] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description}
+    if model is not None:
+        response["content"] = {"application/json": {"schema": _ref(model)}}
+    return response
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    texts = {
+        400: "Malformed JSON body",
+        401: "Missing, invalid or expired bearer token",
+        403: "Not the author",
+        404: "Not found",
+        409: "Username or email already registered",
+        413: "Request body too large",
+        422: "Invalid fields (named in error.fields)",
+        429: "Too many attempts",
+        503: "Database unavailable",
+    }
+    return {str(code): _response(texts[code], s.Error) for code in statuses}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _query_parameters(model: type[BaseModel], descriptions: dict[str, str]) -> list[dict[str, Any]]:
+    properties = model.model_json_schema()["properties"]
+    return [_query(name, properties[name], descriptions.get(name, name)) for name in properties]
+
+
+POST_ID = {
+    "name": "post_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+}
+BEARER = [{"bearerAuth": []}]
+WRITE_ERRORS = (400, 401, 413, 422, 503)
+
+LIST_DESCRIPTIONS = {
+    "page": "Page number, from 1.",
+    "per_page": "Items per page (1-100).",
+    "search": "Full-text search (PostgreSQL websearch syntax; words on SQLite).",
+    "category": "Category slug.",
+    "author": "Author username (case-insensitive).",
+    "cashtag": "Ticker, with or without $ (AAPL, $BRK.B).",
+    "since": "Created at or after (ISO 8601; dates are UTC midnight).",
+    "until": "Created at or before (ISO 8601).",
+    "sort": "new (default), old or comments.",
+}
+
+COMPONENT_MODELS: list[type[BaseModel]] = [
+    s.Error,
+    s.UserCreate,
+    s.UserPublic,
+    s.LoginRequest,
+    s.Token,
+    s.CategoryList,
+    s.CategoryStatsList,
+    s.PostCreate,
+    s.PostUpdate,
+    s.PostPublic,
+    s.PostDetail,
+    s.PostPage,
+    s.CommentCreate,
+    s.CommentPublic,
+    s.CommentPage,
+    s.Health,
+]
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in COMPONENT_MODELS[:1]]
+        + [(model, "serialization") for model in COMPONENT_MODELS[1:]],
+        ref_template=REF,
+    )
+    # Request bodies are validated in "validation" mode; their schemas are the same either way.
+    components = definitions["$defs"]
+    paths = {
+        "/api/v1/auth/register": {
+            "post": {
+                "operationId": "register",
+                "summary": "Create an account",
+                "requestBody": _json_body(s.UserCreate),
+                "responses": {
+                    "201": _response("Created", s.UserPublic),
+                    **_errors(400, 409, 413, 422, 429, 503),
+                },
+            }
+        },
+        "/api/v1/auth/login": {
+            "post": {
+                "operationId": "login",
+                "summary": "Exchange a username (or email) and password for a bearer token",
+                "requestBody": _json_body(s.LoginRequest),
+                "responses": {"200": _response("A token", s.Token), **_errors(400, 401, 413, 422, 429, 503)},
+            }
+        },
+        "/api/v1/posts": {
+            "get": {
+                "operationId": "listPosts",
+                "summary": "Posts, newest first, with filters",
+                "parameters": _query_parameters(s.PostListQuery, LIST_DESCRIPTIONS),
+                "responses": {"200": _response("A page of posts", s.PostPage), **_errors(422, 503)},
+            },
+            "post": {
+                "operationId": "createPost",
+                "summary": "Write a post",
+                "security": BEARER,
+                "requestBody": _json_body(s.PostCreate),
+                "responses": {"201": _response("Created", s.PostPublic), **_errors(*WRITE_ERRORS)},
+            },
+        },
+        "/api/v1/posts/{post_id}": {
+            "parameters": [POST_ID],
+            "get": {
+                "operationId": "getPost",
+                "summary": "A post with its newest comments",
+                "responses": {"200": _response("The post", s.PostDetail), **_errors(404, 503)},
+            },
+            "patch": {
+                "operationId": "updatePost",
+                "summary": "Edit your post",
+                "security": BEARER,
+                "requestBody": _json_body(s.PostUpdate),
+                "responses": {"200": _response("Updated", s.PostPublic), **_errors(*WRITE_ERRORS, 403, 404)},
+            },
+            "delete": {
+                "operationId": "deletePost",
+                "summary": "Delete your post",
+                "security": BEARER,
+                "responses": {"204": _response("Deleted"), **_errors(401, 403, 404, 503)},
+            },
+        },
+        "/api/v1/posts/{post_id}/comments": {
+            "parameters": [POST_ID],
+            "get": {
+                "operationId": "listComments",
+                "summary": "Comments, oldest first",
+                "parameters": _query_parameters(s.PageQuery, LIST_DESCRIPTIONS),
+                "responses": {
+                    "200": _response("A page of comments", s.CommentPage),
+                    **_errors(404, 422, 503),
+                },
+            },
+            "post": {
+                "operationId": "createComment",
+                "summary": "Comment on a post",
+                "security": BEARER,
+                "requestBody": _json_body(s.CommentCreate),
+                "responses": {"201": _response("Created", s.CommentPublic), **_errors(*WRITE_ERRORS, 404)},
+            },
+        },
+        "/api/v1/categories": {
+            "get": {
+                "operationId": "listCategories",
+                "summary": "Every category",
+                "responses": {"200": _response("Categories", s.CategoryList), **_errors(503)},
+            }
+        },
+        "/api/v1/stats/categories": {
+            "get": {
+                "operationId": "categoryStats",
+                "summary": "Per category: posts, comments, distinct authors, newest post",
+                "responses": {"200": _response("Statistics", s.CategoryStatsList), **_errors(503)},
+            }
+        },
+        "/api/v1/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "200 when the database answers",
+                "responses": {"200": _response("Healthy", s.Health), **_errors(503)},
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "FinBoard API",
+            "version": "1.0.0",
+            "description": "The same API served by the Flask, FastAPI and Django backends.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_json() -> str:
+    return json.dumps(openapi_document(), separators=(",", ":"), sort_keys=False)
