@@ -1,0 +1,133 @@
+"""The backend registry: every implementation of /api/v1 that FinBoard can serve.
+
+A backend is data — its name, framework, app import path, production server
+command line (with workers, host and port as parameters) and health URL — so
+the conformance suite, ``flask bench serve`` and ``flask bench run`` all start
+backends the same way. The built-ins are listed here; a third-party adapter
+registers through the ``finboard.backends`` entry-point group, whose entry
+point is a ``Backend`` (or a callable returning one), without editing FinBoard.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+logger = logging.getLogger("finboard.registry")
+
+ENTRY_POINT_GROUP = "finboard.backends"
+SERVER_CONFIG = "backends/server_conf.py"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    framework: str
+    app: str  # "module:attribute"
+    command: Callable[[str, int, int], list[str]]  # (host, port, workers) -> argv
+    requires: tuple[str, ...] = ()  # modules that must import for it to start
+    health_path: str = "/api/v1/healthz"
+    env: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+    pages: bool = False  # also serves the server-rendered forum
+
+    def argv(self, host: str, port: int, workers: int) -> list[str]:
+        return self.command(host, port, workers)
+
+    def missing_dependencies(self) -> list[str]:
+        """Modules in ``requires`` (and the app's own module) that don't import."""
+        missing = []
+        for module in (*self.requires, self.app.partition(":")[0]):
+            if importlib.util.find_spec(module.split(".")[0]) is None:
+                missing.append(module)
+                continue
+            try:
+                importlib.import_module(module)
+            except Exception as exc:  # noqa: BLE001 - report any import failure
+                missing.append(f"{module} ({exc.__class__.__name__}: {exc})")
+        return missing
+
+
+def gunicorn_argv(app: str, host: str, port: int, workers: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app,
+        "--config",
+        SERVER_CONFIG,
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        *extra,
+    ]
+
+
+FLASK = Backend(
+    name="flask",
+    framework="Flask + Flask-SQLAlchemy",
+    app="wsgi:app",
+    command=lambda host, port, workers: gunicorn_argv("wsgi:app", host, port, workers, "--worker-class", "sync"),
+    requires=("flask", "flask_sqlalchemy", "gunicorn"),
+    description="The FinBoard app itself (forum + /api/v1 blueprint), gunicorn sync workers.",
+    pages=True,
+)
+FASTAPI = Backend(
+    name="fastapi",
+    framework="FastAPI + async SQLAlchemy (psycopg 3)",
+    app="backends.fastapi.main:app",
+    command=lambda host, port, workers: gunicorn_argv(
+        "backends.fastapi.main:app", host, port, workers, "--worker-class", "uvicorn_worker.UvicornWorker"
+    ),
+    requires=("fastapi", "uvicorn", "uvicorn_worker", "gunicorn"),
+    description="FastAPI routers and dependencies, uvicorn workers under gunicorn.",
+)
+DJANGO = Backend(
+    name="django",
+    framework="Django ORM (managed=False, psycopg 3 pool)",
+    app="backends.django.wsgi:application",
+    command=lambda host, port, workers: gunicorn_argv(
+        "backends.django.wsgi:application", host, port, workers, "--worker-class", "sync"
+    ),
+    requires=("django", "gunicorn"),
+    env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
+    description="A small Django project on the same tables, gunicorn sync workers.",
+)
+BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO)
+
+
+def _from_entry_points() -> list[Backend]:
+    found = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = entry.load()
+            backend = obj() if callable(obj) and not isinstance(obj, Backend) else obj
+        except Exception:  # noqa: BLE001 - a broken plugin must not break FinBoard
+            logger.warning("backend entry point %s failed to load", entry.name, exc_info=True)
+            continue
+        if isinstance(backend, Backend):
+            found.append(backend)
+        else:
+            logger.warning("entry point %s is not a finboard Backend", entry.name)
+    return found
+
+
+def registered() -> dict[str, Backend]:
+    """Built-ins first, then plugins (a plugin cannot replace a built-in name)."""
+    backends = {b.name: b for b in BUILTIN}
+    for backend in _from_entry_points():
+        backends.setdefault(backend.name, backend)
+    return backends
+
+
+def get(name: str) -> Backend:
+    backends = registered()
+    if name not in backends:
+        raise KeyError(f"unknown backend {name!r}; registered: {', '.join(backends)}")
+    return backends[name]
