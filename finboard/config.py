@@ -31,7 +31,9 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
         "CACHE_DEFAULT_TIMEOUT": 300,
         "CACHE_KEY_PREFIX": "finboard:",
     }
-    if settings.redis_url:
+    if not settings.cache_enabled:
+        config.update(CACHE_TYPE="NullCache")
+    elif settings.redis_url:
         config.update(
             CACHE_TYPE="RedisCache",
             CACHE_REDIS_URL=settings.redis_url,

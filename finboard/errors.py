@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from finboard.core.api_contract import ApiError
+from finboard.core.api_contract import http_error
 
 logger = logging.getLogger("finboard.errors")
 
@@ -34,20 +34,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-# The API's message for each status an adapter can answer outside a view.
-API_MESSAGE_KEYS = {
-    400: "invalid_json",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    429: "rate_limited",
-    503: "unavailable",
-}
-
-
 def api_error(status: int) -> Response:
-    error = ApiError(status, API_MESSAGE_KEYS.get(status, "internal"))
-    return Response(error.json(), status=status, mimetype="application/json")
+    return Response(http_error(status).json(), status=status, mimetype="application/json")
 
 
 def _respond(status: int, message: str | None = None):

@@ -75,6 +75,23 @@ class ApiError(Exception):
         return self.body().model_dump_json()
 
 
+# The message for each status an adapter answers outside its views
+# (unknown route, wrong method, oversized body, rate limit, database down).
+HTTP_ERROR_MESSAGE_KEYS = {
+    400: "invalid_json",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def http_error(status: int) -> ApiError:
+    """The shared error for a framework-level HTTP status."""
+    return ApiError(status, HTTP_ERROR_MESSAGE_KEYS.get(status, "internal"))
+
+
 def error_json(status: int, message_key: str, fields: dict[str, str] | None = None) -> str:
     return ApiError(status, message_key, fields).json()
 
