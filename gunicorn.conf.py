@@ -22,3 +22,5 @@ graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "30"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# A 10 kB search must reach the app (a proper page), not gunicorn's 414.
+limit_request_line = 0  # gunicorn 27: "0" means its 1 MiB ceiling; 4094-8190 would cut a 10 kB query

@@ -14,3 +14,6 @@ graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "30"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 backlog = 2048
+# Long query strings (a 10 kB search) must reach the app, which answers them
+# with the shared error shape, instead of gunicorn's own 414 page.
+limit_request_line = 0  # gunicorn 27: "0" means its 1 MiB ceiling; 4094-8190 would cut a 10 kB query

@@ -1,0 +1,121 @@
+"""Start every registered backend under its production server on its own copy
+of one seeded PostgreSQL database, each behind a statement-counting proxy.
+
+The copies are made with CREATE DATABASE … TEMPLATE, so every backend starts
+from byte-identical data and the same write sequence produces the same ids.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import psycopg
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from finboard.core.seeding import seed
+from finboard.registry import registered
+from finboard.serving import RunningBackend, start_backend
+from tests.conformance.pgproxy import CountingProxy
+from tests.databases import PG_ADMIN_DSN, postgres_database, require_redis
+
+SECRET = "conformance-secret-key-0123456789abcdef"
+# Seeded rows are dated before this; rows the tests create are dated now.
+SEED_ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)
+WORKERS = 2
+RATE_LIMIT_REDIS_DB = 10
+
+
+@dataclass
+class LiveBackend:
+    name: str
+    server: RunningBackend
+    proxy: CountingProxy
+    client: httpx.Client
+
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        return self.client.request(method, path, **kwargs)
+
+    def statements(self, method: str, path: str, **kwargs) -> tuple[httpx.Response, int]:
+        """Send a request and count the SQL statements it caused."""
+        self.proxy.counter.reset()
+        response = self.request(method, path, **kwargs)
+        return response, self.proxy.counter.count
+
+
+@pytest.fixture(scope="session")
+def seeded_template():
+    """A migrated database with deterministic seed data, used as a template."""
+    with postgres_database("finboard_conf_tpl") as url:
+        engine = create_engine(url)
+        with Session(engine) as session:
+            seed(session, users=12, posts=90, comments=240, seed=7, anchor=SEED_ANCHOR)
+            session.commit()
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def seeded_author(seeded_template) -> str:
+    """The username of the author of post 1 (for author filters)."""
+    engine = create_engine(seeded_template)
+    with engine.connect() as conn:
+        name = conn.execute(
+            text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
+        ).scalar_one()
+    engine.dispose()
+    return name
+
+
+def _clone(template_url: str) -> tuple[str, str]:
+    template = template_url.rsplit("/", 1)[1]
+    name = f"finboard_conf_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name, template
+
+
+@pytest.fixture(scope="session")
+def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
+    """Every registered backend, started and healthy (a start failure fails the suite)."""
+    require_redis()
+    live: dict[str, LiveBackend] = {}
+    databases: list[str] = []
+    log_dir = tmp_path_factory.mktemp("backend-logs")
+    try:
+        only = [n for n in os.environ.get("CONFORMANCE_BACKENDS", "").split(",") if n]
+        for index, backend in enumerate(registered().values()):
+            if only and backend.name not in only:
+                continue
+            name, _ = _clone(seeded_template)
+            # Rate-limit counters in a Redis database of this backend's own, emptied first.
+            redis_url = f"redis://127.0.0.1:6379/{RATE_LIMIT_REDIS_DB + index}"
+            redis.Redis.from_url(redis_url).flushdb()
+            databases.append(name)
+            proxy = CountingProxy().start()
+            env = {
+                "DATABASE_URL": f"postgresql+psycopg://root@127.0.0.1:{proxy.port}/{name}",
+                "SECRET_KEY": SECRET,
+                "FINBOARD_ENV": "production",
+                "CACHE_ENABLED": "0",
+                "REDIS_URL": redis_url,
+                "DB_POOL_SIZE": "2",
+            }
+            server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
+            client = httpx.Client(base_url=server.base_url, timeout=30)
+            live[backend.name] = LiveBackend(backend.name, server, proxy, client)
+        yield live
+    finally:
+        for item in live.values():
+            item.client.close()
+            item.server.stop()
+            item.proxy.stop()
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            for name in databases:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
