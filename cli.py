@@ -25,12 +25,20 @@ NON_NEGATIVE = click.IntRange(min=0, max=10_000_000)
 @click.option("--posts", type=NON_NEGATIVE, default=500, show_default=True, help="Posts to create.")
 @click.option("--comments", type=NON_NEGATIVE, default=1500, show_default=True, help="Comments to create.")
 @click.option("--seed", "seed_value", type=int, default=42, show_default=True, help="Random seed.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when posts already exist (safe to repeat).")
 @with_appcontext
-def seed_command(users: int, posts: int, comments: int, seed_value: int) -> None:
+def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empty: bool) -> None:
     """Load deterministic demo data (accounts share the password 'finboard-demo')."""
+    from sqlalchemy import exists, select
+
     from finboard.cache_keys import invalidate_content
+    from finboard.core.models import Post
     from finboard.core.seeding import seed
     from finboard.extensions import db
+
+    if if_empty and db.session.scalar(select(exists().where(Post.id.isnot(None)))):
+        click.echo("Posts already exist: nothing seeded (--if-empty).")
+        return
 
     if posts and comments and not (users or _has_users(db)):
         raise click.BadParameter("posts need authors: use --users 1 or more", param_hint="--users")
