@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -61,6 +62,12 @@ def _enable_sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def register_security(app: Flask) -> None:
+    from finboard.web_security import init_app as init_security
+
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,59 @@
+"""HTTP-level protections: security headers, cookie flags, trusted proxies.
+
+- Flask-Talisman sends a Content-Security-Policy with no inline script (the
+  templates have none), X-Content-Type-Options, X-Frame-Options and
+  frame-ancestors, and a Referrer-Policy on every response.
+- Session cookies are HttpOnly and SameSite=Lax always (config.py), and
+  Secure whenever the request came over HTTPS — decided per request, so the
+  same deployment works on plain loopback and behind TLS.
+- Behind a proxy, X-Forwarded-For/-Proto/-Host are trusted only when
+  TRUSTED_PROXIES says how many proxies sit in front (werkzeug's ProxyFix);
+  otherwise a client could claim HTTPS or another IP (and dodge rate limits).
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+talisman = Talisman()
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request itself is HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    trusted = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")) or 0)
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+    app.session_interface = HttpsAwareSessionInterface()
+    talisman.init_app(
+        app,
+        force_https=False,
+        strict_transport_security=True,
+        session_cookie_secure=False,
+        session_cookie_http_only=True,
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        x_content_type_options=True,
+    )
