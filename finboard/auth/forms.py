@@ -50,3 +50,24 @@ class LoginForm(FlaskForm):
         validators=[InputRequired("Enter your username or email."), Length(max=EMAIL_MAX)],
     )
     password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password."), Length(max=PASSWORD_MAX)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired("Choose a new password."),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=f"Between {PASSWORD_MIN} and {PASSWORD_MAX} characters.",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[InputRequired("Repeat your new password."), EqualTo("new_password", "Passwords differ.")],
+    )

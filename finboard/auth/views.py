@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from finboard.auth.forms import LoginForm, RegisterForm
+from finboard.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from finboard.core import queries
 from finboard.core.security import hash_password, verify_password
 from finboard.extensions import db, limiter
@@ -87,3 +87,23 @@ def logout():
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("posts.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Changing the password ends every other session and every older API token."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            user.password_hash = hash_password(form.new_password.data)
+            user.token_version += 1
+            db.session.commit()
+            login_user(user)  # this session carries the new version; the others end
+            flash("Password changed. Other sessions and API tokens were signed out.", "success")
+            return redirect(url_for("posts.author", username=user.username))
+    status = 422 if form.errors else 200
+    return render_template("auth/password.html", form=form), status
