@@ -38,6 +38,7 @@ class LiveBackend:
     server: RunningBackend
     proxy: CountingProxy
     client: httpx.Client
+    server_database_dsn: str
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         return self.client.request(method, path, **kwargs)
@@ -106,10 +107,15 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
                 "CACHE_ENABLED": "0",
                 "REDIS_URL": redis_url,
                 "DB_POOL_SIZE": "2",
+                # Per-account login limits stay as shipped (they are tested);
+                # per-IP ones are raised because every request here comes from one IP.
+                "LOGIN_LIMIT_PER_IP": "1000/minute",
+                "REGISTER_LIMIT_PER_IP": "1000/hour",
             }
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)
-            live[backend.name] = LiveBackend(backend.name, server, proxy, client)
+            direct_dsn = f"postgresql://root@127.0.0.1:5432/{name}"
+            live[backend.name] = LiveBackend(backend.name, server, proxy, client, direct_dsn)
         yield live
     finally:
         for item in live.values():
@@ -119,3 +125,18 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
             for name in databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bearer_headers(backends: dict[str, LiveBackend], username: str, password: str) -> dict[str, dict[str, str]]:
+    """Register ``username`` on every backend's database (if needed) and log in on each."""
+    headers = {}
+    for name, backend in backends.items():
+        backend.request(
+            "POST",
+            "/api/v1/auth/register",
+            json={"username": username, "email": f"{username}@example.com", "password": password},
+        )
+        response = backend.request("POST", "/api/v1/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, (name, response.text)
+        headers[name] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return headers
