@@ -1,0 +1,197 @@
+"""Dependencies: the per-request session, settings, cache, bearer auth, and the
+shared contract's way of reading path ids, query strings and JSON bodies.
+
+FastAPI resolves an endpoint's dependencies in the order they are declared, so
+declaring ``PostId``, then ``CurrentUser``, then a body dependency gives the
+reference order of checks: 404 for a bad id, then 401, then 413/400/422.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+from urllib.parse import parse_qsl, quote
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from finboard.core import api_service
+from finboard.core.api_contract import MAX_BODY_BYTES, ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.content_cache import AsyncContentCache
+from finboard.core.models import User
+from finboard.core.ratelimit import AuthRateLimiter
+from finboard.core.schemas import (
+    CommentCreate,
+    LoginRequest,
+    PageQuery,
+    PostCreate,
+    PostListQuery,
+    PostUpdate,
+    UserCreate,
+)
+from finboard.core.settings import Settings
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the lifespan builds once per worker process (``app.state.resources``)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cache: AsyncContentCache
+    limiter: AuthRateLimiter
+
+
+def resources(request: Request) -> Resources:
+    return request.app.state.resources
+
+
+async def get_settings(request: Request) -> Settings:
+    return resources(request).settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; closing it rolls back whatever was not committed."""
+    async with resources(request).sessions() as session:
+        yield session
+
+
+async def get_cache(request: Request) -> AsyncContentCache:
+    return resources(request).cache
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+CacheDep = Annotated[AsyncContentCache, Depends(get_cache)]
+
+
+# --- auth -------------------------------------------------------------------
+
+
+async def current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> User:
+    """The user behind the bearer token (one primary-key lookup) or 401."""
+    claims = api_service.token_claims(settings, authorization)
+    return api_service.check_user(await session.get(User, claims.user_id), claims.token_version)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+# --- path and query ---------------------------------------------------------
+
+
+async def path_post_id(post_id: str) -> int:
+    """Any id that is not a positive 32-bit integer is a 404, before anything else."""
+    return parse_id(post_id)
+
+
+PostId = Annotated[int, Depends(path_post_id)]
+
+
+def _quote_invalid(error: UnicodeDecodeError) -> tuple[str, int]:
+    return quote(error.object[error.start : error.end], safe=""), error.end
+
+
+codecs.register_error("finboard.url_quote", _quote_invalid)
+
+
+def query_items(request: Request) -> list[tuple[str, str]]:
+    """The query string's pairs, decoded like the Flask reference (Werkzeug) does:
+    percent escapes that are not UTF-8 stay percent-encoded rather than becoming U+FFFD
+    (the only way this differs from ``request.query_params.multi_items()``)."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    return parse_qsl(raw, keep_blank_values=True, errors="finboard.url_quote")
+
+
+def query_model(schema: type[ModelT]):
+    async def dependency(request: Request) -> ModelT:
+        return parse_query(query_items(request), schema)
+
+    return Depends(dependency)
+
+
+PostListParams = Annotated[PostListQuery, query_model(PostListQuery)]
+PageParams = Annotated[PageQuery, query_model(PageQuery)]
+
+
+# --- request bodies ---------------------------------------------------------
+
+
+async def request_body(request: Request) -> bytes | None:
+    """The raw body, or None when it is over MAX_BODY_BYTES (a large body is not read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+RawBody = Annotated[bytes | None, Depends(request_body)]
+
+
+def json_body(schema: type[ModelT]):
+    """The body as ``schema`` with the shared 413/400/422 answers (never FastAPI's own)."""
+
+    async def dependency(raw: RawBody) -> ModelT:
+        if raw is None:
+            raise ApiError(413, "too_large")
+        return parse_body(raw, schema)
+
+    return Depends(dependency)
+
+
+NewUser = Annotated[UserCreate, json_body(UserCreate)]
+Credentials = Annotated[LoginRequest, json_body(LoginRequest)]
+NewPost = Annotated[PostCreate, json_body(PostCreate)]
+PostChanges = Annotated[PostUpdate, json_body(PostUpdate)]
+NewComment = Annotated[CommentCreate, json_body(CommentCreate)]
+
+
+# --- rate limits (checked before the body is validated, like Flask-Limiter) --
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "127.0.0.1"
+
+
+def login_name(raw: bytes | None) -> str:
+    """The account a login attempt targets, read from the raw JSON body."""
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    name = data.get("username") if isinstance(data, dict) else None
+    return str(name or "")
+
+
+async def _allowed(request: Request, check, *args) -> None:
+    state = resources(request)
+    # With Redis the limiter does blocking I/O: keep it off the event loop.
+    allowed = await run_in_threadpool(check, *args) if state.settings.redis_url else check(*args)
+    if not allowed:
+        raise http_error(429)
+
+
+async def login_rate_limit(request: Request, raw: RawBody) -> None:
+    limiter = resources(request).limiter
+    await _allowed(request, limiter.allow_login, client_ip(request), login_name(raw))
+
+
+async def register_rate_limit(request: Request) -> None:
+    await _allowed(request, resources(request).limiter.allow_register, client_ip(request))

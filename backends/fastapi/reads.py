@@ -1,0 +1,115 @@
+"""The API's reads on an AsyncSession, cached as response JSON.
+
+The async twins of ``finboard.core.api_service``'s read functions: the same
+statement builders, so the same SQL (list: page + count, detail: post + newest
+comments, comments: page + count, categories and stats: one each), and the
+same cache names and parameters as the Flask reads (``finboard.reads``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from finboard.core import queries
+from finboard.core.api_contract import ApiError
+from finboard.core.content_cache import AsyncContentCache
+from finboard.core.models import Post
+from finboard.core.schemas import (
+    DETAIL_COMMENTS,
+    CategoryList,
+    CategoryStatsList,
+    CommentPage,
+    Page,
+    PageQuery,
+    PostDetail,
+    PostListQuery,
+    PostPage,
+)
+from finboard.core.serializers import category_public, category_stats, comment_public, post_detail, post_public
+
+
+async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
+    dialect = session.bind.dialect.name
+    filters = queries.PostFilters.from_query(query)
+    rows = (await session.scalars(queries.post_page_statement(filters, query.page, query.per_page, dialect))).all()
+    total = await session.scalar(queries.post_count_statement(filters, dialect)) or 0
+    return PostPage(
+        items=[post_public(p) for p in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+async def get_post(session: AsyncSession, post_id: int) -> PostDetail:
+    post = (await session.scalars(queries.post_detail_statement(post_id))).first()
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    comments = (await session.scalars(queries.comments_statement(post_id, DETAIL_COMMENTS))).all()
+    return post_detail(post, comments)
+
+
+async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -> CommentPage:
+    offset = (query.page - 1) * query.per_page
+    stmt = queries.comments_statement(post_id, query.per_page, offset, newest_first=False)
+    rows = (await session.scalars(stmt)).all()
+    total = await session.scalar(select(Post.comment_count).where(Post.id == post_id))
+    if total is None:
+        raise ApiError(404, "post_not_found")
+    return CommentPage(
+        items=[comment_public(c) for c in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+async def list_categories(session: AsyncSession) -> CategoryList:
+    rows = await session.scalars(queries.categories_statement())
+    return CategoryList(items=[category_public(c) for c in rows])
+
+
+async def category_stats_list(session: AsyncSession) -> CategoryStatsList:
+    rows = await session.execute(queries.category_stats_statement())
+    return CategoryStatsList(items=[category_stats(r) for r in rows])
+
+
+# --- cached, as response JSON ---------------------------------------------------
+
+
+async def posts_json(session: AsyncSession, cache: AsyncContentCache, query: PostListQuery) -> str:
+    async def build() -> str:
+        return (await list_posts(session, query)).model_dump_json()
+
+    return await cache.get_or_build("posts", query.model_dump_json(), build)
+
+
+async def post_json(session: AsyncSession, cache: AsyncContentCache, post_id: int) -> str:
+    async def build() -> str:
+        return (await get_post(session, post_id)).model_dump_json()
+
+    return await cache.get_or_build("post", str(post_id), build)
+
+
+async def comments_json(session: AsyncSession, cache: AsyncContentCache, post_id: int, query: PageQuery) -> str:
+    async def build() -> str:
+        return (await list_comments(session, post_id, query)).model_dump_json()
+
+    return await cache.get_or_build("comments", f"{post_id}:{query.model_dump_json()}", build)
+
+
+async def categories_json(session: AsyncSession, cache: AsyncContentCache) -> str:
+    async def build() -> str:
+        return (await list_categories(session)).model_dump_json()
+
+    return await cache.get_or_build("categories", "", build)
+
+
+async def category_stats_json(session: AsyncSession, cache: AsyncContentCache) -> str:
+    async def build() -> str:
+        return (await category_stats_list(session)).model_dump_json()
+
+    return await cache.get_or_build("category-stats", "", build)
