@@ -14,6 +14,9 @@ if os.environ.get("REDIS_URL"):
 else:
     workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
     threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    if workers == 1:
+        # One process: its in-process cache is coherent (finboard/config.py).
+        os.environ.setdefault("LOCAL_CACHE", "1")
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 # Requests in flight get this long to finish after SIGTERM (load balancers

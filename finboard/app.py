@@ -16,6 +16,7 @@ MIGRATIONS_DIR = "migrations"
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the forum. ``config`` overrides the environment (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.merge_slashes = False  # "//" is a 404 in the error shape, not a redirect
     app.config.update(flask_config())
     if config:
         app.config.update(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from finboard.core.settings import Settings, load_settings
@@ -39,6 +40,10 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
             CACHE_REDIS_URL=settings.redis_url,
             CACHE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         )
-    else:
+    elif os.environ.get("LOCAL_CACHE") == "1":
+        # In-process cache: only coherent in a single process, so only when the
+        # server says it runs one (gunicorn.conf.py without REDIS_URL).
         config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
+    else:
+        config.update(CACHE_TYPE="NullCache")
     return config

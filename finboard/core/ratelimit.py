@@ -39,10 +39,15 @@ class AuthRateLimiter:
         return self._memory.hit(item, *keys)
 
     def allow_login(self, ip: str, login: str) -> bool:
-        """Count one attempt; False when the IP or the account is over its limit."""
-        ip_ok = self._hit(self.login_per_ip, "login-ip", ip)
-        account_ok = self._hit(self.login_per_account, "login-account", login.strip().lower()[:254])
-        return ip_ok and account_ok
+        """Count one attempt; False when the account or the IP is over its limit.
+
+        Checked in Flask-Limiter's order — the account first, and an attempt
+        refused there is not counted against the IP — so every backend
+        answers 429 at the same request.
+        """
+        if not self._hit(self.login_per_account, "login-account", login.strip().lower()[:254]):
+            return False
+        return self._hit(self.login_per_ip, "login-ip", ip)
 
     def allow_register(self, ip: str) -> bool:
         return self._hit(self.register_per_ip, "register-ip", ip)

@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_ALGORITHM = "HS256"  # noqa: S105
 TOKEN_ISSUER = "finboard"  # noqa: S105
+MAX_USER_ID = 2**31 - 1  # users.id is a 32-bit integer
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so an unknown username costs
@@ -67,7 +68,10 @@ def decode_access_token(secret: str, token: str) -> TokenClaims:
             issuer=TOKEN_ISSUER,
             options={"require": ["sub", "exp", "iat", "iss"]},
         )
-        return TokenClaims(user_id=int(payload["sub"]), token_version=int(payload.get("ver", 0)))
+        subject = str(payload["sub"])
+        if not (subject.isascii() and subject.isdigit()) or not 0 < int(subject) <= MAX_USER_ID:
+            raise TokenError("subject is not a user id")
+        return TokenClaims(user_id=int(subject), token_version=int(payload.get("ver", 0)))
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise TokenError(str(exc)) from exc
 
