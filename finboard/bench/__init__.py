@@ -1,0 +1,16 @@
+"""``flask bench``: FinBoard's benchmark of its /api/v1 backends.
+
+It exists so that "Flask vs FastAPI vs Django" is answered by numbers measured
+the same way for every backend in the registry (wrk through the Lua scripts in
+``lua/``, one backend at a time, on the same seeded PostgreSQL data) and written
+to a versioned JSON document that reports, charts and comparisons read.
+
+Modules: ``cli`` (the click group), ``scenarios`` (what is requested),
+``database`` (the throwaway, seeded database), ``wrk`` (running and parsing
+wrk), ``resources`` (RSS/CPU sampling), ``sqlcount`` (SQL per request),
+``verify`` (schema + cross-backend checks), ``runner`` (orchestration),
+``results`` (the file format), ``stats``, ``environment``, ``report``,
+``charts``.
+"""
+
+SCHEMA_VERSION = 1

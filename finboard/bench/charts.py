@@ -1,0 +1,148 @@
+"""PNG charts of a run (matplotlib, headless): throughput, latency percentiles, memory.
+
+It exists because a chart shows at a glance what a table makes people read:
+throughput against concurrency for each backend, the latency percentiles of
+each scenario, and memory per backend. Cells with more than 1 % errors are
+drawn with a red cross / hatching and say so in the legend.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+
+from finboard.bench.report import resource_rows  # noqa: E402
+from finboard.bench.tables import Aggregate  # noqa: E402
+
+PERCENTILES = ("p50", "p75", "p90", "p99", "p99.9")
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+ERROR_COLOR = "#d62728"
+
+
+def _grid(count: int) -> tuple[int, int]:
+    cols = min(3, max(1, count))
+    return math.ceil(count / cols), cols
+
+
+def _color(agg: Aggregate, backend: str) -> str:
+    return COLORS[agg.backends.index(backend) % len(COLORS)]
+
+
+def throughput(agg: Aggregate, path: Path) -> Path:
+    cache = agg.base_cache()
+    scenarios = agg.scenarios or ["(none)"]
+    rows, cols = _grid(len(scenarios))
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
+    flagged_any = False
+    for ax, scenario in zip(axes.flat, scenarios, strict=False):
+        for backend in agg.backends:
+            points = [
+                (c, cell) for c in agg.concurrencies if (cell := agg.cell(backend, scenario, cache, c)) and cell.rps
+            ]
+            if not points:
+                continue
+            xs = [c for c, _ in points]
+            ys = [cell.rps.median for _, cell in points]
+            low = [cell.rps.median - cell.rps.low for _, cell in points]
+            high = [cell.rps.high - cell.rps.median for _, cell in points]
+            ax.errorbar(xs, ys, yerr=[low, high], marker="o", capsize=3, label=backend, color=_color(agg, backend))
+            for c, cell in points:
+                if cell.flagged:
+                    flagged_any = True
+                    ax.plot([c], [cell.rps.median], "x", color=ERROR_COLOR, markersize=12, mew=2)
+        ax.set_title(scenario)
+        if len(agg.concurrencies) > 1:
+            ax.set_xscale("log")
+        ax.set_xticks(agg.concurrencies, [str(c) for c in agg.concurrencies])
+        ax.minorticks_off()
+        ax.set_xlabel("connections")
+        ax.set_ylabel("successful req/s")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(scenarios) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if flagged_any:
+        handles.append(plt.Line2D([], [], marker="x", color=ERROR_COLOR, linestyle="", markersize=10, mew=2))
+        labels.append("> 1% errors")
+    fig.legend(handles, labels, loc="upper right")
+    fig.suptitle(f"Throughput vs concurrency (cache {cache}; median, bars = min–max)")
+    fig.tight_layout(rect=(0, 0, 0.9, 0.95))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def latency(agg: Aggregate, path: Path) -> Path:
+    cache = agg.base_cache()
+    c = agg.concurrencies[-1] if agg.concurrencies else 0
+    scenarios = agg.scenarios or ["(none)"]
+    rows, cols = _grid(len(scenarios))
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
+    width = 0.8 / max(1, len(agg.backends))
+    for ax, scenario in zip(axes.flat, scenarios, strict=False):
+        for i, backend in enumerate(agg.backends):
+            cell = agg.cell(backend, scenario, cache, c)
+            if cell is None or not cell.measured:
+                continue
+            values = [(cell.latency(p).median if cell.latency(p) else 0) for p in PERCENTILES]
+            xs = [k + i * width for k in range(len(PERCENTILES))]
+            ax.bar(
+                xs,
+                values,
+                width,
+                label=backend,
+                color=_color(agg, backend),
+                hatch="xx" if cell.flagged else None,
+                edgecolor=ERROR_COLOR if cell.flagged else None,
+            )
+        ax.set_title(scenario)
+        ax.set_xticks([k + width * (len(agg.backends) - 1) / 2 for k in range(len(PERCENTILES))], PERCENTILES)
+        ax.set_ylabel("ms")
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(scenarios) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right")
+    fig.suptitle(f"Latency percentiles at {c} connections (cache {cache}; hatched red = > 1% errors)")
+    fig.tight_layout(rect=(0, 0, 0.9, 0.95))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def memory(agg: Aggregate, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    kinds = (("idle", "idle"), ("load", "under load (avg)"), ("peak", "peak"))
+    width = 0.25
+    backends = agg.backends
+    for k, (key, label) in enumerate(kinds):
+        values = []
+        for backend in backends:
+            value = resource_rows(agg, backend)[key]
+            values.append(value if isinstance(value, float | int) else (value.median if value else 0))
+        ax.bar([i + k * width for i in range(len(backends))], values, width, label=label)
+    ax.set_xticks([i + width for i in range(len(backends))], backends)
+    ax.set_ylabel("RSS of the process tree (MB)")
+    ax.set_title("Memory per backend")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def write_charts(run: dict, directory: Path) -> list[Path]:
+    agg = Aggregate(run)
+    directory.mkdir(parents=True, exist_ok=True)
+    return [
+        throughput(agg, directory / "throughput.png"),
+        latency(agg, directory / "latency.png"),
+        memory(agg, directory / "memory.png"),
+    ]

@@ -1,0 +1,369 @@
+"""``flask bench``: the benchmark's commands on Flask's CLI (loaded by cli.init_app).
+
+It exists to give the benchmark one front door — backends, serve, run,
+report, compare — with options checked up front, so a typo is a clear click
+error and not a failure twenty minutes into a run.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from finboard.bench import options as opts
+from finboard.bench.scenarios import SCENARIOS, parse_names
+
+
+class CommaInts(click.ParamType):
+    name = "N[,N…]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list | tuple):
+            return list(value)
+        try:
+            numbers = [int(part) for part in str(value).split(",") if part.strip()]
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of whole numbers (e.g. 100,500,1000)", param, ctx)
+        if not numbers or any(n < 1 for n in numbers):
+            self.fail(f"{value!r}: every concurrency must be at least 1", param, ctx)
+        if any(n > 20_000 for n in numbers):
+            self.fail(f"{value!r}: more than 20000 connections is beyond what one wrk can open here", param, ctx)
+        return sorted(set(numbers))
+
+
+class Seconds(click.ParamType):
+    """``60``, ``60s``, ``2m`` → whole seconds (wrk's resolution)."""
+
+    name = "DURATION"
+
+    def __init__(self, minimum: int = 1):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            seconds = value
+        else:
+            text = str(value).strip().lower()
+            factor = 60 if text.endswith("m") else 1
+            number = text.rstrip("sm")
+            if not number.isdigit():
+                self.fail(f"{value!r} is not a duration like 60, 60s or 2m", param, ctx)
+            seconds = int(number) * factor
+        if seconds < self.minimum:
+            self.fail(f"{value!r}: must be at least {self.minimum}s", param, ctx)
+        return seconds
+
+
+def _backends(ctx, param, value: str) -> list[str]:
+    from finboard.registry import registered
+
+    known = registered()
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names or names == ["all"]:
+        return list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown backend(s) {', '.join(unknown)}; registered: {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def _scenarios(ctx, param, value: str) -> list[str]:
+    try:
+        return parse_names(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _target(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not a URL like http://127.0.0.1:8000")
+    return value.rstrip("/")
+
+
+def _database(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from finboard.bench.database import DatabaseError, check_postgres_url
+
+    try:
+        return check_postgres_url(value)
+    except DatabaseError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.group("bench")
+def bench() -> None:
+    """Benchmark the /api/v1 backends (Flask, FastAPI, Django, plugins) with wrk."""
+
+
+@bench.command("backends")
+def backends_command() -> None:
+    """List the registered backends and whether each can start (its dependencies import)."""
+    from finboard.registry import registered
+
+    for backend in registered().values():
+        missing = backend.missing_dependencies()
+        state = "ready" if not missing else "cannot start: missing " + ", ".join(missing)
+        pages = " + forum pages" if backend.pages else ""
+        click.echo(f"{backend.name:<10} {backend.framework}{pages}\n{'':<10} {state}")
+
+
+@bench.command("serve")
+@click.argument("name")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 256), default=opts.cores, show_default="number of cores")
+def serve_command(name: str, port: int, workers: int) -> None:
+    """Run backend NAME under its production server until Ctrl-C (uses DATABASE_URL etc.)."""
+    from finboard.core.settings import load_settings
+    from finboard.registry import get
+    from finboard.serving import BackendStartError, free_port, port_in_use, start_backend
+
+    try:
+        backend = get(name)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="NAME") from exc
+    missing = backend.missing_dependencies()
+    if missing:
+        raise click.ClickException(f"{name} cannot start: missing {', '.join(missing)}")
+    if port_in_use(port):
+        new_port = free_port()
+        click.echo(f"Port {port} is in use; using {new_port} instead.", err=True)
+        port = new_port
+    env = {"DATABASE_URL": load_settings().database_url}
+    try:
+        running = start_backend(backend, env=env, port=port, workers=workers, timeout=60)
+    except BackendStartError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{name} ({backend.framework}) on {running.base_url} with {workers} workers, "
+        f"started in {running.startup_s:.2f}s. Ctrl-C to stop. Log: {running.log_path}"
+    )
+    try:
+        while running.alive():
+            time.sleep(0.5)
+        raise click.ClickException(f"{name} exited with code {running.process.returncode}:\n{running.log_tail()}")
+    except KeyboardInterrupt:
+        click.echo("\nStopping…")
+    finally:
+        running.stop()
+
+
+QUICK_HELP = (
+    "A short profile that finishes in about a minute for three backends: every scenario, cut down to "
+    f"{','.join(map(str, opts.QUICK['concurrency']))} connections only, {opts.QUICK['duration_s']}s cells (wrk's "
+    "shortest), no per-scenario warm-up (the verification requests are the only primer), "
+    f"{opts.QUICK['data_size']} posts, one repeat, cache off, {opts.QUICK['sql_requests']} requests per SQL count "
+    "with --sql-flush end. "
+    "Options given explicitly still win (e.g. --quick --concurrency 8,32)."
+)
+
+
+@bench.command("run")
+@click.option(
+    "--backends",
+    "backend_names",
+    default="all",
+    show_default=True,
+    callback=_backends,
+    help="Comma-separated registered names, or all.",
+)
+@click.option(
+    "--scenarios",
+    default="all",
+    show_default=True,
+    callback=_scenarios,
+    help=f"Comma-separated: {', '.join(SCENARIOS)}; or all.",
+)
+@click.option(
+    "--concurrency", type=CommaInts(), default="100,500,1000", show_default=True, help="Connections per cell."
+)
+@click.option("--duration", type=Seconds(1), default="60s", show_default=True, help="Measured time per cell.")
+@click.option(
+    "--warmup",
+    type=Seconds(0),
+    default=f"{opts.DEFAULT_WARMUP_S}s",
+    show_default=True,
+    help="Uncounted load at the highest concurrency before each scenario.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="Repeats; the backend order rotates, figures are medians with min–max.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=opts.cores,
+    show_default="number of cores",
+    help="Server workers, the same for every backend.",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 256), default=opts.cores, show_default="number of cores", help="wrk threads."
+)
+@click.option(
+    "--cache",
+    type=click.Choice(["off", "on", "both"]),
+    default="both",
+    show_default=True,
+    help="Redis read cache; 'both' adds a cache-on pass of list and detail (hit vs miss).",
+)
+@click.option("--database", callback=_database, help="PostgreSQL URL to use (kept); default: a throwaway database.")
+@click.option(
+    "--data-size",
+    type=click.IntRange(1, 5_000_000),
+    default=opts.DEFAULT_DATA_SIZE,
+    show_default=True,
+    help="Posts to seed (users = posts/10, comments = 3 × posts).",
+)
+@click.option("--target", callback=_target, help="Load an already-running deployment at this URL instead.")
+@click.option("--quick", is_flag=True, help=QUICK_HELP)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench-results"),
+    show_default=True,
+    help="Directory for the run's folder (JSON, Markdown, PNGs, logs).",
+)
+@click.option(
+    "--timeout",
+    type=Seconds(1),
+    default=f"{opts.DEFAULT_TIMEOUT_S}s",
+    show_default=True,
+    help="wrk's --timeout: slower responses count as timeouts.",
+)
+@click.option(
+    "--pool-size",
+    type=click.IntRange(1, 200),
+    default=opts.DEFAULT_POOL_SIZE,
+    show_default=True,
+    help="Database pool per worker, the same for every backend.",
+)
+@click.option(
+    "--sql-requests",
+    type=click.IntRange(1, 100_000),
+    default=opts.DEFAULT_SQL_REQUESTS,
+    show_default=True,
+    help="Requests per scenario for the SQL count.",
+)
+@click.option(
+    "--redis",
+    "redis_url",
+    default=opts.DEFAULT_REDIS_URL,
+    show_default=True,
+    help="Redis for the cache-on pass: a database number of its own (it is flushed).",
+)
+@click.option(
+    "--sql-flush",
+    type=click.Choice(["idle", "end"]),
+    default="idle",
+    show_default=True,
+    help="SQL count: wait 10 s per scenario for PostgreSQL's counters (exact), or end the server's idle "
+    "database sessions (fast; then also counts the pools reconnecting).",
+)
+@click.pass_context
+def run_command(ctx, **params) -> None:
+    """Benchmark the backends: verify each, then load it with wrk; write JSON, Markdown and PNGs."""
+    from finboard.bench.environment import command_line
+
+    # option name -> RunOptions field (the --quick profile fills those left at their default)
+    fields = {"duration": "duration_s", "warmup": "warmup_s", "timeout": "timeout_s", "backend_names": "backends"}
+    values = {fields.get(name, name): value for name, value in params.items()}
+    if params["quick"]:
+        for name in params:
+            key = fields.get(name, name)
+            if key in opts.QUICK and ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
+                values[key] = list(opts.QUICK[key]) if key == "concurrency" else opts.QUICK[key]
+    if params["target"] and params["database"]:
+        raise click.BadParameter(
+            "--target loads a running deployment; --database is for servers started here", param_hint="--database"
+        )
+    if params["target"]:
+        values["backends"] = []
+    execute(opts.RunOptions(command=command_line(), **values))
+
+
+def execute(options: opts.RunOptions) -> dict:
+    """Run, then write the report and charts; errors become clear click exceptions."""
+    from finboard.bench import charts, report, results
+    from finboard.bench.database import DatabaseError
+    from finboard.bench.runner import BenchRun
+    from finboard.bench.wrk import WrkError
+
+    runner = BenchRun(options)
+    try:
+        run = runner.execute()
+    except (WrkError, DatabaseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt as exc:  # before the first cell: nothing to keep
+        raise click.Abort() from exc
+    if runner.write_problem:
+        raise click.ClickException(runner.write_problem)
+    try:
+        pngs = charts.write_charts(run, runner.dir)
+        md = report.write_markdown(run, runner.dir / "report.md", pngs)
+    except OSError as exc:
+        raise click.ClickException(results.write_problem(exc, runner.dir)) from exc
+    click.echo(report.terminal_table(run))
+    click.echo(f"\nResults: {runner.json_path}\nReport:  {md}\nCharts:  {', '.join(str(p) for p in pngs)}")
+    if run.get("interrupted"):
+        click.echo("Interrupted: the files above hold the partial results.", err=True)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.exit(130)
+    return run
+
+
+@bench.command("report")
+@click.argument("run_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write (default: beside the JSON)."
+)
+def report_command(run_json: Path, out: Path | None) -> None:
+    """Print the terminal table and write the Markdown report and PNG charts of RUN_JSON."""
+    from finboard.bench import charts, report, results
+
+    try:
+        run = results.load_run(run_json)
+    except results.ResultsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    directory = out or run_json.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        pngs = charts.write_charts(run, directory)
+        md = report.write_markdown(
+            run, directory / f"{run_json.stem}.md" if run_json.stem != "run" else directory / "report.md", pngs
+        )
+    except OSError as exc:
+        raise click.ClickException(results.write_problem(exc, directory)) from exc
+    click.echo(report.terminal_table(run))
+    click.echo(f"\nReport: {md}\nCharts: {', '.join(str(p) for p in pngs)}")
+
+
+@bench.command("compare")
+@click.argument("a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1000),
+    default=5.0,
+    show_default=True,
+    help="Percent change below which nothing is flagged.",
+)
+@click.option("--only-changes", is_flag=True, help="Show only the flagged differences.")
+def compare_command(a: Path, b: Path, threshold: float, only_changes: bool) -> None:
+    """What changed from run A to run B, flagging differences bigger than the noise."""
+    from finboard.bench import compare, results
+
+    try:
+        run_a, run_b = results.load_run(a), results.load_run(b)
+    except results.ResultsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(compare.render(run_a, run_b, threshold / 100, only_changes))

@@ -1,0 +1,102 @@
+"""``flask bench compare A.json B.json``: what changed between two runs, and whether it is noise.
+
+It exists so a change of code, version or machine can be judged from two
+results files: for every cell both runs measured, throughput and p50/p99 with
+their min–max, the relative change, and a flag when the change is bigger than
+both the threshold and the measured spread (``finboard.bench.stats.compare``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from finboard.bench.stats import DEFAULT_THRESHOLD, Change, compare
+from finboard.bench.tables import Aggregate
+
+METRICS = (("rps", "req/s", True), ("p50", "p50 ms", False), ("p99", "p99 ms", False))
+
+
+@dataclass
+class Row:
+    key: tuple  # backend, scenario, cache, concurrency
+    metric: str
+    change: Change
+    better_is_higher: bool
+
+    @property
+    def direction(self) -> str:
+        if not self.change.significant:
+            return "~"
+        improved = (self.change.relative > 0) == self.better_is_higher
+        return "better" if improved else "worse"
+
+
+def compare_runs(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD) -> list[Row]:
+    before, after = Aggregate(a), Aggregate(b)
+    rows = []
+    for key, cell_b in after.cells.items():
+        cell_a = before.cells.get(key)
+        if cell_a is None:
+            continue
+        for metric, _label, higher in METRICS:
+            sa = cell_a.rps if metric == "rps" else cell_a.latency(metric)
+            sb = cell_b.rps if metric == "rps" else cell_b.latency(metric)
+            if sa is None or sb is None:
+                continue
+            rows.append(Row(key, metric, compare(sa, sb, threshold), higher))
+    return rows
+
+
+def environment_differences(a: dict, b: dict) -> list[str]:
+    ea, eb = a.get("environment", {}), b.get("environment", {})
+    notes = []
+    for key in ("cpu_model", "cores_logical", "memory_gb", "os", "python", "postgresql", "redis", "wrk"):
+        if ea.get(key) != eb.get(key):
+            notes.append(f"{key}: {ea.get(key)} → {eb.get(key)}")
+    pa, pb = ea.get("packages") or {}, eb.get("packages") or {}
+    notes += [f"{p}: {pa.get(p)} → {pb.get(p)}" for p in sorted(set(pa) | set(pb)) if pa.get(p) != pb.get(p)]
+    ca, cb = (ea.get("git") or {}).get("commit"), (eb.get("git") or {}).get("commit")
+    if ca != cb:
+        notes.append(f"commit: {str(ca)[:10]} → {str(cb)[:10]}")
+    for key in ("duration_s", "workers", "data_size", "pool_size", "threads"):
+        if a.get("settings", {}).get(key) != b.get("settings", {}).get(key):
+            notes.append(f"setting {key}: {a['settings'].get(key)} → {b['settings'].get(key)}")
+    return notes
+
+
+def render(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD, only_significant: bool = False) -> str:
+    rows = compare_runs(a, b, threshold)
+    lines = []
+    differences = environment_differences(a, b)
+    if differences:
+        lines += ["Differences between the runs' environments:", *(f"  {d}" for d in differences), ""]
+    table = [["backend", "scenario", "cache", "conn", "metric", "A", "B", "change", "verdict"]]
+    for row in rows:
+        if only_significant and not row.change.significant:
+            continue
+        backend, scenario, cache, c = row.key
+        verdict = (
+            f"{row.direction.upper()}: {row.change.reason}" if row.change.significant else f"noise: {row.change.reason}"
+        )
+        digits = 0 if row.metric == "rps" else 1
+        table.append(
+            [
+                backend,
+                scenario,
+                cache,
+                str(c),
+                row.metric,
+                row.change.before.format(digits),
+                row.change.after.format(digits),
+                f"{row.change.relative:+.1%}",
+                verdict,
+            ]
+        )
+    if len(table) == 1:
+        lines.append("No cell was measured in both runs." if not rows else "No difference beyond the noise.")
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    flagged = sum(1 for r in rows if r.change.significant)
+    lines += ["", f"{flagged} of {len(rows)} comparisons differ by more than {threshold:.0%} and the measured spread."]
+    return "\n".join(lines)

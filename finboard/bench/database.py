@@ -1,0 +1,183 @@
+"""The benchmark's PostgreSQL data: a throwaway database, migrated and seeded.
+
+It exists so every backend is measured on the same rows: one database created
+for the run (or the one given with ``--database``), migrated with alembic like
+every FinBoard database, seeded deterministically (``finboard.core.seeding``),
+and put back after each write scenario (rows above the seeded maximum ids are
+deleted). It also reads the facts the scenarios are generated from — ids,
+usernames, categories — so request lists are spread across the real data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from finboard.core.settings import PROJECT_ROOT, normalize_database_url
+
+DEFAULT_ADMIN_DSN = os.environ.get("FINBOARD_BENCH_PG_ADMIN", "postgresql://root@127.0.0.1:5432/postgres")
+SEED = 42
+# The write scenarios add posts (their cashtags and comments go with them).
+WRITE_TABLES = ("posts",)
+
+
+class DatabaseError(RuntimeError):
+    """PostgreSQL can't be used for the benchmark; the message says why and what to do."""
+
+
+@dataclass
+class DataFacts:
+    """What the scenarios need to know about the seeded data (ordered, deterministic)."""
+
+    post_ids: list[int]
+    usernames: list[str]
+    categories: list[str]
+    # One (title, category slug, author username) per post, in id order, for search/joins.
+    posts: list[tuple[str, str, str]] = field(default_factory=list)
+    max_ids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def post_count(self) -> int:
+        return len(self.post_ids)
+
+
+def libpq_dsn(url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://…) as a libpq DSN for psycopg."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def check_postgres_url(url: str) -> str:
+    """Normalise a ``--database`` URL; only PostgreSQL is accepted."""
+    try:
+        normalized = normalize_database_url(url)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad option
+        raise DatabaseError(f"not a database URL: {url!r} ({exc})") from exc
+    if not normalized.startswith("postgresql"):
+        raise DatabaseError("the benchmark needs PostgreSQL (postgresql://user@host:port/name), not SQLite")
+    return normalized
+
+
+def is_local(url: str) -> bool:
+    return (make_url(url).host or "localhost") in ("127.0.0.1", "localhost", "::1", "")
+
+
+def connect(dsn: str, **kwargs) -> psycopg.Connection:
+    try:
+        return psycopg.connect(dsn, connect_timeout=5, **kwargs)
+    except psycopg.OperationalError as exc:
+        where = make_url(dsn).render_as_string(hide_password=True)
+        raise DatabaseError(
+            f"PostgreSQL is not reachable at {where}: {str(exc).strip()}. Start it (e.g. "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or pass --database URL."
+        ) from exc
+
+
+def admin_dsn_for(url: str) -> str:
+    """The maintenance database on the same server as ``url`` (for pg_stat_* and CREATE/DROP)."""
+    return make_url(libpq_dsn(url)).set(database="postgres").render_as_string(hide_password=False)
+
+
+@contextmanager
+def throwaway_database(admin_dsn: str = DEFAULT_ADMIN_DSN, prefix: str = "finboard_bench"):
+    """Create a uniquely named database, yield its SQLAlchemy URL, drop it afterwards."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin_dsn).set(drivername="postgresql+psycopg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        drop_database(admin_dsn, name)
+
+
+def drop_database(admin_dsn: str, name: str) -> None:
+    try:
+        with connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except (DatabaseError, psycopg.Error):
+        pass  # best effort: the run's own result matters more than the cleanup
+
+
+def migrate(url: str) -> None:
+    """``alembic upgrade head`` on ``url`` — the only DDL FinBoard runs."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+def proportions(posts: int) -> tuple[int, int]:
+    """Users and comments for ``posts`` posts, in the proportions of ``flask seed``."""
+    return max(10, posts // 10), posts * 3
+
+
+def seed_if_empty(url: str, posts: int) -> bool:
+    """Seed ``posts`` posts (with proportional users/comments) unless posts exist; True if seeded."""
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from finboard.core.models import Post
+    from finboard.core.seeding import seed
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            if session.scalar(select(func.count()).select_from(Post)):
+                return False
+            users, comments = proportions(posts)
+            seed(session, users=users, posts=posts, comments=comments, seed=SEED)
+            session.commit()
+    finally:
+        engine.dispose()
+    with connect(libpq_dsn(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return True
+
+
+def read_facts(url: str) -> DataFacts:
+    with connect(libpq_dsn(url)) as conn:
+        rows = conn.execute(
+            "SELECT p.id, p.title, c.slug, u.username FROM posts p "
+            "JOIN categories c ON c.id = p.category_id JOIN users u ON u.id = p.author_id ORDER BY p.id"
+        ).fetchall()
+        usernames = [r[0] for r in conn.execute("SELECT username FROM users ORDER BY id")]
+        categories = [r[0] for r in conn.execute("SELECT slug FROM categories ORDER BY position, id")]
+        max_ids = {
+            table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("posts", "comments", "users")
+        }
+    if not rows:
+        raise DatabaseError("the database has no posts to benchmark: seed it or leave out --database")
+    return DataFacts(
+        post_ids=[r[0] for r in rows],
+        usernames=usernames,
+        categories=categories,
+        posts=[(r[1], r[2], r[3]) for r in rows],
+        max_ids=max_ids,
+    )
+
+
+def reset_writes(url: str, max_ids: dict[str, int]) -> int:
+    """Delete what the write scenarios added (ids above the seeded maximum); rows removed."""
+    with connect(libpq_dsn(url), autocommit=True) as conn:
+        removed = conn.execute("DELETE FROM comments WHERE id > %s", (max_ids["comments"],)).rowcount
+        removed += conn.execute("DELETE FROM posts WHERE id > %s", (max_ids["posts"],)).rowcount
+        if removed:
+            conn.execute("VACUUM ANALYZE posts, post_cashtags, comments")
+    return removed
+
+
+def server_version(url: str) -> str | None:
+    try:
+        with connect(libpq_dsn(url)) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+    except (DatabaseError, psycopg.Error):
+        return None

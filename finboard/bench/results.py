@@ -1,0 +1,135 @@
+"""The results file: one versioned JSON document per run (see docs/bench-results.md).
+
+It exists because people script against the file: its shape is defined here
+once — ``result_entry`` lists every field of a result — and written
+atomically, so a crash or a full disk never leaves half a document behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from finboard.bench import SCHEMA_VERSION
+
+ERROR_KINDS = ("status", "connect", "read", "write", "timeout")
+LATENCY_KEYS = ("p50", "p75", "p90", "p99", "p99.9", "max")
+ERROR_MARK_THRESHOLD = 0.01  # a cell with more than 1 % errors is marked everywhere
+OK = "ok"
+
+
+class ResultsError(RuntimeError):
+    """The results file can't be written or read; the message says why."""
+
+
+def new_run(command: str, environment: dict, settings: dict) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "environment": environment,
+        "command": command,
+        "settings": settings,
+        "started_at": None,
+        "finished_at": None,
+        "complete": False,
+        "notes": [],
+        "backends": {},
+        "results": [],
+    }
+
+
+def result_entry(
+    *,
+    backend: str,
+    scenario: str,
+    concurrency: int,
+    repeat: int,
+    cache: str,
+    status: str = OK,
+    reason: str | None = None,
+    figures: dict | None = None,
+    resources: dict | None = None,
+    rss_idle: float | None = None,
+    startup_s: float | None = None,
+    sql: dict | None = None,
+) -> dict:
+    """One backend × scenario × concurrency × repeat (× cache mode). Figures are None when not measured."""
+    figures = figures or {}
+    resources = resources or {}
+    errors = figures.get("errors") or dict.fromkeys(ERROR_KINDS, None)
+    latency = figures.get("latency_ms") or dict.fromkeys(LATENCY_KEYS, None)
+    error_rate = figures.get("error_rate")
+    return {
+        "backend": backend,
+        "scenario": scenario,
+        "concurrency": concurrency,
+        "repeat": repeat,
+        "cache": cache,
+        "status": status,
+        "reason": reason,
+        "duration_s": figures.get("duration_s"),
+        "requests": figures.get("requests"),
+        "successes": figures.get("successes"),
+        "errors": {kind: errors.get(kind) for kind in ERROR_KINDS},
+        "error_rate": error_rate,
+        "errors_over_1pct": bool(error_rate is not None and error_rate > ERROR_MARK_THRESHOLD),
+        "rps": figures.get("rps"),
+        "latency_ms": {key: latency.get(key) for key in LATENCY_KEYS},
+        "statuses": figures.get("statuses"),
+        "rss_mb": {"idle": rss_idle, "load": resources.get("rss_load"), "peak": resources.get("rss_peak")},
+        "cpu_pct": resources.get("cpu") or {"avg": None, "peak": None},
+        "wrk_cpu_pct": resources.get("wrk_cpu") or {"avg": None, "peak": None},
+        "postgres_cpu_pct": resources.get("postgres_cpu") or {"avg": None, "peak": None},
+        "startup_s": startup_s,
+        "sql_per_request": (sql or {}).get("per_request"),
+        "sql_method": (sql or {}).get("method"),
+        "sql_unit": (sql or {}).get("unit"),
+        "rows_per_request": (sql or {}).get("rows_per_request"),
+        "bytes": figures.get("bytes"),
+    }
+
+
+def write_run(run: dict, path: Path) -> Path:
+    """Write atomically (temp file + rename); a full disk becomes a clear ResultsError."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as out:
+                json.dump(run, out, indent=1, sort_keys=False)
+                out.write("\n")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise ResultsError(write_problem(exc, path)) from exc
+    return path
+
+
+def write_problem(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return (
+            f"the disk is full: could not write {path}. Free some space (or pass --out on another disk) and run again."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"no permission to write {path} ({exc.strerror}); choose another --out directory."
+    return f"could not write {path}: {exc}"
+
+
+def load_run(path: Path) -> dict:
+    try:
+        run = json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise ResultsError(f"{path}: no such file") from exc
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{path} is not a readable results file: {exc}") from exc
+    if not isinstance(run, dict) or "results" not in run:
+        raise ResultsError(f"{path} is not a FinBoard benchmark results file (no 'results')")
+    version = run.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultsError(f"{path} has schema_version {version!r}; this FinBoard reads version {SCHEMA_VERSION}")
+    return run

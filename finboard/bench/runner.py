@@ -1,0 +1,491 @@
+"""Orchestration of ``flask bench run``: data, servers, verification, load, resources, SQL.
+
+It exists to make the comparison fair and the run robust: backends run one at
+a time on the same seeded data, with the same workers, pool and limits; each
+is verified before it is timed; a primer and a warm-up at the highest
+concurrency are not counted; write scenarios are undone after each cell; with
+``--repeat`` the order of backends rotates. A backend that can't start or
+dies is recorded with its log tail and the run goes on; Ctrl-C (or SIGTERM)
+ends every server and wrk it started and still writes the partial results.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import signal
+import tempfile
+from contextlib import ExitStack, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from finboard.bench import database, environment, results, wrk
+from finboard.bench.client import Client, facts_from_api, login_tokens, post_total
+from finboard.bench.options import RAISED_LIMIT, RunOptions
+from finboard.bench.progress import Progress
+from finboard.bench.resources import Sampler, tree_rss_mb
+from finboard.bench.scenarios import SCENARIOS, write_lua, write_tokens
+from finboard.bench.sqlcount import SqlCounter, settle
+from finboard.bench.verify import Verifier
+from finboard.registry import Backend, registered
+from finboard.serving import BackendStartError, RunningBackend, start_backend
+
+TARGET = "target"
+MIXED_PARTS = [name for name, s in SCENARIOS.items() if s.mix_weight]
+PENDING = "pending"
+
+
+def _interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: clean up, keep partial results
+    raise KeyboardInterrupt
+
+
+class BenchRun:
+    def __init__(self, options: RunOptions, stream=None):
+        self.o = options
+        self.stream = stream
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        self.dir = Path(options.out) / stamp
+        self.json_path = self.dir / "run.json"
+        self.tmp = Path(tempfile.mkdtemp(prefix="finboard-bench-"))
+        self.backends: dict[str, Backend] = {}
+        self.cells: dict[tuple, dict] = {}
+        self.sql: dict[tuple, dict] = {}
+        self.tokens_file: Path | None = None
+        self.tokens: list[str] = []
+        self.request_files: dict[str, tuple[Path, list]] = {}
+        self.verifier = Verifier()
+        self.active: RunningBackend | None = None
+        self.failed: set[str] = set()
+        self.write_problem: str | None = None
+        self.run: dict = {}
+
+    # --- plan -----------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return [TARGET] if self.o.target else list(self.o.backends)
+
+    def applicable(self, name: str, scenario: str) -> bool:
+        if name == TARGET:
+            return not SCENARIOS[scenario].pages or self.target_pages
+        backend = self.backends.get(name)
+        return backend is None or SCENARIOS[scenario].applies_to(backend)
+
+    def order(self, repeat: int) -> list[str]:
+        names = self.names()
+        shift = repeat % len(names)
+        return names[shift:] + names[:shift]
+
+    def plan(self) -> list[tuple]:
+        cells = []
+        for repeat in range(self.o.repeat):
+            for name in self.order(repeat):
+                for cache in self.o.cache_modes:
+                    for scenario in self.o.scenarios_for_cache(cache):
+                        if self.applicable(name, scenario):
+                            cells += [(name, scenario, c, repeat, cache) for c in sorted(self.o.concurrency)]
+        return cells
+
+    # --- the run ----------------------------------------------------------------
+
+    def execute(self) -> dict:
+        wrk_path = wrk.find_wrk()  # WrkError before anything is started
+        # Ctrl-C and SIGTERM both end in the cleanup below (even where a shell started us with SIGINT ignored).
+        previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+        interrupted = False
+        with ExitStack() as cleanup:
+            for sig, handler in previous.items():
+                cleanup.callback(signal.signal, sig, handler)
+            cleanup.callback(shutil.rmtree, self.tmp, ignore_errors=True)
+            cleanup.callback(self._stop_active)
+            self.url = self._prepare_data(cleanup)
+            self.run = results.new_run(environment.command_line() if not self.o.command else self.o.command, {}, {})
+            self.run["environment"] = environment.collect(
+                postgres_version=database.server_version(self.url) if self.url else None,
+                redis_url=self.o.redis_url,
+                wrk=wrk.wrk_version(wrk_path),
+            )
+            self.run["settings"] = self._settings()
+            self.run["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            self._plan_cells()
+            try:
+                for repeat in range(self.o.repeat):
+                    for name in self.order(repeat):
+                        for cache in self.o.cache_modes:
+                            self._instance(name, cache, repeat)
+            except KeyboardInterrupt:
+                interrupted = True
+                self.progress.message("Interrupted: stopping servers and wrk, writing the partial results…")
+            finally:
+                self._stop_active()
+                self.progress.close()
+                self._finish(interrupted)
+        return self.run
+
+    def _prepare_data(self, cleanup: ExitStack) -> str | None:
+        self.target_pages = False
+        if self.o.target:
+            self.facts = facts_from_api(self.o.target)
+            with suppress(OSError), Client(self.o.target) as client:
+                from finboard.bench.scenarios import Request
+
+                page = client.send(Request("GET", "/", "", 200))
+                self.target_pages = page.status == 200 and "text/html" in page.content_type
+            return None
+        all_backends = registered()
+        self.backends = {n: all_backends[n] for n in self.o.backends}
+        if self.o.database:
+            url = database.check_postgres_url(self.o.database)
+        else:
+            url = cleanup.enter_context(database.throwaway_database())
+        database.migrate(url)
+        self.seeded = database.seed_if_empty(url, self.o.data_size)
+        self.facts = database.read_facts(url)
+        dbname = make_url(url).database or ""
+        self.counter = SqlCounter(database.libpq_dsn(url), database.admin_dsn_for(url), dbname, self.o.sql_flush)
+        return url
+
+    def _settings(self) -> dict:
+        settings = self.o.as_dict()
+        settings.update(
+            posts=self.facts.post_count,
+            users=len(self.facts.usernames),
+            sql_method=None if self.o.target else self.counter.method,
+            rate_limits=None if self.o.target else RAISED_LIMIT,
+            token_ttl_s=86400,
+            cache_modes=self.o.cache_modes,
+        )
+        return settings
+
+    def _plan_cells(self) -> None:
+        plan = self.plan()
+        for name, scenario, c, repeat, cache in plan:
+            self.cells[(name, scenario, c, repeat, cache)] = results.result_entry(
+                backend=name, scenario=scenario, concurrency=c, repeat=repeat, cache=cache, status=PENDING
+            )
+        for name in self.names():
+            backend = self.backends.get(name)
+            self.run["backends"][name] = {
+                "framework": backend.framework if backend else "an already-running deployment",
+                "description": backend.description if backend else self.o.target,
+                "status": PENDING,
+                "problems": [],
+                "log_tail": None,
+                "startup_s": [],
+                "rss_idle_mb": [],
+                "verification": None,
+                "docker_image_mb": self._docker_size(name),
+            }
+        planned, seen = [], set()
+        for name, scenario, _c, repeat, cache in plan:
+            seconds = self.o.duration_s + 0.5
+            if (name, cache, repeat) not in seen:  # start, verify, SQL count (rough: the ETA rescales it)
+                seen.add((name, cache, repeat))
+                per_scenario = 11.5 if self.o.sql_flush == "idle" and repeat == 0 else 0.5
+                seconds += 6 + per_scenario * len(self.o.scenarios_for_cache(cache))
+            if (name, scenario, cache, repeat) not in seen:
+                seen.add((name, scenario, cache, repeat))
+                seconds += self.o.warmup_s + 1
+            planned.append(seconds)
+        self.progress = Progress(planned, self.stream)
+
+    def _docker_size(self, name: str) -> float | str:
+        if not self.run["environment"].get("docker_engine"):
+            return "n/a"
+        return environment.docker_image_size_mb(f"finboard-{name}") or "n/a"
+
+    # --- one backend, one cache mode ------------------------------------------------
+
+    def _instance(self, name: str, cache: str, repeat: int) -> None:
+        keys = [k for k in self.cells if k[0] == name and k[4] == cache and k[3] == repeat]
+        if not keys:
+            return
+        info = self.run["backends"][name]
+        if name in self.failed:
+            self._mark(keys, "skipped", f"{name} failed earlier in this run: {info['problems'][-1]}")
+            return
+        if name != TARGET:
+            missing = self.backends[name].missing_dependencies()
+            if missing:
+                return self._fail(name, keys, "failed_to_start", f"missing dependencies: {', '.join(missing)}")
+            try:
+                self._flush_cache()
+                self.active = start_backend(
+                    self.backends[name], env=self._env(cache), workers=self.o.workers, log_dir=self.dir / "logs"
+                )
+            except (BackendStartError, OSError) as exc:
+                tail = getattr(exc, "log_tail", "")
+                return self._fail(name, keys, "failed_to_start", str(exc).split("\n--- log tail")[0], tail)
+            info["startup_s"].append(round(self.active.startup_s, 3))
+        base_url = self.o.target or self.active.base_url
+        try:
+            try:
+                self._ensure_tokens(base_url, [k[1] for k in keys])
+            except (RuntimeError, OSError, ValueError, KeyError) as exc:
+                return self._fail(name, keys, "failed_verification", f"could not log in the seeded users: {exc}")
+            verdict = self._verify(name, base_url, sorted({k[1] for k in keys}))
+            info["verification"] = verdict.as_dict()
+            if not verdict.ok:
+                return self._fail(name, keys, "failed_verification", "; ".join(verdict.problems[:3]))
+            rss_idle = self._idle_rss()
+            info["rss_idle_mb"].append(rss_idle)
+            info["status"] = "ok"
+            for scenario in dict.fromkeys(k[1] for k in keys):
+                if not self._scenario(name, cache, repeat, scenario, base_url, rss_idle):
+                    return
+            if repeat == 0 and name != TARGET:
+                self._count_sql(name, cache, base_url, dict.fromkeys(k[1] for k in keys))
+        finally:
+            self._stop_active()
+            self._save()
+
+    def _save(self) -> None:
+        """Keep the results so far on disk (a crash or a kill leaves them behind)."""
+        self.run["results"] = list(self.cells.values())
+        try:
+            results.write_run(self.run, self.json_path)
+        except results.ResultsError as exc:
+            if self.write_problem is None:
+                self.progress.message(f"warning: {exc}")
+            self.write_problem = str(exc)
+
+    def _env(self, cache: str) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.url,
+            "SECRET_KEY": self.secret,
+            "FINBOARD_ENV": "production",
+            "DB_POOL_SIZE": str(self.o.pool_size),
+            "LOGIN_LIMIT_PER_IP": RAISED_LIMIT,
+            "LOGIN_LIMIT_PER_ACCOUNT": RAISED_LIMIT,
+            "REGISTER_LIMIT_PER_IP": RAISED_LIMIT,
+            "TOKEN_TTL_SECONDS": "86400",
+            "CACHE_ENABLED": "1" if cache == "on" else "0",
+            "REDIS_URL": self.o.redis_url if cache == "on" else "",
+            "GUNICORN_LOGLEVEL": "warning",
+        }
+
+    @property
+    def secret(self) -> str:
+        if not hasattr(self, "_secret"):
+            self._secret = secrets.token_urlsafe(32)
+        return self._secret
+
+    def _ensure_tokens(self, base_url: str, scenarios: list[str]) -> None:
+        if self.tokens or not any(SCENARIOS[s].needs_tokens for s in scenarios):
+            return
+        self.progress.phase(f"Logging in {max(self.o.concurrency)} seeded users (one bearer token per connection)…")
+        self.tokens = login_tokens(base_url, self.facts.usernames, max(self.o.concurrency))
+        self.tokens_file = write_tokens(self.tmp / "tokens.lua", self.tokens)
+
+    def _verify(self, name: str, base_url: str, scenarios: list[str]):
+        if "mixed" in scenarios:  # verified through the scenarios it mixes
+            scenarios = list(dict.fromkeys([s for s in scenarios if s != "mixed"] + MIXED_PARTS))
+        plan = {s: (self._requests(s)[1], SCENARIOS[s].writes) for s in scenarios}
+        verdict = self.verifier.verify(name, base_url, plan, self.tokens[0] if self.tokens else None)
+        self._reset()
+        return verdict
+
+    def _requests(self, scenario: str) -> tuple[Path, list]:
+        if scenario not in self.request_files:
+            requests = SCENARIOS[scenario].generate(self.facts)
+            expected = SCENARIOS[scenario].expected_statuses(requests)
+            self.request_files[scenario] = (write_lua(self.tmp / f"{scenario}.lua", requests, expected), requests)
+        return self.request_files[scenario]
+
+    def _idle_rss(self) -> float | None:
+        if self.active is None:
+            return None
+        settle(self.active.process.pid)
+        return tree_rss_mb(self.active.process.pid)
+
+    # --- cells -------------------------------------------------------------------------
+
+    def _scenario(self, name, cache, repeat, scenario, base_url, rss_idle) -> bool:
+        """Warm-up then one cell per concurrency; False when the server died."""
+        requests_file, _ = self._requests(scenario)
+        keys = sorted(
+            (k for k in self.cells if k[:2] == (name, scenario) and k[3:] == (repeat, cache)), key=lambda k: k[2]
+        )
+        if self.o.warmup_s and keys:
+            self.progress.cell(name, cache, f"{scenario} warm-up", keys[-1][2], repeat, self.o.repeat)
+            try:
+                with suppress(wrk.WrkError):
+                    self._wrk(base_url, requests_file, keys[-1][2], self.o.warmup_s, scenario)
+            finally:
+                self._after_load(scenario)
+        for key in keys:
+            self.progress.cell(name, cache, scenario, key[2], repeat, self.o.repeat)
+            before = post_total(base_url) if name == TARGET and SCENARIOS[scenario].writes else None
+            pid = self.active.process.pid if self.active else None
+            with Sampler(pid, postgres=self._local_db()) as sampler:
+                try:
+                    run = self._wrk(base_url, requests_file, key[2], self.o.duration_s, scenario, sampler)
+                except wrk.WrkError as exc:
+                    run = None
+                    self.cells[key].update(status="error", reason=str(exc))
+                finally:
+                    sampler.stop()
+                    self._after_load(scenario)
+            self.progress.finish_cell()
+            if run is not None:
+                self.cells[key] = results.result_entry(
+                    backend=name,
+                    scenario=scenario,
+                    concurrency=key[2],
+                    repeat=repeat,
+                    cache=cache,
+                    figures=run.result,
+                    resources=sampler.window.summary(),
+                    rss_idle=rss_idle,
+                    startup_s=self.active.startup_s if self.active else None,
+                )
+                if name == TARGET:
+                    self._blank_server_figures(self.cells[key], before, base_url, scenario)
+            if self.active is not None and not self.active.alive():
+                died = [k for k in self.cells if k[0] == name and self.cells[k]["status"] == PENDING]
+                self._fail(
+                    name,
+                    died,
+                    "died",
+                    f"{name} exited with code {self.active.process.returncode} under load",
+                    self.active.log_tail(),
+                )
+                return False
+        return True
+
+    def _wrk(self, base_url, requests_file, connections, duration, scenario, sampler=None):
+        def started(process):
+            if sampler is not None:
+                sampler.wrk_pid = process.pid
+
+        return wrk.run_wrk(
+            base_url,
+            requests_file=requests_file,
+            out_file=self.tmp / "wrk-out.json",
+            connections=connections,
+            threads=self.o.threads,
+            duration_s=duration,
+            timeout_s=self.o.timeout_s,
+            tokens_file=self.tokens_file if SCENARIOS[scenario].needs_tokens else None,
+            on_start=started,
+            poll=self.progress.draw,
+        )
+
+    def _after_load(self, scenario: str) -> None:
+        """Let the server drain what wrk left queued (it must not spill into the next cell); undo writes."""
+        if self.active is not None:
+            settle(self.active.process.pid)
+        if SCENARIOS[scenario].writes:
+            self._reset()
+
+    def _blank_server_figures(self, entry: dict, before: int | None, base_url: str, scenario: str) -> None:
+        """--target: what can't be measured from outside is null, not invented."""
+        entry["rss_mb"] = {"idle": None, "load": None, "peak": None}
+        entry["cpu_pct"] = {"avg": None, "peak": None}
+        entry["postgres_cpu_pct"] = {"avg": None, "peak": None}
+        if before is not None:
+            after = post_total(base_url)
+            entry["rows_added"] = after - before if after is not None else None
+
+    def _local_db(self) -> bool:
+        return bool(self.url) and database.is_local(self.url)
+
+    def _reset(self) -> None:
+        if self.o.target:
+            return
+        database.reset_writes(self.url, self.facts.max_ids)
+        self._flush_cache()
+
+    def _flush_cache(self) -> None:
+        """Empty the benchmark's own Redis database (cached reads, rate-limit counters)."""
+        if "on" not in self.o.cache_modes:
+            return
+        with suppress(Exception):
+            import redis
+
+            redis.Redis.from_url(self.o.redis_url, socket_connect_timeout=2).flushdb()
+
+    # --- SQL per request -------------------------------------------------------------------
+
+    def _count_sql(self, name: str, cache: str, base_url: str, scenarios) -> None:
+        ordered = sorted(scenarios, key=lambda s: SCENARIOS[s].writes)  # writes last: one reset at the end
+        self.progress.phase(f"{name} (cache {cache}) · counting SQL per request for {len(ordered)} scenarios")
+
+        failed: dict[str, int] = {}
+
+        def sender(scenario: str):
+            requests = self._requests(scenario)[1]
+            batch = [requests[i % len(requests)] for i in range(self.o.sql_requests)]
+
+            def send() -> int:
+                with Client(base_url) as client:
+                    for request in batch:
+                        response = client.send(request, self.tokens[0] if self.tokens else None)
+                        if response.status != request.status:
+                            failed[scenario] = failed.get(scenario, 0) + 1
+                        self.progress.draw()
+                return len(batch)
+
+            return send
+
+        try:
+            counts = self.counter.count_all([(s, sender(s)) for s in ordered], self.active.process.pid)
+        except (OSError, RuntimeError, psycopg.Error) as exc:
+            self.progress.message(f"SQL count for {name} failed: {exc}")
+            return
+        finally:
+            if any(SCENARIOS[s].writes for s in ordered):
+                self._reset()
+        for scenario, record in counts.items():
+            self.sql[(name, cache, scenario)] = {**record, "failed_requests": failed.get(scenario, 0)}
+
+    # --- bookkeeping ------------------------------------------------------------------------
+
+    def _mark(self, keys, status: str, reason: str) -> None:
+        for key in keys:
+            if self.cells[key]["status"] == PENDING:
+                self.cells[key].update(status=status, reason=reason)
+        self.progress.skip(len(keys))
+
+    def _fail(self, name: str, keys, status: str, reason: str, log_tail: str = "") -> None:
+        info = self.run["backends"][name]
+        info["status"] = status
+        info["problems"].append(reason)
+        if log_tail:
+            info["log_tail"] = log_tail
+        self.failed.add(name)
+        self.progress.message(f"{name}: {status.replace('_', ' ')}: {reason}")
+        self._mark(keys, status, reason)
+
+    def _stop_active(self) -> None:
+        if self.active is not None:
+            with suppress(Exception):
+                self.active.stop()
+            self.active = None
+
+    def _finish(self, interrupted: bool) -> None:
+        if interrupted and self.o.database:  # a kept database gets its seeded state back
+            with suppress(Exception):
+                self._reset()
+        for key, entry in self.cells.items():
+            if entry["status"] == PENDING:
+                entry.update(status="interrupted" if interrupted else "not_run")
+            sql = self.sql.get((key[0], key[4], key[1]))
+            if sql and entry["status"] == "ok":
+                entry.update(
+                    sql_per_request=sql["per_request"],
+                    sql_method=sql["method"],
+                    sql_unit=sql["unit"],
+                    rows_per_request=sql["rows_per_request"],
+                )
+        self.run["results"] = list(self.cells.values())
+        self.run["sql"] = [{"backend": b, "cache": c, "scenario": s, **v} for (b, c, s), v in self.sql.items()]
+        self.run["complete"] = not interrupted
+        self.run["interrupted"] = interrupted
+        self.run["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            results.write_run(self.run, self.json_path)
+        except results.ResultsError as exc:
+            self.write_problem = str(exc)

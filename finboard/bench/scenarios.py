@@ -1,0 +1,226 @@
+"""What the benchmark requests, as data: one ``Scenario`` per workload.
+
+It exists so that every backend gets exactly the same requests, generated
+deterministically from the seeded data (pages, ids, search terms and authors
+spread across all of it), and so wrk, the verifier and the SQL counter read one
+definition. ``write_lua`` turns a request list into the Lua table the wrk
+script in ``lua/finboard.lua`` loads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from finboard.bench.database import DataFacts
+from finboard.core.schemas import PAGE_MAX, PER_PAGE_DEFAULT
+from finboard.core.seeding import DEMO_PASSWORD
+
+REQUESTS_PER_SCENARIO = 1000
+RNG_SEED = 1729
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    operation: str  # the OpenAPI path template ("" for the HTML pages)
+    status: int  # the one status that counts as success
+    body: str | None = None
+    auth: bool = False  # sends "Authorization: Bearer <token of this connection>"
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path} {self.body or ''}".strip()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str  # the row label in reports, e.g. "GET /api/v1/posts"
+    generate: Callable[[DataFacts], list[Request]]
+    writes: bool = False  # adds rows: the runner resets the data after it
+    needs_tokens: bool = False
+    pages: bool = False  # server-rendered HTML: only backends with Backend.pages
+    cacheable: bool = False  # served from the read cache when it is on
+    mix_weight: int = 0  # share of the "mixed" browsing workload
+    description: str = ""
+
+    def applies_to(self, backend) -> bool:
+        return bool(getattr(backend, "pages", False)) or not self.pages
+
+    def expected_statuses(self, requests: Sequence[Request]) -> list[int]:
+        return sorted({r.status for r in requests})
+
+
+def spread(items: Sequence, count: int, seed: int = RNG_SEED) -> list:
+    """``count`` items taken evenly across ``items`` (cycling when short), in a shuffled order."""
+    if not items:
+        return []
+    n = len(items)
+    picked = [items[math.floor(i * n / count) % n] for i in range(count)] if count <= n else list(items)
+    while len(picked) < count:
+        picked += list(items)[: count - len(picked)]
+    random.Random(seed).shuffle(picked)
+    return picked
+
+
+def _query(path: str, **params) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def login_requests(facts: DataFacts) -> list[Request]:
+    users = spread(facts.usernames, min(REQUESTS_PER_SCENARIO, max(len(facts.usernames), 1)))
+    return [
+        Request(
+            "POST",
+            "/api/v1/auth/login",
+            "/api/v1/auth/login",
+            200,
+            json.dumps({"username": u, "password": DEMO_PASSWORD}),
+        )
+        for u in users
+    ]
+
+
+def list_requests(facts: DataFacts) -> list[Request]:
+    pages = min(PAGE_MAX, max(1, math.ceil(facts.post_count / PER_PAGE_DEFAULT)))
+    chosen = spread(range(1, pages + 1), min(REQUESTS_PER_SCENARIO, pages), seed=RNG_SEED + 1)
+    return [Request("GET", _query("/api/v1/posts", page=p), "/api/v1/posts", 200) for p in chosen]
+
+
+def detail_requests(facts: DataFacts) -> list[Request]:
+    ids = spread(facts.post_ids, min(REQUESTS_PER_SCENARIO, facts.post_count), seed=RNG_SEED + 2)
+    return [Request("GET", f"/api/v1/posts/{i}", "/api/v1/posts/{post_id}", 200) for i in ids]
+
+
+_WORD = re.compile(r"[A-Za-z]{5,}")
+_SORTS = ("new", "comments", "old")
+
+
+def search_requests(facts: DataFacts) -> list[Request]:
+    """Full-text search for a word of a post's title, narrowed by its category or re-sorted."""
+    requests = []
+    for n, (title, category, _author) in enumerate(spread(facts.posts, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 3)):
+        words = _WORD.findall(title) or ["market"]
+        term = words[n % len(words)].lower()
+        params = {"search": term, "sort": _SORTS[n % 3]}
+        if n % 2 == 0:
+            params["category"] = category
+        requests.append(Request("GET", _query("/api/v1/posts", **params), "/api/v1/posts", 200))
+    return requests
+
+
+def joins_requests(facts: DataFacts) -> list[Request]:
+    """Listings filtered by category and author: every item embeds its author and category."""
+    pairs = spread(facts.posts, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 4)
+    return [Request("GET", _query("/api/v1/posts", category=c, author=a), "/api/v1/posts", 200) for _t, c, a in pairs]
+
+
+def aggregate_requests(facts: DataFacts) -> list[Request]:
+    return [Request("GET", "/api/v1/stats/categories", "/api/v1/stats/categories", 200)]
+
+
+def create_requests(facts: DataFacts) -> list[Request]:
+    tickers = ["AAPL", "MSFT", "NVDA", "BTC", "ETH", "SPY", "KO", "TLT"]
+    requests = []
+    for n in range(100):
+        category = facts.categories[n % len(facts.categories)]
+        body = {
+            "title": f"Benchmark note {n + 1}: ${tickers[n % len(tickers)]} into the close",
+            "body": f"Load-test post {n + 1}. Watching ${tickers[(n + 3) % len(tickers)]} and rates.\n\n- one\n- two",
+            "category": category,
+        }
+        requests.append(Request("POST", "/api/v1/posts", "/api/v1/posts", 201, json.dumps(body), auth=True))
+    return requests
+
+
+def pages_requests(facts: DataFacts) -> list[Request]:
+    ids = spread(facts.post_ids, min(REQUESTS_PER_SCENARIO // 2, facts.post_count), seed=RNG_SEED + 5)
+    requests = []
+    for i in ids:
+        requests.append(Request("GET", "/", "", 200))
+        requests.append(Request("GET", f"/posts/{i}", "", 200))
+    return requests
+
+
+def mixed_requests(facts: DataFacts) -> list[Request]:
+    """A browsing mix drawn by each scenario's ``mix_weight`` (90% reads, 10% writes)."""
+    parts = [(s, s.generate(facts)) for s in SCENARIOS.values() if s.mix_weight]
+    weights = [s.mix_weight for s, _ in parts]
+    rng = random.Random(RNG_SEED + 6)
+    cursors = [0] * len(parts)
+    requests = []
+    for _ in range(REQUESTS_PER_SCENARIO):
+        k = rng.choices(range(len(parts)), weights)[0]
+        items = parts[k][1]
+        requests.append(items[cursors[k] % len(items)])
+        cursors[k] += 1
+    return requests
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("login", "POST /api/v1/auth/login", login_requests, description="argon2id check + JWT"),
+        Scenario("list", "GET /api/v1/posts", list_requests, cacheable=True, mix_weight=40),
+        Scenario("detail", "GET /api/v1/posts/{id}", detail_requests, cacheable=True, mix_weight=35),
+        Scenario("search", "GET /api/v1/posts?search=…", search_requests, cacheable=True, mix_weight=15),
+        Scenario("create", "POST /api/v1/posts", create_requests, writes=True, needs_tokens=True, mix_weight=10),
+        Scenario("joins", "GET /api/v1/posts?category=…&author=…", joins_requests, cacheable=True),
+        Scenario("aggregate", "GET /api/v1/stats/categories", aggregate_requests, cacheable=True),
+        Scenario("mixed", "90% reads / 10% writes", mixed_requests, writes=True, needs_tokens=True),
+        Scenario("pages", "GET / and /posts/{id} (HTML)", pages_requests, pages=True, cacheable=True),
+    )
+}
+
+
+def parse_names(text: str) -> list[str]:
+    """``"list,detail"`` or ``"all"`` → scenario names; ValueError naming the unknown ones."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names or names == ["all"]:
+        return list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)} or all")
+    return list(dict.fromkeys(names))
+
+
+# --- the Lua side -------------------------------------------------------------
+
+
+def lua_string(text: str) -> str:
+    """A Lua string literal for any text (bytes outside printable ASCII as \\ddd)."""
+    out = []
+    for byte in text.encode():
+        ch = chr(byte)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 32 <= byte < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
+
+
+def write_lua(path: Path, requests: Sequence[Request], expected: Sequence[int]) -> Path:
+    """The request list as ``return {expected = {...}, requests = {{method, path, body|false, auth}, ...}}``."""
+    lines = ["return {", f"  expected = {{{', '.join(str(s) for s in expected)}}},", "  requests = {"]
+    for r in requests:
+        body = lua_string(r.body) if r.body is not None else "false"
+        lines.append(f"    {{{lua_string(r.method)}, {lua_string(r.path)}, {body}, {'true' if r.auth else 'false'}}},")
+    lines += ["  },", "}", ""]
+    path.write_text("\n".join(lines))
+    return path
+
+
+def write_tokens(path: Path, tokens: Sequence[str]) -> Path:
+    path.write_text("return {\n" + "".join(f"  {lua_string(t)},\n" for t in tokens) + "}\n")
+    return path

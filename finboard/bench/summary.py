@@ -1,0 +1,112 @@
+"""The short, honest summary at the top of a report: what the numbers show and what they don't.
+
+It exists because tables invite over-reading: this states the headline
+comparison only where the ranges don't overlap, names the backends that got
+no figures and why, and lists the limits of the measurement (one machine,
+client and server sharing cores, short cells, raised rate limits).
+"""
+
+from __future__ import annotations
+
+from finboard.bench.tables import Aggregate
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}×" if b else "∞×"
+
+
+def headline(agg: Aggregate) -> list[str]:
+    scenario = agg.headline_scenario()
+    if scenario is None:
+        return ["No cell was measured."]
+    cache = agg.base_cache()
+    lines = []
+    for c in agg.concurrencies:
+        cells = [agg.cell(b, scenario, cache, c) for b in agg.backends]
+        ranked = sorted((x for x in cells if x and x.rps), key=lambda x: -x.rps.median)
+        if len(ranked) < 2:
+            if ranked:
+                lines.append(
+                    f"At {c} connections ({scenario}), only {ranked[0].backend} was measured: "
+                    f"{ranked[0].rps.median:,.0f} req/s."
+                )
+            continue
+        best, runner_up = ranked[0], ranked[1]
+        others = ", ".join(f"{x.backend} {x.rps.median:,.0f}" for x in ranked[1:])
+        overlap = runner_up.rps.high >= best.rps.low
+        verdict = (
+            "within each other's range across repeats, so no clear winner"
+            if overlap and best.rps.n > 1
+            else f"{_ratio(best.rps.median, runner_up.rps.median)} {runner_up.backend}"
+        )
+        lines.append(
+            f"At {c} connections ({scenario}): {best.backend} {best.rps.median:,.0f} req/s vs {others} — {verdict}."
+        )
+    return lines
+
+
+def latency_wins(agg: Aggregate) -> str | None:
+    if not agg.concurrencies:
+        return None
+    c, cache = agg.concurrencies[0], agg.base_cache()
+    wins: dict[str, int] = {}
+    contested = 0
+    for scenario in agg.scenarios:
+        cells = [x for b in agg.backends if (x := agg.cell(b, scenario, cache, c)) and x.latency("p50")]
+        if len(cells) < 2:
+            continue
+        contested += 1
+        best = min(cells, key=lambda x: x.latency("p50").median)
+        wins[best.backend] = wins.get(best.backend, 0) + 1
+    if not contested:
+        return None
+    ranking = ", ".join(f"{b} in {n}" for b, n in sorted(wins.items(), key=lambda kv: -kv[1]))
+    return f"Lowest median latency at {c} connections, by scenario: {ranking} of {contested} scenarios."
+
+
+def failures(agg: Aggregate) -> list[str]:
+    lines = []
+    for name, info in agg.run.get("backends", {}).items():
+        if info.get("status") not in ("ok", "pending") and info.get("problems"):
+            lines.append(f"**{name}** got no figures ({info['status'].replace('_', ' ')}): {info['problems'][0][:300]}")
+    return lines
+
+
+def caveats(agg: Aggregate) -> list[str]:
+    run, env, settings = agg.run, agg.run.get("environment", {}), agg.run.get("settings", {})
+    cores = env.get("cores_logical") or "?"
+    notes = [
+        f"One machine ({cores} cores): wrk, PostgreSQL and the server under test share the same cores, "
+        "so these are figures for this box, not for a deployment.",
+    ]
+    wrk_avg = [e["wrk_cpu_pct"]["avg"] for e in run.get("results", []) if (e.get("wrk_cpu_pct") or {}).get("avg")]
+    if wrk_avg:
+        notes.append(
+            f"wrk itself used up to {max(wrk_avg):.0f}% of a core on average in a cell (100% = one core): "
+            "where that is high, the load generator competes with the server."
+        )
+    repeats = settings.get("repeat", 1)
+    if repeats <= 1:
+        notes.append("One repeat: there is no measured spread, so small differences may be noise.")
+    if (settings.get("duration_s") or 60) < 10:
+        notes.append(f"Cells of {settings.get('duration_s')}s (a quick run) are indicative only.")
+    if settings.get("rate_limits"):
+        notes.append(f"Login rate limits were raised to {settings['rate_limits']} so login throughput is measurable.")
+    if settings.get("sql_method") == "pg_stat_database":
+        notes.append(
+            "SQL efficiency is counted as transactions per request (pg_stat_database): "
+            "pg_stat_statements is not preloaded on this server."
+        )
+    if run.get("interrupted"):
+        notes.append("The run was interrupted: the figures are partial.")
+    return notes
+
+
+def summary(agg: Aggregate) -> str:
+    parts = headline(agg) or ["No cell was measured: see the backends' status below."]
+    if (line := latency_wins(agg)) is not None:
+        parts.append(line)
+    parts += failures(agg)
+    text = "\n".join(f"- {line}" for line in parts)
+    text += "\n\n**What the numbers don't show**\n\n" + "\n".join(f"- {line}" for line in caveats(agg))
+    return text
