@@ -35,6 +35,7 @@ class Backend:
     env: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
     pages: bool = False  # also serves the server-rendered forum
+    read_only: bool = False  # serves only the read operations of /api/v1 (writes answer 405)
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         return self.command(host, port, workers)
@@ -98,6 +99,22 @@ DJANGO = Backend(
     requires=("django", "gunicorn"),
     env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
     description="A small Django project on the same tables, gunicorn sync workers.",
+)
+# The uncached ceiling the benchmark compares the frameworks with. Not in BUILTIN
+# yet: it serves only the reads, so the conformance suite must send it only those.
+RAW = Backend(
+    name="raw",
+    framework="plain WSGI + psycopg pool + orjson",
+    app="backends.raw.app:application",
+    command=lambda host, port, workers: gunicorn_argv(
+        "backends.raw.app:application", host, port, workers, "--worker-class", "sync"
+    ),
+    requires=("psycopg_pool", "orjson", "gunicorn"),
+    description=(
+        "The reads of /api/v1 with no framework: a WSGI callable, hand-written SQL on a psycopg 3 pool, "
+        "orjson; PostgreSQL only, read-only (writes answer 405), gunicorn sync workers."
+    ),
+    read_only=True,
 )
 BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO)
 

@@ -1,0 +1,115 @@
+"""Rows to the contract's JSON bytes with orjson — the same bytes pydantic writes.
+
+Keys come in the order of the ``finboard.core.schemas`` models (``PostPage``:
+page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
+category, cashtags, comment_count, created_at, updated_at; and so on). Datetimes
+arrive timezone-aware in UTC (the pool's connections run with ``TimeZone=UTC``)
+and ``OPT_UTC_Z`` writes them as pydantic v2 does: ``2023-05-01T12:00:00Z``, or
+``2023-05-01T12:00:00.123456Z`` when there are microseconds. Both write compact
+JSON, non-ASCII text as UTF-8 and control characters as the same escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+
+from finboard.core.schemas import Page
+
+OPTIONS = orjson.OPT_UTC_Z
+_dumps = orjson.dumps
+_pages = Page.count_pages
+
+
+def dumps(document) -> bytes:
+    return _dumps(document, option=OPTIONS)
+
+
+def post(row: Sequence) -> dict:
+    """A ``sql.POST_COLUMNS`` row as ``PostPublic``."""
+    cashtags = row[8]
+    return {
+        "id": row[0],
+        "title": row[1],
+        "body": row[2],
+        "author": {"id": row[3], "username": row[4]},
+        "category": {"id": row[5], "slug": row[6], "name": row[7]},
+        "cashtags": cashtags.split() if cashtags else [],
+        "comment_count": row[9],
+        "created_at": row[10],
+        "updated_at": row[11],
+    }
+
+
+def comment(row: Sequence) -> dict:
+    """A comment row (id, post_id, author id, author username, body, created_at) as ``CommentPublic``."""
+    return {
+        "id": row[0],
+        "post_id": row[1],
+        "author": {"id": row[2], "username": row[3]},
+        "body": row[4],
+        "created_at": row[5],
+    }
+
+
+def post_page(rows: list, page: int, per_page: int, total: int) -> bytes:
+    return _dumps(
+        {
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": _pages(total, per_page),
+            "items": [post(r) for r in rows],
+        },
+        option=OPTIONS,
+    )
+
+
+def post_detail(row: Sequence, comments: list) -> bytes:
+    document = post(row)
+    document["comments"] = [comment(c) for c in comments]
+    return _dumps(document, option=OPTIONS)
+
+
+def comment_page(rows: list, page: int, per_page: int, total: int) -> bytes:
+    return _dumps(
+        {
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": _pages(total, per_page),
+            "items": [comment(r) for r in rows],
+        },
+        option=OPTIONS,
+    )
+
+
+def categories(rows: list) -> bytes:
+    return _dumps(
+        {"items": [{"id": r[0], "slug": r[1], "name": r[2], "description": r[3]} for r in rows]},
+        option=OPTIONS,
+    )
+
+
+def category_stats(rows: list) -> bytes:
+    return _dumps(
+        {
+            "items": [
+                {
+                    "id": r[0],
+                    "slug": r[1],
+                    "name": r[2],
+                    "post_count": r[3],
+                    "comment_count": int(r[4]),
+                    "author_count": r[5],
+                    "newest_post_at": r[6],
+                }
+                for r in rows
+            ]
+        },
+        option=OPTIONS,
+    )
+
+
+HEALTH = dumps({"status": "ok", "database": "ok"})

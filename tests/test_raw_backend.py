@@ -1,0 +1,239 @@
+"""The raw reference backend (backends/raw) against the Flask reference, both under
+gunicorn on one fresh migrated and seeded PostgreSQL database.
+
+Raw is the benchmark's uncached ceiling, so it must answer the reads exactly like
+Flask does — same status, same JSON bytes — with the same SQL shape (statements
+counted through the conformance suite's proxy). It is read-only: the contract's
+writes answer 405 in the shared error shape. And it stays framework-free.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from finboard.core.api_contract import http_error
+from finboard.core.seeding import seed
+from finboard.registry import BUILTIN, FLASK, RAW
+from finboard.serving import start_backend
+from tests.conformance.cases import READ_CASES, STATEMENT_BUDGET, UNDOCUMENTED_CASES
+from tests.conformance.pgproxy import CountingProxy
+from tests.databases import ROOT, postgres_database
+
+pytestmark = pytest.mark.postgres
+
+P = "/api/v1"
+SEED_ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)
+SERVER_ENV = {"SECRET_KEY": "raw-backend-test-secret-0123456789", "CACHE_ENABLED": "0", "REDIS_URL": ""}
+FRAMEWORKS = ("flask", "django", "fastapi", "werkzeug", "starlette")
+
+# A representative subset of the conformance reads: every endpoint, every filter,
+# validation errors, path ids that are not ids, hostile and long strings.
+SUBSET = {
+    "list-default",
+    "list-page-2",
+    "list-past-end",
+    "list-per-page-100",
+    "list-per-page-0",
+    "list-page-not-int",
+    "list-page-huge",
+    "list-repeated-param",
+    "list-unknown-param",
+    "sort-old",
+    "sort-comments",
+    "sort-bogus",
+    "category",
+    "category-bad-slug",
+    "author",
+    "author-too-long",
+    "cashtag-lower",
+    "cashtag-dollar",
+    "cashtag-class",
+    "cashtag-bad",
+    "since",
+    "until",
+    "since-until-offset",
+    "since-bad",
+    "search",
+    "search-phrase",
+    "search-exclude",
+    "search-all-filters",
+    "search-sql-injection",
+    "search-unicode",
+    "search-10kb",
+    "author-injection",
+    "detail",
+    "detail-missing",
+    "detail-not-int",
+    "detail-overflow",
+    "detail-unicode-digits",
+    "comments",
+    "comments-page",
+    "comments-bad-page",
+    "comments-missing-post",
+    "categories",
+    "stats",
+    "health",
+}
+EXTRA_READS = [
+    ("GET", f"{P}/posts?search=%20%20&author=&cashtag=&category="),  # blank filters are no filters
+    ("GET", f"{P}/posts?search=%FF%C3"),  # percent escapes that are not UTF-8
+    ("GET", f"{P}/posts?since=2023-05-01T12:00:00.5Z&per_page=100"),
+    ("GET", f"{P}/posts?cashtag=%24%24AAPL"),
+    ("GET", f"{P}/posts/00000000001"),
+    ("GET", f"{P}/posts/1/comments?per_page=3&page=2&page=9"),
+    ("GET", f"{P}/posts/abc/comments?per_page=0"),  # the id is checked first
+    ("GET", f"{P}/openapi.json"),
+    ("GET", f"{P}/posts/"),
+    ("GET", f"{P}/posts//comments"),
+    ("GET", f"{P}/auth/login"),
+    ("PUT", f"{P}/posts/abc"),
+    ("DELETE", f"{P}/posts/1/comments"),
+    ("HEAD", f"{P}/posts?per_page=3"),
+    ("HEAD", f"{P}/posts/99999"),
+    ("OPTIONS", f"{P}/posts"),
+    ("OPTIONS", f"{P}/nope"),
+]
+WRITES = [
+    ("POST", f"{P}/posts", {"title": "A title", "body": "A body", "category": "stocks"}),
+    ("PATCH", f"{P}/posts/1", {"title": "Changed"}),
+    ("DELETE", f"{P}/posts/1", None),
+    ("POST", f"{P}/posts/1/comments", {"body": "A comment"}),
+    ("POST", f"{P}/auth/register", {"username": "raw_user", "email": "raw@example.com", "password": "password-123"}),
+    ("POST", f"{P}/auth/login", {"username": "raw_user", "password": "password-123"}),
+]
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    with postgres_database("finboard_raw") as url:
+        engine = create_engine(url)
+        with Session(engine) as session:
+            seed(session, users=12, posts=90, comments=240, seed=7, anchor=SEED_ANCHOR)
+            session.commit()
+        with engine.connect() as conn:
+            author = conn.execute(
+                text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
+            ).scalar_one()
+        engine.dispose()
+        yield url, author
+
+
+@pytest.fixture(scope="module")
+def servers(database_url, tmp_path_factory):
+    """Flask and raw under gunicorn; raw connects through a statement-counting proxy."""
+    url, _author = database_url
+    log_dir = tmp_path_factory.mktemp("raw-logs")
+    proxy = CountingProxy().start()
+    proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    flask = raw = None
+    try:
+        flask = start_backend(FLASK, env={**SERVER_ENV, "DATABASE_URL": url}, log_dir=log_dir, timeout=60)
+        raw = start_backend(RAW, env={**SERVER_ENV, "DATABASE_URL": proxied}, log_dir=log_dir, timeout=60)
+        with (
+            httpx.Client(base_url=flask.base_url, timeout=30) as flask_client,
+            httpx.Client(base_url=raw.base_url, timeout=30) as raw_client,
+        ):
+            yield flask_client, raw_client, proxy
+    finally:
+        for server in (raw, flask):
+            if server is not None:
+                server.stop()
+        proxy.stop()
+
+
+def _format(path: str, author: str) -> str:
+    return path.replace("{AUTHOR}", author.upper()).replace("{author}", author.lower())
+
+
+def _assert_same(flask: httpx.Response, raw: httpx.Response, label: str) -> None:
+    assert (raw.status_code, raw.content) == (flask.status_code, flask.content), label
+    if flask.content:
+        assert raw.headers["content-type"] == flask.headers["content-type"] == "application/json", label
+    assert raw.headers.get("content-length") == flask.headers.get("content-length"), label
+
+
+def test_registered_but_not_builtin_yet():
+    assert RAW.read_only and not FLASK.read_only
+    assert RAW not in BUILTIN
+    assert RAW.argv("127.0.0.1", 8000, 2)[3:4] == ["backends.raw.app:application"]
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "path", "status"),
+    [(c[0], c[1], c[2], c[4]) for c in READ_CASES if c[0] in SUBSET],
+    ids=[c[0] for c in READ_CASES if c[0] in SUBSET],
+)
+def test_reads_are_byte_identical_to_flask(servers, database_url, case, method, path, status):
+    flask, raw, _proxy = servers
+    path = _format(path, database_url[1])
+    expected, answer = flask.request(method, path), raw.request(method, path)
+    assert expected.status_code == status, expected.text[:300]
+    _assert_same(expected, answer, case)
+
+
+@pytest.mark.parametrize(("method", "path"), EXTRA_READS + [(c[1], c[2]) for c in UNDOCUMENTED_CASES])
+def test_edges_and_unrouted_requests_match_flask(servers, method, path):
+    flask, raw, _proxy = servers
+    _assert_same(flask.request(method, path), raw.request(method, path), f"{method} {path}")
+
+
+@pytest.mark.parametrize(("method", "path", "payload"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
+def test_writes_answer_405(servers, method, path, payload):
+    _flask, raw, _proxy = servers
+    response = raw.request(method, path, json=payload, headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 405
+    assert response.content == http_error(405).json().encode()
+    assert response.headers["content-type"] == "application/json"
+    assert "POST" not in response.headers["allow"] and "OPTIONS" in response.headers["allow"]
+
+
+def test_writes_leave_the_data_alone(servers):
+    _flask, raw, _proxy = servers
+    before = raw.get(f"{P}/posts?per_page=100").content
+    for method, path, payload in WRITES:
+        raw.request(method, path, json=payload)
+    assert raw.get(f"{P}/posts?per_page=100").content == before
+
+
+@pytest.mark.parametrize(("case", "path", "budget"), STATEMENT_BUDGET, ids=[c[0] for c in STATEMENT_BUDGET])
+def test_sql_statements_per_request(servers, database_url, case, path, budget):
+    _flask, raw, proxy = servers
+    path = _format(path, database_url[1])
+    raw.get(path)
+    proxy.counter.reset()
+    response = raw.get(path)
+    assert response.status_code == 200, response.text[:300]
+    assert proxy.counter.count == budget, proxy.counter.statements
+
+
+def _import_app(database_url: str) -> subprocess.CompletedProcess:
+    script = (
+        "import json, sys\n"
+        "import backends.raw.app\n"
+        f"print(json.dumps([m for m in {FRAMEWORKS!r} if m in sys.modules]))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_importing_the_app_imports_no_framework():
+    # A database that does not exist: importing must not connect (the pool is per worker, lazy).
+    result = _import_app("postgresql://root@127.0.0.1:1/nowhere")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_sqlite_is_refused_with_a_clear_error(tmp_path):
+    result = _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode != 0
+    assert "raw backend serves PostgreSQL only" in result.stderr
