@@ -237,3 +237,34 @@ def test_sqlite_is_refused_with_a_clear_error(tmp_path):
     result = _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert result.returncode != 0
     assert "raw backend serves PostgreSQL only" in result.stderr
+
+
+def test_database_down_is_a_503_in_the_error_shape(monkeypatch):
+    """In process, on a port nobody listens on: reads wait POOL_TIMEOUT, then 503; the rest needs no database."""
+    import backends.raw.db as raw_db
+    from finboard.core.settings import load_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://root@127.0.0.1:1/nowhere")
+    monkeypatch.setattr(raw_db, "POOL_TIMEOUT", 0.5)
+    from backends.raw.app import RawApp
+
+    app = RawApp(
+        raw_db.Database(load_settings({"DATABASE_URL": "postgresql://root@127.0.0.1:1/nowhere", "SECRET_KEY": "x"}))
+    )
+
+    def call(method: str, path: str) -> tuple[str, bytes]:
+        answer = {}
+        body = b"".join(
+            app({"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": ""}, lambda s, h: answer.update(s=s))
+        )
+        return answer["s"], body
+
+    try:
+        for path in (f"{P}/posts", f"{P}/posts/1", f"{P}/posts/1/comments", f"{P}/stats/categories", f"{P}/healthz"):
+            assert call("GET", path) == ("503 Service Unavailable", http_error(503).json().encode()), path
+        assert call("GET", f"{P}/openapi.json")[0] == "200 OK"
+        assert call("GET", f"{P}/posts/abc") == ("404 Not Found", http_error(404).json().encode())
+        assert call("POST", f"{P}/posts") == ("405 Method Not Allowed", http_error(405).json().encode())
+    finally:
+        if app.db._pool is not None:
+            app.db._pool.close(timeout=1)
