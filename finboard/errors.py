@@ -45,7 +45,20 @@ def _respond(status: int, message: str | None = None):
     return render_template("error.html", status=status, title=title, message=message or default_message), status
 
 
+def _has_nul(fields) -> bool:
+    return any("\x00" in value for _key, value in fields.items(multi=True))
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """Text with NUL can't be stored or even compared on PostgreSQL: a 400 on every database."""
+        if wants_json():
+            return None
+        if "\x00" in request.path or _has_nul(request.args) or _has_nul(request.form):
+            return _respond(400, "That request contains a NUL character, which FinBoard does not accept.")
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return _respond(400, "The form expired or was not sent from FinBoard. Reload the page and try again.")

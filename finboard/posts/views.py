@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from pydantic import ValidationError
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 
 from finboard.cache_keys import invalidate_content
 from finboard.core import queries
+from finboard.core.api_contract import MAX_ID
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.schemas import PAGE_MAX, PageQuery, PostListQuery, first_error_fields
 from finboard.extensions import db
@@ -20,6 +23,11 @@ bp = Blueprint("posts", __name__)
 PER_PAGE = 20
 COMMENTS_PER_PAGE = 50
 SEARCH_FIELDS = ("q", "category", "author", "cashtag", "since", "until", "sort")
+# Ids are 32-bit columns: a larger id in a URL is simply not found (never a
+# database error).
+POST_ID = f"<int(max={MAX_ID}):post_id>"
+COMMENT_ID = f"<int(max={MAX_ID}):comment_id>"
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _page_arg() -> int:
@@ -29,7 +37,7 @@ def _page_arg() -> int:
 
 def _listing(template: str, query: PostListQuery, **context):
     page = list_posts(query)
-    if page.total and query.page > page.pages:
+    if query.page > max(page.pages, 1):
         abort(404)
     return render_template(template, page=page, **context)
 
@@ -69,7 +77,7 @@ def search():
         "author": raw["author"],
         "cashtag": raw["cashtag"],
         "since": raw["since"] or None,
-        "until": raw["until"] or None,
+        "until": _inclusive_until(raw["until"]),
         "sort": raw["sort"] or "new",
         "page": _page_arg(),
         "per_page": PER_PAGE,
@@ -90,6 +98,14 @@ def search():
     )
 
 
+def _inclusive_until(value: str) -> str | None:
+    """The form's date input means "up to the end of that day", not its first instant."""
+    value = value.strip()
+    if _DATE_ONLY.match(value):
+        return f"{value}T23:59:59.999999"
+    return value or None
+
+
 _FIELD_MESSAGES = {
     "q": "Search text is limited to 200 characters.",
     "category": "Unknown category.",
@@ -106,7 +122,7 @@ def _search_errors(fields: dict[str, str]) -> dict[str, str]:
     return {renamed.get(f, f): _FIELD_MESSAGES.get(renamed.get(f, f), msg) for f, msg in fields.items()}
 
 
-@bp.route("/posts/<int:post_id>")
+@bp.route(f"/posts/{POST_ID}")
 def detail(post_id: int):
     post = get_post(post_id)
     if post is None:
@@ -159,14 +175,14 @@ def new_post():
     return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
 
 
-@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/posts/{POST_ID}/edit", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id: int):
     post = _own_post(post_id)
-    form = PostForm(obj=post if request.method == "GET" else None)
+    # Prefilled from plain values: reading post.category would raise (lazy="raise_on_sql").
+    current = {"title": post.title, "body": post.body, "category": db.session.get(Category, post.category_id).slug}
+    form = PostForm(data=current if request.method == "GET" else None)
     form.category.choices = _category_choices()
-    if request.method == "GET":
-        form.category.data = db.session.get(Category, post.category_id).slug
     if form.validate_on_submit():
         queries.update_post(
             db.session,
@@ -182,7 +198,7 @@ def edit_post(post_id: int):
     return render_template("posts/edit.html", form=form, post=post), 422 if form.errors else 200
 
 
-@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@bp.route(f"/posts/{POST_ID}/delete", methods=["POST"])
 @login_required
 def delete_post(post_id: int):
     post = _own_post(post_id)
@@ -195,7 +211,7 @@ def delete_post(post_id: int):
     return redirect(url_for("posts.index"))
 
 
-@bp.route("/posts/<int:post_id>/comments", methods=["POST"])
+@bp.route(f"/posts/{POST_ID}/comments", methods=["POST"])
 @login_required
 def add_comment(post_id: int):
     post = db.session.get(Post, post_id)
@@ -216,7 +232,7 @@ def add_comment(post_id: int):
     )
 
 
-@bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
+@bp.route(f"/comments/{COMMENT_ID}/delete", methods=["POST"])
 @login_required
 def delete_comment(comment_id: int):
     comment = db.session.get(Comment, comment_id)
