@@ -1,0 +1,203 @@
+"""``flask seed`` and ``flask create-user`` through Flask's CLI runner."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from finboard.core.models import Comment, Post, PostCashtag, User
+from finboard.core.security import verify_password
+from finboard.core.text import TICKER_RE, extract_cashtags
+from finboard.extensions import db
+from tests.databases import empty_tables
+from tests.helpers import flashes, location_path, text
+
+SMALL = ["--users", "4", "--posts", "15", "--comments", "40"]
+
+
+def counts(make) -> tuple[int, int, int, int]:
+    return make.count(User), make.count(Post), make.count(Comment), make.count(PostCashtag)
+
+
+def seeded_state(make) -> dict:
+    """What a seed produced, without ids: users, posts (with their comments) in insertion order."""
+    with make.app.app_context():
+        users = {u.id: u.username for u in db.session.scalars(select(User).order_by(User.id))}
+        posts = []
+        for post in db.session.scalars(select(Post).order_by(Post.id)):
+            comments = db.session.scalars(select(Comment).where(Comment.post_id == post.id).order_by(Comment.id))
+            posts.append(
+                (
+                    post.title,
+                    post.body,
+                    users[post.author_id],
+                    post.category_id,
+                    post.cashtags,
+                    post.comment_count,
+                    post.created_at.isoformat(),
+                    [(c.body, users[c.author_id], c.created_at.isoformat()) for c in comments],
+                )
+            )
+        return {"users": sorted(users.values()), "posts": posts}
+
+
+# --- seed -----------------------------------------------------------------------
+
+
+def test_seed_writes_consistent_data(client, runner, make):
+    assert "0 posts" in text(client.get("/"))  # warms the cache: the seed must retire it
+    result = runner.invoke(args=["seed", "--users", "6", "--posts", "40", "--comments", "120", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Seeded 6 users, 40 posts, 120 comments in ")
+    assert counts(make)[:3] == (6, 40, 120)
+    with make.app.app_context():
+        real = dict(db.session.execute(select(Comment.post_id, func.count()).group_by(Comment.post_id)).all())
+        tags: dict[int, set[str]] = {}
+        for ticker, post_id in db.session.execute(select(PostCashtag.ticker, PostCashtag.post_id)):
+            tags.setdefault(post_id, set()).add(ticker)
+        posts = db.session.scalars(select(Post)).all()
+        for post in posts:
+            assert post.comment_count == real.get(post.id, 0), post.id
+            assert post.cashtags.split() == extract_cashtags(post.title, post.body), post.id
+            assert set(post.cashtags.split()) == tags.get(post.id, set()), post.id
+            assert post.cashtags and all(TICKER_RE.match(t) for t in post.cashtags.split())
+        assert sum(p.comment_count for p in posts) == 120
+        assert sum(len(t) for t in tags.values()) == make.count(PostCashtag)
+    home = client.get("/")
+    assert "40 posts" in text(home)
+    with make.app.app_context():
+        newest = db.session.scalars(select(Post.title).order_by(Post.created_at.desc(), Post.id.desc())).first()
+    assert newest in text(home)
+
+
+def test_seeded_accounts_can_log_in(client, runner, make, auth):
+    assert runner.invoke(args=["seed", *SMALL]).exit_code == 0
+    with make.app.app_context():
+        username = db.session.scalars(select(User.username).order_by(User.id)).first()
+    response = auth.login(username, "finboard-demo")
+    assert response.status_code == 302
+    assert flashes(client.get("/")) == [f"Logged in as {username}."]
+
+
+def test_seed_is_deterministic(runner, make):
+    url = make.app.config["SQLALCHEMY_DATABASE_URI"]
+    assert runner.invoke(args=["seed", *SMALL, "--seed", "5"]).exit_code == 0
+    first = seeded_state(make)
+    empty_tables(url)
+    assert runner.invoke(args=["seed", *SMALL, "--seed", "5"]).exit_code == 0
+    assert seeded_state(make) == first
+    empty_tables(url)
+    assert runner.invoke(args=["seed", *SMALL, "--seed", "6"]).exit_code == 0
+    other = seeded_state(make)
+    assert [p[0] for p in other["posts"]] != [p[0] for p in first["posts"]]
+    assert len(other["posts"]) == len(first["posts"]) == 15
+
+
+def test_seeding_the_same_seed_twice_writes_nothing_the_second_time(runner, make):
+    assert runner.invoke(args=["seed", *SMALL]).exit_code == 0
+    before = counts(make)
+    result = runner.invoke(args=["seed", *SMALL])
+    assert result.exit_code == 1
+    assert "seeding clashed with existing rows (was this seed already loaded?); nothing was written" in result.output
+    assert counts(make) == before
+
+
+def test_seed_with_existing_users_only(runner, make):
+    alice = make.user("alice")
+    result = runner.invoke(args=["seed", "--users", "0", "--posts", "5", "--comments", "10"])
+    assert result.exit_code == 0, result.output
+    assert counts(make)[:3] == (1, 5, 10)
+    with make.app.app_context():
+        assert set(db.session.scalars(select(Post.author_id))) == {alice}
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--users", "-1"), ("--posts", "-5"), ("--comments", "-1"), ("--posts", "abc"), ("--users", "10000001")],
+)
+def test_seed_refuses_bad_options_and_writes_nothing(runner, make, option, value):
+    result = runner.invoke(args=["seed", *SMALL, option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert counts(make) == (0, 0, 0, 0)
+
+
+def test_seed_refuses_posts_without_authors(runner, make):
+    result = runner.invoke(args=["seed", "--users", "0", "--posts", "5", "--comments", "5"])
+    assert result.exit_code == 2
+    assert "posts need authors: use --users 1 or more" in result.output
+    result = runner.invoke(args=["seed", "--users", "0", "--posts", "3", "--comments", "0"])
+    assert result.exit_code == 1
+    assert "no users to author posts" in result.output
+    assert counts(make) == (0, 0, 0, 0)
+
+
+# --- create-user ----------------------------------------------------------------
+
+PASSWORD = "cli-password-1"
+
+
+def create_user(runner, *extra, username="dave", email="Dave@Example.com", password=PASSWORD):
+    return runner.invoke(args=["create-user", "--username", username, "--email", email, "--password", password, *extra])
+
+
+def only_user(make) -> User:
+    with make.app.app_context():
+        user = db.session.scalars(select(User)).one()
+        db.session.expunge(user)
+        return user
+
+
+def test_create_user(client, runner, make, auth):
+    result = create_user(runner)
+    assert result.exit_code == 0, result.output
+    user = only_user(make)
+    assert result.output.strip() == f"Created member 'dave' (id {user.id})."
+    assert (user.username, user.email, user.role) == ("dave", "dave@example.com", "member")
+    assert verify_password(user.password_hash, PASSWORD)
+    response = auth.login("dave", PASSWORD)
+    assert response.status_code == 302 and location_path(response) == "/"
+
+
+def test_create_user_with_a_role(runner, make):
+    assert create_user(runner, "--role", "admin").exit_code == 0
+    assert only_user(make).role == "admin"
+    result = create_user(runner, "--role", "king", username="erin", email="erin@example.com")
+    assert result.exit_code == 2 and "Invalid value for '--role'" in result.output
+    assert make.count(User) == 1
+
+
+def test_create_user_through_the_prompts(runner, make):
+    result = runner.invoke(args=["create-user"], input=f"frank\nfrank@example.com\n{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Created member 'frank'" in result.output
+    assert make.count(User) == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"username": "DAVE", "email": "other@example.com"}, {"username": "other", "email": "DAVE@example.com"}],
+)
+def test_create_user_refuses_duplicates_and_writes_nothing(runner, make, changes):
+    assert create_user(runner).exit_code == 0
+    result = create_user(runner, **changes)
+    assert result.exit_code == 1
+    assert "Error: that username or email is already registered" in result.output
+    assert make.count(User) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "dave@"}, "email"),
+        ({"username": "da ve"}, "username"),
+        ({"username": "x" * 33}, "username"),
+        ({"password": "short"}, "password"),
+    ],
+)
+def test_create_user_refuses_invalid_values_and_writes_nothing(runner, make, changes, field):
+    result = create_user(runner, **changes)
+    assert result.exit_code == 2
+    assert f"{field}: " in result.output
+    assert make.count(User) == 0
