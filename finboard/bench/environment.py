@@ -140,4 +140,5 @@ def collect(*, postgres_version: str | None, redis_url: str | None, wrk: str | N
         "docker_engine": docker_engine(),
         "git": git_commit(),
         "hostname": platform.node(),
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }

@@ -184,6 +184,7 @@ def resource_rows(agg: Aggregate, backend: str) -> dict:
         "wrk_peak": peak(pick("wrk_cpu_pct", "peak")),
         "pg_avg": mean(pick("postgres_cpu_pct", "avg")),
         "pg_peak": peak(pick("postgres_cpu_pct", "peak")),
+        "other_avg": mean(pick("other_cpu_pct", "avg")),
         "startup": spread(info.get("startup_s") or []),
         "image": info.get("docker_image_mb", "n/a"),
     }
@@ -214,6 +215,7 @@ def resources_section(agg: Aggregate) -> str:
                 num(r["cpu_peak"], "%"),
                 f"{num(r['wrk_avg'], '%')} / {num(r['wrk_peak'], '%')}",
                 f"{num(r['pg_avg'], '%')} / {num(r['pg_peak'], '%')}",
+                num(r["other_avg"], "%"),
             ]
         )
         image = f"{r['image']} MB" if isinstance(r["image"], int | float) else "n/a"
@@ -225,8 +227,12 @@ def resources_section(agg: Aggregate) -> str:
         + table(["Framework", "Idle", "Under Load", "Peak"], memory)
         + "\n\n### 4. CPU Utilization\n\nPercent of one core (200% = two cores): mean over the measured cells of each"
         " cell's average, and the highest sample; PostgreSQL counts all its processes on this machine; "
-        "wrk and PostgreSQL beside it show whether the load generator or the database was the limit.\n\n"
-        + table(["Framework", "Average CPU", "Peak CPU", "wrk (avg / peak)", "PostgreSQL (avg / peak)"], cpu)
+        "wrk and PostgreSQL beside it show whether the load generator or the database was the limit, and 'other"
+        " processes' what the rest of the machine took meanwhile.\n\n"
+        + table(
+            ["Framework", "Average CPU", "Peak CPU", "wrk (avg / peak)", "PostgreSQL (avg / peak)", "Other processes"],
+            cpu,
+        )
         + "\n\n### 5. Docker Image Size and Startup\n\nStartup: spawn → first 200 on the health URL. Image size only"
         " when a Docker engine is present (n/a otherwise).\n\n"
         + table(["Framework", "Image Size", "Startup Time"], startup)

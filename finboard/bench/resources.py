@@ -7,7 +7,9 @@ generator and of the database — on a small machine they share the cores.
 
 CPU is in percent of one core (``top``'s convention): 200% is two cores.
 It is computed from CPU-time deltas per process between samples, so workers
-that come and go (gunicorn restarts) are counted correctly.
+that come and go (gunicorn restarts) are counted correctly. What the rest of
+the machine used meanwhile is recorded too ("other"): a busy neighbour
+disturbs the figures, and the report says so.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class Window:
     server_cpu: list[float] = field(default_factory=list)
     wrk_cpu: list[float] = field(default_factory=list)
     postgres_cpu: list[float] = field(default_factory=list)
+    other_cpu: list[float] = field(default_factory=list)  # everything else on the machine
 
     @staticmethod
     def _avg(values: list[float]) -> float | None:
@@ -102,6 +105,7 @@ class Window:
             "cpu": {"avg": self._avg(self.server_cpu), "peak": self._peak(self.server_cpu)},
             "wrk_cpu": {"avg": self._avg(self.wrk_cpu), "peak": self._peak(self.wrk_cpu)},
             "postgres_cpu": {"avg": self._avg(self.postgres_cpu), "peak": self._peak(self.postgres_cpu)},
+            "other_cpu": {"avg": self._avg(self.other_cpu), "peak": self._peak(self.other_cpu)},
         }
 
 
@@ -122,6 +126,7 @@ class Sampler:
         self._wrk = CpuMeter(lambda: tree(self.wrk_pid))
         self._pg = CpuMeter(postgres_processes) if postgres else None
         self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+        self._baseline_taken = False
 
     def __enter__(self) -> Sampler:
         self._sample()  # baseline for the CPU deltas
@@ -138,6 +143,8 @@ class Sampler:
             self._thread.join(timeout=5)
 
     def _sample(self) -> None:
+        total = psutil.cpu_percent(interval=None) * (psutil.cpu_count() or 1)  # in percent of one core
+        ours = 0.0
         if self.server_pid is not None:
             rss = tree_rss_mb(self.server_pid)
             if rss is not None:
@@ -145,14 +152,20 @@ class Sampler:
             cpu = self._server.sample()
             if cpu is not None:
                 self.window.server_cpu.append(cpu)
+                ours += cpu
         if self.wrk_pid is not None:
             cpu = self._wrk.sample()
             if cpu is not None:
                 self.window.wrk_cpu.append(cpu)
+                ours += cpu
         if self._pg is not None:
             cpu = self._pg.sample()
             if cpu is not None:
                 self.window.postgres_cpu.append(cpu)
+                ours += cpu
+        if self._baseline_taken:
+            self.window.other_cpu.append(max(0.0, total - ours))
+        self._baseline_taken = True
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

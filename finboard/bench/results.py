@@ -82,6 +82,7 @@ def result_entry(
         "cpu_pct": resources.get("cpu") or {"avg": None, "peak": None},
         "wrk_cpu_pct": resources.get("wrk_cpu") or {"avg": None, "peak": None},
         "postgres_cpu_pct": resources.get("postgres_cpu") or {"avg": None, "peak": None},
+        "other_cpu_pct": resources.get("other_cpu") or {"avg": None, "peak": None},
         "startup_s": startup_s,
         "sql_per_request": (sql or {}).get("per_request"),
         "sql_method": (sql or {}).get("method"),
@@ -97,6 +98,9 @@ def write_run(run: dict, path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".json", dir=path.parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # a results file, not a secret: the usual permissions
         try:
             with os.fdopen(fd, "w") as out:
                 json.dump(run, out, indent=1, sort_keys=False)

@@ -49,7 +49,7 @@ class BenchRun:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         self.dir = Path(options.out) / stamp
         self.json_path = self.dir / "run.json"
-        self.tmp = Path(tempfile.mkdtemp(prefix="finboard-bench-"))
+        self.tmp = Path(tempfile.gettempdir())  # a directory of its own once the run starts
         self.backends: dict[str, Backend] = {}
         self.cells: dict[tuple, dict] = {}
         self.sql: dict[tuple, dict] = {}
@@ -98,6 +98,7 @@ class BenchRun:
         with ExitStack() as cleanup:
             for sig, handler in previous.items():
                 cleanup.callback(signal.signal, sig, handler)
+            self.tmp = Path(tempfile.mkdtemp(prefix="finboard-bench-"))
             cleanup.callback(shutil.rmtree, self.tmp, ignore_errors=True)
             cleanup.callback(self._stop_active)
             self.url = self._prepare_data(cleanup)

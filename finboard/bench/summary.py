@@ -85,6 +85,12 @@ def caveats(agg: Aggregate) -> list[str]:
             f"wrk itself used up to {max(wrk_avg):.0f}% of a core on average in a cell (100% = one core): "
             "where that is high, the load generator competes with the server."
         )
+    other = [e["other_cpu_pct"]["avg"] for e in run.get("results", []) if (e.get("other_cpu_pct") or {}).get("avg")]
+    if other and sum(other) / len(other) > 15:
+        notes.append(
+            f"Other processes on the machine used {sum(other) / len(other):.0f}% of a core on average during the "
+            f"cells (up to {max(other):.0f}%): they competed with the server, so these figures are disturbed."
+        )
     repeats = settings.get("repeat", 1)
     if repeats <= 1:
         notes.append("One repeat: there is no measured spread, so small differences may be noise.")

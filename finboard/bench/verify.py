@@ -100,8 +100,10 @@ class Verifier:
         """``plan``: scenario → (requests, writes). Sends the samples and returns a Verdict."""
         verdict = Verdict(backend, reference=self.reference_backend)
         bodies: dict[str, Any] = {}
+        # Reads first: a write sample adds a post, which would shift every later listing.
+        ordered = sorted(plan.items(), key=lambda item: item[1][1])
         with Client(base_url) as client:
-            for scenario, (requests, writes) in plan.items():
+            for scenario, (requests, writes) in ordered:
                 for request in self.samples(requests, writes):
                     verdict.checked += 1
                     try:

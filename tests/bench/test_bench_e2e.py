@@ -1,0 +1,88 @@
+"""End to end: ``flask bench run --quick`` on PostgreSQL for every registered backend.
+
+No figure is asserted (benchmarks are not timed tests); the run must complete,
+verify every backend that can start, and produce the JSON, the Markdown and
+the charts. A built-in backend whose dependencies don't import fails this
+test — it is never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from finboard.bench.scenarios import SCENARIOS
+from finboard.core.settings import PROJECT_ROOT
+from finboard.registry import BUILTIN, registered
+from tests.databases import require_postgres
+
+pytestmark = pytest.mark.postgres
+
+
+def test_builtin_backends_can_start():
+    problems = {b.name: b.missing_dependencies() for b in BUILTIN if b.missing_dependencies()}
+    assert not problems, f"built-in backends whose dependencies don't import: {problems}"
+
+
+def test_quick_run_on_postgres(tmp_path):
+    require_postgres()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "flask", "bench", "run", "--quick", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env={**env, "FLASK_APP": "wsgi"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-5000:]
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    run = json.loads((run_dir / "run.json").read_text())
+
+    assert run["schema_version"] == 1
+    assert "bench run --quick" in run["command"]
+    assert run["complete"] and not run["interrupted"]
+    backends = registered()
+    concurrency, repeats = run["settings"]["concurrency"], run["settings"]["repeat"]
+
+    # one result per backend × scenario × concurrency × repeat (pages only where a backend serves them)
+    expected = Counter(
+        (b.name, s.name, c, r)
+        for b in backends.values()
+        for s in SCENARIOS.values()
+        if s.applies_to(b)
+        for c in concurrency
+        for r in range(repeats)
+    )
+    got = Counter((e["backend"], e["scenario"], e["concurrency"], e["repeat"]) for e in run["results"])
+    assert got == expected
+
+    report = (run_dir / "report.md").read_text()
+    for name, backend in backends.items():
+        info = run["backends"][name]
+        if backend.missing_dependencies():  # a plugin that can't start: reported, and the run went on
+            assert info["status"] == "failed_to_start" and name in report
+            continue
+        assert info["status"] == "ok", f"{name}: {info['problems']} {info.get('log_tail')}"
+        assert info["verification"]["ok"], info["verification"]
+        cells = [e for e in run["results"] if e["backend"] == name]
+        assert all(e["status"] == "ok" for e in cells), [e["reason"] for e in cells]
+        for entry in cells:
+            assert entry["requests"] is not None and entry["duration_s"] > 0
+            assert entry["rss_mb"]["idle"] and entry["rss_mb"]["load"] and entry["rss_mb"]["peak"]
+            assert entry["cpu_pct"]["avg"] is not None and entry["cpu_pct"]["peak"] is not None
+            assert entry["startup_s"] > 0
+            assert entry["sql_per_request"] is not None
+            # login hashes passwords (argon2): a one-second cell may end before the first answer
+            if entry["scenario"] != "login":
+                assert entry["successes"] > 0, entry
+        assert sum(e["successes"] for e in cells) > 0
+
+    assert "### 1. Response Time" in report and "What the numbers don't show" in report
+    for png in ("throughput.png", "latency.png", "memory.png"):
+        assert (run_dir / png).read_bytes().startswith(b"\x89PNG")

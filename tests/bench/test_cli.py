@@ -1,0 +1,87 @@
+"""The click group: registered on Flask's CLI, clear errors for bad options, a full disk, a missing wrk."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from click.testing import CliRunner
+
+from finboard.bench import results
+from finboard.bench.cli import bench
+from tests.bench.helpers import RECORDED_RUN, recorded_run
+
+
+def run(*args: str):
+    return CliRunner().invoke(bench, list(args))
+
+
+def test_bench_is_registered_on_flasks_cli():
+    from finboard.app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "bench" in app.cli.commands
+    assert set(app.cli.commands["bench"].commands) == {"backends", "serve", "run", "report", "compare"}
+
+
+def test_backends_lists_every_registered_backend():
+    from finboard.registry import registered
+
+    result = run("backends")
+    assert result.exit_code == 0, result.output
+    for name in registered():
+        assert name in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--concurrency", "0"], "at least 1"),
+        (["--concurrency", "ten"], "comma-separated list of whole numbers"),
+        (["--cache", "maybe"], "'maybe' is not one of 'off', 'on', 'both'"),
+        (["--scenarios", "list,bogus"], "unknown scenario(s) bogus"),
+        (["--backends", "flask,tornado"], "unknown backend(s) tornado"),
+        (["--target", "not-a-url"], "not a URL like http://127.0.0.1:8000"),
+        (["--duration", "0"], "must be at least 1s"),
+        (["--duration", "soon"], "not a duration"),
+        (["--repeat", "0"], "0 is not in the range"),
+        (["--database", "sqlite:///x.db"], "needs PostgreSQL"),
+        (["--target", "http://127.0.0.1:9", "--database", "postgresql://root@127.0.0.1/x"], "--target loads"),
+    ],
+)
+def test_bad_options_are_clear_click_errors(args, message):
+    result = run("run", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_serve_unknown_backend():
+    result = run("serve", "tornado")
+    assert result.exit_code == 2 and "unknown backend 'tornado'" in result.output
+
+
+def test_run_without_wrk_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run("run", "--quick", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "wrk is not installed" in result.output and "apt-get install -y wrk" in result.output
+    assert not (tmp_path / "out").exists()  # nothing was started or written
+
+
+def full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_writing_results_is_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(results.os, "replace", full_disk)
+    with pytest.raises(results.ResultsError, match="the disk is full"):
+        results.write_run(recorded_run(), tmp_path / "run.json")
+    assert list(tmp_path.iterdir()) == []  # no half-written file left behind
+
+
+def test_a_full_disk_while_writing_the_report(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    result = run("report", str(RECORDED_RUN), "--out", str(tmp_path))
+    assert result.exit_code == 1 and "the disk is full" in result.output

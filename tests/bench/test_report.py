@@ -1,0 +1,122 @@
+"""The terminal table, the Markdown report, the charts and compare, from a recorded --quick run."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from click.testing import CliRunner
+
+from finboard.bench import charts, compare, report, results
+from finboard.bench.cli import bench
+from finboard.bench.tables import ERROR_MARK, Aggregate
+from tests.bench.helpers import RECORDED_RUN, recorded_run
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def measured(run: dict) -> list[dict]:
+    return [e for e in run["results"] if e["status"] == "ok"]
+
+
+def test_recorded_run_is_a_version_1_results_file():
+    run = results.load_run(RECORDED_RUN)
+    assert run["schema_version"] == 1
+    assert {"environment", "command", "results"} <= set(run)
+    entry = measured(run)[0]
+    for key in ("backend", "scenario", "concurrency", "repeat", "duration_s", "requests", "successes", "errors",
+                "rps", "latency_ms", "rss_mb", "cpu_pct", "startup_s", "sql_per_request", "cache"):  # fmt: skip
+        assert key in entry, key
+    assert set(entry["errors"]) == {"status", "connect", "read", "write", "timeout"}
+    assert set(entry["latency_ms"]) == {"p50", "p75", "p90", "p99", "p99.9", "max"}
+
+
+def test_markdown_has_the_seed_tables_filled_with_measured_numbers():
+    run = recorded_run()
+    text = report.markdown(run)
+    for heading in (
+        "## Summary",
+        "What the numbers don't show",
+        "## Test Environment",
+        "### 1. Response Time (milliseconds)",
+        "### 2. Throughput (Requests/second)",
+        "### 3. Memory Usage",
+        "### 4. CPU Utilization",
+        "### 5. Docker Image Size and Startup",
+        "### 6. Query Efficiency",
+        "### 7. Caching Impact",
+    ):
+        assert heading in text, heading
+    agg = Aggregate(run)
+    some = next(c for c in agg.cells.values() if c.measured and c.rps.median > 10)
+    assert f"{some.rps.median:,.0f}" in text
+    assert run["environment"]["cpu_model"] in text
+    assert "n/a" in text  # no Docker engine on the recording machine
+    assert "Not measured" not in text.split("### 7. Caching Impact")[1].split("##")[0]  # recorded with --cache both
+    for backend in run["backends"]:
+        assert backend in text
+
+
+def test_cells_with_more_than_one_percent_errors_are_marked_everywhere(tmp_path):
+    run = copy.deepcopy(recorded_run())
+    target = next(e for e in measured(run) if e["scenario"] == "list" and e["cache"] == "off")
+    target.update(error_rate=0.05, errors_over_1pct=True)
+    target["errors"]["status"] = 12
+    text = report.markdown(run)
+    row = next(line for line in text.splitlines() if line.startswith(f"| {target['backend']} | list | off"))
+    assert ERROR_MARK in row
+    assert ERROR_MARK in report.terminal_table(run)
+    pngs = charts.write_charts(run, tmp_path)
+    assert all(p.read_bytes().startswith(PNG) for p in pngs)
+
+
+def test_charts_from_the_recorded_run(tmp_path):
+    pngs = charts.write_charts(recorded_run(), tmp_path)
+    assert [p.name for p in pngs] == ["throughput.png", "latency.png", "memory.png"]
+    for png in pngs:
+        assert png.read_bytes().startswith(PNG) and png.stat().st_size > 10_000
+
+
+def test_report_command_writes_markdown_and_charts(tmp_path):
+    result = CliRunner().invoke(bench, ["report", str(RECORDED_RUN), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "req/s" in result.output
+    md = tmp_path / "quick-run.md"
+    assert md.exists() and "![throughput](throughput.png)" in md.read_text()
+    assert (tmp_path / "memory.png").exists()
+
+
+def test_report_refuses_another_schema_version(tmp_path):
+    other = tmp_path / "v2.json"
+    other.write_text(json.dumps({**recorded_run(), "schema_version": 2}))
+    result = CliRunner().invoke(bench, ["report", str(other)])
+    assert result.exit_code == 1 and "schema_version 2" in result.output
+
+
+def test_compare_flags_a_real_difference_and_not_noise():
+    before = recorded_run()
+    after = copy.deepcopy(before)
+    slower = next(e for e in measured(after) if e["scenario"] == "detail" and e["rps"] > 20)
+    noisy = next(e for e in measured(after) if e["scenario"] == "aggregate" and e["rps"] > 20)
+    slower["rps"] = round(slower["rps"] * 0.5, 2)  # halved: a real change
+    noisy["rps"] = round(noisy["rps"] * 1.02, 2)  # 2 %: noise
+    rows = {(r.key, r.metric): r for r in compare.compare_runs(before, after)}
+    key = lambda e: (e["backend"], e["scenario"], e["cache"], e["concurrency"])  # noqa: E731
+    assert rows[(key(slower), "rps")].change.significant
+    assert rows[(key(slower), "rps")].direction == "worse"
+    assert not rows[(key(noisy), "rps")].change.significant
+    flagged = [r for r in rows.values() if r.change.significant]
+    assert flagged == [rows[(key(slower), "rps")]]
+
+
+def test_compare_command(tmp_path):
+    after = copy.deepcopy(recorded_run())
+    for entry in measured(after):
+        entry["rps"] = round(entry["rps"] * 2, 2)
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(after))
+    result = CliRunner().invoke(bench, ["compare", str(RECORDED_RUN), str(b), "--only-changes"])
+    assert result.exit_code == 0, result.output
+    assert "BETTER" in result.output and "+100.0%" in result.output
+    same = CliRunner().invoke(bench, ["compare", str(RECORDED_RUN), str(RECORDED_RUN), "--only-changes"])
+    assert "No difference beyond the noise" in same.output

@@ -1,0 +1,125 @@
+"""The run goes on where it can: a backend that can't start, --target, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from finboard.bench import runner
+from finboard.bench.cli import execute
+from finboard.bench.options import RunOptions
+from finboard.core.settings import PROJECT_ROOT
+from finboard.registry import FLASK, Backend
+from tests.databases import require_postgres
+
+pytestmark = pytest.mark.postgres
+
+BROKEN = Backend(
+    name="broken",
+    framework="a server that exits at once",
+    app="finboard.app:create_app",
+    command=lambda host, port, workers: [sys.executable, "-c", "import sys; print('broken on purpose'); sys.exit(3)"],
+)
+
+
+def small(tmp_path, **overrides) -> RunOptions:
+    settings = dict(
+        backends=["broken", "flask"],
+        scenarios=["aggregate", "detail"],
+        concurrency=[4],
+        duration_s=1,
+        warmup_s=0,
+        data_size=100,
+        cache="off",
+        sql_requests=3,
+        sql_flush="end",
+        workers=1,
+        threads=1,
+        out=tmp_path,
+        command="test",
+    )
+    return RunOptions(**{**settings, **overrides})
+
+
+def test_a_backend_that_cannot_start_is_reported_and_the_others_still_run(tmp_path, monkeypatch):
+    require_postgres()
+    monkeypatch.setattr(runner, "registered", lambda: {"broken": BROKEN, "flask": FLASK})
+    run = execute(small(tmp_path))
+    broken, flask = run["backends"]["broken"], run["backends"]["flask"]
+    assert broken["status"] == "failed_to_start"
+    assert "broken on purpose" in broken["log_tail"]
+    assert flask["status"] == "ok"
+    by_backend = {(e["backend"], e["scenario"]): e for e in run["results"]}
+    assert by_backend[("broken", "detail")]["status"] == "failed_to_start"
+    assert by_backend[("broken", "detail")]["rps"] is None  # no figures for it
+    assert by_backend[("flask", "detail")]["successes"] > 0
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    report = (run_dir / "report.md").read_text()
+    assert "did not start" in report and "broken on purpose" in report
+
+
+def test_target_leaves_what_it_cannot_measure_null(tmp_path):
+    require_postgres()
+    import secrets
+
+    from finboard.bench import database
+    from finboard.serving import start_backend
+
+    with database.throwaway_database() as url:
+        database.migrate(url)
+        database.seed_if_empty(url, 100)
+        env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(32), "FINBOARD_ENV": "production"}
+        with start_backend(FLASK, env=env, workers=1) as server:
+            run = execute(small(tmp_path, backends=[], target=server.base_url, scenarios=["list", "aggregate"]))
+    assert list(run["backends"]) == ["target"]
+    for entry in run["results"]:
+        assert entry["status"] == "ok" and entry["successes"] > 0
+        assert entry["rss_mb"] == {"idle": None, "load": None, "peak": None}
+        assert entry["cpu_pct"] == {"avg": None, "peak": None}
+        assert entry["sql_per_request"] is None and entry["startup_s"] is None
+        assert entry["wrk_cpu_pct"]["avg"] is not None  # wrk is ours: that is measured
+
+
+def test_ctrl_c_ends_every_server_and_wrk_and_keeps_the_partial_results(tmp_path):
+    require_postgres()
+    command = [sys.executable, "-m", "flask", "bench", "run", "--backends", "flask", "--scenarios", "list",
+               "--concurrency", "4", "--duration", "30", "--warmup", "0", "--data-size", "100", "--cache", "off",
+               "--workers", "1", "--out", str(tmp_path)]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "FLASK_APP": "wsgi"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        parent = psutil.Process(process.pid)
+        deadline = time.monotonic() + 120
+        started = []
+        while time.monotonic() < deadline:
+            started = parent.children(recursive=True)
+            if any(p.name() == "wrk" for p in started):
+                break
+            time.sleep(0.2)
+        assert any(p.name() == "wrk" for p in started), "wrk never started"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr[-3000:]
+    gone, alive = psutil.wait_procs(started, timeout=10)
+    assert not alive, f"left running: {[p.cmdline() for p in alive]}"
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["interrupted"] and not run["complete"]
+    assert [e["status"] for e in run["results"]] == ["interrupted"]
+    assert (run_dir / "report.md").exists()
