@@ -64,6 +64,13 @@ def app(request, database_kind, tmp_path):
             "CACHE_KEY_PREFIX": prefix,
             "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
             "RATELIMIT_KEY_PREFIX": prefix + "limits",
+            # The storage's own prefix too: limiter.reset() deletes "<key_prefix>:*",
+            # which by default ("LIMITS") would wipe every concurrent test run's counters.
+            "RATELIMIT_STORAGE_OPTIONS": {
+                "key_prefix": prefix + "LIMITS",
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+            },
         }
     else:
         url = request.getfixturevalue("sqlite_url")
