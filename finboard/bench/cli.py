@@ -7,6 +7,7 @@ error and not a failure twenty minutes into a run.
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -103,13 +104,25 @@ def bench() -> None:
 
 
 @bench.command("backends")
-def backends_command() -> None:
+@click.option(
+    "--check", is_flag=True, help="Also start each one under its production server (DATABASE_URL), then stop it."
+)
+def backends_command(check: bool) -> None:
     """List the registered backends and whether each can start (its dependencies import)."""
+    from finboard.core.settings import load_settings
     from finboard.registry import registered
+    from finboard.serving import BackendStartError, start_backend
 
     for backend in registered().values():
         missing = backend.missing_dependencies()
         state = "ready" if not missing else "cannot start: missing " + ", ".join(missing)
+        if check and not missing:
+            try:
+                env = {"DATABASE_URL": load_settings().database_url}
+                with start_backend(backend, env=env, workers=1, timeout=60) as running:
+                    state = f"started under its production server in {running.startup_s:.2f}s"
+            except BackendStartError as exc:
+                state = "cannot start: " + str(exc).replace("\n", "\n" + " " * 11)
         pages = " + forum pages" if backend.pages else ""
         click.echo(f"{backend.name:<10} {backend.framework}{pages}\n{'':<10} {state}")
 
@@ -144,6 +157,12 @@ def serve_command(name: str, port: int, workers: int) -> None:
         f"{name} ({backend.framework}) on {running.base_url} with {workers} workers, "
         f"started in {running.startup_s:.2f}s. Ctrl-C to stop. Log: {running.log_path}"
     )
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a supervisor's SIGTERM: stop the server cleanly
+        signal.signal(sig, interrupt)
     try:
         while running.alive():
             time.sleep(0.5)

@@ -68,6 +68,8 @@ class RunOptions:
 
     @property
     def cache_modes(self) -> list[str]:
+        if self.target:  # a running deployment caches (or not) as it was deployed
+            return ["deployed"]
         return ["off", "on"] if self.cache == "both" else [self.cache]
 
     def scenarios_for_cache(self, cache: str) -> list[str]:

@@ -127,11 +127,16 @@ def response_time_section(agg: Aggregate) -> str:
             if cell is None or not cell.measured:
                 row.append(status_text(cell))
                 continue
-            row.append(f"{fmt(cell.latency('p50'), 1, flagged=cell.flagged)} (p99 {fmt(cell.latency('p99'), 1)})")
+            timeouts = cell.errors().get("timeout") or 0
+            extra = f"; {timeouts:,} timeouts" if timeouts else ""
+            row.append(
+                f"{fmt(cell.latency('p50'), 1, flagged=cell.flagged)} (p99 {fmt(cell.latency('p99'), 1)}{extra})"
+            )
         rows.append(row)
-    return f"Median latency (p50, ms) at {c} connections, cache {cache}; p99 in brackets.\n\n" + table(
-        ["Endpoint", *agg.backends], rows
-    )
+    return (
+        f"Median latency (p50, ms) at {c} connections, cache {cache}; p99 in brackets, with the requests that timed"
+        " out (slower than wrk's --timeout, so outside its percentiles).\n\n"
+    ) + table(["Endpoint", *agg.backends], rows)
 
 
 def throughput_section(agg: Aggregate) -> str:

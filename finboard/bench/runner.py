@@ -23,19 +23,20 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from finboard.bench import database, environment, results, wrk
-from finboard.bench.client import Client, facts_from_api, login_tokens, post_total
+from finboard.bench.client import login_tokens
 from finboard.bench.options import RAISED_LIMIT, RunOptions
+from finboard.bench.plan import PENDING, backend_info, plan_cells, planned_seconds, rotate, server_env
 from finboard.bench.progress import Progress
 from finboard.bench.resources import Sampler, tree_rss_mb
 from finboard.bench.scenarios import SCENARIOS, write_lua, write_tokens
-from finboard.bench.sqlcount import SqlCounter, settle
+from finboard.bench.sqlcount import SqlCounter, count_scenarios, settle
+from finboard.bench.target import blank_server_figures, facts_from_api, post_total, serves_pages
 from finboard.bench.verify import Verifier
 from finboard.registry import Backend, registered
 from finboard.serving import BackendStartError, RunningBackend, start_backend
 
 TARGET = "target"
 MIXED_PARTS = [name for name, s in SCENARIOS.items() if s.mix_weight]
-PENDING = "pending"
 
 
 def _interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: clean up, keep partial results
@@ -74,19 +75,7 @@ class BenchRun:
         return backend is None or SCENARIOS[scenario].applies_to(backend)
 
     def order(self, repeat: int) -> list[str]:
-        names = self.names()
-        shift = repeat % len(names)
-        return names[shift:] + names[:shift]
-
-    def plan(self) -> list[tuple]:
-        cells = []
-        for repeat in range(self.o.repeat):
-            for name in self.order(repeat):
-                for cache in self.o.cache_modes:
-                    for scenario in self.o.scenarios_for_cache(cache):
-                        if self.applicable(name, scenario):
-                            cells += [(name, scenario, c, repeat, cache) for c in sorted(self.o.concurrency)]
-        return cells
+        return rotate(self.names(), repeat)
 
     # --- the run ----------------------------------------------------------------
 
@@ -129,16 +118,13 @@ class BenchRun:
         self.target_pages = False
         if self.o.target:
             self.facts = facts_from_api(self.o.target)
-            with suppress(OSError), Client(self.o.target) as client:
-                from finboard.bench.scenarios import Request
-
-                page = client.send(Request("GET", "/", "", 200))
-                self.target_pages = page.status == 200 and "text/html" in page.content_type
+            self.target_pages = serves_pages(self.o.target)
             return None
         all_backends = registered()
         self.backends = {n: all_backends[n] for n in self.o.backends}
         if self.o.database:
             url = database.check_postgres_url(self.o.database)
+            database.connect(database.libpq_dsn(url)).close()  # unreachable: a clear DatabaseError now
         else:
             url = cleanup.enter_context(database.throwaway_database())
         database.migrate(url)
@@ -161,41 +147,15 @@ class BenchRun:
         return settings
 
     def _plan_cells(self) -> None:
-        plan = self.plan()
+        plan = plan_cells(self.o, self.order, self.applicable)
         for name, scenario, c, repeat, cache in plan:
             self.cells[(name, scenario, c, repeat, cache)] = results.result_entry(
                 backend=name, scenario=scenario, concurrency=c, repeat=repeat, cache=cache, status=PENDING
             )
+        docker = bool(self.run["environment"].get("docker_engine"))
         for name in self.names():
-            backend = self.backends.get(name)
-            self.run["backends"][name] = {
-                "framework": backend.framework if backend else "an already-running deployment",
-                "description": backend.description if backend else self.o.target,
-                "status": PENDING,
-                "problems": [],
-                "log_tail": None,
-                "startup_s": [],
-                "rss_idle_mb": [],
-                "verification": None,
-                "docker_image_mb": self._docker_size(name),
-            }
-        planned, seen = [], set()
-        for name, scenario, _c, repeat, cache in plan:
-            seconds = self.o.duration_s + 0.5
-            if (name, cache, repeat) not in seen:  # start, verify, SQL count (rough: the ETA rescales it)
-                seen.add((name, cache, repeat))
-                per_scenario = 11.5 if self.o.sql_flush == "idle" and repeat == 0 else 0.5
-                seconds += 6 + per_scenario * len(self.o.scenarios_for_cache(cache))
-            if (name, scenario, cache, repeat) not in seen:
-                seen.add((name, scenario, cache, repeat))
-                seconds += self.o.warmup_s + 1
-            planned.append(seconds)
-        self.progress = Progress(planned, self.stream)
-
-    def _docker_size(self, name: str) -> float | str:
-        if not self.run["environment"].get("docker_engine"):
-            return "n/a"
-        return environment.docker_image_size_mb(f"finboard-{name}") or "n/a"
+            self.run["backends"][name] = backend_info(name, self.backends.get(name), self.o.target, docker)
+        self.progress = Progress(planned_seconds(plan, self.o), self.stream)
 
     # --- one backend, one cache mode ------------------------------------------------
 
@@ -206,6 +166,10 @@ class BenchRun:
         info = self.run["backends"][name]
         if name in self.failed:
             self._mark(keys, "skipped", f"{name} failed earlier in this run: {info['problems'][-1]}")
+            return
+        if cache == "on" and not self._redis_ok():
+            self._mark(keys, "skipped", f"Redis is not reachable at {self.o.redis_url}: no cache-on pass")
+            self.progress.message(f"{name}: Redis is not reachable at {self.o.redis_url}; skipping the cache-on pass")
             return
         if name != TARGET:
             missing = self.backends[name].missing_dependencies()
@@ -253,19 +217,7 @@ class BenchRun:
             self.write_problem = str(exc)
 
     def _env(self, cache: str) -> dict[str, str]:
-        return {
-            "DATABASE_URL": self.url,
-            "SECRET_KEY": self.secret,
-            "FINBOARD_ENV": "production",
-            "DB_POOL_SIZE": str(self.o.pool_size),
-            "LOGIN_LIMIT_PER_IP": RAISED_LIMIT,
-            "LOGIN_LIMIT_PER_ACCOUNT": RAISED_LIMIT,
-            "REGISTER_LIMIT_PER_IP": RAISED_LIMIT,
-            "TOKEN_TTL_SECONDS": "86400",
-            "CACHE_ENABLED": "1" if cache == "on" else "0",
-            "REDIS_URL": self.o.redis_url if cache == "on" else "",
-            "GUNICORN_LOGLEVEL": "warning",
-        }
+        return server_env(self.url, self.secret, self.o.pool_size, cache, self.o.redis_url)
 
     @property
     def secret(self) -> str:
@@ -343,7 +295,7 @@ class BenchRun:
                     startup_s=self.active.startup_s if self.active else None,
                 )
                 if name == TARGET:
-                    self._blank_server_figures(self.cells[key], before, base_url, scenario)
+                    blank_server_figures(self.cells[key], before, base_url)
             if self.active is not None and not self.active.alive():
                 died = [k for k in self.cells if k[0] == name and self.cells[k]["status"] == PENDING]
                 self._fail(
@@ -377,18 +329,9 @@ class BenchRun:
     def _after_load(self, scenario: str) -> None:
         """Let the server drain what wrk left queued (it must not spill into the next cell); undo writes."""
         if self.active is not None:
-            settle(self.active.process.pid)
+            settle(self.active.process.pid, timeout=180)  # 1000 queued logins take a while
         if SCENARIOS[scenario].writes:
             self._reset()
-
-    def _blank_server_figures(self, entry: dict, before: int | None, base_url: str, scenario: str) -> None:
-        """--target: what can't be measured from outside is null, not invented."""
-        entry["rss_mb"] = {"idle": None, "load": None, "peak": None}
-        entry["cpu_pct"] = {"avg": None, "peak": None}
-        entry["postgres_cpu_pct"] = {"avg": None, "peak": None}
-        if before is not None:
-            after = post_total(base_url)
-            entry["rows_added"] = after - before if after is not None else None
 
     def _local_db(self) -> bool:
         return bool(self.url) and database.is_local(self.url)
@@ -398,6 +341,14 @@ class BenchRun:
             return
         database.reset_writes(self.url, self.facts.max_ids)
         self._flush_cache()
+
+    def _redis_ok(self) -> bool:
+        try:
+            import redis
+
+            return bool(redis.Redis.from_url(self.o.redis_url, socket_connect_timeout=2).ping())
+        except Exception:  # noqa: BLE001 - any failure means "no cache-on pass"
+            return False
 
     def _flush_cache(self) -> None:
         """Empty the benchmark's own Redis database (cached reads, rate-limit counters)."""
@@ -413,26 +364,16 @@ class BenchRun:
     def _count_sql(self, name: str, cache: str, base_url: str, scenarios) -> None:
         ordered = sorted(scenarios, key=lambda s: SCENARIOS[s].writes)  # writes last: one reset at the end
         self.progress.phase(f"{name} (cache {cache}) · counting SQL per request for {len(ordered)} scenarios")
-
-        failed: dict[str, int] = {}
-
-        def sender(scenario: str):
-            requests = self._requests(scenario)[1]
-            batch = [requests[i % len(requests)] for i in range(self.o.sql_requests)]
-
-            def send() -> int:
-                with Client(base_url) as client:
-                    for request in batch:
-                        response = client.send(request, self.tokens[0] if self.tokens else None)
-                        if response.status != request.status:
-                            failed[scenario] = failed.get(scenario, 0) + 1
-                        self.progress.draw()
-                return len(batch)
-
-            return send
-
         try:
-            counts = self.counter.count_all([(s, sender(s)) for s in ordered], self.active.process.pid)
+            counts = count_scenarios(
+                self.counter,
+                base_url,
+                {s: self._requests(s)[1] for s in ordered},
+                size=self.o.sql_requests,
+                token=self.tokens[0] if self.tokens else None,
+                server_pid=self.active.process.pid,
+                tick=self.progress.draw,
+            )
         except (OSError, RuntimeError, psycopg.Error) as exc:
             self.progress.message(f"SQL count for {name} failed: {exc}")
             return
@@ -440,7 +381,7 @@ class BenchRun:
             if any(SCENARIOS[s].writes for s in ordered):
                 self._reset()
         for scenario, record in counts.items():
-            self.sql[(name, cache, scenario)] = {**record, "failed_requests": failed.get(scenario, 0)}
+            self.sql[(name, cache, scenario)] = record
 
     # --- bookkeeping ------------------------------------------------------------------------
 

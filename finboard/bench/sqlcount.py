@@ -166,6 +166,43 @@ class SqlCounter:
         }
 
 
+def count_scenarios(
+    counter: SqlCounter,
+    base_url: str,
+    requests: dict[str, list],
+    *,
+    size: int,
+    token: str | None,
+    server_pid: int | None,
+    tick: Callable[[], None] = lambda: None,
+) -> dict[str, dict]:
+    """``size`` requests of each scenario (in the given order), one at a time, each counted.
+
+    Every record also says how many answers had an unexpected status
+    (``failed_requests``): a count over failing requests means little.
+    """
+    from finboard.bench.client import Client
+
+    failed: dict[str, int] = {}
+
+    def sender(scenario: str) -> Callable[[], int]:
+        pool = requests[scenario]
+        batch = [pool[i % len(pool)] for i in range(size)]
+
+        def send() -> int:
+            with Client(base_url) as client:
+                for request in batch:
+                    if client.send(request, token).status != request.status:
+                        failed[scenario] = failed.get(scenario, 0) + 1
+                    tick()
+            return len(batch)
+
+        return send
+
+    counts = counter.count_all([(s, sender(s)) for s in requests], server_pid)
+    return {s: {**record, "failed_requests": failed.get(s, 0)} for s, record in counts.items()}
+
+
 def settle(server_pid: int, quiet_pct: float = 10.0, timeout: float = 30) -> float:
     """Wait until the server tree is idle: workers booted, or requests left over from a load drained."""
     started = time.monotonic()

@@ -1,0 +1,88 @@
+"""The run's plan: which cells run, in which order, with what environment, for how long.
+
+It exists so the fairness rules are written down in one place, apart from the
+orchestration: every backend gets the same cells and the same server
+environment (workers, pool, raised rate limits, cache switch), and with
+``--repeat`` the order of backends rotates so none always goes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from finboard.bench import environment
+from finboard.bench.options import RAISED_LIMIT, RunOptions
+
+PENDING = "pending"
+TOKEN_TTL_S = 86400  # bearer tokens must outlive a long run
+
+
+def rotate(names: list[str], repeat: int) -> list[str]:
+    """The backend order of a repeat: shifted by one each time."""
+    if not names:
+        return []
+    shift = repeat % len(names)
+    return names[shift:] + names[:shift]
+
+
+def plan_cells(
+    options: RunOptions, order: Callable[[int], list[str]], applicable: Callable[[str, str], bool]
+) -> list[tuple]:
+    """Every cell as (backend, scenario, concurrency, repeat, cache), in run order."""
+    cells = []
+    for repeat in range(options.repeat):
+        for name in order(repeat):
+            for cache in options.cache_modes:
+                for scenario in options.scenarios_for_cache(cache):
+                    if applicable(name, scenario):
+                        cells += [(name, scenario, c, repeat, cache) for c in sorted(options.concurrency)]
+    return cells
+
+
+def planned_seconds(plan: list[tuple], options: RunOptions) -> list[float]:
+    """A rough duration for each planned cell, for the ETA (which rescales it by the pace so far)."""
+    planned, seen = [], set()
+    for name, scenario, _c, repeat, cache in plan:
+        seconds = options.duration_s + 0.5
+        if (name, cache, repeat) not in seen:  # start, verify, SQL count
+            seen.add((name, cache, repeat))
+            per_scenario = 11.5 if options.sql_flush == "idle" and repeat == 0 else 0.5
+            seconds += 6 + per_scenario * len(options.scenarios_for_cache(cache))
+        if (name, scenario, cache, repeat) not in seen:
+            seen.add((name, scenario, cache, repeat))
+            seconds += options.warmup_s + 1
+        planned.append(seconds)
+    return planned
+
+
+def server_env(url: str, secret: str, pool_size: int, cache: str, redis_url: str) -> dict[str, str]:
+    """The environment every backend's server gets: same pool, same limits, same cache switch."""
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": secret,
+        "FINBOARD_ENV": "production",
+        "DB_POOL_SIZE": str(pool_size),
+        "LOGIN_LIMIT_PER_IP": RAISED_LIMIT,
+        "LOGIN_LIMIT_PER_ACCOUNT": RAISED_LIMIT,
+        "REGISTER_LIMIT_PER_IP": RAISED_LIMIT,
+        "TOKEN_TTL_SECONDS": str(TOKEN_TTL_S),
+        "CACHE_ENABLED": "1" if cache == "on" else "0",
+        "REDIS_URL": redis_url if cache == "on" else "",  # empty: no Redis, whatever the shell says
+        "GUNICORN_LOGLEVEL": "warning",
+    }
+
+
+def backend_info(name: str, backend, target: str | None, docker: bool) -> dict:
+    """A backend's entry in the results file, before it runs."""
+    size = environment.docker_image_size_mb(f"finboard-{name}") if docker else None
+    return {
+        "framework": backend.framework if backend else "an already-running deployment",
+        "description": backend.description if backend else target,
+        "status": PENDING,
+        "problems": [],
+        "log_tail": None,
+        "startup_s": [],
+        "rss_idle_mb": [],
+        "verification": None,
+        "docker_image_mb": size if size is not None else "n/a",
+    }
