@@ -1,0 +1,1 @@
+"""The forum app: unmanaged models of the shared tables and the /api/v1 views."""

@@ -1,0 +1,27 @@
+"""Per-process helpers built once from the shared settings: cache and rate limits."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+
+from finboard.core.content_cache import ContentCache
+from finboard.core.ratelimit import AuthRateLimiter
+from finboard.core.settings import Settings
+
+
+def finboard_settings() -> Settings:
+    return settings.FINBOARD_SETTINGS
+
+
+@cache
+def content_cache() -> ContentCache:
+    """The read cache (shared generation key with Flask and FastAPI), or a no-op one."""
+    config = finboard_settings()
+    return ContentCache(config.redis_url if config.cache_enabled else None)
+
+
+@cache
+def rate_limiter() -> AuthRateLimiter:
+    return AuthRateLimiter(finboard_settings())

@@ -1,0 +1,83 @@
+"""Django rows to the shared contract schemas (finboard.core.schemas).
+
+The same fields, in the same order, as finboard.core.serializers builds from
+SQLAlchemy rows, so ``model_dump_json()`` gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from finboard.core.schemas import (
+    AuthorRef,
+    CategoryPublic,
+    CategoryRef,
+    CategoryStats,
+    CommentPublic,
+    PostDetail,
+    PostPublic,
+    UserPublic,
+)
+
+from .models import Category, Comment, Post, User
+
+
+def author_ref(user: User) -> AuthorRef:
+    return AuthorRef(id=user.id, username=user.username)
+
+
+def category_ref(category: Category) -> CategoryRef:
+    return CategoryRef(id=category.id, slug=category.slug, name=category.name)
+
+
+def category_public(category: Category) -> CategoryPublic:
+    return CategoryPublic(id=category.id, slug=category.slug, name=category.name, description=category.description)
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic(id=user.id, username=user.username, created_at=user.created_at)
+
+
+def post_public(post: Post) -> PostPublic:
+    """``post.author`` and ``post.category`` must be loaded (select_related)."""
+    return PostPublic(
+        id=post.id,
+        title=post.title,
+        body=post.body,
+        author=author_ref(post.author),
+        category=category_ref(post.category),
+        cashtags=post.cashtag_list,
+        comment_count=post.comment_count,
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+    )
+
+
+def comment_public(comment: Comment) -> CommentPublic:
+    return CommentPublic(
+        id=comment.id,
+        post_id=comment.post_id,
+        author=author_ref(comment.author),
+        body=comment.body,
+        created_at=comment.created_at,
+    )
+
+
+def post_detail(post: Post, comments: Iterable[Comment]) -> PostDetail:
+    return PostDetail(
+        **post_public(post).model_dump(),
+        comments=[comment_public(c) for c in comments],
+    )
+
+
+def category_stats(row: Mapping[str, Any]) -> CategoryStats:
+    return CategoryStats(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        post_count=row["post_count"],
+        comment_count=int(row["comment_count"]),
+        author_count=row["author_count"],
+        newest_post_at=row["newest_post_at"],
+    )

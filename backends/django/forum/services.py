@@ -1,0 +1,228 @@
+"""The API's use cases on the Django ORM, in finboard.core.api_service's order.
+
+Every check happens in the same order and raises the same
+``api_contract.ApiError`` as the reference, and every write keeps the
+derived data (cashtags, comment counts) right in one transaction, exactly
+like finboard.core.queries.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from finboard.core import api_service
+from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
+from finboard.core.queries import PostFilters
+from finboard.core.schemas import (
+    DETAIL_COMMENTS,
+    CategoryList,
+    CategoryStatsList,
+    CommentCreate,
+    CommentPage,
+    CommentPublic,
+    LoginRequest,
+    Page,
+    PageQuery,
+    PostCreate,
+    PostDetail,
+    PostListQuery,
+    PostPage,
+    PostPublic,
+    PostUpdate,
+    Token,
+    UserCreate,
+    UserPublic,
+)
+from finboard.core.security import create_access_token, hash_password, verify_password
+from finboard.core.settings import Settings
+from finboard.core.text import extract_cashtags
+
+from . import queries
+from .models import Category, Comment, Post, PostCashtag, User
+from .serializers import (
+    category_public,
+    category_stats,
+    comment_public,
+    post_detail,
+    post_public,
+    user_public,
+)
+
+# --- auth ---------------------------------------------------------------------
+
+
+def register(payload: UserCreate) -> UserPublic:
+    fields = {}
+    if queries.username_taken(payload.username):
+        fields["username"] = USERNAME_TAKEN
+    if queries.email_taken(str(payload.email)):
+        fields["email"] = EMAIL_TAKEN
+    if fields:
+        raise ApiError(409, "conflict", fields)
+    password_hash = hash_password(payload.password)
+    try:
+        with transaction.atomic():
+            user = User.objects.create(
+                username=payload.username,
+                email=str(payload.email).lower(),
+                password_hash=password_hash,
+                role="member",
+                token_version=0,
+                created_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # lost a race with a concurrent registration
+        raise ApiError(409, "conflict") from exc
+    return user_public(user)
+
+
+def login(settings: Settings, payload: LoginRequest) -> Token:
+    user = queries.user_by_login(payload.username)
+    if not verify_password(user.password_hash if user else None, payload.password) or user is None:
+        raise ApiError(401, "invalid_credentials", code="invalid_credentials")
+    token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
+    return Token(access_token=token, expires_in=settings.token_ttl_seconds)
+
+
+def authenticate(settings: Settings, authorization: str | None) -> User:
+    """The user behind a bearer token (one primary-key lookup) or 401."""
+    claims = api_service.token_claims(settings, authorization)
+    return api_service.check_user(User.objects.filter(id=claims.user_id).first(), claims.token_version)
+
+
+# --- reads ----------------------------------------------------------------------
+
+
+def list_posts(query: PostListQuery) -> PostPage:
+    filters = PostFilters.from_query(query)
+    posts = queries.filtered_posts(filters, connection.vendor)
+    rows = queries.post_page(posts, filters.sort, query.page, query.per_page)
+    total = posts.count()
+    return PostPage(
+        items=[post_public(p) for p in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+def get_post(post_id: int) -> PostDetail:
+    post = queries.post_with_author_and_category(post_id)
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    return post_detail(post, queries.comments(post_id, DETAIL_COMMENTS))
+
+
+def list_comments(post_id: int, query: PageQuery) -> CommentPage:
+    """Comments oldest first; 404 when the post does not exist."""
+    offset = (query.page - 1) * query.per_page
+    rows = queries.comments(post_id, query.per_page, offset, newest_first=False)
+    total = Post.objects.filter(id=post_id).values_list("comment_count", flat=True).first()
+    if total is None:
+        raise ApiError(404, "post_not_found")
+    return CommentPage(
+        items=[comment_public(c) for c in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+def list_categories() -> CategoryList:
+    return CategoryList(items=[category_public(c) for c in queries.categories()])
+
+
+def category_stats_list() -> CategoryStatsList:
+    return CategoryStatsList(items=[category_stats(row) for row in queries.category_stats()])
+
+
+# --- writes ---------------------------------------------------------------------
+
+
+def _category(slug: str) -> Category:
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise ApiError(422, "invalid", {"category": UNKNOWN_CATEGORY})
+    return category
+
+
+def _post_for_change(user: User, post_id: int) -> Post:
+    post = Post.objects.select_related("category").filter(id=post_id).first()
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    if post.author_id != user.id:
+        raise ApiError(403, "forbidden")
+    return post
+
+
+def _set_cashtags(post: Post) -> list[str]:
+    """The cashtags column from title and body; returns the tickers for post_cashtags."""
+    tickers = extract_cashtags(post.title, post.body)
+    post.cashtags = " ".join(tickers)
+    return tickers
+
+
+def _insert_cashtag_rows(post: Post, tickers: list[str]) -> None:
+    PostCashtag.objects.bulk_create(PostCashtag(ticker=ticker, post=post) for ticker in tickers)
+
+
+def create_post(user: User, payload: PostCreate) -> PostPublic:
+    with transaction.atomic():
+        category = _category(payload.category)
+        now = timezone.now()
+        post = Post(
+            author=user,
+            category=category,
+            title=payload.title,
+            body=payload.body,
+            comment_count=0,
+            created_at=now,
+            updated_at=now,
+        )
+        tickers = _set_cashtags(post)
+        post.save(force_insert=True)
+        _insert_cashtag_rows(post, tickers)
+    return post_public(post)
+
+
+def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
+    with transaction.atomic():
+        post = _post_for_change(user, post_id)
+        if payload.title is None and payload.body is None and payload.category is None:
+            raise ApiError(422, "empty_update")
+        if payload.category:
+            post.category = _category(payload.category)
+        if payload.title is not None:
+            post.title = payload.title
+        if payload.body is not None:
+            post.body = payload.body
+        post.updated_at = timezone.now()
+        tickers = _set_cashtags(post)
+        post.save(update_fields=["title", "body", "category", "cashtags", "updated_at"])
+        PostCashtag.objects.filter(post_id=post.id).delete()
+        _insert_cashtag_rows(post, tickers)
+    post.author = user
+    return post_public(post)
+
+
+def delete_post(user: User, post_id: int) -> None:
+    with transaction.atomic():
+        post = _post_for_change(user, post_id)
+        # Explicit deletes rather than ON DELETE CASCADE, as finboard.core.queries does.
+        Comment.objects.filter(post_id=post.id).delete()
+        PostCashtag.objects.filter(post_id=post.id).delete()
+        Post.objects.filter(id=post.id).delete()
+
+
+def create_comment(user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
+    with transaction.atomic():
+        if not Post.objects.filter(id=post_id).exists():
+            raise ApiError(404, "post_not_found")
+        comment = Comment.objects.create(post_id=post_id, author=user, body=payload.body, created_at=timezone.now())
+        # The counter moves in the same transaction, incremented in SQL so
+        # concurrent writers never lose an update.
+        Post.objects.filter(id=post_id).update(comment_count=F("comment_count") + 1)
+    return comment_public(comment)

@@ -1,0 +1,205 @@
+"""/api/v1 in Django: thin class-based views over the use cases in services.
+
+The order of checks is the reference's (finboard/api/views.py): the path id
+(404), then the bearer token (401), then the body (413/400/422), then the
+use case (404/403/422/409). Reads are cached under the same names and
+parameters as the Flask backend; writes retire the cache once committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.views import View
+from pydantic import BaseModel
+
+from finboard.core.api_contract import ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.openapi import openapi_json
+from finboard.core.schemas import (
+    CommentCreate,
+    Health,
+    LoginRequest,
+    PageQuery,
+    PostCreate,
+    PostListQuery,
+    PostUpdate,
+    UserCreate,
+)
+
+from . import services
+from .models import User
+from .responses import error_response, json_response, no_content, raw_json_response
+from .runtime import content_cache, finboard_settings, rate_limiter
+
+# --- request helpers ------------------------------------------------------------
+
+
+def request_body(request: HttpRequest) -> bytes:
+    """The raw body, read once; over DATA_UPLOAD_MAX_MEMORY_SIZE it is a 413.
+
+    Django reads no body without a Content-Length. A chunked request has none,
+    but when the WSGI server de-chunks and terminates the stream itself
+    (``wsgi.input_terminated``, as gunicorn does) the body is read from it,
+    capped the same way, like the Flask backend (Werkzeug) does.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if not request.META.get("CONTENT_LENGTH") and request.META.get("wsgi.input_terminated"):
+        data = request.META["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            raise http_error(413)
+        return data
+    try:
+        return request.body
+    except RequestDataTooBig as exc:
+        raise http_error(413) from exc
+
+
+def body(request: HttpRequest, schema: type[BaseModel]):
+    return parse_body(request_body(request), schema)
+
+
+def query_items(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    """Each query parameter once, with its first value."""
+    return ((key, values[0]) for key, values in request.GET.lists())
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def current_user(request: HttpRequest) -> User:
+    return services.authenticate(finboard_settings(), request.headers.get("Authorization"))
+
+
+def cached(name: str, params: str, build: Callable[[], BaseModel]) -> HttpResponse:
+    return raw_json_response(content_cache().get_or_build(name, params, lambda: build().model_dump_json()))
+
+
+def login_name(raw: bytes) -> str:
+    """The account a login attempt targets, read from the raw body before validation."""
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    name = data.get("username") if isinstance(data, dict) else None
+    return str(name or "")
+
+
+class ApiView(View):
+    """A wrong method answers 405 in the API's error shape (with Allow)."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = error_response(http_error(405))
+        response.headers["Allow"] = ", ".join(self._allowed_methods())
+        return response
+
+
+# --- auth -----------------------------------------------------------------------
+
+
+class RegisterView(ApiView):
+    def post(self, request):
+        if not rate_limiter().allow_register(client_ip(request)):
+            raise http_error(429)
+        return json_response(services.register(body(request, UserCreate)), 201)
+
+
+class LoginView(ApiView):
+    def post(self, request):
+        raw = request_body(request)
+        if not rate_limiter().allow_login(client_ip(request), login_name(raw)):
+            raise http_error(429)
+        return json_response(services.login(finboard_settings(), parse_body(raw, LoginRequest)))
+
+
+# --- posts and comments ---------------------------------------------------------
+
+
+class PostListView(ApiView):
+    def get(self, request):
+        query = parse_query(query_items(request), PostListQuery)
+        return cached("posts", query.model_dump_json(), lambda: services.list_posts(query))
+
+    def post(self, request):
+        user = current_user(request)
+        created = services.create_post(user, body(request, PostCreate))
+        content_cache().invalidate()
+        return json_response(created, 201)
+
+
+class PostView(ApiView):
+    def get(self, request, post_id: str):
+        ident = parse_id(post_id)
+        return cached("post", str(ident), lambda: services.get_post(ident))
+
+    def patch(self, request, post_id: str):
+        ident = parse_id(post_id)
+        user = current_user(request)
+        updated = services.update_post(user, ident, body(request, PostUpdate))
+        content_cache().invalidate()
+        return json_response(updated)
+
+    def delete(self, request, post_id: str):
+        ident = parse_id(post_id)
+        services.delete_post(current_user(request), ident)
+        content_cache().invalidate()
+        return no_content()
+
+
+class CommentListView(ApiView):
+    def get(self, request, post_id: str):
+        ident = parse_id(post_id)
+        query = parse_query(query_items(request), PageQuery)
+        return cached("comments", f"{ident}:{query.model_dump_json()}", lambda: services.list_comments(ident, query))
+
+    def post(self, request, post_id: str):
+        ident = parse_id(post_id)
+        user = current_user(request)
+        created = services.create_comment(user, ident, body(request, CommentCreate))
+        content_cache().invalidate()
+        return json_response(created, 201)
+
+
+# --- categories, health, the contract -------------------------------------------
+
+
+class CategoryListView(ApiView):
+    def get(self, request):
+        return cached("categories", "", services.list_categories)
+
+
+class CategoryStatsView(ApiView):
+    def get(self, request):
+        return cached("category-stats", "", services.category_stats_list)
+
+
+class HealthView(ApiView):
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return json_response(Health(status="ok", database="ok"))
+
+
+class OpenApiView(ApiView):
+    def get(self, request):
+        return raw_json_response(openapi_json())
+
+
+# --- errors outside the views (root URLconf handlers) ---------------------------
+
+
+def bad_request(request, exception=None):
+    return error_response(http_error(400))
+
+
+def not_found(request, exception=None):
+    return error_response(http_error(404))
+
+
+def server_error(request):
+    return error_response(ApiError(500, "internal"))

@@ -1,0 +1,91 @@
+"""Django settings for the /api/v1 adapter, derived from FinBoard's shared settings.
+
+``finboard.core.settings.load_settings()`` reads the environment, exactly as
+the Flask and FastAPI backends do, so one DATABASE_URL / REDIS_URL /
+SECRET_KEY configures all three. Everything that would change a response
+(debug pages, slash redirects, CSRF, sessions) is left out.
+"""
+
+from finboard.core.settings import load_settings
+
+FINBOARD_SETTINGS = load_settings()
+
+SECRET_KEY = FINBOARD_SETTINGS.secret_key
+DEBUG = False  # never Django's HTML debug pages: errors answer in the API's JSON shape
+
+# This is a backend behind a reverse proxy, which is where the Host header is
+# checked. Django itself never builds absolute URLs here, and answering 400 to
+# a Host the proxy let through would make it disagree with the Flask and
+# FastAPI backends, which accept any Host.
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = ["backends.django.forum"]
+
+MIDDLEWARE = [
+    # nosniff, Referrer-Policy and X-Frame-Options, as the Flask app sends them.
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backends.django.forum.middleware.ContentLengthMiddleware",
+    "backends.django.forum.middleware.ApiErrorMiddleware",
+]
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+
+ROOT_URLCONF = "backends.django.urls"
+WSGI_APPLICATION = "backends.django.wsgi.application"
+
+_database = FINBOARD_SETTINGS.django_database()
+_database.update(
+    # Connections come from psycopg's pool (PostgreSQL) and go back to it at
+    # the end of each request; CONN_MAX_AGE must be 0 with a pool. The health
+    # check makes the pool verify a connection before lending it out (like
+    # SQLAlchemy's pool_pre_ping in the Flask backend).
+    CONN_MAX_AGE=0,
+    CONN_HEALTH_CHECKS=True,
+)
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    _database["OPTIONS"] = {
+        "pool": {
+            "min_size": 1,
+            "max_size": FINBOARD_SETTINGS.db_pool_size,
+            # psycopg's pool never fails fast: a request waits up to `timeout`
+            # for a connection while the pool retries in the background. Both
+            # limits are short so a stopped database is a 503 within seconds
+            # (well inside gunicorn's worker timeout), and once it is back the
+            # next request connects at once instead of after a long backoff.
+            "timeout": 3,
+            "reconnect_timeout": 2,
+        },
+        "connect_timeout": 5,
+    }
+else:
+    # The Flask backend's SQLite pragmas: WAL for concurrent readers, a busy
+    # timeout for writers (foreign keys are always on in Django's SQLite backend).
+    _database["OPTIONS"] = {"timeout": 5, "init_command": "PRAGMA journal_mode=WAL;"}
+DATABASES = {"default": _database}
+
+# migrations/ (Alembic) is the only DDL: Django never creates or alters a table.
+DATABASE_ROUTERS = ["backends.django.forum.routers.NoMigrationsRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+USE_I18N = False
+
+APPEND_SLASH = False
+# The API answers an oversized body itself (413 from api_contract.parse_body, or
+# from the view when Content-Length is over this, like the Flask backend's
+# MAX_CONTENT_LENGTH). Query strings are not capped by field count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        # 5xx with their tracebacks; 4xx are answers, not errors.
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "finboard": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
+}

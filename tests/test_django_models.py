@@ -1,0 +1,172 @@
+"""The Django adapter's unmanaged models agree with the shared SQLAlchemy tables.
+
+migrations/ is the only DDL and finboard.core.models mirrors it (another test
+checks that pair); here the Django models (backends/django/forum/models.py)
+are compared with that metadata table by table and column by column: names,
+types and lengths, nullability, primary keys, uniqueness and foreign keys.
+A column added, dropped or changed on one side only fails. Django is set up
+with a SQLite URL and never connects.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+
+from finboard.core.models import Base, UTCDateTime
+
+pytest.importorskip("django")
+
+
+@pytest.fixture(scope="module")
+def django_models(tmp_path_factory):
+    """The forum app's models, with Django configured from the adapter's settings module."""
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        if not settings.configured:
+            url = f"sqlite:///{tmp_path_factory.mktemp('django') / 'never-opened.sqlite3'}"
+            mp.setenv("DATABASE_URL", url)
+            mp.setenv("SECRET_KEY", "test-secret-key-with-enough-entropy")
+            mp.setenv("DJANGO_SETTINGS_MODULE", "backends.django.settings")
+            mp.delenv("REDIS_URL", raising=False)
+        django.setup()
+    return {model._meta.db_table: model for model in apps.get_app_config("forum").get_models()}
+
+
+def _concrete_fields(model):
+    return [f for f in model._meta.get_fields() if getattr(f, "concrete", False) and getattr(f, "column", None)]
+
+
+def _django_type(field) -> tuple[str, int | None]:
+    """A Django field as (kind, length), the kinds SQLAlchemy types map to."""
+    from django.db import models
+
+    from backends.django.forum.models import UTCDateTimeField
+
+    if isinstance(field, models.ForeignKey):
+        return _django_type(field.target_field)
+    if isinstance(field, models.AutoField | models.IntegerField) and not isinstance(
+        field, models.BigIntegerField | models.SmallIntegerField | models.BigAutoField | models.SmallAutoField
+    ):
+        return ("integer", None)
+    if isinstance(field, models.CharField):
+        return ("string", field.max_length)
+    if isinstance(field, models.TextField):
+        return ("text", None)
+    if isinstance(field, UTCDateTimeField):
+        return ("utc-datetime", None)
+    if isinstance(field, models.DateTimeField):
+        return ("datetime", None)
+    name = f"{field.model.__name__}.{field.name}"
+    raise AssertionError(f"no SQLAlchemy counterpart for {field.__class__.__name__} ({name})")
+
+
+def _sqlalchemy_type(column) -> tuple[str, int | None]:
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return ("utc-datetime", None)
+    if isinstance(kind, Integer):
+        return ("integer", None)
+    if isinstance(kind, String) and not isinstance(kind, Text):
+        return ("string", kind.length)
+    if isinstance(kind, Text):
+        return ("text", None)
+    if isinstance(kind, DateTime):
+        return ("datetime", None)
+    raise AssertionError(f"no Django counterpart for {kind!r} ({column.table.name}.{column.name})")
+
+
+def _django_table(model) -> dict[str, dict]:
+    from django.db import models
+
+    pk = model._meta.pk
+    pk_columns = {f.column for f in pk.fields} if isinstance(pk, models.CompositePrimaryKey) else {pk.column}
+    table = {}
+    for field in _concrete_fields(model):
+        fk = None
+        if isinstance(field, models.ForeignKey):
+            fk = f"{field.related_model._meta.db_table}.{field.target_field.column}"
+        table[field.column] = {
+            "type": _django_type(field),
+            "nullable": field.null,
+            "primary_key": field.column in pk_columns,
+            "unique": bool(field.unique) and field.column not in pk_columns,
+            "foreign_key": fk,
+        }
+    return table
+
+
+def _sqlalchemy_table(table) -> dict[str, dict]:
+    single_column_unique = (c for c in table.constraints if isinstance(c, UniqueConstraint) and len(c.columns) == 1)
+    unique = {next(iter(c.columns)).name for c in single_column_unique}
+    unique |= {c.name for c in table.columns if c.unique}
+    result = {}
+    for column in table.columns:
+        fks = [f"{fk.column.table.name}.{fk.column.name}" for fk in column.foreign_keys]
+        assert len(fks) <= 1, f"{table.name}.{column.name} has several foreign keys"
+        result[column.name] = {
+            "type": _sqlalchemy_type(column),
+            "nullable": bool(column.nullable),
+            "primary_key": column.primary_key,
+            "unique": column.name in unique and not column.primary_key,
+            "foreign_key": fks[0] if fks else None,
+        }
+    return result
+
+
+def test_same_tables(django_models):
+    assert set(django_models) == set(Base.metadata.tables)
+
+
+@pytest.mark.parametrize("table_name", sorted(Base.metadata.tables))
+def test_same_columns(django_models, table_name):
+    django_table = _django_table(django_models[table_name])
+    sqlalchemy_table = _sqlalchemy_table(Base.metadata.tables[table_name])
+    assert sorted(django_table) == sorted(sqlalchemy_table), "columns differ"
+    for column, expected in sqlalchemy_table.items():
+        assert django_table[column] == expected, f"{table_name}.{column}"
+
+
+def test_models_are_unmanaged(django_models):
+    for model in django_models.values():
+        assert model._meta.managed is False, model.__name__
+
+
+def test_router_never_allows_migrations(django_models):
+    from django.conf import settings
+    from django.db import router
+
+    from backends.django.forum.routers import NoMigrationsRouter
+
+    assert settings.DATABASE_ROUTERS == ["backends.django.forum.routers.NoMigrationsRouter"]
+    for model in django_models.values():
+        assert router.allow_migrate_model("default", model) is False
+        assert router.allow_migrate("default", model._meta.app_label, model_name=model._meta.model_name) is False
+    assert NoMigrationsRouter().allow_migrate("default", "forum") is False
+    assert NoMigrationsRouter().allow_migrate("other", "contenttypes", model_name="contenttype") is False
+
+
+def test_orderings_match_the_shared_queries(django_models):
+    """The Django orderings are finboard.core.queries.ORDERINGS, column for column."""
+    from sqlalchemy.sql import operators
+
+    from backends.django.forum.queries import ORDERINGS
+    from finboard.core.queries import ORDERINGS as SHARED
+
+    assert set(ORDERINGS) == set(SHARED)
+    for sort, clauses in SHARED.items():
+        expected = tuple(
+            ("-" if clause.modifier is operators.desc_op else "") + clause.element.name for clause in clauses
+        )
+        assert ORDERINGS[sort] == expected, sort
+
+
+def test_a_column_on_one_side_only_is_caught(django_models):
+    """The comparison itself notices a missing column (guards the helpers above)."""
+    table = _sqlalchemy_table(Base.metadata.tables["posts"])
+    django_table = _django_table(django_models["posts"])
+    django_table.pop("cashtags")
+    assert sorted(django_table) != sorted(table)
