@@ -9,7 +9,7 @@ byte-for-byte the same JSON. The OpenAPI document is generated from them too
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -60,6 +60,15 @@ class Schema(BaseModel):
     """Strict about unknown fields so typos are errors, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL: refuse it as invalid input (422)
+        # instead of letting the database raise mid-request.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 # --- errors -----------------------------------------------------------------
@@ -229,6 +238,17 @@ class PostListQuery(PageQuery):
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("since", "until")
+    @classmethod
+    def _representable_in_utc(cls, value: datetime | None) -> datetime | None:
+        """Naive means UTC; a moment that can't be expressed in UTC is invalid."""
+        if value is None:
+            return None
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("date is out of range") from exc
+
 
 def first_error_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     """pydantic's error list as {field: message}, the shape of ``Error.fields``."""
@@ -236,5 +256,6 @@ def first_error_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     for err in errors:
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query")]
         name = ".".join(loc) or "body"
-        fields.setdefault(name, err.get("msg", "invalid value"))
+        message = err.get("msg", "invalid value").removeprefix("Value error, ")
+        fields.setdefault(name, message)
     return fields

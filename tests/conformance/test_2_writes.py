@@ -88,6 +88,14 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, httpx.Response]]:
         content=b'{"username": ',
         headers={"Content-Type": "application/json"},
     )
+    step(
+        "register-nul",
+        "POST",
+        reg,
+        reg,
+        422,
+        json={"username": "nul_user", "email": "n@example.com", "password": "pass\u0000word"},
+    )
     step("register-not-object", "POST", reg, reg, 422, json=["carol"])
     step(
         "register-too-large",
