@@ -11,10 +11,12 @@ ends every server and wrk it started and still writes the partial results.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import signal
 import tempfile
+import time
 from contextlib import ExitStack, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +103,7 @@ class BenchRun:
             self.run["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             self._plan_cells()
             try:
+                self._obtain_tokens()
                 for repeat in range(self.o.repeat):
                     for name in self.order(repeat):
                         for cache in self.o.cache_modes:
@@ -160,10 +163,11 @@ class BenchRun:
     # --- one backend, one cache mode ------------------------------------------------
 
     def _instance(self, name: str, cache: str, repeat: int) -> None:
-        keys = [k for k in self.cells if k[0] == name and k[4] == cache and k[3] == repeat]
+        keys = [k for k in self.cells if k[:1] + k[3:] == (name, repeat, cache) and self.cells[k]["status"] == PENDING]
         if not keys:
             return
         info = self.run["backends"][name]
+        started = time.monotonic()
         if name in self.failed:
             self._mark(keys, "skipped", f"{name} failed earlier in this run: {info['problems'][-1]}")
             return
@@ -186,10 +190,6 @@ class BenchRun:
             info["startup_s"].append(round(self.active.startup_s, 3))
         base_url = self.o.target or self.active.base_url
         try:
-            try:
-                self._ensure_tokens(base_url, [k[1] for k in keys])
-            except (RuntimeError, OSError, ValueError, KeyError) as exc:
-                return self._fail(name, keys, "failed_verification", f"could not log in the seeded users: {exc}")
             verdict = self._verify(name, base_url, sorted({k[1] for k in keys}))
             info["verification"] = verdict.as_dict()
             if not verdict.ok:
@@ -204,6 +204,7 @@ class BenchRun:
                 self._count_sql(name, cache, base_url, dict.fromkeys(k[1] for k in keys))
         finally:
             self._stop_active()
+            info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
             self._save()
 
     def _save(self) -> None:
@@ -225,12 +226,37 @@ class BenchRun:
             self._secret = secrets.token_urlsafe(32)
         return self._secret
 
-    def _ensure_tokens(self, base_url: str, scenarios: list[str]) -> None:
-        if self.tokens or not any(SCENARIOS[s].needs_tokens for s in scenarios):
+    def _obtain_tokens(self) -> None:
+        """One bearer token per connection, before any backend is measured (logins are argon2: heavy).
+
+        They come from a server of their own (the first backend that starts), so
+        no measured server has done a thousand logins more than the others;
+        tokens are JWTs signed with the run's SECRET_KEY, valid on every backend.
+        """
+        needs = [k for k in self.cells if SCENARIOS[k[1]].needs_tokens]
+        if not needs:
             return
-        self.progress.phase(f"Logging in {max(self.o.concurrency)} seeded users (one bearer token per connection)…")
-        self.tokens = login_tokens(base_url, self.facts.usernames, max(self.o.concurrency))
-        self.tokens_file = write_tokens(self.tmp / "tokens.lua", self.tokens)
+        count = max(self.o.concurrency)
+        self.progress.phase(f"Logging in {count} seeded users (one bearer token per connection)…")
+        problems = []
+        for name in [TARGET] if self.o.target else self.names():
+            try:
+                if name == TARGET:
+                    self.tokens = login_tokens(self.o.target, self.facts.usernames, count)
+                elif not self.backends[name].missing_dependencies():
+                    env = self._env("off")
+                    with start_backend(self.backends[name], env=env, workers=self.o.workers) as server:
+                        self.tokens = login_tokens(server.base_url, self.facts.usernames, count)
+                break
+            except (BackendStartError, RuntimeError, OSError, ValueError, KeyError) as exc:
+                problems.append(f"{name}: {str(exc).splitlines()[0]}")
+        if self.tokens:
+            self.tokens_file = write_tokens(self.tmp / "tokens.lua", self.tokens)
+            return
+        reason = "no bearer tokens for the write scenarios: " + ("; ".join(problems) or "no backend could start")
+        self.progress.message(reason)
+        for key in needs:
+            self.cells[key].update(status="skipped", reason=reason)
 
     def _verify(self, name: str, base_url: str, scenarios: list[str]):
         if "mixed" in scenarios:  # verified through the scenarios it mixes
@@ -405,6 +431,9 @@ class BenchRun:
         if self.active is not None:
             with suppress(Exception):
                 self.active.stop()
+            # a master that died leaves no one to stop its workers: end its whole process group
+            with suppress(OSError):
+                os.killpg(self.active.process.pid, signal.SIGKILL)
             self.active = None
 
     def _finish(self, interrupted: bool) -> None:

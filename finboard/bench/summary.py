@@ -68,7 +68,13 @@ def failures(agg: Aggregate) -> list[str]:
     lines = []
     for name, info in agg.run.get("backends", {}).items():
         if info.get("status") not in ("ok", "pending") and info.get("problems"):
-            lines.append(f"**{name}** got no figures ({info['status'].replace('_', ' ')}): {info['problems'][0][:300]}")
+            measured = sum(1 for e in agg.run.get("results", []) if e["backend"] == name and e["status"] == "ok")
+            what = (
+                f"died under load after {measured} measured cells"
+                if info["status"] == "died"
+                else (f"got no figures ({info['status'].replace('_', ' ')})")
+            )
+            lines.append(f"**{name}** {what}: {info['problems'][0][:300]}")
     return lines
 
 
@@ -95,14 +101,22 @@ def caveats(agg: Aggregate) -> list[str]:
     if repeats <= 1:
         notes.append("One repeat: there is no measured spread, so small differences may be noise.")
     if (settings.get("duration_s") or 60) < 10:
-        notes.append(f"Cells of {settings.get('duration_s')}s (a quick run) are indicative only.")
+        quick = " (a --quick run)" if settings.get("quick") else ""
+        notes.append(f"Cells of {settings.get('duration_s')}s{quick} are indicative only.")
     if settings.get("rate_limits"):
         notes.append(f"Login rate limits were raised to {settings['rate_limits']} so login throughput is measurable.")
     if settings.get("sql_method") == "pg_stat_database":
         notes.append(
-            "SQL efficiency is counted as transactions per request (pg_stat_database): "
-            "pg_stat_statements is not preloaded on this server."
+            "SQL efficiency is counted as transactions per request (pg_stat_database), not statements: "
+            "pg_stat_statements is not preloaded on this server. A backend that autocommits each statement "
+            "(Django) shows one transaction per statement, one that wraps the request in a session one per request."
         )
+        if settings.get("sql_flush") == "end":
+            notes.append(
+                "The SQL counts ended the servers' database sessions between scenarios (--sql-flush end): they "
+                f"include the pools reconnecting, spread over only {settings.get('sql_requests')} requests. "
+                "The default (--sql-flush idle) is exact."
+            )
     if run.get("interrupted"):
         notes.append("The run was interrupted: the figures are partial.")
     return notes
