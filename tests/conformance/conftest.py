@@ -35,6 +35,7 @@ RATE_LIMIT_REDIS_DB = 10
 @dataclass
 class LiveBackend:
     name: str
+    read_only: bool
     server: RunningBackend
     proxy: CountingProxy
     client: httpx.Client
@@ -115,7 +116,7 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)
             direct_dsn = f"postgresql://root@127.0.0.1:5432/{name}"
-            live[backend.name] = LiveBackend(backend.name, server, proxy, client, direct_dsn)
+            live[backend.name] = LiveBackend(backend.name, backend.read_only, server, proxy, client, direct_dsn)
         yield live
     finally:
         for item in live.values():
@@ -125,6 +126,12 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
             for name in databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def writable(backends) -> dict[str, LiveBackend]:
+    """The backends that implement the write operations (all but read-only references like raw)."""
+    return {name: b for name, b in backends.items() if not b.read_only}
 
 
 def bearer_headers(backends: dict[str, LiveBackend], username: str, password: str) -> dict[str, dict[str, str]]:

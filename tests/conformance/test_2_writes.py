@@ -177,8 +177,8 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, httpx.Response]]:
     return log
 
 
-def test_write_sequence_is_identical_everywhere(backends):
-    logs = {name: run_sequence(backend) for name, backend in backends.items()}
+def test_write_sequence_is_identical_everywhere(writable):
+    logs = {name: run_sequence(backend) for name, backend in writable.items()}
     reference_name, reference = next(iter(logs.items()))
     for name, log in logs.items():
         for (label, status, content, _), (_, ref_status, ref_content, _) in zip(log, reference, strict=True):
@@ -203,13 +203,13 @@ def test_write_sequence_is_identical_everywhere(backends):
         assert claims.user_id == registered["id"]
 
 
-def test_a_token_from_one_backend_works_on_the_others(backends):
-    names = list(backends)
-    issuer = backends[names[0]]
+def test_a_token_from_one_backend_works_on_the_others(writable):
+    names = list(writable)
+    issuer = writable[names[0]]
     token = issuer.request("POST", f"{P}/auth/login", json={"username": "dave_d", "password": "another-pass"})
     assert token.status_code == 200, token.text
     for name in names:
-        response = backends[name].request(
+        response = writable[name].request(
             "POST",
             f"{P}/posts/2/comments",
             json={"body": f"cross-backend comment via {name}"},
@@ -219,8 +219,8 @@ def test_a_token_from_one_backend_works_on_the_others(backends):
         assert response.json()["author"]["username"] == "dave_d"
 
 
-def test_login_is_rate_limited_per_account(backends):
-    for name, backend in backends.items():
+def test_login_is_rate_limited_per_account(writable):
+    for name, backend in writable.items():
         statuses = [
             backend.request(
                 "POST", f"{P}/auth/login", json={"username": "carol_w", "password": f"wrong-{i}"}

@@ -31,8 +31,8 @@ def _claims(user_id: int, **overrides) -> dict:
 
 
 @pytest.fixture(scope="module")
-def good_token(backends) -> tuple[str, int]:
-    first = next(iter(backends.values()))
+def good_token(writable) -> tuple[str, int]:
+    first = next(iter(writable.values()))
     response = first.request(
         "POST",
         f"{P}/auth/register",
@@ -40,7 +40,7 @@ def good_token(backends) -> tuple[str, int]:
     )
     assert response.status_code == 201, response.text
     user_id = response.json()["id"]
-    for backend in list(backends.values())[1:]:  # the same account in every backend's database
+    for backend in list(writable.values())[1:]:  # the same account in every backend's database
         assert (
             backend.request(
                 "POST",
@@ -75,10 +75,10 @@ def bad_tokens(token: str, user_id: int) -> dict[str, str]:
 
 
 @pytest.mark.filterwarnings("ignore:The HMAC key")  # HS512 with our HS256-sized key, on purpose
-def test_bad_tokens_are_rejected_everywhere(backends, good_token):
+def test_bad_tokens_are_rejected_everywhere(writable, good_token):
     token, user_id = good_token
     body = {"title": "Token test post", "body": "x", "category": "stocks"}
-    for name, backend in backends.items():
+    for name, backend in writable.items():
         ok = backend.request("POST", f"{P}/posts", json=body, headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 201, (name, ok.text)  # the control: a good token works
         for label, bad in bad_tokens(token, user_id).items():

@@ -42,8 +42,8 @@ def _snapshot(backend) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def token_headers(backends):
-    return bearer_headers(backends, "inject_user", "inject_user-password")
+def token_headers(writable):
+    return bearer_headers(writable, "inject_user", "inject_user-password")
 
 
 def test_injection_strings_leave_the_data_intact(backends, token_headers):
@@ -56,6 +56,8 @@ def test_injection_strings_leave_the_data_intact(backends, token_headers):
                 assert "items" in response.json() or "error" in response.json()
             for path in (f"{P}/posts/{quote(text, safe='')}", f"{P}/posts/{quote(text, safe='')}/comments"):
                 assert backend.request("GET", path).status_code == 404, (name, path)
+            if backend.read_only:
+                continue  # a read-only reference answers every write with 405
             login = backend.request("POST", f"{P}/auth/login", json={"username": text, "password": text})
             assert login.status_code in (401, 422), (name, text, login.status_code)
             register = backend.request(
@@ -70,9 +72,9 @@ def test_injection_strings_leave_the_data_intact(backends, token_headers):
         assert after == before, (name, before, after)
 
 
-def test_injection_text_is_stored_as_text(backends, token_headers):
+def test_injection_text_is_stored_as_text(writable, token_headers):
     """A post whose title and body are injection strings is stored verbatim."""
-    for name, backend in backends.items():
+    for name, backend in writable.items():
         text = INJECTIONS[0]
         created = backend.request(
             "POST", f"{P}/posts", json={"title": text, "body": text, "category": "stocks"}, headers=token_headers[name]

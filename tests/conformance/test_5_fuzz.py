@@ -27,8 +27,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def auth_headers(backends):
-    return bearer_headers(backends, "fuzz_user", "fuzz_user-password")
+def auth_headers(writable):
+    return bearer_headers(writable, "fuzz_user", "fuzz_user-password")
 
 
 @schema.parametrize()
@@ -39,10 +39,11 @@ def auth_headers(backends):
     derandomize=True,
 )
 def test_fuzzed_requests_get_documented_answers(case, backends, auth_headers):
+    writes = case.operation.method.upper() in ("POST", "PATCH", "DELETE")
     for name, backend in backends.items():
+        if writes and backend.read_only:
+            continue  # the read-only reference (raw) implements only the reads
         headers = dict(case.headers or {})
-        if case.operation.method.upper() in ("POST", "PATCH", "DELETE") and not case.path.endswith(
-            ("/register", "/login")
-        ):
+        if writes and not case.path.endswith(("/register", "/login")):
             headers.setdefault("Authorization", auth_headers[name]["Authorization"])
         case.call_and_validate(base_url=backend.server.base_url, headers=headers, checks=CHECKS)
