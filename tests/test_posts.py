@@ -226,9 +226,13 @@ def test_missing_post_is_a_friendly_404(client, make, path):
     assert make.count(Post) == 1
 
 
-def test_post_page_rejects_non_numeric_ids(client):
+def test_post_page_rejects_non_numeric_ids(client, make):
+    make.post(make.user("alice"))
     for path in ("/posts/abc", "/posts/-1", "/posts/1.5", "/posts/1%27%20OR%201=1"):
-        assert client.get(path).status_code == 404, path
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "There is nothing here." in text(response), path
+    assert make.count(Post) == 1
 
 
 # --- edit -----------------------------------------------------------------------
