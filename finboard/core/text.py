@@ -18,10 +18,11 @@ from finboard.core.models import TICKER_MAX
 
 MAX_CASHTAGS_PER_POST = 20
 
-# A "$" not preceded by a word character or another "$", a letter, then up to
+# A "$" not preceded by a letter, digit or another "$" ("_$AMD_" in Markdown
+# italics still counts), a letter, then up to
 # nine letters/digits with an optional ".X" share-class suffix. "$100" is money,
 # not a ticker, so the first character must be a letter.
-CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z]{1,2})?)(?![\w.]*[A-Za-z0-9])")
+CASHTAG_RE = re.compile(r"(?<![^\W_]|\$)\$([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z]{1,2})?)(?![\w.]*[A-Za-z0-9])")
 TICKER_RE = re.compile(r"^[A-Z][A-Z0-9]{0,5}(?:\.[A-Z]{1,2})?$")
 
 
@@ -52,6 +53,7 @@ ALLOWED_TAGS = {
     "strong",
     "em",
     "del",
+    "s",
     "code",
     "pre",
     "blockquote",
