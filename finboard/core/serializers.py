@@ -1,6 +1,7 @@
-"""Rows to contract schemas, for the backends that use the SQLAlchemy models.
+"""Rows to contract schemas, shared by every backend with an ORM.
 
-(The Django adapter maps its own ORM rows onto the same schemas.)
+Duck-typed on purpose: the SQLAlchemy models and the Django adapter's models
+have the same attribute names, so both go through these functions.
 """
 
 from __future__ import annotations

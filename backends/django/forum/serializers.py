@@ -1,74 +1,38 @@
-"""Django rows to the shared contract schemas (finboard.core.schemas).
+"""Django rows to the shared contract schemas.
 
-The same fields, in the same order, as finboard.core.serializers builds from
-SQLAlchemy rows, so ``model_dump_json()`` gives the same bytes.
+The Django models expose the same attribute names as the SQLAlchemy ones
+(``post.author``, ``post.category``, ``post.cashtag_list``, ``comment.post_id``…),
+so the shared serializers in ``finboard.core.serializers`` build the schemas
+from either — one implementation, the same bytes. Only the statistics row
+differs: Django's aggregate comes back as a dict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from finboard.core.schemas import (
-    AuthorRef,
-    CategoryPublic,
-    CategoryRef,
-    CategoryStats,
-    CommentPublic,
-    PostDetail,
-    PostPublic,
-    UserPublic,
+from finboard.core.schemas import CategoryStats
+from finboard.core.serializers import (
+    author_ref,
+    category_public,
+    category_ref,
+    comment_public,
+    post_detail,
+    post_public,
+    user_public,
 )
 
-from .models import Category, Comment, Post, User
-
-
-def author_ref(user: User) -> AuthorRef:
-    return AuthorRef(id=user.id, username=user.username)
-
-
-def category_ref(category: Category) -> CategoryRef:
-    return CategoryRef(id=category.id, slug=category.slug, name=category.name)
-
-
-def category_public(category: Category) -> CategoryPublic:
-    return CategoryPublic(id=category.id, slug=category.slug, name=category.name, description=category.description)
-
-
-def user_public(user: User) -> UserPublic:
-    return UserPublic(id=user.id, username=user.username, created_at=user.created_at)
-
-
-def post_public(post: Post) -> PostPublic:
-    """``post.author`` and ``post.category`` must be loaded (select_related)."""
-    return PostPublic(
-        id=post.id,
-        title=post.title,
-        body=post.body,
-        author=author_ref(post.author),
-        category=category_ref(post.category),
-        cashtags=post.cashtag_list,
-        comment_count=post.comment_count,
-        created_at=post.created_at,
-        updated_at=post.updated_at,
-    )
-
-
-def comment_public(comment: Comment) -> CommentPublic:
-    return CommentPublic(
-        id=comment.id,
-        post_id=comment.post_id,
-        author=author_ref(comment.author),
-        body=comment.body,
-        created_at=comment.created_at,
-    )
-
-
-def post_detail(post: Post, comments: Iterable[Comment]) -> PostDetail:
-    return PostDetail(
-        **post_public(post).model_dump(),
-        comments=[comment_public(c) for c in comments],
-    )
+__all__ = [
+    "author_ref",
+    "category_public",
+    "category_ref",
+    "category_stats",
+    "comment_public",
+    "post_detail",
+    "post_public",
+    "user_public",
+]
 
 
 def category_stats(row: Mapping[str, Any]) -> CategoryStats:
