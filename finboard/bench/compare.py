@@ -61,7 +61,21 @@ def environment_differences(a: dict, b: dict) -> list[str]:
     for key in ("duration_s", "workers", "data_size", "pool_size", "threads"):
         if a.get("settings", {}).get(key) != b.get("settings", {}).get(key):
             notes.append(f"setting {key}: {a['settings'].get(key)} → {b['settings'].get(key)}")
+    for label, run in (("A", a), ("B", b)):
+        busy = _other_cpu(run)
+        if busy is not None and busy > 15:
+            notes.append(f"run {label} shared the machine: other processes used {busy:.0f}% of a core on average")
+        if (run.get("settings") or {}).get("repeat", 1) <= 1:
+            notes.append(
+                f"run {label} has one repeat: no measured spread, so only changes over twice the threshold count"
+            )
     return notes
+
+
+def _other_cpu(run: dict) -> float | None:
+    values = [(e.get("other_cpu_pct") or {}).get("avg") for e in run.get("results", [])]
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
 
 
 def render(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD, only_significant: bool = False) -> str:
@@ -69,7 +83,7 @@ def render(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD, only_signific
     lines = []
     differences = environment_differences(a, b)
     if differences:
-        lines += ["Differences between the runs' environments:", *(f"  {d}" for d in differences), ""]
+        lines += ["Differences between the runs, and what limits the comparison:", *(f"  {d}" for d in differences), ""]
     table = [["backend", "scenario", "cache", "conn", "metric", "A", "B", "change", "verdict"]]
     for row in rows:
         if only_significant and not row.change.significant:
@@ -98,5 +112,5 @@ def render(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD, only_signific
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in table]
     flagged = sum(1 for r in rows if r.change.significant)
-    lines += ["", f"{flagged} of {len(rows)} comparisons differ by more than {threshold:.0%} and the measured spread."]
+    lines += ["", f"{flagged} of {len(rows)} comparisons differ by more than the threshold and the measured spread."]
     return "\n".join(lines)

@@ -127,6 +127,9 @@ def response_time_section(agg: Aggregate) -> str:
             if cell is None or not cell.measured:
                 row.append(status_text(cell))
                 continue
+            if cell.latency("p50") is None:
+                row.append("no answer within the cell")
+                continue
             timeouts = cell.errors().get("timeout") or 0
             extra = f"; {timeouts:,} timeouts" if timeouts else ""
             row.append(

@@ -55,16 +55,21 @@ class Change:
 def compare(before: Spread, after: Spread, threshold: float = DEFAULT_THRESHOLD) -> Change:
     """A change is flagged when it exceeds ``threshold`` and the two min–max ranges don't overlap.
 
-    With one repeat there is no measured spread: the ranges are points and only
-    the threshold decides — the reason says so.
+    With one repeat there is no measured spread: the ranges are points, so a
+    change must exceed twice the threshold to be flagged — the reason says so.
     """
-    relative = (after.median - before.median) / abs(before.median) if before.median else float("inf")
+    if before.median:
+        relative = (after.median - before.median) / abs(before.median)
+    else:  # from nothing: no change, or an infinite one
+        relative = 0.0 if after.median == before.median else float("inf")
     overlap = after.low <= before.high and before.low <= after.high
     noise = max(before.relative_range, after.relative_range)
     if abs(relative) <= threshold:
         return Change(before, after, relative, False, f"within the {threshold:.0%} threshold")
+    if before.n <= 1 or after.n <= 1:
+        if abs(relative) <= 2 * threshold:
+            return Change(before, after, relative, False, f"within {2 * threshold:.0%} (one repeat: spread unknown)")
+        return Change(before, after, relative, True, f"beyond {2 * threshold:.0%} (one repeat: spread unknown)")
     if overlap:
         return Change(before, after, relative, False, f"ranges overlap (spread up to {noise:.0%})")
-    if before.n <= 1 or after.n <= 1:
-        return Change(before, after, relative, True, "beyond the threshold (one repeat: spread unknown)")
     return Change(before, after, relative, True, f"beyond the threshold and outside the spread ({noise:.0%})")

@@ -34,11 +34,12 @@ def headline(agg: Aggregate) -> list[str]:
         best, runner_up = ranked[0], ranked[1]
         others = ", ".join(f"{x.backend} {x.rps.median:,.0f}" for x in ranked[1:])
         overlap = runner_up.rps.high >= best.rps.low
-        verdict = (
-            "within each other's range across repeats, so no clear winner"
-            if overlap and best.rps.n > 1
-            else f"{_ratio(best.rps.median, runner_up.rps.median)} {runner_up.backend}"
-        )
+        if overlap and best.rps.n > 1:
+            verdict = "within each other's range across repeats, so no clear winner"
+        elif best.rps.median < runner_up.rps.median * 1.05:
+            verdict = "within 5% of each other, so no clear winner"
+        else:
+            verdict = f"{_ratio(best.rps.median, runner_up.rps.median)} {runner_up.backend}"
         lines.append(
             f"At {c} connections ({scenario}): {best.backend} {best.rps.median:,.0f} req/s vs {others} — {verdict}."
         )

@@ -38,7 +38,13 @@ def test_noise_is_not_flagged():
     assert not compare(before, Spread(1030, 1020, 1040, 3)).significant
 
 
-def test_single_repeats_fall_back_to_the_threshold_and_say_so():
+def test_single_repeats_need_twice_the_threshold_and_say_so():
     change = compare(Spread(100, 100, 100, 1), Spread(150, 150, 150, 1))
     assert change.significant and "one repeat" in change.reason
     assert not compare(Spread(100, 100, 100, 1), Spread(103, 103, 103, 1)).significant
+    assert not compare(Spread(100, 100, 100, 1), Spread(108, 108, 108, 1)).significant
+
+
+def test_zero_to_zero_is_no_change():
+    assert not compare(Spread(0, 0, 0, 1), Spread(0, 0, 0, 1)).significant
+    assert compare(Spread(0, 0, 0, 1), Spread(5, 5, 5, 1)).significant
