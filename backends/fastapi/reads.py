@@ -20,13 +20,18 @@ from finboard.core.schemas import (
     CategoryList,
     CategoryStatsList,
     CommentPage,
-    Page,
     PageQuery,
     PostDetail,
     PostListQuery,
     PostPage,
 )
-from finboard.core.serializers import category_public, category_stats, comment_public, post_detail, post_public
+from finboard.core.serializers import (
+    category_public,
+    category_stats,
+    comment_page,
+    post_detail,
+    post_page,
+)
 
 
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
@@ -34,13 +39,7 @@ async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
     filters = queries.PostFilters.from_query(query)
     rows = (await session.scalars(queries.post_page_statement(filters, query.page, query.per_page, dialect))).all()
     total = await session.scalar(queries.post_count_statement(filters, dialect)) or 0
-    return PostPage(
-        items=[post_public(p) for p in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return post_page(rows, query, total)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> PostDetail:
@@ -58,13 +57,7 @@ async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -
     total = await session.scalar(select(Post.comment_count).where(Post.id == post_id))
     if total is None:
         raise ApiError(404, "post_not_found")
-    return CommentPage(
-        items=[comment_public(c) for c in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return comment_page(rows, query, total)
 
 
 async def list_categories(session: AsyncSession) -> CategoryList:

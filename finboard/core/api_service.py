@@ -23,7 +23,6 @@ from finboard.core.schemas import (
     CommentPage,
     CommentPublic,
     LoginRequest,
-    Page,
     PageQuery,
     PostCreate,
     PostDetail,
@@ -46,8 +45,10 @@ from finboard.core.security import (
 from finboard.core.serializers import (
     category_public,
     category_stats,
+    comment_page,
     comment_public,
     post_detail,
+    post_page,
     post_public,
     user_public,
 )
@@ -111,13 +112,7 @@ def list_posts(session: Session, dialect: str, query: PostListQuery) -> PostPage
     filters = queries.PostFilters.from_query(query)
     rows = session.scalars(queries.post_page_statement(filters, query.page, query.per_page, dialect)).all()
     total = session.scalar(queries.post_count_statement(filters, dialect)) or 0
-    return PostPage(
-        items=[post_public(p) for p in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return post_page(rows, query, total)
 
 
 def get_post(session: Session, post_id: int) -> PostDetail:
@@ -135,13 +130,7 @@ def list_comments(session: Session, post_id: int, query: PageQuery) -> CommentPa
     total = session.scalar(select(Post.comment_count).where(Post.id == post_id))
     if total is None:
         raise ApiError(404, "post_not_found")
-    return CommentPage(
-        items=[comment_public(c) for c in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return comment_page(rows, query, total)
 
 
 def list_categories(session: Session) -> CategoryList:

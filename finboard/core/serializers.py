@@ -14,8 +14,12 @@ from finboard.core.schemas import (
     CategoryPublic,
     CategoryRef,
     CategoryStats,
+    CommentPage,
     CommentPublic,
+    Page,
+    PageQuery,
     PostDetail,
+    PostPage,
     PostPublic,
     UserPublic,
 )
@@ -77,4 +81,25 @@ def category_stats(row) -> CategoryStats:
         comment_count=int(row.comment_count),
         author_count=row.author_count,
         newest_post_at=row.newest_post_at,
+    )
+
+
+def post_page(posts: Iterable[Post], query: PageQuery, total: int) -> PostPage:
+    """A page of posts with the pagination fields every backend computes the same way."""
+    return PostPage(
+        items=[post_public(p) for p in posts],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
+    )
+
+
+def comment_page(comments: Iterable[Comment], query: PageQuery, total: int) -> CommentPage:
+    return CommentPage(
+        items=[comment_public(c) for c in comments],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=Page.count_pages(total, query.per_page),
     )

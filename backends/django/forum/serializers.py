@@ -17,8 +17,10 @@ from finboard.core.serializers import (
     author_ref,
     category_public,
     category_ref,
+    comment_page,
     comment_public,
     post_detail,
+    post_page,
     post_public,
     user_public,
 )
@@ -28,8 +30,10 @@ __all__ = [
     "category_public",
     "category_ref",
     "category_stats",
+    "comment_page",
     "comment_public",
     "post_detail",
+    "post_page",
     "post_public",
     "user_public",
 ]

@@ -23,7 +23,6 @@ from finboard.core.schemas import (
     CommentPage,
     CommentPublic,
     LoginRequest,
-    Page,
     PageQuery,
     PostCreate,
     PostDetail,
@@ -44,8 +43,10 @@ from .models import Category, Comment, Post, PostCashtag, User
 from .serializers import (
     category_public,
     category_stats,
+    comment_page,
     comment_public,
     post_detail,
+    post_page,
     post_public,
     user_public,
 )
@@ -99,13 +100,7 @@ def list_posts(query: PostListQuery) -> PostPage:
     posts = queries.filtered_posts(filters, connection.vendor)
     rows = queries.post_page(posts, filters.sort, query.page, query.per_page)
     total = posts.count()
-    return PostPage(
-        items=[post_public(p) for p in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return post_page(rows, query, total)
 
 
 def get_post(post_id: int) -> PostDetail:
@@ -122,13 +117,7 @@ def list_comments(post_id: int, query: PageQuery) -> CommentPage:
     total = Post.objects.filter(id=post_id).values_list("comment_count", flat=True).first()
     if total is None:
         raise ApiError(404, "post_not_found")
-    return CommentPage(
-        items=[comment_public(c) for c in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return comment_page(rows, query, total)
 
 
 def list_categories() -> CategoryList:
