@@ -31,6 +31,7 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "CACHE_DEFAULT_TIMEOUT": 300,
         "CACHE_KEY_PREFIX": "finboard:",
+        "CACHE_NO_NULL_WARNING": True,  # NullCache is a deliberate choice here
     }
     if not settings.cache_enabled:
         config.update(CACHE_TYPE="NullCache")

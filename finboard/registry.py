@@ -41,16 +41,16 @@ class Backend:
         return self.command(host, port, workers)
 
     def missing_dependencies(self) -> list[str]:
-        """Modules in ``requires`` (and the app's own module) that don't import."""
+        """Why it can't start: each module in ``requires`` (or the app's own) that doesn't import."""
         missing = []
         for module in (*self.requires, self.app.partition(":")[0]):
             if importlib.util.find_spec(module.split(".")[0]) is None:
-                missing.append(module)
+                missing.append(f"{module} is not installed")
                 continue
             try:
                 importlib.import_module(module)
             except Exception as exc:  # noqa: BLE001 - report any import failure
-                missing.append(f"{module} ({exc.__class__.__name__}: {exc})")
+                missing.append(f"{module} fails to import ({exc.__class__.__name__}: {exc})")
         return missing
 
 
@@ -100,8 +100,8 @@ DJANGO = Backend(
     env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
     description="A small Django project on the same tables, gunicorn sync workers.",
 )
-# The uncached ceiling the benchmark compares the frameworks with. Not in BUILTIN
-# yet: it serves only the reads, so the conformance suite must send it only those.
+# The uncached ceiling the benchmark compares the frameworks with. It serves only
+# the reads: the conformance suite and the benchmark send it only those.
 RAW = Backend(
     name="raw",
     framework="plain WSGI + psycopg pool + orjson",
@@ -116,7 +116,7 @@ RAW = Backend(
     ),
     read_only=True,
 )
-BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO)
+BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO, RAW)
 
 
 def _from_entry_points() -> list[Backend]:

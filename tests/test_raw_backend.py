@@ -163,9 +163,9 @@ def _assert_same(flask: httpx.Response, raw: httpx.Response, label: str) -> None
     assert raw.headers.get("content-length") == flask.headers.get("content-length"), label
 
 
-def test_registered_but_not_builtin_yet():
+def test_registered_as_a_read_only_builtin():
     assert RAW.read_only and not FLASK.read_only
-    assert RAW not in BUILTIN
+    assert RAW in BUILTIN
     assert RAW.argv("127.0.0.1", 8000, 2)[3:4] == ["backends.raw.app:application"]
 
 
@@ -236,10 +236,15 @@ def test_importing_the_app_imports_no_framework():
     assert json.loads(result.stdout) == []
 
 
-def test_sqlite_is_refused_with_a_clear_error(tmp_path):
-    result = _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    assert result.returncode != 0
-    assert "raw backend serves PostgreSQL only" in result.stderr
+def test_sqlite_is_refused_with_a_clear_error(tmp_path, monkeypatch):
+    """Importing works whatever the URL (the registry checks imports); building the app refuses SQLite."""
+    assert _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}").returncode == 0
+    from backends.raw.app import create_app
+    from finboard.core.settings import ConfigError
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with pytest.raises(ConfigError, match="raw backend serves PostgreSQL only"):
+        create_app()
 
 
 def test_database_down_is_a_503_in_the_error_shape(monkeypatch):

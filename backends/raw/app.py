@@ -221,4 +221,21 @@ def create_app() -> RawApp:
     return RawApp(Database(settings()))
 
 
-application = create_app()
+class _LazyApplication:
+    """Builds the app on the first request, so importing this module never fails.
+
+    (The registry imports it to check dependencies, whatever DATABASE_URL says;
+    a SQLite URL surfaces as a ConfigError in the server log and a failed
+    health check instead.)
+    """
+
+    def __init__(self):
+        self._app: RawApp | None = None
+
+    def __call__(self, environ: dict, start_response):
+        if self._app is None:
+            self._app = create_app()
+        return self._app(environ, start_response)
+
+
+application = _LazyApplication()

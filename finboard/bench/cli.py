@@ -115,7 +115,7 @@ def backends_command(check: bool) -> None:
 
     for backend in registered().values():
         missing = backend.missing_dependencies()
-        state = "ready" if not missing else "cannot start: missing " + ", ".join(missing)
+        state = "ready" if not missing else "cannot start: " + "; ".join(missing)
         if check and not missing:
             try:
                 env = {"DATABASE_URL": load_settings().database_url}
@@ -143,7 +143,7 @@ def serve_command(name: str, port: int, workers: int) -> None:
         raise click.BadParameter(exc.args[0], param_hint="NAME") from exc
     missing = backend.missing_dependencies()
     if missing:
-        raise click.ClickException(f"{name} cannot start: missing {', '.join(missing)}")
+        raise click.ClickException(f"{name} cannot start: {'; '.join(missing)}")
     if port_in_use(port):
         new_port = free_port()
         click.echo(f"Port {port} is in use; using {new_port} instead.", err=True)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from finboard.core.settings import PROJECT_ROOT, normalize_database_url
@@ -151,7 +152,9 @@ def read_facts(url: str) -> DataFacts:
         usernames = [r[0] for r in conn.execute("SELECT username FROM users ORDER BY id")]
         categories = [r[0] for r in conn.execute("SELECT slug FROM categories ORDER BY position, id")]
         max_ids = {
-            table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]  # noqa: S608
+            table: conn.execute(
+                sql.SQL("SELECT coalesce(max(id), 0) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]
             for table in ("posts", "comments", "users")
         }
     if not rows:

@@ -52,8 +52,11 @@ class Scenario:
     cacheable: bool = False  # served from the read cache when it is on
     mix_weight: int = 0  # share of the "mixed" browsing workload
     description: str = ""
+    posts_to_api: bool = False  # sends POSTs (login, writes): not for read-only references such as raw
 
     def applies_to(self, backend) -> bool:
+        if self.posts_to_api and getattr(backend, "read_only", False):
+            return False
         return bool(getattr(backend, "pages", False)) or not self.pages
 
     def expected_statuses(self, requests: Sequence[Request]) -> list[int]:
@@ -169,14 +172,24 @@ def mixed_requests(facts: DataFacts) -> list[Request]:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("login", "POST /api/v1/auth/login", login_requests, description="argon2id check + JWT"),
+        Scenario(
+            "login", "POST /api/v1/auth/login", login_requests, description="argon2id check + JWT", posts_to_api=True
+        ),
         Scenario("list", "GET /api/v1/posts", list_requests, cacheable=True, mix_weight=40),
         Scenario("detail", "GET /api/v1/posts/{id}", detail_requests, cacheable=True, mix_weight=35),
         Scenario("search", "GET /api/v1/posts?search=…", search_requests, cacheable=True, mix_weight=15),
-        Scenario("create", "POST /api/v1/posts", create_requests, writes=True, needs_tokens=True, mix_weight=10),
+        Scenario(
+            "create",
+            "POST /api/v1/posts",
+            create_requests,
+            writes=True,
+            needs_tokens=True,
+            mix_weight=10,
+            posts_to_api=True,
+        ),
         Scenario("joins", "GET /api/v1/posts?category=…&author=…", joins_requests, cacheable=True),
         Scenario("aggregate", "GET /api/v1/stats/categories", aggregate_requests, cacheable=True),
-        Scenario("mixed", "90% reads / 10% writes", mixed_requests, writes=True, needs_tokens=True),
+        Scenario("mixed", "90% reads / 10% writes", mixed_requests, writes=True, needs_tokens=True, posts_to_api=True),
         Scenario("pages", "GET / and /posts/{id} (HTML)", pages_requests, pages=True, cacheable=True),
     )
 }
