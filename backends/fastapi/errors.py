@@ -9,7 +9,9 @@ import psycopg
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from backends.fastapi.responses import error_response
 from finboard.core.api_contract import ApiError, http_error
@@ -41,6 +43,17 @@ async def database_error(request: Request, exc: Exception) -> Response:
     return error_response(http_error(503 if unavailable else 500))
 
 
+async def pool_exhausted(request: Request, exc: PoolTimeoutError) -> Response:
+    """Every pooled connection stayed busy for pool_timeout: overloaded, try again (503)."""
+    logger.warning("database pool exhausted: answering 503")
+    return error_response(http_error(503))
+
+
+async def client_disconnected(request: Request, exc: ClientDisconnect) -> Response:
+    """The client left before sending its body: nobody is there to answer."""
+    return Response(status_code=400)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error", exc_info=exc)
     return error_response(http_error(500))
@@ -52,4 +65,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation_error)
     for db_error in (DBAPIError, psycopg.OperationalError, OSError):
         app.add_exception_handler(db_error, database_error)
+    app.add_exception_handler(PoolTimeoutError, pool_exhausted)
+    app.add_exception_handler(ClientDisconnect, client_disconnected)
     app.add_exception_handler(Exception, unexpected_error)
