@@ -53,17 +53,16 @@ def comment(row: Sequence) -> dict:
     }
 
 
-def post_page(rows: list, page: int, per_page: int, total: int) -> bytes:
+def _page(items: list, page: int, per_page: int, total: int) -> bytes:
+    """The pagination envelope, in the key order of finboard.core.schemas.Page."""
     return _dumps(
-        {
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": _pages(total, per_page),
-            "items": [post(r) for r in rows],
-        },
+        {"page": page, "per_page": per_page, "total": total, "pages": _pages(total, per_page), "items": items},
         option=OPTIONS,
     )
+
+
+def post_page(rows: list, page: int, per_page: int, total: int) -> bytes:
+    return _page([post(r) for r in rows], page, per_page, total)
 
 
 def post_detail(row: Sequence, comments: list) -> bytes:
@@ -73,16 +72,7 @@ def post_detail(row: Sequence, comments: list) -> bytes:
 
 
 def comment_page(rows: list, page: int, per_page: int, total: int) -> bytes:
-    return _dumps(
-        {
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": _pages(total, per_page),
-            "items": [comment(r) for r in rows],
-        },
-        option=OPTIONS,
-    )
+    return _page([comment(r) for r in rows], page, per_page, total)
 
 
 def categories(rows: list) -> bytes:
