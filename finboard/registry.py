@@ -29,7 +29,9 @@ class Backend:
     name: str
     framework: str
     app: str  # "module:attribute"
-    command: Callable[[str, int, int], list[str]]  # (host, port, workers) -> argv
+    worker_class: str = "sync"  # gunicorn worker class for the default command line
+    # (host, port, workers) -> argv; default: gunicorn on ``app`` with the shared server config.
+    command: Callable[[str, int, int], list[str]] | None = None
     requires: tuple[str, ...] = ()  # modules that must import for it to start
     health_path: str = "/api/v1/healthz"
     env: Mapping[str, str] = field(default_factory=dict)
@@ -38,7 +40,9 @@ class Backend:
     read_only: bool = False  # serves only the read operations of /api/v1 (writes answer 405)
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
-        return self.command(host, port, workers)
+        if self.command is not None:
+            return self.command(host, port, workers)
+        return gunicorn_argv(self.app, host, port, workers, "--worker-class", self.worker_class)
 
     def missing_dependencies(self) -> list[str]:
         """Why it can't start: each module in ``requires`` (or the app's own) that doesn't import."""
@@ -74,7 +78,6 @@ FLASK = Backend(
     name="flask",
     framework="Flask + Flask-SQLAlchemy",
     app="wsgi:app",
-    command=lambda host, port, workers: gunicorn_argv("wsgi:app", host, port, workers, "--worker-class", "sync"),
     requires=("flask", "flask_sqlalchemy", "gunicorn"),
     description="The FinBoard app itself (forum + /api/v1 blueprint), gunicorn sync workers.",
     pages=True,
@@ -83,9 +86,7 @@ FASTAPI = Backend(
     name="fastapi",
     framework="FastAPI + async SQLAlchemy (psycopg 3)",
     app="backends.fastapi.main:app",
-    command=lambda host, port, workers: gunicorn_argv(
-        "backends.fastapi.main:app", host, port, workers, "--worker-class", "uvicorn_worker.UvicornWorker"
-    ),
+    worker_class="uvicorn_worker.UvicornWorker",
     requires=("fastapi", "uvicorn", "uvicorn_worker", "gunicorn"),
     description="FastAPI routers and dependencies, uvicorn workers under gunicorn.",
 )
@@ -93,9 +94,6 @@ DJANGO = Backend(
     name="django",
     framework="Django ORM (managed=False, psycopg 3 pool)",
     app="backends.django.wsgi:application",
-    command=lambda host, port, workers: gunicorn_argv(
-        "backends.django.wsgi:application", host, port, workers, "--worker-class", "sync"
-    ),
     requires=("django", "gunicorn"),
     env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
     description="A small Django project on the same tables, gunicorn sync workers.",
@@ -106,9 +104,6 @@ RAW = Backend(
     name="raw",
     framework="plain WSGI + psycopg pool + orjson",
     app="backends.raw.app:application",
-    command=lambda host, port, workers: gunicorn_argv(
-        "backends.raw.app:application", host, port, workers, "--worker-class", "sync"
-    ),
     requires=("psycopg_pool", "orjson", "gunicorn"),
     description=(
         "The reads of /api/v1 with no framework: a WSGI callable, hand-written SQL on a psycopg 3 pool, "
