@@ -8,7 +8,7 @@ cache and one invalidation rule.
 from __future__ import annotations
 
 from finboard.cache_keys import cached_model
-from finboard.core import api_service
+from finboard.core import api_service, queries
 from finboard.core.api_contract import ApiError
 from finboard.core.schemas import (
     CategoryList,
@@ -18,7 +18,9 @@ from finboard.core.schemas import (
     PostDetail,
     PostListQuery,
     PostPage,
+    PostPublic,
 )
+from finboard.core.serializers import post_public
 from finboard.extensions import db
 
 
@@ -34,9 +36,17 @@ def post_detail(post_id: int) -> PostDetail:
     return cached_model("post", str(post_id), lambda: api_service.get_post(db.session, post_id), PostDetail)
 
 
-def get_post(post_id: int) -> PostDetail | None:
+def get_post(post_id: int) -> PostPublic | None:
+    """The post alone (one statement), for the forum page that pages its own comments."""
+
+    def build() -> PostPublic:
+        post = db.session.scalars(queries.post_detail_statement(post_id)).first()
+        if post is None:
+            raise ApiError(404, "post_not_found")
+        return post_public(post)
+
     try:
-        return post_detail(post_id)
+        return cached_model("post-page", str(post_id), build, PostPublic)
     except ApiError:
         return None
 
