@@ -133,7 +133,7 @@ class Post(Base):
         Index("ix_posts_created_at_id", "created_at", "id"),
         Index("ix_posts_category_created", "category_id", "created_at", "id"),
         Index("ix_posts_author_created", "author_id", "created_at", "id"),
-        Index("ix_posts_comment_count", "comment_count", "id"),
+        Index("ix_posts_comment_count_created", "comment_count", "created_at", "id"),
         CheckConstraint("comment_count >= 0", name="comment_count_nonnegative"),
     )
 
@@ -159,12 +159,19 @@ class Post(Base):
 
 
 class PostCashtag(Base):
-    """One row per (ticker, post): the index behind filtering by cashtag."""
+    """One row per (ticker, post): the index behind filtering by cashtag.
+
+    ``created_at`` repeats the post's (it never changes), so the newest posts
+    on a ticker are one index range scan of (ticker, created_at, post_id)
+    instead of a join over every post that ever mentioned it.
+    """
 
     __tablename__ = "post_cashtags"
+    __table_args__ = (Index("ix_post_cashtags_ticker_created", "ticker", "created_at", "post_id"),)
 
     ticker: Mapped[str] = mapped_column(String(TICKER_MAX), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Comment(Base):
@@ -181,6 +188,46 @@ class Comment(Base):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"
+
+
+# --- counters ----------------------------------------------------------------
+# Kept by database triggers (migrations/versions/0002_*) in the same transaction
+# as the write, whichever backend writes, so listings and statistics read a row
+# instead of counting a table. ``finboard.core.counters.rebuild`` recomputes them.
+
+
+class CategoryCounter(Base):
+    __tablename__ = "category_counters"
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    author_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CategoryAuthor(Base):
+    """Posts per (category, author): what makes ``author_count`` exact under deletes and moves."""
+
+    __tablename__ = "category_authors"
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AuthorCounter(Base):
+    __tablename__ = "author_counters"
+
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CashtagCounter(Base):
+    __tablename__ = "cashtag_counters"
+
+    ticker: Mapped[str] = mapped_column(String(TICKER_MAX), primary_key=True)
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [

@@ -211,7 +211,7 @@ def _set_cashtags(session: Session, post: Post) -> None:
     if post.id is not None:
         session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
     session.flush()
-    session.add_all(PostCashtag(ticker=t, post_id=post.id) for t in tickers)
+    session.add_all(PostCashtag(ticker=t, post_id=post.id, created_at=post.created_at) for t in tickers)
 
 
 def create_post(session: Session, author: User, category: Category, title: str, body: str) -> Post:

@@ -101,10 +101,55 @@ class PostCashtag(models.Model):
     pk = models.CompositePrimaryKey("ticker", "post_id")
     ticker = models.CharField(max_length=TICKER_MAX)
     post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="cashtag_rows")
+    created_at = UTCDateTimeField()  # the post's, so the newest posts on a ticker are one index range
 
     class Meta:
         managed = False
         db_table = "post_cashtags"
+
+
+# --- counters, kept by database triggers (migration 0002); read-only here ---------
+
+
+class CategoryCounter(models.Model):
+    category = models.OneToOneField(Category, on_delete=models.DO_NOTHING, primary_key=True, related_name="counter")
+    post_count = models.IntegerField(default=0)
+    comment_count = models.IntegerField(default=0)
+    author_count = models.IntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "category_counters"
+
+
+class CategoryAuthor(models.Model):
+    pk = models.CompositePrimaryKey("category_id", "author_id")
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post_count = models.IntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "category_authors"
+
+
+class AuthorCounter(models.Model):
+    author = models.OneToOneField(User, on_delete=models.DO_NOTHING, primary_key=True, related_name="counter")
+    post_count = models.IntegerField(default=0)
+    comment_count = models.IntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "author_counters"
+
+
+class CashtagCounter(models.Model):
+    ticker = models.CharField(max_length=TICKER_MAX, primary_key=True)
+    post_count = models.IntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "cashtag_counters"
 
 
 class Comment(models.Model):

@@ -155,7 +155,9 @@ def _set_cashtags(post: Post) -> list[str]:
 
 
 def _insert_cashtag_rows(post: Post, tickers: list[str]) -> None:
-    PostCashtag.objects.bulk_create(PostCashtag(ticker=ticker, post=post) for ticker in tickers)
+    PostCashtag.objects.bulk_create(
+        PostCashtag(ticker=ticker, post=post, created_at=post.created_at) for ticker in tickers
+    )
 
 
 def create_post(user: User, payload: PostCreate) -> PostPublic:
