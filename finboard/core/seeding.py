@@ -189,7 +189,11 @@ def seed(
     for batch in _batches(post_rows):
         post_ids += session.scalars(insert(Post).returning(Post.id, sort_by_parameter_order=True), batch).all()
 
-    tag_rows = [{"ticker": t, "post_id": pid} for pid, tags in zip(post_ids, post_tags, strict=True) for t in tags]
+    tag_rows = [
+        {"ticker": t, "post_id": pid, "created_at": row["created_at"]}
+        for pid, tags, row in zip(post_ids, post_tags, post_rows, strict=True)
+        for t in tags
+    ]
     for batch in _batches(tag_rows):
         session.execute(insert(PostCashtag), batch)
 
