@@ -17,12 +17,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 
+from finboard.core.counters import COUNTER_TABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://root@127.0.0.1:5432/postgres")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # Everything but categories (seeded by the migration) is emptied between tests.
-DATA_TABLES = ("comments", "post_cashtags", "posts", "users")
+# Counters too: TRUNCATE fires no row triggers, so they would keep the old counts.
+DATA_TABLES = ("comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
 
 
 def require_postgres() -> None:

@@ -149,19 +149,27 @@ def test_router_never_allows_migrations(django_models):
     assert NoMigrationsRouter().allow_migrate("other", "contenttypes", model_name="contenttype") is False
 
 
-def test_orderings_match_the_shared_queries(django_models):
-    """The Django orderings are finboard.core.queries.ORDERINGS, column for column."""
+@pytest.mark.parametrize("cashtag", [None, "BTC"])
+@pytest.mark.parametrize("sort", ["new", "old", "comments"])
+def test_orderings_match_the_shared_queries(django_models, sort, cashtag):
+    """The Django orderings are finboard.core.queries.ordering, table and column for column."""
     from sqlalchemy.sql import operators
 
-    from backends.django.forum.queries import ORDERINGS
-    from finboard.core.queries import ORDERINGS as SHARED
+    from backends.django.forum.queries import CASHTAG_SORT_FIELDS, ORDERINGS, POST_SORT_FIELDS
+    from finboard.core.queries import PostFilters, ordering
 
-    assert set(ORDERINGS) == set(SHARED)
-    for sort, clauses in SHARED.items():
-        expected = tuple(
-            ("-" if clause.modifier is operators.desc_op else "") + clause.element.name for clause in clauses
-        )
-        assert ORDERINGS[sort] == expected, sort
+    shared = tuple(
+        ("-" if clause.modifier is operators.desc_op else "", clause.element.table.name, clause.element.name)
+        for clause in ordering(PostFilters(sort=sort, cashtag=cashtag))
+    )
+    fields = CASHTAG_SORT_FIELDS if cashtag else POST_SORT_FIELDS
+    django = []
+    for field in ORDERINGS[sort]:
+        path = field.lstrip("-").format(**fields)
+        table = "post_cashtags" if path.startswith("cashtag_rows__") else "posts"
+        column = {"cashtag_rows__post_id": "post_id"}.get(path, path.split("__")[-1])
+        django.append(("-" if field.startswith("-") else "", table, column))
+    assert tuple(django) == shared
 
 
 def test_a_column_on_one_side_only_is_caught(django_models):

@@ -37,9 +37,12 @@ from finboard.core.serializers import (
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
     dialect = session.bind.dialect.name
     filters = queries.PostFilters.from_query(query)
-    rows = (await session.scalars(queries.post_page_statement(filters, query.page, query.per_page, dialect))).all()
-    total = await session.scalar(queries.post_count_statement(filters, dialect)) or 0
-    return post_page(rows, query, total)
+    page_stmt = queries.post_page_statement(
+        filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor
+    )
+    rows = (await session.scalars(page_stmt)).all()
+    total_stmt, capped = queries.post_total_statement(filters, dialect)
+    return post_page(rows, query, await session.scalar(total_stmt) or 0, capped)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> PostDetail:

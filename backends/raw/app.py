@@ -65,7 +65,7 @@ def query_items(environ: dict) -> list[tuple[str, str]]:
     return parse_qsl(raw, keep_blank_values=True, errors=QUERY_ERRORS)
 
 
-def list_statements(query: PostListQuery) -> tuple[str, list, str, list]:
+def list_statements(query: PostListQuery) -> tuple[str, list, str, list, bool]:
     """``finboard.core.queries.PostFilters.from_query`` + the page and count statements."""
     return sql.post_list(
         search=query.search or None,
@@ -77,6 +77,7 @@ def list_statements(query: PostListQuery) -> tuple[str, list, str, list]:
         sort=query.sort,
         page=query.page,
         per_page=query.per_page,
+        cursor=query.decoded_cursor,
     )
 
 
@@ -162,15 +163,15 @@ class RawApp:
     def list_posts(self, environ: dict, _path_id: None) -> bytes:
         if environ.get("QUERY_STRING"):
             query = parse_query(query_items(environ), PostListQuery)
-            page_sql, page_params, count_sql, count_params = list_statements(query)
+            page_sql, page_params, total_sql, total_params, capped = list_statements(query)
         else:
             query = DEFAULT_LIST_QUERY
-            page_sql, page_params, count_sql, count_params = DEFAULT_LIST
+            page_sql, page_params, total_sql, total_params, capped = DEFAULT_LIST
         with self.db.connection() as conn:
             cursor = conn.cursor()
             rows = cursor.execute(page_sql, page_params).fetchall()
-            total = cursor.execute(count_sql, count_params).fetchone()[0]
-        return render.post_page(rows, query.page, query.per_page, total)
+            found = cursor.execute(total_sql, total_params).fetchone()
+        return render.post_page(rows, query, found[0] if found else 0, capped)
 
     def post_detail(self, _environ: dict, path_id: str) -> bytes:
         post_id = parse_id(path_id)

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import orjson
 
-from finboard.core.schemas import Page
+from finboard.core.pagination import capped_total, next_cursor
+from finboard.core.schemas import Page, PostListQuery
 
 OPTIONS = orjson.OPT_UTC_Z
 _dumps = orjson.dumps
@@ -61,8 +62,26 @@ def _page(items: list, page: int, per_page: int, total: int) -> bytes:
     )
 
 
-def post_page(rows: list, page: int, per_page: int, total: int) -> bytes:
-    return _page([post(r) for r in rows], page, per_page, total)
+def _post_sort_key(row: Sequence) -> tuple:
+    return row[10], row[0], row[9]
+
+
+def post_page(rows: list, query: PostListQuery, counted: int, capped: bool) -> bytes:
+    """``finboard.core.serializers.post_page``: up to per_page + 1 rows, total from a counter or a capped count."""
+    per_page = query.per_page
+    total, exact = capped_total(counted) if capped else (counted, True)
+    return _dumps(
+        {
+            "page": None if query.cursor else query.page,
+            "per_page": per_page,
+            "total": total,
+            "pages": _pages(total, per_page),
+            "total_exact": exact,
+            "next_cursor": next_cursor(query.sort, rows, per_page, key=_post_sort_key),
+            "items": [post(r) for r in rows[:per_page]],
+        },
+        option=OPTIONS,
+    )
 
 
 def post_detail(row: Sequence, comments: list) -> bytes:

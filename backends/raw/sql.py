@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from finboard.core.pagination import EXACT_TOTAL_MAX, Cursor
+
 POST_COLUMNS = (
     "p.id, p.title, p.body, u.id, u.username, c.id, c.slug, c.name, "
     "p.cashtags, p.comment_count, p.created_at, p.updated_at"
@@ -21,9 +23,9 @@ POST_COLUMNS = (
 POST_FROM = "posts p JOIN users u ON u.id = p.author_id JOIN categories c ON c.id = p.category_id"
 
 ORDER_BY = {
-    "new": "p.created_at DESC, p.id DESC",
-    "old": "p.created_at ASC, p.id ASC",
-    "comments": "p.comment_count DESC, p.created_at DESC, p.id DESC",
+    "new": "{created} DESC, {id} DESC",
+    "old": "{created} ASC, {id} ASC",
+    "comments": "p.comment_count DESC, {created} DESC, {id} DESC",
 }
 
 # Statements are assembled from this module's fixed fragments only; every value is bound.
@@ -40,11 +42,20 @@ COMMENT_COUNT = "SELECT comment_count FROM posts WHERE id = %s"
 CATEGORIES = "SELECT id, slug, name, description FROM categories ORDER BY position, id"
 
 CATEGORY_STATS = (
-    "SELECT c.id, c.slug, c.name, count(p.id), coalesce(sum(p.comment_count), 0), "
-    "count(DISTINCT p.author_id), max(p.created_at) "
-    "FROM categories c LEFT OUTER JOIN posts p ON p.category_id = c.id "
-    "GROUP BY c.id, c.slug, c.name, c.position ORDER BY c.position, c.id"
+    "SELECT c.id, c.slug, c.name, coalesce(k.post_count, 0), coalesce(k.comment_count, 0), "
+    "coalesce(k.author_count, 0), (SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id) "
+    "FROM categories c LEFT OUTER JOIN category_counters k ON k.category_id = c.id ORDER BY c.position, c.id"
 )
+
+# Totals from the counter tables (finboard.core.queries.post_total_statement).
+TOTAL_ALL = "SELECT coalesce(sum(post_count), 0) FROM category_counters"
+TOTAL_BY_CATEGORY = (
+    "SELECT k.post_count FROM category_counters k JOIN categories c ON c.id = k.category_id WHERE c.slug = %s"
+)
+TOTAL_BY_AUTHOR = (
+    "SELECT k.post_count FROM author_counters k JOIN users u ON u.id = k.author_id WHERE lower(u.username) = %s"
+)
+TOTAL_BY_CASHTAG = "SELECT post_count FROM cashtag_counters WHERE ticker = %s"
 
 HEALTH = "SELECT 1"
 
@@ -54,6 +65,20 @@ def aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _keyset(sort: str, created: str, ident: str, cursor: Cursor) -> tuple[str, list]:
+    """finboard.core.queries._after: rows strictly after the cursor, with a leading bound for the index."""
+    at, last = cursor.created_at, cursor.id
+    if sort == "old":
+        return f"{created} >= %s AND ({created} > %s OR {ident} > %s)", [at, at, last]
+    if sort == "comments":
+        count = cursor.comment_count
+        return (
+            f"p.comment_count <= %s AND (p.comment_count < %s OR {created} < %s OR ({created} = %s AND {ident} < %s))",
+            [count, count, at, at, last],
+        )
+    return f"{created} <= %s AND ({created} < %s OR {ident} < %s)", [at, at, last]
 
 
 def post_list(
@@ -67,16 +92,27 @@ def post_list(
     sort: str,
     page: int,
     per_page: int,
-) -> tuple[str, list, str, list]:
-    """(page SQL, its parameters, count SQL, its parameters) for resolved filters.
+    cursor: Cursor | None = None,
+) -> tuple[str, list, str, list, bool]:
+    """(page SQL, its parameters, total SQL, its parameters, total capped) for resolved filters.
 
-    ``author`` is compared with ``lower(username)`` after Python's own ``lower()``,
-    exactly as the shared builder does it (the two differ on a few Unicode letters).
-    The count joins only the tables its filters need.
+    The page reads ``per_page + 1`` rows (the extra one says whether a next page
+    exists), after ``cursor`` or at an offset. ``author`` is compared with
+    ``lower(username)`` after Python's own ``lower()``, exactly as the shared
+    builder does it (the two differ on a few Unicode letters). The total reads a
+    counter row when one filter alone (or none) is given; otherwise it counts
+    matching rows up to ``EXACT_TOTAL_MAX + 1``.
     """
     where: list[str] = []
     params: list = []
+    joins = ""
     count_joins = ""
+    created, ident = "p.created_at", "p.id"
+    if cashtag:
+        # post_cashtags repeats the post's created_at: its index gives the newest posts on a ticker.
+        joins = " JOIN post_cashtags t ON t.post_id = p.id AND t.ticker = %s"
+        count_joins = joins
+        created, ident = "t.created_at", "t.post_id"
     if category:
         where.append("c.slug = %s")
         params.append(category)
@@ -85,9 +121,6 @@ def post_list(
         where.append("lower(u.username) = %s")
         params.append(author.lower())
         count_joins += " JOIN users u ON u.id = p.author_id"
-    if cashtag:
-        where.append("p.id IN (SELECT post_id FROM post_cashtags WHERE ticker = %s)")
-        params.append(cashtag)
     if since:
         where.append("p.created_at >= %s")
         params.append(since)
@@ -97,9 +130,32 @@ def post_list(
     if search:
         where.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
         params.append(search)
-    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    join_params = [cashtag] if cashtag else []
+    filter_params = [*join_params, *params]
+    page_where = list(where)
+    page_params = list(filter_params)
+    if cursor is not None:
+        condition, values = _keyset(sort, created, ident, cursor)
+        page_where.append(condition)
+        page_params += values
     # Only this module's fixed fragments are joined (bandit's B608 is a false positive); the values are in params.
-    order = ORDER_BY[sort]
-    page_sql = f"SELECT {POST_COLUMNS} FROM {POST_FROM}{condition} ORDER BY {order} LIMIT %s OFFSET %s"  # nosec B608
-    count_sql = f"SELECT count(*) FROM posts p{count_joins}{condition}"  # nosec B608
-    return page_sql, [*params, per_page, (page - 1) * per_page], count_sql, params
+    order = ORDER_BY[sort].format(created=created, id=ident)
+    page_condition = f" WHERE {' AND '.join(page_where)}" if page_where else ""
+    page_sql = f"SELECT {POST_COLUMNS} FROM {POST_FROM}{joins}{page_condition} ORDER BY {order} LIMIT %s"  # nosec B608
+    page_params.append(per_page + 1)
+    if cursor is None and page > 1:
+        page_sql += " OFFSET %s"
+        page_params.append((page - 1) * per_page)
+    given = {name for name, value in (("search", search), ("category", category), ("author", author),
+                                      ("cashtag", cashtag), ("since", since), ("until", until)) if value}
+    if not given:
+        return page_sql, page_params, TOTAL_ALL, [], False
+    if given == {"category"}:
+        return page_sql, page_params, TOTAL_BY_CATEGORY, [category], False
+    if given == {"author"}:
+        return page_sql, page_params, TOTAL_BY_AUTHOR, [author.lower()], False
+    if given == {"cashtag"}:
+        return page_sql, page_params, TOTAL_BY_CASHTAG, [cashtag], False
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    count_sql = f"SELECT count(*) FROM (SELECT 1 FROM posts p{count_joins}{condition} LIMIT %s) s"  # nosec B608
+    return page_sql, page_params, count_sql, [*filter_params, EXACT_TOTAL_MAX + 1], True

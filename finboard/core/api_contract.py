@@ -111,9 +111,14 @@ def parse_body(raw: bytes, schema: type[ModelT]) -> ModelT:
 
 def validate(schema: type[ModelT], data: dict[str, Any]) -> ModelT:
     try:
-        return schema.model_validate(data)
+        model = schema.model_validate(data)
     except ValidationError as exc:
         raise ApiError(422, "invalid", first_error_fields(exc.errors(include_url=False))) from exc
+    problems = getattr(model, "problems", None)
+    fields = problems() if problems else None
+    if fields:
+        raise ApiError(422, "invalid", fields)
+    return model
 
 
 def query_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -110,9 +110,12 @@ def authenticate(session: Session, settings: Settings, authorization: str | None
 
 def list_posts(session: Session, dialect: str, query: PostListQuery) -> PostPage:
     filters = queries.PostFilters.from_query(query)
-    rows = session.scalars(queries.post_page_statement(filters, query.page, query.per_page, dialect)).all()
-    total = session.scalar(queries.post_count_statement(filters, dialect)) or 0
-    return post_page(rows, query, total)
+    page_stmt = queries.post_page_statement(
+        filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor
+    )
+    rows = session.scalars(page_stmt).all()
+    total_stmt, capped = queries.post_total_statement(filters, dialect)
+    return post_page(rows, query, session.scalar(total_stmt) or 0, capped)
 
 
 def get_post(session: Session, post_id: int) -> PostDetail:

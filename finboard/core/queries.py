@@ -15,10 +15,21 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, delete, func, literal_column, select, text, update
+from sqlalchemy import Select, and_, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
-from finboard.core.models import Category, Comment, Post, PostCashtag, User, utcnow
+from finboard.core.models import (
+    AuthorCounter,
+    CashtagCounter,
+    Category,
+    CategoryCounter,
+    Comment,
+    Post,
+    PostCashtag,
+    User,
+    utcnow,
+)
+from finboard.core.pagination import EXACT_TOTAL_MAX, Cursor
 from finboard.core.schemas import PostListQuery
 from finboard.core.text import extract_cashtags, normalize_ticker
 
@@ -82,8 +93,6 @@ def _filtered(stmt: Select, filters: PostFilters, dialect: str) -> Select:
         stmt = stmt.where(Category.slug == filters.category)
     if filters.author:
         stmt = stmt.where(func.lower(User.username) == filters.author.lower())
-    if filters.cashtag:
-        stmt = stmt.where(Post.id.in_(select(PostCashtag.post_id).where(PostCashtag.ticker == filters.cashtag)))
     if filters.since:
         stmt = stmt.where(Post.created_at >= filters.since)
     if filters.until:
@@ -93,33 +102,97 @@ def _filtered(stmt: Select, filters: PostFilters, dialect: str) -> Select:
     return stmt
 
 
-ORDERINGS = {
-    "new": (Post.created_at.desc(), Post.id.desc()),
-    "old": (Post.created_at.asc(), Post.id.asc()),
-    "comments": (Post.comment_count.desc(), Post.created_at.desc(), Post.id.desc()),
-}
+def _sort_columns(filters: PostFilters):
+    """(created_at, id) of the listing's order: the cashtag row's copy when filtering by ticker.
+
+    ``post_cashtags`` repeats the post's id and creation time, so ordering on its
+    columns gives the same order while letting PostgreSQL read the newest posts on
+    a ticker straight off the (ticker, created_at, post_id) index.
+    """
+    if filters.cashtag:
+        return PostCashtag.created_at, PostCashtag.post_id
+    return Post.created_at, Post.id
 
 
-def post_page_statement(filters: PostFilters, page: int, per_page: int, dialect: str) -> Select:
-    """One page of posts with author and category loaded by the same query."""
+def ordering(filters: PostFilters) -> tuple:
+    created, ident = _sort_columns(filters)
+    if filters.sort == "old":
+        return created.asc(), ident.asc()
+    if filters.sort == "comments":
+        return Post.comment_count.desc(), created.desc(), ident.desc()
+    return created.desc(), ident.desc()
+
+
+def _after(filters: PostFilters, cursor: Cursor):
+    """Rows strictly after the cursor in the listing's order (keyset pagination).
+
+    Written as ``a <= x AND (a < x OR ...)`` rather than a row comparison: the
+    leading bound lets every database and ORM start the index scan at the
+    cursor, so page 5,000 costs what page 1 costs.
+    """
+    created, ident = _sort_columns(filters)
+    if filters.sort == "old":
+        return and_(created >= cursor.created_at, or_(created > cursor.created_at, ident > cursor.id))
+    older = or_(created < cursor.created_at, and_(created == cursor.created_at, ident < cursor.id))
+    if filters.sort == "comments":
+        return and_(Post.comment_count <= cursor.comment_count, or_(Post.comment_count < cursor.comment_count, older))
+    return and_(created <= cursor.created_at, or_(created < cursor.created_at, ident < cursor.id))
+
+
+def post_page_statement(
+    filters: PostFilters, per_page: int, dialect: str, *, page: int = 1, cursor: Cursor | None = None
+) -> Select:
+    """One page of posts, author and category joined in, plus one extra row that says whether more follow."""
     stmt = (
         select(Post)
         .join(Post.author)
         .join(Post.category)
         .options(contains_eager(Post.author), contains_eager(Post.category))
     )
+    if filters.cashtag:
+        stmt = stmt.join(PostCashtag, and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == filters.cashtag))
     stmt = _filtered(stmt, filters, dialect)
-    return stmt.order_by(*ORDERINGS[filters.sort]).limit(per_page).offset((page - 1) * per_page)
+    if cursor is not None:
+        stmt = stmt.where(_after(filters, cursor))
+    stmt = stmt.order_by(*ordering(filters)).limit(per_page + 1)
+    return stmt if cursor is not None or page == 1 else stmt.offset((page - 1) * per_page)
 
 
-def post_count_statement(filters: PostFilters, dialect: str) -> Select:
-    """The total behind a page; joins only what the filters need."""
-    stmt = select(func.count()).select_from(Post)
+def post_total_statement(filters: PostFilters, dialect: str) -> tuple[Select, bool]:
+    """(statement, capped): the total behind a listing without counting the table.
+
+    All posts, one category, one author or one cashtag alone read their counter
+    row (kept by triggers). Any other combination counts matching rows up to
+    ``EXACT_TOTAL_MAX + 1`` (``capped`` is True; see ``pagination.capped_total``).
+    """
+    only = {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+    if not only:
+        return select(func.coalesce(func.sum(CategoryCounter.post_count), 0)), False
+    if only == {"category"}:
+        return (
+            select(CategoryCounter.post_count)
+            .join(Category, Category.id == CategoryCounter.category_id)
+            .where(Category.slug == filters.category)
+        ), False
+    if only == {"author"}:
+        return (
+            select(AuthorCounter.post_count)
+            .join(User, User.id == AuthorCounter.author_id)
+            .where(func.lower(User.username) == filters.author.lower())
+        ), False
+    if only == {"cashtag"}:
+        return select(CashtagCounter.post_count).where(CashtagCounter.ticker == filters.cashtag), False
+    matches = select(literal_column("1").label("hit")).select_from(Post)
     if filters.category:
-        stmt = stmt.join(Post.category)
+        matches = matches.join(Post.category)
     if filters.author:
-        stmt = stmt.join(Post.author)
-    return _filtered(stmt, filters, dialect)
+        matches = matches.join(Post.author)
+    if filters.cashtag:
+        matches = matches.join(
+            PostCashtag, and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == filters.cashtag)
+        )
+    matches = _filtered(matches, filters, dialect).limit(EXACT_TOTAL_MAX + 1).subquery()
+    return select(func.count()).select_from(matches), True
 
 
 def post_detail_statement(post_id: int) -> Select:
@@ -161,19 +234,21 @@ def categories_statement() -> Select:
 
 
 def category_stats_statement() -> Select:
-    """Per category: posts, comments, distinct authors, newest post — one query."""
+    """Per category: posts, comments and distinct authors from the counters, newest post by index — one query."""
+    newest = (
+        select(func.max(Post.created_at)).where(Post.category_id == Category.id).correlate(Category).scalar_subquery()
+    )
     return (
         select(
             Category.id,
             Category.slug,
             Category.name,
-            func.count(Post.id).label("post_count"),
-            func.coalesce(func.sum(Post.comment_count), 0).label("comment_count"),
-            func.count(func.distinct(Post.author_id)).label("author_count"),
-            func.max(Post.created_at).label("newest_post_at"),
+            func.coalesce(CategoryCounter.post_count, 0).label("post_count"),
+            func.coalesce(CategoryCounter.comment_count, 0).label("comment_count"),
+            func.coalesce(CategoryCounter.author_count, 0).label("author_count"),
+            newest.label("newest_post_at"),
         )
-        .outerjoin(Post, Post.category_id == Category.id)
-        .group_by(Category.id, Category.slug, Category.name, Category.position)
+        .outerjoin(CategoryCounter, CategoryCounter.category_id == Category.id)
         .order_by(Category.position, Category.id)
     )
 

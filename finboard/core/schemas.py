@@ -30,6 +30,14 @@ from finboard.core.models import (
     TITLE_MAX,
     USERNAME_MAX,
 )
+from finboard.core.pagination import (
+    CURSOR_MAX_LENGTH,
+    EXACT_TOTAL_MAX,
+    NUMBERED_ROWS_MAX,
+    Cursor,
+    CursorError,
+    numbered_page_too_deep,
+)
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
@@ -200,6 +208,18 @@ class Page(Schema):
 
 
 class PostPage(Page):
+    page: int | None = Field(description="The numbered page; null when the page was asked for by cursor.")
+    total: int = Field(
+        description=(
+            "Matching posts. Exact from counter tables for all posts and for one category, author or "
+            f"cashtag alone; other filters are counted up to {EXACT_TOTAL_MAX:,} rows, and beyond that "
+            "total is that lower bound and total_exact is false."
+        )
+    )
+    total_exact: bool
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= (with the same filters and sort) for the next page; null on the last page."
+    )
     items: list[PostPublic]
 
 
@@ -232,8 +252,40 @@ class PostListQuery(PageQuery):
     since: datetime | None = None
     until: datetime | None = None
     sort: SortOrder = "new"
+    cursor: Annotated[str, StringConstraints(max_length=CURSOR_MAX_LENGTH)] | None = Field(
+        None,
+        description=(
+            "Keyset pagination: the next_cursor of the previous page. Costs the same at any depth; numbered "
+            f"pages stop at row {NUMBERED_ROWS_MAX:,}."
+        ),
+    )
 
-    @field_validator("search", "category", "author", "cashtag", mode="before")
+    @field_validator("cursor")
+    @classmethod
+    def _known_cursor(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Cursor.decode(value)
+            except CursorError as exc:
+                raise ValueError("invalid cursor: use the next_cursor of a previous page") from exc
+        return value
+
+    @property
+    def decoded_cursor(self) -> Cursor | None:
+        return Cursor.decode(self.cursor) if self.cursor else None
+
+    def problems(self) -> dict[str, str]:
+        """Errors between fields, reported per field like pydantic's (the caller answers 422)."""
+        if self.cursor:
+            if self.page != 1:
+                return {"cursor": "cursor and page can't be combined"}
+            if self.decoded_cursor.sort != self.sort:
+                return {"cursor": f"this cursor is for sort={self.decoded_cursor.sort}"}
+        elif numbered_page_too_deep(self.page, self.per_page):
+            return {"page": f"numbered pages stop at row {NUMBERED_ROWS_MAX:,}: follow next_cursor to go deeper"}
+        return {}
+
+    @field_validator("search", "category", "author", "cashtag", "cursor", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

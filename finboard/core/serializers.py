@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from finboard.core.models import Category, Comment, Post, User
+from finboard.core.pagination import capped_total, next_cursor
 from finboard.core.schemas import (
     AuthorRef,
     CategoryPublic,
@@ -19,6 +20,7 @@ from finboard.core.schemas import (
     Page,
     PageQuery,
     PostDetail,
+    PostListQuery,
     PostPage,
     PostPublic,
     UserPublic,
@@ -84,14 +86,21 @@ def category_stats(row) -> CategoryStats:
     )
 
 
-def post_page(posts: Iterable[Post], query: PageQuery, total: int) -> PostPage:
-    """A page of posts with the pagination fields every backend computes the same way."""
+def post_page(posts: list[Post], query: PostListQuery, counted: int, capped: bool) -> PostPage:
+    """A page of posts with the pagination fields every backend computes the same way.
+
+    ``posts`` holds up to ``per_page + 1`` rows (the extra one only says a next
+    page exists); ``counted``/``capped`` come from ``post_total_statement``.
+    """
+    total, exact = capped_total(counted) if capped else (counted, True)
     return PostPage(
-        items=[post_public(p) for p in posts],
-        page=query.page,
+        items=[post_public(p) for p in posts[: query.per_page]],
+        page=None if query.cursor else query.page,
         per_page=query.per_page,
         total=total,
         pages=Page.count_pages(total, query.per_page),
+        total_exact=exact,
+        next_cursor=next_cursor(query.sort, posts, query.per_page),
     )
 
 

@@ -122,7 +122,8 @@ def _sqlite_add_post(r: str) -> str:
     return f"""
     INSERT OR IGNORE INTO category_counters (category_id) VALUES ({r}.category_id);
     INSERT OR IGNORE INTO author_counters (author_id) VALUES ({r}.author_id);
-    INSERT OR IGNORE INTO category_authors (category_id, author_id, post_count) VALUES ({r}.category_id, {r}.author_id, 0);
+    INSERT OR IGNORE INTO category_authors (category_id, author_id, post_count)
+        VALUES ({r}.category_id, {r}.author_id, 0);
     UPDATE category_authors SET post_count = post_count + 1
         WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
     UPDATE category_counters SET post_count = post_count + 1, comment_count = comment_count + {r}.comment_count,

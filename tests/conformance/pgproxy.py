@@ -17,7 +17,10 @@ import socket
 import struct
 import threading
 
-TABLES = re.compile(r"\b(users|categories|posts|comments|post_cashtags)\b", re.IGNORECASE)
+TABLES = re.compile(
+    r"\b(users|categories|posts|comments|post_cashtags|category_counters|category_authors|author_counters|cashtag_counters)\b",
+    re.IGNORECASE,
+)
 UNTYPED_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest
 
 

@@ -11,8 +11,23 @@ from tests.conformance.cases import READ_CASES, STATEMENT_BUDGET, UNDOCUMENTED_C
 from tests.conformance.contract import validate_response
 
 
-def _format(path: str, author: str) -> str:
-    return path.replace("{AUTHOR}", author.upper()).replace("{author}", author.lower())
+def _format(path: str, author: str, cursors: dict[str, str] | None = None) -> str:
+    path = path.replace("{AUTHOR}", author.upper()).replace("{author}", author.lower())
+    for name, cursor in (cursors or {}).items():
+        path = path.replace("{" + name + "}", cursor)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cursors(backends) -> dict[str, str]:
+    """Cursors as the API issues them: next_cursor of a first page, per sort (read from one backend)."""
+    backend = next(iter(backends.values()))
+    found = {}
+    for sort in ("new", "old", "comments"):
+        page = backend.request("GET", f"/api/v1/posts?per_page=7&sort={sort}").json()
+        found[f"CURSOR_{sort.upper()}"] = page["next_cursor"]
+    assert all(found.values()), found
+    return found
 
 
 def _answers(backends, method, path):
@@ -32,8 +47,8 @@ def _assert_identical(answers, expected_status):
 
 
 @pytest.mark.parametrize(("case", "method", "path", "template", "status"), READ_CASES, ids=[c[0] for c in READ_CASES])
-def test_read_is_identical_and_documented(backends, seeded_author, case, method, path, template, status):
-    answers = _answers(backends, method, _format(path, seeded_author))
+def test_read_is_identical_and_documented(backends, seeded_author, cursors, case, method, path, template, status):
+    answers = _answers(backends, method, _format(path, seeded_author, cursors))
     _assert_identical(answers, status)
     body = next(iter(answers.values())).json()
     validate_response(method, template, status, body)
@@ -79,6 +94,49 @@ def test_listing_data_matches_the_database(backends, seeded_author):
         stats = backend.request("GET", "/api/v1/stats/categories").json()["items"]
         assert sum(c["post_count"] for c in stats) == 90
         assert sum(c["comment_count"] for c in stats) == 240
+
+
+LISTINGS = [
+    "per_page=7",
+    "per_page=4&sort=old",
+    "per_page=6&sort=comments",
+    "per_page=3&category=crypto",
+    "per_page=2&cashtag=BTC",
+    "per_page=5&search=dividend",
+    "per_page=3&cashtag=BTC&sort=comments",
+    "per_page=4&since=2023-03-01&sort=old",
+]
+
+
+@pytest.mark.parametrize("listing", LISTINGS)
+def test_cursor_walk_visits_every_post_once_in_order(backends, listing):
+    """Following next_cursor gives exactly the numbered pages' posts, in order, and ends with null."""
+    for name, backend in backends.items():
+        filters = "&".join(part for part in listing.split("&") if not part.startswith("per_page="))
+        everything = backend.request("GET", f"/api/v1/posts?per_page=100&{filters}").json()
+        expected = [p["id"] for p in everything["items"]]
+        walked, cursor, pages = [], None, 0
+        while True:
+            suffix = f"&cursor={cursor}" if cursor else ""
+            page = backend.request("GET", f"/api/v1/posts?{listing}{suffix}").json()
+            walked += [p["id"] for p in page["items"]]
+            assert page["page"] == (None if cursor else 1), name
+            assert page["total"] == everything["total"] and page["total_exact"], name
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+            assert pages <= everything["total"], f"{name}: the walk does not end"
+        assert walked == expected and expected, (name, listing)
+
+
+def test_capped_totals_say_they_are_capped(backends):
+    """Counter-backed listings are exact; the rest are exact below the cap (the seed is far below it)."""
+    for backend in backends.values():
+        for query in ("", "category=crypto", "cashtag=BTC", "search=dividend", "category=crypto&cashtag=BTC"):
+            page = backend.request("GET", f"/api/v1/posts?{query}").json()
+            assert page["total_exact"] is True, query
+            assert page["pages"] == -(-page["total"] // 20), query
 
 
 def test_search_finds_words_in_titles_and_bodies(backends):

@@ -7,20 +7,33 @@ count that joins only what the filters need.
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Count, Max, QuerySet, Sum, Value
+from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
+from finboard.core.pagination import EXACT_TOTAL_MAX, Cursor
 from finboard.core.queries import PostFilters, sqlite_fts_query
 
-from .models import Category, Comment, Post, PostCashtag, User
+from .models import (
+    AuthorCounter,
+    CashtagCounter,
+    Category,
+    CategoryCounter,
+    Comment,
+    Post,
+    User,
+    UTCDateTimeField,
+)
 
-# finboard.core.queries.ORDERINGS as Django order_by() arguments.
+# finboard.core.queries._ordering as Django order_by() arguments; with a cashtag
+# filter the (created_at, id) pair is read from the joined post_cashtags row.
 ORDERINGS: dict[str, tuple[str, ...]] = {
-    "new": ("-created_at", "-id"),
-    "old": ("created_at", "id"),
-    "comments": ("-comment_count", "-created_at", "-id"),
+    "new": ("-{created}", "-{id}"),
+    "old": ("{created}", "{id}"),
+    "comments": ("-comment_count", "-{created}", "-{id}"),
 }
+CASHTAG_SORT_FIELDS = {"created": "cashtag_rows__created_at", "id": "cashtag_rows__post_id"}
+POST_SORT_FIELDS = {"created": "created_at", "id": "id"}
 
 
 def search_predicate(search: str, vendor: str) -> RawSQL:
@@ -46,9 +59,19 @@ def search_predicate(search: str, vendor: str) -> RawSQL:
     )
 
 
-def filtered_posts(filters: PostFilters, vendor: str) -> QuerySet[Post]:
-    """finboard.core.queries._filtered: posts matching every filter given."""
+def filtered_posts(filters: PostFilters, vendor: str, cursor: Cursor | None = None) -> QuerySet[Post]:
+    """finboard.core.queries._filtered: posts matching every filter given (and after ``cursor``).
+
+    The cashtag filter and the keyset condition go into one ``filter()`` call:
+    with a multi-valued relation Django gives every ``filter()`` call its own
+    join, and the cursor must compare the *same* post_cashtags row.
+    """
     posts = Post.objects.all()
+    if cursor is not None:
+        after = _after(filters, cursor)
+        if filters.cashtag:
+            after &= Q(cashtag_rows__ticker=filters.cashtag)
+        posts = posts.filter(after)
     if filters.category:
         posts = posts.filter(category__slug=filters.category)
     if filters.author:
@@ -57,8 +80,8 @@ def filtered_posts(filters: PostFilters, vendor: str) -> QuerySet[Post]:
         posts = posts.alias(author_username_lower=Lower("author__username")).filter(
             author_username_lower=filters.author.lower()
         )
-    if filters.cashtag:
-        posts = posts.filter(id__in=PostCashtag.objects.filter(ticker=filters.cashtag).values("post_id"))
+    if filters.cashtag and cursor is None:
+        posts = posts.filter(cashtag_rows__ticker=filters.cashtag)
     if filters.since:
         posts = posts.filter(created_at__gte=filters.since)
     if filters.until:
@@ -68,9 +91,56 @@ def filtered_posts(filters: PostFilters, vendor: str) -> QuerySet[Post]:
     return posts
 
 
-def post_page(posts: QuerySet[Post], sort: str, page: int, per_page: int) -> list[Post]:
-    offset = (page - 1) * per_page
-    return list(posts.select_related("author", "category").order_by(*ORDERINGS[sort])[offset : offset + per_page])
+def _sort_fields(filters: PostFilters) -> dict[str, str]:
+    return CASHTAG_SORT_FIELDS if filters.cashtag else POST_SORT_FIELDS
+
+
+def _after(filters: PostFilters, cursor: Cursor) -> Q:
+    """finboard.core.queries._after: strictly after the cursor, with a leading bound for the index."""
+    fields = _sort_fields(filters)
+    created, ident = fields["created"], fields["id"]
+    if filters.sort == "old":
+        return Q(**{f"{created}__gte": cursor.created_at}) & (
+            Q(**{f"{created}__gt": cursor.created_at}) | Q(**{f"{ident}__gt": cursor.id})
+        )
+    older = Q(**{f"{created}__lt": cursor.created_at}) | Q(
+        **{created: cursor.created_at, f"{ident}__lt": cursor.id}
+    )
+    if filters.sort == "comments":
+        return Q(comment_count__lte=cursor.comment_count) & (Q(comment_count__lt=cursor.comment_count) | older)
+    return Q(**{f"{created}__lte": cursor.created_at}) & (
+        Q(**{f"{created}__lt": cursor.created_at}) | Q(**{f"{ident}__lt": cursor.id})
+    )
+
+
+def post_page(posts: QuerySet[Post], filters: PostFilters, per_page: int, page: int, cursor: Cursor | None) -> list:
+    """Up to per_page + 1 posts (the extra one says a next page exists), by offset or after a cursor.
+
+    ``posts`` comes from ``filtered_posts(..., cursor)``, which applied the keyset condition.
+    """
+    fields = _sort_fields(filters)
+    order = [field.format(**fields) for field in ORDERINGS[filters.sort]]
+    posts = posts.select_related("author", "category")
+    offset = 0 if cursor is not None else (page - 1) * per_page
+    return list(posts.order_by(*order)[offset : offset + per_page + 1])
+
+
+def post_total(posts: QuerySet[Post], filters: PostFilters) -> tuple[int, bool]:
+    """finboard.core.queries.post_total_statement: a counter row, or a count capped at EXACT_TOTAL_MAX + 1."""
+    only = {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+    if not only:
+        return CategoryCounter.objects.aggregate(total=Coalesce(Sum("post_count"), Value(0)))["total"], False
+    if only == {"category"}:
+        counter = CategoryCounter.objects.filter(category__slug=filters.category)
+    elif only == {"author"}:
+        counter = AuthorCounter.objects.alias(username_lower=Lower("author__username")).filter(
+            username_lower=filters.author.lower()
+        )
+    elif only == {"cashtag"}:
+        counter = CashtagCounter.objects.filter(ticker=filters.cashtag)
+    else:
+        return posts.order_by()[: EXACT_TOTAL_MAX + 1].count(), True
+    return sum(counter.values_list("post_count", flat=True)[:1]), False
 
 
 def post_with_author_and_category(post_id: int) -> Post | None:
@@ -88,14 +158,15 @@ def categories() -> QuerySet[Category]:
 
 
 def category_stats() -> QuerySet:
-    """Per category: posts, comments, distinct authors, newest post — one query."""
+    """Per category: counts from the counter row, newest post by index — one query."""
+    newest = Post.objects.filter(category_id=OuterRef("id")).order_by("-created_at").values("created_at")[:1]
     return (
         Category.objects.values("id", "slug", "name", "position")
         .annotate(
-            post_count=Count("posts__id"),
-            comment_count=Coalesce(Sum("posts__comment_count"), Value(0)),
-            author_count=Count("posts__author_id", distinct=True),
-            newest_post_at=Max("posts__created_at"),
+            post_count=Coalesce("counter__post_count", Value(0)),
+            comment_count=Coalesce("counter__comment_count", Value(0)),
+            author_count=Coalesce("counter__author_count", Value(0)),
+            newest_post_at=Subquery(newest, output_field=UTCDateTimeField()),
         )
         .order_by("position", "id")
     )

@@ -97,10 +97,12 @@ def authenticate(settings: Settings, authorization: str | None) -> User:
 
 def list_posts(query: PostListQuery) -> PostPage:
     filters = PostFilters.from_query(query)
-    posts = queries.filtered_posts(filters, connection.vendor)
-    rows = queries.post_page(posts, filters.sort, query.page, query.per_page)
-    total = posts.count()
-    return post_page(rows, query, total)
+    cursor = query.decoded_cursor
+    rows = queries.post_page(
+        queries.filtered_posts(filters, connection.vendor, cursor), filters, query.per_page, query.page, cursor
+    )
+    counted, capped = queries.post_total(queries.filtered_posts(filters, connection.vendor), filters)
+    return post_page(rows, query, counted, capped)
 
 
 def get_post(post_id: int) -> PostDetail:

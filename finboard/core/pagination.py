@@ -1,0 +1,121 @@
+"""Keyset (cursor) pagination and the rules for numbered pages and totals.
+
+Why: ``OFFSET n`` makes the database walk n rows, so page 5,000 of a million
+posts costs 5,000 times page 1, and ``count(*)`` walks every matching row on
+every request. FinBoard pages posts two ways, both bounded:
+
+* numbered pages (``?page=N``) for shallow depths only — the first
+  ``NUMBERED_ROWS_MAX`` rows; deeper asks get a 422 pointing at the cursor;
+* a cursor (``?cursor=...``): every post page carries ``next_cursor``, the
+  sort key of its last row, and the next page starts strictly after it
+  (``WHERE (created_at, id) < (:t, :i)``), so any depth costs the same as the
+  first page.
+
+Totals come from counter tables kept by triggers for the common listings (all
+posts, one category, one author, one cashtag); any other filter combination is
+counted up to ``EXACT_TOTAL_MAX`` and flagged ``total_exact: false`` beyond it.
+
+A cursor is opaque to clients: URL-safe base64 of ``<sort>.<fields>``, where
+the fields are the sort key of the row (comment count, creation time in
+microseconds since the epoch, id). It carries its sort so a cursor can't be
+applied to a different ordering.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+# Numbered pages reach this many rows deep; beyond it, the cursor.
+NUMBERED_ROWS_MAX = 10_000
+# Filter combinations without a counter table are counted up to this many rows.
+EXACT_TOTAL_MAX = 10_000
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR_MAX_LENGTH = 200
+_SORT_CODES = {"new": "n", "old": "o", "comments": "c"}
+_SORTS = {code: sort for sort, code in _SORT_CODES.items()}
+
+
+class CursorError(ValueError):
+    """The cursor is not one this API issued (or not for this sort)."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The sort key of the last row of a page: where the next page starts."""
+
+    sort: str
+    created_at: datetime
+    id: int
+    comment_count: int = 0
+
+    def encode(self) -> str:
+        micros = (self.created_at - EPOCH) // timedelta(microseconds=1)
+        fields = [str(micros), str(self.id)]
+        if self.sort == "comments":
+            fields.insert(0, str(self.comment_count))
+        raw = f"{_SORT_CODES[self.sort]}.{'.'.join(fields)}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        if not token or len(token) > CURSOR_MAX_LENGTH or not token.isascii():
+            raise CursorError("invalid cursor")
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+        except (binascii.Error, ValueError) as exc:
+            raise CursorError("invalid cursor") from exc
+        code, _, rest = raw.partition(".")
+        sort = _SORTS.get(code)
+        parts = rest.split(".")
+        if sort is None or len(parts) != (3 if sort == "comments" else 2):
+            raise CursorError("invalid cursor")
+        if not all(part.isdigit() and len(part) <= 19 for part in parts):
+            raise CursorError("invalid cursor")
+        numbers = [int(part) for part in parts]
+        comment_count = numbers.pop(0) if sort == "comments" else 0
+        micros, ident = numbers
+        try:
+            created_at = EPOCH + timedelta(microseconds=micros)
+        except OverflowError as exc:
+            raise CursorError("invalid cursor") from exc
+        if ident > 2**31 - 1 or comment_count > 2**31 - 1 or created_at.year > 9999:
+            raise CursorError("invalid cursor")
+        return cls(sort=sort, created_at=created_at, id=ident, comment_count=comment_count)
+
+    @classmethod
+    def after(cls, sort: str, created_at: datetime, ident: int, comment_count: int = 0) -> Cursor:
+        """The cursor that continues after a row with these sort-key values."""
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=UTC)
+        return cls(sort=sort, created_at=created_at.astimezone(UTC), id=ident, comment_count=comment_count)
+
+
+def _sort_key(row) -> tuple[datetime, int, int]:
+    return row.created_at, row.id, row.comment_count
+
+
+def next_cursor(sort: str, rows: list, per_page: int, key=_sort_key) -> str | None:
+    """The next page's cursor: the sort key of this page's last row, if a row follows it.
+
+    Pages are read with ``LIMIT per_page + 1``; ``key`` gives a row's
+    (created_at, id, comment_count) — by default the attributes of an ORM row.
+    """
+    if len(rows) <= per_page:
+        return None
+    created_at, ident, comment_count = key(rows[per_page - 1])
+    return Cursor.after(sort, created_at, ident, comment_count).encode()
+
+
+def numbered_page_too_deep(page: int, per_page: int) -> bool:
+    return (page - 1) * per_page >= NUMBERED_ROWS_MAX
+
+
+def capped_total(counted: int) -> tuple[int, bool]:
+    """(total, exact) from a count of at most ``EXACT_TOTAL_MAX + 1`` rows."""
+    if counted > EXACT_TOTAL_MAX:
+        return EXACT_TOTAL_MAX, False
+    return counted, True
