@@ -52,12 +52,55 @@ def test_home_is_paginated_twenty_per_page(client, many_posts):
     assert post_titles(first) == newest_first[:20]
     assert "25 posts" in text(first)
     html = body(first)
-    assert '<a rel="next" href="/?page=2">' in html and 'rel="prev"' not in html
+    assert '<a href="/?page=2">2</a>' in html and 'rel="prev"' not in html
     assert '<span aria-current="page">1</span>' in html
     second = client.get("/?page=2")
     assert second.status_code == 200
     assert post_titles(second) == newest_first[20:]
     assert '<a rel="prev" href="/?page=1">' in body(second) and 'rel="next"' not in body(second)
+
+
+def older_link(response) -> str | None:
+    found = re.search(r'<a rel="next" href="([^"]+)">Older', body(response))
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_older_posts_follow_a_cursor_to_the_end(client, many_posts):
+    """"Older →" is keyset pagination: it reaches every post once, in order, and then stops."""
+    newest_first = titles_for(25)[::-1]
+    first = client.get("/")
+    link = older_link(first)
+    assert link is not None and link.startswith("/?cursor=")
+    second = client.get(link)
+    assert second.status_code == 200
+    assert post_titles(second) == newest_first[20:]
+    assert older_link(second) is None  # the last page
+    assert '<a rel="first" href="/">← Newest</a>' in body(second)
+
+
+def test_older_posts_keep_the_listing_filters(client, make):
+    alice = make.user("alice")
+    for n in range(23):
+        make.post(alice, f"Crypto thought number {n}", category="crypto")
+    make.post(alice, "A stock idea", category="stocks")
+    link = older_link(client.get("/c/crypto"))
+    assert link is not None and link.startswith("/c/crypto?cursor=")
+    older = client.get(link)
+    assert post_titles(older) == [f"Crypto thought number {n}" for n in (2, 1, 0)]
+
+
+def test_bad_cursors_and_deep_numbers_are_refused_cleanly(client, many_posts):
+    for cursor in ("garbage", "bi45OTk5OTk5OTk5OTk5OTk5OTk5OTk5Ljk5", "A" * 300):
+        response = client.get(f"/?cursor={cursor}")
+        assert response.status_code == 400, cursor
+    # A cursor made for another sort order is not one of our links either.
+    old_order = older_link(client.get("/search?q=number&sort=old"))
+    assert old_order is not None and "sort=old" in old_order
+    cursor = re.search(r"cursor=([^&]+)", old_order).group(1)
+    assert client.get(f"/?cursor={cursor}").status_code == 400
+    assert client.get(old_order).status_code == 200
+    assert client.get("/?page=501").status_code == 404  # numbered pages stop at row 10,000
+    assert client.get("/").status_code == 200
 
 
 def test_page_beyond_the_end_is_404(client, many_posts):

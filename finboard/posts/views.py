@@ -6,14 +6,14 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from finboard.cache_keys import invalidate_content
 from finboard.core import queries
-from finboard.core.api_contract import MAX_ID
+from finboard.core.api_contract import MAX_ID, ApiError, validate
 from finboard.core.models import Category, Comment, Post, User
-from finboard.core.schemas import PAGE_MAX, PageQuery, PostListQuery, first_error_fields
+from finboard.core.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, numbered_page_too_deep
+from finboard.core.schemas import PAGE_MAX, PageQuery, PostListQuery
 from finboard.extensions import db
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm
 from finboard.reads import get_post, list_categories, list_comments, list_posts
@@ -35,16 +35,44 @@ def _page_arg() -> int:
     return min(max(page or 1, 1), PAGE_MAX)
 
 
-def _listing(template: str, query: PostListQuery, **context):
-    page = list_posts(query)
-    if query.page > max(page.pages, 1):
+def _paging_args() -> dict:
+    """``?cursor=`` (the "Older" links: any depth at the cost of the first page) or ``?page=N``.
+
+    Numbered pages stop at ``NUMBERED_ROWS_MAX`` rows; a deeper number is a 404
+    like a page past the end, and an unreadable cursor is a 400.
+    """
+    cursor = request.args.get("cursor", "").strip()
+    if cursor:
+        try:
+            Cursor.decode(cursor)
+        except CursorError:
+            abort(400)
+        return {"cursor": cursor}
+    page = _page_arg()
+    if numbered_page_too_deep(page, PER_PAGE):
         abort(404)
-    return render_template(template, page=page, **context)
+    return {"page": page}
+
+
+def _listing(template: str, filters: dict | None = None, **context):
+    try:
+        query = validate(PostListQuery, {**(filters or {}), **_paging_args(), "per_page": PER_PAGE})
+    except ApiError:
+        abort(400)  # e.g. a cursor of another sort order: not one of our links
+    page = list_posts(query)
+    if query.page is not None and query.page > max(page.pages, 1):
+        abort(404)
+    return render_template(template, page=page, numbered_pages=_numbered_pages(page), **context)
+
+
+def _numbered_pages(page) -> int:
+    """How many page numbers the pager may link: the existing ones, within the numbered range."""
+    return min(page.pages, NUMBERED_ROWS_MAX // PER_PAGE)
 
 
 @bp.route("/")
 def index():
-    return _listing("posts/index.html", PostListQuery(page=_page_arg(), per_page=PER_PAGE))
+    return _listing("posts/index.html")
 
 
 @bp.route("/c/<slug>")
@@ -52,8 +80,7 @@ def category(slug: str):
     match = next((c for c in list_categories().items if c.slug == slug), None)
     if match is None:
         abort(404)
-    query = PostListQuery(page=_page_arg(), per_page=PER_PAGE, category=slug)
-    return _listing("posts/category.html", query, category=match)
+    return _listing("posts/category.html", {"category": slug}, category=match)
 
 
 @bp.route("/u/<username>")
@@ -61,8 +88,7 @@ def author(username: str):
     user = db.session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
     if user is None:
         abort(404)
-    query = PostListQuery(page=_page_arg(), per_page=PER_PAGE, author=user.username)
-    return _listing("posts/author.html", query, author=user)
+    return _listing("posts/author.html", {"author": user.username}, author=user)
 
 
 @bp.route("/search")
@@ -79,13 +105,13 @@ def search():
         "since": raw["since"] or None,
         "until": _inclusive_until(raw["until"]),
         "sort": raw["sort"] or "new",
-        "page": _page_arg(),
+        **_paging_args(),
         "per_page": PER_PAGE,
     }
     try:
-        query = PostListQuery(**params)
-    except ValidationError as exc:
-        errors = _search_errors(first_error_fields(exc.errors()))
+        query = validate(PostListQuery, params)
+    except ApiError as exc:
+        errors = _search_errors(exc.fields)
     else:
         if query.category and not any(c.slug == query.category for c in list_categories().items):
             errors["category"] = "Unknown category."
@@ -93,7 +119,14 @@ def search():
             page = list_posts(query)
     status = 400 if errors else 200
     return (
-        render_template("posts/search.html", page=page, form=raw, errors=errors, categories=list_categories().items),
+        render_template(
+            "posts/search.html",
+            page=page,
+            numbered_pages=_numbered_pages(page) if page else 0,
+            form=raw,
+            errors=errors,
+            categories=list_categories().items,
+        ),
         status,
     )
 
@@ -114,6 +147,7 @@ _FIELD_MESSAGES = {
     "since": "Use a date like 2024-01-31.",
     "until": "Use a date like 2024-01-31.",
     "sort": "Sort by new, old or comments.",
+    "cursor": "That link is out of date: start again from the first page.",
 }
 
 
