@@ -18,6 +18,7 @@ from finboard.core.schemas import UserCreate
 from finboard.core.security import hash_password
 
 NON_NEGATIVE = click.IntRange(min=0, max=10_000_000)
+LARGE_SEED = 100_000  # posts + comments from which `flask seed` reports its progress
 
 
 @click.command("seed")
@@ -26,9 +27,17 @@ NON_NEGATIVE = click.IntRange(min=0, max=10_000_000)
 @click.option("--comments", type=NON_NEGATIVE, default=1500, show_default=True, help="Comments to create.")
 @click.option("--seed", "seed_value", type=int, default=42, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when posts already exist (safe to repeat).")
+@click.option(
+    "--progress/--quiet",
+    default=None,
+    help=f"Report each phase with its time [default: --progress from {LARGE_SEED:,} posts + comments].",
+)
 @with_appcontext
-def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empty: bool) -> None:
-    """Load deterministic demo data (accounts share the password 'finboard-demo')."""
+def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empty: bool, progress: bool | None) -> None:
+    """Load deterministic demo data (accounts share the password 'finboard-demo').
+
+    All of it is written in one transaction: on an error nothing is.
+    """
     from sqlalchemy import exists, select
 
     from finboard.cache_keys import invalidate_content
@@ -36,24 +45,42 @@ def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empt
     from finboard.core.seeding import seed
     from finboard.extensions import db
 
+    if comments and not posts:
+        raise click.BadParameter(
+            "comments need posts: use --posts 1 or more, or --comments 0", param_hint="'--comments'"
+        )
     if if_empty and db.session.scalar(select(exists().where(Post.id.isnot(None)))):
         click.echo("Posts already exist: nothing seeded (--if-empty).")
         return
 
     if posts and comments and not (users or _has_users(db)):
         raise click.BadParameter("posts need authors: use --users 1 or more", param_hint="--users")
+    if progress is None:
+        progress = posts + comments >= LARGE_SEED
+    if progress:
+        click.echo(f"Seeding {users:,} users, {posts:,} posts, {comments:,} comments (seed {seed_value})...")
     started = time.perf_counter()
     try:
-        result = seed(db.session, users=users, posts=posts, comments=comments, seed=seed_value)
+        result = seed(
+            db.session,
+            users=users,
+            posts=posts,
+            comments=comments,
+            seed=seed_value,
+            progress=click.echo if progress else None,
+        )
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         raise click.ClickException(
             "seeding clashed with existing rows (was this seed already loaded?); nothing was written"
         ) from exc
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
     invalidate_content()
     click.echo(
         f"Seeded {result.users} users, {result.posts} posts, {result.comments} comments "
