@@ -36,13 +36,6 @@ def mode(request, monkeypatch) -> str:
     return request.param
 
 
-@pytest.fixture
-def fresh_counters(app):
-    """conftest empties PostgreSQL with TRUNCATE, which fires no trigger: start from right counters."""
-    with app.app_context(), db.engine.begin() as conn:
-        counters.rebuild(conn)
-
-
 def _utc(value) -> str:
     """A timestamp as PostgreSQL (aware) or SQLite (text) returns it, as UTC ISO text."""
     if isinstance(value, str):
@@ -177,7 +170,7 @@ def test_every_template_yields_the_cashtags_it_was_filled_with():
 # --- through the CLI, on both databases --------------------------------------------------
 
 
-def test_seed_derives_every_column_and_counter(app, runner, mode, fresh_counters):
+def test_seed_derives_every_column_and_counter(app, runner, mode):
     with app.app_context(), db.engine.connect() as conn:
         before = schema(conn)
     result = runner.invoke(args=["seed", *ARGS])
@@ -192,7 +185,7 @@ def test_seed_derives_every_column_and_counter(app, runner, mode, fresh_counters
         assert all(c[4] <= ANCHOR.isoformat() for c in rows["comments"])
 
 
-def test_seed_then_writes_keep_counting(app, runner, make, mode, fresh_counters):
+def test_seed_then_writes_keep_counting(app, runner, make, mode):
     """After a (bulk) seed the triggers are on again and the id sequences are past the seeded ids."""
     assert runner.invoke(args=["seed", *ARGS]).exit_code == 0
     user = make.user("zed_after_seed")
@@ -204,7 +197,7 @@ def test_seed_then_writes_keep_counting(app, runner, make, mode, fresh_counters)
         assert ("ZZZ", 1) in counters.snapshot(conn)["cashtag_counters"]
 
 
-def test_seed_on_top_of_existing_data(app, runner, make, mode, fresh_counters):
+def test_seed_on_top_of_existing_data(app, runner, make, mode):
     assert runner.invoke(args=["seed", *ARGS]).exit_code == 0
     result = runner.invoke(args=["seed", "--users", "0", "--posts", "200", "--comments", "500", "--seed", "10"])
     assert result.exit_code == 0, result.output
@@ -216,7 +209,7 @@ def test_seed_on_top_of_existing_data(app, runner, make, mode, fresh_counters):
     assert {p[1] for p in rows["posts"][300:]} <= {u[0] for u in rows["users"]}
 
 
-def test_a_clashing_seed_fails_clearly_and_changes_nothing(app, runner, mode, fresh_counters):
+def test_a_clashing_seed_fails_clearly_and_changes_nothing(app, runner, mode):
     assert runner.invoke(args=["seed", *ARGS]).exit_code == 0
     with app.app_context(), db.engine.connect() as conn:
         before, layout, kept = dump(conn), schema(conn), counters.snapshot(conn)
@@ -248,7 +241,7 @@ def test_seed_refuses_negative_counts(runner, option):
     assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output
 
 
-def test_users_only_and_if_empty(app, runner, make, fresh_counters):
+def test_users_only_and_if_empty(app, runner, make):
     result = runner.invoke(args=["seed", "--users", "5", "--posts", "0", "--comments", "0"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["seed", "--users", "0", "--posts", "4", "--comments", "6", "--if-empty"]).exit_code == 0
