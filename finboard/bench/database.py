@@ -10,10 +10,11 @@ usernames, categories — so request lists are spread across the real data.
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import psycopg
 from psycopg import sql
@@ -31,20 +32,63 @@ class DatabaseError(RuntimeError):
     """PostgreSQL can't be used for the benchmark; the message says why and what to do."""
 
 
+# The deep-page scenario: this page of DEEP_PER_PAGE posts (newest first), reached by cursor.
+DEEP_PAGE = 5000
+DEEP_PER_PAGE = 20
+SAMPLE_POSTS = 20_000  # posts read for the request lists (spread evenly over all of them)
+POPULAR_TICKERS = 8
+
+
+@dataclass(frozen=True)
+class DeepPage:
+    """Where the deep-page scenario reads: page ``page`` of ``per_page``, after the row at ``after_row``.
+
+    ``cursor`` is ``Cursor.after("new", created_at, id).encode()`` of the last row of the page before
+    (None when the data has a single page); ``first_id`` is the id the page must start with.
+    """
+
+    requested_page: int
+    page: int
+    per_page: int
+    after_row: int | None  # 0-based offset in ORDER BY created_at DESC, id DESC
+    cursor: str | None
+    first_id: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 @dataclass
 class DataFacts:
     """What the scenarios need to know about the seeded data (ordered, deterministic)."""
 
-    post_ids: list[int]
+    post_ids: list[int]  # every post, or an even sample of SAMPLE_POSTS of them, in id order
     usernames: list[str]
     categories: list[str]
-    # One (title, category slug, author username) per post, in id order, for search/joins.
+    # One (title, category slug, author username) per id of post_ids, for search/joins.
     posts: list[tuple[str, str, str]] = field(default_factory=list)
     max_ids: dict[str, int] = field(default_factory=dict)
+    total_posts: int | None = None  # all posts (post_ids may be a sample); None: len(post_ids)
+    tickers: list[tuple[str, int]] = field(default_factory=list)  # the most used cashtags, (ticker, posts)
+    search_terms: dict[str, list] = field(default_factory=dict)  # band -> [finboard.bench.terms.Term]
+    deep: DeepPage | None = None
+    comments: int | None = None
 
     @property
     def post_count(self) -> int:
-        return len(self.post_ids)
+        return self.total_posts if self.total_posts is not None else len(self.post_ids)
+
+    def as_dict(self) -> dict:
+        """What the results file records about the data of a round."""
+        return {
+            "posts": self.post_count,
+            "users": len(self.usernames),
+            "comments": self.comments,
+            "categories": list(self.categories),
+            "tickers": [{"ticker": t, "posts": n} for t, n in self.tickers],
+            "search_terms": {band: [t.as_dict() for t in terms] for band, terms in self.search_terms.items()},
+            "deep": self.deep.as_dict() if self.deep else None,
+        }
 
 
 def libpq_dsn(url: str) -> str:
@@ -143,28 +187,65 @@ def seed_if_empty(url: str, posts: int) -> bool:
     return True
 
 
-def read_facts(url: str) -> DataFacts:
+def deep_page(conn: psycopg.Connection, total: int, requested: int = DEEP_PAGE, per_page: int = DEEP_PER_PAGE):
+    """The deep page's cursor: the sort key of the last row of the page before (one OFFSET query, once)."""
+    from finboard.core.pagination import Cursor
+
+    page = max(1, min(requested, math.ceil(total / per_page)))
+    if page == 1:
+        first = conn.execute("SELECT id FROM posts ORDER BY created_at DESC, id DESC LIMIT 1").fetchone()
+        return DeepPage(requested, 1, per_page, None, None, first[0] if first else None)
+    after = (page - 1) * per_page - 1
+    rows = conn.execute(
+        "SELECT created_at, id FROM posts ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 2", (after,)
+    ).fetchall()
+    created_at, ident = rows[0]
+    token = Cursor.after("new", created_at, ident).encode()
+    return DeepPage(requested, page, per_page, after, token, rows[1][1] if len(rows) > 1 else None)
+
+
+def read_facts(url: str, terms: bool = True) -> DataFacts:
+    """The facts of the seeded data: a sample of posts, users, categories, popular tickers, search terms, deep page."""
+    from finboard.bench.terms import pick_terms
+
     with connect(libpq_dsn(url)) as conn:
+        total = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+        if not total:
+            raise DatabaseError("the database has no posts to benchmark: seed it or leave out --database")
+        step = max(1, math.ceil(total / SAMPLE_POSTS))
         rows = conn.execute(
-            "SELECT p.id, p.title, c.slug, u.username FROM posts p "
-            "JOIN categories c ON c.id = p.category_id JOIN users u ON u.id = p.author_id ORDER BY p.id"
+            "SELECT p.id, p.title, c.slug, u.username FROM "
+            "(SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM posts) s WHERE (n - 1) %% %s = 0) k "
+            "JOIN posts p ON p.id = k.id JOIN categories c ON c.id = p.category_id "
+            "JOIN users u ON u.id = p.author_id ORDER BY p.id",
+            (step,),
         ).fetchall()
         usernames = [r[0] for r in conn.execute("SELECT username FROM users ORDER BY id")]
         categories = [r[0] for r in conn.execute("SELECT slug FROM categories ORDER BY position, id")]
+        tickers = conn.execute(
+            "SELECT ticker, count(*) FROM post_cashtags GROUP BY ticker ORDER BY count(*) DESC, ticker LIMIT %s",
+            (POPULAR_TICKERS,),
+        ).fetchall()
+        comments = conn.execute("SELECT count(*) FROM comments").fetchone()[0]
         max_ids = {
             table: conn.execute(
                 sql.SQL("SELECT coalesce(max(id), 0) FROM {}").format(sql.Identifier(table))
             ).fetchone()[0]
             for table in ("posts", "comments", "users")
         }
-    if not rows:
-        raise DatabaseError("the database has no posts to benchmark: seed it or leave out --database")
+        deep = deep_page(conn, total)
+        search_terms = pick_terms(conn, total) if terms else {}
     return DataFacts(
         post_ids=[r[0] for r in rows],
         usernames=usernames,
         categories=categories,
         posts=[(r[1], r[2], r[3]) for r in rows],
         max_ids=max_ids,
+        total_posts=total,
+        tickers=[(t, int(n)) for t, n in tickers],
+        search_terms=search_terms,
+        deep=deep,
+        comments=comments,
     )
 
 

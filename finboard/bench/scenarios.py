@@ -1,10 +1,13 @@
 """What the benchmark requests, as data: one ``Scenario`` per workload.
 
 It exists so that every backend gets exactly the same requests, generated
-deterministically from the seeded data (pages, ids, search terms and authors
-spread across all of it), and so wrk, the verifier and the SQL counter read one
-definition. ``write_lua`` turns a request list into the Lua table the wrk
-script in ``lua/finboard.lua`` loads.
+deterministically from the seeded data (ids, categories, tickers, search terms
+and authors spread across all of it), and so wrk, the verifier and the SQL
+counter read one definition. ``write_lua`` turns a request list into the Lua
+table the wrk script in ``lua/finboard.lua`` loads.
+
+No scenario asks for a deep numbered page: the API refuses numbered pages past
+row ``NUMBERED_ROWS_MAX`` (422); depth is the ``deep`` scenario's, by cursor.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from finboard.bench.database import DataFacts
-from finboard.core.schemas import PAGE_MAX, PER_PAGE_DEFAULT
 from finboard.core.seeding import DEMO_PASSWORD
 
 REQUESTS_PER_SCENARIO = 1000
+LIST_PAGES = 5  # "list page 1": the first page, half the time, else one of the next few (all shallow)
 RNG_SEED = 1729
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -35,6 +38,7 @@ class Request:
     status: int  # the one status that counts as success
     body: str | None = None
     auth: bool = False  # sends "Authorization: Bearer <token of this connection>"
+    first_id: int | None = None  # the verifier checks a post page starts with this post (the deep page)
 
     @property
     def key(self) -> str:
@@ -94,9 +98,47 @@ def login_requests(facts: DataFacts) -> list[Request]:
 
 
 def list_requests(facts: DataFacts) -> list[Request]:
-    pages = min(PAGE_MAX, max(1, math.ceil(facts.post_count / PER_PAGE_DEFAULT)))
-    chosen = spread(range(1, pages + 1), min(REQUESTS_PER_SCENARIO, pages), seed=RNG_SEED + 1)
-    return [Request("GET", _query("/api/v1/posts", page=p), "/api/v1/posts", 200) for p in chosen]
+    """The newest posts: page 1 half of the time, else one of pages 2…LIST_PAGES (where they exist)."""
+    pages = max(1, min(LIST_PAGES, math.ceil(facts.post_count / 20)))
+    chosen = [1 if n % 2 == 0 or pages == 1 else 2 + (n // 2) % (pages - 1) for n in range(REQUESTS_PER_SCENARIO)]
+    random.Random(RNG_SEED + 1).shuffle(chosen)
+    return [
+        Request("GET", "/api/v1/posts" if p == 1 else _query("/api/v1/posts", page=p), "/api/v1/posts", 200)
+        for p in chosen
+    ]
+
+
+def list_category_requests(facts: DataFacts) -> list[Request]:
+    """The newest posts of one category, spread over every seeded category."""
+    slugs = spread(facts.categories, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 7)
+    return [Request("GET", _query("/api/v1/posts", category=slug), "/api/v1/posts", 200) for slug in slugs]
+
+
+def list_cashtag_requests(facts: DataFacts) -> list[Request]:
+    """The newest posts on one ticker, spread over the most used cashtags of the seeded data."""
+    tickers = [t for t, _ in facts.tickers] or ["SPY"]
+    picked = spread(tickers, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 8)
+    return [Request("GET", _query("/api/v1/posts", cashtag=t), "/api/v1/posts", 200) for t in picked]
+
+
+def deep_requests(facts: DataFacts) -> list[Request]:
+    """Page 5,000 of 20 (or the deepest page there is), by the cursor of the row before it."""
+    deep = facts.deep
+    if deep is None or deep.cursor is None:
+        return [Request("GET", "/api/v1/posts", "/api/v1/posts", 200, first_id=deep.first_id if deep else None)]
+    path = _query("/api/v1/posts", cursor=deep.cursor)
+    return [Request("GET", path, "/api/v1/posts", 200, first_id=deep.first_id)]
+
+
+def _band_search(band: str) -> Callable[[DataFacts], list[Request]]:
+    def generate(facts: DataFacts) -> list[Request]:
+        queries = [t.query for t in facts.search_terms.get(band, [])] or ["market"]
+        picked = spread(queries, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 9)
+        return [Request("GET", _query("/api/v1/posts", search=q), "/api/v1/posts", 200) for q in picked]
+
+    generate.__name__ = f"search_{band}_requests"
+    generate.__doc__ = f"Full-text search for the {band} terms picked from the data (finboard.bench.terms)."
+    return generate
 
 
 def detail_requests(facts: DataFacts) -> list[Request]:
@@ -175,9 +217,21 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "login", "POST /api/v1/auth/login", login_requests, description="argon2id check + JWT", posts_to_api=True
         ),
-        Scenario("list", "GET /api/v1/posts", list_requests, cacheable=True, mix_weight=40),
+        Scenario("list", "GET /api/v1/posts (first pages)", list_requests, cacheable=True, mix_weight=40),
+        Scenario("list_category", "GET /api/v1/posts?category=…", list_category_requests, cacheable=True),
+        Scenario("list_cashtag", "GET /api/v1/posts?cashtag=…", list_cashtag_requests, cacheable=True),
+        Scenario(
+            "deep",
+            "GET /api/v1/posts?cursor=… (deep page)",
+            deep_requests,
+            cacheable=True,
+            description="page 5,000 of 20 by cursor, or the deepest page the data has",
+        ),
         Scenario("detail", "GET /api/v1/posts/{id}", detail_requests, cacheable=True, mix_weight=35),
         Scenario("search", "GET /api/v1/posts?search=…", search_requests, cacheable=True, mix_weight=15),
+        Scenario("search_common", "search, a common term", _band_search("common"), cacheable=True),
+        Scenario("search_mid", "search, a mid-frequency term", _band_search("mid"), cacheable=True),
+        Scenario("search_rare", "search, a rare term", _band_search("rare"), cacheable=True),
         Scenario(
             "create",
             "POST /api/v1/posts",

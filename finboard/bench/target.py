@@ -16,9 +16,16 @@ from finboard.bench.scenarios import Request
 
 
 def facts_from_api(base_url: str, pages: int = 20):
-    """DataFacts for ``--target``: what a deployment's own API shows (ids, authors, categories)."""
-    from finboard.bench.database import DataFacts
+    """DataFacts for ``--target``: what a deployment's own API shows (ids, authors, categories, tickers).
+
+    Only shallow numbered pages are read (the API refuses them past row NUMBERED_ROWS_MAX); the deep page
+    is the one after the deepest numbered page, by that page's own ``next_cursor``. Search terms are
+    estimated from the titles read (no database access from outside).
+    """
+    from finboard.bench.database import DEEP_PAGE, DEEP_PER_PAGE, DataFacts, DeepPage
     from finboard.bench.scenarios import spread
+    from finboard.bench.terms import pick_from_sample
+    from finboard.core.pagination import NUMBERED_ROWS_MAX
 
     def get(path: str):
         with Client(base_url) as client:
@@ -30,17 +37,34 @@ def facts_from_api(base_url: str, pages: int = 20):
     categories = [c["slug"] for c in get("/api/v1/categories")["items"]]
     first = get("/api/v1/posts?per_page=100")
     items = list(first["items"])
-    for page in spread(range(2, first["pages"] + 1), min(pages, max(first["pages"] - 1, 0))):
+    shallow = min(first["pages"], NUMBERED_ROWS_MAX // 100)
+    for page in spread(range(2, shallow + 1), min(pages, max(shallow - 1, 0))):
         items += get(f"/api/v1/posts?per_page=100&page={page}")["items"]
     items.sort(key=lambda p: p["id"])
     if not items:
         raise RuntimeError("the target has no posts to benchmark")
+    total = first["total"]
+    tickers: dict[str, int] = {}
+    for post in items:
+        for ticker in post.get("cashtags") or []:
+            tickers[ticker] = tickers.get(ticker, 0) + 1
+    deepest = max(1, min(DEEP_PAGE - 1, -(-total // DEEP_PER_PAGE) - 1, NUMBERED_ROWS_MAX // DEEP_PER_PAGE))
+    before = get(f"/api/v1/posts?per_page={DEEP_PER_PAGE}&page={deepest}")
+    cursor = before.get("next_cursor")
+    deep_first = get(f"/api/v1/posts?cursor={cursor}")["items"][0]["id"] if cursor else None
+    deep = DeepPage(
+        DEEP_PAGE, deepest + 1 if cursor else deepest, DEEP_PER_PAGE, deepest * DEEP_PER_PAGE - 1, cursor, deep_first
+    )
     return DataFacts(
         post_ids=[p["id"] for p in items],
         usernames=sorted({p["author"]["username"] for p in items}),
         categories=categories,
         posts=[(p["title"], p["category"]["slug"], p["author"]["username"]) for p in items],
         max_ids={"posts": max(p["id"] for p in items)},
+        total_posts=total,
+        tickers=sorted(tickers.items(), key=lambda kv: (-kv[1], kv[0]))[:8],
+        search_terms=pick_from_sample([p["title"] + " " + p["body"] for p in items], total),
+        deep=deep,
     )
 
 

@@ -150,6 +150,15 @@ class Verifier:
                 at = "/".join(str(p) for p in error.absolute_path) or "(root)"
                 verdict.fail(f"{where}: body does not match the OpenAPI schema at {at}: {error.message[:160]}")
                 return None
+        if request.first_id is not None:
+            items = body.get("items") if isinstance(body, dict) else None
+            first = items[0].get("id") if items else None
+            if first != request.first_id:
+                verdict.fail(
+                    f"{where}: the page starts with post {first}, expected post {request.first_id} "
+                    "(the row after the cursor in ORDER BY created_at DESC, id DESC)"
+                )
+                return None
         return body if request.method == "GET" else comparable(body)
 
     def _compare(self, verdict: Verdict, bodies: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ POST = {
     "created_at": "2026-10-01T12:00:00Z",
     "updated_at": "2026-10-01T12:00:00Z",
 }
-PAGE = {"items": [POST], "page": 1, "per_page": 20, "total": 1, "pages": 1}
+PAGE = {"items": [POST], "page": 1, "per_page": 20, "total": 1, "pages": 1, "total_exact": True, "next_cursor": None}
 LIST = Request("GET", "/api/v1/posts?page=1", "/api/v1/posts", 200)
 
 
@@ -62,3 +62,13 @@ def test_fresh_writes_are_compared_without_ids_and_timestamps():
     assert comparable({**POST, "id": 99, "created_at": "x"}) == comparable(POST)
     assert first_difference({"a": [1, 2]}, {"a": [1]}) == "a: 2 items != 1 items"
     assert first_difference({"a": 1}, {"a": 1}) is None
+
+
+def test_a_deep_page_must_start_with_the_row_after_its_cursor():
+    deep = Request("GET", "/api/v1/posts?cursor=abc", "/api/v1/posts", 200, first_id=7)
+    verdict = Verdict("raw")
+    assert Verifier()._check(verdict, "deep", deep, answer({**PAGE, "page": None})) is not None
+    assert verdict.ok
+    wrong = Request("GET", "/api/v1/posts?cursor=abc", "/api/v1/posts", 200, first_id=8)
+    assert Verifier()._check(verdict, "deep", wrong, answer({**PAGE, "page": None})) is None
+    assert not verdict.ok and "starts with post 7, expected post 8" in verdict.problems[0]
