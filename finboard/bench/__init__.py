@@ -10,7 +10,10 @@ Modules: ``cli`` (the click group), ``scenarios`` (what is requested),
 wrk), ``resources`` (RSS/CPU sampling), ``sqlcount`` (SQL per request),
 ``verify`` (schema + cross-backend checks), ``runner`` (orchestration),
 ``results`` (the file format), ``stats``, ``environment``, ``report``,
-``charts``.
+``charts``, ``terms`` (search terms by document frequency), ``targets`` (the
+performance targets, computed from a run's own numbers), ``explain`` (EXPLAIN
+of the hot queries).
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 files are read as one round at settings.data_size

@@ -1,9 +1,11 @@
-"""PNG charts of a run (matplotlib, headless): throughput, latency percentiles, memory.
+"""PNG charts of a run (matplotlib, headless): throughput, latency percentiles, memory, size.
 
 It exists because a chart shows at a glance what a table makes people read:
 throughput against concurrency for each backend, the latency percentiles of
-each scenario, and memory per backend. Cells with more than 1 % errors are
-drawn with a red cross / hatching and say so in the legend.
+each scenario, and memory per backend — one set per data size when the run
+has several (``throughput-10000.png`` …), plus ``size.png``: each backend's
+throughput per scenario at every size side by side. Cells with more than 1 %
+errors are drawn with a red cross / hatching and say so in the legend.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
 from finboard.bench.report import resource_rows  # noqa: E402
-from finboard.bench.tables import Aggregate  # noqa: E402
+from finboard.bench.tables import Aggregate, run_sizes  # noqa: E402
 
 PERCENTILES = ("p50", "p75", "p90", "p99", "p99.9")
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -71,7 +73,7 @@ def throughput(agg: Aggregate, path: Path) -> Path:
         handles.append(plt.Line2D([], [], marker="x", color=ERROR_COLOR, linestyle="", markersize=10, mew=2))
         labels.append("> 1% errors")
     fig.legend(handles, labels, loc="upper right")
-    fig.suptitle(f"Throughput vs concurrency (cache {cache}; median, bars = min–max)")
+    fig.suptitle(f"Throughput vs concurrency{_at(agg)} (cache {cache}; median, bars = min–max)")
     fig.tight_layout(rect=(0, 0, 0.9, 0.95))
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -109,7 +111,7 @@ def latency(agg: Aggregate, path: Path) -> Path:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right")
-    fig.suptitle(f"Latency percentiles at {c} connections (cache {cache}; hatched red = > 1% errors)")
+    fig.suptitle(f"Latency percentiles at {c} connections{_at(agg)} (cache {cache}; hatched red = > 1% errors)")
     fig.tight_layout(rect=(0, 0, 0.9, 0.95))
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -129,7 +131,7 @@ def memory(agg: Aggregate, path: Path) -> Path:
         ax.bar([i + k * width for i in range(len(backends))], values, width, label=label)
     ax.set_xticks([i + width for i in range(len(backends))], backends)
     ax.set_ylabel("RSS of the process tree (MB)")
-    ax.set_title("Memory per backend")
+    ax.set_title(f"Memory per backend{_at(agg)}")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -138,11 +140,69 @@ def memory(agg: Aggregate, path: Path) -> Path:
     return path
 
 
+def _at(agg: Aggregate) -> str:
+    return f", {agg.data_size:,} posts" if getattr(agg, "labelled", False) and agg.data_size else ""
+
+
+def by_size(run: dict, path: Path) -> Path:
+    """Throughput of every scenario at each size, one group of bars per backend (c of the targets, cache off)."""
+    from finboard.bench.targets import base_cache, concurrency
+
+    sizes = run_sizes(run)
+    aggs = [Aggregate(run, size) for size in sizes]
+    scenarios = list(dict.fromkeys(s for agg in aggs for s in agg.scenarios)) or ["(none)"]
+    backends = list(dict.fromkeys(b for agg in aggs for b in agg.backends))
+    rows, cols = _grid(len(scenarios))
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.4 * rows), squeeze=False)
+    width = 0.8 / max(1, len(sizes))
+    shades = [0.45 + 0.55 * i / max(1, len(sizes) - 1) for i in range(len(sizes))]
+    for ax, scenario in zip(axes.flat, scenarios, strict=False):
+        for k, agg in enumerate(aggs):
+            c, cache = concurrency(agg), base_cache(agg)
+            values = []
+            for backend in backends:
+                cell = agg.cell(backend, scenario, cache, c) if c is not None else None
+                values.append(cell.rps.median if cell is not None and cell.rps is not None else 0)
+            ax.bar(
+                [i + k * width for i in range(len(backends))],
+                values,
+                width,
+                label=f"{agg.data_size:,} posts",
+                color=[_color(agg, b) if b in agg.backends else "#999999" for b in backends],
+                alpha=shades[k],
+            )
+        ax.set_title(scenario)
+        ax.set_xticks([i + width * (len(sizes) - 1) / 2 for i in range(len(backends))], backends)
+        ax.set_ylabel("successful req/s")
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(scenarios) :]:
+        ax.axis("off")
+    order = " → ".join(f"{size:,}" for size in sizes)
+    fig.suptitle(f"Throughput by data size, lighter to darker: {order} posts (cache off)")
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def write_charts(run: dict, directory: Path) -> list[Path]:
-    agg = Aggregate(run)
+    """throughput/latency/memory.png for one size; with several, one set per size (…-<size>.png) and size.png."""
     directory.mkdir(parents=True, exist_ok=True)
-    return [
-        throughput(agg, directory / "throughput.png"),
-        latency(agg, directory / "latency.png"),
-        memory(agg, directory / "memory.png"),
-    ]
+    sizes = run_sizes(run)
+    if len(sizes) <= 1:
+        agg = Aggregate(run)
+        return [
+            throughput(agg, directory / "throughput.png"),
+            latency(agg, directory / "latency.png"),
+            memory(agg, directory / "memory.png"),
+        ]
+    pngs = []
+    for size in sizes:
+        agg = Aggregate(run, size)
+        agg.labelled = True
+        pngs += [
+            throughput(agg, directory / f"throughput-{size}.png"),
+            latency(agg, directory / f"latency-{size}.png"),
+            memory(agg, directory / f"memory-{size}.png"),
+        ]
+    return [*pngs, by_size(run, directory / "size.png")]

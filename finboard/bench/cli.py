@@ -35,6 +35,44 @@ class CommaInts(click.ParamType):
         return sorted(set(numbers))
 
 
+def parse_sizes(text: str, maximum: int = opts.DATA_SIZE_MAX) -> list[int]:
+    """``"10000,1000000"`` (also ``10_000``, ``10k``, ``1M``) → sorted distinct sizes; ValueError says why."""
+    sizes = []
+    for part in str(text).split(","):
+        word = part.strip().lower().replace("_", "")
+        if not word:
+            continue
+        factor = {"k": 1_000, "m": 1_000_000}.get(word[-1], 1)
+        digits = word[:-1] if factor > 1 else word
+        if not digits.isdigit():
+            raise ValueError(
+                f"{part.strip()!r} is not a number of posts: give a comma-separated list like 10000,1000000 (or 10k,1M)"
+            )
+        size = int(digits) * factor
+        if not 1 <= size <= maximum:
+            raise ValueError(f"{part.strip()!r}: every data size must be between 1 and {maximum:,} posts")
+        sizes.append(size)
+    if not sizes:
+        raise ValueError(f"{text!r} names no data size: give a comma-separated list like 10000,1000000")
+    return sorted(set(sizes))
+
+
+class DataSizes(click.ParamType):
+    """``--data-size 10000,1000000``: one round (seed, then every backend × scenario) per size."""
+
+    name = "N[,N…]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            value = [value]
+        if isinstance(value, list | tuple):
+            value = ",".join(str(v) for v in value)
+        try:
+            return parse_sizes(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 class Seconds(click.ParamType):
     """``60``, ``60s``, ``2m`` → whole seconds (wrk's resolution)."""
 
@@ -178,7 +216,8 @@ QUICK_HELP = (
     "cut down to "
     f"{','.join(map(str, opts.QUICK['concurrency']))} connections only, {opts.QUICK['duration_s']}s cells (wrk's "
     "shortest), no per-scenario warm-up (the verification requests are the only primer), "
-    f"{opts.QUICK['data_size']} posts, one repeat, cache off, {opts.QUICK['sql_requests']} requests per SQL count "
+    f"one data size of {opts.QUICK['data_size'][0]} posts, one repeat, cache off, "
+    f"{opts.QUICK['sql_requests']} requests per SQL count "
     "with --sql-flush end. "
     "Options given explicitly still win (e.g. --quick --concurrency 8,32)."
 )
@@ -238,10 +277,11 @@ QUICK_HELP = (
 @click.option("--database", callback=_database, help="PostgreSQL URL to use (kept); default: a throwaway database.")
 @click.option(
     "--data-size",
-    type=click.IntRange(1, 5_000_000),
-    default=opts.DEFAULT_DATA_SIZE,
+    type=DataSizes(),
+    default=str(opts.DEFAULT_DATA_SIZE),
     show_default=True,
-    help="Posts to seed (users = posts/10, comments = 3 × posts).",
+    help="Posts to seed (users = posts/10, comments = 3 × posts), 1 to 5,000,000; a comma-separated list (e.g. "
+    "10000,1000000) runs one round per size, smallest first: seed, then every backend × scenario.",
 )
 @click.option("--target", callback=_target, help="Load an already-running deployment at this URL instead.")
 @click.option("--quick", is_flag=True, help=QUICK_HELP)
@@ -300,10 +340,22 @@ def run_command(ctx, **params) -> None:
         for name in params:
             key = fields.get(name, name)
             if key in opts.QUICK and ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
-                values[key] = list(opts.QUICK[key]) if key == "concurrency" else opts.QUICK[key]
+                quick = opts.QUICK[key]
+                values[key] = list(quick) if isinstance(quick, tuple) else quick
     if params["target"] and params["database"]:
         raise click.BadParameter(
             "--target loads a running deployment; --database is for servers started here", param_hint="--database"
+        )
+    if params["database"] and len(values["data_size"]) > 1:
+        raise click.BadParameter(
+            "--database keeps one database seeded once: give a single --data-size (or leave out --database, "
+            "then each size gets a throwaway database of its own)",
+            param_hint="--data-size",
+        )
+    if params["target"] and len(values["data_size"]) > 1:
+        raise click.BadParameter(
+            "--target loads a running deployment with the data it has: a list of sizes needs servers started here",
+            param_hint="--data-size",
         )
     if params["target"]:
         values["backends"] = []

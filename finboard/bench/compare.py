@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from finboard.bench.stats import DEFAULT_THRESHOLD, Change, compare
-from finboard.bench.tables import Aggregate
+from finboard.bench.tables import Aggregate, run_sizes
 
 METRICS = (("rps", "req/s", True), ("p50", "p50 ms", False), ("p99", "p99 ms", False))
 
 
 @dataclass
 class Row:
-    key: tuple  # backend, scenario, cache, concurrency
+    key: tuple  # backend, scenario, cache, concurrency, data size
     metric: str
     change: Change
     better_is_higher: bool
@@ -32,18 +32,20 @@ class Row:
 
 
 def compare_runs(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD) -> list[Row]:
-    before, after = Aggregate(a), Aggregate(b)
+    """Every cell both runs measured at the same data size (a run of one size against its round in the other)."""
     rows = []
-    for key, cell_b in after.cells.items():
-        cell_a = before.cells.get(key)
-        if cell_a is None:
-            continue
-        for metric, _label, higher in METRICS:
-            sa = cell_a.rps if metric == "rps" else cell_a.latency(metric)
-            sb = cell_b.rps if metric == "rps" else cell_b.latency(metric)
-            if sa is None or sb is None:
+    for size in [s for s in run_sizes(b) if s in run_sizes(a)]:
+        before, after = Aggregate(a, size), Aggregate(b, size)
+        for key, cell_b in after.cells.items():
+            cell_a = before.cells.get(key)
+            if cell_a is None:
                 continue
-            rows.append(Row(key, metric, compare(sa, sb, threshold), higher))
+            for metric, _label, higher in METRICS:
+                sa = cell_a.rps if metric == "rps" else cell_a.latency(metric)
+                sb = cell_b.rps if metric == "rps" else cell_b.latency(metric)
+                if sa is None or sb is None:
+                    continue
+                rows.append(Row((*key, size), metric, compare(sa, sb, threshold), higher))
     return rows
 
 
@@ -61,6 +63,9 @@ def environment_differences(a: dict, b: dict) -> list[str]:
     for key in ("duration_s", "workers", "data_size", "pool_size", "threads"):
         if a.get("settings", {}).get(key) != b.get("settings", {}).get(key):
             notes.append(f"setting {key}: {a['settings'].get(key)} → {b['settings'].get(key)}")
+    only = sorted(set(run_sizes(a)) ^ set(run_sizes(b)))
+    if only:
+        notes.append(f"data sizes in only one run (not compared): {', '.join(f'{n:,}' for n in only)}")
     for label, run in (("A", a), ("B", b)):
         busy = _other_cpu(run)
         if busy is not None and busy > 15:
@@ -84,17 +89,18 @@ def render(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD, only_signific
     differences = environment_differences(a, b)
     if differences:
         lines += ["Differences between the runs, and what limits the comparison:", *(f"  {d}" for d in differences), ""]
-    table = [["backend", "scenario", "cache", "conn", "metric", "A", "B", "change", "verdict"]]
+    table = [["posts", "backend", "scenario", "cache", "conn", "metric", "A", "B", "change", "verdict"]]
     for row in rows:
         if only_significant and not row.change.significant:
             continue
-        backend, scenario, cache, c = row.key
+        backend, scenario, cache, c, size = row.key
         verdict = (
             f"{row.direction.upper()}: {row.change.reason}" if row.change.significant else f"noise: {row.change.reason}"
         )
         digits = 0 if row.metric == "rps" else 1
         table.append(
             [
+                f"{size:,}" if size else "",
                 backend,
                 scenario,
                 cache,

@@ -14,6 +14,7 @@ DEFAULT_CONCURRENCY = (100, 500, 1000)  # as in the seed comparison
 DEFAULT_DURATION_S = 60  # as in the seed comparison
 DEFAULT_WARMUP_S = 10
 DEFAULT_DATA_SIZE = 10_000
+DATA_SIZE_MAX = 5_000_000
 DEFAULT_TIMEOUT_S = 10
 DEFAULT_POOL_SIZE = 5
 DEFAULT_SQL_REQUESTS = 200
@@ -25,14 +26,14 @@ RAISED_LIMIT = "1000000/second"
 
 # --quick: every scenario and backend, cut down to fit in about a minute for three backends —
 # one concurrency level, one-second cells (wrk's shortest), no per-scenario warm-up (the
-# verification requests are the primer), 1000 posts, one repeat, cache off, 10-request SQL counts
-# that end the server's database sessions instead of waiting 10 s for PostgreSQL's counters.
+# verification requests are the primer), one size of 1000 posts, one repeat, cache off, 10-request SQL
+# counts that end the server's database sessions instead of waiting 10 s for PostgreSQL's counters.
 QUICK = {
     "concurrency": (16,),
     "duration_s": 1,
     "warmup_s": 0,
     "repeat": 1,
-    "data_size": 1000,
+    "data_size": (1000,),
     "cache": "off",
     "sql_requests": 10,
     "sql_flush": "end",
@@ -55,7 +56,8 @@ class RunOptions:
     threads: int = field(default_factory=cores)
     cache: str = "both"  # off | on | both
     database: str | None = None
-    data_size: int = DEFAULT_DATA_SIZE
+    # Posts to seed, one round per size (smallest first): seed, then every backend × scenario.
+    data_size: list[int] = field(default_factory=lambda: [DEFAULT_DATA_SIZE])
     target: str | None = None
     quick: bool = False
     out: Path = Path("bench-results")
@@ -65,6 +67,15 @@ class RunOptions:
     sql_flush: str = "idle"  # how the SQL counter makes PostgreSQL publish its counters (finboard.bench.sqlcount)
     redis_url: str = DEFAULT_REDIS_URL
     command: str = ""
+
+    def __post_init__(self) -> None:
+        sizes = [self.data_size] if isinstance(self.data_size, int) else list(self.data_size)
+        self.data_size = sorted(set(sizes))
+
+    @property
+    def sizes(self) -> list[int]:
+        """The data sizes in run order (smallest first)."""
+        return list(self.data_size)
 
     @property
     def cache_modes(self) -> list[str]:

@@ -9,6 +9,7 @@ environment (workers, pool, raised rate limits, cache switch), and with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from finboard.bench import environment
 from finboard.bench.options import RAISED_LIMIT, RunOptions
@@ -25,31 +26,57 @@ def rotate(names: list[str], repeat: int) -> list[str]:
     return names[shift:] + names[:shift]
 
 
+class CellKey(NamedTuple):
+    """One cell of the run: a backend × scenario × concurrency × repeat × cache mode, at one data size."""
+
+    size: int
+    backend: str
+    scenario: str
+    concurrency: int
+    repeat: int
+    cache: str
+
+
 def plan_cells(
-    options: RunOptions, order: Callable[[int], list[str]], applicable: Callable[[str, str], bool]
-) -> list[tuple]:
-    """Every cell as (backend, scenario, concurrency, repeat, cache), in run order."""
+    options: RunOptions,
+    order: Callable[[int], list[str]],
+    applicable: Callable[[str, str], bool],
+    sizes: list[int] | None = None,
+) -> list[CellKey]:
+    """Every cell, in run order: one round per data size (smallest first), then repeats, backends, cache modes."""
     cells = []
-    for repeat in range(options.repeat):
-        for name in order(repeat):
-            for cache in options.cache_modes:
-                for scenario in options.scenarios_for_cache(cache):
-                    if applicable(name, scenario):
-                        cells += [(name, scenario, c, repeat, cache) for c in sorted(options.concurrency)]
+    for size in sizes or options.sizes:
+        for repeat in range(options.repeat):
+            for name in order(repeat):
+                for cache in options.cache_modes:
+                    for scenario in options.scenarios_for_cache(cache):
+                        if applicable(name, scenario):
+                            cells += [
+                                CellKey(size, name, scenario, c, repeat, cache) for c in sorted(options.concurrency)
+                            ]
     return cells
 
 
-def planned_seconds(plan: list[tuple], options: RunOptions) -> list[float]:
+def seeding_seconds(size: int) -> float:
+    """A rough guess of seeding + VACUUM + reading the facts (search terms, deep page) of one round."""
+    return 3 + size / 2000
+
+
+def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
     """A rough duration for each planned cell, for the ETA (which rescales it by the pace so far)."""
     planned, seen = [], set()
-    for name, scenario, _c, repeat, cache in plan:
+    for key in plan:
         seconds = options.duration_s + 0.5
-        if (name, cache, repeat) not in seen:  # start, verify, SQL count
-            seen.add((name, cache, repeat))
-            per_scenario = 11.5 if options.sql_flush == "idle" and repeat == 0 else 0.5
-            seconds += 6 + per_scenario * len(options.scenarios_for_cache(cache))
-        if (name, scenario, cache, repeat) not in seen:
-            seen.add((name, scenario, cache, repeat))
+        if key.size not in seen:  # the round's data: seed, facts, tokens
+            seen.add(key.size)
+            seconds += seeding_seconds(key.size)
+        instance = (key.size, key.backend, key.cache, key.repeat)
+        if instance not in seen:  # start, verify, SQL count
+            seen.add(instance)
+            per_scenario = 11.5 if options.sql_flush == "idle" and key.repeat == 0 else 0.5
+            seconds += 6 + per_scenario * len(options.scenarios_for_cache(key.cache))
+        if (instance, key.scenario) not in seen:
+            seen.add((instance, key.scenario))
             seconds += options.warmup_s + 1
         planned.append(seconds)
     return planned

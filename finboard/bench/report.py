@@ -1,21 +1,28 @@
 """The terminal table and the Markdown report of a run.
 
-It exists so people look at a run instead of reading JSON: the Markdown has
-the seed comparison's tables (response time per endpoint, throughput per
-concurrency, memory, CPU, startup and image size, query efficiency, caching
-impact), each figure the median of the repeats with its [min–max], cells with
-more than 1 % errors marked ⚠, the backends that got no figures and why, and
-a short summary that says what the numbers don't show.
+It exists so people look at a run instead of reading JSON: the Markdown opens
+with the performance targets computed from the run's own numbers (met or
+missed, and by how much), then the seed comparison's tables (response time
+per endpoint, throughput per concurrency with each figure's fraction of raw's,
+memory, CPU, startup and image size, query efficiency, caching impact) once
+per data size, the size table (largest ÷ smallest), the data each round ran on
+(search terms and their frequencies, the deep page), and an appendix of
+EXPLAIN (ANALYZE, BUFFERS) of the hot queries. Each figure is the median of
+the repeats with its [min–max], cells with more than 1 % errors are marked ⚠,
+the backends that got no figures say why, and a short summary says what the
+numbers don't show.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from finboard.bench import targets
+from finboard.bench.results import RAW
 from finboard.bench.scenarios import SCENARIOS
 from finboard.bench.stats import spread
 from finboard.bench.summary import summary
-from finboard.bench.tables import ERROR_MARK, Aggregate, fmt, status_text
+from finboard.bench.tables import ERROR_MARK, Aggregate, fmt, run_sizes, status_text
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -29,38 +36,53 @@ def title(scenario: str) -> str:
 
 
 def cell_text(agg: Aggregate, backend: str, scenario: str, cache: str, c: int, what: str, digits: int = 0) -> str:
+    """A figure of one cell; throughput also as a fraction of raw's in the same size, cache mode and concurrency."""
     cell = agg.cell(backend, scenario, cache, c)
     if cell is None or not cell.measured:
         return status_text(cell)
     value = cell.rps if what == "rps" else cell.latency(what)
-    return fmt(value, digits, flagged=cell.flagged)
+    text = fmt(value, digits, flagged=cell.flagged)
+    if what == "rps" and backend != RAW:
+        x = agg.x_raw(backend, scenario, cache, c)
+        text += f" ({x:.2f}× raw)" if x is not None else ""
+    return text
+
+
+def size_text(size: int | None) -> str:
+    return f"{size:,} posts" if size is not None else "the data"
 
 
 def terminal_table(run: dict) -> str:
-    """Throughput and p50/p99 per cell, aligned for a terminal."""
-    agg = Aggregate(run)
-    rows = [["backend", "cache", "scenario", "conc", "req/s", "p50 ms", "p99 ms", "errors"]]
-    for (backend, scenario, cache, c), cell in sorted(
-        agg.cells.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][3], kv[0][0])
-    ):
-        if cell.measured:
-            errors = sum(cell.errors().values())
-            rows.append(
-                [
-                    backend,
-                    cache,
-                    scenario,
-                    str(c),
-                    fmt(cell.rps),
-                    fmt(cell.latency("p50"), 1),
-                    fmt(cell.latency("p99"), 1),
-                    f"{errors}{' ' + ERROR_MARK if cell.flagged else ''}",
-                ]
-            )
-        else:
-            rows.append([backend, cache, scenario, str(c), status_text(cell), "", "", ""])
+    """Throughput (and × raw) and p50/p99 per cell, per data size, aligned for a terminal."""
+    rows = [["posts", "backend", "cache", "scenario", "conn", "req/s", "× raw", "p50 ms", "p99 ms", "errors"]]
+    for size in run_sizes(run) or [None]:
+        agg = Aggregate(run, size)
+        for (backend, scenario, cache, c), cell in sorted(
+            agg.cells.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][3], kv[0][0])
+        ):
+            head = [f"{size:,}" if size else "", backend, cache, scenario, str(c)]
+            if cell.measured:
+                errors = sum(cell.errors().values())
+                x = agg.x_raw(backend, scenario, cache, c)
+                rows.append(
+                    [
+                        *head,
+                        fmt(cell.rps),
+                        f"{x:.2f}" if x is not None else "",
+                        fmt(cell.latency("p50"), 1),
+                        fmt(cell.latency("p99"), 1),
+                        f"{errors}{' ' + ERROR_MARK if cell.flagged else ''}",
+                    ]
+                )
+            else:
+                rows.append([*head, status_text(cell), "", "", "", ""])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    table_text = "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    checks = targets.evaluate(run)
+    lines = [f"  {o.target.number}. {o.target.title}: {o.text()}" + (
+        f"; worst {o.worst.label}: {o.worst.value_text()}, {o.worst.verdict()}" if o.worst else "")
+        for o in targets.outcomes(checks) if o.judged or o.unmeasured]  # fmt: skip
+    return table_text + ("\n\nTargets:\n" + "\n".join(lines) if lines else "")
 
 
 def environment_section(run: dict) -> str:
@@ -71,8 +93,9 @@ def environment_section(run: dict) -> str:
         f"- **Hardware**: {env.get('cpu_model')}, {env.get('cores_logical')} logical cores,"
         f" {env.get('memory_gb')} GB RAM",
         f"- **OS**: {env.get('os')}; **Python**: {env.get('python')}",
-        f"- **Database**: PostgreSQL {env.get('postgresql')} with {s.get('posts')} posts and {s.get('users')} users"
-        f" (deterministic seed); **Redis**: {env.get('redis') or 'n/a'}",
+        f"- **Database**: PostgreSQL {env.get('postgresql')}, "
+        + "; ".join(f"{r.get('posts') or 0:,} posts, {r.get('users') or 0:,} users" for r in run.get("rounds") or [])
+        + f" (deterministic seed, one round per size; see Data); **Redis**: {env.get('redis') or 'n/a'}",
         f"- **Load testing tool**: {env.get('wrk')}, {s.get('threads')} threads, --timeout {s.get('timeout_s')}s,"
         " Lua script `finboard/bench/lua/finboard.lua`",
         f"- **Concurrent connections**: {', '.join(str(c) for c in s.get('concurrency', []))}",
@@ -183,7 +206,7 @@ def resource_rows(agg: Aggregate, backend: str) -> dict:
         return values
 
     return {
-        "idle": spread(info.get("rss_idle_mb") or pick("rss_mb", "idle")),
+        "idle": spread(pick("rss_mb", "idle")) or spread(info.get("rss_idle_mb") or []),
         "load": mean(pick("rss_mb", "load")),
         "peak": peak(pick("rss_mb", "peak")),
         "cpu_avg": mean(pick("cpu_pct", "avg")),
@@ -193,7 +216,7 @@ def resource_rows(agg: Aggregate, backend: str) -> dict:
         "pg_avg": mean(pick("postgres_cpu_pct", "avg")),
         "pg_peak": peak(pick("postgres_cpu_pct", "peak")),
         "other_avg": mean(pick("other_cpu_pct", "avg")),
-        "startup": spread(info.get("startup_s") or []),
+        "startup": spread(pick("startup_s")) or spread(info.get("startup_s") or []),
         "image": info.get("docker_image_mb", "n/a"),
     }
 
@@ -248,7 +271,7 @@ def resources_section(agg: Aggregate) -> str:
 
 
 def sql_section(agg: Aggregate) -> str:
-    counts = agg.run.get("sql") or []
+    counts = [c for c in agg.run.get("sql") or [] if c.get("data_size", agg.data_size) == agg.data_size]
     if not counts:
         return "Not measured (with --target, or the run stopped before counting)."
     unit = counts[0].get("unit", "statements")
@@ -297,28 +320,18 @@ def cache_section(agg: Aggregate) -> str:
                     fmt(off.latency("p50"), 1, " ms", off.flagged),
                     gain,
                     f"{fmt(off.rps)} → {fmt(on.rps)}",
+                    f"{on.rps.median / off.rps.median:.2f}×" if on.rps and off.rps and off.rps.median else "—",
                 ]
             )
     return f"Redis cache on (hit) vs off (miss), p50 at {c} connections.\n\n" + table(
-        ["Framework", "Endpoint", "Cache Hit", "Cache Miss", "Improvement", "req/s off → on"], rows
+        ["Framework", "Endpoint", "Cache Hit", "Cache Miss", "Improvement", "req/s off → on", "on ÷ off"], rows
     )
 
 
-def markdown(run: dict, charts: list[Path] | None = None) -> str:
-    agg = Aggregate(run)
-    started = run.get("started_at") or ""
-    parts = [
-        f"# FinBoard benchmark: {' vs '.join(agg.backends)}",
-        f"Run of {started}{' (interrupted: partial results)' if run.get('interrupted') else ''}. Every figure is the"
-        f" median of the repeats with its [min–max]; {ERROR_MARK} marks a cell with more than 1% errors (other"
-        " statuses, socket errors, timeouts), which are excluded from throughput.",
-        "## Summary",
-        summary(agg),
-        "## Test Environment",
-        environment_section(run),
-        "## Backends",
-        backends_section(run),
-        "## Performance Results",
+def results_sections(agg: Aggregate, several: bool) -> list[str]:
+    where = f" at {agg.data_size:,} posts" if several and agg.data_size else ""
+    return [
+        f"## Performance Results{where}",
         "### 1. Response Time (milliseconds)",
         response_time_section(agg),
         "### 2. Throughput (Requests/second)",
@@ -329,28 +342,260 @@ def markdown(run: dict, charts: list[Path] | None = None) -> str:
         "### 7. Caching Impact",
         cache_section(agg),
     ]
+
+
+def markdown(run: dict, charts: list[Path] | None = None) -> str:
+    sizes = run_sizes(run)
+    aggs = [Aggregate(run, size) for size in sizes] or [Aggregate(run)]
+    agg = aggs[-1]
+    started = run.get("started_at") or ""
+    at = " and ".join(f"{size:,}" for size in sizes)
+    parts = [
+        f"# FinBoard benchmark: {' vs '.join(agg.backends)}",
+        f"Run of {started}{f' at {at} posts' if at else ''}"
+        f"{' (interrupted: partial results)' if run.get('interrupted') else ''}. Every figure is the"
+        f" median of the repeats with its [min–max]; {ERROR_MARK} marks a cell with more than 1% errors (other"
+        " statuses, socket errors, timeouts), which are excluded from throughput. “× raw” is a backend's"
+        " throughput ÷ raw's in the same size, cache mode, scenario and concurrency.",
+        "## Summary",
+        summary(aggs),
+        "## Targets",
+        targets_section(run, aggs),
+        "## Test Environment",
+        environment_section(run),
+        "## Data",
+        data_section(run),
+        "## Backends",
+        backends_section(run),
+    ]
+    for one in aggs:
+        parts += results_sections(one, len(aggs) > 1)
+    if len(aggs) > 1:
+        parts += [f"## Size: {sizes[-1]:,} ÷ {sizes[0]:,} posts", size_section(aggs)]
     if charts:
         parts += ["## Charts", "\n\n".join(f"![{p.stem}]({p.name})" for p in charts)]
-    parts += ["## All cells", all_cells(agg)]
+    parts += ["## Appendix: EXPLAIN (ANALYZE, BUFFERS) of the hot queries", explain_section(run)]
+    parts += ["## All cells", "\n\n".join(all_cells(one, len(aggs) > 1) for one in aggs)]
     return "\n\n".join(parts) + "\n"
 
 
-def all_cells(agg: Aggregate) -> str:
+# --- targets ---------------------------------------------------------------------
+
+
+def targets_section(run: dict, aggs: list[Aggregate]) -> str:
+    checks = targets.evaluate(run)
+    settings = run.get("settings") or {}
+    c = targets.concurrency(aggs[-1]) if aggs else None
+    conditions = f"at {c} connections" if c else "(no cell measured)"
+    if c is not None and c != targets.TARGET_CONCURRENCY:
+        conditions += f" — **not the targets' c={targets.TARGET_CONCURRENCY}** (the run has no such cells)"
+    workers = settings.get("workers")
+    conditions += f", {workers} workers per backend" + (" — **not the targets' 2**" if workers != 2 else "")
+    lines = [
+        "Every target is a ratio of two figures measured in this run, on this machine, at the same time "
+        f"({conditions}; cache off except target 4). Verdicts count only the judged checks; the others are"
+        " shown for context. The margin is relative to the threshold.",
+        "",
+        table(
+            ["#", "Target", "Threshold", "Result", "Worst judged check"],
+            [
+                [
+                    str(o.target.number),
+                    f"**{o.target.title}**: {o.target.what}",
+                    targets.check(o.target.number, "", None).threshold_text()
+                    + (f", < {targets.STARTUP_LIMIT_S:g} s" if o.target.number == 6 else ""),
+                    o.text(),
+                    f"{o.worst.label}: {o.worst.value_text()} — {o.worst.verdict()}" if o.worst else "—",
+                ]
+                for o in targets.outcomes(checks)
+            ],
+        ),
+    ]
+    for number, target in targets.TARGETS.items():
+        mine = [ch for ch in checks if ch.target == number]
+        lines += ["", f"### Target {number}: {target.title}", "", target_detail(number, mine)]
+    return "\n".join(lines)
+
+
+def target_detail(number: int, checks: list[targets.Check]) -> str:
+    """Targets 1–4 as a matrix (scenario × size down, backends across); 5 and 6 as a list of checks."""
+    if not checks:
+        why = {
+            2: "Needs two or more data sizes (e.g. --data-size 10000,1000000).",
+            3: "Needs the deep and list scenarios.",
+            4: "Needs --cache both.",
+            5: "Needs the pages and list scenarios on flask.",
+        }.get(number, "Not measured in this run.")
+        return why
+    threshold = checks[0].threshold_text()
+    if number in (1, 2, 3, 4):
+        backends = list(dict.fromkeys(ch.backend for ch in checks))
+        several = len({ch.data_size for ch in checks}) > 1
+        rows: dict[tuple, dict[str, targets.Check]] = {}
+        for ch in checks:
+            rows.setdefault((ch.scenario, ch.data_size), {})[ch.backend] = ch
+        body = []
+        for (scenario, size), by_backend in rows.items():
+            label = title(scenario) if number != 3 else "deep ÷ list"
+            if several or number == 3:
+                label += f", {size_text(size)}"
+            note = next((ch.note for ch in by_backend.values() if ch.note and number == 3), "")
+            label += f" ({note})" if note else ""
+            cells = []
+            for backend in backends:
+                ch = by_backend.get(backend)
+                if ch is None:
+                    cells.append("—")
+                    continue
+                text = f"{ch.value_text()} {ch.mark()}".strip()
+                if ch.note and number != 3:
+                    text += f" ({ch.note})"
+                cells.append(text)
+            body.append([label, *cells])
+        judged = [b for b in backends if any(ch.judged for ch in checks if ch.backend == b)]
+        scope = ", ".join(judged) or "no backend"
+        head = f"Threshold {threshold}, judged for {scope} (✅ met, ❌ missed; no mark: context)."
+        return head + "\n\n" + table(["", *backends], body)
+    rows_list = [[ch.label, ch.value_text(), ch.threshold_text(), f"{ch.mark()} {ch.verdict()}".strip(), ch.note]
+                 for ch in checks]  # fmt: skip
+    return table(["Check", "Measured", "Threshold", "Verdict", "Note"], rows_list)
+
+
+# --- data, size, explain -----------------------------------------------------------
+
+
+def data_section(run: dict) -> str:
+    rounds = run.get("rounds") or []
+    if not rounds:
+        return "No round recorded."
+    parts = []
+    for r in rounds:
+        seeded = r.get("seed_s")
+        how = f"seeded in {seeded:.0f} s" if r.get("seeded") and seeded is not None else "already seeded"
+        lines = [
+            f"### {size_text(r.get('data_size'))}",
+            "",
+            f"{r.get('posts') or 0:,} posts, {r.get('users') or 0:,} users, {r.get('comments') or 0:,} comments"
+            f" ({how}; data ready after {r.get('prepare_s', 0):.0f} s).",
+        ]
+        tickers = r.get("tickers") or []
+        if tickers:
+            lines.append(
+                "Cashtags of `list_cashtag` (the most used): "
+                + ", ".join(f"{t['ticker']} ({t['posts']:,} posts)" for t in tickers)
+                + "."
+            )
+        categories = r.get("categories") or []
+        if categories:
+            lines.append(f"Categories of `list_category`: {', '.join(categories)}.")
+        deep = r.get("deep") or {}
+        if deep:
+            if deep.get("cursor"):
+                shallower = (
+                    f" — the deepest page at this size ({deep['requested_page']:,} asked)"
+                    if deep.get("page", 0) < deep.get("requested_page", 0)
+                    else ""
+                )
+                lines.append(
+                    f"Deep page: page {deep['page']:,} of {deep['per_page']}{shallower}, by the cursor after row"
+                    f" {deep['after_row']:,} of ORDER BY created_at DESC, id DESC (`{deep['cursor']}`);"
+                    f" it starts with post {deep.get('first_id')}."
+                )
+            else:
+                lines.append("Deep page: the data has one page only, so `deep` reads the first page.")
+        terms = r.get("search_terms") or {}
+        rows = []
+        for band, picked in terms.items():
+            for t in picked:
+                rows.append(
+                    [
+                        band,
+                        f"`{t['query']}`",
+                        f"{t['posts']:,}",
+                        f"{t['fraction']:.2%}" if t["fraction"] >= 0.001 else f"{t['fraction']:.4%}",
+                        "yes" if t.get("in_band") else "no (nothing in the band: the closest)",
+                    ]
+                )
+        if rows:
+            lines += [
+                "",
+                "Search terms, picked by document frequency (ts_stat over `posts.search_vector`; lexemes, so"
+                " stems; a rare query of several lexemes matches posts that have all of them):",
+                "",
+                table(["Band", "?search=", "Posts", "Of all posts", "In band"], rows),
+            ]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def size_section(aggs: list[Aggregate]) -> str:
+    small, large = aggs[0], aggs[-1]
+    c = targets.concurrency(large)
+    cache = targets.base_cache(large)
     rows = []
+    for scenario in dict.fromkeys([*small.scenarios, *large.scenarios]):
+        row = [title(scenario) + (" ◆" if scenario in targets.SIZE_SCENARIOS else "")]
+        for backend in large.backends:
+            a, b = small.cell(backend, scenario, cache, c), large.cell(backend, scenario, cache, c)
+            if not (a and b and a.rps and b.rps):
+                row.append("—")
+                continue
+            ratio = b.rps.median / a.rps.median if a.rps.median else None
+            row.append(f"{a.rps.median:,.0f} → {b.rps.median:,.0f}" + (f" ({ratio:.2f}×)" if ratio else ""))
+        rows.append(row)
+    return (
+        f"Successful req/s at {small.data_size:,} → {large.data_size:,} posts (largest ÷ smallest in brackets), "
+        f"{c} connections, cache {cache}; ◆ marks the scenarios of target 2.\n\n"
+        + table(["Scenario", *large.backends], rows)
+    )
+
+
+def explain_section(run: dict) -> str:
+    found = [r for r in run.get("rounds") or [] if r.get("explain")]
+    if not found:
+        return "Not recorded (with --target, or the run stopped before its largest size)."
+    r = found[-1]
+    parts = [
+        f"At {size_text(r.get('data_size'))}: the raw backend's hand-written statements (`backends/raw/sql.py`) with"
+        " the scenarios' parameters, each run once to warm the caches, then under EXPLAIN (ANALYZE, BUFFERS)."
+    ]
+    for e in r["explain"]:
+        timing = f" — {e['execution_ms']:.2f} ms" if e.get("execution_ms") is not None else ""
+        head = f"### {e['query']}" + (f" · {e['part']}" if e.get("part") else "") + timing
+        block = [head]
+        if e.get("sql"):
+            block.append(f"```sql\n{e['sql']}\n```")
+            if e.get("params"):
+                block.append("Parameters: " + ", ".join(f"`{p}`" for p in e["params"]))
+        if e.get("error"):
+            block.append(f"Could not explain: {e['error']}")
+        elif e.get("plan"):
+            block.append(f"```\n{e['plan']}\n```")
+        parts.append("\n\n".join(block))
+    return "\n\n".join(parts)
+
+
+def all_cells(agg: Aggregate, with_size: bool = False) -> str:
+    rows = []
+    size = [f"{agg.data_size:,}"] if with_size and agg.data_size else []
     for (backend, scenario, cache, c), cell in agg.cells.items():
         if not cell.measured:
             rows.append(
-                [backend, scenario, cache, str(c), status_text(cell), "", "", "", "", (cell.reason or "")[:120]]
-            )
+                [*size, backend, scenario, cache, str(c), status_text(cell), "", "", "", "", "",
+                 (cell.reason or "")[:120]]
+            )  # fmt: skip
             continue
         errors = cell.errors()
+        x = agg.x_raw(backend, scenario, cache, c)
         rows.append(
             [
+                *size,
                 backend,
                 scenario,
                 cache,
                 str(c),
                 fmt(cell.rps, flagged=cell.flagged),
+                f"{x:.2f}" if x is not None else "—",
                 fmt(cell.latency("p50"), 1),
                 fmt(cell.latency("p90"), 1),
                 fmt(cell.latency("p99"), 1),
@@ -358,9 +603,20 @@ def all_cells(agg: Aggregate) -> str:
                 ", ".join(f"{k} {v}" for k, v in errors.items() if v) or "none",
             ]
         )
-    return table(
-        ["Backend", "Scenario", "Cache", "Conn.", "req/s", "p50", "p90", "p99", "p99.9", "Errors / reason"], rows
-    )
+    headers = [
+        "Backend",
+        "Scenario",
+        "Cache",
+        "Conn.",
+        "req/s",
+        "× raw",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "Errors / reason",
+    ]
+    return table((["Posts"] if size else []) + headers, rows)
 
 
 def write_markdown(run: dict, path: Path, charts: list[Path] | None = None) -> Path:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import errno
 import json
 import os
+import statistics
 import tempfile
 from pathlib import Path
 
-from finboard.bench import SCHEMA_VERSION
+from finboard.bench import READABLE_VERSIONS, SCHEMA_VERSION
 
 ERROR_KINDS = ("status", "connect", "read", "write", "timeout")
 LATENCY_KEYS = ("p50", "p75", "p90", "p99", "p99.9", "max")
 ERROR_MARK_THRESHOLD = 0.01  # a cell with more than 1 % errors is marked everywhere
 OK = "ok"
+RAW = "raw"  # the reference backend: throughput is also given as a fraction of its own
 
 
 class ResultsError(RuntimeError):
@@ -36,7 +38,10 @@ def new_run(command: str, environment: dict, settings: dict) -> dict:
         "complete": False,
         "notes": [],
         "backends": {},
+        "rounds": [],
         "results": [],
+        "sql": [],
+        "targets": [],
     }
 
 
@@ -47,6 +52,7 @@ def result_entry(
     concurrency: int,
     repeat: int,
     cache: str,
+    data_size: int | None = None,
     status: str = OK,
     reason: str | None = None,
     figures: dict | None = None,
@@ -67,6 +73,7 @@ def result_entry(
         "concurrency": concurrency,
         "repeat": repeat,
         "cache": cache,
+        "data_size": data_size,
         "status": status,
         "reason": reason,
         "duration_s": figures.get("duration_s"),
@@ -76,6 +83,7 @@ def result_entry(
         "error_rate": error_rate,
         "errors_over_1pct": bool(error_rate is not None and error_rate > ERROR_MARK_THRESHOLD),
         "rps": figures.get("rps"),
+        "x_raw": None,  # filled in at the end of the run (with_x_raw)
         "latency_ms": {key: latency.get(key) for key in LATENCY_KEYS},
         "statuses": figures.get("statuses"),
         "rss_mb": {"idle": rss_idle, "load": resources.get("rss_load"), "peak": resources.get("rss_peak")},
@@ -90,6 +98,40 @@ def result_entry(
         "rows_per_request": (sql or {}).get("rows_per_request"),
         "bytes": figures.get("bytes"),
     }
+
+
+def with_x_raw(entries: list[dict], reference: str = RAW) -> list[dict]:
+    """Each measured entry's rps ÷ the reference's median rps in the same size, scenario, cache and concurrency."""
+    raw: dict[tuple, list[float]] = {}
+    for e in entries:
+        if e["backend"] == reference and e.get("status") == OK and e.get("rps") is not None:
+            raw.setdefault((e.get("data_size"), e["scenario"], e["cache"], e["concurrency"]), []).append(e["rps"])
+    for e in entries:
+        values = raw.get((e.get("data_size"), e["scenario"], e["cache"], e["concurrency"]))
+        median = statistics.median(values) if values else None
+        ok = e.get("status") == OK and e.get("rps") is not None
+        e["x_raw"] = round(e["rps"] / median, 3) if ok and median else None
+    return entries
+
+
+def upgrade(run: dict) -> dict:
+    """A version 1 file read as version 2: one round, at the size in its settings."""
+    if run.get("schema_version") != 1:
+        return run
+    size = (run.get("settings") or {}).get("data_size")
+    settings = run.setdefault("settings", {})
+    settings["data_size"] = [size] if isinstance(size, int) else size
+    settings.setdefault("sizes", settings["data_size"])
+    for entry in run.get("results", []):
+        entry.setdefault("data_size", size)
+    for record in run.get("sql") or []:
+        record.setdefault("data_size", size)
+    run.setdefault(
+        "rounds", [{"data_size": size, "posts": settings.get("posts"), "users": settings.get("users")}] if size else []
+    )
+    with_x_raw(run.get("results", []))
+    run["upgraded_from"] = 1
+    return run
 
 
 def write_run(run: dict, path: Path) -> Path:
@@ -134,6 +176,7 @@ def load_run(path: Path) -> dict:
     if not isinstance(run, dict) or "results" not in run:
         raise ResultsError(f"{path} is not a FinBoard benchmark results file (no 'results')")
     version = run.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ResultsError(f"{path} has schema_version {version!r}; this FinBoard reads version {SCHEMA_VERSION}")
-    return run
+    if version not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
+        raise ResultsError(f"{path} has schema_version {version!r}; this FinBoard reads versions {readable}")
+    return upgrade(run)

@@ -1,8 +1,10 @@
 """Orchestration of ``flask bench run``: data, servers, verification, load, resources, SQL.
 
-It exists to make the comparison fair and the run robust: backends run one at
-a time on the same seeded data, with the same workers, pool and limits; each
-is verified before it is timed; a primer and a warm-up at the highest
+It exists to make the comparison fair and the run robust: the run is one
+round per data size (smallest first: seed a throwaway database, read its
+facts, then every backend × scenario on it); backends run one at a time on
+the same seeded data, with the same workers, pool and limits; each is
+verified before it is timed; a primer and a warm-up at the highest
 concurrency are not counted; write scenarios are undone after each cell; with
 ``--repeat`` the order of backends rotates. A backend that can't start or
 dies is recorded with its log tail and the run goes on; Ctrl-C (or SIGTERM)
@@ -24,10 +26,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from finboard.bench import database, environment, results, wrk
+from finboard.bench import database, environment, explain, results, targets, wrk
 from finboard.bench.client import login_tokens
 from finboard.bench.options import RAISED_LIMIT, RunOptions
-from finboard.bench.plan import PENDING, backend_info, plan_cells, planned_seconds, rotate, server_env
+from finboard.bench.plan import PENDING, CellKey, backend_info, plan_cells, planned_seconds, rotate, server_env
 from finboard.bench.progress import Progress
 from finboard.bench.resources import Sampler, tree_rss_mb
 from finboard.bench.scenarios import SCENARIOS, write_lua, write_tokens
@@ -54,8 +56,11 @@ class BenchRun:
         self.json_path = self.dir / "run.json"
         self.tmp = Path(tempfile.gettempdir())  # a directory of its own once the run starts
         self.backends: dict[str, Backend] = {}
-        self.cells: dict[tuple, dict] = {}
-        self.sql: dict[tuple, dict] = {}
+        self.cells: dict[CellKey, dict] = {}
+        self.sql: dict[tuple, dict] = {}  # (size, backend, cache, scenario) -> record
+        self.rounds: dict[int, dict] = {}  # size -> what the results file says about its data
+        self.size: int = 0  # the round running now
+        self.url: str | None = None
         self.tokens_file: Path | None = None
         self.tokens: list[str] = []
         self.request_files: dict[str, tuple[Path, list]] = {}
@@ -92,10 +97,10 @@ class BenchRun:
             self.tmp = Path(tempfile.mkdtemp(prefix="finboard-bench-"))
             cleanup.callback(shutil.rmtree, self.tmp, ignore_errors=True)
             cleanup.callback(self._stop_active)
-            self.url = self._prepare_data(cleanup)
+            self.sizes = self._check_sources()
             self.run = results.new_run(environment.command_line() if not self.o.command else self.o.command, {}, {})
             self.run["environment"] = environment.collect(
-                postgres_version=database.server_version(self.url) if self.url else None,
+                postgres_version=None if self.o.target else database.server_version(self.o.database or self.admin),
                 redis_url=self.o.redis_url,
                 wrk=wrk.wrk_version(wrk_path),
             )
@@ -103,11 +108,8 @@ class BenchRun:
             self.run["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             self._plan_cells()
             try:
-                self._obtain_tokens()
-                for repeat in range(self.o.repeat):
-                    for name in self.order(repeat):
-                        for cache in self.o.cache_modes:
-                            self._instance(name, cache, repeat)
+                for number, size in enumerate(self.sizes, 1):
+                    self._round(number, size)
             except KeyboardInterrupt:
                 interrupted = True
                 self.progress.message("Interrupted: stopping servers and wrk, writing the partial results…")
@@ -117,32 +119,83 @@ class BenchRun:
                 self._finish(interrupted)
         return self.run
 
-    def _prepare_data(self, cleanup: ExitStack) -> str | None:
-        self.target_pages = False
+    @property
+    def admin(self) -> str:
+        return database.DEFAULT_ADMIN_DSN
+
+    def _check_sources(self) -> list[int]:
+        """The round sizes; a clear error now (before any round) when the backends or the data can't be used."""
         if self.o.target:
             self.facts = facts_from_api(self.o.target)
             self.target_pages = serves_pages(self.o.target)
-            return None
+            return [self.facts.post_count]
+        self.target_pages = False
         all_backends = registered()
         self.backends = {n: all_backends[n] for n in self.o.backends}
         if self.o.database:
             url = database.check_postgres_url(self.o.database)
             database.connect(database.libpq_dsn(url)).close()  # unreachable: a clear DatabaseError now
         else:
-            url = cleanup.enter_context(database.throwaway_database())
+            database.connect(self.admin).close()
+        return self.o.sizes
+
+    # --- one round: one data size -------------------------------------------------
+
+    def _round(self, number: int, size: int) -> None:
+        """Seed (a throwaway database per size), read the facts, then every backend × scenario on that data."""
+        self.size = size
+        self.request_files = {}
+        self.verifier = Verifier()  # bodies are compared within one data set
+        self.tokens, self.tokens_file = [], None
+        label = f"Round {number}/{len(self.sizes)}: {size:,} posts"
+        with ExitStack() as round_data:
+            self.progress.phase(f"{label} · seeding and reading the data…")
+            started = time.monotonic()
+            self.url = self._prepare_data(round_data, size)
+            record = {
+                "data_size": size,
+                "seeded": getattr(self, "seeded", False),
+                "seed_s": getattr(self, "seed_s", None),
+            }
+            record["prepare_s"] = round(time.monotonic() - started, 1)
+            record.update(self.facts.as_dict())
+            if self.url and size == self.sizes[-1]:
+                self.progress.phase(f"{label} · EXPLAIN (ANALYZE, BUFFERS) of the hot queries…")
+                record["explain"] = explain.explain_all(database.libpq_dsn(self.url), self.facts)
+            self.rounds[size] = record
+            self.run["rounds"] = [self.rounds[s] for s in sorted(self.rounds)]
+            self._obtain_tokens()
+            for repeat in range(self.o.repeat):
+                for name in self.order(repeat):
+                    for cache in self.o.cache_modes:
+                        self._instance(name, cache, repeat)
+            self._save()
+            if self.o.database is None and self.url:
+                self.progress.phase(f"{label} · dropping its database…")
+        self.url = None if self.o.database is None else self.url
+
+    def _prepare_data(self, cleanup: ExitStack, size: int) -> str | None:
+        if self.o.target:
+            return None
+        if self.o.database:
+            url = database.check_postgres_url(self.o.database)
+        else:
+            url = cleanup.enter_context(database.throwaway_database(self.admin))
         database.migrate(url)
-        self.seeded = database.seed_if_empty(url, self.o.data_size)
+        seed_started = time.monotonic()
+        self.seeded = database.seed_if_empty(url, size)
+        self.seed_s = round(time.monotonic() - seed_started, 1)
         self.facts = database.read_facts(url)
         dbname = make_url(url).database or ""
         self.counter = SqlCounter(database.libpq_dsn(url), database.admin_dsn_for(url), dbname, self.o.sql_flush)
+        self.sql_method = self.counter.method
         return url
 
     def _settings(self) -> dict:
         settings = self.o.as_dict()
         settings.update(
-            posts=self.facts.post_count,
-            users=len(self.facts.usernames),
-            sql_method=None if self.o.target else self.counter.method,
+            sizes=self.sizes,
+            sql_method=None,  # known once the first round's database exists
             rate_limits=None if self.o.target else RAISED_LIMIT,
             token_ttl_s=86400,
             cache_modes=self.o.cache_modes,
@@ -150,10 +203,16 @@ class BenchRun:
         return settings
 
     def _plan_cells(self) -> None:
-        plan = plan_cells(self.o, self.order, self.applicable)
-        for name, scenario, c, repeat, cache in plan:
-            self.cells[(name, scenario, c, repeat, cache)] = results.result_entry(
-                backend=name, scenario=scenario, concurrency=c, repeat=repeat, cache=cache, status=PENDING
+        plan = plan_cells(self.o, self.order, self.applicable, self.sizes)
+        for key in plan:
+            self.cells[key] = results.result_entry(
+                backend=key.backend,
+                scenario=key.scenario,
+                concurrency=key.concurrency,
+                repeat=key.repeat,
+                cache=key.cache,
+                data_size=key.size,
+                status=PENDING,
             )
         docker = bool(self.run["environment"].get("docker_engine"))
         for name in self.names():
@@ -163,7 +222,12 @@ class BenchRun:
     # --- one backend, one cache mode ------------------------------------------------
 
     def _instance(self, name: str, cache: str, repeat: int) -> None:
-        keys = [k for k in self.cells if k[:1] + k[3:] == (name, repeat, cache) and self.cells[k]["status"] == PENDING]
+        keys = [
+            k
+            for k in self.cells
+            if (k.size, k.backend, k.repeat, k.cache) == (self.size, name, repeat, cache)
+            and self.cells[k]["status"] == PENDING
+        ]
         if not keys:
             return
         info = self.run["backends"][name]
@@ -190,18 +254,18 @@ class BenchRun:
             info["startup_s"].append(round(self.active.startup_s, 3))
         base_url = self.o.target or self.active.base_url
         try:
-            verdict = self._verify(name, base_url, sorted({k[1] for k in keys}))
+            verdict = self._verify(name, base_url, sorted({k.scenario for k in keys}))
             info["verification"] = verdict.as_dict()
             if not verdict.ok:
                 return self._fail(name, keys, "failed_verification", "; ".join(verdict.problems[:3]))
             rss_idle = self._idle_rss()
             info["rss_idle_mb"].append(rss_idle)
             info["status"] = "ok"
-            for scenario in dict.fromkeys(k[1] for k in keys):
+            for scenario in dict.fromkeys(k.scenario for k in keys):
                 if not self._scenario(name, cache, repeat, scenario, base_url, rss_idle):
                     return
             if repeat == 0 and name != TARGET:
-                self._count_sql(name, cache, base_url, dict.fromkeys(k[1] for k in keys))
+                self._count_sql(name, cache, base_url, dict.fromkeys(k.scenario for k in keys))
         finally:
             self._stop_active()
             info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
@@ -233,7 +297,7 @@ class BenchRun:
         no measured server has done a thousand logins more than the others;
         tokens are JWTs signed with the run's SECRET_KEY, valid on every backend.
         """
-        needs = [k for k in self.cells if SCENARIOS[k[1]].needs_tokens]
+        needs = [k for k in self.cells if k.size == self.size and SCENARIOS[k.scenario].needs_tokens]
         if not needs:
             return
         count = max(self.o.concurrency)
@@ -256,7 +320,8 @@ class BenchRun:
         reason = "no bearer tokens for the write scenarios: " + ("; ".join(problems) or "no backend could start")
         self.progress.message(reason)
         for key in needs:
-            self.cells[key].update(status="skipped", reason=reason)
+            if self.cells[key]["status"] == PENDING:
+                self.cells[key].update(status="skipped", reason=reason)
 
     def _verify(self, name: str, base_url: str, scenarios: list[str]):
         if "mixed" in scenarios:  # verified through the scenarios it mixes
@@ -285,22 +350,27 @@ class BenchRun:
         """Warm-up then one cell per concurrency; False when the server died."""
         requests_file, _ = self._requests(scenario)
         keys = sorted(
-            (k for k in self.cells if k[:2] == (name, scenario) and k[3:] == (repeat, cache)), key=lambda k: k[2]
+            (
+                k
+                for k in self.cells
+                if (k.size, k.backend, k.scenario, k.repeat, k.cache) == (self.size, name, scenario, repeat, cache)
+            ),
+            key=lambda k: k.concurrency,
         )
         if self.o.warmup_s and keys:
-            self.progress.cell(name, cache, f"{scenario} warm-up", keys[-1][2], repeat, self.o.repeat)
+            self.progress.cell(name, cache, f"{scenario} warm-up", keys[-1].concurrency, repeat, self.o.repeat)
             try:
                 with suppress(wrk.WrkError):
-                    self._wrk(base_url, requests_file, keys[-1][2], self.o.warmup_s, scenario)
+                    self._wrk(base_url, requests_file, keys[-1].concurrency, self.o.warmup_s, scenario)
             finally:
                 self._after_load(scenario)
         for key in keys:
-            self.progress.cell(name, cache, scenario, key[2], repeat, self.o.repeat)
+            self.progress.cell(name, cache, scenario, key.concurrency, repeat, self.o.repeat)
             before = post_total(base_url) if name == TARGET and SCENARIOS[scenario].writes else None
             pid = self.active.process.pid if self.active else None
             with Sampler(pid, postgres=self._local_db()) as sampler:
                 try:
-                    run = self._wrk(base_url, requests_file, key[2], self.o.duration_s, scenario, sampler)
+                    run = self._wrk(base_url, requests_file, key.concurrency, self.o.duration_s, scenario, sampler)
                 except wrk.WrkError as exc:
                     run = None
                     self.cells[key].update(status="error", reason=str(exc))
@@ -312,9 +382,10 @@ class BenchRun:
                 self.cells[key] = results.result_entry(
                     backend=name,
                     scenario=scenario,
-                    concurrency=key[2],
+                    concurrency=key.concurrency,
                     repeat=repeat,
                     cache=cache,
+                    data_size=key.size,
                     figures=run.result,
                     resources=sampler.window.summary(),
                     rss_idle=rss_idle,
@@ -323,7 +394,7 @@ class BenchRun:
                 if name == TARGET:
                     blank_server_figures(self.cells[key], before, base_url)
             if self.active is not None and not self.active.alive():
-                died = [k for k in self.cells if k[0] == name and self.cells[k]["status"] == PENDING]
+                died = [k for k in self.cells if k.backend == name and self.cells[k]["status"] == PENDING]
                 self._fail(
                     name,
                     died,
@@ -407,7 +478,7 @@ class BenchRun:
             if any(SCENARIOS[s].writes for s in ordered):
                 self._reset()
         for scenario, record in counts.items():
-            self.sql[(name, cache, scenario)] = record
+            self.sql[(self.size, name, cache, scenario)] = record
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -437,13 +508,13 @@ class BenchRun:
             self.active = None
 
     def _finish(self, interrupted: bool) -> None:
-        if interrupted and self.o.database:  # a kept database gets its seeded state back
+        if interrupted and self.o.database and self.url:  # a kept database gets its seeded state back
             with suppress(Exception):
                 self._reset()
         for key, entry in self.cells.items():
             if entry["status"] == PENDING:
                 entry.update(status="interrupted" if interrupted else "not_run")
-            sql = self.sql.get((key[0], key[4], key[1]))
+            sql = self.sql.get((key.size, key.backend, key.cache, key.scenario))
             if sql and entry["status"] == "ok":
                 entry.update(
                     sql_per_request=sql["per_request"],
@@ -451,11 +522,16 @@ class BenchRun:
                     sql_unit=sql["unit"],
                     rows_per_request=sql["rows_per_request"],
                 )
-        self.run["results"] = list(self.cells.values())
-        self.run["sql"] = [{"backend": b, "cache": c, "scenario": s, **v} for (b, c, s), v in self.sql.items()]
+        self.run["results"] = results.with_x_raw(list(self.cells.values()))
+        self.run["sql"] = [
+            {"backend": b, "cache": c, "scenario": s, "data_size": size, **v} for (size, b, c, s), v in self.sql.items()
+        ]
+        self.run["rounds"] = [self.rounds[s] for s in sorted(self.rounds)]
         self.run["complete"] = not interrupted
         self.run["interrupted"] = interrupted
         self.run["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        self.run["settings"]["sql_method"] = getattr(self, "sql_method", None)
+        self.run["targets"] = targets.as_json(targets.evaluate(self.run))
         try:
             results.write_run(self.run, self.json_path)
         except results.ResultsError as exc:

@@ -123,10 +123,20 @@ def caveats(agg: Aggregate) -> list[str]:
     return notes
 
 
-def summary(agg: Aggregate) -> str:
-    parts = headline(agg) or ["No cell was measured: see the backends' status below."]
-    if (line := latency_wins(agg)) is not None:
-        parts.append(line)
+def summary(aggs: Aggregate | list[Aggregate]) -> str:
+    """The headline per data size (prefixed by the size when there are several), then what the numbers don't show."""
+    aggs = [aggs] if isinstance(aggs, Aggregate) else list(aggs)
+    parts: list[str] = []
+    for agg in aggs:
+        lines = headline(agg)
+        if (line := latency_wins(agg)) is not None:
+            lines.append(line)
+        if len(aggs) > 1 and agg.data_size:
+            lines = [f"At {agg.data_size:,} posts: {line[0].lower()}{line[1:]}" for line in lines]
+        parts += lines
+    if not parts or parts == ["No cell was measured."] * len(parts):
+        parts = ["No cell was measured: see the backends' status below."]
+    agg = aggs[-1]
     parts += failures(agg)
     text = "\n".join(f"- {line}" for line in parts)
     text += "\n\n**What the numbers don't show**\n\n" + "\n".join(f"- {line}" for line in caveats(agg))

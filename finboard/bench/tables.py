@@ -1,9 +1,9 @@
 """The figures of a results file, aggregated over repeats, ready for tables and charts.
 
 It exists so the terminal table, the Markdown report, the charts and
-``compare`` all read the same aggregates: per backend × scenario × cache ×
-concurrency, the median of the repeats with its min–max, and whether any
-repeat had more than 1 % errors.
+``compare`` all read the same aggregates: per data size, per backend ×
+scenario × cache × concurrency, the median of the repeats with its min–max,
+and whether any repeat had more than 1 % errors.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from finboard.bench.results import ERROR_MARK_THRESHOLD, OK
+from finboard.bench.results import ERROR_MARK_THRESHOLD, OK, RAW
 from finboard.bench.stats import Spread, spread
 
 ERROR_MARK = "⚠"
@@ -52,6 +52,10 @@ class Cell:
     def rps(self) -> Spread | None:
         return self.figure("rps")
 
+    @property
+    def x_raw(self) -> Spread | None:
+        return self.figure("x_raw")
+
     def latency(self, key: str) -> Spread | None:
         return self.figure("latency_ms", key)
 
@@ -72,13 +76,26 @@ class Cell:
         return dict(total)
 
 
-class Aggregate:
-    """All cells of a run, with lookups by key."""
+def run_sizes(run: dict) -> list[int]:
+    """The data sizes of a run's rounds, smallest first."""
+    sizes = {e.get("data_size") for e in run.get("results", [])} - {None}
+    if not sizes:
+        configured = (run.get("settings") or {}).get("data_size")
+        sizes = set(configured if isinstance(configured, list) else [configured] if configured else [])
+    return sorted(sizes)
 
-    def __init__(self, run: dict):
+
+class Aggregate:
+    """The cells of one data size of a run (the largest when none is given), with lookups by key."""
+
+    def __init__(self, run: dict, data_size: int | None = None):
         self.run = run
+        sizes = run_sizes(run)
+        self.data_size = data_size if data_size is not None else (sizes[-1] if sizes else None)
         self.cells: dict[tuple, Cell] = {}
         for entry in run.get("results", []):
+            if self.data_size is not None and entry.get("data_size", self.data_size) != self.data_size:
+                continue
             key = (entry["backend"], entry["scenario"], entry.get("cache", "off"), entry["concurrency"])
             self.cells.setdefault(key, Cell(*key)).entries.append(entry)
 
@@ -101,14 +118,26 @@ class Aggregate:
     def cell(self, backend: str, scenario: str, cache: str, concurrency: int) -> Cell | None:
         return self.cells.get((backend, scenario, cache, concurrency))
 
+    def x_raw(self, backend: str, scenario: str, cache: str, concurrency: int) -> float | None:
+        """Median req/s ÷ raw's median req/s in the same scenario, cache mode and concurrency (this size)."""
+        cell, raw = self.cell(backend, scenario, cache, concurrency), self.cell(RAW, scenario, cache, concurrency)
+        if cell is None or raw is None or cell.rps is None or raw.rps is None or not raw.rps.median:
+            return None
+        return cell.rps.median / raw.rps.median
+
     def base_cache(self) -> str:
         return "off" if "off" in self.caches else self.caches[0] if self.caches else "off"
 
     def headline_scenario(self) -> str | None:
-        for name in ("mixed", "list", "detail"):
-            if name in self.scenarios:
-                return name
-        return self.scenarios[0] if self.scenarios else None
+        """mixed, list or detail: the first of them measured on the most backends (raw runs no mixed)."""
+        candidates = [name for name in ("mixed", "list", "detail") if name in self.scenarios]
+        if not candidates:
+            return self.scenarios[0] if self.scenarios else None
+
+        def backends_measured(name: str) -> int:
+            return len({k[0] for k, cell in self.cells.items() if k[1] == name and cell.measured})
+
+        return max(candidates, key=lambda name: (backends_measured(name), -candidates.index(name)))
 
     def backend_entries(self, backend: str) -> list[dict]:
         return [e for c in self.cells.values() if c.backend == backend for e in c.measured]

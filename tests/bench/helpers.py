@@ -10,7 +10,9 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDED_WRK = FIXTURES / "wrk-done.json"  # a real wrk done() document (18 detail ids + 2 missing posts)
-RECORDED_RUN = FIXTURES / "quick-run.json"  # a real `flask bench run --quick --concurrency 8,32 --cache both`
+# a real `flask bench run --quick --concurrency 8,64 --cache both --data-size 300,1000 --scenarios …` (version 2)
+RECORDED_RUN = FIXTURES / "quick-run.json"
+RECORDED_V1 = FIXTURES / "quick-run-v1.json"  # a real version 1 file (one size): read through results.upgrade
 
 
 def recorded_run() -> dict:
@@ -62,3 +64,58 @@ def tiny_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def made_up_run(
+    rps: dict[tuple, float], *, concurrency: int = 64, rss: dict | None = None, startup: dict | None = None
+):
+    """A results document from made-up throughput: {(backend, scenario, data_size, cache): req/s}.
+
+    ``rss`` and ``startup`` give each backend's idle RSS (MB) and startup (s); everything else is plausible.
+    """
+    from finboard.bench import results
+
+    rss = rss or {}
+    startup = startup or {}
+    entries = []
+    for (backend, scenario, size, cache), value in rps.items():
+        figures = {
+            "duration_s": 10.0,
+            "requests": int(value * 10),
+            "successes": int(value * 10),
+            "error_rate": 0.0,
+            "rps": value,
+            "latency_ms": {"p50": 1000 / value * 8, "p99": 3000 / value * 8},
+            "statuses": {"200": int(value * 10)},
+        }
+        idle = rss.get(backend, 100.0)
+        resources = {"rss_load": idle * 1.1, "rss_peak": idle * 1.2, "cpu": {"avg": 150.0, "peak": 199.0}}
+        entries.append(
+            results.result_entry(
+                backend=backend, scenario=scenario, concurrency=concurrency, repeat=0, cache=cache, data_size=size,
+                figures=figures, resources=resources, rss_idle=idle, startup_s=startup.get(backend, 0.5),
+            )
+        )  # fmt: skip
+    sizes = sorted({key[2] for key in rps})
+    backends = list(dict.fromkeys(key[0] for key in rps))
+    run = results.new_run("flask bench run (made up)", {"cores_logical": 2}, {"workers": 2, "repeat": 1})
+    run["settings"].update(data_size=sizes, sizes=sizes, concurrency=[concurrency], duration_s=10)
+    run["backends"] = {b: {"framework": b, "status": "ok", "problems": []} for b in backends}
+    run["results"] = results.with_x_raw(entries)
+    run["rounds"] = [
+        {
+            "data_size": size,
+            "posts": size,
+            "users": size // 10,
+            "comments": size * 3,
+            "seeded": True,
+            "seed_s": 1.0,
+            "prepare_s": 2.0,
+            "deep": {"requested_page": 5000, "page": min(5000, size // 20), "per_page": 20,
+                     "after_row": min(5000, size // 20) * 20 - 21, "cursor": "bi4x", "first_id": 7},
+            "search_terms": {"common": [{"band": "common", "query": "hold", "posts": size // 4,
+                                         "fraction": 0.25, "in_band": True}]},
+        }
+        for size in sizes
+    ]  # fmt: skip
+    return run

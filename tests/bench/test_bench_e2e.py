@@ -44,23 +44,30 @@ def test_quick_run_on_postgres(tmp_path):
     [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     run = json.loads((run_dir / "run.json").read_text())
 
-    assert run["schema_version"] == 1
+    assert run["schema_version"] == 2
     assert "bench run --quick" in run["command"]
     assert run["complete"] and not run["interrupted"]
     backends = registered()
     concurrency, repeats = run["settings"]["concurrency"], run["settings"]["repeat"]
+    assert run["settings"]["data_size"] == [1000] and [r["data_size"] for r in run["rounds"]] == [1000]
 
     # one result per backend × scenario × concurrency × repeat (pages only where a backend serves them)
     expected = Counter(
-        (b.name, s.name, c, r)
+        (1000, b.name, s.name, c, r)
         for b in backends.values()
         for s in SCENARIOS.values()
         if s.applies_to(b)
         for c in concurrency
         for r in range(repeats)
     )
-    got = Counter((e["backend"], e["scenario"], e["concurrency"], e["repeat"]) for e in run["results"])
+    got = Counter((e["data_size"], e["backend"], e["scenario"], e["concurrency"], e["repeat"]) for e in run["results"])
     assert got == expected
+    [data] = run["rounds"]
+    assert data["posts"] == 1000 and data["deep"]["page"] == 50 and data["deep"]["cursor"]
+    assert {band: bool(terms) for band, terms in data["search_terms"].items()} == {"common": True, "mid": True,
+                                                                                     "rare": True}  # fmt: skip
+    assert data["explain"] and not [e for e in data["explain"] if e["error"]], data["explain"]
+    assert {t["target"] for t in run["targets"]} >= {1, 3, 5, 6}
 
     report = (run_dir / "report.md").read_text()
     for name, backend in backends.items():
@@ -84,5 +91,6 @@ def test_quick_run_on_postgres(tmp_path):
         assert sum(e["successes"] for e in cells) > 0
 
     assert "### 1. Response Time" in report and "What the numbers don't show" in report
+    assert "## Targets" in report and "## Appendix: EXPLAIN (ANALYZE, BUFFERS)" in report
     for png in ("throughput.png", "latency.png", "memory.png"):
         assert (run_dir / png).read_bytes().startswith(b"\x89PNG")

@@ -7,8 +7,8 @@ import errno
 import pytest
 from click.testing import CliRunner
 
-from finboard.bench import results
-from finboard.bench.cli import bench
+from finboard.bench import cli, results
+from finboard.bench.cli import bench, parse_sizes
 from tests.bench.helpers import RECORDED_RUN, recorded_run
 
 
@@ -47,12 +47,37 @@ def test_backends_lists_every_registered_backend():
         (["--repeat", "0"], "0 is not in the range"),
         (["--database", "sqlite:///x.db"], "needs PostgreSQL"),
         (["--target", "http://127.0.0.1:9", "--database", "postgresql://root@127.0.0.1/x"], "--target loads"),
+        (["--data-size", "0"], "every data size must be between 1 and 5,000,000 posts"),
+        (["--data-size", "10000,6000000"], "'6000000': every data size must be between 1 and 5,000,000"),
+        (["--data-size", "10000,lots"], "'lots' is not a number of posts"),
+        (["--data-size", "1e6"], "'1e6' is not a number of posts"),
+        (["--data-size", ","], "names no data size"),
+        (["--database", "postgresql://root@127.0.0.1/x", "--data-size", "100,200"], "--database keeps one database"),
+        (["--target", "http://127.0.0.1:9", "--data-size", "100,200"], "a list of sizes needs servers started here"),
     ],
 )
 def test_bad_options_are_clear_click_errors(args, message):
     result = run("run", *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_data_sizes_are_a_sorted_comma_separated_list():
+    assert parse_sizes("1000000,10000") == [10_000, 1_000_000]
+    assert parse_sizes(" 10k, 1M ,10_000") == [10_000, 1_000_000]
+    assert parse_sizes("5,5") == [5]
+    assert parse_sizes("5000000") == [5_000_000]
+
+
+def test_run_passes_every_size_and_quick_keeps_one_small_size(monkeypatch):
+    seen = []
+    monkeypatch.setattr(cli, "execute", seen.append)
+    assert run("run", "--data-size", "1000000,10000").exit_code == 0
+    assert run("run", "--quick").exit_code == 0
+    assert run("run", "--quick", "--data-size", "500,2000").exit_code == 0
+    assert run("run").exit_code == 0
+    assert [o.data_size for o in seen] == [[10_000, 1_000_000], [1000], [500, 2000], [10_000]]
+    assert seen[0].sizes == [10_000, 1_000_000] and seen[0].as_dict()["data_size"] == [10_000, 1_000_000]
 
 
 def test_serve_unknown_backend():

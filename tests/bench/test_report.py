@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from finboard.bench import charts, compare, report, results
 from finboard.bench.cli import bench
 from finboard.bench.tables import ERROR_MARK, Aggregate
-from tests.bench.helpers import RECORDED_RUN, recorded_run
+from tests.bench.helpers import RECORDED_RUN, RECORDED_V1, recorded_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -19,16 +19,30 @@ def measured(run: dict) -> list[dict]:
     return [e for e in run["results"] if e["status"] == "ok"]
 
 
-def test_recorded_run_is_a_version_1_results_file():
+def test_recorded_run_is_a_version_2_results_file():
     run = results.load_run(RECORDED_RUN)
-    assert run["schema_version"] == 1
-    assert {"environment", "command", "results"} <= set(run)
+    assert run["schema_version"] == 2
+    assert {"environment", "command", "results", "rounds", "targets", "sql"} <= set(run)
     entry = measured(run)[0]
     for key in ("backend", "scenario", "concurrency", "repeat", "duration_s", "requests", "successes", "errors",
-                "rps", "latency_ms", "rss_mb", "cpu_pct", "startup_s", "sql_per_request", "cache"):  # fmt: skip
+                "rps", "x_raw", "latency_ms", "rss_mb", "cpu_pct", "startup_s", "sql_per_request", "cache",
+                "data_size"):  # fmt: skip
         assert key in entry, key
     assert set(entry["errors"]) == {"status", "connect", "read", "write", "timeout"}
     assert set(entry["latency_ms"]) == {"p50", "p75", "p90", "p99", "p99.9", "max"}
+    assert run["settings"]["data_size"] == [300, 1000] == [r["data_size"] for r in run["rounds"]]
+    assert {e["data_size"] for e in run["results"]} == {300, 1000}
+
+
+def test_a_version_1_file_is_read_as_one_round_at_its_size():
+    run = results.load_run(RECORDED_V1)
+    assert run["schema_version"] == 1 and run["upgraded_from"] == 1
+    assert {e["data_size"] for e in run["results"]} == {1000} and run["settings"]["data_size"] == [1000]
+    assert run["rounds"] == [{"data_size": 1000, "posts": 1000, "users": 100}]
+    text = report.markdown(run)
+    assert "## Targets" in text and "### 7. Caching Impact" in text
+    rows = compare.compare_runs(run, results.load_run(RECORDED_RUN))
+    assert rows and {r.key[4] for r in rows} == {1000}  # compared at the size both have
 
 
 def test_markdown_has_the_seed_tables_filled_with_measured_numbers():
@@ -63,7 +77,8 @@ def test_cells_with_more_than_one_percent_errors_are_marked_everywhere(tmp_path)
     target.update(error_rate=0.05, errors_over_1pct=True)
     target["errors"]["status"] = 12
     text = report.markdown(run)
-    row = next(line for line in text.splitlines() if line.startswith(f"| {target['backend']} | list | off"))
+    cell = f"| {target['data_size']:,} | {target['backend']} | list | off | {target['concurrency']} |"
+    row = next(line for line in text.splitlines() if line.startswith(cell))
     assert ERROR_MARK in row
     assert ERROR_MARK in report.terminal_table(run)
     pngs = charts.write_charts(run, tmp_path)
@@ -72,9 +87,17 @@ def test_cells_with_more_than_one_percent_errors_are_marked_everywhere(tmp_path)
 
 def test_charts_from_the_recorded_run(tmp_path):
     pngs = charts.write_charts(recorded_run(), tmp_path)
-    assert [p.name for p in pngs] == ["throughput.png", "latency.png", "memory.png"]
+    assert [p.name for p in pngs] == [
+        "throughput-300.png", "latency-300.png", "memory-300.png",
+        "throughput-1000.png", "latency-1000.png", "memory-1000.png", "size.png",
+    ]  # fmt: skip
     for png in pngs:
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 10_000
+
+
+def test_one_size_keeps_the_chart_names_of_version_1(tmp_path):
+    pngs = charts.write_charts(results.load_run(RECORDED_V1), tmp_path)
+    assert [p.name for p in pngs] == ["throughput.png", "latency.png", "memory.png"]
 
 
 def test_report_command_writes_markdown_and_charts(tmp_path):
@@ -82,15 +105,15 @@ def test_report_command_writes_markdown_and_charts(tmp_path):
     assert result.exit_code == 0, result.output
     assert "req/s" in result.output
     md = tmp_path / "quick-run.md"
-    assert md.exists() and "![throughput](throughput.png)" in md.read_text()
-    assert (tmp_path / "memory.png").exists()
+    assert md.exists() and "![throughput-1000](throughput-1000.png)" in md.read_text()
+    assert (tmp_path / "size.png").exists()
 
 
 def test_report_refuses_another_schema_version(tmp_path):
-    other = tmp_path / "v2.json"
-    other.write_text(json.dumps({**recorded_run(), "schema_version": 2}))
+    other = tmp_path / "v9.json"
+    other.write_text(json.dumps({**recorded_run(), "schema_version": 9}))
     result = CliRunner().invoke(bench, ["report", str(other)])
-    assert result.exit_code == 1 and "schema_version 2" in result.output
+    assert result.exit_code == 1 and "schema_version 9; this FinBoard reads versions 1 and 2" in result.output
 
 
 def test_compare_flags_a_real_difference_and_not_noise():
@@ -101,7 +124,7 @@ def test_compare_flags_a_real_difference_and_not_noise():
     slower["rps"] = round(slower["rps"] * 0.5, 2)  # halved: a real change
     noisy["rps"] = round(noisy["rps"] * 1.02, 2)  # 2 %: noise
     rows = {(r.key, r.metric): r for r in compare.compare_runs(before, after)}
-    key = lambda e: (e["backend"], e["scenario"], e["cache"], e["concurrency"])  # noqa: E731
+    key = lambda e: (e["backend"], e["scenario"], e["cache"], e["concurrency"], e["data_size"])  # noqa: E731
     assert rows[(key(slower), "rps")].change.significant
     assert rows[(key(slower), "rps")].direction == "worse"
     assert not rows[(key(noisy), "rps")].change.significant

@@ -65,6 +65,38 @@ def test_a_backend_that_cannot_start_is_reported_and_the_others_still_run(tmp_pa
     assert "did not start" in report and "broken on purpose" in report
 
 
+def test_one_round_per_data_size_each_on_its_own_data(tmp_path):
+    """Two sizes, flask and raw: every row says its size, each round its data, the targets come from both."""
+    require_postgres()
+    run = execute(
+        small(tmp_path, backends=["flask", "raw"], scenarios=["list", "deep", "aggregate"], data_size=[60, 140])
+    )
+    assert run["settings"]["data_size"] == [60, 140]
+    assert [(r["data_size"], r["posts"], r["deep"]["page"]) for r in run["rounds"]] == [(60, 60, 3), (140, 140, 7)]
+    assert "explain" not in run["rounds"][0] and run["rounds"][1]["explain"]  # the largest size only
+    rows = {(e["data_size"], e["backend"], e["scenario"]): e for e in run["results"]}
+    assert set(rows) == {(n, b, s) for n in (60, 140) for b in ("flask", "raw") for s in ("list", "deep", "aggregate")}
+    assert all(e["status"] == "ok" and e["successes"] > 0 for e in rows.values()), [e["reason"] for e in rows.values()]
+    assert rows[(140, "raw", "deep")]["x_raw"] == 1.0
+    flask = rows[(140, "flask", "list")]
+    assert flask["x_raw"] == round(flask["rps"] / rows[(140, "raw", "list")]["rps"], 3)
+    assert {(t["target"], t["data_size"]) for t in run["targets"] if t["backend"] == "flask"} >= {
+        (1, 60),
+        (1, 140),
+        (2, 140),
+        (3, 140),
+        (6, 140),
+    }
+    assert {s["data_size"] for s in run["sql"]} == {60, 140}
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert {p.name for p in run_dir.glob("*.png")} == {
+        "throughput-60.png", "latency-60.png", "memory-60.png",
+        "throughput-140.png", "latency-140.png", "memory-140.png", "size.png",
+    }  # fmt: skip
+    report = (run_dir / "report.md").read_text()
+    assert "## Size: 140 ÷ 60 posts" in report and "page 7, the deepest at this size (5,000 asked)" in report
+
+
 def test_target_leaves_what_it_cannot_measure_null(tmp_path):
     require_postgres()
     import secrets
