@@ -14,16 +14,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-from pydantic import BaseModel
 
 from finboard.extensions import cache
 
 logger = logging.getLogger("finboard.cache")
 
 GENERATION_KEY = "content-generation"
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _pending_invalidation = False
 
@@ -46,8 +42,8 @@ def _current_generation() -> int | None:
         return None
 
 
-def cached_model(name: str, params: str, build: Callable[[], ModelT], schema: type[ModelT]) -> ModelT:
-    """``build()`` memoised under (name, params, generation)."""
+def cached_bytes(name: str, params: str, build: Callable[[], bytes]) -> bytes:
+    """``build()`` memoised under (name, params, generation): a hit is served as stored."""
     generation = _current_generation()
     if generation is None:
         return build()
@@ -58,10 +54,10 @@ def cached_model(name: str, params: str, build: Callable[[], ModelT], schema: ty
     except Exception:  # noqa: BLE001
         raw = None
     if raw is not None:
-        return schema.model_validate_json(raw)
+        return raw
     value = build()
     try:
-        cache.set(key, value.model_dump_json())
+        cache.set(key, value)
     except Exception:  # noqa: BLE001
         logger.warning("cache write failed", exc_info=True)
     return value

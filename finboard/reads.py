@@ -1,16 +1,33 @@
-"""The forum's and the Flask API's reads, as contract schemas, cached.
+"""The forum's and the Flask API's reads: the contract's JSON bytes, cached.
 
-Both the server-rendered pages and /api/v1 go through these functions (which
-wrap ``finboard.core.api_service``), so they show the same data and share one
-cache and one invalidation rule.
+Why bytes: the API answers with them as they are (a cache hit is one Redis
+round trip and no serialisation at all), and the pages parse the same cached
+bytes into the contract's models, so both show the same data and share one
+cache and one invalidation rule (``finboard.cache_keys``).
+
+A miss runs the shared row statements (``finboard.core.queries`` with
+``rows=True``) on an autocommit connection — no BEGIN/ROLLBACK round trips;
+PostgreSQL's READ COMMITTED gives each statement its own snapshot either way —
+and writes the rows with ``finboard.core.documents`` (orjson), the path the
+``raw`` reference backend takes too. The FastAPI and Django adapters build the
+same bytes through pydantic; the conformance suite compares them.
 """
 
 from __future__ import annotations
 
-from finboard.cache_keys import cached_model
-from finboard.core import api_service, queries
+from collections.abc import Callable
+from contextlib import contextmanager
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from finboard.cache_keys import cached_bytes
+from finboard.core import documents, queries
 from finboard.core.api_contract import ApiError
+from finboard.core.models import Post
 from finboard.core.schemas import (
+    DETAIL_COMMENTS,
     CategoryList,
     CategoryStatsList,
     CommentPage,
@@ -20,49 +37,125 @@ from finboard.core.schemas import (
     PostPage,
     PostPublic,
 )
-from finboard.core.serializers import post_public
 from finboard.extensions import db
+
+_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+NOT_FOUND = b""  # cached marker: the post does not exist (a 404 is cached like any read)
+
+
+@contextmanager
+def read_connection():
+    """A pooled connection in autocommit mode (same pool as the session, no transaction)."""
+    engine = db.engine
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with reader.connect() as connection:
+        yield connection
+
+
+def _read(build: Callable[[Connection], bytes]) -> Callable[[], bytes]:
+    def run() -> bytes:
+        with read_connection() as connection:
+            return build(connection)
+
+    return run
+
+
+# --- JSON (the API) ---------------------------------------------------------------
+
+
+def posts_json(query: PostListQuery) -> bytes:
+    def build(connection: Connection) -> bytes:
+        dialect = connection.dialect.name
+        filters = queries.PostFilters.from_query(query)
+        page_stmt = queries.post_page_statement(
+            filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor, rows=True
+        )
+        rows = connection.execute(page_stmt).all()
+        total_stmt, kind = queries.post_total_statement(filters, dialect)
+        return documents.post_page(rows, query, connection.execute(total_stmt).first(), kind)
+
+    return cached_bytes("posts", query.model_dump_json(), _read(build))
+
+
+def post_json(post_id: int) -> bytes:
+    """A post with its newest comments; ApiError(404) when missing."""
+
+    def build(connection: Connection) -> bytes:
+        row = connection.execute(queries.post_detail_statement(post_id, rows=True)).first()
+        if row is None:
+            return NOT_FOUND
+        comments = connection.execute(queries.comments_statement(post_id, DETAIL_COMMENTS, rows=True)).all()
+        return documents.post_detail(row, comments)
+
+    return _found(cached_bytes("post", str(post_id), _read(build)))
+
+
+def comments_json(post_id: int, query: PageQuery) -> bytes:
+    """Oldest first; ApiError(404) when the post is missing."""
+
+    def build(connection: Connection) -> bytes:
+        offset = (query.page - 1) * query.per_page
+        stmt = queries.comments_statement(post_id, query.per_page, offset, newest_first=False, rows=True)
+        rows = connection.execute(stmt).all()
+        total = connection.scalar(select(Post.comment_count).where(Post.id == post_id))
+        if total is None:
+            return NOT_FOUND
+        return documents.comment_page(rows, query.page, query.per_page, total)
+
+    return _found(cached_bytes("comments", f"{post_id}:{query.model_dump_json()}", _read(build)))
+
+
+def categories_json() -> bytes:
+    def build(connection: Connection) -> bytes:
+        return documents.categories(connection.execute(queries.categories_statement(rows=True)).all())
+
+    return cached_bytes("categories", "", _read(build))
+
+
+def category_stats_json() -> bytes:
+    def build(connection: Connection) -> bytes:
+        return documents.category_stats(connection.execute(queries.category_stats_statement()).all())
+
+    return cached_bytes("category-stats", "", _read(build))
+
+
+def _found(document: bytes) -> bytes:
+    if document == NOT_FOUND:
+        raise ApiError(404, "post_not_found")
+    return document
+
+
+# --- models (the pages) -----------------------------------------------------------
 
 
 def list_posts(query: PostListQuery) -> PostPage:
-    def build() -> PostPage:
-        return api_service.list_posts(db.session, db.engine.dialect.name, query)
-
-    return cached_model("posts", query.model_dump_json(), build, PostPage)
+    return PostPage.model_validate_json(posts_json(query))
 
 
 def post_detail(post_id: int) -> PostDetail:
-    """A post with its newest comments; ApiError(404) when missing."""
-    return cached_model("post", str(post_id), lambda: api_service.get_post(db.session, post_id), PostDetail)
+    return PostDetail.model_validate_json(post_json(post_id))
 
 
 def get_post(post_id: int) -> PostPublic | None:
     """The post alone (one statement), for the forum page that pages its own comments."""
 
-    def build() -> PostPublic:
-        post = db.session.scalars(queries.post_detail_statement(post_id)).first()
-        if post is None:
-            raise ApiError(404, "post_not_found")
-        return post_public(post)
+    def build(connection: Connection) -> bytes:
+        row = connection.execute(queries.post_detail_statement(post_id, rows=True)).first()
+        return NOT_FOUND if row is None else documents.dumps(documents.post(row))
 
-    try:
-        return cached_model("post-page", str(post_id), build, PostPublic)
-    except ApiError:
-        return None
+    document = cached_bytes("post-page", str(post_id), _read(build))
+    return None if document == NOT_FOUND else PostPublic.model_validate_json(document)
 
 
 def list_comments(post_id: int, query: PageQuery) -> CommentPage:
-    """Oldest first; ApiError(404) when the post is missing."""
-
-    def build() -> CommentPage:
-        return api_service.list_comments(db.session, post_id, query)
-
-    return cached_model("comments", f"{post_id}:{query.model_dump_json()}", build, CommentPage)
+    return CommentPage.model_validate_json(comments_json(post_id, query))
 
 
 def list_categories() -> CategoryList:
-    return cached_model("categories", "", lambda: api_service.list_categories(db.session), CategoryList)
+    return CategoryList.model_validate_json(categories_json())
 
 
 def category_stats_list() -> CategoryStatsList:
-    return cached_model("category-stats", "", lambda: api_service.category_stats_list(db.session), CategoryStatsList)
+    return CategoryStatsList.model_validate_json(category_stats_json())

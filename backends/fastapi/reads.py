@@ -41,8 +41,8 @@ async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
         filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor
     )
     rows = (await session.scalars(page_stmt)).all()
-    total_stmt, capped = queries.post_total_statement(filters, dialect)
-    return post_page(rows, query, await session.scalar(total_stmt) or 0, capped)
+    total_stmt, kind = queries.post_total_statement(filters, dialect)
+    return post_page(rows, query, (await session.execute(total_stmt)).first(), kind)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> PostDetail:

@@ -35,8 +35,9 @@ from urllib.parse import parse_qsl, quote
 
 import psycopg
 
-from backends.raw import render, sql
+from backends.raw import sql
 from backends.raw.db import Database, settings
+from finboard.core import documents as render
 from finboard.core.api_contract import API_PREFIX, JSON_CONTENT_TYPE, ApiError, http_error, parse_id, parse_query
 from finboard.core.openapi import openapi_json
 from finboard.core.schemas import DETAIL_COMMENTS, PageQuery, PostListQuery
@@ -65,7 +66,7 @@ def query_items(environ: dict) -> list[tuple[str, str]]:
     return parse_qsl(raw, keep_blank_values=True, errors=QUERY_ERRORS)
 
 
-def list_statements(query: PostListQuery) -> tuple[str, list, str, list, bool]:
+def list_statements(query: PostListQuery) -> tuple[str, list, str, list, str]:
     """``finboard.core.queries.PostFilters.from_query`` + the page and count statements."""
     return sql.post_list(
         search=query.search or None,
@@ -163,15 +164,15 @@ class RawApp:
     def list_posts(self, environ: dict, _path_id: None) -> bytes:
         if environ.get("QUERY_STRING"):
             query = parse_query(query_items(environ), PostListQuery)
-            page_sql, page_params, total_sql, total_params, capped = list_statements(query)
+            page_sql, page_params, total_sql, total_params, total_kind = list_statements(query)
         else:
             query = DEFAULT_LIST_QUERY
-            page_sql, page_params, total_sql, total_params, capped = DEFAULT_LIST
+            page_sql, page_params, total_sql, total_params, total_kind = DEFAULT_LIST
         with self.db.connection() as conn:
             cursor = conn.cursor()
             rows = cursor.execute(page_sql, page_params).fetchall()
-            found = cursor.execute(total_sql, total_params).fetchone()
-        return render.post_page(rows, query, found[0] if found else 0, capped)
+            total_row = cursor.execute(total_sql, total_params).fetchone()
+        return render.post_page(rows, query, total_row, total_kind)
 
     def post_detail(self, _environ: dict, path_id: str) -> bytes:
         post_id = parse_id(path_id)

@@ -7,14 +7,14 @@ comments; a page of comments plus the post's ``comment_count``; one aggregate fo
 the category statistics; one query for the categories. Every value is a bound
 parameter — user text never becomes SQL.
 
-Column order of the post and comment rows is what ``backends.raw.render`` reads.
+Column order of the post and comment rows is what ``finboard.core.documents`` reads.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from finboard.core.pagination import EXACT_TOTAL_MAX, Cursor
+from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
 
 POST_COLUMNS = (
     "p.id, p.title, p.body, u.id, u.username, c.id, c.slug, c.name, "
@@ -56,6 +56,7 @@ TOTAL_BY_AUTHOR = (
     "SELECT k.post_count FROM author_counters k JOIN users u ON u.id = k.author_id WHERE lower(u.username) = %s"
 )
 TOTAL_BY_CASHTAG = "SELECT post_count FROM cashtag_counters WHERE ticker = %s"
+SEARCH_TOTAL = search_total_sql("%s")
 
 HEALTH = "SELECT 1"
 
@@ -93,15 +94,15 @@ def post_list(
     page: int,
     per_page: int,
     cursor: Cursor | None = None,
-) -> tuple[str, list, str, list, bool]:
-    """(page SQL, its parameters, total SQL, its parameters, total capped) for resolved filters.
+) -> tuple[str, list, str, list, str]:
+    """(page SQL, its parameters, total SQL, its parameters, total kind) for resolved filters.
 
     The page reads ``per_page + 1`` rows (the extra one says whether a next page
     exists), after ``cursor`` or at an offset. ``author`` is compared with
     ``lower(username)`` after Python's own ``lower()``, exactly as the shared
-    builder does it (the two differ on a few Unicode letters). The total reads a
-    counter row when one filter alone (or none) is given; otherwise it counts
-    matching rows up to ``EXACT_TOTAL_MAX + 1``.
+    builder does it (the two differ on a few Unicode letters). The total is
+    ``finboard.core.queries.post_total_statement``'s: a counter row, the search
+    estimate, or a count up to ``EXACT_TOTAL_MAX + 1``.
     """
     where: list[str] = []
     params: list = []
@@ -146,16 +147,18 @@ def post_list(
     if cursor is None and page > 1:
         page_sql += " OFFSET %s"
         page_params.append((page - 1) * per_page)
-    given = {name for name, value in (("search", search), ("category", category), ("author", author),
-                                      ("cashtag", cashtag), ("since", since), ("until", until)) if value}
+    values = {"search": search, "category": category, "author": author, "cashtag": cashtag}
+    given = {name for name, value in {**values, "since": since, "until": until}.items() if value}
     if not given:
-        return page_sql, page_params, TOTAL_ALL, [], False
+        return page_sql, page_params, TOTAL_ALL, [], EXACT
     if given == {"category"}:
-        return page_sql, page_params, TOTAL_BY_CATEGORY, [category], False
+        return page_sql, page_params, TOTAL_BY_CATEGORY, [category], EXACT
     if given == {"author"}:
-        return page_sql, page_params, TOTAL_BY_AUTHOR, [author.lower()], False
+        return page_sql, page_params, TOTAL_BY_AUTHOR, [author.lower()], EXACT
     if given == {"cashtag"}:
-        return page_sql, page_params, TOTAL_BY_CASHTAG, [cashtag], False
+        return page_sql, page_params, TOTAL_BY_CASHTAG, [cashtag], EXACT
+    if given == {"search"}:
+        return page_sql, page_params, SEARCH_TOTAL, [search, search], ESTIMATED
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     count_sql = f"SELECT count(*) FROM (SELECT 1 FROM posts p{count_joins}{condition} LIMIT %s) s"  # nosec B608
-    return page_sql, page_params, count_sql, [*filter_params, EXACT_TOTAL_MAX + 1], True
+    return page_sql, page_params, count_sql, [*filter_params, EXACT_TOTAL_MAX + 1], CAPPED

@@ -34,7 +34,7 @@ from finboard.ratelimits import (
     login_limit_per_ip,
     register_limit_per_ip,
 )
-from finboard.reads import category_stats_list, list_categories, list_comments, list_posts, post_detail
+from finboard.reads import categories_json, category_stats_json, comments_json, post_json, posts_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no CSRF surface
@@ -44,6 +44,22 @@ def respond(model: BaseModel | None, status: int = 200) -> Response:
     if model is None:
         return Response(status=status)
     return Response(model.model_dump_json(), status=status, content_type=JSON_CONTENT_TYPE)
+
+
+def json_bytes(document: bytes) -> Response:
+    """A read's answer: the cached (or freshly written) contract bytes, as they are."""
+    return Response(document, content_type=JSON_CONTENT_TYPE)
+
+
+DEFAULT_LIST_QUERY = PostListQuery()
+DEFAULT_PAGE_QUERY = PageQuery()
+
+
+def list_query(schema, default):
+    """The query string validated by the contract; an absent one skips validation (its defaults are known)."""
+    if not request.query_string:
+        return default
+    return parse_query(request.args.items(multi=True), schema)
 
 
 def settings():
@@ -82,9 +98,12 @@ def login():
     return respond(api_service.login(db.session, settings(), body(LoginRequest)))
 
 
+# Reads carry no rate limit: exempting them spares Flask-Limiter's per-request
+# bookkeeping (the login and register limits below are unaffected).
 @bp.get("/posts")
+@limiter.exempt
 def posts():
-    return respond(list_posts(parse_query(request.args.items(multi=True), PostListQuery)))
+    return json_bytes(posts_json(list_query(PostListQuery, DEFAULT_LIST_QUERY)))
 
 
 @bp.post("/posts")
@@ -96,8 +115,9 @@ def create_post():
 
 
 @bp.get("/posts/<post_id>")
+@limiter.exempt
 def post(post_id: str):
-    return respond(post_detail(parse_id(post_id)))
+    return json_bytes(post_json(parse_id(post_id)))
 
 
 @bp.patch("/posts/<post_id>")
@@ -118,9 +138,10 @@ def delete_post(post_id: str):
 
 
 @bp.get("/posts/<post_id>/comments")
+@limiter.exempt
 def comments(post_id: str):
     ident = parse_id(post_id)
-    return respond(list_comments(ident, parse_query(request.args.items(multi=True), PageQuery)))
+    return json_bytes(comments_json(ident, list_query(PageQuery, DEFAULT_PAGE_QUERY)))
 
 
 @bp.post("/posts/<post_id>/comments")
@@ -133,13 +154,15 @@ def create_comment(post_id: str):
 
 
 @bp.get("/categories")
+@limiter.exempt
 def categories():
-    return respond(list_categories())
+    return json_bytes(categories_json())
 
 
 @bp.get("/stats/categories")
+@limiter.exempt
 def stats():
-    return respond(category_stats_list())
+    return json_bytes(category_stats_json())
 
 
 @bp.get("/healthz")

@@ -114,8 +114,8 @@ def list_posts(session: Session, dialect: str, query: PostListQuery) -> PostPage
         filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor
     )
     rows = session.scalars(page_stmt).all()
-    total_stmt, capped = queries.post_total_statement(filters, dialect)
-    return post_page(rows, query, session.scalar(total_stmt) or 0, capped)
+    total_stmt, kind = queries.post_total_statement(filters, dialect)
+    return post_page(rows, query, session.execute(total_stmt).first(), kind)
 
 
 def get_post(session: Session, post_id: int) -> PostDetail:

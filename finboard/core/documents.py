@@ -1,5 +1,11 @@
 """Rows to the contract's JSON bytes with orjson — the same bytes pydantic writes.
 
+The lean read path shared by the raw backend and the Flask API: the row
+statements (``finboard.core.queries`` with ``rows=True``, or ``backends/raw/sql.py``)
+select the columns in the order read here, and these functions write the
+response without building model objects. The conformance suite checks the
+bytes against the pydantic-serialised answers of FastAPI and Django.
+
 Keys come in the order of the ``finboard.core.schemas`` models (``PostPage``:
 page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
 category, cashtags, comment_count, created_at, updated_at; and so on). Datetimes
@@ -15,7 +21,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from finboard.core.pagination import capped_total, next_cursor
+from finboard.core.pagination import listing_total, next_cursor
 from finboard.core.schemas import Page, PostListQuery
 
 OPTIONS = orjson.OPT_UTC_Z
@@ -66,10 +72,10 @@ def _post_sort_key(row: Sequence) -> tuple:
     return row[10], row[0], row[9]
 
 
-def post_page(rows: list, query: PostListQuery, counted: int, capped: bool) -> bytes:
-    """``finboard.core.serializers.post_page``: up to per_page + 1 rows, total from a counter or a capped count."""
+def post_page(rows: list, query: PostListQuery, total_row, total_kind: str) -> bytes:
+    """``finboard.core.serializers.post_page``: up to per_page + 1 rows and the total statement's first row."""
     per_page = query.per_page
-    total, exact = capped_total(counted) if capped else (counted, True)
+    total, exact = listing_total(total_kind, total_row)
     return _dumps(
         {
             "page": None if query.cursor else query.page,

@@ -11,9 +11,17 @@ every request. FinBoard pages posts two ways, both bounded:
   (``WHERE (created_at, id) < (:t, :i)``), so any depth costs the same as the
   first page.
 
-Totals come from counter tables kept by triggers for the common listings (all
-posts, one category, one author, one cashtag); any other filter combination is
-counted up to ``EXACT_TOTAL_MAX`` and flagged ``total_exact: false`` beyond it.
+Totals never count a whole table either (``total_statement`` in each backend):
+
+* ``EXACT``: counter tables kept by triggers answer the common listings — all
+  posts, one category, one author, one cashtag;
+* ``ESTIMATED``: a search alone, on PostgreSQL, takes the planner's estimate of
+  its matches (``finboard_search_estimate``, migration 0003) and counts exactly
+  only when that says there are at most ``SEARCH_EXACT_BELOW``;
+* ``CAPPED``: any other combination is counted up to ``EXACT_TOTAL_MAX``.
+
+Beyond exactness, ``total_exact`` is false: ``total`` is then an estimate or a
+lower bound.
 
 A cursor is opaque to clients: URL-safe base64 of ``<sort>.<fields>``, where
 the fields are the sort key of the row (comment count, creation time in
@@ -32,6 +40,25 @@ from datetime import UTC, datetime, timedelta
 NUMBERED_ROWS_MAX = 10_000
 # Filter combinations without a counter table are counted up to this many rows.
 EXACT_TOTAL_MAX = 10_000
+# A search whose estimated matches are at most this many is counted exactly.
+SEARCH_EXACT_BELOW = 1_000
+
+# How a listing's total statement answers (its first row).
+EXACT = "exact"  # (count,)
+CAPPED = "capped"  # (count of at most EXACT_TOTAL_MAX + 1,)
+ESTIMATED = "estimated"  # (estimate or exact count, whether it was counted)
+
+# The search-alone total on PostgreSQL, written once for every backend: {p} is
+# the driver's placeholder for the search text (bound twice).
+SEARCH_TOTAL_SQL = (
+    "SELECT CASE WHEN e.n <= {exact_below} THEN (SELECT count(*) FROM (SELECT 1 FROM posts p "
+    "WHERE p.search_vector @@ websearch_to_tsquery('english', {p}) LIMIT {limit}) s) ELSE e.n END, "
+    "e.n <= {exact_below} FROM finboard_search_estimate({p}) AS e(n)"
+)
+
+
+def search_total_sql(placeholder: str) -> str:
+    return SEARCH_TOTAL_SQL.format(p=placeholder, exact_below=SEARCH_EXACT_BELOW, limit=EXACT_TOTAL_MAX + 1)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR_MAX_LENGTH = 200
@@ -119,3 +146,14 @@ def capped_total(counted: int) -> tuple[int, bool]:
     if counted > EXACT_TOTAL_MAX:
         return EXACT_TOTAL_MAX, False
     return counted, True
+
+
+def listing_total(kind: str, row) -> tuple[int, bool]:
+    """(total, exact) from the first row of a total statement of this kind (None: no row)."""
+    if row is None:
+        return 0, True
+    if kind == EXACT:
+        return int(row[0] or 0), True
+    if kind == CAPPED or row[1]:
+        return capped_total(int(row[0]))
+    return int(row[0]), False

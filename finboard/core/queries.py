@@ -29,7 +29,7 @@ from finboard.core.models import (
     User,
     utcnow,
 )
-from finboard.core.pagination import EXACT_TOTAL_MAX, Cursor
+from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
 from finboard.core.schemas import PostListQuery
 from finboard.core.text import extract_cashtags, normalize_ticker
 
@@ -139,16 +139,48 @@ def _after(filters: PostFilters, cursor: Cursor):
     return and_(created <= cursor.created_at, or_(created < cursor.created_at, ident < cursor.id))
 
 
-def post_page_statement(
-    filters: PostFilters, per_page: int, dialect: str, *, page: int = 1, cursor: Cursor | None = None
-) -> Select:
-    """One page of posts, author and category joined in, plus one extra row that says whether more follow."""
-    stmt = (
+# Rows in the column order ``finboard.core.documents`` reads (the lean read path):
+# no ORM objects, straight to JSON.
+POST_ROW = (
+    Post.id,
+    Post.title,
+    Post.body,
+    User.id,
+    User.username,
+    Category.id,
+    Category.slug,
+    Category.name,
+    Post.cashtags,
+    Post.comment_count,
+    Post.created_at,
+    Post.updated_at,
+)
+COMMENT_ROW = (Comment.id, Comment.post_id, User.id, User.username, Comment.body, Comment.created_at)
+
+
+def _posts_with_author_and_category(rows: bool) -> Select:
+    """Posts joined to their author and category: ORM objects (eagerly filled) or ``POST_ROW`` tuples."""
+    if rows:
+        return select(*POST_ROW).join(User, User.id == Post.author_id).join(Category, Category.id == Post.category_id)
+    return (
         select(Post)
         .join(Post.author)
         .join(Post.category)
         .options(contains_eager(Post.author), contains_eager(Post.category))
     )
+
+
+def post_page_statement(
+    filters: PostFilters,
+    per_page: int,
+    dialect: str,
+    *,
+    page: int = 1,
+    cursor: Cursor | None = None,
+    rows: bool = False,
+) -> Select:
+    """One page of posts, author and category joined in, plus one extra row that says whether more follow."""
+    stmt = _posts_with_author_and_category(rows)
     if filters.cashtag:
         stmt = stmt.join(PostCashtag, and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == filters.cashtag))
     stmt = _filtered(stmt, filters, dialect)
@@ -158,30 +190,38 @@ def post_page_statement(
     return stmt if cursor is not None or page == 1 else stmt.offset((page - 1) * per_page)
 
 
-def post_total_statement(filters: PostFilters, dialect: str) -> tuple[Select, bool]:
-    """(statement, capped): the total behind a listing without counting the table.
+def given_filters(filters: PostFilters) -> set[str]:
+    return {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+
+
+def post_total_statement(filters: PostFilters, dialect: str) -> tuple[Select, str]:
+    """(statement, kind): the total behind a listing without counting the table.
 
     All posts, one category, one author or one cashtag alone read their counter
-    row (kept by triggers). Any other combination counts matching rows up to
-    ``EXACT_TOTAL_MAX + 1`` (``capped`` is True; see ``pagination.capped_total``).
+    row (kept by triggers): ``EXACT``. A search alone on PostgreSQL is the
+    planner's estimate unless it is small: ``ESTIMATED``. Any other combination
+    counts matching rows up to ``EXACT_TOTAL_MAX + 1``: ``CAPPED``. Read the
+    first row and pass it to ``pagination.listing_total``.
     """
-    only = {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+    only = given_filters(filters)
     if not only:
-        return select(func.coalesce(func.sum(CategoryCounter.post_count), 0)), False
+        return select(func.coalesce(func.sum(CategoryCounter.post_count), 0)), EXACT
     if only == {"category"}:
         return (
             select(CategoryCounter.post_count)
             .join(Category, Category.id == CategoryCounter.category_id)
             .where(Category.slug == filters.category)
-        ), False
+        ), EXACT
     if only == {"author"}:
         return (
             select(AuthorCounter.post_count)
             .join(User, User.id == AuthorCounter.author_id)
             .where(func.lower(User.username) == filters.author.lower())
-        ), False
+        ), EXACT
     if only == {"cashtag"}:
-        return select(CashtagCounter.post_count).where(CashtagCounter.ticker == filters.cashtag), False
+        return select(CashtagCounter.post_count).where(CashtagCounter.ticker == filters.cashtag), EXACT
+    if only == {"search"} and dialect == "postgresql":
+        return text(search_total_sql(":search")).bindparams(search=filters.search), ESTIMATED
     matches = select(literal_column("1").label("hit")).select_from(Post)
     if filters.category:
         matches = matches.join(Post.category)
@@ -192,20 +232,16 @@ def post_total_statement(filters: PostFilters, dialect: str) -> tuple[Select, bo
             PostCashtag, and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == filters.cashtag)
         )
     matches = _filtered(matches, filters, dialect).limit(EXACT_TOTAL_MAX + 1).subquery()
-    return select(func.count()).select_from(matches), True
+    return select(func.count()).select_from(matches), CAPPED
 
 
-def post_detail_statement(post_id: int) -> Select:
-    return (
-        select(Post)
-        .join(Post.author)
-        .join(Post.category)
-        .options(contains_eager(Post.author), contains_eager(Post.category))
-        .where(Post.id == post_id)
-    )
+def post_detail_statement(post_id: int, rows: bool = False) -> Select:
+    return _posts_with_author_and_category(rows).where(Post.id == post_id)
 
 
-def comments_statement(post_id: int, limit: int, offset: int = 0, newest_first: bool = True) -> Select:
+def comments_statement(
+    post_id: int, limit: int, offset: int = 0, newest_first: bool = True, rows: bool = False
+) -> Select:
     order = (
         (Comment.created_at.desc(), Comment.id.desc())
         if newest_first
@@ -214,11 +250,13 @@ def comments_statement(post_id: int, limit: int, offset: int = 0, newest_first: 
             Comment.id.asc(),
         )
     )
+    stmt = (
+        select(*COMMENT_ROW).join(User, User.id == Comment.author_id)
+        if rows
+        else select(Comment).join(Comment.author).options(contains_eager(Comment.author))
+    )
     return (
-        select(Comment)
-        .join(Comment.author)
-        .options(contains_eager(Comment.author))
-        .where(Comment.post_id == post_id)
+        stmt.where(Comment.post_id == post_id)
         .order_by(*order)
         .limit(limit)
         .offset(offset)
@@ -229,8 +267,9 @@ def comment_count_statement(post_id: int) -> Select:
     return select(func.count()).select_from(Comment).where(Comment.post_id == post_id)
 
 
-def categories_statement() -> Select:
-    return select(Category).order_by(Category.position, Category.id)
+def categories_statement(rows: bool = False) -> Select:
+    columns = (Category.id, Category.slug, Category.name, Category.description) if rows else (Category,)
+    return select(*columns).order_by(Category.position, Category.id)
 
 
 def category_stats_statement() -> Select:

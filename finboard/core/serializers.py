@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from finboard.core.models import Category, Comment, Post, User
-from finboard.core.pagination import capped_total, next_cursor
+from finboard.core.pagination import listing_total, next_cursor
 from finboard.core.schemas import (
     AuthorRef,
     CategoryPublic,
@@ -86,13 +86,13 @@ def category_stats(row) -> CategoryStats:
     )
 
 
-def post_page(posts: list[Post], query: PostListQuery, counted: int, capped: bool) -> PostPage:
+def post_page(posts: list[Post], query: PostListQuery, total_row, total_kind: str) -> PostPage:
     """A page of posts with the pagination fields every backend computes the same way.
 
     ``posts`` holds up to ``per_page + 1`` rows (the extra one only says a next
-    page exists); ``counted``/``capped`` come from ``post_total_statement``.
+    page exists); the total statement's first row and kind give the total.
     """
-    total, exact = capped_total(counted) if capped else (counted, True)
+    total, exact = listing_total(total_kind, total_row)
     return PostPage(
         items=[post_public(p) for p in posts[: query.per_page]],
         page=None if query.cursor else query.page,

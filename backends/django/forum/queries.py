@@ -7,12 +7,13 @@ count that joins only what the filters need.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
-from finboard.core.pagination import EXACT_TOTAL_MAX, Cursor
-from finboard.core.queries import PostFilters, sqlite_fts_query
+from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
+from finboard.core.queries import PostFilters, given_filters, sqlite_fts_query
 
 from .models import (
     AuthorCounter,
@@ -125,11 +126,11 @@ def post_page(posts: QuerySet[Post], filters: PostFilters, per_page: int, page: 
     return list(posts.order_by(*order)[offset : offset + per_page + 1])
 
 
-def post_total(posts: QuerySet[Post], filters: PostFilters) -> tuple[int, bool]:
-    """finboard.core.queries.post_total_statement: a counter row, or a count capped at EXACT_TOTAL_MAX + 1."""
-    only = {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+def post_total(posts: QuerySet[Post], filters: PostFilters, vendor: str) -> tuple[tuple | None, str]:
+    """finboard.core.queries.post_total_statement: (first row, kind) for ``pagination.listing_total``."""
+    only = given_filters(filters)
     if not only:
-        return CategoryCounter.objects.aggregate(total=Coalesce(Sum("post_count"), Value(0)))["total"], False
+        return (CategoryCounter.objects.aggregate(total=Coalesce(Sum("post_count"), Value(0)))["total"],), EXACT
     if only == {"category"}:
         counter = CategoryCounter.objects.filter(category__slug=filters.category)
     elif only == {"author"}:
@@ -138,9 +139,13 @@ def post_total(posts: QuerySet[Post], filters: PostFilters) -> tuple[int, bool]:
         )
     elif only == {"cashtag"}:
         counter = CashtagCounter.objects.filter(ticker=filters.cashtag)
+    elif only == {"search"} and vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(search_total_sql("%s"), [filters.search, filters.search])
+            return cursor.fetchone(), ESTIMATED
     else:
-        return posts.order_by()[: EXACT_TOTAL_MAX + 1].count(), True
-    return sum(counter.values_list("post_count", flat=True)[:1]), False
+        return (posts.order_by()[: EXACT_TOTAL_MAX + 1].count(),), CAPPED
+    return (sum(counter.values_list("post_count", flat=True)[:1]),), EXACT
 
 
 def post_with_author_and_category(post_id: int) -> Post | None:

@@ -101,8 +101,8 @@ def list_posts(query: PostListQuery) -> PostPage:
     rows = queries.post_page(
         queries.filtered_posts(filters, connection.vendor, cursor), filters, query.per_page, query.page, cursor
     )
-    counted, capped = queries.post_total(queries.filtered_posts(filters, connection.vendor), filters)
-    return post_page(rows, query, counted, capped)
+    total_row, kind = queries.post_total(queries.filtered_posts(filters, connection.vendor), filters, connection.vendor)
+    return post_page(rows, query, total_row, kind)
 
 
 def get_post(post_id: int) -> PostDetail:

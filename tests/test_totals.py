@@ -1,0 +1,118 @@
+"""Listing totals without counting tables: counters, capped counts, search estimates.
+
+The conformance suite checks that every backend answers the same; these tests
+check that the answers are right — counters against real counts after every
+kind of write, and the inexact totals flagged as such.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from finboard.core import counters, pagination, queries
+from finboard.core.models import Post
+from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, listing_total
+from finboard.core.seeding import seed
+from finboard.extensions import db
+
+
+def test_listing_total_reads_each_kind_of_row():
+    assert listing_total(EXACT, (42,)) == (42, True)
+    assert listing_total(EXACT, (None,)) == (0, True)
+    assert listing_total(EXACT, None) == (0, True)  # no counter row: an unknown category
+    assert listing_total(CAPPED, (10_000,)) == (10_000, True)
+    assert listing_total(CAPPED, (10_001,)) == (10_000, False)
+    assert listing_total(ESTIMATED, (123_456, False)) == (123_456, False)
+    assert listing_total(ESTIMATED, (37, True)) == (37, True)
+    assert listing_total(ESTIMATED, (10_001, True)) == (10_000, False)
+
+
+def _counters_match_a_rebuild(app) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        kept = counters.snapshot(connection)
+        counters.rebuild(connection)
+        assert counters.snapshot(connection) == kept
+        connection.rollback()
+
+
+def test_counters_follow_every_write(app, client, auth, make):
+    """Create, move, comment, delete — through the forum and the API — and the triggers keep up."""
+    alice, bob = make.user("alice"), make.user("bob")
+    first = make.post(alice, "Why $AAPL and $MSFT", "Long **$AAPL**.", category="stocks")
+    second = make.post(bob, "Bitcoin $BTC", "Hodl $BTC.", category="crypto")
+    make.post(bob, "More $BTC", "Again.", category="crypto")
+    make.comment(first, bob, "Nice $NVDA call")
+    make.comment(first, alice, "Thanks")
+    _counters_match_a_rebuild(app)
+
+    auth.login("alice")
+    moved = client.post(
+        f"/posts/{first}/edit",
+        data={
+            "title": "Why $TSLA now",
+            "body": "Short $TSLA.",
+            "category": "crypto",
+            "csrf_token": auth.csrf(f"/posts/{first}/edit"),
+        },
+    )
+    assert moved.status_code == 302
+    _counters_match_a_rebuild(app)
+
+    stats = {row["slug"]: row for row in client.get("/api/v1/stats/categories").get_json()["items"]}
+    assert (stats["crypto"]["post_count"], stats["crypto"]["comment_count"], stats["crypto"]["author_count"]) == (
+        3,
+        2,
+        2,
+    )
+    assert (stats["stocks"]["post_count"], stats["stocks"]["author_count"]) == (0, 0)
+    tickers = client.get("/api/v1/posts?cashtag=TSLA").get_json()
+    assert (tickers["total"], tickers["total_exact"]) == (1, True)
+    assert client.get("/api/v1/posts?cashtag=AAPL").get_json()["total"] == 0
+
+    with app.app_context():
+        queries.delete_post(db.session, db.session.get(Post, second))
+        db.session.commit()
+    _counters_match_a_rebuild(app)
+    assert client.get("/api/v1/posts?author=bob").get_json()["total"] == 1
+    assert client.get("/api/v1/posts").get_json()["total"] == 2
+
+
+def test_a_bulk_seed_leaves_the_same_counters_as_the_triggers(app):
+    with app.app_context():
+        seed(db.session, users=20, posts=120, comments=300, seed=7)
+        db.session.commit()
+    _counters_match_a_rebuild(app)
+
+
+def test_other_filter_combinations_are_counted_up_to_the_cap(app, client, make, monkeypatch):
+    alice = make.user("alice")
+    for n in range(6):
+        make.post(alice, f"Covered calls on $SPY week {n}", "Theta.", category="options")
+    monkeypatch.setattr("finboard.core.queries.EXACT_TOTAL_MAX", 4)
+    monkeypatch.setattr("finboard.core.pagination.EXACT_TOTAL_MAX", 4)
+    capped = client.get("/api/v1/posts?category=options&cashtag=SPY&per_page=2").get_json()
+    assert (capped["total"], capped["total_exact"], capped["pages"]) == (4, False, 2)
+    assert len(capped["items"]) == 2 and capped["next_cursor"]
+    exact = client.get("/api/v1/posts?category=options&per_page=2").get_json()
+    assert (exact["total"], exact["total_exact"]) == (6, True)  # a counter: never capped
+
+
+@pytest.mark.parametrize("database_kind", ["postgres"], indirect=True)
+def test_a_common_search_is_estimated_a_rare_one_counted(app, client, monkeypatch):
+    """PostgreSQL: the planner's estimate for many matches (flagged), an exact count for few."""
+    with app.app_context():
+        seed(db.session, users=50, posts=3000, comments=0, seed=11)
+        db.session.commit()
+        db.session.execute(text("ANALYZE posts"))
+        db.session.commit()
+        word, matches = db.session.execute(
+            text("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM posts') ORDER BY ndoc DESC, word LIMIT 1")
+        ).one()
+        estimate = db.session.execute(text("SELECT finboard_search_estimate(:w)"), {"w": word}).scalar()
+    assert matches > pagination.SEARCH_EXACT_BELOW and estimate > pagination.SEARCH_EXACT_BELOW
+    common = client.get(f"/api/v1/posts?search={word}").get_json()
+    assert common["total_exact"] is False
+    assert common["total"] == estimate and 0.5 < estimate / matches < 2
+    rare = client.get("/api/v1/posts?search=zzzunseenword").get_json()
+    assert (rare["total"], rare["total_exact"], rare["items"]) == (0, True, [])
