@@ -69,12 +69,12 @@ def posts_json(query: PostListQuery) -> bytes:
     def build(connection: Connection) -> bytes:
         dialect = connection.dialect.name
         filters = queries.PostFilters.from_query(query)
-        page_stmt = queries.post_page_statement(
-            filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor, rows=True
-        )
-        rows = connection.execute(page_stmt).all()
-        total_stmt, kind = queries.post_total_statement(filters, dialect)
-        return documents.post_page(rows, query, connection.execute(total_stmt).first(), kind)
+        cursor = query.decoded_cursor
+        shape = queries.ListingShape.of(filters, dialect, page=query.page, cursor=cursor, rows=True)
+        params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
+        rows = connection.execute(queries.post_page_statement(shape), params).all()
+        total_stmt, kind = queries.post_total_statement(shape)
+        return documents.post_page(rows, query, connection.execute(total_stmt, params).first(), kind)
 
     return cached_bytes("posts", query.model_dump_json(), _read(build))
 
@@ -83,10 +83,12 @@ def post_json(post_id: int) -> bytes:
     """A post with its newest comments; ApiError(404) when missing."""
 
     def build(connection: Connection) -> bytes:
-        row = connection.execute(queries.post_detail_statement(post_id, rows=True)).first()
+        row = connection.execute(queries.post_detail_statement(rows=True), {"post_id": post_id}).first()
         if row is None:
             return NOT_FOUND
-        comments = connection.execute(queries.comments_statement(post_id, DETAIL_COMMENTS, rows=True)).all()
+        comments = connection.execute(
+            queries.comments_statement(rows=True), queries.comment_params(post_id, DETAIL_COMMENTS)
+        ).all()
         return documents.post_detail(row, comments)
 
     return _found(cached_bytes("post", str(post_id), _read(build)))
@@ -97,8 +99,8 @@ def comments_json(post_id: int, query: PageQuery) -> bytes:
 
     def build(connection: Connection) -> bytes:
         offset = (query.page - 1) * query.per_page
-        stmt = queries.comments_statement(post_id, query.per_page, offset, newest_first=False, rows=True)
-        rows = connection.execute(stmt).all()
+        stmt = queries.comments_statement(newest_first=False, rows=True, offset=True)
+        rows = connection.execute(stmt, queries.comment_params(post_id, query.per_page, offset)).all()
         total = connection.scalar(select(Post.comment_count).where(Post.id == post_id))
         if total is None:
             return NOT_FOUND
@@ -142,7 +144,7 @@ def get_post(post_id: int) -> PostPublic | None:
     """The post alone (one statement), for the forum page that pages its own comments."""
 
     def build(connection: Connection) -> bytes:
-        row = connection.execute(queries.post_detail_statement(post_id, rows=True)).first()
+        row = connection.execute(queries.post_detail_statement(rows=True), {"post_id": post_id}).first()
         return NOT_FOUND if row is None else documents.dumps(documents.post(row))
 
     document = cached_bytes("post-page", str(post_id), _read(build))

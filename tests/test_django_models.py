@@ -156,11 +156,11 @@ def test_orderings_match_the_shared_queries(django_models, sort, cashtag):
     from sqlalchemy.sql import operators
 
     from backends.django.forum.queries import CASHTAG_SORT_FIELDS, ORDERINGS, POST_SORT_FIELDS
-    from finboard.core.queries import PostFilters, ordering
+    from finboard.core.queries import ListingShape, PostFilters, ordering
 
     shared = tuple(
         ("-" if clause.modifier is operators.desc_op else "", clause.element.table.name, clause.element.name)
-        for clause in ordering(PostFilters(sort=sort, cashtag=cashtag))
+        for clause in ordering(ListingShape.of(PostFilters(sort=sort, cashtag=cashtag), "postgresql"))
     )
     fields = CASHTAG_SORT_FIELDS if cashtag else POST_SORT_FIELDS
     django = []

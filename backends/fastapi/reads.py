@@ -37,26 +37,27 @@ from finboard.core.serializers import (
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
     dialect = session.bind.dialect.name
     filters = queries.PostFilters.from_query(query)
-    page_stmt = queries.post_page_statement(
-        filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor
-    )
-    rows = (await session.scalars(page_stmt)).all()
-    total_stmt, kind = queries.post_total_statement(filters, dialect)
-    return post_page(rows, query, (await session.execute(total_stmt)).first(), kind)
+    cursor = query.decoded_cursor
+    shape = queries.ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
+    params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
+    rows = (await session.scalars(queries.post_page_statement(shape), params)).all()
+    total_stmt, kind = queries.post_total_statement(shape)
+    return post_page(rows, query, (await session.execute(total_stmt, params)).first(), kind)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> PostDetail:
-    post = (await session.scalars(queries.post_detail_statement(post_id))).first()
+    post = (await session.scalars(queries.post_detail_statement(), {"post_id": post_id})).first()
     if post is None:
         raise ApiError(404, "post_not_found")
-    comments = (await session.scalars(queries.comments_statement(post_id, DETAIL_COMMENTS))).all()
+    newest = queries.comment_params(post_id, DETAIL_COMMENTS)
+    comments = (await session.scalars(queries.comments_statement(), newest)).all()
     return post_detail(post, comments)
 
 
 async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -> CommentPage:
     offset = (query.page - 1) * query.per_page
-    stmt = queries.comments_statement(post_id, query.per_page, offset, newest_first=False)
-    rows = (await session.scalars(stmt)).all()
+    stmt = queries.comments_statement(newest_first=False, offset=True)
+    rows = (await session.scalars(stmt, queries.comment_params(post_id, query.per_page, offset))).all()
     total = await session.scalar(select(Post.comment_count).where(Post.id == post_id))
     if total is None:
         raise ApiError(404, "post_not_found")

@@ -1,9 +1,10 @@
 """The API's use cases on a sync SQLAlchemy ``Session``.
 
 The Flask API calls these directly; the FastAPI adapter runs the writes via
-``AsyncSession.run_sync`` and its reads with the same statement builders
-(``finboard.core.queries``) on an async session. Each function commits what
-it writes, so callers only invalidate caches afterwards.
+``AsyncSession.run_sync``. Reads are not here: the Flask app reads through
+``finboard.reads`` (row statements straight to JSON), FastAPI through its own
+async session, both with the statement builders of ``finboard.core.queries``.
+Each function commits what it writes, so callers only invalidate caches afterwards.
 """
 
 from __future__ import annotations
@@ -16,18 +17,10 @@ from finboard.core import queries
 from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.models import Category, Post, User
 from finboard.core.schemas import (
-    DETAIL_COMMENTS,
-    CategoryList,
-    CategoryStatsList,
     CommentCreate,
-    CommentPage,
     CommentPublic,
     LoginRequest,
-    PageQuery,
     PostCreate,
-    PostDetail,
-    PostListQuery,
-    PostPage,
     PostPublic,
     PostUpdate,
     Token,
@@ -43,12 +36,7 @@ from finboard.core.security import (
     verify_password,
 )
 from finboard.core.serializers import (
-    category_public,
-    category_stats,
-    comment_page,
     comment_public,
-    post_detail,
-    post_page,
     post_public,
     user_public,
 )
@@ -103,45 +91,6 @@ def authenticate(session: Session, settings: Settings, authorization: str | None
     """The user behind a bearer token (one primary-key lookup) or 401."""
     claims = token_claims(settings, authorization)
     return check_user(session.get(User, claims.user_id), claims.token_version)
-
-
-# --- reads ----------------------------------------------------------------------
-
-
-def list_posts(session: Session, dialect: str, query: PostListQuery) -> PostPage:
-    filters = queries.PostFilters.from_query(query)
-    page_stmt = queries.post_page_statement(
-        filters, query.per_page, dialect, page=query.page, cursor=query.decoded_cursor
-    )
-    rows = session.scalars(page_stmt).all()
-    total_stmt, kind = queries.post_total_statement(filters, dialect)
-    return post_page(rows, query, session.execute(total_stmt).first(), kind)
-
-
-def get_post(session: Session, post_id: int) -> PostDetail:
-    post = session.scalars(queries.post_detail_statement(post_id)).first()
-    if post is None:
-        raise ApiError(404, "post_not_found")
-    comments = session.scalars(queries.comments_statement(post_id, DETAIL_COMMENTS)).all()
-    return post_detail(post, comments)
-
-
-def list_comments(session: Session, post_id: int, query: PageQuery) -> CommentPage:
-    """Comments oldest first; 404 when the post does not exist."""
-    offset = (query.page - 1) * query.per_page
-    rows = session.scalars(queries.comments_statement(post_id, query.per_page, offset, newest_first=False)).all()
-    total = session.scalar(select(Post.comment_count).where(Post.id == post_id))
-    if total is None:
-        raise ApiError(404, "post_not_found")
-    return comment_page(rows, query, total)
-
-
-def list_categories(session: Session) -> CategoryList:
-    return CategoryList(items=[category_public(c) for c in session.scalars(queries.categories_statement())])
-
-
-def category_stats_list(session: Session) -> CategoryStatsList:
-    return CategoryStatsList(items=[category_stats(r) for r in session.execute(queries.category_stats_statement())])
 
 
 # --- writes ---------------------------------------------------------------------

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, delete, func, literal_column, or_, select, text, update
+from sqlalchemy import Integer, Select, and_, bindparam, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
 from finboard.core.models import (
@@ -27,6 +28,7 @@ from finboard.core.models import (
     Post,
     PostCashtag,
     User,
+    UTCDateTime,
     utcnow,
 )
 from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
@@ -59,6 +61,10 @@ class PostFilters:
         )
 
 
+def given_filters(filters: PostFilters) -> set[str]:
+    return {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -74,69 +80,114 @@ def sqlite_fts_query(search: str) -> str | None:
     return " ".join(f'"{word}"' for word in words) or None
 
 
-def search_predicate(search: str, dialect: str):
-    """Full-text match: tsvector + websearch_to_tsquery, or SQLite FTS5."""
+def search_predicate(dialect: str, fts_words: bool = True):
+    """Full-text match on ``:search`` (PostgreSQL tsvector) or ``:fts`` (SQLite FTS5, see ``sqlite_fts_query``)."""
     if dialect == "postgresql":
-        return text("posts.search_vector @@ websearch_to_tsquery('english', :search)").bindparams(search=search)
-    fts = sqlite_fts_query(search)
-    if fts is None:
+        return text("posts.search_vector @@ websearch_to_tsquery('english', :search)")
+    if not fts_words:
         return literal_column("0") == 1
     return Post.id.in_(
-        select(literal_column("rowid"))
-        .select_from(text("posts_fts"))
-        .where(text("posts_fts MATCH :fts").bindparams(fts=fts))
+        select(literal_column("rowid")).select_from(text("posts_fts")).where(text("posts_fts MATCH :fts"))
     )
 
 
-def _filtered(stmt: Select, filters: PostFilters, dialect: str) -> Select:
-    if filters.category:
-        stmt = stmt.where(Category.slug == filters.category)
-    if filters.author:
-        stmt = stmt.where(func.lower(User.username) == filters.author.lower())
-    if filters.since:
-        stmt = stmt.where(Post.created_at >= filters.since)
-    if filters.until:
-        stmt = stmt.where(Post.created_at <= filters.until)
-    if filters.search:
-        stmt = stmt.where(search_predicate(filters.search, dialect))
+def _filtered(stmt: Select, shape: ListingShape) -> Select:
+    """The filters given, as named bind parameters (the values come from ``listing_params``)."""
+    if "category" in shape.given:
+        stmt = stmt.where(Category.slug == bindparam("category"))
+    if "author" in shape.given:
+        stmt = stmt.where(func.lower(User.username) == bindparam("author"))
+    if "since" in shape.given:
+        stmt = stmt.where(Post.created_at >= bindparam("since"))
+    if "until" in shape.given:
+        stmt = stmt.where(Post.created_at <= bindparam("until"))
+    if "search" in shape.given:
+        stmt = stmt.where(search_predicate(shape.dialect, shape.fts_words))
     return stmt
 
 
-def _sort_columns(filters: PostFilters):
+@dataclass(frozen=True)
+class ListingShape:
+    """What decides a listing's SQL text; the values are bound separately.
+
+    Statements are built once per shape (``lru_cache``) and executed with the
+    request's values, so a request neither builds nor compiles SQL.
+    """
+
+    given: frozenset[str]
+    sort: str
+    dialect: str
+    cursor: bool = False
+    offset: bool = False
+    rows: bool = False
+    fts_words: bool = True
+
+    @classmethod
+    def of(cls, filters: PostFilters, dialect: str, *, page: int = 1, cursor: Cursor | None = None, rows=False):
+        return cls(
+            given=frozenset(given_filters(filters)),
+            sort=filters.sort,
+            dialect=dialect,
+            cursor=cursor is not None,
+            offset=cursor is None and page > 1,
+            rows=rows,
+            fts_words=dialect == "postgresql" or not filters.search or sqlite_fts_query(filters.search) is not None,
+        )
+
+
+def listing_params(filters: PostFilters, per_page: int, *, page: int = 1, cursor: Cursor | None = None) -> dict:
+    """The bound values of a listing's page and total statements."""
+    params: dict = {"limit": per_page + 1, "offset": (page - 1) * per_page}
+    for name in ("category", "cashtag", "since", "until"):
+        if getattr(filters, name):
+            params[name] = getattr(filters, name)
+    if filters.author:
+        params["author"] = filters.author.lower()
+    if filters.search:
+        params["search"] = filters.search
+        params["fts"] = sqlite_fts_query(filters.search)
+    if cursor is not None:
+        params.update(cursor_at=cursor.created_at, cursor_id=cursor.id, cursor_count=cursor.comment_count)
+    return params
+
+
+def _sort_columns(shape: ListingShape):
     """(created_at, id) of the listing's order: the cashtag row's copy when filtering by ticker.
 
     ``post_cashtags`` repeats the post's id and creation time, so ordering on its
     columns gives the same order while letting PostgreSQL read the newest posts on
     a ticker straight off the (ticker, created_at, post_id) index.
     """
-    if filters.cashtag:
+    if "cashtag" in shape.given:
         return PostCashtag.created_at, PostCashtag.post_id
     return Post.created_at, Post.id
 
 
-def ordering(filters: PostFilters) -> tuple:
-    created, ident = _sort_columns(filters)
-    if filters.sort == "old":
+def ordering(shape: ListingShape) -> tuple:
+    created, ident = _sort_columns(shape)
+    if shape.sort == "old":
         return created.asc(), ident.asc()
-    if filters.sort == "comments":
+    if shape.sort == "comments":
         return Post.comment_count.desc(), created.desc(), ident.desc()
     return created.desc(), ident.desc()
 
 
-def _after(filters: PostFilters, cursor: Cursor):
+def _after(shape: ListingShape):
     """Rows strictly after the cursor in the listing's order (keyset pagination).
 
     Written as ``a <= x AND (a < x OR ...)`` rather than a row comparison: the
     leading bound lets every database and ORM start the index scan at the
     cursor, so page 5,000 costs what page 1 costs.
     """
-    created, ident = _sort_columns(filters)
-    if filters.sort == "old":
-        return and_(created >= cursor.created_at, or_(created > cursor.created_at, ident > cursor.id))
-    older = or_(created < cursor.created_at, and_(created == cursor.created_at, ident < cursor.id))
-    if filters.sort == "comments":
-        return and_(Post.comment_count <= cursor.comment_count, or_(Post.comment_count < cursor.comment_count, older))
-    return and_(created <= cursor.created_at, or_(created < cursor.created_at, ident < cursor.id))
+    created, ident = _sort_columns(shape)
+    at, last = bindparam("cursor_at", type_=UTCDateTime()), bindparam("cursor_id")
+    if shape.sort == "old":
+        return and_(created >= at, or_(created > at, ident > last))
+    older = or_(created < at, and_(created == at, ident < last))
+    if shape.sort == "comments":
+        count = bindparam("cursor_count")
+        return and_(Post.comment_count <= count, or_(Post.comment_count < count, older))
+    return and_(created <= at, or_(created < at, ident < last))
 
 
 # Rows in the column order ``finboard.core.documents`` reads (the lean read path):
@@ -170,108 +221,100 @@ def _posts_with_author_and_category(rows: bool) -> Select:
     )
 
 
-def post_page_statement(
-    filters: PostFilters,
-    per_page: int,
-    dialect: str,
-    *,
-    page: int = 1,
-    cursor: Cursor | None = None,
-    rows: bool = False,
-) -> Select:
-    """One page of posts, author and category joined in, plus one extra row that says whether more follow."""
-    stmt = _posts_with_author_and_category(rows)
-    if filters.cashtag:
-        stmt = stmt.join(PostCashtag, and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == filters.cashtag))
-    stmt = _filtered(stmt, filters, dialect)
-    if cursor is not None:
-        stmt = stmt.where(_after(filters, cursor))
-    stmt = stmt.order_by(*ordering(filters)).limit(per_page + 1)
-    return stmt if cursor is not None or page == 1 else stmt.offset((page - 1) * per_page)
+def _cashtag_join():
+    return and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == bindparam("cashtag"))
 
 
-def given_filters(filters: PostFilters) -> set[str]:
-    return {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+@lru_cache(maxsize=512)
+def post_page_statement(shape: ListingShape) -> Select:
+    """One page of posts, author and category joined in, plus one extra row that says whether more follow.
+
+    Bound values: ``listing_params``.
+    """
+    stmt = _posts_with_author_and_category(shape.rows)
+    if "cashtag" in shape.given:
+        stmt = stmt.join(PostCashtag, _cashtag_join())
+    stmt = _filtered(stmt, shape)
+    if shape.cursor:
+        stmt = stmt.where(_after(shape))
+    stmt = stmt.order_by(*ordering(shape)).limit(bindparam("limit", type_=Integer()))
+    return stmt.offset(bindparam("offset", type_=Integer())) if shape.offset else stmt
 
 
-def post_total_statement(filters: PostFilters, dialect: str) -> tuple[Select, str]:
+@lru_cache(maxsize=512)
+def post_total_statement(shape: ListingShape) -> tuple[Select, str]:
     """(statement, kind): the total behind a listing without counting the table.
 
     All posts, one category, one author or one cashtag alone read their counter
     row (kept by triggers): ``EXACT``. A search alone on PostgreSQL is the
     planner's estimate unless it is small: ``ESTIMATED``. Any other combination
-    counts matching rows up to ``EXACT_TOTAL_MAX + 1``: ``CAPPED``. Read the
-    first row and pass it to ``pagination.listing_total``.
+    counts matching rows up to ``EXACT_TOTAL_MAX + 1``: ``CAPPED``. Execute with
+    ``listing_params`` and pass the first row to ``pagination.listing_total``.
     """
-    only = given_filters(filters)
+    only = shape.given
     if not only:
         return select(func.coalesce(func.sum(CategoryCounter.post_count), 0)), EXACT
     if only == {"category"}:
         return (
             select(CategoryCounter.post_count)
             .join(Category, Category.id == CategoryCounter.category_id)
-            .where(Category.slug == filters.category)
+            .where(Category.slug == bindparam("category"))
         ), EXACT
     if only == {"author"}:
         return (
             select(AuthorCounter.post_count)
             .join(User, User.id == AuthorCounter.author_id)
-            .where(func.lower(User.username) == filters.author.lower())
+            .where(func.lower(User.username) == bindparam("author"))
         ), EXACT
     if only == {"cashtag"}:
-        return select(CashtagCounter.post_count).where(CashtagCounter.ticker == filters.cashtag), EXACT
-    if only == {"search"} and dialect == "postgresql":
-        return text(search_total_sql(":search")).bindparams(search=filters.search), ESTIMATED
+        return select(CashtagCounter.post_count).where(CashtagCounter.ticker == bindparam("cashtag")), EXACT
+    if only == {"search"} and shape.dialect == "postgresql":
+        return text(search_total_sql(":search")), ESTIMATED
     matches = select(literal_column("1").label("hit")).select_from(Post)
-    if filters.category:
+    if "category" in only:
         matches = matches.join(Post.category)
-    if filters.author:
+    if "author" in only:
         matches = matches.join(Post.author)
-    if filters.cashtag:
-        matches = matches.join(
-            PostCashtag, and_(PostCashtag.post_id == Post.id, PostCashtag.ticker == filters.cashtag)
-        )
-    matches = _filtered(matches, filters, dialect).limit(EXACT_TOTAL_MAX + 1).subquery()
+    if "cashtag" in only:
+        matches = matches.join(PostCashtag, _cashtag_join())
+    matches = _filtered(matches, shape).limit(EXACT_TOTAL_MAX + 1).subquery()
     return select(func.count()).select_from(matches), CAPPED
 
 
-def post_detail_statement(post_id: int, rows: bool = False) -> Select:
-    return _posts_with_author_and_category(rows).where(Post.id == post_id)
+@lru_cache(maxsize=4)
+def post_detail_statement(rows: bool = False) -> Select:
+    """One post with author and category; bound value ``post_id``."""
+    return _posts_with_author_and_category(rows).where(Post.id == bindparam("post_id"))
 
 
-def comments_statement(
-    post_id: int, limit: int, offset: int = 0, newest_first: bool = True, rows: bool = False
-) -> Select:
-    order = (
-        (Comment.created_at.desc(), Comment.id.desc())
-        if newest_first
-        else (
-            Comment.created_at.asc(),
-            Comment.id.asc(),
-        )
-    )
+@lru_cache(maxsize=8)
+def comments_statement(newest_first: bool = True, rows: bool = False, offset: bool = False) -> Select:
+    """A post's comments with their authors; bound values ``post_id``, ``limit`` (and ``offset``)."""
+    if newest_first:
+        order = (Comment.created_at.desc(), Comment.id.desc())
+    else:
+        order = (Comment.created_at.asc(), Comment.id.asc())
     stmt = (
         select(*COMMENT_ROW).join(User, User.id == Comment.author_id)
         if rows
         else select(Comment).join(Comment.author).options(contains_eager(Comment.author))
     )
-    return (
-        stmt.where(Comment.post_id == post_id)
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
-    )
+    stmt = stmt.where(Comment.post_id == bindparam("post_id")).order_by(*order)
+    stmt = stmt.limit(bindparam("limit", type_=Integer()))
+    return stmt.offset(bindparam("offset", type_=Integer())) if offset else stmt
 
 
-def comment_count_statement(post_id: int) -> Select:
-    return select(func.count()).select_from(Comment).where(Comment.post_id == post_id)
+def comment_params(post_id: int, limit: int, offset: int = 0) -> dict:
+    return {"post_id": post_id, "limit": limit, "offset": offset}
 
 
+@lru_cache(maxsize=2)
 def categories_statement(rows: bool = False) -> Select:
     columns = (Category.id, Category.slug, Category.name, Category.description) if rows else (Category,)
     return select(*columns).order_by(Category.position, Category.id)
 
 
+@lru_cache(maxsize=1)
 def category_stats_statement() -> Select:
     """Per category: posts, comments and distinct authors from the counters, newest post by index — one query."""
     newest = (
