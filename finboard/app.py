@@ -25,8 +25,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_static_files(app)
     register_commands(app)
     return app
+
+
+def register_static_files(app: Flask) -> None:
+    from finboard.static_files import init_app as init_static_files
+
+    init_static_files(app)
 
 
 def register_extensions(app: Flask) -> None:

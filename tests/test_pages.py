@@ -297,3 +297,34 @@ def test_flash_is_shown_once(client, auth, make):
     auth.login()
     assert flashes(client.get("/")) == ["Logged in as alice."]
     assert flashes(client.get("/")) == []
+
+
+# --- static files ----------------------------------------------------------------
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
+    from pathlib import Path
+
+    from finboard.static_files import content_hashes
+
+    digest = content_hashes(Path(client.application.static_folder))["finboard.css"]
+    html = body(client.get("/"))
+    assert f'href="/static/finboard.css?v={digest}"' in html
+    fresh = client.get(f"/static/finboard.css?v={digest}")
+    assert fresh.status_code == 200 and b"body" in fresh.data
+    assert fresh.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    for stale in ("/static/finboard.css", "/static/finboard.css?v=0123456789ab"):
+        response = client.get(stale)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=60, must-revalidate", stale
+    assert client.get(f"/static/missing.css?v={digest}").status_code == 404
+
+
+def test_a_changed_file_gets_a_new_fingerprint(tmp_path):
+    from finboard.static_files import content_hashes
+
+    (tmp_path / "site.css").write_text("a{}")
+    before = content_hashes(tmp_path)["site.css"]
+    (tmp_path / "site.css").write_text("a{color:red}")
+    after = content_hashes(tmp_path)["site.css"]
+    assert before != after and len(after) == 12
