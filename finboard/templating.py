@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from finboard.core.text import render_markdown
@@ -34,10 +35,49 @@ def page_window(current: int, total_pages: int, radius: int = 2) -> list[int | N
     return window
 
 
+class Links:
+    """The forum's most repeated links, without ``url_for`` for each one.
+
+    A listing renders four links per post; Werkzeug's URL building costs more
+    than the rest of the card. These paths are derived from the URL map once
+    (``url_for`` with a marker value) and filled in with the request's script
+    root, so they follow the routes and a mounted prefix; ``test_pages`` checks
+    them against ``url_for``.
+    """
+
+    MARK = "__finboard_mark__"
+
+    def __init__(self, app: Flask):
+        with app.test_request_context():
+            self.templates = {
+                "post": url_for("posts.detail", post_id=2147483647).replace("2147483647", "{}"),
+                "category": url_for("posts.category", slug=self.MARK).replace(self.MARK, "{}"),
+                "author": url_for("posts.author", username=self.MARK).replace(self.MARK, "{}"),
+                "cashtag": url_for("posts.search", cashtag=self.MARK).replace(self.MARK, "{}"),
+            }
+
+    def _path(self, name: str, value) -> str:
+        return request.script_root + self.templates[name].format(quote(str(value), safe=""))
+
+    def post(self, post_id: int) -> str:
+        return self._path("post", post_id)
+
+    def category(self, slug: str) -> str:
+        return self._path("category", slug)
+
+    def author(self, username: str) -> str:
+        return self._path("author", username)
+
+    def cashtag(self, ticker: str) -> str:
+        return self._path("cashtag", ticker)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = markdown_filter
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.globals["page_window"] = page_window
+    links = Links(app)
+    app.jinja_env.globals["link"] = links
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -52,4 +92,4 @@ def init_app(app: Flask) -> None:
             except Exception:  # noqa: BLE001
                 return []
 
-        return {"nav_categories": categories, "cashtag_url": lambda t: url_for("posts.search", cashtag=t)}
+        return {"nav_categories": categories}

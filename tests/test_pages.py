@@ -328,3 +328,24 @@ def test_a_changed_file_gets_a_new_fingerprint(tmp_path):
     (tmp_path / "site.css").write_text("a{color:red}")
     after = content_hashes(tmp_path)["site.css"]
     assert before != after and len(after) == 12
+
+
+@pytest.mark.parametrize(
+    ("method", "endpoint", "values"),
+    [
+        ("post", "posts.detail", {"post_id": 42}),
+        ("category", "posts.category", {"slug": "personal-finance"}),
+        ("author", "posts.author", {"username": "Value_Hunter_7"}),
+        ("cashtag", "posts.search", {"cashtag": "BRK.B"}),
+    ],
+)
+@pytest.mark.parametrize("script_root", ["", "/board"])
+def test_fast_links_equal_url_for(app, method, endpoint, values, script_root):
+    """The template's ``link`` helpers build exactly what ``url_for`` builds, under a prefix too."""
+    from flask import url_for
+
+    from finboard.templating import Links
+
+    links = Links(app)
+    with app.test_request_context(base_url=f"http://localhost{script_root}/"):
+        assert getattr(links, method)(*values.values()) == url_for(endpoint, **values)
