@@ -26,8 +26,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_static_files(app)
+    register_read_connection(app)
     register_commands(app)
     return app
+
+
+def register_read_connection(app: Flask) -> None:
+    from finboard.reads import close_read_connection
+
+    app.teardown_appcontext(close_read_connection)
 
 
 def register_static_files(app: Flask) -> None:

@@ -15,10 +15,12 @@ same bytes through pydantic; the conformance suite compares them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from weakref import WeakKeyDictionary
 
+from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
@@ -45,13 +47,35 @@ NOT_FOUND = b""  # cached marker: the post does not exist (a 404 is cached like 
 
 @contextmanager
 def read_connection():
-    """A pooled connection in autocommit mode (same pool as the session, no transaction)."""
+    """A pooled connection in autocommit mode (same pool as the session, no transaction).
+
+    Within a request, one connection serves every read (a page reads the post,
+    its comments and the categories): it is checked out — and pinged — once,
+    and returned when the request ends (``close_read_connection``).
+    """
+    if has_request_context():
+        connection = g.get("read_connection")
+        if connection is None:
+            connection = g.read_connection = _reader().connect()
+        yield connection
+        return
+    with _reader().connect() as connection:
+        yield connection
+
+
+def _reader() -> Engine:
     engine = db.engine
     reader = _readers.get(engine)
     if reader is None:
         reader = _readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    with reader.connect() as connection:
-        yield connection
+    return reader
+
+
+def close_read_connection(_error: BaseException | None = None) -> None:
+    """Teardown: give the request's read connection back to the pool."""
+    connection = g.pop("read_connection", None)
+    if connection is not None:
+        connection.close()
 
 
 def _read(build: Callable[[Connection], bytes]) -> Callable[[], bytes]:
@@ -155,8 +179,22 @@ def list_comments(post_id: int, query: PageQuery) -> CommentPage:
     return CommentPage.model_validate_json(comments_json(post_id, query))
 
 
+CATEGORIES_TTL_SECONDS = 60.0
+_categories: WeakKeyDictionary[Engine, tuple[float, CategoryList]] = WeakKeyDictionary()
+
+
 def list_categories() -> CategoryList:
-    return CategoryList.model_validate_json(categories_json())
+    """The categories, kept by each worker for a minute.
+
+    Every page shows them in its navigation; they change only with a migration
+    (no page or endpoint edits them), so a database read per page is waste.
+    """
+    engine = db.engine
+    now = time.monotonic()
+    kept = _categories.get(engine)
+    if kept is None or now - kept[0] > CATEGORIES_TTL_SECONDS:
+        kept = _categories[engine] = (now, CategoryList.model_validate_json(categories_json()))
+    return kept[1]
 
 
 def category_stats_list() -> CategoryStatsList:

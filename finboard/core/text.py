@@ -83,8 +83,15 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 
+@lru_cache(maxsize=2048)
 def render_markdown(source: str) -> str:
-    """Markdown source to sanitised HTML, safe to insert into a page."""
+    """Markdown source to sanitised HTML, safe to insert into a page.
+
+    Memoised per worker: the output depends only on the text, and a popular
+    post is rendered on every view (parsing and sanitising cost more than the
+    rest of the page). Bodies are at most 20,000 characters, so the cache is
+    bounded at a few tens of MB in the worst case.
+    """
     html = _markdown().render(source or "")
     return nh3.clean(
         html,
