@@ -6,6 +6,14 @@ The statements are the raw backend's hand-written SQL, built with the
 parameters the scenarios send, and run at the run's largest size, once to
 warm the caches and once under EXPLAIN (ANALYZE, BUFFERS).
 
+Each is explained twice: with its values bound (the *custom* plan, made for
+those values — what a statement gets the first times it runs) and as a
+prepared statement under ``plan_cache_mode = force_generic_plan`` (the
+*generic* plan, made without the values). psycopg prepares a statement on a
+connection after five executions, and PostgreSQL may then keep the generic
+plan when it looks no costlier; for a full-text search the generic plan can't
+know how common the term is, so the two can differ by orders of magnitude.
+
 This is the only module of the benchmark that reads ``backends.raw.sql``; it
 depends on exactly these names:
 
@@ -30,6 +38,7 @@ from dataclasses import dataclass
 import psycopg
 
 STATEMENT_TIMEOUT_MS = 120_000
+PREPARED_NAME = "finboard_bench_explain"
 PER_PAGE = 20
 DETAIL_COMMENTS = 20
 
@@ -119,6 +128,30 @@ def explain(conn: psycopg.Connection, statement: Statement) -> dict:
     return {"plan": plan, "execution_ms": float(found.group(1)) if found else None}
 
 
+def numbered(sql: str) -> str:
+    """psycopg's %s placeholders as PostgreSQL's $1, $2, … (for PREPARE)."""
+    counter = iter(range(1, 10_000))
+    return re.sub(r"%s", lambda _: f"${next(counter)}", sql)
+
+
+def explain_generic(conn: psycopg.Connection, statement: Statement) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) EXECUTE of the statement prepared and forced to its generic plan."""
+    conn.execute(f"PREPARE {PREPARED_NAME} AS {numbered(statement.sql)}")
+    try:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        arguments = f"({', '.join(['%s'] * len(statement.params))})" if statement.params else ""
+        cursor = psycopg.ClientCursor(conn)  # EXECUTE's arguments as literals
+        cursor.execute(f"EXECUTE {PREPARED_NAME}{arguments}", statement.params)
+        cursor.fetchall()
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE {PREPARED_NAME}{arguments}", statement.params)
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    finally:
+        conn.execute("RESET plan_cache_mode")
+        conn.execute(f"DEALLOCATE {PREPARED_NAME}")
+    found = _EXECUTION.search(plan)
+    return {"generic_plan": plan, "generic_execution_ms": float(found.group(1)) if found else None}
+
+
 def explain_all(dsn: str, facts, sql_module=None) -> list[dict]:
     """Every hot query's statements with their plans (or the error that stopped one)."""
     entries = []
@@ -148,5 +181,10 @@ def explain_all(dsn: str, facts, sql_module=None) -> list[dict]:
                     entry.update(explain(conn, statement))
                 except psycopg.Error as exc:
                     entry["error"] = f"{type(exc).__name__}: {str(exc).strip()}"
+                if entry["error"] is None and statement.params:  # without parameters both plans are one
+                    try:
+                        entry.update(explain_generic(conn, statement))
+                    except psycopg.Error as exc:
+                        entry["generic_error"] = f"{type(exc).__name__}: {str(exc).strip()}"
                 entries.append(entry)
     return entries

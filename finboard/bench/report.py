@@ -557,11 +557,26 @@ def explain_section(run: dict) -> str:
     r = found[-1]
     parts = [
         f"At {size_text(r.get('data_size'))}: the raw backend's hand-written statements (`backends/raw/sql.py`) with"
-        " the scenarios' parameters, each run once to warm the caches, then under EXPLAIN (ANALYZE, BUFFERS)."
+        " the scenarios' parameters, each run once to warm the caches, then under EXPLAIN (ANALYZE, BUFFERS) twice:"
+        " with the values bound (the **custom** plan, what a statement gets the first times it runs) and prepared"
+        " under `plan_cache_mode = force_generic_plan` (the **generic** plan: psycopg prepares a statement after"
+        " five executions on a connection, and PostgreSQL may then keep the generic plan). Where the two differ"
+        " much, the generic plan is what a busy server may really be running.",
+        table(
+            ["Query", "Statement", "Custom plan", "Generic plan"],
+            [
+                [
+                    e["query"],
+                    e.get("part") or "—",
+                    ms_text(e, "execution_ms", "error"),
+                    ms_text(e, "generic_execution_ms", "generic_error"),
+                ]
+                for e in r["explain"]
+            ],
+        ),  # fmt: skip
     ]
     for e in r["explain"]:
-        timing = f" — {e['execution_ms']:.2f} ms" if e.get("execution_ms") is not None else ""
-        head = f"### {e['query']}" + (f" · {e['part']}" if e.get("part") else "") + timing
+        head = f"### {e['query']}" + (f" · {e['part']}" if e.get("part") else "")
         block = [head]
         if e.get("sql"):
             block.append(f"```sql\n{e['sql']}\n```")
@@ -570,9 +585,20 @@ def explain_section(run: dict) -> str:
         if e.get("error"):
             block.append(f"Could not explain: {e['error']}")
         elif e.get("plan"):
-            block.append(f"```\n{e['plan']}\n```")
+            block.append(f"Custom plan:\n\n```\n{e['plan']}\n```")
+        if e.get("generic_error"):
+            block.append(f"Could not explain the generic plan: {e['generic_error']}")
+        elif e.get("generic_plan"):
+            block.append(f"Generic plan:\n\n```\n{e['generic_plan']}\n```")
         parts.append("\n\n".join(block))
     return "\n\n".join(parts)
+
+
+def ms_text(entry: dict, key: str, error_key: str) -> str:
+    if entry.get(error_key):
+        return "error"
+    value = entry.get(key)
+    return f"{value:,.2f} ms" if value is not None else "—"
 
 
 def all_cells(agg: Aggregate, with_size: bool = False) -> str:

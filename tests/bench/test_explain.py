@@ -105,10 +105,33 @@ def test_a_statement_that_fails_becomes_an_entry_with_its_error(monkeypatch):
                 raise explain.psycopg.errors.UndefinedTable("relation category_counters does not exist")
             return types.SimpleNamespace(fetchall=lambda: [("Result  (actual rows=1)",), ("Execution Time: 0.5 ms",)])
 
+    executed = []
+
+    class GenericCursor:  # EXPLAIN EXECUTE of the prepared statement
+        def __init__(self, conn):
+            self.rows = []
+
+        def execute(self, sql, params=None):
+            executed.append((sql, params))
+            self.rows = [("Seq Scan  (actual rows=9000)",), ("Execution Time: 41.5 ms",)]
+
+        def fetchall(self):
+            return self.rows
+
     monkeypatch.setattr(explain.psycopg, "connect", lambda *a, **k: Connection())
+    monkeypatch.setattr(explain.psycopg, "ClientCursor", GenericCursor)
     entries = explain.explain_all("postgresql://x", facts(), module)
     by_query = {(e["query"], e["part"]): e for e in entries}
     assert by_query[("list page 1", "page")]["execution_ms"] == 0.5
     assert by_query[("list page 1", "page")]["plan"].startswith("Result")
+    assert by_query[("list page 1", "page")]["generic_execution_ms"] == 41.5
+    assert ("EXPLAIN (ANALYZE, BUFFERS) EXECUTE finboard_bench_explain(%s)", (21,)) in executed
+    assert "generic_plan" not in by_query[("list page 1", "total")]  # no parameters: one plan
     assert "no cursor argument" in by_query[("deep page 2 by cursor", None)]["error"]
     assert "category_counters does not exist" in by_query[("stats", "stats")]["error"]
+
+
+def test_placeholders_become_numbered_for_prepare():
+    assert explain.numbered("SELECT a FROM t WHERE b = %s AND c < %s LIMIT %s") == (
+        "SELECT a FROM t WHERE b = $1 AND c < $2 LIMIT $3"
+    )

@@ -135,13 +135,16 @@ def test_report_opens_with_the_targets_and_has_the_size_table(run):
 def test_the_explain_appendix_shows_each_statement_and_its_plan(run):
     run["rounds"][-1]["explain"] = [
         {"query": "list page 1", "part": "page", "sql": "SELECT 1 LIMIT %s", "params": ["21"], "error": None,
-         "plan": "Limit (actual rows=21)\nExecution Time: 0.172 ms", "execution_ms": 0.172},
+         "plan": "Limit (actual rows=21)\nExecution Time: 0.172 ms", "execution_ms": 0.172,
+         "generic_plan": "Limit (actual rows=9000)", "generic_execution_ms": 41.5},
         {"query": "stats", "part": None, "sql": None, "params": [], "error": "AttributeError: CATEGORY_STATS"},
     ]  # fmt: skip
     appendix = report.markdown(run).split("## Appendix: EXPLAIN (ANALYZE, BUFFERS) of the hot queries")[1]
     assert "At 1,000,000 posts" in appendix
-    assert "### list page 1 · page — 0.17 ms" in appendix and "```sql\nSELECT 1 LIMIT %s\n```" in appendix
-    assert "Parameters: `21`" in appendix and "Limit (actual rows=21)" in appendix
+    assert "| list page 1 | page | 0.17 ms | 41.50 ms |" in appendix and "| stats | — | error | — |" in appendix
+    assert "### list page 1 · page" in appendix and "```sql\nSELECT 1 LIMIT %s\n```" in appendix
+    assert "Parameters: `21`" in appendix and "Custom plan:\n\n```\nLimit (actual rows=21)" in appendix
+    assert "Generic plan:\n\n```\nLimit (actual rows=9000)" in appendix
     assert "Could not explain: AttributeError: CATEGORY_STATS" in appendix
 
 
