@@ -58,8 +58,8 @@ def plan_cells(
 
 
 def seeding_seconds(size: int) -> float:
-    """A rough guess of seeding + VACUUM + reading the facts (search terms, deep page) of one round."""
-    return 3 + size / 2000
+    """A rough guess of seeding (COPY) + VACUUM + reading the facts (search terms, deep page) of one round."""
+    return 5 + size / 4000
 
 
 def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:

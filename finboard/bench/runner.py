@@ -193,6 +193,8 @@ class BenchRun:
 
     def _settings(self) -> dict:
         settings = self.o.as_dict()
+        if self.o.target:  # a deployment has the data it has: its size is its post count
+            settings["data_size"] = list(self.sizes)
         settings.update(
             sizes=self.sizes,
             sql_method=None,  # known once the first round's database exists
