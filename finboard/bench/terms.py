@@ -34,7 +34,9 @@ RARE_MAX_DOCS = 20
 RARE_TARGET_DOCS = 5
 ALPHABETIC = re.compile(r"^[a-z]{3,}$")
 WORDLIKE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
-MAX_CHECKS = 80  # SQL counts tried for the combined rare queries, at most
+CHECKS = {2: 40, 3: 80}  # SQL counts tried for the combined rare queries, at most, by number of lexemes
+EXPECTED_RANGE = (0.25, 12.0)
+PER_SHAPE = 6  # posts a combined candidate is expected in (if its lexemes were independent)
 
 
 @dataclass(frozen=True)
@@ -112,19 +114,29 @@ def rank_rare(stats: Sequence[tuple[str, int]], total: int) -> list[tuple[str, i
 def combinations(stats: Sequence[tuple[str, int]], total: int, size: int = 2, pool: int = 400) -> list[tuple[str, ...]]:
     """Groups of lexemes of different shapes whose expected joint count (if independent) is nearest the target.
 
-    The expectation only orders the candidates; ``pick`` measures each one.
+    Only groups expected in EXPECTED_RANGE posts are kept (a pair of 0.4 % lexemes at a million posts
+    is expected in ~16 of them, rarely a handful: then triples are the candidates). The expectation
+    only orders the candidates; ``pick`` measures each one.
     """
     if total <= 0:
         return []
-    words = sorted(
+    usable = sorted(
         ((w, n) for w, n in stats if n > 0 and _preference(w) < 2), key=lambda wn: (wn[1], _preference(wn[0]), wn[0])
-    )[:pool]
+    )
+    per_shape: dict[str, int] = {}
+    words = []  # the least frequent lexemes, at most PER_SHAPE of one shape (89 lexemes like '14m' crowd out the rest)
+    for word, n in usable:
+        if per_shape.get(shape(word), 0) < PER_SHAPE:
+            per_shape[shape(word)] = per_shape.get(shape(word), 0) + 1
+            words.append((word, n))
+    words = words[:pool]
     candidates = []
     for group in itertools.combinations(words, size):
         if len({shape(w) for w, _ in group}) < size:
             continue
         expected = total * math.prod(n / total for _, n in group)
-        candidates.append((distance(max(expected, 1e-6), RARE_TARGET_DOCS), tuple(sorted(w for w, _ in group))))
+        if EXPECTED_RANGE[0] <= expected <= EXPECTED_RANGE[1]:
+            candidates.append((distance(expected, RARE_TARGET_DOCS), tuple(sorted(w for w, _ in group))))
     return [words for _, words in sorted(candidates)]
 
 
@@ -148,12 +160,10 @@ def pick(
         picked[band.name] = terms
     low, high = rare_band(total)
     rare = [Term("rare", w, n, n / total, True) for w, n in rank_rare(stats, total) if survives(w)][:per_band]
-    checks = 0
     for size, pool in ((2, 400), (3, 40)):
-        if len(rare) >= per_band:
-            break
+        checks = 0
         for group in combinations(stats, total, size, pool):
-            if len(rare) >= per_band or checks >= MAX_CHECKS:
+            if len(rare) >= per_band or checks >= CHECKS[size]:
                 break
             used = {w for t in rare for w in t.query.split()}
             if used & set(group) or not all(survives(w) for w in group):  # distinct words make distinct queries

@@ -103,3 +103,15 @@ def test_terms_from_a_sample_of_titles_for_a_target():
     picked = pick_from_sample(titles, 1000)
     assert picked["common"][0].query in {"dividend", "safety", "check"}  # 30 %: closest to 25 %
     assert picked["rare"][0].query in {"rate", "cuts", "priced"} and not picked["rare"][0].in_band
+
+
+def test_at_a_million_posts_the_rare_query_is_three_lexemes_of_different_shapes():
+    # 89 lexemes like '14m' in ~0.41 % of the posts, numbers in ~0.9 %, '15x'-like in ~1 % (the seeded text)
+    stats = [(f"{m}m", 4100 + m) for m in range(2, 91)] + [("40", 9211), ("37", 9227), ("15x", 9855), ("12x", 9969)]
+    total = 1_000_000
+    assert combinations(stats, total, 2) == []  # every pair is expected in ~38 posts: not a handful
+    triples = combinations(stats, total, 3, pool=40)
+    assert triples and all({shape(w) for w in t} == {"#m", "#", "#x"} for t in triples)
+    measured = {" ".join(triples[0]): 3}
+    picked = pick(stats, total, always, count=lambda q: measured.get(q, 0))
+    assert [(t.query, t.posts, t.in_band) for t in picked["rare"]] == [(" ".join(triples[0]), 3, True)]
