@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -79,6 +81,14 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, OperationalError) or getattr(exc, "connection_invalidated", False):
             return _respond(503)
         return _respond(500)
+
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def read_pool_unavailable(exc: Exception):
+        """The PostgreSQL read path (``finboard.core.pg_reads``) could not reach the database."""
+        logger.error("database unavailable (reads): %s: %s", exc.__class__.__name__, exc)
+        return _respond(503)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

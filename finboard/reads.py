@@ -5,31 +5,30 @@ round trip and no serialisation at all), and the pages parse the same cached
 bytes into the contract's models, so both show the same data and share one
 cache and one invalidation rule (``finboard.cache_keys``).
 
-A miss runs the shared row statements (``finboard.core.queries`` with
-``rows=True``) on an autocommit connection — no BEGIN/ROLLBACK round trips;
-PostgreSQL's READ COMMITTED gives each statement its own snapshot either way —
-and writes the rows with ``finboard.core.documents`` (orjson), the path the
-``raw`` reference backend takes too. The FastAPI and Django adapters build the
-same bytes through pydantic; the conformance suite compares them.
+A miss runs on PostgreSQL the ``raw`` reference backend's own read code
+(``finboard.core.pg_reads``: hand-written SQL on a psycopg pool, orjson), so
+the benchmark's fraction of raw measures what Flask adds; on SQLite it runs
+the same reads through SQLAlchemy Core (``finboard.core.sa_reads``). Writes,
+logins and the forms stay on the Flask-SQLAlchemy session.
+
+Within a request one read connection serves every read (a page reads the
+post, its comments and the categories) and goes back to its pool when the
+request ends (``close_read_connection``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from weakref import WeakKeyDictionary
 
-from flask import g, has_request_context
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from flask import current_app, g, has_request_context
+from sqlalchemy.engine import Engine
 
 from finboard.cache_keys import cached_bytes
-from finboard.core import documents, queries
-from finboard.core.api_contract import ApiError
-from finboard.core.models import Post
+from finboard.core import pg_reads, sa_reads
+from finboard.core.pg_pool import Database
 from finboard.core.schemas import (
-    DETAIL_COMMENTS,
     CategoryList,
     CategoryStatsList,
     CommentPage,
@@ -41,116 +40,86 @@ from finboard.core.schemas import (
 )
 from finboard.extensions import db
 
-_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-NOT_FOUND = b""  # cached marker: the post does not exist (a 404 is cached like any read)
+_pools: dict[tuple[str, int], Database] = {}
+_sa_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+NO_POST = b""  # cached marker: the post page's post does not exist
 
 
-@contextmanager
-def read_connection():
-    """A pooled connection in autocommit mode (same pool as the session, no transaction).
+class _Connection:
+    """A checked-out read connection and how to give it back."""
 
-    Within a request, one connection serves every read (a page reads the post,
-    its comments and the categories): it is checked out — and pinged — once,
-    and returned when the request ends (``close_read_connection``).
-    """
-    if has_request_context():
-        connection = g.get("read_connection")
-        if connection is None:
-            connection = g.read_connection = _reader().connect()
-        yield connection
-        return
-    with _reader().connect() as connection:
-        yield connection
+    def __init__(self, source, connection, release: Callable[[], None]):
+        self.source = source  # pg_reads or sa_reads
+        self.connection = connection
+        self.release = release
 
 
-def _reader() -> Engine:
+def _open() -> _Connection:
     engine = db.engine
-    reader = _readers.get(engine)
+    if engine.dialect.name == "postgresql":
+        url = engine.url.render_as_string(hide_password=False)
+        size = current_app.config["FINBOARD_SETTINGS"].db_pool_size
+        database = _pools.get((url, size))
+        if database is None:
+            database = _pools[(url, size)] = Database(url, size)
+        checkout = database.connection()
+        return _Connection(pg_reads, checkout.__enter__(), lambda: checkout.__exit__(None, None, None))
+    reader = _sa_readers.get(engine)
     if reader is None:
-        reader = _readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return reader
+        reader = _sa_readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    connection = reader.connect()
+    return _Connection(sa_reads, connection, connection.close)
+
+
+def _read(run: Callable) -> Callable[[], bytes]:
+    """A cache-miss builder: ``run(source, connection)`` on this request's read connection."""
+
+    def build() -> bytes:
+        if not has_request_context():
+            opened = _open()
+            try:
+                return run(opened.source, opened.connection)
+            finally:
+                opened.release()
+        opened = g.get("read_connection")
+        if opened is None:
+            opened = g.read_connection = _open()
+        return run(opened.source, opened.connection)
+
+    return build
 
 
 def close_read_connection(_error: BaseException | None = None) -> None:
-    """Teardown: give the request's read connection back to the pool."""
-    connection = g.pop("read_connection", None)
-    if connection is not None:
-        connection.close()
-
-
-def _read(build: Callable[[Connection], bytes]) -> Callable[[], bytes]:
-    def run() -> bytes:
-        with read_connection() as connection:
-            return build(connection)
-
-    return run
+    """Teardown: give the request's read connection back to its pool."""
+    opened = g.pop("read_connection", None)
+    if opened is not None:
+        opened.release()
 
 
 # --- JSON (the API) ---------------------------------------------------------------
 
 
 def posts_json(query: PostListQuery) -> bytes:
-    def build(connection: Connection) -> bytes:
-        dialect = connection.dialect.name
-        filters = queries.PostFilters.from_query(query)
-        cursor = query.decoded_cursor
-        shape = queries.ListingShape.of(filters, dialect, page=query.page, cursor=cursor, rows=True)
-        params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
-        rows = connection.execute(queries.post_page_statement(shape), params).all()
-        total_stmt, kind = queries.post_total_statement(shape)
-        return documents.post_page(rows, query, connection.execute(total_stmt, params).first(), kind)
-
-    return cached_bytes("posts", query.model_dump_json(), _read(build))
+    return cached_bytes("posts", query.model_dump_json(), _read(lambda src, conn: src.posts(conn, query)))
 
 
 def post_json(post_id: int) -> bytes:
     """A post with its newest comments; ApiError(404) when missing."""
-
-    def build(connection: Connection) -> bytes:
-        row = connection.execute(queries.post_detail_statement(rows=True), {"post_id": post_id}).first()
-        if row is None:
-            return NOT_FOUND
-        comments = connection.execute(
-            queries.comments_statement(rows=True), queries.comment_params(post_id, DETAIL_COMMENTS)
-        ).all()
-        return documents.post_detail(row, comments)
-
-    return _found(cached_bytes("post", str(post_id), _read(build)))
+    return cached_bytes("post", str(post_id), _read(lambda src, conn: src.post(conn, post_id)))
 
 
 def comments_json(post_id: int, query: PageQuery) -> bytes:
     """Oldest first; ApiError(404) when the post is missing."""
-
-    def build(connection: Connection) -> bytes:
-        offset = (query.page - 1) * query.per_page
-        stmt = queries.comments_statement(newest_first=False, rows=True, offset=True)
-        rows = connection.execute(stmt, queries.comment_params(post_id, query.per_page, offset)).all()
-        total = connection.scalar(select(Post.comment_count).where(Post.id == post_id))
-        if total is None:
-            return NOT_FOUND
-        return documents.comment_page(rows, query.page, query.per_page, total)
-
-    return _found(cached_bytes("comments", f"{post_id}:{query.model_dump_json()}", _read(build)))
+    params = f"{post_id}:{query.model_dump_json()}"
+    return cached_bytes("comments", params, _read(lambda src, conn: src.comments(conn, post_id, query)))
 
 
 def categories_json() -> bytes:
-    def build(connection: Connection) -> bytes:
-        return documents.categories(connection.execute(queries.categories_statement(rows=True)).all())
-
-    return cached_bytes("categories", "", _read(build))
+    return cached_bytes("categories", "", _read(lambda src, conn: src.categories(conn)))
 
 
 def category_stats_json() -> bytes:
-    def build(connection: Connection) -> bytes:
-        return documents.category_stats(connection.execute(queries.category_stats_statement()).all())
-
-    return cached_bytes("category-stats", "", _read(build))
-
-
-def _found(document: bytes) -> bytes:
-    if document == NOT_FOUND:
-        raise ApiError(404, "post_not_found")
-    return document
+    return cached_bytes("category-stats", "", _read(lambda src, conn: src.category_stats(conn)))
 
 
 # --- models (the pages) -----------------------------------------------------------
@@ -166,13 +135,9 @@ def post_detail(post_id: int) -> PostDetail:
 
 def get_post(post_id: int) -> PostPublic | None:
     """The post alone (one statement), for the forum page that pages its own comments."""
-
-    def build(connection: Connection) -> bytes:
-        row = connection.execute(queries.post_detail_statement(rows=True), {"post_id": post_id}).first()
-        return NOT_FOUND if row is None else documents.dumps(documents.post(row))
-
-    document = cached_bytes("post-page", str(post_id), _read(build))
-    return None if document == NOT_FOUND else PostPublic.model_validate_json(document)
+    build = _read(lambda src, conn: src.post_alone(conn, post_id) or NO_POST)
+    document = cached_bytes("post-page", str(post_id), build)
+    return None if document == NO_POST else PostPublic.model_validate_json(document)
 
 
 def list_comments(post_id: int, query: PageQuery) -> CommentPage:

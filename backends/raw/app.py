@@ -35,13 +35,14 @@ from urllib.parse import parse_qsl, quote
 
 import psycopg
 
-from backends.raw import sql
-from backends.raw.db import Database, settings
 from finboard.core import documents as render
+from finboard.core import pg_reads
+from finboard.core import pg_sql as sql
 from finboard.core.api_contract import API_PREFIX, JSON_CONTENT_TYPE, ApiError, http_error, parse_id, parse_query
 from finboard.core.openapi import openapi_json
-from finboard.core.schemas import DETAIL_COMMENTS, PageQuery, PostListQuery
-from finboard.core.text import normalize_ticker
+from finboard.core.pg_pool import Database, raw_settings
+from finboard.core.pg_reads import DEFAULT_LIST_QUERY
+from finboard.core.schemas import PageQuery, PostListQuery
 
 logger = logging.getLogger("finboard.raw")
 
@@ -66,24 +67,6 @@ def query_items(environ: dict) -> list[tuple[str, str]]:
     return parse_qsl(raw, keep_blank_values=True, errors=QUERY_ERRORS)
 
 
-def list_statements(query: PostListQuery) -> tuple[str, list, str, list, str]:
-    """``finboard.core.queries.PostFilters.from_query`` + the page and count statements."""
-    return sql.post_list(
-        search=query.search or None,
-        category=query.category,
-        author=query.author,
-        cashtag=normalize_ticker(query.cashtag) if query.cashtag else None,
-        since=sql.aware(query.since),
-        until=sql.aware(query.until),
-        sort=query.sort,
-        page=query.page,
-        per_page=query.per_page,
-        cursor=query.decoded_cursor,
-    )
-
-
-DEFAULT_LIST_QUERY = PostListQuery()
-DEFAULT_LIST = list_statements(DEFAULT_LIST_QUERY)
 DEFAULT_PAGE_QUERY = PageQuery()
 
 
@@ -162,50 +145,28 @@ class RawApp:
     # --- handlers -----------------------------------------------------------------
 
     def list_posts(self, environ: dict, _path_id: None) -> bytes:
-        if environ.get("QUERY_STRING"):
-            query = parse_query(query_items(environ), PostListQuery)
-            page_sql, page_params, total_sql, total_params, total_kind = list_statements(query)
-        else:
-            query = DEFAULT_LIST_QUERY
-            page_sql, page_params, total_sql, total_params, total_kind = DEFAULT_LIST
+        query = parse_query(query_items(environ), PostListQuery) if environ.get("QUERY_STRING") else DEFAULT_LIST_QUERY
         with self.db.connection() as conn:
-            cursor = conn.cursor()
-            rows = cursor.execute(page_sql, page_params).fetchall()
-            total_row = cursor.execute(total_sql, total_params).fetchone()
-        return render.post_page(rows, query, total_row, total_kind)
+            return pg_reads.posts(conn, query)
 
     def post_detail(self, _environ: dict, path_id: str) -> bytes:
         post_id = parse_id(path_id)
         with self.db.connection() as conn:
-            cursor = conn.cursor()
-            row = cursor.execute(sql.POST_DETAIL, (post_id,)).fetchone()
-            if row is None:
-                raise ApiError(404, "post_not_found")
-            comments = cursor.execute(sql.NEWEST_COMMENTS, (post_id, DETAIL_COMMENTS)).fetchall()
-        return render.post_detail(row, comments)
+            return pg_reads.post(conn, post_id)
 
     def comments(self, environ: dict, path_id: str) -> bytes:
         post_id = parse_id(path_id)
         query = parse_query(query_items(environ), PageQuery) if environ.get("QUERY_STRING") else DEFAULT_PAGE_QUERY
         with self.db.connection() as conn:
-            cursor = conn.cursor()
-            rows = cursor.execute(
-                sql.COMMENT_PAGE, (post_id, query.per_page, (query.page - 1) * query.per_page)
-            ).fetchall()
-            count = cursor.execute(sql.COMMENT_COUNT, (post_id,)).fetchone()
-        if count is None:
-            raise ApiError(404, "post_not_found")
-        return render.comment_page(rows, query.page, query.per_page, count[0])
+            return pg_reads.comments(conn, post_id, query)
 
     def categories(self, _environ: dict, _path_id: None) -> bytes:
         with self.db.connection() as conn:
-            rows = conn.execute(sql.CATEGORIES).fetchall()
-        return render.categories(rows)
+            return pg_reads.categories(conn)
 
     def category_stats(self, _environ: dict, _path_id: None) -> bytes:
         with self.db.connection() as conn:
-            rows = conn.execute(sql.CATEGORY_STATS).fetchall()
-        return render.category_stats(rows)
+            return pg_reads.category_stats(conn)
 
     def healthz(self, _environ: dict, _path_id: None) -> bytes:
         with self.db.connection() as conn:
@@ -220,7 +181,7 @@ class RawApp:
 
 def create_app() -> RawApp:
     """The app for the environment's DATABASE_URL (PostgreSQL only)."""
-    return RawApp(Database(settings()))
+    return RawApp(Database.from_settings(raw_settings()))
 
 
 class _LazyApplication:

@@ -1,5 +1,8 @@
 """One psycopg 3 connection pool per worker process, created on first use.
 
+Used by the read path on PostgreSQL (``finboard.core.pg_reads``): the ``raw``
+backend's only database access, and the Flask app's for its reads.
+
 Never at import: gunicorn imports the app before it forks (with ``--preload``)
 or in each worker, and a pool's connections and maintenance threads must belong
 to the process that uses them. Connections are autocommit (each read is one
@@ -26,37 +29,42 @@ from psycopg_pool import ConnectionPool
 
 from finboard.core.settings import ConfigError, Settings, load_settings
 
-POOL_TIMEOUT = float(os.environ.get("RAW_POOL_TIMEOUT", "3"))
+POOL_TIMEOUT = float(os.environ.get("PG_POOL_TIMEOUT", os.environ.get("RAW_POOL_TIMEOUT", "3")))
 RECONNECT_TIMEOUT = 2.0
 PSYCOPG_SCHEME = "postgresql+psycopg://"
 
 
-def settings() -> Settings:
+def raw_settings() -> Settings:
     """The shared settings; raw uses no secret, so it does not require one."""
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", "unused-by-the-raw-backend")
     return load_settings(env)
 
 
-def conninfo(settings: Settings) -> str:
-    """DATABASE_URL as a libpq URI; SQLite is refused with a clear message."""
-    if not settings.database_url.startswith(PSYCOPG_SCHEME):
+def conninfo(database_url: str) -> str:
+    """A (normalised) DATABASE_URL as a libpq URI; SQLite is refused with a clear message."""
+    if not database_url.startswith(PSYCOPG_SCHEME):
         raise ConfigError(
             "the raw backend serves PostgreSQL only: set DATABASE_URL to a postgresql:// URL "
-            f"(it is {settings.database_url.split(':', 1)[0]!r})"
+            f"(it is {database_url.split(':', 1)[0]!r})"
         )
-    return "postgresql://" + settings.database_url[len(PSYCOPG_SCHEME) :]
+    return "postgresql://" + database_url[len(PSYCOPG_SCHEME) :]
 
 
 class Database:
     """What the app needs to reach PostgreSQL; the pool itself comes on first use."""
 
-    def __init__(self, settings: Settings):
-        self.conninfo = conninfo(settings)
-        self.max_size = max(1, settings.db_pool_size)
+    def __init__(self, database_url: str, pool_size: int):
+        """``database_url`` as normalised by the settings (``postgresql+psycopg://...``)."""
+        self.conninfo = conninfo(database_url)
+        self.max_size = max(1, pool_size)
         self._pool: ConnectionPool | None = None
         self._pid = 0
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(settings.database_url, settings.db_pool_size)
 
     def pool(self) -> ConnectionPool:
         pool = self._pool
@@ -72,7 +80,7 @@ class Database:
                     check=ConnectionPool.check_connection,
                     timeout=POOL_TIMEOUT,
                     reconnect_timeout=RECONNECT_TIMEOUT,
-                    name=f"finboard-raw-{os.getpid()}",
+                    name=f"finboard-reads-{os.getpid()}",
                     open=True,
                 )
                 self._pid = os.getpid()

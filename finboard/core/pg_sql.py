@@ -1,0 +1,164 @@
+"""The SQL of the raw backend, written by hand.
+
+The same statements as the shared builders in ``finboard.core.queries`` (which the
+Flask and FastAPI backends compile through SQLAlchemy), with the same shape: a page
+of posts with author and category joined in plus one count; a post plus its newest
+comments; a page of comments plus the post's ``comment_count``; one aggregate for
+the category statistics; one query for the categories. Every value is a bound
+parameter — user text never becomes SQL.
+
+Column order of the post and comment rows is what ``finboard.core.documents`` reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
+
+POST_COLUMNS = (
+    "p.id, p.title, p.body, u.id, u.username, c.id, c.slug, c.name, "
+    "p.cashtags, p.comment_count, p.created_at, p.updated_at"
+)
+POST_FROM = "posts p JOIN users u ON u.id = p.author_id JOIN categories c ON c.id = p.category_id"
+
+ORDER_BY = {
+    "new": "{created} DESC, {id} DESC",
+    "old": "{created} ASC, {id} ASC",
+    "comments": "p.comment_count DESC, {created} DESC, {id} DESC",
+}
+
+# Statements are assembled from this module's fixed fragments only; every value is bound.
+POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s"  # nosec B608
+
+_COMMENTS = (
+    "SELECT m.id, m.post_id, u.id, u.username, m.body, m.created_at "
+    "FROM comments m JOIN users u ON u.id = m.author_id WHERE m.post_id = %s "
+)
+NEWEST_COMMENTS = _COMMENTS + "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
+COMMENT_PAGE = _COMMENTS + "ORDER BY m.created_at ASC, m.id ASC LIMIT %s OFFSET %s"
+COMMENT_COUNT = "SELECT comment_count FROM posts WHERE id = %s"
+
+CATEGORIES = "SELECT id, slug, name, description FROM categories ORDER BY position, id"
+
+CATEGORY_STATS = (
+    "SELECT c.id, c.slug, c.name, coalesce(k.post_count, 0), coalesce(k.comment_count, 0), "
+    "coalesce(k.author_count, 0), (SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id) "
+    "FROM categories c LEFT OUTER JOIN category_counters k ON k.category_id = c.id ORDER BY c.position, c.id"
+)
+
+# Totals from the counter tables (finboard.core.queries.post_total_statement).
+TOTAL_ALL = "SELECT coalesce(sum(post_count), 0) FROM category_counters"
+TOTAL_BY_CATEGORY = (
+    "SELECT k.post_count FROM category_counters k JOIN categories c ON c.id = k.category_id WHERE c.slug = %s"
+)
+TOTAL_BY_AUTHOR = (
+    "SELECT k.post_count FROM author_counters k JOIN users u ON u.id = k.author_id WHERE lower(u.username) = %s"
+)
+TOTAL_BY_CASHTAG = "SELECT post_count FROM cashtag_counters WHERE ticker = %s"
+SEARCH_TOTAL = search_total_sql("%s")
+
+HEALTH = "SELECT 1"
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A filter bound in UTC: naive means UTC (``finboard.core.queries._aware``)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _keyset(sort: str, created: str, ident: str, cursor: Cursor) -> tuple[str, list]:
+    """finboard.core.queries._after: rows strictly after the cursor, with a leading bound for the index."""
+    at, last = cursor.created_at, cursor.id
+    if sort == "old":
+        return f"{created} >= %s AND ({created} > %s OR {ident} > %s)", [at, at, last]
+    if sort == "comments":
+        count = cursor.comment_count
+        return (
+            f"p.comment_count <= %s AND (p.comment_count < %s OR {created} < %s OR ({created} = %s AND {ident} < %s))",
+            [count, count, at, at, last],
+        )
+    return f"{created} <= %s AND ({created} < %s OR {ident} < %s)", [at, at, last]
+
+
+def post_list(
+    *,
+    search: str | None,
+    category: str | None,
+    author: str | None,
+    cashtag: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    sort: str,
+    page: int,
+    per_page: int,
+    cursor: Cursor | None = None,
+) -> tuple[str, list, str, list, str]:
+    """(page SQL, its parameters, total SQL, its parameters, total kind) for resolved filters.
+
+    The page reads ``per_page + 1`` rows (the extra one says whether a next page
+    exists), after ``cursor`` or at an offset. ``author`` is compared with
+    ``lower(username)`` after Python's own ``lower()``, exactly as the shared
+    builder does it (the two differ on a few Unicode letters). The total is
+    ``finboard.core.queries.post_total_statement``'s: a counter row, the search
+    estimate, or a count up to ``EXACT_TOTAL_MAX + 1``.
+    """
+    where: list[str] = []
+    params: list = []
+    joins = ""
+    count_joins = ""
+    created, ident = "p.created_at", "p.id"
+    if cashtag:
+        # post_cashtags repeats the post's created_at: its index gives the newest posts on a ticker.
+        joins = " JOIN post_cashtags t ON t.post_id = p.id AND t.ticker = %s"
+        count_joins = joins
+        created, ident = "t.created_at", "t.post_id"
+    if category:
+        where.append("c.slug = %s")
+        params.append(category)
+        count_joins += " JOIN categories c ON c.id = p.category_id"
+    if author:
+        where.append("lower(u.username) = %s")
+        params.append(author.lower())
+        count_joins += " JOIN users u ON u.id = p.author_id"
+    if since:
+        where.append("p.created_at >= %s")
+        params.append(since)
+    if until:
+        where.append("p.created_at <= %s")
+        params.append(until)
+    if search:
+        where.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
+        params.append(search)
+    join_params = [cashtag] if cashtag else []
+    filter_params = [*join_params, *params]
+    page_where = list(where)
+    page_params = list(filter_params)
+    if cursor is not None:
+        condition, values = _keyset(sort, created, ident, cursor)
+        page_where.append(condition)
+        page_params += values
+    # Only this module's fixed fragments are joined (bandit's B608 is a false positive); the values are in params.
+    order = ORDER_BY[sort].format(created=created, id=ident)
+    page_condition = f" WHERE {' AND '.join(page_where)}" if page_where else ""
+    page_sql = f"SELECT {POST_COLUMNS} FROM {POST_FROM}{joins}{page_condition} ORDER BY {order} LIMIT %s"  # nosec B608
+    page_params.append(per_page + 1)
+    if cursor is None and page > 1:
+        page_sql += " OFFSET %s"
+        page_params.append((page - 1) * per_page)
+    values = {"search": search, "category": category, "author": author, "cashtag": cashtag}
+    given = {name for name, value in {**values, "since": since, "until": until}.items() if value}
+    if not given:
+        return page_sql, page_params, TOTAL_ALL, [], EXACT
+    if given == {"category"}:
+        return page_sql, page_params, TOTAL_BY_CATEGORY, [category], EXACT
+    if given == {"author"}:
+        return page_sql, page_params, TOTAL_BY_AUTHOR, [author.lower()], EXACT
+    if given == {"cashtag"}:
+        return page_sql, page_params, TOTAL_BY_CASHTAG, [cashtag], EXACT
+    if given == {"search"}:
+        return page_sql, page_params, SEARCH_TOTAL, [search, search], ESTIMATED
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    count_sql = f"SELECT count(*) FROM (SELECT 1 FROM posts p{count_joins}{condition} LIMIT %s) s"  # nosec B608
+    return page_sql, page_params, count_sql, [*filter_params, EXACT_TOTAL_MAX + 1], CAPPED

@@ -1,0 +1,59 @@
+"""The API's reads through SQLAlchemy Core: ``finboard.core.pg_reads`` for any database.
+
+The Flask app reads through these on SQLite (the embedded default), where the
+hand-written PostgreSQL SQL does not apply. Same functions, same bytes: the
+shared row statements of ``finboard.core.queries`` (built once per shape,
+executed with bound values) written by ``finboard.core.documents``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from finboard.core import documents, queries
+from finboard.core.api_contract import ApiError
+from finboard.core.models import Post
+from finboard.core.schemas import DETAIL_COMMENTS, PageQuery, PostListQuery
+
+
+def posts(conn: Connection, query: PostListQuery) -> bytes:
+    filters = queries.PostFilters.from_query(query)
+    cursor = query.decoded_cursor
+    shape = queries.ListingShape.of(filters, conn.dialect.name, page=query.page, cursor=cursor, rows=True)
+    params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
+    rows = conn.execute(queries.post_page_statement(shape), params).all()
+    total_stmt, kind = queries.post_total_statement(shape)
+    return documents.post_page(rows, query, conn.execute(total_stmt, params).first(), kind)
+
+
+def post(conn: Connection, post_id: int) -> bytes:
+    row = conn.execute(queries.post_detail_statement(rows=True), {"post_id": post_id}).first()
+    if row is None:
+        raise ApiError(404, "post_not_found")
+    newest = queries.comment_params(post_id, DETAIL_COMMENTS)
+    comments = conn.execute(queries.comments_statement(rows=True), newest).all()
+    return documents.post_detail(row, comments)
+
+
+def post_alone(conn: Connection, post_id: int) -> bytes | None:
+    row = conn.execute(queries.post_detail_statement(rows=True), {"post_id": post_id}).first()
+    return None if row is None else documents.dumps(documents.post(row))
+
+
+def comments(conn: Connection, post_id: int, query: PageQuery) -> bytes:
+    offset = (query.page - 1) * query.per_page
+    stmt = queries.comments_statement(newest_first=False, rows=True, offset=True)
+    rows = conn.execute(stmt, queries.comment_params(post_id, query.per_page, offset)).all()
+    total = conn.scalar(select(Post.comment_count).where(Post.id == post_id))
+    if total is None:
+        raise ApiError(404, "post_not_found")
+    return documents.comment_page(rows, query.page, query.per_page, total)
+
+
+def categories(conn: Connection) -> bytes:
+    return documents.categories(conn.execute(queries.categories_statement(rows=True)).all())
+
+
+def category_stats(conn: Connection) -> bytes:
+    return documents.category_stats(conn.execute(queries.category_stats_statement()).all())
