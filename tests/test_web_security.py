@@ -110,3 +110,57 @@ def test_unknown_user_and_wrong_password_look_the_same(client, make, auth, monke
     assert api_wrong.data == api_unknown.data
     assert len(verifications) == 4
     assert auth.login("alice", TEST_PASSWORD).status_code == 302
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Strict-Transport-Security",
+    "Permissions-Policy",
+    "Document-Policy",
+    "Feature-Policy",
+)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/posts", "/api/v1/posts/99999", "/nope"])
+@pytest.mark.parametrize(
+    "request_options",
+    [{}, {"base_url": "https://localhost"}, {"headers": {"X-Forwarded-Proto": "https"}}],
+    ids=["http", "https", "forwarded-https"],
+)
+def test_memoised_security_headers_equal_talismans_own(app, path, request_options):
+    """CachedTalisman sends exactly the headers Flask-Talisman computes for each response."""
+    from flask_talisman import Talisman
+
+    from finboard.web_security import talisman
+
+    stock = Talisman.__new__(Talisman)
+    stock.__dict__.update({k: v for k, v in talisman.__dict__.items() if k != "_memo"})
+    client = app.test_client()
+    for _ in range(2):  # the second answer comes from the memo
+        response = client.get(path, **request_options)
+        with app.test_request_context(path, **request_options):
+            expected = Talisman._set_response_headers(stock, app.response_class())
+        sent = {name: response.headers.get(name) for name in SECURITY_HEADERS}
+        assert sent == {name: expected.headers.get(name) for name in SECURITY_HEADERS}
+        assert sent["Content-Security-Policy"] and sent["X-Frame-Options"] == "DENY"
+    assert ("Strict-Transport-Security" in response.headers) == bool(request_options)
+
+
+def test_reads_skip_the_rate_limiter_but_logins_do_not(app, client, monkeypatch):
+    from finboard.extensions import limiter
+
+    checked = []
+    original = type(limiter).__mro__[1]._check_request_limit
+    monkeypatch.setattr(
+        type(limiter).__mro__[1],
+        "_check_request_limit",
+        lambda self, *a, **k: checked.append(1) or original(self, *a, **k),
+    )
+    assert client.get("/api/v1/posts").status_code == 200
+    assert client.get("/api/v1/categories").status_code == 200
+    assert checked == []
+    client.post("/api/v1/auth/login", json={"username": "nobody", "password": "wrong-password"})
+    assert checked  # the login's limits are still evaluated
