@@ -9,7 +9,6 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -40,7 +39,6 @@ class FinBoardLimiter(Limiter):
 
 
 db = SQLAlchemy(metadata=Base.metadata)
-migrate = Migrate()
 login_manager = LoginManager()
 cache = Cache()
 csrf = CSRFProtect()

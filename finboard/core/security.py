@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -22,6 +21,15 @@ _hasher = PasswordHasher()
 # Verified against when the user does not exist, so an unknown username costs
 # the same time as a wrong password (no user enumeration by timing).
 _DUMMY_HASH = _hasher.hash("finboard-timing-equaliser")
+
+
+def _jwt():
+    """PyJWT, imported on first use: it loads ``cryptography`` (about 8 MB per
+    worker) for algorithms FinBoard never uses, and a worker that only serves
+    reads never needs a token."""
+    import jwt
+
+    return jwt
 
 
 def hash_password(password: str) -> str:
@@ -55,11 +63,12 @@ def create_access_token(secret: str, user_id: int, token_version: int, ttl_secon
         "iat": now,
         "exp": now + timedelta(seconds=ttl_seconds),
     }
-    return jwt.encode(payload, secret, algorithm=TOKEN_ALGORITHM)
+    return _jwt().encode(payload, secret, algorithm=TOKEN_ALGORITHM)
 
 
 def decode_access_token(secret: str, token: str) -> TokenClaims:
     """Validate signature, algorithm, issuer and expiry; raise TokenError otherwise."""
+    jwt = _jwt()
     try:
         payload = jwt.decode(
             token,

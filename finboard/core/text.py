@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import nh3
-from markdown_it import MarkdownIt
-
 from finboard.core.models import TICKER_MAX
 
 MAX_CASHTAGS_PER_POST = 20
@@ -78,8 +75,13 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 @lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    # Raw HTML in the source is disabled: it is escaped, not passed through.
+def _markdown():
+    """The parser, built on first use (an API-only worker never loads markdown-it or nh3).
+
+    Raw HTML in the source is disabled: it is escaped, not passed through.
+    """
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 
@@ -92,6 +94,8 @@ def render_markdown(source: str) -> str:
     rest of the page). Bodies are at most 20,000 characters, so the cache is
     bounded at a few tens of MB in the worst case.
     """
+    import nh3
+
     html = _markdown().render(source or "")
     return nh3.clean(
         html,
