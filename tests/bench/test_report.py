@@ -143,3 +143,24 @@ def test_compare_command(tmp_path):
     assert "BETTER" in result.output and "+100.0%" in result.output
     same = CliRunner().invoke(bench, ["compare", str(RECORDED_RUN), str(RECORDED_RUN), "--only-changes"])
     assert "No difference beyond the noise" in same.output
+
+
+def test_the_recorded_runs_targets_data_and_appendix_come_from_its_own_numbers():
+    run = recorded_run()
+    text = report.markdown(run)
+    ok = {(e["data_size"], e["backend"], e["scenario"], e["cache"], e["concurrency"]): e for e in measured(run)}
+    flask, raw = ok[(1000, "flask", "list", "off", 64)], ok[(1000, "raw", "list", "off", 64)]
+    assert flask["x_raw"] == round(flask["rps"] / raw["rps"], 3)
+    target_1 = text.split("### Target 1: Throughput × raw")[1].split("### Target 2")[0]
+    assert f"| GET /api/v1/posts (first pages), 1,000 posts | {flask['rps'] / raw['rps']:.2f}×" in target_1
+    size = text.split("## Size: 1,000 ÷ 300 posts")[1].split("\n## ")[0]
+    small = ok[(300, "flask", "list", "off", 64)]["rps"]
+    assert f"{small:,.0f} → {flask['rps']:,.0f} ({flask['rps'] / small:.2f}×)" in size
+    data = run["rounds"][-1]
+    for terms in data["search_terms"].values():
+        for term in terms:
+            assert f"| `{term['query']}` | {term['posts']:,} |" in text
+    assert f"by the cursor after row {data['deep']['after_row']:,}" in text
+    appendix = text.split("## Appendix: EXPLAIN (ANALYZE, BUFFERS) of the hot queries")[1]
+    assert "At 1,000 posts" in appendix and "### list page 1 · page" in appendix and "Execution Time" in appendix
+    assert [t for t in run["targets"] if t["target"] == 2]  # computed when the run ended, two sizes
