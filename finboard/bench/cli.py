@@ -212,8 +212,8 @@ def serve_command(name: str, port: int, workers: int) -> None:
 
 
 QUICK_HELP = (
-    "A short profile that finishes in about a minute for three backends (80-90 s on two busy cores): every scenario, "
-    "cut down to "
+    "A short profile that finishes in about three minutes for the four built-in backends on two cores: every "
+    "scenario, cut down to "
     f"{','.join(map(str, opts.QUICK['concurrency']))} connections only, {opts.QUICK['duration_s']}s cells (wrk's "
     "shortest), no per-scenario warm-up (the verification requests are the only primer), "
     f"one data size of {opts.QUICK['data_size'][0]} posts, one repeat, cache off, "
