@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from finboard.core.settings import Settings, load_settings
+from finboard.core.settings import PG_SESSION_OPTIONS, Settings, load_settings
 
 MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -14,7 +14,12 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or load_settings()
     engine_options: dict[str, Any] = {"pool_pre_ping": True}
     if not settings.is_sqlite:
-        engine_options.update(pool_size=settings.db_pool_size, max_overflow=0, pool_timeout=10)
+        engine_options.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=0,
+            pool_timeout=10,
+            connect_args={"options": PG_SESSION_OPTIONS},
+        )
     config: dict[str, Any] = {
         "FINBOARD_SETTINGS": settings,
         "SECRET_KEY": settings.secret_key,

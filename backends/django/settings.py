@@ -6,7 +6,7 @@ SECRET_KEY configures all three. Everything that would change a response
 (debug pages, slash redirects, CSRF, sessions) is left out.
 """
 
-from finboard.core.settings import load_settings
+from finboard.core.settings import PG_SESSION_OPTIONS, load_settings
 
 FINBOARD_SETTINGS = load_settings()
 
@@ -57,6 +57,7 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
             "reconnect_timeout": 2,
         },
         "connect_timeout": 5,
+        "options": PG_SESSION_OPTIONS,
     }
 else:
     # The Flask backend's SQLite pragmas: WAL for concurrent readers, a busy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from finboard.core.settings import Settings
+from finboard.core.settings import PG_SESSION_OPTIONS, Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -21,6 +21,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=10,
         pool_pre_ping=True,
+        connect_args={"options": PG_SESSION_OPTIONS},
     )
 
 

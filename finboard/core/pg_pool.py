@@ -27,7 +27,7 @@ import threading
 
 from psycopg_pool import ConnectionPool
 
-from finboard.core.settings import ConfigError, Settings, load_settings
+from finboard.core.settings import PG_SESSION_OPTIONS, ConfigError, Settings, load_settings
 
 POOL_TIMEOUT = float(os.environ.get("PG_POOL_TIMEOUT", os.environ.get("RAW_POOL_TIMEOUT", "3")))
 RECONNECT_TIMEOUT = 2.0
@@ -76,7 +76,7 @@ class Database:
                     self.conninfo,
                     min_size=1,
                     max_size=self.max_size,
-                    kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+                    kwargs={"autocommit": True, "options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
                     check=ConnectionPool.check_connection,
                     timeout=POOL_TIMEOUT,
                     reconnect_timeout=RECONNECT_TIMEOUT,

@@ -71,6 +71,14 @@ class Settings:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.database}
 
 
+# Every backend's PostgreSQL sessions plan each statement with its values.
+# psycopg prepares a statement after five runs, and PostgreSQL may then switch it
+# to a generic plan that ignores the values: at a million posts a search for a
+# rare word took 841 ms generic against 0.25 ms custom, a cashtag page 14 ms
+# against 0.5 ms. Planning these statements costs well under a millisecond.
+PG_SESSION_OPTIONS = "-c plan_cache_mode=force_custom_plan"
+
+
 def normalize_database_url(raw: str) -> str:
     """Accept the common spellings and return the one SQLAlchemy form we use.
 
