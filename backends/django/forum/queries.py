@@ -26,7 +26,7 @@ from .models import (
     UTCDateTimeField,
 )
 
-# finboard.core.queries._ordering as Django order_by() arguments; with a cashtag
+# finboard.core.queries.ordering as Django order_by() arguments; with a cashtag
 # filter the (created_at, id) pair is read from the joined post_cashtags row.
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "new": ("-{created}", "-{id}"),
