@@ -201,3 +201,28 @@ def test_create_user_refuses_invalid_values_and_writes_nothing(runner, make, cha
     assert result.exit_code == 2
     assert f"{field}: " in result.output
     assert make.count(User) == 0
+
+
+def test_flask_db_commands_work_from_the_command_line_only(tmp_path):
+    """Flask-Migrate is registered for the ``flask`` command, not for a web worker's app."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "SECRET_KEY": "cli-test-secret"}
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, capture_output=True, text=True
+    )
+    assert upgrade.returncode == 0, upgrade.stderr[-2000:]
+    current = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "current"], env=env, capture_output=True, text=True
+    )
+    assert "(head)" in current.stdout
+    probe = "import sys, wsgi; print('flask_migrate' in sys.modules, 'migrate' in wsgi.app.extensions)"
+    worker = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert worker.stdout.strip() == "False False", worker.stderr[-2000:]
