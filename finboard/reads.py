@@ -40,7 +40,8 @@ from finboard.core.schemas import (
 )
 from finboard.extensions import db
 
-_pools: dict[tuple[str, int], Database] = {}
+_pools: dict[tuple[str, int], Database] = {}  # one pool per database and size, whatever app asks
+_engine_pools: WeakKeyDictionary[Engine, Database] = WeakKeyDictionary()  # the hot-path lookup
 _sa_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 NO_POST = b""  # cached marker: the post page's post does not exist
 
@@ -57,11 +58,11 @@ class _Connection:
 def _open() -> _Connection:
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        url = engine.url.render_as_string(hide_password=False)
-        size = current_app.config["FINBOARD_SETTINGS"].db_pool_size
-        database = _pools.get((url, size))
+        database = _engine_pools.get(engine)
         if database is None:
-            database = _pools[(url, size)] = Database(url, size)
+            url = engine.url.render_as_string(hide_password=False)
+            key = (url, current_app.config["FINBOARD_SETTINGS"].db_pool_size)
+            database = _engine_pools[engine] = _pools.setdefault(key, Database(*key))  # Database() opens nothing
         checkout = database.connection()
         return _Connection(pg_reads, checkout.__enter__(), lambda: checkout.__exit__(None, None, None))
     reader = _sa_readers.get(engine)

@@ -17,20 +17,21 @@ from psycopg import Connection
 from finboard.core import documents
 from finboard.core import pg_sql as sql
 from finboard.core.api_contract import ApiError
+from finboard.core.queries import PostFilters
 from finboard.core.schemas import DETAIL_COMMENTS, PageQuery, PostListQuery
-from finboard.core.text import normalize_ticker
 
 
 def list_statements(query: PostListQuery) -> tuple[str, list, str, list, str]:
-    """``finboard.core.queries.PostFilters.from_query`` + the page and total statements."""
+    """The page and total statements for the query's filters, resolved as every backend resolves them."""
+    filters = PostFilters.from_query(query)
     return sql.post_list(
-        search=query.search or None,
-        category=query.category,
-        author=query.author,
-        cashtag=normalize_ticker(query.cashtag) if query.cashtag else None,
-        since=sql.aware(query.since),
-        until=sql.aware(query.until),
-        sort=query.sort,
+        search=filters.search,
+        category=filters.category,
+        author=filters.author,
+        cashtag=filters.cashtag,
+        since=filters.since,
+        until=filters.until,
+        sort=filters.sort,
         page=query.page,
         per_page=query.per_page,
         cursor=query.decoded_cursor,

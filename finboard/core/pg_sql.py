@@ -12,7 +12,7 @@ Column order of the post and comment rows is what ``finboard.core.documents`` re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
 
@@ -59,13 +59,6 @@ TOTAL_BY_CASHTAG = "SELECT post_count FROM cashtag_counters WHERE ticker = %s"
 SEARCH_TOTAL = search_total_sql("%s")
 
 HEALTH = "SELECT 1"
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """A filter bound in UTC: naive means UTC (``finboard.core.queries._aware``)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _keyset(sort: str, created: str, ident: str, cursor: Cursor) -> tuple[str, list]:
