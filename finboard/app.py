@@ -103,6 +103,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import finboard.api.community  # noqa: F401 - registers the community routes on the API blueprint
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
     from finboard.health import bp as health_bp

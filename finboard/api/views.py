@@ -109,7 +109,7 @@ def posts():
 @bp.post("/posts")
 def create_post():
     user = current_api_user()
-    created = api_service.create_post(db.session, user, body(PostCreate))
+    created = api_service.create_post(db.session, settings(), user, body(PostCreate))
     invalidate_content()
     return respond(created, 201)
 
@@ -148,7 +148,7 @@ def comments(post_id: str):
 def create_comment(post_id: str):
     ident = parse_id(post_id)
     user = current_api_user()
-    created = api_service.create_comment(db.session, user, ident, body(CommentCreate))
+    created = api_service.create_comment(db.session, settings(), user, ident, body(CommentCreate))
     invalidate_content()
     return respond(created, 201)
 

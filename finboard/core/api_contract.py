@@ -51,7 +51,16 @@ MESSAGES = {
     "rate_limited": "Too many attempts. Try again later.",
     "unavailable": "The database is not answering. Try again in a moment.",
     "internal": "An unexpected error happened.",
-    "empty_update": "Nothing to update: send title, body or category.",
+    "empty_update": "Nothing to update: send title, body, category, sentiment or positions.",
+    "moderators_only": "Only moderators can do this.",
+    "outranked": "You can only moderate users below your own role.",
+    "locked": "This post is locked: it takes no new comments.",
+    "already_reported": "You have already reported this; a moderator will look at it.",
+    "user_not_found": "User not found.",
+    "comment_not_found": "Comment not found.",
+    "report_not_found": "Report not found.",
+    "category_not_found": "Category not found.",
+    "report_resolved": "This report is already resolved.",
 }
 UNKNOWN_CATEGORY = "Unknown category."
 USERNAME_TAKEN = "Already taken."

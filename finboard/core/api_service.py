@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from finboard.core import queries
+from finboard.core import community, queries
 from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.models import Category, Post, User
 from finboard.core.schemas import (
@@ -103,17 +103,38 @@ def _category(session: Session, slug: str) -> Category:
     return category
 
 
-def _post_for_change(session: Session, user: User, post_id: int) -> Post:
+def visible_post(session: Session, post_id: int) -> Post:
+    """A post that is not hidden, or 404 (a hidden post is gone for everyone but moderation)."""
     post = session.get(Post, post_id)
-    if post is None:
+    if post is None or post.hidden_at is not None:
         raise ApiError(404, "post_not_found")
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
     return post
 
 
-def create_post(session: Session, user: User, payload: PostCreate) -> PostPublic:
-    post = queries.create_post(session, user, _category(session, payload.category), payload.title, payload.body)
+def _post_for_change(session: Session, user: User, post_id: int) -> Post:
+    post = visible_post(session, post_id)
+    if post.author_id != user.id:
+        raise ApiError(403, "forbidden")
+    community.require_writer(user)
+    return post
+
+
+def create_post(session: Session, settings: Settings, user: User, payload: PostCreate) -> PostPublic:
+    """Checked in this order: suspension (403), category (422), positions (422), hourly limit (429)."""
+    community.require_writer(user)
+    category = _category(session, payload.category)
+    community.check_write_rate(session, settings, user, "post")
+    post = queries.create_post(
+        session,
+        user,
+        category,
+        payload.title,
+        payload.body,
+        sentiment=payload.sentiment,
+        positions=payload.positions,
+    )
+    community.watch_post(session, user.id, post.id)
+    community.notify_new_post(session, post, user)
     result = post_public(post)
     session.commit()
     return result
@@ -121,10 +142,20 @@ def create_post(session: Session, user: User, payload: PostCreate) -> PostPublic
 
 def update_post(session: Session, user: User, post_id: int, payload: PostUpdate) -> PostPublic:
     post = _post_for_change(session, user, post_id)
-    if payload.title is None and payload.body is None and payload.category is None:
+    if payload.is_empty:
         raise ApiError(422, "empty_update")
     category = _category(session, payload.category) if payload.category else None
-    queries.update_post(session, post, title=payload.title, body=payload.body, category=category)
+    changes = {"sentiment": payload.sentiment} if "sentiment" in payload.model_fields_set else {}
+    queries.update_post(
+        session,
+        post,
+        editor=user,
+        title=payload.title,
+        body=payload.body,
+        category=category,
+        positions=payload.positions,
+        **changes,
+    )
     if category is None:
         post.category = session.get(Category, post.category_id)
     post.author = user
@@ -138,10 +169,18 @@ def delete_post(session: Session, user: User, post_id: int) -> None:
     session.commit()
 
 
-def create_comment(session: Session, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
-    post = session.get(Post, post_id)
-    if post is None:
-        raise ApiError(404, "post_not_found")
-    result = comment_public(queries.create_comment(session, post, user, payload.body))
+def create_comment(
+    session: Session, settings: Settings, user: User, post_id: int, payload: CommentCreate
+) -> CommentPublic:
+    """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), hourly limit (429)."""
+    post = visible_post(session, post_id)
+    community.require_writer(user)
+    if post.locked and not community.is_moderator(user):
+        raise ApiError(403, "locked", code="locked")
+    community.check_write_rate(session, settings, user, "comment")
+    comment = queries.create_comment(session, post, user, payload.body)
+    community.notify_new_comment(session, post, comment, user)
+    community.watch_post(session, user.id, post.id)
+    result = comment_public(comment)
     session.commit()
     return result

@@ -15,26 +15,66 @@ from sqlalchemy.engine import Connection
 COUNTER_TABLES = ("category_counters", "category_authors", "author_counters", "cashtag_counters")
 
 
-def rebuild_statements() -> list[str]:
-    """DELETE and re-INSERT every counter from the rows they count."""
+def rebuild_statements(hiding: bool = True) -> list[str]:
+    """DELETE and re-INSERT every counter from the rows they count.
+
+    Hidden posts and comments (migration 0004) are not counted; ``hiding=False``
+    is for migration 0002, which runs before those columns exist.
+    """
+    visible = "WHERE hidden_at IS NULL " if hiding else ""
     return [
         *(f"DELETE FROM {table}" for table in COUNTER_TABLES),  # nosec B608 - fixed table names
-        "INSERT INTO category_authors (category_id, author_id, post_count) "
-        "SELECT category_id, author_id, count(*) FROM posts GROUP BY category_id, author_id",
-        "INSERT INTO category_counters (category_id, post_count, comment_count, author_count) "
+        "INSERT INTO category_authors (category_id, author_id, post_count) "  # nosec B608 - fixed fragments
+        f"SELECT category_id, author_id, count(*) FROM posts {visible}GROUP BY category_id, author_id",
+        "INSERT INTO category_counters (category_id, post_count, comment_count, author_count) "  # nosec B608
         "SELECT c.id, coalesce(p.posts, 0), coalesce(p.comments, 0), coalesce(a.authors, 0) FROM categories c "
         "LEFT JOIN (SELECT category_id, count(*) AS posts, sum(comment_count) AS comments "
-        "           FROM posts GROUP BY category_id) p ON p.category_id = c.id "
+        f"           FROM posts {visible}GROUP BY category_id) p ON p.category_id = c.id "
         "LEFT JOIN (SELECT category_id, count(*) AS authors FROM category_authors GROUP BY category_id) a "
         "       ON a.category_id = c.id",
-        "INSERT INTO author_counters (author_id, post_count, comment_count) "
+        "INSERT INTO author_counters (author_id, post_count, comment_count) "  # nosec B608
         "SELECT u.id, coalesce(p.posts, 0), coalesce(m.comments, 0) FROM users u "
-        "LEFT JOIN (SELECT author_id, count(*) AS posts FROM posts GROUP BY author_id) p ON p.author_id = u.id "
-        "LEFT JOIN (SELECT author_id, count(*) AS comments FROM comments GROUP BY author_id) m "
+        f"LEFT JOIN (SELECT author_id, count(*) AS posts FROM posts {visible}GROUP BY author_id) p "
+        "       ON p.author_id = u.id "
+        f"LEFT JOIN (SELECT author_id, count(*) AS comments FROM comments {visible}GROUP BY author_id) m "
         "       ON m.author_id = u.id "
         "WHERE p.posts IS NOT NULL OR m.comments IS NOT NULL",
         "INSERT INTO cashtag_counters (ticker, post_count) SELECT ticker, count(*) FROM post_cashtags GROUP BY ticker",
     ]
+
+
+# --- SQLite trigger bodies (migrations 0002 and 0004); {r} is NEW or OLD ----------
+
+
+def sqlite_add_post(r: str) -> str:
+    """SQLite trigger statements that count the post in row {r} (NEW or OLD)."""
+    return f"""
+    INSERT OR IGNORE INTO category_counters (category_id) VALUES ({r}.category_id);
+    INSERT OR IGNORE INTO author_counters (author_id) VALUES ({r}.author_id);
+    INSERT OR IGNORE INTO category_authors (category_id, author_id, post_count)
+        VALUES ({r}.category_id, {r}.author_id, 0);
+    UPDATE category_authors SET post_count = post_count + 1
+        WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
+    UPDATE category_counters SET post_count = post_count + 1, comment_count = comment_count + {r}.comment_count,
+        author_count = author_count + (SELECT post_count = 1 FROM category_authors
+                                       WHERE category_id = {r}.category_id AND author_id = {r}.author_id)
+        WHERE category_id = {r}.category_id;
+    UPDATE author_counters SET post_count = post_count + 1 WHERE author_id = {r}.author_id;
+    """
+
+
+def sqlite_remove_post(r: str) -> str:
+    """SQLite trigger statements that stop counting the post in row {r}."""
+    return f"""
+    UPDATE category_authors SET post_count = post_count - 1
+        WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
+    UPDATE category_counters SET post_count = post_count - 1, comment_count = comment_count - {r}.comment_count,
+        author_count = author_count - (SELECT post_count = 0 FROM category_authors
+                                       WHERE category_id = {r}.category_id AND author_id = {r}.author_id)
+        WHERE category_id = {r}.category_id;
+    DELETE FROM category_authors WHERE category_id = {r}.category_id AND author_id = {r}.author_id AND post_count = 0;
+    UPDATE author_counters SET post_count = post_count - 1 WHERE author_id = {r}.author_id;
+    """
 
 
 def rebuild(connection: Connection) -> None:

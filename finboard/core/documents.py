@@ -8,7 +8,8 @@ bytes against the pydantic-serialised answers of FastAPI and Django.
 
 Keys come in the order of the ``finboard.core.schemas`` models (``PostPage``:
 page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
-category, cashtags, comment_count, created_at, updated_at; and so on). Datetimes
+category, cashtags, comment_count, created_at, updated_at, sentiment, positions,
+pinned, locked, edit_count; and so on). Datetimes
 arrive timezone-aware in UTC (the pool's connections run with ``TimeZone=UTC``)
 and ``OPT_UTC_Z`` writes them as pydantic v2 does: ``2023-05-01T12:00:00Z``, or
 ``2023-05-01T12:00:00.123456Z`` when there are microseconds. Both write compact
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 
 import orjson
 
+from finboard.core.models import parse_positions
 from finboard.core.pagination import listing_total, next_cursor
 from finboard.core.schemas import Page, PostListQuery
 
@@ -46,7 +48,17 @@ def post(row: Sequence) -> dict:
         "comment_count": row[9],
         "created_at": row[10],
         "updated_at": row[11],
+        "sentiment": row[12],
+        "positions": positions(row[13]),
+        "pinned": bool(row[14]),
+        "locked": bool(row[15]),
+        "edit_count": row[16],
     }
+
+
+def positions(stored: str) -> list[dict]:
+    """``posts.positions`` ("AAPL:long BTC:none") as the contract's ``Position`` list."""
+    return [{"ticker": ticker, "position": position} for ticker, position in parse_positions(stored)]
 
 
 def comment(row: Sequence) -> dict:

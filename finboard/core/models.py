@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     func,
     text,
 )
@@ -50,6 +52,13 @@ POST_BODY_MAX = 20_000
 COMMENT_BODY_MAX = 5_000
 SLUG_MAX = 40
 TICKER_MAX = 10
+BIO_MAX = 500
+REASON_MAX = 500
+SUMMARY_MAX = 200
+
+ROLES = ("member", "moderator", "admin")
+SENTIMENTS = ("bullish", "bearish")
+POSITIONS = ("long", "short", "none")
 
 
 def utcnow() -> datetime:
@@ -101,6 +110,9 @@ class User(Base):
     # Bumped when the password changes: API tokens carry it, so older ones stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A suspended user reads but cannot write until this moment (None: not suspended).
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
     # Flask-Login's protocol, kept framework-free (no UserMixin import here).
     is_active = True
@@ -135,6 +147,7 @@ class Post(Base):
         Index("ix_posts_author_created", "author_id", "created_at", "id"),
         Index("ix_posts_comment_count_created", "comment_count", "created_at", "id"),
         CheckConstraint("comment_count >= 0", name="comment_count_nonnegative"),
+        CheckConstraint("sentiment IN ('bullish', 'bearish')", name="sentiment_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -146,6 +159,15 @@ class Post(Base):
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The author's view and disclosed positions ("AAPL:long BTC:none", like ``cashtags``:
+    # stored on the row so a listing needs no extra query).
+    sentiment: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
+    positions: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    edit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by a moderator: the post leaves every listing and every counter until restored.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
@@ -153,6 +175,10 @@ class Post(Base):
     @property
     def cashtag_list(self) -> list[str]:
         return self.cashtags.split() if self.cashtags else []
+
+    @property
+    def position_list(self) -> list[tuple[str, str]]:
+        return parse_positions(self.positions)
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"
@@ -176,18 +202,137 @@ class PostCashtag(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_post_created", "post_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_comments_post_created", "post_id", "created_at", "id"),
+        Index("ix_comments_author_created", "author_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"
+
+
+def parse_positions(stored: str) -> list[tuple[str, str]]:
+    """``"AAPL:long BTC:none"`` → ``[("AAPL", "long"), ("BTC", "none")]``."""
+    return [tuple(item.split(":", 1)) for item in stored.split()] if stored else []
+
+
+def format_positions(positions: list[tuple[str, str]]) -> str:
+    return " ".join(f"{ticker}:{position}" for ticker, position in positions)
+
+
+# --- community: history, moderation, reports, notifications, watches -----------
+
+
+class PostRevision(Base):
+    """A post as it was before an edit (the edit's author and time)."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (Index("ix_post_revisions_post_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Report(Base):
+    """A member's report of a post (``comment_id`` null) or of one of its comments."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_status_id", "status", "id"),
+        CheckConstraint("status IN ('open', 'resolved')", name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(REASON_MAX))
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    resolution: Mapped[str] = mapped_column(String(REASON_MAX), default="", server_default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ModerationAction(Base):
+    """Who did what to which post, comment, user or report, when and why: the moderation log.
+
+    ``target_id`` is not a foreign key on purpose: the record outlives a deleted
+    target, and ``summary`` keeps what it was (a title, an excerpt, a username).
+    """
+
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    action: Mapped[str] = mapped_column(String(16))
+    target_type: Mapped[str] = mapped_column(String(8))
+    target_id: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="", server_default="")
+    reason: Mapped[str] = mapped_column(String(REASON_MAX), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_id", "user_id", "id"),
+        # The bell's unread count reads only unread rows.
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), nullable=True)
+    ticker: Mapped[str | None] = mapped_column(String(TICKER_MAX), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PostWatch(Base):
+    __tablename__ = "post_watches"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class CategoryWatch(Base):
+    __tablename__ = "category_watches"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class TickerFollow(Base):
+    """A member's watchlist: one row per followed ticker."""
+
+    __tablename__ = "ticker_follows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    ticker: Mapped[str] = mapped_column(String(TICKER_MAX), primary_key=True, index=True)
 
 
 # --- counters ----------------------------------------------------------------

@@ -18,7 +18,8 @@ from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, 
 
 POST_COLUMNS = (
     "p.id, p.title, p.body, u.id, u.username, c.id, c.slug, c.name, "
-    "p.cashtags, p.comment_count, p.created_at, p.updated_at"
+    "p.cashtags, p.comment_count, p.created_at, p.updated_at, "
+    "p.sentiment, p.positions, p.pinned, p.locked, p.edit_count"
 )
 POST_FROM = "posts p JOIN users u ON u.id = p.author_id JOIN categories c ON c.id = p.category_id"
 
@@ -29,11 +30,11 @@ ORDER_BY = {
 }
 
 # Statements are assembled from this module's fixed fragments only; every value is bound.
-POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s"  # nosec B608
+POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s AND p.hidden_at IS NULL"  # nosec B608
 
 _COMMENTS = (
     "SELECT m.id, m.post_id, u.id, u.username, m.body, m.created_at "
-    "FROM comments m JOIN users u ON u.id = m.author_id WHERE m.post_id = %s "
+    "FROM comments m JOIN users u ON u.id = m.author_id WHERE m.post_id = %s AND m.hidden_at IS NULL "
 )
 NEWEST_COMMENTS = _COMMENTS + "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
 COMMENT_PAGE = _COMMENTS + "ORDER BY m.created_at ASC, m.id ASC LIMIT %s OFFSET %s"
@@ -43,7 +44,8 @@ CATEGORIES = "SELECT id, slug, name, description FROM categories ORDER BY positi
 
 CATEGORY_STATS = (
     "SELECT c.id, c.slug, c.name, coalesce(k.post_count, 0), coalesce(k.comment_count, 0), "
-    "coalesce(k.author_count, 0), (SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id) "
+    "coalesce(k.author_count, 0), "
+    "(SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id AND p.hidden_at IS NULL) "
     "FROM categories c LEFT OUTER JOIN category_counters k ON k.category_id = c.id ORDER BY c.position, c.id"
 )
 
@@ -97,7 +99,7 @@ def post_list(
     ``finboard.core.queries.post_total_statement``'s: a counter row, the search
     estimate, or a count up to ``EXACT_TOTAL_MAX + 1``.
     """
-    where: list[str] = []
+    where: list[str] = ["p.hidden_at IS NULL"]  # hidden by a moderator: never listed
     params: list = []
     joins = ""
     count_joins = ""

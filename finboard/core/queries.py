@@ -19,6 +19,7 @@ from functools import lru_cache
 from sqlalchemy import Integer, Select, and_, bindparam, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
+from finboard.core.community import positions_for
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -27,6 +28,7 @@ from finboard.core.models import (
     Comment,
     Post,
     PostCashtag,
+    PostRevision,
     User,
     UTCDateTime,
     utcnow,
@@ -92,7 +94,11 @@ def search_predicate(dialect: str, fts_words: bool = True):
 
 
 def _filtered(stmt: Select, shape: ListingShape) -> Select:
-    """The filters given, as named bind parameters (the values come from ``listing_params``)."""
+    """The filters given, as named bind parameters (the values come from ``listing_params``).
+
+    Hidden posts (moderation) are never listed.
+    """
+    stmt = stmt.where(Post.hidden_at.is_(None))
     if "category" in shape.given:
         stmt = stmt.where(Category.slug == bindparam("category"))
     if "author" in shape.given:
@@ -205,6 +211,11 @@ POST_ROW = (
     Post.comment_count,
     Post.created_at,
     Post.updated_at,
+    Post.sentiment,
+    Post.positions,
+    Post.pinned,
+    Post.locked,
+    Post.edit_count,
 )
 COMMENT_ROW = (Comment.id, Comment.post_id, User.id, User.username, Comment.body, Comment.created_at)
 
@@ -284,7 +295,7 @@ def post_total_statement(shape: ListingShape) -> tuple[Select, str]:
 @lru_cache(maxsize=4)
 def post_detail_statement(rows: bool = False) -> Select:
     """One post with author and category; bound value ``post_id``."""
-    return _posts_with_author_and_category(rows).where(Post.id == bindparam("post_id"))
+    return _posts_with_author_and_category(rows).where(Post.id == bindparam("post_id"), Post.hidden_at.is_(None))
 
 
 @lru_cache(maxsize=8)
@@ -299,7 +310,7 @@ def comments_statement(newest_first: bool = True, rows: bool = False, offset: bo
         if rows
         else select(Comment).join(Comment.author).options(contains_eager(Comment.author))
     )
-    stmt = stmt.where(Comment.post_id == bindparam("post_id")).order_by(*order)
+    stmt = stmt.where(Comment.post_id == bindparam("post_id"), Comment.hidden_at.is_(None)).order_by(*order)
     stmt = stmt.limit(bindparam("limit", type_=Integer()))
     return stmt.offset(bindparam("offset", type_=Integer())) if offset else stmt
 
@@ -318,7 +329,10 @@ def categories_statement(rows: bool = False) -> Select:
 def category_stats_statement() -> Select:
     """Per category: posts, comments and distinct authors from the counters, newest post by index — one query."""
     newest = (
-        select(func.max(Post.created_at)).where(Post.category_id == Category.id).correlate(Category).scalar_subquery()
+        select(func.max(Post.created_at))
+        .where(Post.category_id == Category.id, Post.hidden_at.is_(None))
+        .correlate(Category)
+        .scalar_subquery()
     )
     return (
         select(
@@ -371,9 +385,28 @@ def _set_cashtags(session: Session, post: Post) -> None:
     session.add_all(PostCashtag(ticker=t, post_id=post.id, created_at=post.created_at) for t in tickers)
 
 
-def create_post(session: Session, author: User, category: Category, title: str, body: str) -> Post:
+def create_post(
+    session: Session,
+    author: User,
+    category: Category,
+    title: str,
+    body: str,
+    *,
+    sentiment: str | None = None,
+    positions: dict[str, str] | None = None,
+) -> Post:
+    """A post with its cashtag rows; ``positions`` must name cashtags of the post (else a 422)."""
     now = utcnow()
-    post = Post(author_id=author.id, category_id=category.id, title=title, body=body, created_at=now, updated_at=now)
+    post = Post(
+        author_id=author.id,
+        category_id=category.id,
+        title=title,
+        body=body,
+        created_at=now,
+        updated_at=now,
+        sentiment=sentiment,
+    )
+    post.positions = positions_for(extract_cashtags(title, body), positions or {}, [])
     post.author = author
     post.category = category
     session.add(post)
@@ -383,14 +416,34 @@ def create_post(session: Session, author: User, category: Category, title: str, 
     return post
 
 
+KEEP = object()
+"""``update_post``'s default for a field the caller leaves as it is (``None`` is a value)."""
+
+
 def update_post(
     session: Session,
     post: Post,
     *,
+    editor: User | None = None,
     title: str | None = None,
     body: str | None = None,
     category: Category | None = None,
+    sentiment=KEEP,
+    positions: dict[str, str] | None = None,
 ) -> Post:
+    """Apply an edit; a change of title or body keeps the previous version as a revision."""
+    content_changes = (title is not None and title != post.title) or (body is not None and body != post.body)
+    if content_changes:
+        session.add(
+            PostRevision(
+                post_id=post.id,
+                editor_id=(editor or post.author).id,
+                title=post.title,
+                body=post.body,
+                created_at=utcnow(),
+            )
+        )
+        post.edit_count += 1
     if title is not None:
         post.title = title
     if body is not None:
@@ -398,8 +451,14 @@ def update_post(
     if category is not None:
         post.category_id = category.id
         post.category = category
+    if sentiment is not KEEP:
+        post.sentiment = sentiment
+    post.positions = positions_for(extract_cashtags(post.title, post.body), positions, post.position_list)
     post.updated_at = utcnow()
-    _set_cashtags(session, post)
+    if post.hidden_at is None:
+        _set_cashtags(session, post)
+    else:
+        post.cashtags = " ".join(extract_cashtags(post.title, post.body))
     session.flush()
     return post
 
@@ -414,6 +473,7 @@ def delete_post(session: Session, post: Post) -> None:
 
 
 def create_comment(session: Session, post: Post, author: User, body: str) -> Comment:
+    """A comment, its post's ``comment_count`` moved in the same transaction."""
     comment = Comment(post_id=post.id, author_id=author.id, body=body, created_at=utcnow())
     comment.author = author
     session.add(comment)
@@ -425,6 +485,7 @@ def create_comment(session: Session, post: Post, author: User, body: str) -> Com
 
 
 def delete_comment(session: Session, comment: Comment) -> None:
-    session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
+    if comment.hidden_at is None:  # a hidden comment already left the count
+        session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
     session.delete(comment)
     session.flush()

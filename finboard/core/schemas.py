@@ -38,6 +38,7 @@ from finboard.core.pagination import (
     CursorError,
     numbered_page_too_deep,
 )
+from finboard.core.text import normalize_ticker
 
 PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
@@ -62,6 +63,19 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
 PostBody = Annotated[str, StringConstraints(min_length=1, max_length=POST_BODY_MAX), AfterValidator(_not_blank)]
 CommentBody = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_BODY_MAX), AfterValidator(_not_blank)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=SLUG_MAX)]
+TICKER_PATTERN = r"^\$?[A-Za-z][A-Za-z0-9]{0,5}(\.[A-Za-z]{1,2})?$"
+MAX_POSITIONS = 20
+
+Sentiment = Literal["bullish", "bearish"]
+PositionKind = Literal["long", "short", "none"]
+
+
+def _ticker(value: str) -> str:
+    """"$aapl" → "AAPL" (the pattern already refused what is not a ticker)."""
+    return normalize_ticker(value) or value
+
+
+Ticker = Annotated[str, StringConstraints(pattern=TICKER_PATTERN), AfterValidator(_ticker)]
 
 
 class Schema(BaseModel):
@@ -156,16 +170,38 @@ class AuthorRef(Schema):
     username: str
 
 
+POSITIONS_DESCRIPTION = (
+    "The author's disclosed position per ticker (long, short or none); every ticker must be a cashtag of the post."
+)
+
+
 class PostCreate(Schema):
     title: Title
     body: PostBody
     category: Slug
+    sentiment: Sentiment | None = Field(None, description="The author's view: bullish or bearish.")
+    positions: dict[Ticker, PositionKind] = Field(
+        default_factory=dict, max_length=MAX_POSITIONS, description=POSITIONS_DESCRIPTION
+    )
 
 
 class PostUpdate(Schema):
+    """Fields left out stay as they are; ``sentiment: null`` clears the sentiment."""
+
     title: Title | None = None
     body: PostBody | None = None
     category: Slug | None = None
+    sentiment: Sentiment | None = None
+    positions: dict[Ticker, PositionKind] | None = Field(None, max_length=MAX_POSITIONS)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.model_fields_set & {"title", "body", "category", "sentiment", "positions"}
+
+
+class Position(Schema):
+    ticker: str
+    position: PositionKind
 
 
 class PostPublic(Schema):
@@ -178,6 +214,11 @@ class PostPublic(Schema):
     comment_count: int
     created_at: datetime
     updated_at: datetime
+    sentiment: Sentiment | None
+    positions: list[Position]
+    pinned: bool = Field(description="Pinned by a moderator to the top of its category.")
+    locked: bool = Field(description="Locked by a moderator: no new comments.")
+    edit_count: int = Field(description="Times edited; the earlier versions are at /posts/{id}/revisions.")
 
 
 class CommentCreate(Schema):
@@ -248,7 +289,7 @@ class PostListQuery(PageQuery):
     search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=SEARCH_MAX)] | None = None
     category: Slug | None = None
     author: Annotated[str, StringConstraints(max_length=USERNAME_MAX)] | None = None
-    cashtag: Annotated[str, StringConstraints(pattern=r"^\$?[A-Za-z][A-Za-z0-9]{0,5}(\.[A-Za-z]{1,2})?$")] | None = None
+    cashtag: Annotated[str, StringConstraints(pattern=TICKER_PATTERN)] | None = None
     since: datetime | None = None
     until: datetime | None = None
     sort: SortOrder = "new"

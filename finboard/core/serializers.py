@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from finboard.core.models import Category, Comment, Post, User
+from finboard.core.models import Category, Comment, Post, User, parse_positions
 from finboard.core.pagination import listing_total, next_cursor
 from finboard.core.schemas import (
     AuthorRef,
@@ -19,6 +19,7 @@ from finboard.core.schemas import (
     CommentPublic,
     Page,
     PageQuery,
+    Position,
     PostDetail,
     PostListQuery,
     PostPage,
@@ -54,6 +55,11 @@ def post_public(post: Post) -> PostPublic:
         comment_count=post.comment_count,
         created_at=post.created_at,
         updated_at=post.updated_at,
+        sentiment=post.sentiment,
+        positions=[Position(ticker=ticker, position=position) for ticker, position in parse_positions(post.positions)],
+        pinned=bool(post.pinned),
+        locked=bool(post.locked),
+        edit_count=post.edit_count,
     )
 
 

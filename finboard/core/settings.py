@@ -40,6 +40,13 @@ class Settings:
     login_limit_per_account: str = "5/minute"
     register_limit_per_ip: str = "10/hour"
     cache_enabled: bool = True
+    # Anti-spam, per account (counted in the database, so every backend and worker
+    # agrees): posts and comments an hour, lower while the account is new.
+    posts_per_hour: int = 20
+    comments_per_hour: int = 60
+    new_account_posts_per_hour: int = 3
+    new_account_comments_per_hour: int = 10
+    new_account_hours: int = 24
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,7 +131,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_limit_per_account=env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
         register_limit_per_ip=env.get("REGISTER_LIMIT_PER_IP", "10/hour"),
         cache_enabled=env.get("CACHE_ENABLED", "1").lower() not in ("0", "false", "off", "no"),
+        posts_per_hour=_count(env, "POSTS_PER_HOUR", 20),
+        comments_per_hour=_count(env, "COMMENTS_PER_HOUR", 60),
+        new_account_posts_per_hour=_count(env, "NEW_ACCOUNT_POSTS_PER_HOUR", 3),
+        new_account_comments_per_hour=_count(env, "NEW_ACCOUNT_COMMENTS_PER_HOUR", 10),
+        new_account_hours=_count(env, "NEW_ACCOUNT_HOURS", 24),
     )
+
+
+def _count(env, name: str, default: int) -> int:
+    """A non-negative integer setting, or a ConfigError that names it."""
+    raw = env.get(name, str(default)).strip()
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number >= 0, not {raw!r}")
+    return int(raw)
 
 
 def _development_secret() -> str:

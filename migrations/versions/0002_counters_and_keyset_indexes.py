@@ -20,7 +20,7 @@ Create Date: 2026-11-26
 import sqlalchemy as sa
 from alembic import op
 
-from finboard.core.counters import rebuild_statements
+from finboard.core.counters import rebuild_statements, sqlite_add_post, sqlite_remove_post
 from finboard.core.models import UTCDateTime
 
 revision = "0002"
@@ -118,42 +118,13 @@ DROP FUNCTION IF EXISTS finboard_count_post(integer, integer, integer, integer);
 # --- SQLite: trigger bodies are plain statements; {r} is NEW or OLD -----------------
 
 
-def _sqlite_add_post(r: str) -> str:
-    return f"""
-    INSERT OR IGNORE INTO category_counters (category_id) VALUES ({r}.category_id);
-    INSERT OR IGNORE INTO author_counters (author_id) VALUES ({r}.author_id);
-    INSERT OR IGNORE INTO category_authors (category_id, author_id, post_count)
-        VALUES ({r}.category_id, {r}.author_id, 0);
-    UPDATE category_authors SET post_count = post_count + 1
-        WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
-    UPDATE category_counters SET post_count = post_count + 1, comment_count = comment_count + {r}.comment_count,
-        author_count = author_count + (SELECT post_count = 1 FROM category_authors
-                                       WHERE category_id = {r}.category_id AND author_id = {r}.author_id)
-        WHERE category_id = {r}.category_id;
-    UPDATE author_counters SET post_count = post_count + 1 WHERE author_id = {r}.author_id;
-    """
-
-
-def _sqlite_remove_post(r: str) -> str:
-    return f"""
-    UPDATE category_authors SET post_count = post_count - 1
-        WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
-    UPDATE category_counters SET post_count = post_count - 1, comment_count = comment_count - {r}.comment_count,
-        author_count = author_count - (SELECT post_count = 0 FROM category_authors
-                                       WHERE category_id = {r}.category_id AND author_id = {r}.author_id)
-        WHERE category_id = {r}.category_id;
-    DELETE FROM category_authors WHERE category_id = {r}.category_id AND author_id = {r}.author_id AND post_count = 0;
-    UPDATE author_counters SET post_count = post_count - 1 WHERE author_id = {r}.author_id;
-    """
-
-
 SQLITE_TRIGGERS = {
-    "posts_counters_insert": f"AFTER INSERT ON posts BEGIN {_sqlite_add_post('NEW')} END",
-    "posts_counters_delete": f"AFTER DELETE ON posts BEGIN {_sqlite_remove_post('OLD')} END",
+    "posts_counters_insert": f"AFTER INSERT ON posts BEGIN {sqlite_add_post('NEW')} END",
+    "posts_counters_delete": f"AFTER DELETE ON posts BEGIN {sqlite_remove_post('OLD')} END",
     "posts_counters_move": (
         "AFTER UPDATE OF category_id, author_id ON posts "
         "WHEN OLD.category_id <> NEW.category_id OR OLD.author_id <> NEW.author_id "
-        f"BEGIN {_sqlite_remove_post('OLD')} {_sqlite_add_post('NEW')} END"
+        f"BEGIN {sqlite_remove_post('OLD')} {sqlite_add_post('NEW')} END"
     ),
     "posts_counters_comments": (
         "AFTER UPDATE OF comment_count ON posts "
@@ -240,7 +211,7 @@ def upgrade():
     else:
         for name, body in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
-    for statement in rebuild_statements():
+    for statement in rebuild_statements(hiding=False):
         op.execute(statement)
 
 

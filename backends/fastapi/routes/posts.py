@@ -16,6 +16,7 @@ from backends.fastapi.deps import (
     PostId,
     PostListParams,
     SessionDep,
+    SettingsDep,
 )
 from backends.fastapi.responses import json_response
 from finboard.core import api_service
@@ -29,8 +30,10 @@ async def list_posts(query: PostListParams, session: SessionDep, cache: CacheDep
 
 
 @router.post("")
-async def create_post(user: CurrentUser, payload: NewPost, session: SessionDep, cache: CacheDep) -> Response:
-    created = await session.run_sync(api_service.create_post, user, payload)
+async def create_post(
+    user: CurrentUser, payload: NewPost, session: SessionDep, cache: CacheDep, settings: SettingsDep
+) -> Response:
+    created = await session.run_sync(api_service.create_post, settings, user, payload)
     await cache.invalidate()
     return json_response(created, 201)
 
@@ -63,8 +66,8 @@ async def list_comments(post_id: PostId, query: PageParams, session: SessionDep,
 
 @router.post("/{post_id}/comments")
 async def create_comment(
-    post_id: PostId, user: CurrentUser, payload: NewComment, session: SessionDep, cache: CacheDep
+    post_id: PostId, user: CurrentUser, payload: NewComment, session: SessionDep, cache: CacheDep, settings: SettingsDep
 ) -> Response:
-    created = await session.run_sync(api_service.create_comment, user, post_id, payload)
+    created = await session.run_sync(api_service.create_comment, settings, user, post_id, payload)
     await cache.invalidate()
     return json_response(created, 201)

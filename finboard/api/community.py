@@ -1,0 +1,170 @@
+"""/api/v1 community and market routes in Flask: thin views over finboard.core.community_service.
+
+Order of checks on every route, as in the other adapters: path (404), token
+(401), body or query (400/422), then the use case's own checks.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from finboard.api.views import body, bp, current_api_user, list_query, respond
+from finboard.cache_keys import invalidate_content
+from finboard.core import community_service as service
+from finboard.core.api_contract import parse_id
+from finboard.core.community_schemas import (
+    CommentModeration,
+    MarkRead,
+    NotificationQuery,
+    PostModeration,
+    ProfileUpdate,
+    ReportCreate,
+    ReportQuery,
+    ReportResolve,
+    UserModeration,
+)
+from finboard.core.schemas import PageQuery
+from finboard.extensions import db, limiter
+
+
+def _session():
+    return db.session
+
+
+# --- profiles and history ------------------------------------------------------------
+
+
+@bp.get("/users/<username>")
+@limiter.unlimited
+def user_profile(username: str):
+    return respond(service.profile(_session(), username))
+
+
+@bp.patch("/users/me")
+def update_profile():
+    user = current_api_user()
+    return respond(service.update_profile(_session(), user, body(ProfileUpdate)))
+
+
+@bp.get("/users/<username>/comments")
+@limiter.unlimited
+def user_comments(username: str):
+    return respond(service.user_comments(_session(), username, list_query(PageQuery, PageQuery())))
+
+
+@bp.get("/posts/<post_id>/revisions")
+@limiter.unlimited
+def post_revisions(post_id: str):
+    return respond(service.revisions(_session(), parse_id(post_id)))
+
+
+# --- reports and moderation --------------------------------------------------------------
+
+
+@bp.post("/reports")
+def create_report():
+    user = current_api_user()
+    return respond(service.create_report(_session(), user, body(ReportCreate)), 201)
+
+
+@bp.get("/moderation/reports")
+def moderation_reports():
+    user = current_api_user()
+    return respond(service.reports(_session(), user, list_query(ReportQuery, ReportQuery())))
+
+
+@bp.post("/moderation/reports/<report_id>/resolve")
+def resolve_report(report_id: str):
+    ident = parse_id(report_id)
+    user = current_api_user()
+    return respond(service.resolve_report(_session(), user, ident, body(ReportResolve)))
+
+
+@bp.post("/moderation/posts/<post_id>")
+def moderate_post(post_id: str):
+    ident = parse_id(post_id)
+    user = current_api_user()
+    result = service.moderate_post(_session(), user, ident, body(PostModeration))
+    invalidate_content()
+    return respond(result)
+
+
+@bp.post("/moderation/comments/<comment_id>")
+def moderate_comment(comment_id: str):
+    ident = parse_id(comment_id)
+    user = current_api_user()
+    result = service.moderate_comment(_session(), user, ident, body(CommentModeration))
+    invalidate_content()
+    return respond(result)
+
+
+@bp.post("/moderation/users/<username>")
+def moderate_user(username: str):
+    user = current_api_user()
+    return respond(service.moderate_user(_session(), user, username, body(UserModeration)))
+
+
+@bp.get("/moderation/actions")
+def moderation_log():
+    user = current_api_user()
+    return respond(service.moderation_log(_session(), user, list_query(PageQuery, PageQuery())))
+
+
+# --- notifications, watches, watchlist, feed ---------------------------------------------------
+
+
+@bp.get("/notifications")
+def notifications():
+    user = current_api_user()
+    return respond(service.notifications(_session(), user, list_query(NotificationQuery, NotificationQuery())))
+
+
+@bp.post("/notifications/read")
+def mark_read():
+    user = current_api_user()
+    return respond(service.mark_read(_session(), user, body(MarkRead)))
+
+
+@bp.route("/posts/<post_id>/watch", methods=["PUT", "DELETE"])
+def watch_post(post_id: str):
+    ident = parse_id(post_id)
+    user = current_api_user()
+    return respond(service.watch_post(_session(), user, ident, request.method == "PUT"))
+
+
+@bp.route("/categories/<slug>/watch", methods=["PUT", "DELETE"])
+def watch_category(slug: str):
+    user = current_api_user()
+    return respond(service.watch_category(_session(), user, slug, request.method == "PUT"))
+
+
+@bp.get("/watchlist")
+def watchlist():
+    return respond(service.watchlist(_session(), current_api_user()))
+
+
+@bp.route("/watchlist/<ticker>", methods=["PUT", "DELETE"])
+def follow_ticker(ticker: str):
+    user = current_api_user()
+    return respond(service.follow_ticker(_session(), user, ticker, request.method == "PUT"))
+
+
+@bp.get("/feed")
+def feed():
+    user = current_api_user()
+    return respond(service.feed(_session(), user, list_query(PageQuery, PageQuery())))
+
+
+# --- market ---------------------------------------------------------------------------------
+
+
+@bp.get("/cashtags/<ticker>")
+@limiter.unlimited
+def cashtag_stats(ticker: str):
+    return respond(service.cashtag_stats(_session(), ticker))
+
+
+@bp.get("/categories/<slug>/pinned")
+@limiter.unlimited
+def pinned_posts(slug: str):
+    return respond(service.pinned_posts(_session(), slug))

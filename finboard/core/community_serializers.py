@@ -1,0 +1,131 @@
+"""Community rows to contract schemas, duck-typed like ``finboard.core.serializers``.
+
+The SQLAlchemy models and the Django adapter's models share attribute names,
+so both backends build their answers here. Related rows (authors, posts,
+comments) are passed in as dicts by id: the callers fetch them in bulk.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from finboard.core.community_schemas import (
+    CashtagStats,
+    DayCount,
+    ModerationActionPublic,
+    NotificationPublic,
+    ReportPublic,
+    Revision,
+    SentimentSplit,
+    TargetRef,
+    UserProfile,
+)
+from finboard.core.schemas import AuthorRef
+
+EXCERPT_MAX = 200
+CASHTAG_DAYS = 30
+
+
+def author_ref(user) -> AuthorRef:
+    return AuthorRef(id=user.id, username=user.username)
+
+
+def user_profile(user, post_count: int, comment_count: int) -> UserProfile:
+    return UserProfile(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        bio=user.bio,
+        created_at=user.created_at,
+        post_count=post_count,
+        comment_count=comment_count,
+        suspended_until=user.suspended_until,
+    )
+
+
+def revision(row, editor) -> Revision:
+    return Revision(id=row.id, title=row.title, body=row.body, editor=author_ref(editor), created_at=row.created_at)
+
+
+def excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1] + "…"
+
+
+def report_public(report, users: dict, posts: dict, comments: dict) -> ReportPublic:
+    post = posts[report.post_id]
+    comment = comments.get(report.comment_id) if report.comment_id else None
+    subject = comment or post
+    return ReportPublic(
+        id=report.id,
+        reporter=author_ref(users[report.reporter_id]),
+        target=TargetRef(
+            post_id=post.id,
+            comment_id=report.comment_id,
+            title=post.title,
+            excerpt=excerpt(subject.body),
+            author=author_ref(users[subject.author_id]),
+            hidden=subject.hidden_at is not None,
+        ),
+        reason=report.reason,
+        status=report.status,
+        resolution=report.resolution,
+        resolved_by=author_ref(users[report.resolved_by_id]) if report.resolved_by_id in users else None,
+        resolved_at=report.resolved_at,
+        created_at=report.created_at,
+    )
+
+
+def report_user_ids(report) -> set[int]:
+    return {report.reporter_id} | ({report.resolved_by_id} if report.resolved_by_id else set())
+
+
+def moderation_action(record, users: dict) -> ModerationActionPublic:
+    moderator = users.get(record.moderator_id)
+    return ModerationActionPublic(
+        id=record.id,
+        moderator=author_ref(moderator) if moderator else None,
+        action=record.action,
+        target_type=record.target_type,
+        target_id=record.target_id,
+        summary=record.summary,
+        reason=record.reason,
+        created_at=record.created_at,
+    )
+
+
+def notification(row, actors: dict, titles: dict) -> NotificationPublic:
+    return NotificationPublic(
+        id=row.id,
+        kind=row.kind,
+        actor=author_ref(actors[row.actor_id]),
+        post_id=row.post_id,
+        post_title=titles[row.post_id],
+        comment_id=row.comment_id,
+        ticker=row.ticker,
+        created_at=row.created_at,
+        read=row.read_at is not None,
+    )
+
+
+def cashtag_days(today: date) -> list[date]:
+    """The chart's days: the last ``CASHTAG_DAYS`` UTC days, oldest first, today last."""
+    return [today - timedelta(days=n) for n in range(CASHTAG_DAYS - 1, -1, -1)]
+
+
+def cashtag_stats(
+    ticker: str,
+    post_count: int,
+    followers: int,
+    today: date,
+    per_day: dict[date, int],
+    sentiment_7d: dict[str, int],
+    sentiment_30d: dict[str, int],
+) -> CashtagStats:
+    return CashtagStats(
+        ticker=ticker,
+        post_count=post_count,
+        followers=followers,
+        daily=[DayCount(day=day, posts=per_day.get(day, 0)) for day in cashtag_days(today)],
+        sentiment_7d=SentimentSplit(bullish=sentiment_7d.get("bullish", 0), bearish=sentiment_7d.get("bearish", 0)),
+        sentiment_30d=SentimentSplit(bullish=sentiment_30d.get("bullish", 0), bearish=sentiment_30d.get("bearish", 0)),
+    )
