@@ -11,7 +11,7 @@ with a SQLite URL and never connects.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
 
 from finboard.core.models import Base, UTCDateTime
 
@@ -52,6 +52,8 @@ def _django_type(field) -> tuple[str, int | None]:
         field, models.BigIntegerField | models.SmallIntegerField | models.BigAutoField | models.SmallAutoField
     ):
         return ("integer", None)
+    if isinstance(field, models.BooleanField):
+        return ("boolean", None)
     if isinstance(field, models.CharField):
         return ("string", field.max_length)
     if isinstance(field, models.TextField):
@@ -70,6 +72,8 @@ def _sqlalchemy_type(column) -> tuple[str, int | None]:
         return ("utc-datetime", None)
     if isinstance(kind, Integer):
         return ("integer", None)
+    if isinstance(kind, Boolean):
+        return ("boolean", None)
     if isinstance(kind, String) and not isinstance(kind, Text):
         return ("string", kind.length)
     if isinstance(kind, Text):

@@ -1,6 +1,6 @@
 """The shared tables as unmanaged Django models.
 
-migrations/versions/0001_initial_schema.py is the DDL and
+migrations/versions/ (0001 to 0004) is the DDL and
 finboard.core.models its SQLAlchemy mirror; tests/test_django_models.py
 checks that these models agree with it column by column. Foreign keys are
 DO_NOTHING: the database enforces its own ON DELETE rules, and deleting a
@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from finboard.core.models import (
     EMAIL_MAX,
+    REASON_MAX,
     SLUG_MAX,
+    SUMMARY_MAX,
     TICKER_MAX,
     TITLE_MAX,
     USERNAME_MAX,
+    parse_positions,
 )
 
 
@@ -46,6 +49,9 @@ class User(models.Model):
     role = models.CharField(max_length=16, default="member")
     token_version = models.IntegerField(default=0)
     created_at = UTCDateTimeField(default=timezone.now)
+    bio = models.TextField(default="", blank=True)
+    # A suspended user reads but cannot write until this moment (None: not suspended).
+    suspended_until = UTCDateTimeField(null=True, default=None)
 
     class Meta:
         managed = False
@@ -81,6 +87,14 @@ class Post(models.Model):
     comment_count = models.IntegerField(default=0)
     created_at = UTCDateTimeField(default=timezone.now)
     updated_at = UTCDateTimeField(default=timezone.now)
+    # The author's view and disclosed positions ("AAPL:long BTC:none"), on the row like cashtags.
+    sentiment = models.CharField(max_length=8, null=True, default=None)  # bullish / bearish
+    positions = models.CharField(max_length=255, default="", blank=True)
+    pinned = models.BooleanField(default=False)
+    locked = models.BooleanField(default=False)
+    edit_count = models.IntegerField(default=0)
+    # Set by a moderator: the post leaves every listing and every counter until restored.
+    hidden_at = UTCDateTimeField(null=True, default=None)
     # search_vector (PostgreSQL) / posts_fts (SQLite) exist only in the database.
 
     class Meta:
@@ -90,6 +104,10 @@ class Post(models.Model):
     @property
     def cashtag_list(self) -> list[str]:
         return self.cashtags.split() if self.cashtags else []
+
+    @property
+    def position_list(self) -> list[tuple[str, str]]:
+        return parse_positions(self.positions)
 
     def __str__(self) -> str:
         return f"{self.id} {self.title}"
@@ -158,6 +176,7 @@ class Comment(models.Model):
     author = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="comments")
     body = models.TextField()
     created_at = UTCDateTimeField(default=timezone.now)
+    hidden_at = UTCDateTimeField(null=True, default=None)
 
     class Meta:
         managed = False
@@ -165,3 +184,105 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} on post {self.post_id}"
+
+
+# --- community (migration 0004): history, moderation, reports, notifications, watches ---
+
+
+class PostRevision(models.Model):
+    """A post as it was before an edit (the edit's author and time)."""
+
+    id = models.AutoField(primary_key=True)
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="revisions")
+    editor = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    title = models.CharField(max_length=TITLE_MAX)
+    body = models.TextField()
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "post_revisions"
+
+
+class Report(models.Model):
+    """A member's report of a post (``comment`` null) or of one of its comments."""
+
+    id = models.AutoField(primary_key=True)
+    reporter = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    reason = models.CharField(max_length=REASON_MAX)
+    status = models.CharField(max_length=8, default="open")  # open / resolved
+    resolution = models.CharField(max_length=REASON_MAX, default="", blank=True)
+    resolved_by = models.ForeignKey(User, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    resolved_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "reports"
+
+
+class ModerationAction(models.Model):
+    """The moderation log. ``target_id`` is no foreign key: the record outlives its target."""
+
+    id = models.AutoField(primary_key=True)
+    moderator = models.ForeignKey(User, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    action = models.CharField(max_length=16)
+    target_type = models.CharField(max_length=8)
+    target_id = models.IntegerField()
+    summary = models.CharField(max_length=SUMMARY_MAX, default="", blank=True)
+    reason = models.CharField(max_length=REASON_MAX, default="", blank=True)
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "moderation_actions"
+
+
+class Notification(models.Model):
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=16)
+    actor = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    ticker = models.CharField(max_length=TICKER_MAX, null=True)
+    created_at = UTCDateTimeField(default=timezone.now)
+    read_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "notifications"
+
+
+class PostWatch(models.Model):
+    pk = models.CompositePrimaryKey("user_id", "post_id")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta:
+        managed = False
+        db_table = "post_watches"
+
+
+class CategoryWatch(models.Model):
+    pk = models.CompositePrimaryKey("user_id", "category_id")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta:
+        managed = False
+        db_table = "category_watches"
+
+
+class TickerFollow(models.Model):
+    """A member's watchlist: one row per followed ticker."""
+
+    pk = models.CompositePrimaryKey("user_id", "ticker")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    ticker = models.CharField(max_length=TICKER_MAX)
+
+    class Meta:
+        managed = False
+        db_table = "ticker_follows"
