@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from finboard.core import schemas as s
+from finboard.core.openapi_community import COMPONENT_MODELS as COMMUNITY_MODELS
+from finboard.core.openapi_community import community_paths
 
 REF = "#/components/schemas/{model}"
 
@@ -37,12 +39,12 @@ def _errors(*statuses: int) -> dict[str, Any]:
     texts = {
         400: "Malformed JSON body",
         401: "Missing, invalid or expired bearer token",
-        403: "Not the author",
+        403: "Not allowed: not the author, not a moderator, suspended, or the post is locked",
         404: "Not found",
-        409: "Username or email already registered",
+        409: "Conflict: already registered, already reported, or nothing to change",
         413: "Request body too large",
         422: "Invalid fields (named in error.fields)",
-        429: "Too many attempts",
+        429: "Too many attempts, or the account's hourly allowance of posts or comments is used up",
         503: "Database unavailable",
     }
     return {str(code): _response(texts[code], s.Error) for code in statuses}
@@ -95,7 +97,20 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     s.CommentPublic,
     s.CommentPage,
     s.Health,
+    *COMMUNITY_MODELS,
 ]
+
+
+def _operation(operation_id, summary, status, model, errors, *, body=None, auth=False, query=None) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary}
+    if auth:
+        operation["security"] = BEARER
+    if query:
+        operation["parameters"] = query
+    if body is not None:
+        operation["requestBody"] = _json_body(body)
+    operation["responses"] = {str(status): _response("OK" if status == 200 else "Created", model), **_errors(*errors)}
+    return operation
 
 
 @lru_cache(maxsize=1)
@@ -203,6 +218,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _response("Healthy", s.Health), **_errors(503)},
             }
         },
+        **community_paths(_operation, lambda model: _query_parameters(model, LIST_DESCRIPTIONS)),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapi",

@@ -1,0 +1,230 @@
+"""The community and market paths of the OpenAPI document (``finboard.core.openapi``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from finboard.core import community_schemas as c
+from finboard.core import schemas as s
+
+COMPONENT_MODELS: list[type[BaseModel]] = [
+    c.UserProfile,
+    c.ProfileUpdate,
+    c.RevisionList,
+    c.ReportCreate,
+    c.ReportPublic,
+    c.ReportPage,
+    c.ReportResolve,
+    c.PostModeration,
+    c.CommentModeration,
+    c.UserModeration,
+    c.ModerationActionPublic,
+    c.ModerationActionPage,
+    c.NotificationPage,
+    c.MarkRead,
+    c.UnreadCount,
+    c.Watchlist,
+    c.WatchState,
+    c.CashtagStats,
+    c.PinnedPosts,
+]
+
+
+def _path_parameter(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return _path_parameter(name, {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+
+
+USERNAME = _path_parameter("username", {"type": "string", "maxLength": 32})
+TICKER = _path_parameter("ticker", {"type": "string", "pattern": s.TICKER_PATTERN})
+SLUG = _path_parameter("slug", {"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": s.SLUG_MAX})
+
+
+def community_paths(op, query_parameters) -> dict[str, Any]:
+    """``op(summary, ok_status, ok_model, errors, *, body=None, auth=False, operation_id, query=None)`` builds one."""
+    moderated = (400, 401, 403, 404, 409, 413, 422, 503)
+    return {
+        "/api/v1/users/me": {
+            "patch": op(
+                "updateProfile",
+                "Edit your bio",
+                200,
+                c.UserProfile,
+                (400, 401, 403, 413, 422, 503),
+                body=c.ProfileUpdate,
+                auth=True,
+            ),
+        },
+        "/api/v1/users/{username}": {
+            "parameters": [USERNAME],
+            "get": op("getProfile", "A member's profile", 200, c.UserProfile, (404, 503)),
+        },
+        "/api/v1/users/{username}/comments": {
+            "parameters": [USERNAME],
+            "get": op(
+                "listUserComments",
+                "A member's comments, newest first",
+                200,
+                s.CommentPage,
+                (404, 422, 503),
+                query=query_parameters(s.PageQuery),
+            ),
+        },
+        "/api/v1/posts/{post_id}/revisions": {
+            "parameters": [_id("post_id")],
+            "get": op(
+                "listRevisions", "Earlier versions of a post, newest edit first", 200, c.RevisionList, (404, 503)
+            ),
+        },
+        "/api/v1/posts/{post_id}/watch": {
+            "parameters": [_id("post_id")],
+            "put": op("watchPost", "Be notified of new comments", 200, c.WatchState, (401, 404, 503), auth=True),
+            "delete": op("unwatchPost", "Stop watching", 200, c.WatchState, (401, 404, 503), auth=True),
+        },
+        "/api/v1/categories/{slug}/watch": {
+            "parameters": [SLUG],
+            "put": op("watchCategory", "Be notified of new posts", 200, c.WatchState, (401, 404, 503), auth=True),
+            "delete": op("unwatchCategory", "Stop watching", 200, c.WatchState, (401, 404, 503), auth=True),
+        },
+        "/api/v1/categories/{slug}/pinned": {
+            "parameters": [SLUG],
+            "get": op("listPinned", "Pinned posts of a category", 200, c.PinnedPosts, (404, 503)),
+        },
+        "/api/v1/reports": {
+            "post": op(
+                "createReport",
+                "Report a post or a comment to the moderators",
+                201,
+                c.ReportPublic,
+                (400, 401, 403, 404, 409, 413, 422, 503),
+                body=c.ReportCreate,
+                auth=True,
+            ),
+        },
+        "/api/v1/moderation/reports": {
+            "get": op(
+                "listReports",
+                "Reports (moderators)",
+                200,
+                c.ReportPage,
+                (401, 403, 422, 503),
+                auth=True,
+                query=query_parameters(c.ReportQuery),
+            ),
+        },
+        "/api/v1/moderation/reports/{report_id}/resolve": {
+            "parameters": [_id("report_id")],
+            "post": op(
+                "resolveReport",
+                "Resolve a report (moderators)",
+                200,
+                c.ReportPublic,
+                moderated,
+                body=c.ReportResolve,
+                auth=True,
+            ),
+        },
+        "/api/v1/moderation/posts/{post_id}": {
+            "parameters": [_id("post_id")],
+            "post": op(
+                "moderatePost",
+                "Hide, restore, lock, unlock, pin, unpin or delete a post (moderators)",
+                200,
+                c.ModerationActionPublic,
+                moderated,
+                body=c.PostModeration,
+                auth=True,
+            ),
+        },
+        "/api/v1/moderation/comments/{comment_id}": {
+            "parameters": [_id("comment_id")],
+            "post": op(
+                "moderateComment",
+                "Hide, restore or delete a comment (moderators)",
+                200,
+                c.ModerationActionPublic,
+                moderated,
+                body=c.CommentModeration,
+                auth=True,
+            ),
+        },
+        "/api/v1/moderation/users/{username}": {
+            "parameters": [USERNAME],
+            "post": op(
+                "moderateUser",
+                "Suspend or unsuspend a member (moderators)",
+                200,
+                c.ModerationActionPublic,
+                moderated,
+                body=c.UserModeration,
+                auth=True,
+            ),
+        },
+        "/api/v1/moderation/actions": {
+            "get": op(
+                "moderationLog",
+                "The moderation log, newest first (moderators)",
+                200,
+                c.ModerationActionPage,
+                (401, 403, 422, 503),
+                auth=True,
+                query=query_parameters(s.PageQuery),
+            ),
+        },
+        "/api/v1/notifications": {
+            "get": op(
+                "listNotifications",
+                "Your notifications, newest first",
+                200,
+                c.NotificationPage,
+                (401, 422, 503),
+                auth=True,
+                query=query_parameters(c.NotificationQuery),
+            ),
+        },
+        "/api/v1/notifications/read": {
+            "post": op(
+                "markRead",
+                "Mark notifications read",
+                200,
+                c.UnreadCount,
+                (400, 401, 413, 422, 503),
+                body=c.MarkRead,
+                auth=True,
+            ),
+        },
+        "/api/v1/watchlist": {
+            "get": op("getWatchlist", "Your followed tickers", 200, c.Watchlist, (401, 503), auth=True),
+        },
+        "/api/v1/watchlist/{ticker}": {
+            "parameters": [TICKER],
+            "put": op("followTicker", "Follow a ticker", 200, c.Watchlist, (401, 404, 422, 503), auth=True),
+            "delete": op("unfollowTicker", "Unfollow a ticker", 200, c.Watchlist, (401, 404, 503), auth=True),
+        },
+        "/api/v1/feed": {
+            "get": op(
+                "feed",
+                "Posts on your followed tickers, newest first",
+                200,
+                s.PostPage,
+                (401, 422, 503),
+                auth=True,
+                query=query_parameters(s.PageQuery),
+            ),
+        },
+        "/api/v1/cashtags/{ticker}": {
+            "parameters": [TICKER],
+            "get": op(
+                "cashtagStats",
+                "A ticker: posts per day (30 days), sentiment split (7 and 30 days)",
+                200,
+                c.CashtagStats,
+                (404, 503),
+            ),
+        },
+    }
