@@ -154,7 +154,7 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Write a post",
                 "security": BEARER,
                 "requestBody": _json_body(s.PostCreate),
-                "responses": {"201": _response("Created", s.PostPublic), **_errors(*WRITE_ERRORS)},
+                "responses": {"201": _response("Created", s.PostPublic), **_errors(*WRITE_ERRORS, 403, 429)},
             },
         },
         "/api/v1/posts/{post_id}": {
@@ -194,7 +194,7 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Comment on a post",
                 "security": BEARER,
                 "requestBody": _json_body(s.CommentCreate),
-                "responses": {"201": _response("Created", s.CommentPublic), **_errors(*WRITE_ERRORS, 404)},
+                "responses": {"201": _response("Created", s.CommentPublic), **_errors(*WRITE_ERRORS, 403, 404, 429)},
             },
         },
         "/api/v1/categories": {
