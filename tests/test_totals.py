@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from finboard.core import counters, pagination, queries
-from finboard.core.models import Post
+from finboard.cache_keys import invalidate_content
+from finboard.core import community, counters, pagination, queries
+from finboard.core.models import Comment, Post, User
 from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, listing_total
 from finboard.core.seeding import seed
 from finboard.extensions import db
@@ -76,6 +77,71 @@ def test_counters_follow_every_write(app, client, auth, make):
     _counters_match_a_rebuild(app)
     assert client.get("/api/v1/posts?author=bob").get_json()["total"] == 1
     assert client.get("/api/v1/posts").get_json()["total"] == 2
+
+
+def test_hiding_uncounts_and_restoring_recounts(app, client, make):
+    """Hide a post and a comment, move and comment on the hidden post, restore, delete hidden rows: the
+    triggers and the application keep every counter equal to a rebuild that skips hidden rows."""
+    alice, bob = make.user("alice"), make.user("bob")
+    first = make.post(alice, "Why $AAPL", "Long $AAPL.", category="stocks")
+    second = make.post(bob, "Bitcoin $BTC", "Hodl $BTC.", category="crypto")
+    kept = make.comment(first, bob, "Nice call")
+    hidden_comment = make.comment(first, alice, "Off topic")
+
+    def totals():
+        stats = {row["slug"]: row for row in client.get("/api/v1/stats/categories").get_json()["items"]}
+        return (
+            client.get("/api/v1/posts").get_json()["total"],
+            stats["stocks"]["post_count"],
+            stats["stocks"]["comment_count"],
+            client.get("/api/v1/posts?cashtag=AAPL").get_json()["total"],
+            client.get(f"/api/v1/posts/{first}").status_code,
+        )
+
+    assert totals() == (2, 1, 2, 1, 200)
+    with app.app_context():
+        community.hide_comment(db.session, db.session.get(Comment, hidden_comment))
+        db.session.commit()
+        invalidate_content()
+    _counters_match_a_rebuild(app)
+    assert totals() == (2, 1, 1, 1, 200)
+    assert [c["id"] for c in client.get(f"/api/v1/posts/{first}/comments").get_json()["items"]] == [kept]
+
+    with app.app_context():
+        community.hide_post(db.session, db.session.get(Post, first))
+        db.session.commit()
+        invalidate_content()
+    _counters_match_a_rebuild(app)
+    assert totals() == (1, 0, 0, 0, 404)
+    assert [p["id"] for p in client.get("/api/v1/posts?sort=comments").get_json()["items"]] == [second]
+
+    with app.app_context():  # writes on a hidden post (a move, a comment) leave the counters alone
+        post = db.session.get(Post, first)
+        post.category_id = db.session.scalar(text("SELECT id FROM categories WHERE slug = 'crypto'"))
+        queries.create_comment(db.session, post, db.session.get(User, bob), "late comment")
+        db.session.commit()
+        invalidate_content()
+    _counters_match_a_rebuild(app)
+
+    with app.app_context():
+        community.restore_post(db.session, db.session.get(Post, first))
+        community.restore_comment(db.session, db.session.get(Comment, hidden_comment))
+        db.session.commit()
+        invalidate_content()
+    _counters_match_a_rebuild(app)
+    assert client.get("/api/v1/posts?cashtag=AAPL").get_json()["total"] == 1
+    assert client.get(f"/api/v1/posts/{first}").get_json()["comment_count"] == 3
+
+    with app.app_context():  # deleting hidden rows must not uncount them twice
+        community.hide_comment(db.session, db.session.get(Comment, kept))
+        queries.delete_comment(db.session, db.session.get(Comment, kept))
+        community.hide_post(db.session, db.session.get(Post, second))
+        queries.delete_post(db.session, db.session.get(Post, second))
+        db.session.commit()
+        invalidate_content()
+    _counters_match_a_rebuild(app)
+    assert client.get("/api/v1/posts").get_json()["total"] == 1
+    assert client.get(f"/api/v1/posts/{first}").get_json()["comment_count"] == 2
 
 
 def test_a_bulk_seed_leaves_the_same_counters_as_the_triggers(app):
