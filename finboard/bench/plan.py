@@ -82,6 +82,10 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
     return planned
 
 
+WRITE_LIMITS = ("POSTS_PER_HOUR", "COMMENTS_PER_HOUR", "NEW_ACCOUNT_POSTS_PER_HOUR", "NEW_ACCOUNT_COMMENTS_PER_HOUR")
+RAISED_WRITES = 10_000_000
+
+
 def server_env(url: str, secret: str, pool_size: int, cache: str, redis_url: str) -> dict[str, str]:
     """The environment every backend's server gets: same pool, same limits, same cache switch."""
     return {
@@ -92,6 +96,8 @@ def server_env(url: str, secret: str, pool_size: int, cache: str, redis_url: str
         "LOGIN_LIMIT_PER_IP": RAISED_LIMIT,
         "LOGIN_LIMIT_PER_ACCOUNT": RAISED_LIMIT,
         "REGISTER_LIMIT_PER_IP": RAISED_LIMIT,
+        # The write scenarios create posts and comments as fast as they can with a few accounts.
+        **{name: str(RAISED_WRITES) for name in WRITE_LIMITS},
         "TOKEN_TTL_SECONDS": str(TOKEN_TTL_S),
         "CACHE_ENABLED": "1" if cache == "on" else "0",
         "REDIS_URL": redis_url if cache == "on" else "",  # empty: no Redis, whatever the shell says

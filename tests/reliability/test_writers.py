@@ -18,6 +18,7 @@ import httpx
 import psycopg
 import pytest
 
+from finboard.bench.plan import WRITE_LIMITS
 from tests.reliability.stack import running_stack, selected_backends
 
 CLIENTS = 50
@@ -29,6 +30,10 @@ COMMENTS_PER_CLIENT = 2
 def stack(tmp_path_factory):
     with running_stack(tmp_path_factory.mktemp("writer-logs"), start_all=False) as stack:
         yield stack
+
+
+# Many writes per account on purpose: the per-account hourly allowances are not under test here.
+RAISED_WRITE_LIMITS = {name: "1000000" for name in WRITE_LIMITS}
 
 
 def _dsn(stack) -> str:
@@ -43,7 +48,13 @@ def _login(base_url: str, username: str) -> str:
 
 @pytest.mark.parametrize("backend", selected_backends(), ids=lambda b: b.name)
 def test_concurrent_writers_lose_nothing(stack, backend):
-    server = stack.start(backend, workers=3, LOGIN_LIMIT_PER_IP="10000/minute", LOGIN_LIMIT_PER_ACCOUNT="10000/minute")
+    server = stack.start(
+        backend,
+        workers=3,
+        LOGIN_LIMIT_PER_IP="10000/minute",
+        LOGIN_LIMIT_PER_ACCOUNT="10000/minute",
+        **RAISED_WRITE_LIMITS,
+    )
     try:
         with psycopg.connect(_dsn(stack)) as conn:
             usernames = [r[0] for r in conn.execute("SELECT username FROM users ORDER BY id")]
@@ -102,7 +113,13 @@ def test_concurrent_writers_lose_nothing(stack, backend):
 
 @pytest.mark.parametrize("backend", selected_backends(), ids=lambda b: b.name)
 def test_sigterm_under_load_finishes_in_flight_requests(stack, backend):
-    server = stack.start(backend, workers=2, LOGIN_LIMIT_PER_IP="10000/minute", LOGIN_LIMIT_PER_ACCOUNT="10000/minute")
+    server = stack.start(
+        backend,
+        workers=2,
+        LOGIN_LIMIT_PER_IP="10000/minute",
+        LOGIN_LIMIT_PER_ACCOUNT="10000/minute",
+        **RAISED_WRITE_LIMITS,
+    )
     with psycopg.connect(_dsn(stack)) as conn:
         username = conn.execute("SELECT username FROM users ORDER BY id LIMIT 1").fetchone()[0]
     token = _login(server.base_url, username)
