@@ -181,7 +181,7 @@ def test_markdown_is_rendered(client, make):
     html = body(client.get(f"/posts/{post}"))
     assert "<strong>bold</strong>" in html and "<em>em</em>" in html
     assert "<li>one</li>" in html and "<code>code</code>" in html and "<blockquote>" in html
-    assert '<a href="https://example.com" rel="nofollow noopener noreferrer">site</a>' in html
+    assert '<a href="https://example.com" rel="nofollow ugc noopener noreferrer">site</a>' in html
 
 
 # --- post page ------------------------------------------------------------------

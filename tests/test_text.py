@@ -97,7 +97,7 @@ def test_normalize_ticker(raw, expected):
         ("`x < y`", "<p><code>x &lt; y</code></p>"),
         (
             "[site](https://example.com)",
-            '<p><a href="https://example.com" rel="nofollow noopener noreferrer">site</a></p>',
+            '<p><a href="https://example.com" rel="nofollow ugc noopener noreferrer">site</a></p>',
         ),
         ("| a | b |\n|---|---|\n| 1 | 2 |", "<table>"),
     ],
@@ -147,7 +147,62 @@ def test_render_markdown_keeps_safe_links_and_marks_them_nofollow():
     html = render_markdown("[mail](mailto:a@example.com) and [web](http://example.com/path?q=1&x=2)")
     links = [dict(attrs) for tag, attrs in Document(html).elements if tag == "a"]
     assert [link["href"] for link in links] == ["mailto:a@example.com", "http://example.com/path?q=1&x=2"]
-    assert all(link["rel"] == "nofollow noopener noreferrer" for link in links)
+    assert all(link["rel"] == "nofollow ugc noopener noreferrer" for link in links)
+
+
+# --- cashtag links ----------------------------------------------------------------
+
+
+def cashtag_links(html: str) -> list[tuple[str, str]]:
+    """(href, text) of each cashtag link, in order."""
+    return re.findall(r'<a href="([^"]*)" class="cashtag">([^<]*)</a>', html)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Long $AAPL", [("/t/AAPL", "$AAPL")]),
+        ("$aapl as typed", [("/t/AAPL", "$aapl")]),
+        ("**$NVDA** and _$AMD_", [("/t/NVDA", "$NVDA"), ("/t/AMD", "$AMD")]),
+        ("I bought $BRK.B.", [("/t/BRK.B", "$BRK.B")]),
+        ("# $SPY heading", [("/t/SPY", "$SPY")]),
+        ("- $BTC\n- $ETH", [("/t/BTC", "$BTC"), ("/t/ETH", "$ETH")]),
+        ("| $A |\n|---|\n| $B |", [("/t/A", "$A"), ("/t/B", "$B")]),
+        ("> $QQQ quoted", [("/t/QQQ", "$QQQ")]),
+        ("$AAPL twice $AAPL", [("/t/AAPL", "$AAPL"), ("/t/AAPL", "$AAPL")]),
+        # not cashtags, or not to be linked:
+        ("I made $100", []),
+        ("a$BTC glued", []),
+        ("`$TSLA` in code", []),
+        ("```\n$TSLA\n```", []),
+        ("    $TSLA indented code", []),
+        ("[$MSFT](https://example.com) already a link", []),
+        ("<https://example.com/$MSFT> an autolink", []),
+        ("![$IMG](https://example.com/x.png)", []),
+    ],
+)
+def test_render_markdown_links_cashtags(source, expected):
+    assert cashtag_links(render_markdown(source)) == expected
+
+
+def test_cashtag_links_are_exactly_the_internal_link():
+    html = render_markdown("Long $AAPL, see [notes](https://example.com).")
+    assert '<a href="/t/AAPL" class="cashtag">$AAPL</a>' in html
+    # the user's link keeps its rel; the forum's own cashtag link needs none
+    assert '<a href="https://example.com" rel="nofollow ugc noopener noreferrer">notes</a>' in html
+
+
+def test_code_keeps_its_cashtags_as_text():
+    html = render_markdown("`$TSLA` and\n\n```\n$NVDA $AMD\n```")
+    assert "<code>$TSLA</code>" in html and "$NVDA $AMD" in html and "/t/" not in html
+
+
+def test_user_links_can_not_pass_for_cashtag_links():
+    """A class comes only from the renderer: raw HTML is escaped and nh3 drops other classes."""
+    html = render_markdown('<a href="/t/X" class="cashtag">$X</a> [y](/t/Y "cashtag")')
+    assert '&lt;a href="/t/X" class="cashtag"&gt;' in html  # escaped, as typed
+    assert cashtag_links(html) == [("/t/X", "$X")]  # only the renderer's own link
+    assert '<a href="/t/Y" title="cashtag" rel="nofollow ugc noopener noreferrer">y</a>' in html
 
 
 def test_render_markdown_of_nothing():
@@ -199,6 +254,11 @@ def test_rendered_markdown_is_always_safe(source):
             assert not re.fullmatch(r"on\w+", name, re.I), (tag, name)
             if name == "href":
                 assert not re.sub(r"[\x00-\x20]", "", value).lower().startswith("javascript:"), value
+        attributes = dict(attrs)
+        if tag == "a" and "rel" not in attributes:
+            # only the forum's own cashtag links go without rel
+            assert attributes.get("class") == "cashtag", attrs
+            assert TICKER_RE.match(attributes["href"].removeprefix("/t/")), attrs
     assert unsafe_markup(html) == []
 
 
