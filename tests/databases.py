@@ -25,7 +25,18 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # Everything but categories (seeded by the migration) is emptied between tests.
 # Counters too: TRUNCATE fires no row triggers, so they would keep the old counts.
-DATA_TABLES = ("comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
+# The community tables first: SQLite reuses ids, so a notification, report or log
+# row left behind would belong to the next test's user 1 or post 1.
+COMMUNITY_TABLES = (
+    "notifications",
+    "reports",
+    "moderation_actions",
+    "post_revisions",
+    "post_watches",
+    "category_watches",
+    "ticker_follows",
+)
+DATA_TABLES = (*COMMUNITY_TABLES, "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
 
 
 def require_postgres() -> None:
