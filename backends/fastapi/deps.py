@@ -22,6 +22,17 @@ from starlette.concurrency import run_in_threadpool
 
 from finboard.core import api_service
 from finboard.core.api_contract import MAX_BODY_BYTES, ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.community_schemas import (
+    CommentModeration,
+    MarkRead,
+    NotificationQuery,
+    PostModeration,
+    ProfileUpdate,
+    ReportCreate,
+    ReportQuery,
+    ReportResolve,
+    UserModeration,
+)
 from finboard.core.content_cache import AsyncContentCache
 from finboard.core.models import User
 from finboard.core.ratelimit import AuthRateLimiter
@@ -92,12 +103,19 @@ CurrentUser = Annotated[User, Depends(current_user)]
 # --- path and query ---------------------------------------------------------
 
 
-async def path_post_id(post_id: str) -> int:
-    """Any id that is not a positive 32-bit integer is a 404, before anything else."""
-    return parse_id(post_id)
+def path_id(name: str):
+    """The path parameter ``name`` as an id: anything that is not a positive 32-bit
+    integer is a 404, before anything else (declare it first)."""
+
+    async def dependency(request: Request) -> int:
+        return parse_id(request.path_params[name])
+
+    return Depends(dependency)
 
 
-PostId = Annotated[int, Depends(path_post_id)]
+PostId = Annotated[int, path_id("post_id")]
+CommentId = Annotated[int, path_id("comment_id")]
+ReportId = Annotated[int, path_id("report_id")]
 
 
 def _quote_invalid(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -124,6 +142,8 @@ def query_model(schema: type[ModelT]):
 
 PostListParams = Annotated[PostListQuery, query_model(PostListQuery)]
 PageParams = Annotated[PageQuery, query_model(PageQuery)]
+ReportParams = Annotated[ReportQuery, query_model(ReportQuery)]
+NotificationParams = Annotated[NotificationQuery, query_model(NotificationQuery)]
 
 
 # --- request bodies ---------------------------------------------------------
@@ -161,6 +181,13 @@ Credentials = Annotated[LoginRequest, json_body(LoginRequest)]
 NewPost = Annotated[PostCreate, json_body(PostCreate)]
 PostChanges = Annotated[PostUpdate, json_body(PostUpdate)]
 NewComment = Annotated[CommentCreate, json_body(CommentCreate)]
+ProfileChanges = Annotated[ProfileUpdate, json_body(ProfileUpdate)]
+NewReport = Annotated[ReportCreate, json_body(ReportCreate)]
+Resolution = Annotated[ReportResolve, json_body(ReportResolve)]
+PostDecision = Annotated[PostModeration, json_body(PostModeration)]
+CommentDecision = Annotated[CommentModeration, json_body(CommentModeration)]
+UserDecision = Annotated[UserModeration, json_body(UserModeration)]
+ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
 
 
 # --- rate limits (checked before the body is validated, like Flask-Limiter) --

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from backends.fastapi import db, errors
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods
-from backends.fastapi.routes import auth, categories, meta, posts
+from backends.fastapi.routes import auth, categories, community, market, meta, posts, subscriptions
 from finboard.core.api_contract import API_PREFIX
 from finboard.core.content_cache import AsyncContentCache
 from finboard.core.ratelimit import AuthRateLimiter
@@ -54,8 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(AutomaticMethods)
-    for router in (auth.router, posts.router, categories.router, meta.router):
-        app.include_router(router, prefix=API_PREFIX)
+    for module in (auth, posts, categories, meta, community, subscriptions, market):
+        app.include_router(module.router, prefix=API_PREFIX)
     return app
 
 

@@ -1,0 +1,21 @@
+"""Market reads: a cashtag's statistics and a category's pinned posts (public, uncached)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from backends.fastapi.deps import SessionDep
+from backends.fastapi.responses import json_response
+from finboard.core import community_service as service
+
+router = APIRouter(tags=["market"])
+
+
+@router.get("/cashtags/{ticker}")
+async def cashtag_stats(ticker: str, session: SessionDep) -> Response:
+    return json_response(await session.run_sync(service.cashtag_stats, ticker))
+
+
+@router.get("/categories/{slug}/pinned")
+async def pinned_posts(slug: str, session: SessionDep) -> Response:
+    return json_response(await session.run_sync(service.pinned_posts, slug))
