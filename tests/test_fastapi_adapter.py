@@ -18,10 +18,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from finboard.core.api_contract import MAX_BODY_BYTES, ApiError, http_error
-from finboard.core.models import Post, User
+from finboard.core.models import Comment, Post, User
 from finboard.core.security import create_access_token
 from finboard.core.seeding import DEMO_PASSWORD, seed
-from tests.databases import ROOT, postgres_database
+from tests.databases import ROOT, TEST_REDIS_URL, postgres_database, require_redis
 
 pytestmark = [
     pytest.mark.postgres,
@@ -56,6 +56,22 @@ def client(database_url, monkeypatch):
     monkeypatch.setenv("CACHE_ENABLED", "0")
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("LOGIN_LIMIT_PER_ACCOUNT", "3/minute")
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def cached_client(database_url, monkeypatch):
+    """The same app with the Redis content cache on (reads cached, writes retire them)."""
+    from fastapi.testclient import TestClient
+
+    from backends.fastapi.main import create_app
+
+    require_redis()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("CACHE_ENABLED", "1")
+    monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
     with TestClient(create_app()) as test_client:
         yield test_client
 
@@ -218,3 +234,114 @@ def test_head_options_and_meta_endpoints(client):
     stats = client.get(f"{P}/stats/categories").json()["items"]
     assert [c["slug"] for c in categories] == [s["slug"] for s in stats] and "stocks" in [c["slug"] for c in stats]
     assert sum(s["post_count"] for s in stats) == client.get(f"{P}/posts").json()["total"]
+
+
+# --- the community and market routes ----------------------------------------------------
+
+
+@pytest.fixture
+def moderator(rows):
+    """The newest seeded member, made a moderator for one test."""
+    user = rows.scalars(select(User).order_by(User.id.desc())).first()
+    user.role = "moderator"
+    rows.commit()
+    yield user
+    user.role = "member"
+    rows.commit()
+
+
+def test_community_paths_share_methods_as_in_flask(client, rows):
+    member = rows.scalars(select(User).order_by(User.id)).first()
+    # GET /users/me is the profile of a member named "me"; PATCH /users/me is one's own.
+    assert client.get(f"{P}/users/me").content == error_body(404, "user_not_found")
+    profile = client.get(f"{P}/users/{member.username.upper()}").json()
+    assert (profile["id"], profile["username"], profile["bio"]) == (member.id, member.username, "")
+    assert client.patch(f"{P}/users/me", content=b"{").status_code == 401  # the token, before the body
+    assert client.patch(f"{P}/users/me", content=b"{", headers=bearer(member.id)).status_code == 400
+    updated = client.patch(f"{P}/users/me", json={"bio": "Patient."}, headers=bearer(member.id))
+    assert (updated.status_code, updated.json()["bio"]) == (200, "Patient.")
+    assert client.patch(f"{P}/users/me", json={"bio": ""}, headers=bearer(member.id)).json()["bio"] == ""
+    not_allowed = http_error(405).json().encode()
+    for method, path in (
+        ("PATCH", f"/users/{member.username}"),
+        ("DELETE", "/users/me"),
+        ("PUT", "/users/me"),
+        ("GET", "/posts/1/watch"),
+        ("POST", "/watchlist/AAPL"),
+        ("GET", "/moderation/reports/1/resolve"),
+        ("DELETE", "/cashtags/AAPL"),
+    ):
+        response = client.request(method, f"{P}{path}", headers=bearer(member.id))
+        assert (response.status_code, response.content) == (405, not_allowed), (method, path)
+    allowed = {
+        "/users/me": {"GET", "HEAD", "PATCH", "OPTIONS"},
+        f"/users/{member.username}": {"GET", "HEAD", "OPTIONS"},
+        "/posts/1/watch": {"PUT", "DELETE", "OPTIONS"},
+        "/categories/stocks/watch": {"PUT", "DELETE", "OPTIONS"},
+        "/watchlist/AAPL": {"PUT", "DELETE", "OPTIONS"},
+    }
+    for path, methods in allowed.items():
+        assert set(client.options(f"{P}{path}").headers["allow"].split(", ")) == methods, path
+    # Watches: PUT starts, DELETE stops, both idempotent; the id is checked before the token.
+    assert client.put(f"{P}/posts/abc/watch").content == error_body(404, "not_found")
+    assert client.put(f"{P}/posts/1/watch").status_code == 401
+    for method, watching in (("PUT", True), ("PUT", True), ("DELETE", False), ("DELETE", False)):
+        response = client.request(method, f"{P}/posts/1/watch", headers=bearer(member.id))
+        assert response.json() == {"watching": watching}
+    assert client.put(f"{P}/watchlist/$aapl", headers=bearer(member.id)).json() == {"tickers": ["AAPL"]}
+    assert client.put(f"{P}/watchlist/not-a-ticker", headers=bearer(member.id)).status_code == 404
+    assert client.delete(f"{P}/watchlist/AAPL", headers=bearer(member.id)).json() == {"tickers": []}
+
+
+def test_moderation_checks_run_in_the_reference_order(client, rows, moderator):
+    member = rows.scalars(select(User).where(User.role == "member").order_by(User.id)).first()
+    comment = rows.scalars(select(Comment).order_by(Comment.id)).first()
+    for bad_id in ("abc", "0", "2147483648"):
+        for path in (f"/moderation/posts/{bad_id}", f"/moderation/comments/{bad_id}"):
+            assert client.post(f"{P}{path}", content=b"{").content == error_body(404, "not_found"), path
+        assert client.post(f"{P}/moderation/reports/{bad_id}/resolve", content=b"{").status_code == 404
+    path = f"{P}/moderation/comments/{comment.id}"
+    assert client.post(path, content=b"{").status_code == 401
+    assert client.post(path, content=b"{", headers=bearer(member.id)).status_code == 400
+    assert client.post(path, json={"action": "pin", "reason": "why"}, headers=bearer(member.id)).status_code == 422
+    forbidden = client.post(path, json={"action": "hide", "reason": "Off topic"}, headers=bearer(member.id))
+    assert (forbidden.status_code, forbidden.content) == (403, error_body(403, "moderators_only"))
+    assert client.get(f"{P}/moderation/reports?status=bad", headers=bearer(member.id)).status_code == 422
+    assert client.get(f"{P}/moderation/reports", headers=bearer(member.id)).status_code == 403
+    missing = client.post(f"{P}/moderation/reports/999999/resolve", json={}, headers=bearer(moderator.id))
+    assert missing.content == error_body(404, "report_not_found")
+    assert client.get(f"{P}/moderation/reports", headers=bearer(moderator.id)).json()["total"] == 0
+
+
+def test_moderating_posts_and_comments_retires_the_cached_reads(cached_client, rows, moderator):
+    client = cached_client
+    post = rows.scalars(select(Post).where(Post.comment_count > 1).order_by(Post.id)).first()
+    first_comment = rows.scalars(select(Comment.id).where(Comment.post_id == post.id).order_by(Comment.id)).first()
+    detail, listing = f"{P}/posts/{post.id}", f"{P}/posts?per_page=100"
+    assert client.get(detail).status_code == 200 and post.id in [p["id"] for p in client.get(listing).json()["items"]]
+    before = client.get(f"{P}/posts/{post.id}/comments").json()
+
+    def moderate(kind: str, ident: int, action: str) -> dict:
+        decision = {"action": action, "reason": "Checking"}
+        response = client.post(f"{P}/moderation/{kind}/{ident}", json=decision, headers=bearer(moderator.id))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    hidden = moderate("comments", first_comment, "hide")
+    assert (hidden["action"], hidden["target_type"], hidden["target_id"]) == ("hide", "comment", first_comment)
+    after = client.get(f"{P}/posts/{post.id}/comments").json()
+    assert after["total"] == before["total"] - 1 and first_comment not in [c["id"] for c in after["items"]]
+    moderate("comments", first_comment, "restore")
+    assert client.get(f"{P}/posts/{post.id}/comments").json() == before
+
+    moderate("posts", post.id, "hide")
+    assert client.get(detail).content == error_body(404, "post_not_found")
+    assert client.get(f"{P}/posts/{post.id}/revisions").status_code == 404
+    assert post.id not in [p["id"] for p in client.get(listing).json()["items"]]
+    moderate("posts", post.id, "restore")
+    moderate("posts", post.id, "lock")
+    shown = client.get(detail).json()
+    assert shown["locked"] is True and shown["pinned"] is False and shown["edit_count"] == 0
+    moderate("posts", post.id, "unlock")
+    actions = client.get(f"{P}/moderation/actions?per_page=5", headers=bearer(moderator.id)).json()["items"]
+    assert [a["action"] for a in actions] == ["unlock", "lock", "restore", "hide", "restore"]
