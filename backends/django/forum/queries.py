@@ -61,13 +61,13 @@ def search_predicate(search: str, vendor: str) -> RawSQL:
 
 
 def filtered_posts(filters: PostFilters, vendor: str, cursor: Cursor | None = None) -> QuerySet[Post]:
-    """finboard.core.queries._filtered: posts matching every filter given (and after ``cursor``).
+    """finboard.core.queries._filtered: visible posts matching every filter given (and after ``cursor``).
 
     The cashtag filter and the keyset condition go into one ``filter()`` call:
     with a multi-valued relation Django gives every ``filter()`` call its own
     join, and the cursor must compare the *same* post_cashtags row.
     """
-    posts = Post.objects.all()
+    posts = Post.objects.filter(hidden_at__isnull=True)  # hidden by a moderator: never listed
     if cursor is not None:
         after = _after(filters, cursor)
         if filters.cashtag:
@@ -104,9 +104,7 @@ def _after(filters: PostFilters, cursor: Cursor) -> Q:
         return Q(**{f"{created}__gte": cursor.created_at}) & (
             Q(**{f"{created}__gt": cursor.created_at}) | Q(**{f"{ident}__gt": cursor.id})
         )
-    older = Q(**{f"{created}__lt": cursor.created_at}) | Q(
-        **{created: cursor.created_at, f"{ident}__lt": cursor.id}
-    )
+    older = Q(**{f"{created}__lt": cursor.created_at}) | Q(**{created: cursor.created_at, f"{ident}__lt": cursor.id})
     if filters.sort == "comments":
         return Q(comment_count__lte=cursor.comment_count) & (Q(comment_count__lt=cursor.comment_count) | older)
     return Q(**{f"{created}__lte": cursor.created_at}) & (
@@ -149,12 +147,12 @@ def post_total(posts: QuerySet[Post], filters: PostFilters, vendor: str) -> tupl
 
 
 def post_with_author_and_category(post_id: int) -> Post | None:
-    return Post.objects.select_related("author", "category").filter(id=post_id).first()
+    return Post.objects.select_related("author", "category").filter(id=post_id, hidden_at__isnull=True).first()
 
 
 def comments(post_id: int, limit: int, offset: int = 0, newest_first: bool = True) -> list[Comment]:
     order = ("-created_at", "-id") if newest_first else ("created_at", "id")
-    rows = Comment.objects.select_related("author").filter(post_id=post_id).order_by(*order)
+    rows = Comment.objects.select_related("author").filter(post_id=post_id, hidden_at__isnull=True).order_by(*order)
     return list(rows[offset : offset + limit])
 
 
@@ -164,7 +162,11 @@ def categories() -> QuerySet[Category]:
 
 def category_stats() -> QuerySet:
     """Per category: counts from the counter row, newest post by index — one query."""
-    newest = Post.objects.filter(category_id=OuterRef("id")).order_by("-created_at").values("created_at")[:1]
+    newest = (
+        Post.objects.filter(category_id=OuterRef("id"), hidden_at__isnull=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     return (
         Category.objects.values("id", "slug", "name", "position")
         .annotate(

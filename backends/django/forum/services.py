@@ -9,10 +9,10 @@ like finboard.core.queries.
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from finboard.core import api_service
+from finboard.core import community as rules
 from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.queries import PostFilters
 from finboard.core.schemas import (
@@ -38,8 +38,8 @@ from finboard.core.security import create_access_token, hash_password, verify_pa
 from finboard.core.settings import Settings
 from finboard.core.text import extract_cashtags
 
-from . import queries
-from .models import Category, Comment, Post, PostCashtag, User
+from . import community, queries
+from .models import Category, Comment, Post, PostCashtag, PostRevision, User
 from .serializers import (
     category_public,
     category_stats,
@@ -141,11 +141,10 @@ def _category(slug: str) -> Category:
 
 
 def _post_for_change(user: User, post_id: int) -> Post:
-    post = Post.objects.select_related("category").filter(id=post_id).first()
-    if post is None:
-        raise ApiError(404, "post_not_found")
+    post = community.visible_post(post_id)
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")
+    rules.require_writer(user)
     return post
 
 
@@ -156,66 +155,93 @@ def _set_cashtags(post: Post) -> list[str]:
     return tickers
 
 
-def _insert_cashtag_rows(post: Post, tickers: list[str]) -> None:
-    PostCashtag.objects.bulk_create(
-        PostCashtag(ticker=ticker, post=post, created_at=post.created_at) for ticker in tickers
+def create_post(settings: Settings, user: User, payload: PostCreate) -> PostPublic:
+    """Checked in the reference's order: suspension (403), category (422), hourly limit (429), positions (422)."""
+    rules.require_writer(user)
+    category = _category(payload.category)
+    community.check_write_rate(settings, user, "post")
+    now = timezone.now()
+    post = Post(
+        author=user,
+        category=category,
+        title=payload.title,
+        body=payload.body,
+        comment_count=0,
+        created_at=now,
+        updated_at=now,
+        sentiment=payload.sentiment,
     )
-
-
-def create_post(user: User, payload: PostCreate) -> PostPublic:
+    tickers = _set_cashtags(post)
+    post.positions = rules.positions_for(tickers, payload.positions or {}, [])
     with transaction.atomic():
-        category = _category(payload.category)
-        now = timezone.now()
-        post = Post(
-            author=user,
-            category=category,
-            title=payload.title,
-            body=payload.body,
-            comment_count=0,
-            created_at=now,
-            updated_at=now,
-        )
-        tickers = _set_cashtags(post)
         post.save(force_insert=True)
-        _insert_cashtag_rows(post, tickers)
+        community.insert_cashtag_rows(post, tickers)
+        community.watch_post(user.id, post.id)
+        community.notify_new_post(post, user)
     return post_public(post)
 
 
 def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
+    """A change of title or body keeps the previous version as a revision (and counts an edit)."""
     with transaction.atomic():
         post = _post_for_change(user, post_id)
-        if payload.title is None and payload.body is None and payload.category is None:
+        if payload.is_empty:
             raise ApiError(422, "empty_update")
-        if payload.category:
-            post.category = _category(payload.category)
-        if payload.title is not None:
-            post.title = payload.title
-        if payload.body is not None:
-            post.body = payload.body
-        post.updated_at = timezone.now()
+        category = _category(payload.category) if payload.category else None
+        title, body = payload.title, payload.body
+        revision = None
+        if (title is not None and title != post.title) or (body is not None and body != post.body):
+            revision = PostRevision(
+                post_id=post.id, editor_id=user.id, title=post.title, body=post.body, created_at=timezone.now()
+            )
+            post.edit_count += 1
+        if title is not None:
+            post.title = title
+        if body is not None:
+            post.body = body
+        if category is not None:
+            post.category = category
+        if "sentiment" in payload.model_fields_set:
+            post.sentiment = payload.sentiment
         tickers = _set_cashtags(post)
-        post.save(update_fields=["title", "body", "category", "cashtags", "updated_at"])
+        post.positions = rules.positions_for(tickers, payload.positions, post.position_list)
+        post.updated_at = timezone.now()
+        if revision is not None:
+            revision.save(force_insert=True)
+        post.save(
+            update_fields=[
+                "title",
+                "body",
+                "category",
+                "cashtags",
+                "sentiment",
+                "positions",
+                "edit_count",
+                "updated_at",
+            ]
+        )
         PostCashtag.objects.filter(post_id=post.id).delete()
-        _insert_cashtag_rows(post, tickers)
+        community.insert_cashtag_rows(post, tickers)
     post.author = user
     return post_public(post)
 
 
 def delete_post(user: User, post_id: int) -> None:
     with transaction.atomic():
-        post = _post_for_change(user, post_id)
-        # Explicit deletes rather than ON DELETE CASCADE, as finboard.core.queries does.
-        Comment.objects.filter(post_id=post.id).delete()
-        PostCashtag.objects.filter(post_id=post.id).delete()
-        Post.objects.filter(id=post.id).delete()
+        community.delete_post(_post_for_change(user, post_id))
 
 
-def create_comment(user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
+def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
+    """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
+    excepted), hourly limit (429)."""
+    post = community.visible_post(post_id)
+    rules.require_writer(user)
+    if post.locked and not rules.is_moderator(user):
+        raise ApiError(403, "locked", code="locked")
+    community.check_write_rate(settings, user, "comment")
     with transaction.atomic():
-        if not Post.objects.filter(id=post_id).exists():
-            raise ApiError(404, "post_not_found")
-        comment = Comment.objects.create(post_id=post_id, author=user, body=payload.body, created_at=timezone.now())
-        # The counter moves in the same transaction, incremented in SQL so
-        # concurrent writers never lose an update.
-        Post.objects.filter(id=post_id).update(comment_count=F("comment_count") + 1)
+        comment = Comment.objects.create(post_id=post.id, author=user, body=payload.body, created_at=timezone.now())
+        community.move_comment_count(post.id, 1)
+        community.notify_new_comment(post, comment, user)
+        community.watch_post(user.id, post.id)
     return comment_public(comment)

@@ -127,7 +127,7 @@ class PostListView(ApiView):
 
     def post(self, request):
         user = current_user(request)
-        created = services.create_post(user, body(request, PostCreate))
+        created = services.create_post(finboard_settings(), user, body(request, PostCreate))
         content_cache().invalidate()
         return json_response(created, 201)
 
@@ -160,7 +160,7 @@ class CommentListView(ApiView):
     def post(self, request, post_id: str):
         ident = parse_id(post_id)
         user = current_user(request)
-        created = services.create_comment(user, ident, body(request, CommentCreate))
+        created = services.create_comment(finboard_settings(), user, ident, body(request, CommentCreate))
         content_cache().invalidate()
         return json_response(created, 201)
 

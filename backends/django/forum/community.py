@@ -1,0 +1,211 @@
+"""finboard.core.community's rules in the Django ORM.
+
+The pure rules (who may write, the hourly allowances and their messages,
+mentions, positions, role ranks) are the shared functions themselves; what
+touches the database is written here, statement for statement like the
+reference, so every backend numbers, orders and counts the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from finboard.core.api_contract import ApiError
+from finboard.core.community import (
+    hourly_limit,
+    is_new_account,
+    mentioned_usernames,
+    no_change,
+    rate_limit_message,
+)
+from finboard.core.settings import Settings
+
+from .models import (
+    Category,
+    CategoryWatch,
+    Comment,
+    ModerationAction,
+    Notification,
+    Post,
+    PostCashtag,
+    PostWatch,
+    TickerFollow,
+    User,
+)
+
+
+def visible_post(post_id: int) -> Post:
+    """A post that is not hidden, or 404 (a hidden post is gone for everyone but moderation)."""
+    post = Post.objects.filter(id=post_id, hidden_at__isnull=True).first()
+    if post is None:
+        raise ApiError(404, "post_not_found")
+    return post
+
+
+def check_write_rate(settings: Settings, user: User, kind: str) -> None:
+    """429 once the account wrote its hourly allowance of posts or comments (one indexed count)."""
+    now = timezone.now()
+    limit = hourly_limit(user, settings, kind, now)
+    model = Post if kind == "post" else Comment
+    recent = model.objects.filter(author_id=user.id, created_at__gt=now - timedelta(hours=1))
+    if recent.order_by()[: limit + 1].count() >= limit:
+        raise ApiError(429, rate_limit_message(kind, limit, is_new_account(user, settings, now)))
+
+
+def user_by_name(username: str) -> User:
+    user = User.objects.alias(username_lower=Lower("username")).filter(username_lower=username.lower()).first()
+    if user is None:
+        raise ApiError(404, "user_not_found")
+    return user
+
+
+def category_by_slug(slug: str) -> Category:
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise ApiError(404, "category_not_found")
+    return category
+
+
+# --- notifications -----------------------------------------------------------------
+
+
+def _mentioned_ids(*texts: str) -> list[int]:
+    names = mentioned_usernames(*texts)
+    if not names:
+        return []
+    users = User.objects.alias(username_lower=Lower("username")).filter(username_lower__in=names)
+    return list(users.order_by("id").values_list("id", flat=True))
+
+
+def _insert_notifications(recipients: dict[int, tuple[str, str | None]], **event) -> None:
+    """One row per recipient, in user id order (so every backend numbers them alike)."""
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(user_id=user_id, kind=kind, ticker=ticker, created_at=now, **event)
+        for user_id, (kind, ticker) in sorted(recipients.items())
+    )
+
+
+def notify_new_post(post: Post, author: User) -> None:
+    """Mentions first, then watchers of the category, then followers of its tickers (one row each)."""
+    recipients: dict[int, tuple[str, str | None]] = {}
+    for user_id in _mentioned_ids(post.title, post.body):
+        recipients.setdefault(user_id, ("mention", None))
+    watchers = CategoryWatch.objects.filter(category_id=post.category_id).order_by("user_id")
+    for user_id in watchers.values_list("user_id", flat=True):
+        recipients.setdefault(user_id, ("new_post", None))
+    tickers = post.cashtag_list
+    if tickers:
+        order = {ticker: i for i, ticker in enumerate(tickers)}
+        follows = TickerFollow.objects.filter(ticker__in=tickers).values_list("user_id", "ticker")
+        for user_id, ticker in sorted(follows, key=lambda row: (order[row[1]], row[0])):
+            recipients.setdefault(user_id, ("ticker", ticker))
+    recipients.pop(author.id, None)
+    _insert_notifications(recipients, actor_id=author.id, post_id=post.id, comment_id=None)
+
+
+def notify_new_comment(post: Post, comment: Comment, author: User) -> None:
+    """Mentions first, then the post's author (a reply), then the post's watchers."""
+    recipients: dict[int, tuple[str, str | None]] = {}
+    for user_id in _mentioned_ids(comment.body):
+        recipients.setdefault(user_id, ("mention", None))
+    recipients.setdefault(post.author_id, ("reply", None))
+    watchers = PostWatch.objects.filter(post_id=post.id).order_by("user_id")
+    for user_id in watchers.values_list("user_id", flat=True):
+        recipients.setdefault(user_id, ("comment", None))
+    recipients.pop(author.id, None)
+    _insert_notifications(recipients, actor_id=author.id, post_id=post.id, comment_id=comment.id)
+
+
+# --- watches -------------------------------------------------------------------------
+
+
+def set_watch(model, watching: bool, **key) -> None:
+    """Add or remove one watch row (post, category or ticker); either is idempotent."""
+    if watching:
+        model.objects.bulk_create([model(**key)], ignore_conflicts=True)
+    else:
+        model.objects.filter(**key).delete()
+
+
+def watch_post(user_id: int, post_id: int) -> None:
+    set_watch(PostWatch, True, user_id=user_id, post_id=post_id)
+
+
+# --- moderation ---------------------------------------------------------------------
+
+
+def log_action(
+    moderator: User, action: str, target_type: str, target_id: int, summary: str, reason: str
+) -> ModerationAction:
+    return ModerationAction.objects.create(
+        moderator_id=moderator.id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary[:200],
+        reason=reason,
+        created_at=timezone.now(),
+    )
+
+
+def hide_post(post: Post) -> None:
+    """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
+    if post.hidden_at is not None:
+        raise no_change("The post is already hidden.")
+    post.hidden_at = timezone.now()
+    post.save(update_fields=["hidden_at"])
+    PostCashtag.objects.filter(post_id=post.id).delete()
+
+
+def restore_post(post: Post) -> None:
+    if post.hidden_at is None:
+        raise no_change("The post is not hidden.")
+    post.hidden_at = None
+    post.save(update_fields=["hidden_at"])
+    insert_cashtag_rows(post, post.cashtag_list)
+
+
+def insert_cashtag_rows(post: Post, tickers: list[str]) -> None:
+    PostCashtag.objects.bulk_create(
+        PostCashtag(ticker=ticker, post_id=post.id, created_at=post.created_at) for ticker in tickers
+    )
+
+
+def move_comment_count(post_id: int, by: int) -> None:
+    """The post's ``comment_count``, moved in SQL so concurrent writers never lose an update."""
+    Post.objects.filter(id=post_id).update(comment_count=F("comment_count") + by)
+
+
+def hide_comment(comment: Comment) -> None:
+    """Out of its post's comments: ``comment_count`` drops with it, as for a delete."""
+    if comment.hidden_at is not None:
+        raise no_change("The comment is already hidden.")
+    comment.hidden_at = timezone.now()
+    comment.save(update_fields=["hidden_at"])
+    move_comment_count(comment.post_id, -1)
+
+
+def restore_comment(comment: Comment) -> None:
+    if comment.hidden_at is None:
+        raise no_change("The comment is not hidden.")
+    comment.hidden_at = None
+    comment.save(update_fields=["hidden_at"])
+    move_comment_count(comment.post_id, 1)
+
+
+def delete_post(post: Post) -> None:
+    # Explicit deletes rather than ON DELETE CASCADE, as finboard.core.queries does.
+    Comment.objects.filter(post_id=post.id).delete()
+    PostCashtag.objects.filter(post_id=post.id).delete()
+    Post.objects.filter(id=post.id).delete()
+
+
+def delete_comment(comment: Comment) -> None:
+    if comment.hidden_at is None:  # a hidden comment already left the count
+        move_comment_count(comment.post_id, -1)
+    Comment.objects.filter(id=comment.id).delete()
