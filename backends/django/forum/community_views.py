@@ -1,0 +1,180 @@
+"""/api/v1 community and market routes in Django: thin views over community_services.
+
+The reference is finboard/api/community.py, and so is the order of checks:
+the path id (404), the bearer token (401), the body or query (400/422), then
+the use case's own checks. Moderating posts and comments changes what the
+cached reads show, so those two retire the cache, like the Flask routes.
+"""
+
+from __future__ import annotations
+
+from finboard.core.api_contract import parse_id, parse_query
+from finboard.core.community_schemas import (
+    CommentModeration,
+    MarkRead,
+    NotificationQuery,
+    PostModeration,
+    ProfileUpdate,
+    ReportCreate,
+    ReportQuery,
+    ReportResolve,
+    UserModeration,
+)
+from finboard.core.schemas import PageQuery
+
+from . import community_services as service
+from .responses import json_response
+from .runtime import content_cache
+from .views import ApiView, body, current_user, query_items
+
+# --- profiles and history ------------------------------------------------------------
+
+
+class UserView(ApiView):
+    """GET /users/<username>, and PATCH /users/me: Flask's two rules share this path.
+
+    As in Werkzeug's routing, ``me`` is a username to GET, and PATCH is allowed on ``me`` only.
+    """
+
+    def _allowed_methods(self):
+        methods = super()._allowed_methods()
+        return methods if self.kwargs.get("username") == "me" else [m for m in methods if m != "PATCH"]
+
+    def get(self, request, username: str):
+        return json_response(service.profile(username))
+
+    def patch(self, request, username: str):
+        if username != "me":
+            return self.http_method_not_allowed(request)
+        user = current_user(request)
+        return json_response(service.update_profile(user, body(request, ProfileUpdate)))
+
+
+class UserCommentsView(ApiView):
+    def get(self, request, username: str):
+        return json_response(service.user_comments(username, parse_query(query_items(request), PageQuery)))
+
+
+class RevisionsView(ApiView):
+    def get(self, request, post_id: str):
+        return json_response(service.revisions(parse_id(post_id)))
+
+
+# --- reports and moderation --------------------------------------------------------------
+
+
+class ReportsView(ApiView):
+    def post(self, request):
+        user = current_user(request)
+        return json_response(service.create_report(user, body(request, ReportCreate)), 201)
+
+
+class ModerationReportsView(ApiView):
+    def get(self, request):
+        user = current_user(request)
+        return json_response(service.reports(user, parse_query(query_items(request), ReportQuery)))
+
+
+class ResolveReportView(ApiView):
+    def post(self, request, report_id: str):
+        ident = parse_id(report_id)
+        user = current_user(request)
+        return json_response(service.resolve_report(user, ident, body(request, ReportResolve)))
+
+
+class ModeratePostView(ApiView):
+    def post(self, request, post_id: str):
+        ident = parse_id(post_id)
+        user = current_user(request)
+        result = service.moderate_post(user, ident, body(request, PostModeration))
+        content_cache().invalidate()
+        return json_response(result)
+
+
+class ModerateCommentView(ApiView):
+    def post(self, request, comment_id: str):
+        ident = parse_id(comment_id)
+        user = current_user(request)
+        result = service.moderate_comment(user, ident, body(request, CommentModeration))
+        content_cache().invalidate()
+        return json_response(result)
+
+
+class ModerateUserView(ApiView):
+    def post(self, request, username: str):
+        user = current_user(request)
+        return json_response(service.moderate_user(user, username, body(request, UserModeration)))
+
+
+class ModerationLogView(ApiView):
+    def get(self, request):
+        user = current_user(request)
+        return json_response(service.moderation_log(user, parse_query(query_items(request), PageQuery)))
+
+
+# --- notifications, watches, watchlist, feed ---------------------------------------------------
+
+
+class NotificationsView(ApiView):
+    def get(self, request):
+        user = current_user(request)
+        return json_response(service.notifications(user, parse_query(query_items(request), NotificationQuery)))
+
+
+class MarkReadView(ApiView):
+    def post(self, request):
+        user = current_user(request)
+        return json_response(service.mark_read(user, body(request, MarkRead)))
+
+
+class PostWatchView(ApiView):
+    def put(self, request, post_id: str):
+        return self.watch(request, post_id, True)
+
+    def delete(self, request, post_id: str):
+        return self.watch(request, post_id, False)
+
+    def watch(self, request, post_id: str, watching: bool):
+        ident = parse_id(post_id)
+        user = current_user(request)
+        return json_response(service.watch_post(user, ident, watching))
+
+
+class CategoryWatchView(ApiView):
+    def put(self, request, slug: str):
+        return json_response(service.watch_category(current_user(request), slug, True))
+
+    def delete(self, request, slug: str):
+        return json_response(service.watch_category(current_user(request), slug, False))
+
+
+class WatchlistView(ApiView):
+    def get(self, request):
+        return json_response(service.watchlist(current_user(request)))
+
+
+class FollowTickerView(ApiView):
+    def put(self, request, ticker: str):
+        return json_response(service.follow_ticker(current_user(request), ticker, True))
+
+    def delete(self, request, ticker: str):
+        return json_response(service.follow_ticker(current_user(request), ticker, False))
+
+
+class FeedView(ApiView):
+    def get(self, request):
+        user = current_user(request)
+        return json_response(service.feed(user, parse_query(query_items(request), PageQuery)))
+
+
+# --- market ---------------------------------------------------------------------------------
+
+
+class CashtagStatsView(ApiView):
+    def get(self, request, ticker: str):
+        return json_response(service.cashtag_stats(ticker))
+
+
+class PinnedPostsView(ApiView):
+    def get(self, request, slug: str):
+        return json_response(service.pinned_posts(slug))
