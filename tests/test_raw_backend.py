@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from finboard.core import community, queries
 from finboard.core.api_contract import http_error
+from finboard.core.models import Comment, Post, User
 from finboard.core.seeding import seed
 from finboard.registry import BUILTIN, FLASK, RAW
 from finboard.serving import start_backend
@@ -278,3 +280,77 @@ def test_database_down_is_a_503_in_the_error_shape(monkeypatch):
     finally:
         if app.db._pool is not None:
             app.db._pool.close(timeout=1)
+
+
+def test_moderation_and_market_columns_read_like_flask(servers, database_url):
+    """Hidden posts and comments, pins, locks, sentiment, positions and edits (made by the
+    shared use cases' rules): raw reads them byte-identical to Flask, then all is undone."""
+    flask, raw, _proxy = servers
+    engine = create_engine(database_url[0])
+    session = Session(engine)
+    chosen = select(Post).where(Post.comment_count > 1, Post.cashtags != "").order_by(Post.id).offset(10).limit(3)
+    hidden, flagged, edited = session.scalars(chosen).all()
+    comment = session.scalars(select(Comment).where(Comment.post_id == flagged.id).order_by(Comment.id)).first()
+    author, editor = session.get(User, hidden.author_id), session.get(User, edited.author_id)
+    ticker = edited.cashtag_list[0]
+    try:
+        community.hide_post(session, hidden)
+        community.hide_comment(session, comment)
+        community.set_post_flag(flagged, "pinned", True)
+        community.set_post_flag(flagged, "locked", True)
+        edit = {"title": f"{edited.title} (edited)", "sentiment": "bearish", "positions": {ticker: "long"}}
+        queries.update_post(session, edited, editor=editor, **edit)
+        session.commit()
+
+        paths = [
+            f"{P}/posts/{hidden.id}",
+            f"{P}/posts/{hidden.id}/comments",
+            f"{P}/posts/{flagged.id}",
+            f"{P}/posts/{flagged.id}/comments?per_page=100",
+            f"{P}/posts/{edited.id}",
+            f"{P}/posts?per_page=100",
+            f"{P}/posts?per_page=100&sort=comments",
+            f"{P}/posts?cashtag={hidden.cashtag_list[0]}&per_page=100",
+            f"{P}/posts?author={author.username}",
+            f"{P}/stats/categories",
+        ]
+        answers = {path: (flask.get(path), raw.get(path)) for path in paths}
+        for path, (expected, answer) in answers.items():
+            _assert_same(expected, answer, path)
+        assert answers[paths[0]][1].status_code == 404
+        assert hidden.id not in [p["id"] for p in answers[paths[5]][1].json()["items"]]
+        shown = answers[paths[2]][1].json()
+        assert (shown["pinned"], shown["locked"], shown["comment_count"]) == (True, True, flagged.comment_count)
+        assert comment.id not in [c["id"] for c in answers[paths[3]][1].json()["items"]]
+        changed = answers[paths[4]][1].json()
+        assert (changed["sentiment"], changed["edit_count"]) == ("bearish", 1)
+        assert changed["positions"] == [{"ticker": ticker, "position": "long"}]
+    finally:
+        session.rollback()
+        if hidden.hidden_at is not None:
+            community.restore_post(session, hidden)
+        if comment.hidden_at is not None:
+            community.restore_comment(session, comment)
+        flagged.pinned = flagged.locked = False
+        session.commit()
+        session.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"{P}/users/someone"),
+        ("GET", f"{P}/posts/1/revisions"),
+        ("GET", f"{P}/cashtags/AAPL"),
+        ("GET", f"{P}/categories/stocks/pinned"),
+        ("GET", f"{P}/notifications"),
+        ("PUT", f"{P}/posts/1/watch"),
+        ("POST", f"{P}/moderation/posts/1"),
+    ],
+)
+def test_community_operations_are_not_served(servers, method, path):
+    """Raw is the ceiling of the core reads: the community and market paths are the shared 404."""
+    _flask, raw, _proxy = servers
+    response = raw.request(method, path)
+    assert (response.status_code, response.content) == (404, http_error(404).json().encode())

@@ -14,7 +14,8 @@ read operations of /api/v1 with the same status and bytes as the Flask reference
 HEAD is a GET without the body and OPTIONS answers the allowed methods, as Flask
 does. Raw is read-only: the contract's writes (POST /posts, PATCH/DELETE
 /posts/{id}, POST /posts/{id}/comments, POST /auth/register and /auth/login)
-answer 405 with the shared error body; any other path is the shared 404.
+answer 405 with the shared error body; any other path is the shared 404
+(the community and market operations included: raw serves the core reads).
 
 Validation is the contract's own (``parse_query`` with the pydantic query
 schemas, ``parse_id``), so every 404/422 is byte-identical to the other
