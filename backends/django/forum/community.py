@@ -38,9 +38,10 @@ from .models import (
 )
 
 
-def visible_post(post_id: int) -> Post:
-    """A post that is not hidden, or 404 (a hidden post is gone for everyone but moderation)."""
-    post = Post.objects.filter(id=post_id, hidden_at__isnull=True).first()
+def visible_post(post_id: int, *related: str) -> Post:
+    """A post that is not hidden (with ``related`` joined in), or 404: a hidden post is gone for all but moderation."""
+    posts = Post.objects.select_related(*related) if related else Post.objects.all()
+    post = posts.filter(id=post_id, hidden_at__isnull=True).first()
     if post is None:
         raise ApiError(404, "post_not_found")
     return post

@@ -141,7 +141,7 @@ def _category(slug: str) -> Category:
 
 
 def _post_for_change(user: User, post_id: int) -> Post:
-    post = community.visible_post(post_id)
+    post = community.visible_post(post_id, "category")
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")
     rules.require_writer(user)
