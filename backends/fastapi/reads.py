@@ -58,7 +58,7 @@ async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -
     offset = (query.page - 1) * query.per_page
     stmt = queries.comments_statement(newest_first=False, offset=True)
     rows = (await session.scalars(stmt, queries.comment_params(post_id, query.per_page, offset))).all()
-    total = await session.scalar(select(Post.comment_count).where(Post.id == post_id))
+    total = await session.scalar(select(Post.comment_count).where(Post.id == post_id, Post.hidden_at.is_(None)))
     if total is None:
         raise ApiError(404, "post_not_found")
     return comment_page(rows, query, total)

@@ -120,7 +120,7 @@ def _post_for_change(session: Session, user: User, post_id: int) -> Post:
 
 
 def create_post(session: Session, settings: Settings, user: User, payload: PostCreate) -> PostPublic:
-    """Checked in this order: suspension (403), category (422), positions (422), hourly limit (429)."""
+    """Checked in this order: suspension (403), category (422), hourly limit (429), positions (422)."""
     community.require_writer(user)
     category = _category(session, payload.category)
     community.check_write_rate(session, settings, user, "post")

@@ -43,38 +43,44 @@ def rebuild_statements(hiding: bool = True) -> list[str]:
     ]
 
 
-# --- SQLite trigger bodies (migrations 0002 and 0004); {r} is NEW or OLD ----------
+# --- SQLite trigger bodies (migrations 0002 and 0004); ROW becomes NEW or OLD -----
 
 
-def sqlite_add_post(r: str) -> str:
-    """SQLite trigger statements that count the post in row {r} (NEW or OLD)."""
-    return f"""
-    INSERT OR IGNORE INTO category_counters (category_id) VALUES ({r}.category_id);
-    INSERT OR IGNORE INTO author_counters (author_id) VALUES ({r}.author_id);
+_SQLITE_ADD_POST = """
+    INSERT OR IGNORE INTO category_counters (category_id) VALUES (ROW.category_id);
+    INSERT OR IGNORE INTO author_counters (author_id) VALUES (ROW.author_id);
     INSERT OR IGNORE INTO category_authors (category_id, author_id, post_count)
-        VALUES ({r}.category_id, {r}.author_id, 0);
+        VALUES (ROW.category_id, ROW.author_id, 0);
     UPDATE category_authors SET post_count = post_count + 1
-        WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
-    UPDATE category_counters SET post_count = post_count + 1, comment_count = comment_count + {r}.comment_count,
+        WHERE category_id = ROW.category_id AND author_id = ROW.author_id;
+    UPDATE category_counters SET post_count = post_count + 1, comment_count = comment_count + ROW.comment_count,
         author_count = author_count + (SELECT post_count = 1 FROM category_authors
-                                       WHERE category_id = {r}.category_id AND author_id = {r}.author_id)
-        WHERE category_id = {r}.category_id;
-    UPDATE author_counters SET post_count = post_count + 1 WHERE author_id = {r}.author_id;
+                                       WHERE category_id = ROW.category_id AND author_id = ROW.author_id)
+        WHERE category_id = ROW.category_id;
+    UPDATE author_counters SET post_count = post_count + 1 WHERE author_id = ROW.author_id;
     """
 
 
-def sqlite_remove_post(r: str) -> str:
-    """SQLite trigger statements that stop counting the post in row {r}."""
-    return f"""
+_SQLITE_REMOVE_POST = """
     UPDATE category_authors SET post_count = post_count - 1
-        WHERE category_id = {r}.category_id AND author_id = {r}.author_id;
-    UPDATE category_counters SET post_count = post_count - 1, comment_count = comment_count - {r}.comment_count,
+        WHERE category_id = ROW.category_id AND author_id = ROW.author_id;
+    UPDATE category_counters SET post_count = post_count - 1, comment_count = comment_count - ROW.comment_count,
         author_count = author_count - (SELECT post_count = 0 FROM category_authors
-                                       WHERE category_id = {r}.category_id AND author_id = {r}.author_id)
-        WHERE category_id = {r}.category_id;
-    DELETE FROM category_authors WHERE category_id = {r}.category_id AND author_id = {r}.author_id AND post_count = 0;
-    UPDATE author_counters SET post_count = post_count - 1 WHERE author_id = {r}.author_id;
+                                       WHERE category_id = ROW.category_id AND author_id = ROW.author_id)
+        WHERE category_id = ROW.category_id;
+    DELETE FROM category_authors WHERE category_id = ROW.category_id AND author_id = ROW.author_id AND post_count = 0;
+    UPDATE author_counters SET post_count = post_count - 1 WHERE author_id = ROW.author_id;
     """
+
+
+def sqlite_add_post(row: str) -> str:
+    """SQLite trigger statements that count the post in ``row`` (NEW or OLD)."""
+    return _SQLITE_ADD_POST.replace("ROW.", f"{row}.")
+
+
+def sqlite_remove_post(row: str) -> str:
+    """SQLite trigger statements that stop counting the post in ``row`` (NEW or OLD)."""
+    return _SQLITE_REMOVE_POST.replace("ROW.", f"{row}.")
 
 
 def rebuild(connection: Connection) -> None:

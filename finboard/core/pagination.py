@@ -52,7 +52,8 @@ ESTIMATED = "estimated"  # (estimate or exact count, whether it was counted)
 # the driver's placeholder for the search text (bound twice).
 SEARCH_TOTAL_SQL = (
     "SELECT CASE WHEN e.n <= {exact_below} THEN (SELECT count(*) FROM (SELECT 1 FROM posts p "
-    "WHERE p.search_vector @@ websearch_to_tsquery('english', {p}) LIMIT {limit}) s) ELSE e.n END, "
+    "WHERE p.search_vector @@ websearch_to_tsquery('english', {p}) AND p.hidden_at IS NULL LIMIT {limit}) s) "
+    "ELSE e.n END, "
     "e.n <= {exact_below} FROM finboard_search_estimate({p}) AS e(n)"
 )
 

@@ -38,7 +38,7 @@ _COMMENTS = (
 )
 NEWEST_COMMENTS = _COMMENTS + "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
 COMMENT_PAGE = _COMMENTS + "ORDER BY m.created_at ASC, m.id ASC LIMIT %s OFFSET %s"
-COMMENT_COUNT = "SELECT comment_count FROM posts WHERE id = %s"
+COMMENT_COUNT = "SELECT comment_count FROM posts WHERE id = %s AND hidden_at IS NULL"
 
 CATEGORIES = "SELECT id, slug, name, description FROM categories ORDER BY position, id"
 

@@ -45,7 +45,7 @@ def comments(conn: Connection, post_id: int, query: PageQuery) -> bytes:
     offset = (query.page - 1) * query.per_page
     stmt = queries.comments_statement(newest_first=False, rows=True, offset=True)
     rows = conn.execute(stmt, queries.comment_params(post_id, query.per_page, offset)).all()
-    total = conn.scalar(select(Post.comment_count).where(Post.id == post_id))
+    total = conn.scalar(select(Post.comment_count).where(Post.id == post_id, Post.hidden_at.is_(None)))
     if total is None:
         raise ApiError(404, "post_not_found")
     return documents.comment_page(rows, query.page, query.per_page, total)

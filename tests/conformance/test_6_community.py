@@ -83,7 +83,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     # A post with sentiment and disclosure that mentions a member.
     body = {
         "title": "Adding to $AAPL on the dip",
-        "body": "Services margin keeps growing. cc @bob_bear, and watching $MSFT too.",
+        "body": "Services margin keeps growing (quokkanomics). cc @bob_bear, and watching $MSFT too.",
         "category": "stocks",
         "sentiment": "bullish",
         "positions": {"$aapl": "long", "MSFT": "none"},
@@ -97,7 +97,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     # Edits keep history.
     step("patch-sentiment-only", "PATCH", post, one, 200, json={"sentiment": None}, headers=ann)
     step("patch-content", "PATCH", post, one, 200,
-         json={"body": "Services margin keeps growing. cc @bob_bear. $AAPL only now.", "sentiment": "bullish"},
+         json={"body": "Services margin, quokkanomics. cc @bob_bear. $AAPL only now.", "sentiment": "bullish"},
          headers=ann)  # fmt: skip
     revisions = f"{P}/posts/{{post_id}}/revisions"
     step("revisions", "GET", f"{post}/revisions", revisions, 200)
@@ -146,6 +146,8 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
          json={"action": "hide", "reason": "Reported as a pump"}, headers=mia)  # fmt: skip
     step("hidden-detail", "GET", post, one, 404)
     step("hidden-in-cashtag", "GET", f"{posts}?cashtag=AAPL", posts, 200)
+    step("hidden-in-search", "GET", f"{posts}?search=quokkanomics", posts, 200)
+    step("hidden-comments", "GET", f"{post}/comments", comments, 404)
     step("hidden-comment-refused", "POST", f"{post}/comments", comments, 404, json={"body": "hello?"}, headers=bob)
     step("resolve", "POST", f"{queue}/{report['id']}/resolve", f"{queue}/{{report_id}}/resolve", 200,
          json={"resolution": "Hidden"}, headers=mia)  # fmt: skip
@@ -235,6 +237,7 @@ def check_data(name: str, r: dict) -> None:
     assert r["queue"]["total"] == 1 and r["queue"]["items"][0]["target"]["post_id"] == created["id"]
     assert r["hide"]["action"] == "hide" and r["hide"]["moderator"]["username"] == "mod_mia"
     assert created["id"] not in [p["id"] for p in r["hidden-in-cashtag"]["items"]]
+    assert (r["hidden-in-search"]["total"], r["hidden-in-search"]["items"]) == (0, [])
     assert r["resolve"]["status"] == "resolved" and r["resolve"]["target"]["hidden"] is True
     detail = r["detail-after-moderation"]
     assert detail["locked"] is True and detail["pinned"] is True

@@ -116,7 +116,7 @@ def list_comments(post_id: int, query: PageQuery) -> CommentPage:
     """Comments oldest first; 404 when the post does not exist."""
     offset = (query.page - 1) * query.per_page
     rows = queries.comments(post_id, query.per_page, offset, newest_first=False)
-    total = Post.objects.filter(id=post_id).values_list("comment_count", flat=True).first()
+    total = Post.objects.filter(id=post_id, hidden_at__isnull=True).values_list("comment_count", flat=True).first()
     if total is None:
         raise ApiError(404, "post_not_found")
     return comment_page(rows, query, total)
