@@ -1,7 +1,7 @@
 """FinBoard's command line, registered on Flask's CLI (``flask <command>``).
 
 ``flask db ...`` comes from Flask-Migrate; this module adds ``seed``,
-``create-user`` and (from finboard.bench, when present) ``bench``.
+``create-user``, ``set-role`` and (from finboard.bench, when present) ``bench``.
 """
 
 from __future__ import annotations
@@ -125,9 +125,36 @@ def create_user_command(username: str, email: str, password: str, role: str) -> 
     click.echo(f"Created {role} {user.username!r} (id {user.id}).")
 
 
+@click.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["member", "moderator", "admin"]), metavar="ROLE")
+@with_appcontext
+def set_role_command(username: str, role: str) -> None:
+    """Make USERNAME a member, a moderator or an admin (moderators and admins moderate the forum)."""
+    from sqlalchemy import func, select
+
+    from finboard.core.models import User
+    from finboard.extensions import db
+
+    user = db.session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
+    if user is None:
+        raise click.BadParameter(f"no account is called {username!r}", param_hint="'USERNAME'")
+    if user.role == role:
+        click.echo(f"{user.username} is already {_with_article(role)}.")
+        return
+    previous, user.role = user.role, role
+    db.session.commit()
+    click.echo(f"{user.username} is now {_with_article(role)} (was {_with_article(previous)}).")
+
+
+def _with_article(role: str) -> str:
+    return f"an {role}" if role[0] in "aeiou" else f"a {role}"
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_role_command)
     try:
         from finboard.bench.cli import bench
     except ImportError:  # the bench package is optional until it lands
