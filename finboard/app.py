@@ -106,11 +106,13 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.community  # noqa: F401 - registers the community routes on the API blueprint
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
+    from finboard.community.views import bp as community_bp
     from finboard.health import bp as health_bp
     from finboard.posts.views import bp as posts_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(community_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
 

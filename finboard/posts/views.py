@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from finboard.cache_keys import invalidate_content
-from finboard.core import queries
+from finboard.community.views import hidden_post, hidden_post_comments, profile_context, viewer
+from finboard.core import api_service, community, community_service, queries
 from finboard.core.api_contract import MAX_ID, ApiError, validate
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, numbered_page_too_deep
-from finboard.core.schemas import PAGE_MAX, PageQuery, PostListQuery
+from finboard.core.schemas import PAGE_MAX, CommentCreate, PageQuery, PostCreate, PostListQuery, PostUpdate
 from finboard.extensions import db
-from finboard.posts.forms import CommentForm, DeleteForm, PostForm
+from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
 from finboard.reads import get_post, list_categories, list_comments, list_posts
 
 bp = Blueprint("posts", __name__)
@@ -80,15 +81,17 @@ def category(slug: str):
     match = next((c for c in list_categories().items if c.slug == slug), None)
     if match is None:
         abort(404)
-    return _listing("posts/category.html", {"category": slug}, category=match)
+    watching = community_service.watching_category(db.session, viewer(), match.id)
+    return _listing("posts/category.html", {"category": slug}, category=match, watching=watching)
 
 
 @bp.route("/u/<username>")
 def author(username: str):
+    """The member's page: profile, bio, recent comments and their posts (the listing pages)."""
     user = db.session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
     if user is None:
         abort(404)
-    return _listing("posts/author.html", {"author": user.username}, author=user)
+    return _listing("posts/author.html", {"author": user.username}, author=user, **profile_context(user))
 
 
 @bp.route("/search")
@@ -158,13 +161,79 @@ def _search_errors(fields: dict[str, str]) -> dict[str, str]:
 
 @bp.route(f"/posts/{POST_ID}")
 def detail(post_id: int):
+    return _render_detail(post_id)
+
+
+def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 200):
+    """The post page. A hidden post is a 404 but for moderators, who read it with the ORM."""
+    user = viewer()
+    moderator = community.is_moderator(user)
     post = get_post(post_id)
+    hidden_at = None
     if post is None:
-        abort(404)
-    comments = list_comments(post_id, PageQuery(page=_page_arg(), per_page=COMMENTS_PER_PAGE))
-    return render_template(
-        "posts/detail.html", post=post, comments=comments, form=CommentForm(), delete_form=DeleteForm()
+        hidden = hidden_post(post_id) if moderator else None
+        if hidden is None:
+            abort(404)
+        post, hidden_at = hidden
+    query = PageQuery(page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+    comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
+    page = render_template(
+        "posts/detail.html",
+        post=post,
+        comments=comments,
+        form=form or CommentForm(),
+        delete_form=DeleteForm(),
+        hidden_at=hidden_at,
+        moderator=moderator,
+        watching=community_service.watching(db.session, user, post_id) if hidden_at is None else False,
+        can_comment=hidden_at is None and (not post.locked or moderator),
     )
+    return page, status
+
+
+def _settings():
+    return current_app.config["FINBOARD_SETTINGS"]
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _market_fields(form) -> dict:
+    """The author's view and disclosure, when the post form has those fields."""
+    fields = {}
+    if hasattr(form, "sentiment_value"):
+        fields["sentiment"] = form.sentiment_value
+    if hasattr(form, "positions_value"):
+        fields["positions"] = form.positions_value
+    return fields
+
+
+def _show_field_errors(form, exc: ApiError) -> bool:
+    """An ApiError's field messages next to the form's own fields; False when none is one of them."""
+    if hasattr(form, "show_api_error"):
+        return form.show_api_error(exc)
+    shown = False
+    for name, message in exc.fields.items():
+        field = form._fields.get(name)
+        if field is not None and name != "csrf_token":
+            field.errors = [*field.errors, message]
+            shown = True
+    return shown
+
+
+def _refused_form(exc: ApiError, form, template: str, **context):
+    """A write the shared rules refused: the form again, with the rule's message and status.
+
+    403 (suspended, locked), 429 (hourly allowance) and anything else without
+    fields of this form are flashed; a 422's fields go next to the form's fields.
+    """
+    db.session.rollback()
+    if exc.status == 404:
+        abort(404)
+    if not (exc.status == 422 and _show_field_errors(form, exc)):
+        flash(exc.message, "error")
+    return render_template(template, form=form, **context), exc.status
 
 
 def _category_choices() -> list[tuple[str, str]]:
@@ -173,18 +242,11 @@ def _category_choices() -> list[tuple[str, str]]:
 
 def _own_post(post_id: int) -> Post:
     post = db.session.get(Post, post_id)
-    if post is None:
+    if post is None or post.hidden_at is not None:  # hidden: gone for its author too
         abort(404)
     if post.author_id != current_user.id:
         abort(403)
     return post
-
-
-def _category_by_slug(slug: str) -> Category:
-    category = db.session.scalars(select(Category).where(Category.slug == slug)).first()
-    if category is None:  # validate_choice already refused unknown slugs
-        abort(400)
-    return category
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -195,14 +257,12 @@ def new_post():
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
     if form.validate_on_submit():
-        post = queries.create_post(
-            db.session,
-            author=current_user._get_current_object(),
-            category=_category_by_slug(form.category.data),
-            title=form.title.data.strip(),
-            body=form.body.data,
-        )
-        db.session.commit()
+        fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
+        try:
+            payload = validate(PostCreate, {**fields, **_market_fields(form)})
+            post = api_service.create_post(db.session, _settings(), _me(), payload)
+        except ApiError as exc:  # suspended, hourly allowance, a disclosed ticker not in the post...
+            return _refused_form(exc, form, "posts/edit.html", post=None)
         invalidate_content()
         flash("Your post is live.", "success")
         return redirect(url_for("posts.detail", post_id=post.id))
@@ -214,32 +274,38 @@ def new_post():
 def edit_post(post_id: int):
     post = _own_post(post_id)
     # Prefilled from plain values: reading post.category would raise (lazy="raise_on_sql").
-    current = {"title": post.title, "body": post.body, "category": db.session.get(Category, post.category_id).slug}
+    current = {
+        "title": post.title,
+        "body": post.body,
+        "category": db.session.get(Category, post.category_id).slug,
+        "sentiment": post.sentiment or "",
+        "positions": format_disclosure(post.positions),
+    }
     form = PostForm(data=current if request.method == "GET" else None)
     form.category.choices = _category_choices()
     if form.validate_on_submit():
-        queries.update_post(
-            db.session,
-            post,
-            title=form.title.data.strip(),
-            body=form.body.data,
-            category=_category_by_slug(form.category.data),
-        )
-        db.session.commit()
+        fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
+        try:
+            payload = validate(PostUpdate, {**fields, **_market_fields(form)})
+            api_service.update_post(db.session, _me(), post_id, payload)
+        except ApiError as exc:
+            return _refused_form(exc, form, "posts/edit.html", post=post)
         invalidate_content()
         flash("Post updated.", "success")
-        return redirect(url_for("posts.detail", post_id=post.id))
+        return redirect(url_for("posts.detail", post_id=post_id))
     return render_template("posts/edit.html", form=form, post=post), 422 if form.errors else 200
 
 
 @bp.route(f"/posts/{POST_ID}/delete", methods=["POST"])
 @login_required
 def delete_post(post_id: int):
-    post = _own_post(post_id)
+    _own_post(post_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    queries.delete_post(db.session, post)
-    db.session.commit()
+    try:
+        api_service.delete_post(db.session, _me(), post_id)
+    except ApiError as exc:  # suspended
+        return _refused_detail(exc, post_id)
     invalidate_content()
     flash("Post deleted.", "info")
     return redirect(url_for("posts.index"))
@@ -249,21 +315,29 @@ def delete_post(post_id: int):
 @login_required
 def add_comment(post_id: int):
     post = db.session.get(Post, post_id)
-    if post is None:
+    if post is None or post.hidden_at is not None:
         abort(404)
     form = CommentForm()
     if form.validate_on_submit():
-        comment = queries.create_comment(db.session, post, current_user._get_current_object(), form.body.data)
-        db.session.commit()
+        try:
+            payload = validate(CommentCreate, {"body": form.body.data})
+            comment = api_service.create_comment(db.session, _settings(), _me(), post_id, payload)
+        except ApiError as exc:  # suspended, locked, hourly allowance
+            return _refused_detail(exc, post_id, form)
         invalidate_content()
         flash("Comment added.", "success")
         return redirect(url_for("posts.detail", post_id=post_id, _anchor=f"comment-{comment.id}"))
-    detail_view = get_post(post_id)
-    comments = list_comments(post_id, PageQuery(page=1, per_page=COMMENTS_PER_PAGE))
-    return (
-        render_template("posts/detail.html", post=detail_view, comments=comments, form=form, delete_form=DeleteForm()),
-        422,
-    )
+    return _render_detail(post_id, form, 422)
+
+
+def _refused_detail(exc: ApiError, post_id: int, form: CommentForm | None = None):
+    """A write from the post page the rules refused: the page again with the message and status."""
+    db.session.rollback()
+    if exc.status == 404:
+        abort(404)
+    if not (exc.status == 422 and form is not None and _show_field_errors(form, exc)):
+        flash(exc.message, "error")
+    return _render_detail(post_id, form, exc.status)
 
 
 @bp.route(f"/comments/{COMMENT_ID}/delete", methods=["POST"])
@@ -277,6 +351,10 @@ def delete_comment(comment_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     post_id = comment.post_id
+    try:
+        community.require_writer(_me())  # the shared rule: a suspended account reads but does not write
+    except ApiError as exc:
+        return _refused_detail(exc, post_id)
     queries.delete_comment(db.session, comment)
     db.session.commit()
     invalidate_content()

@@ -1,0 +1,1 @@
+"""The forum's community pages: notifications, moderation, reports, watches, profiles, history."""
