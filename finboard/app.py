@@ -108,11 +108,14 @@ def register_blueprints(app: Flask) -> None:
     from finboard.auth.views import bp as auth_bp
     from finboard.community.views import bp as community_bp
     from finboard.health import bp as health_bp
+    from finboard.market import feeds  # noqa: F401 - registers the feed routes on the market blueprint
+    from finboard.market.views import bp as market_bp
     from finboard.posts.views import bp as posts_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(community_bp)
+    app.register_blueprint(market_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
 

@@ -53,7 +53,7 @@ class Links:
                 "post": url_for("posts.detail", post_id=2147483647).replace("2147483647", "{}"),
                 "category": url_for("posts.category", slug=self.MARK).replace(self.MARK, "{}"),
                 "author": url_for("posts.author", username=self.MARK).replace(self.MARK, "{}"),
-                "cashtag": url_for("posts.search", cashtag=self.MARK).replace(self.MARK, "{}"),
+                "cashtag": url_for("market.cashtag", ticker=self.MARK).replace(self.MARK, "{}"),
             }
 
     def _path(self, name: str, value) -> str:

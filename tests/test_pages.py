@@ -34,7 +34,7 @@ def test_home_lists_newest_first(client, make):
     assert post_titles(response) == ["Newer $BTC post", "Older $MSFT post"]
     assert "2 posts about stocks" in text(response)
     html = body(response)
-    assert 'href="/search?cashtag=BTC"' in html and 'href="/c/crypto"' in html and 'href="/u/alice"' in html
+    assert 'href="/t/BTC"' in html and 'href="/c/crypto"' in html and 'href="/u/alice"' in html
     assert make.count(Post) == 2
 
 
@@ -336,7 +336,7 @@ def test_a_changed_file_gets_a_new_fingerprint(tmp_path):
         ("post", "posts.detail", {"post_id": 42}),
         ("category", "posts.category", {"slug": "personal-finance"}),
         ("author", "posts.author", {"username": "Value_Hunter_7"}),
-        ("cashtag", "posts.search", {"cashtag": "BRK.B"}),
+        ("cashtag", "market.cashtag", {"ticker": "BRK.B"}),
     ],
 )
 @pytest.mark.parametrize("script_root", ["", "/board"])

@@ -199,7 +199,7 @@ def test_post_page_shows_author_category_cashtags_and_comments(client, make):
     assert "Dividend check on $KO" in page and "Payout is fine." in page
     assert "by alice" in page and "Dividends" in page and "2 comments" in page
     html = body(response)
-    assert 'href="/search?cashtag=KO"' in html and 'href="/c/dividends"' in html and 'href="/u/alice"' in html
+    assert 'href="/t/KO"' in html and 'href="/c/dividends"' in html and 'href="/u/alice"' in html
     assert "I hold <strong>KO</strong> too." in html
     assert html.index("I hold") < html.index("Nice.")  # oldest first
     # Anonymous visitors get a login link instead of the comment form, and no edit buttons.

@@ -1,0 +1,1 @@
+"""Market pages: cashtag pages with their charts, following tickers, the watchlist feed, RSS/Atom feeds."""
