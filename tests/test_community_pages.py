@@ -26,7 +26,17 @@ from finboard.core.models import (
     utcnow,
 )
 from finboard.extensions import db
-from tests.helpers import body, field_error, flashes, form_value, location_path, post_titles, sign_in, text
+from tests.helpers import (
+    body,
+    field_error,
+    flashes,
+    form_value,
+    location_path,
+    post_titles,
+    sign_in,
+    text,
+    unsafe_markup,
+)
 
 REASON = "Spam with a referral link"
 
@@ -520,3 +530,54 @@ def test_set_role_refuses_unknown_users_and_roles(runner, make, people, args, me
     assert result.exit_code == 2
     assert message in result.output
     assert make.get(User, people["alice"]).role == "member"
+
+
+# --- markup and CSRF ------------------------------------------------------------------------------------------
+
+
+def test_community_pages_have_no_inline_script_or_style(client, make, people, post):
+    comment = make.comment(post, people["bob"], body="A comment to report")
+    sign_in(client, people["bob"])
+    post_form(client, f"/comments/{comment}/report", reason="Off topic")
+    post_form(client, f"/posts/{post}/comments", body="@mod see this")
+    sign_in(client, people["mod"])
+    post_form(client, f"/moderation/posts/{post}", action="hide", reason="Checking markup")
+    paths = [
+        "/moderation",
+        "/moderation?tab=resolved",
+        "/moderation?tab=log",
+        "/notifications",
+        "/profile/edit",
+        f"/posts/{post}",
+        f"/posts/{post}/history",
+        "/u/bob",
+        "/c/stocks",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = body(response)
+        assert unsafe_markup(html) == [], path
+        assert not re.search(r"<script\b|<style\b|\sstyle=", html), path
+    sign_in(client, people["bob"])
+    for path in (f"/comments/{comment}/report", "/profile/edit", "/notifications"):
+        html = body(client.get(path))
+        assert unsafe_markup(html) == [] and not re.search(r"<script\b|<style\b|\sstyle=", html), path
+
+
+def test_community_forms_refuse_a_missing_csrf_token(client, make, people, post):
+    sign_in(client, people["mod"])
+    attempts = [
+        (f"/moderation/posts/{post}", {"action": "hide", "reason": REASON}),
+        (f"/posts/{post}/watch", {"watch": "1"}),
+        ("/c/stocks/watch", {"watch": "1"}),
+        (f"/posts/{post}/report", {"reason": REASON}),
+        ("/u/bob/suspend", {"days": "3", "reason": REASON}),
+        ("/notifications/read", {}),
+        ("/profile/edit", {"bio": "Forged"}),
+    ]
+    for path, data in attempts:
+        assert client.post(path, data=data).status_code == 400, path
+    assert hidden_at(make, post) is None and count(make, PostWatch) == 0 and count(make, CategoryWatch) == 0
+    assert count(make, Report) == 0 and make.get(User, people["bob"]).suspended_until is None
+    assert make.get(User, people["mod"]).bio == ""
