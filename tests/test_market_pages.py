@@ -326,6 +326,7 @@ def test_cashtag_page_has_no_inline_style_or_script(client, make):
         ("/t/%24aapl", "/t/AAPL"),
         ("/t/brk.b", "/t/BRK.B"),
         ("/t/aapl?page=2", "/t/AAPL?page=2"),
+        ("/t/aapl?ticker=x&fmt=y", "/t/AAPL?fmt=y"),
         ("/t/aapl/feed.atom", "/t/AAPL/feed.atom"),
     ],
 )
@@ -559,6 +560,17 @@ def test_atom_feed_describes_itself_with_absolute_links(client, make):
     assert root.findtext(f"{ATOM}title") == "FinBoard — $BTC"
     links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
     assert links == {"alternate": "http://localhost/t/BTC", "self": "http://localhost/t/BTC/feed.atom"}
+
+
+def test_characters_xml_cannot_hold_do_not_break_a_feed(client, make):
+    alice = make.user("alice")
+    make.post(alice, title="Bell\x07 and tab\x0b $BTC", body="Body\x01 with $BTC\x1f.", category="crypto")
+    for path in ("/feeds/posts.atom", "/feeds/posts.rss", "/t/BTC/feed.atom"):
+        response = client.get(path)
+        assert response.status_code == 200
+        (item,) = feed_items(response)
+        assert item["title"] == "Bell and tab $BTC"
+        assert "Body with" in item["summary"]
 
 
 def test_a_write_refreshes_the_cached_feed(client, make):

@@ -25,6 +25,9 @@ SUMMARY_SOURCE_MAX = 2_000  # characters of Markdown rendered into a summary
 CONTENT_TYPES = {"atom": "application/atom+xml; charset=utf-8", "rss": "application/rss+xml; charset=utf-8"}
 FORMAT = "<any(atom, rss):fmt>"
 _RELATIVE_HREF = re.compile(r'href="/(?!/)')
+# What XML 1.0 can't hold (control characters, lone surrogates, U+FFFE/U+FFFF): lxml refuses
+# the whole document for one of them, so they are dropped from what people wrote.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -39,13 +42,17 @@ def _excerpt(source: str) -> tuple[str, bool]:
     return head[:cut].rstrip() + " …", True
 
 
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
 def summary_html(post: PostPublic, post_url: str, host: str) -> str:
     """The post's sanitised HTML with absolute links (a feed reader has no base URL)."""
     source, cut = _excerpt(post.body)
     html = _RELATIVE_HREF.sub(f'href="{host}/', render_markdown(source))
     if cut:
         html += f'<p><a href="{post_url}">Read the whole post on FinBoard</a></p>'
-    return html
+    return xml_text(html)
 
 
 def _build(fmt: str, title: str, subtitle: str, page_url: str, query: PostListQuery) -> bytes:
@@ -67,7 +74,7 @@ def _build(fmt: str, title: str, subtitle: str, page_url: str, query: PostListQu
         entry = feed.add_entry(order="append")
         entry.id(post_url)
         entry.guid(post_url, permalink=True)
-        entry.title(post.title)
+        entry.title(xml_text(post.title))
         entry.link(href=post_url, rel="alternate", type="text/html")
         entry.author(
             name=post.author.username, uri=url_for("posts.author", username=post.author.username, _external=True)

@@ -33,7 +33,7 @@ def canonical_ticker(raw: str, endpoint: str, **values):
     if ticker is None:
         abort(404)
     if ticker != raw:
-        return None, redirect(url_for(endpoint, ticker=ticker, **values, **request.args.to_dict()), 301)
+        return None, redirect(url_for(endpoint, **{**request.args.to_dict(), **values, "ticker": ticker}), 301)
     return ticker, None
 
 
