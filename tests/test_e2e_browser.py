@@ -68,6 +68,7 @@ class Server:
     kind: str
     base_url: str
     shots: Path
+    env: dict[str, str]
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -160,7 +161,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
         try:
             base_url = f"http://127.0.0.1:{port}"
             wait_until_healthy(base_url, process, log_path)
-            yield Server(kind, base_url, shots)
+            yield Server(kind, base_url, shots, env)
         finally:
             stop(process)
 
@@ -355,3 +356,138 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
     expect(page.locator("nav.account").get_by_role("link", name="Log in")).to_be_visible()
     expect(page.locator("nav.account")).not_to_contain_text(USERNAME)
     steps.shot("logged-out-again")
+
+
+# --- the community: a mention notifies, a cashtag page shows sentiment, a moderator hides a reported post ---
+
+MODERATOR = ("mod_mo", "mod.mo@example.com", "e2e-moderator-pass")
+AUTHOR = ("ann_author", "ann.author@example.com", "e2e-author-pass-1")
+READER = ("bob_reader", "bob.reader@example.com", "e2e-reader-pass-1")
+BULL_TITLE = "Adding to $TSLA after deliveries"
+BULL_BODY = "Deliveries beat again. @bob_reader what do you think? Still long **$TSLA**."
+
+
+def create_account(server: Server, account: tuple[str, str, str], role: str) -> None:
+    username, email, password = account
+    created = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:app", "create-user", "--username", username,
+         "--email", email, "--password", password, "--role", role],
+        cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stdout + created.stderr
+
+
+def log_in(page: Page, server: Server, account: tuple[str, str, str]) -> None:
+    username, _, password = account
+    page.goto(server.url("/auth/login"))
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect_flash(page, f"Logged in as {username}.")
+
+
+def test_community_journey(browser, server):
+    for account, role in ((MODERATOR, "moderator"), (AUTHOR, "member"), (READER, "member")):
+        create_account(server, account, role)
+    pages = {}
+    try:
+        for name in ("author", "reader", "moderator"):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            pages[name] = context.new_page()
+            pages[name].set_default_timeout(15_000)
+        community_journey(pages["author"], pages["reader"], pages["moderator"], server)
+    except Exception:
+        for name, page in pages.items():
+            page.screenshot(path=str(server.shots / f"community-failure-{name}.png"), full_page=True)
+        raise
+    finally:
+        for page in pages.values():
+            page.context.close()
+
+
+def community_journey(author: Page, reader: Page, moderator: Page, server: Server) -> None:
+    steps = Steps(reader, server.shots)
+    steps.number = 50
+
+    # The reader follows $TSLA from its cashtag page.
+    log_in(reader, server, READER)
+    reader.goto(server.url("/t/tsla"))
+    expect(reader).to_have_url(server.url("/t/TSLA"))
+    reader.get_by_role("button", name="Follow $TSLA").click()
+    expect(reader.locator(".follow-state")).to_contain_text("Following")
+
+    # The author posts on $TSLA: bullish, long, mentioning the reader.
+    log_in(author, server, AUTHOR)
+    author.get_by_role("link", name="New post").click()
+    author.get_by_label("Title").fill(BULL_TITLE)
+    author.get_by_label("Category").select_option("stocks")
+    author.get_by_label("Body (Markdown)").fill(BULL_BODY)
+    author.get_by_label("Sentiment").select_option("bullish")
+    author.get_by_label("Disclosure").fill("TSLA:long")
+    author.get_by_role("button", name="Publish").click()
+    expect_flash(author, "Your post is live.")
+    expect(author.locator(".market-line .sentiment-bullish")).to_contain_text("Bullish")
+    expect(author.locator(".disclosure")).to_have_text("Disclosure: long $TSLA")
+    expect(author.locator(".post .markdown a.cashtag")).to_have_text("$TSLA")
+    post_url = author.url
+    author.screenshot(path=str(server.shots / "community-author-post.png"), full_page=True)
+
+    # The mention reaches the reader: one notification (a mention outranks the $TSLA follow).
+    reader.goto(server.url("/"))
+    expect(reader.locator("#bell-count")).to_have_text("1")
+    reader.locator("a.bell").click()
+    expect(reader.locator("h1")).to_have_text("Notifications")
+    expect(reader.locator(".notification.unread")).to_have_count(1)
+    expect(reader.locator(".notification")).to_contain_text(f"{AUTHOR[0]} mentioned you in {BULL_TITLE}")
+    steps.shot("community-notified")
+    reader.get_by_role("button", name="Mark all read").click()
+    expect_flash(reader, "All notifications marked read.")
+    expect(reader.locator("#bell-count")).to_have_count(0)
+    reader.locator(".notification-link").click()
+    expect(reader.locator("h1")).to_have_text(BULL_TITLE)
+
+    # The cashtag page shows the post, the day's count and the sentiment split.
+    reader.goto(server.url("/t/TSLA"))
+    expect(reader.locator(".post-card h2").first).to_have_text(BULL_TITLE)
+    expect(reader.locator("#sentiment-7d .sentiment-bullish-text .count")).to_have_text("1")
+    expect(reader.locator("#sentiment-7d .sentiment-bearish-text .count")).to_have_text("0")
+    expect(reader.locator("#sentiment-30d .sentiment-bullish-text .count")).to_have_text("1")
+    expect(reader.locator("#follower-count")).to_have_text("1 follower")
+    steps.shot("community-cashtag-sentiment")
+
+    # The reader reports the post.
+    reader.goto(post_url)
+    reader.get_by_role("link", name="Report", exact=True).click()
+    reader.get_by_label("What is wrong with it?").fill("Looks like a pump: no sources at all.")
+    reader.get_by_role("button", name="Send report").click()
+    expect_flash(reader, "Thank you: a moderator will look at your report.")
+
+    # A member has no moderation page.
+    expect(reader.locator("header").get_by_role("link", name="Moderation")).to_have_count(0)
+    assert reader.request.get(server.url("/moderation")).status == 403
+
+    # The moderator hides the reported post from the queue.
+    log_in(moderator, server, MODERATOR)
+    moderator.locator("header").get_by_role("link", name="Moderation").click()
+    report = moderator.locator(".report").filter(has_text=BULL_TITLE)
+    expect(report).to_contain_text("Looks like a pump: no sources at all.")
+    expect(report).to_contain_text(READER[0])
+    report.get_by_placeholder("Note (optional, kept with the report)").fill("No sources; hidden.")
+    report.get_by_role("button", name="Hide post").click()
+    expect_flash(moderator, "Hidden and resolved.")
+    expect(moderator.locator(".report").filter(has_text=BULL_TITLE)).to_have_count(0)
+    moderator.get_by_role("link", name="Moderation log").click()
+    rows = moderator.locator(".mod-log tbody tr")
+    expect(rows.nth(0)).to_contain_text("resolve")  # newest first: the report, then the hide it came with
+    expect(rows.nth(1)).to_contain_text("hide")
+    expect(rows.nth(1)).to_contain_text(BULL_TITLE)
+    expect(rows.nth(1)).to_contain_text("No sources; hidden.")
+    moderator.screenshot(path=str(server.shots / "community-moderator-log.png"), full_page=True)
+
+    # Gone for members: the post is a 404 and leaves the cashtag page and its sentiment.
+    response = reader.goto(post_url)
+    assert response.status == 404
+    reader.goto(server.url("/t/TSLA"))
+    expect(reader.locator(".post-card h2").filter(has_text=BULL_TITLE)).to_have_count(0)
+    expect(reader.locator("#sentiment-7d .empty")).to_have_text("No bullish or bearish posts in the last 7 days.")
+    steps.shot("community-hidden-for-members")
