@@ -61,6 +61,12 @@ def require_moderator(user: User) -> None:
         raise ApiError(403, "moderators_only")
 
 
+def require_acting_moderator(user: User) -> None:
+    """A moderator who may write: a suspended moderator reads the queue and the log but acts on nothing."""
+    require_moderator(user)
+    require_writer(user)
+
+
 def is_new_account(user: User, settings: Settings, now: datetime) -> bool:
     return user.created_at > now - timedelta(hours=settings.new_account_hours)
 

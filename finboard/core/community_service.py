@@ -191,7 +191,7 @@ def reports(session: Session, moderator: User, query: ReportQuery) -> ReportPage
 
 
 def resolve_report(session: Session, moderator: User, report_id: int, payload: ReportResolve) -> ReportPublic:
-    community.require_moderator(moderator)
+    community.require_acting_moderator(moderator)
     report = session.get(Report, report_id)
     if report is None:
         raise ApiError(404, "report_not_found")
@@ -214,7 +214,7 @@ def _action_public(session: Session, record: ModerationAction) -> ModerationActi
 
 def moderate_post(session: Session, moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
     """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included)."""
-    community.require_moderator(moderator)
+    community.require_acting_moderator(moderator)
     post = session.get(Post, post_id)
     if post is None:
         raise ApiError(404, "post_not_found")
@@ -238,7 +238,7 @@ def moderate_post(session: Session, moderator: User, post_id: int, payload: Post
 def moderate_comment(
     session: Session, moderator: User, comment_id: int, payload: CommentModeration
 ) -> ModerationActionPublic:
-    community.require_moderator(moderator)
+    community.require_acting_moderator(moderator)
     comment = session.get(Comment, comment_id)
     if comment is None:
         raise ApiError(404, "comment_not_found")
@@ -257,7 +257,7 @@ def moderate_comment(
 
 def moderate_user(session: Session, moderator: User, username: str, payload: UserModeration) -> ModerationActionPublic:
     """Suspend for ``days`` (from now) or lift a suspension; only users below the moderator's role."""
-    community.require_moderator(moderator)
+    community.require_acting_moderator(moderator)
     target = community.user_by_name(session, username)
     community.check_outranks(moderator, target)
     if payload.action == "suspend":

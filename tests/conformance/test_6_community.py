@@ -39,6 +39,7 @@ def _setup_members(backend) -> dict[str, dict[str, str]]:
         assert response.status_code == 201, response.text
     with psycopg.connect(backend.server_database_dsn, autocommit=True) as conn:
         conn.execute("UPDATE users SET role = 'moderator' WHERE username = 'mod_mia'")
+        conn.execute("UPDATE users SET role = 'admin' WHERE username = 'cat_watch'")
     headers = {}
     for name in MEMBERS:
         response = backend.request("POST", f"{P}/auth/login", json={"username": name, "password": PASSWORD})
@@ -194,6 +195,14 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("delete-by-moderator", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 200,
          json={"action": "delete", "reason": "Cleanup"}, headers=mia)  # fmt: skip
     step("after-delete", "GET", post, one, 404)
+    # A suspended moderator reads the queue but acts on nothing; only an admin can suspend a moderator.
+    step("admin-suspends-moderator", "POST", f"{P}/moderation/users/mod_mia", user_mod, 200,
+         json={"action": "suspend", "days": 1, "reason": "Overzealous"}, headers=cat)  # fmt: skip
+    step("suspended-moderator-acts", "POST", f"{P}/moderation/posts/1", moderate, 403,
+         json={"action": "lock", "reason": "Testing"}, headers=mia)  # fmt: skip
+    step("suspended-moderator-reads", "GET", queue, queue, 200, headers=mia)
+    step("admin-unsuspends-moderator", "POST", f"{P}/moderation/users/mod_mia", user_mod, 200,
+         json={"action": "unsuspend", "reason": "Talked it through"}, headers=cat)  # fmt: skip
     return log
 
 
@@ -254,3 +263,5 @@ def check_data(name: str, r: dict) -> None:
     assert stats["sentiment_7d"] == {"bullish": 1, "bearish": 0} == stats["sentiment_30d"]
     assert stats["followers"] == 1
     assert [c["body"] for c in r["user-comments"]["items"]] == [], "bob's only comment is hidden"
+    assert r["suspended-moderator-acts"]["error"]["code"] == "suspended"
+    assert r["admin-suspends-moderator"]["moderator"]["username"] == "cat_watch"

@@ -173,7 +173,7 @@ def reports(moderator: User, query: ReportQuery) -> ReportPage:
 
 
 def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> ReportPublic:
-    rules.require_moderator(moderator)
+    rules.require_acting_moderator(moderator)
     with transaction.atomic():
         report = Report.objects.filter(id=report_id).first()
         if report is None:
@@ -197,7 +197,7 @@ def _action_public(record: ModerationAction) -> ModerationActionPublic:
 
 def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
     """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included)."""
-    rules.require_moderator(moderator)
+    rules.require_acting_moderator(moderator)
     with transaction.atomic():
         post = Post.objects.filter(id=post_id).first()
         if post is None:
@@ -220,7 +220,7 @@ def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> Mod
 
 
 def moderate_comment(moderator: User, comment_id: int, payload: CommentModeration) -> ModerationActionPublic:
-    rules.require_moderator(moderator)
+    rules.require_acting_moderator(moderator)
     with transaction.atomic():
         comment = Comment.objects.filter(id=comment_id).first()
         if comment is None:
@@ -238,7 +238,7 @@ def moderate_comment(moderator: User, comment_id: int, payload: CommentModeratio
 
 def moderate_user(moderator: User, username: str, payload: UserModeration) -> ModerationActionPublic:
     """Suspend for ``days`` (from now) or lift a suspension; only users below the moderator's role."""
-    rules.require_moderator(moderator)
+    rules.require_acting_moderator(moderator)
     with transaction.atomic():
         target = community.user_by_name(username)
         rules.check_outranks(moderator, target)
