@@ -20,10 +20,20 @@ from finboard.core.community_schemas import (
     TargetRef,
     UserProfile,
 )
-from finboard.core.schemas import AuthorRef
+from finboard.core.schemas import AuthorRef, Page
 
 EXCERPT_MAX = 200
 CASHTAG_DAYS = 30
+
+
+def page_fields(query, total: int) -> dict:
+    """The numbered-page envelope (page, per_page, total, pages) of a query with ``page`` and ``per_page``."""
+    return {
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+        "pages": Page.count_pages(total, query.per_page),
+    }
 
 
 def author_ref(user) -> AuthorRef:

@@ -104,10 +104,7 @@ def user_comments(session: Session, username: str, query: PageQuery) -> CommentP
         comment.author = user
     return CommentPage(
         items=[comment_public(c) for c in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
+        **out.page_fields(query, total),
     )
 
 
@@ -183,10 +180,7 @@ def reports(session: Session, moderator: User, query: ReportQuery) -> ReportPage
     rows = list(session.scalars(chosen.order_by(order).limit(query.per_page).offset((query.page - 1) * query.per_page)))
     return ReportPage(
         items=_report_public(session, rows),
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
+        **out.page_fields(query, total),
     )
 
 
@@ -288,10 +282,7 @@ def moderation_log(session: Session, moderator: User, query: PageQuery) -> Moder
     users = _users(session, {r.moderator_id for r in rows if r.moderator_id})
     return ModerationActionPage(
         items=[out.moderation_action(r, users) for r in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
+        **out.page_fields(query, total),
     )
 
 
@@ -316,10 +307,7 @@ def notifications(session: Session, user: User, query: NotificationQuery) -> Not
     titles = dict(session.execute(select(Post.id, Post.title).where(Post.id.in_({r.post_id for r in rows}))).all())
     return NotificationPage(
         items=[out.notification(r, actors, titles) for r in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
+        **out.page_fields(query, total),
         unread=unread_count(session, user.id),
     )
 

@@ -65,15 +65,6 @@ from .models import (
 from .serializers import comment_public, post_public
 
 
-def _page(query, total: int) -> dict:
-    return {
-        "page": query.page,
-        "per_page": query.per_page,
-        "total": total,
-        "pages": Page.count_pages(total, query.per_page),
-    }
-
-
 def _offset(query) -> slice:
     start = (query.page - 1) * query.per_page
     return slice(start, start + query.per_page)
@@ -108,7 +99,7 @@ def user_comments(username: str, query: PageQuery) -> CommentPage:
     rows = list(visible.order_by("-created_at", "-id")[_offset(query)])
     for comment in rows:
         comment.author = user
-    return CommentPage(items=[comment_public(c) for c in rows], **_page(query, total))
+    return CommentPage(items=[comment_public(c) for c in rows], **out.page_fields(query, total))
 
 
 # --- edit history ---------------------------------------------------------------------
@@ -169,7 +160,7 @@ def reports(moderator: User, query: ReportQuery) -> ReportPage:
     chosen = Report.objects.filter(status=query.status)
     total = chosen.count()
     rows = list(chosen.order_by("id" if query.status == "open" else "-id")[_offset(query)])
-    return ReportPage(items=_report_public(rows), **_page(query, total))
+    return ReportPage(items=_report_public(rows), **out.page_fields(query, total))
 
 
 def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> ReportPublic:
@@ -260,7 +251,7 @@ def moderation_log(moderator: User, query: PageQuery) -> ModerationActionPage:
     total = ModerationAction.objects.count()
     rows = list(ModerationAction.objects.order_by("-id")[_offset(query)])
     users = _users({r.moderator_id for r in rows if r.moderator_id})
-    return ModerationActionPage(items=[out.moderation_action(r, users) for r in rows], **_page(query, total))
+    return ModerationActionPage(items=[out.moderation_action(r, users) for r in rows], **out.page_fields(query, total))
 
 
 # --- notifications --------------------------------------------------------------------
@@ -280,7 +271,7 @@ def notifications(user: User, query: NotificationQuery) -> NotificationPage:
     titles = dict(Post.objects.filter(id__in={r.post_id for r in rows}).values_list("id", "title"))
     return NotificationPage(
         items=[out.notification(r, actors, titles) for r in rows],
-        **_page(query, total),
+        **out.page_fields(query, total),
         unread=unread_count(user.id),
     )
 
