@@ -18,6 +18,11 @@ POST = {
     "comment_count": 2,
     "created_at": "2026-10-01T12:00:00Z",
     "updated_at": "2026-10-01T12:00:00Z",
+    "sentiment": "bullish",
+    "positions": [{"ticker": "AAPL", "position": "long"}],
+    "pinned": False,
+    "locked": False,
+    "edit_count": 0,
 }
 PAGE = {"items": [POST], "page": 1, "per_page": 20, "total": 1, "pages": 1, "total_exact": True, "next_cursor": None}
 LIST = Request("GET", "/api/v1/posts?page=1", "/api/v1/posts", 200)
