@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from finboard.core.models import BIO_MAX, REASON_MAX, ROLES
-from finboard.core.schemas import AuthorRef, Page, PostPublic, Schema
+from finboard.core.schemas import AuthorRef, Input, Page, PostPublic, Schema
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=REASON_MAX)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=REASON_MAX)]
@@ -38,7 +38,7 @@ class UserProfile(Schema):
     suspended_until: datetime | None = Field(description="Set while the user may read but not write.")
 
 
-class ProfileUpdate(Schema):
+class ProfileUpdate(Input):
     bio: Bio
 
 
@@ -62,7 +62,7 @@ class RevisionList(Schema):
 # --- reports and moderation ---------------------------------------------------------
 
 
-class ReportCreate(Schema):
+class ReportCreate(Input):
     post_id: int = Field(ge=1, le=2**31 - 1)
     comment_id: int | None = Field(None, ge=1, le=2**31 - 1, description="Report this comment of the post instead.")
     reason: Reason
@@ -95,13 +95,13 @@ class ReportPage(Page):
     items: list[ReportPublic]
 
 
-class ReportQuery(Schema):
+class ReportQuery(Input):
     status: Literal["open", "resolved"] = "open"
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(20, ge=1, le=100)
 
 
-class ReportResolve(Schema):
+class ReportResolve(Input):
     resolution: Note = ""
 
 
@@ -110,17 +110,17 @@ CommentAction = Literal["hide", "restore", "delete"]
 UserAction = Literal["suspend", "unsuspend"]
 
 
-class PostModeration(Schema):
+class PostModeration(Input):
     action: PostAction
     reason: Reason
 
 
-class CommentModeration(Schema):
+class CommentModeration(Input):
     action: CommentAction
     reason: Reason
 
 
-class UserModeration(Schema):
+class UserModeration(Input):
     action: UserAction
     reason: Reason
     days: int | None = Field(None, ge=1, le=SUSPENSION_DAYS_MAX, description="Required to suspend.")
@@ -174,13 +174,13 @@ class NotificationPage(Page):
     items: list[NotificationPublic]
 
 
-class NotificationQuery(Schema):
+class NotificationQuery(Input):
     unread: bool = False
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(20, ge=1, le=100)
 
 
-class MarkRead(Schema):
+class MarkRead(Input):
     ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
         None, max_length=100, description="Mark these notifications read; leave out to mark all."
     )

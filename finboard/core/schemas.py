@@ -83,6 +83,14 @@ class Schema(BaseModel):
 
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
+
+class Input(Schema):
+    """What a client sends (bodies and query strings): text with NUL is refused.
+
+    Only on input: responses, and the forum's parsing of cached responses, skip the
+    per-field check (it ran on every field of every post a page showed).
+    """
+
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul_characters(cls, value: Any) -> Any:
@@ -109,7 +117,7 @@ class Error(Schema):
 # --- users and auth ---------------------------------------------------------
 
 
-class UserCreate(Schema):
+class UserCreate(Input):
     username: Username
     email: Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX)]
     password: Password
@@ -121,7 +129,7 @@ class UserPublic(Schema):
     created_at: datetime
 
 
-class LoginRequest(Schema):
+class LoginRequest(Input):
     username: Annotated[str, StringConstraints(min_length=1, max_length=EMAIL_MAX)] = Field(
         description="A username or an email address."
     )
@@ -175,7 +183,7 @@ POSITIONS_DESCRIPTION = (
 )
 
 
-class PostCreate(Schema):
+class PostCreate(Input):
     title: Title
     body: PostBody
     category: Slug
@@ -185,7 +193,7 @@ class PostCreate(Schema):
     )
 
 
-class PostUpdate(Schema):
+class PostUpdate(Input):
     """Fields left out stay as they are; ``sentiment: null`` clears the sentiment."""
 
     title: Title | None = None
@@ -221,7 +229,7 @@ class PostPublic(Schema):
     edit_count: int = Field(description="Times edited; the earlier versions are at /posts/{id}/revisions.")
 
 
-class CommentCreate(Schema):
+class CommentCreate(Input):
     body: CommentBody
 
 
@@ -278,7 +286,7 @@ class Health(Schema):
 SortOrder = Literal["new", "old", "comments"]
 
 
-class PageQuery(Schema):
+class PageQuery(Input):
     page: int = Field(1, ge=1, le=PAGE_MAX)
     per_page: int = Field(PER_PAGE_DEFAULT, ge=1, le=PER_PAGE_MAX)
 
