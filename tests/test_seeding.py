@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from finboard.core import counters, seeding
-from finboard.core.models import TITLE_MAX
+from finboard.core.models import TITLE_MAX, parse_positions
 from finboard.core.security import verify_password
 from finboard.core.text import extract_cashtags
 from finboard.extensions import db
@@ -49,8 +49,8 @@ def dump(conn) -> dict[str, list[tuple]]:
     """Every seeded row, ids included (the shared password hash is salted per run: left out)."""
     queries = {
         "users": "SELECT id, username, email, role, token_version, created_at FROM users ORDER BY id",
-        "posts": "SELECT id, author_id, category_id, title, body, cashtags, comment_count, created_at, updated_at "
-        "FROM posts ORDER BY id",
+        "posts": "SELECT id, author_id, category_id, title, body, cashtags, comment_count, created_at, updated_at, "
+        "sentiment, positions FROM posts ORDER BY id",
         "post_cashtags": "SELECT ticker, post_id, created_at FROM post_cashtags ORDER BY post_id, ticker",
         "comments": "SELECT id, post_id, author_id, body, created_at FROM comments ORDER BY id",
     }
@@ -106,6 +106,15 @@ def assert_consistent(conn, other_users: int = 0) -> None:
         assert comment_count == real_counts.get(post_id, 0), post_id
         assert len(title) <= TITLE_MAX
         expected_tags |= {(t, post_id, _utc(created_at)) for t in tags}
+    views = conn.execute(text("SELECT sentiment, positions, cashtags FROM posts")).all()
+    with_view = [v for v in views if v[0] is not None]
+    if len(views) >= 100:  # proportions only mean something on a real sample
+        assert 0.3 < len(with_view) / len(views) < 0.6, "about 45% of seeded posts take a view"
+        assert {v[0] for v in with_view} == {"bullish", "bearish"}
+    assert all(not positions for sentiment, positions, _ in views if sentiment is None)
+    for _, positions, cashtags in with_view:
+        for ticker, position in parse_positions(positions):
+            assert ticker in cashtags.split() and position in ("long", "short", "none"), positions
     stored_tags = conn.execute(text("SELECT ticker, post_id, created_at FROM post_cashtags")).all()
     assert {(t, p, _utc(at)) for t, p, at in stored_tags} == expected_tags
     assert len(stored_tags) == len(expected_tags)

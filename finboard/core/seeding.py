@@ -45,6 +45,11 @@ from finboard.core.text import MAX_CASHTAGS_PER_POST
 DEMO_PASSWORD = "finboard-demo"
 BATCH = 5000  # rows per INSERT statement (generic writer)
 COPY_CHUNK = 4000  # rows per COPY write (PostgreSQL)
+NULL = "\\N"  # COPY text format's NULL
+SEEDED_POST_COLUMNS = (
+    *("id", "author_id", "category_id", "title", "body", "cashtags", "comment_count", "created_at", "updated_at"),
+    *("sentiment", "positions"),
+)
 # From this many posts + comments on, PostgreSQL loads in bulk mode (triggers
 # off, counters rebuilt, indexes rebuilt when that pays, ANALYZE).
 BULK_ROWS = 50_000
@@ -251,6 +256,27 @@ class Generated:
     comment_counts: array = field(default_factory=lambda: array("i"))
 
 
+BEARISH_TITLE_WORDS = ("bear case", "trimmed", "short interest")
+
+
+def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str = "") -> tuple[str | None, str]:
+    """A post's sentiment and disclosure: 30% bullish, 15% bearish (bearish whenever the title reads so);
+    most of them state a position on their first ticker (bulls mostly long, bears mostly short), as
+    ``posts.positions`` stores it."""
+    roll = mood()
+    sentiment = "bullish" if roll < 0.30 else "bearish" if roll < 0.45 else None
+    if sentiment and any(word in title.lower() for word in BEARISH_TITLE_WORDS):
+        sentiment = "bearish"
+    if sentiment is None or not tickers:
+        return sentiment, ""
+    held = mood()
+    if sentiment == "bullish":
+        position = "long" if held < 0.7 else "none"
+    else:
+        position = "short" if held < 0.5 else "none"
+    return sentiment, f"{tickers[0]}:{position}"
+
+
 class Generator:
     """The seeded rows, table by table, as tuples (timestamps in epoch seconds).
 
@@ -287,10 +313,15 @@ class Generator:
             counts[index] += 1
         self.out.comment_counts = counts
 
-    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int]]:
-        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at)."""
+    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int, str | None, str]]:
+        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at, sentiment, positions).
+
+        Sentiment and disclosure come from a stream of their own, so adding them left
+        every other seeded value as it was.
+        """
         plan, out, nl = self.plan, self.out, self.nl
         rnd = self._rng("posts")
+        mood = self._rng("sentiment")
         categories = [(cid, TICKERS.get(slug, DEFAULT_TICKERS)) for cid, slug in plan.categories]
         authors = plan.authors
         if plan.posts and not authors:
@@ -333,6 +364,7 @@ class Generator:
             created = plan.anchor - int(rnd() * (YEAR + 1))
             created_out.append(created)
             tags_out.append(slot)
+            sentiment, positions = seeded_view(mood, tags, title)
             yield (
                 plan.post_base + i + 1,
                 authors[int(rnd() * na)],
@@ -342,6 +374,8 @@ class Generator:
                 out.tag_text[slot],
                 counts[i],
                 created,
+                sentiment,
+                positions,
             )
 
     def cashtags(self) -> Iterator[tuple[str, int, int]]:
@@ -487,8 +521,8 @@ def _load_generic(session: Session, plan: Plan, report: _Reporter) -> None:
     n = _insert(
         session,
         Post,
-        ("id", "author_id", "category_id", "title", "body", "cashtags", "comment_count", "created_at", "updated_at"),
-        ((*row[:7], _at(row[7]), _at(row[7])) for row in gen.posts()),
+        SEEDED_POST_COLUMNS,
+        ((*row[:7], _at(row[7]), _at(row[7]), row[8], row[9]) for row in gen.posts()),
     )
     report("posts", n)
     n = _insert(
@@ -588,10 +622,11 @@ class _PostgresLoader:
             )
             report("users", n)
         n = self._copy(
-            "posts (id, author_id, category_id, title, body, cashtags, comment_count, created_at, updated_at)",
+            "posts (id, author_id, category_id, title, body, cashtags, comment_count, created_at, updated_at, "
+            "sentiment, positions)",
             (
-                f"{p}\t{a}\t{c}\t{t}\t{b}\t{tags}\t{count}\t{ts(at)}\t{ts(at)}\n"
-                for p, a, c, t, b, tags, count, at in gen.posts()
+                f"{p}\t{a}\t{c}\t{t}\t{b}\t{tags}\t{count}\t{ts(at)}\t{ts(at)}\t{view or NULL}\t{held}\n"
+                for p, a, c, t, b, tags, count, at, view, held in gen.posts()
             ),
             freeze,
         )
