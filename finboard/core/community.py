@@ -113,45 +113,85 @@ def _mentioned_ids(session: Session, *texts: str) -> list[int]:
     return list(session.scalars(select(User.id).where(func.lower(User.username).in_(names)).order_by(User.id)))
 
 
-def _insert_notifications(session: Session, recipients: dict[int, tuple[str, str | None]], **event) -> None:
-    """One row per recipient, in user id order (so every backend numbers them alike)."""
+Recipient = tuple[int, str, str | None]  # (user id, kind, ticker)
+
+
+def _ranked(author_id: int, *groups: tuple[str, list[tuple[int, str | None]]]) -> list[Recipient]:
+    """One notification per user: the first group that names them decides the kind; never the author.
+
+    Each group is (kind, [(user id, ticker)]). In user id order, so every backend numbers the rows alike.
+    """
+    chosen: dict[int, tuple[str, str | None]] = {}
+    for kind, entries in groups:
+        for user_id, ticker in entries:
+            chosen.setdefault(user_id, (kind, ticker))
+    chosen.pop(author_id, None)
+    return [(user_id, kind, ticker) for user_id, (kind, ticker) in sorted(chosen.items())]
+
+
+def _users(ids: list[int]) -> list[tuple[int, None]]:
+    return [(user_id, None) for user_id in ids]
+
+
+def new_post_recipients(
+    author_id: int,
+    mentioned: list[int],
+    category_watchers: list[int],
+    ticker_follows: list[tuple[int, str]],
+    tickers: list[str],
+) -> list[Recipient]:
+    """Mentions first, then watchers of the category, then followers of its tickers (the post's first
+    ticker a user follows is the one named)."""
+    order = {ticker: i for i, ticker in enumerate(tickers)}
+    follows = sorted(ticker_follows, key=lambda row: (order[row[1]], row[0]))
+    return _ranked(
+        author_id, ("mention", _users(mentioned)), ("new_post", _users(category_watchers)), ("ticker", follows)
+    )
+
+
+def new_comment_recipients(
+    author_id: int, mentioned: list[int], post_author_id: int, post_watchers: list[int]
+) -> list[Recipient]:
+    """Mentions first, then the post's author (a reply), then the post's watchers."""
+    return _ranked(
+        author_id,
+        ("mention", _users(mentioned)),
+        ("reply", _users([post_author_id])),
+        ("comment", _users(post_watchers)),
+    )
+
+
+def _insert_notifications(session: Session, recipients: list[Recipient], **event) -> None:
     now = utcnow()
     session.add_all(
         Notification(user_id=user_id, kind=kind, ticker=ticker, created_at=now, **event)
-        for user_id, (kind, ticker) in sorted(recipients.items())
+        for user_id, kind, ticker in recipients
     )
 
 
 def notify_new_post(session: Session, post: Post, author: User) -> None:
-    """Mentions first, then watchers of the category, then followers of its tickers (one row each)."""
-    recipients: dict[int, tuple[str, str | None]] = {}
-    for user_id in _mentioned_ids(session, post.title, post.body):
-        recipients.setdefault(user_id, ("mention", None))
     watchers = select(CategoryWatch.user_id).where(CategoryWatch.category_id == post.category_id)
-    for user_id in session.scalars(watchers.order_by(CategoryWatch.user_id)):
-        recipients.setdefault(user_id, ("new_post", None))
     tickers = post.cashtag_list
-    if tickers:
-        order = {ticker: i for i, ticker in enumerate(tickers)}
-        follows = session.execute(
-            select(TickerFollow.user_id, TickerFollow.ticker).where(TickerFollow.ticker.in_(tickers))
-        ).all()
-        for user_id, ticker in sorted(follows, key=lambda row: (order[row[1]], row[0])):
-            recipients.setdefault(user_id, ("ticker", ticker))
-    recipients.pop(author.id, None)
+    follows = (
+        session.execute(select(TickerFollow.user_id, TickerFollow.ticker).where(TickerFollow.ticker.in_(tickers)))
+        if tickers
+        else []
+    )
+    recipients = new_post_recipients(
+        author.id,
+        _mentioned_ids(session, post.title, post.body),
+        list(session.scalars(watchers)),
+        [tuple(row) for row in follows],
+        tickers,
+    )
     _insert_notifications(session, recipients, actor_id=author.id, post_id=post.id, comment_id=None)
 
 
 def notify_new_comment(session: Session, post: Post, comment: Comment, author: User) -> None:
-    """Mentions first, then the post's author (a reply), then the post's watchers."""
-    recipients: dict[int, tuple[str, str | None]] = {}
-    for user_id in _mentioned_ids(session, comment.body):
-        recipients.setdefault(user_id, ("mention", None))
-    recipients.setdefault(post.author_id, ("reply", None))
-    watchers = select(PostWatch.user_id).where(PostWatch.post_id == post.id).order_by(PostWatch.user_id)
-    for user_id in session.scalars(watchers):
-        recipients.setdefault(user_id, ("comment", None))
-    recipients.pop(author.id, None)
+    watchers = select(PostWatch.user_id).where(PostWatch.post_id == post.id)
+    recipients = new_comment_recipients(
+        author.id, _mentioned_ids(session, comment.body), post.author_id, list(session.scalars(watchers))
+    )
     _insert_notifications(session, recipients, actor_id=author.id, post_id=post.id, comment_id=comment.id)
 
 
@@ -211,22 +251,28 @@ def log_action(
     return record
 
 
+def check_hidden_change(what: str, hidden_at, hide: bool) -> None:
+    """409 when hiding a hidden ``what`` (post or comment) or restoring a visible one."""
+    if hide and hidden_at is not None:
+        raise no_change(f"The {what} is already hidden.")
+    if not hide and hidden_at is None:
+        raise no_change(f"The {what} is not hidden.")
+
+
 def no_change(message: str) -> ApiError:
     return ApiError(409, message, code="no_change")
 
 
 def hide_post(session: Session, post: Post) -> None:
     """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
-    if post.hidden_at is not None:
-        raise no_change("The post is already hidden.")
+    check_hidden_change("post", post.hidden_at, hide=True)
     post.hidden_at = utcnow()
     session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
     session.flush()
 
 
 def restore_post(session: Session, post: Post) -> None:
-    if post.hidden_at is None:
-        raise no_change("The post is not hidden.")
+    check_hidden_change("post", post.hidden_at, hide=False)
     post.hidden_at = None
     session.flush()
     session.add_all(PostCashtag(ticker=t, post_id=post.id, created_at=post.created_at) for t in post.cashtag_list)
@@ -241,16 +287,14 @@ def set_post_flag(post: Post, flag: str, value: bool) -> None:
 
 def hide_comment(session: Session, comment: Comment) -> None:
     """Out of its post's comments: ``comment_count`` drops with it, as for a delete."""
-    if comment.hidden_at is not None:
-        raise no_change("The comment is already hidden.")
+    check_hidden_change("comment", comment.hidden_at, hide=True)
     comment.hidden_at = utcnow()
     session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
     session.flush()
 
 
 def restore_comment(session: Session, comment: Comment) -> None:
-    if comment.hidden_at is None:
-        raise no_change("The comment is not hidden.")
+    check_hidden_change("comment", comment.hidden_at, hide=False)
     comment.hidden_at = None
     session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count + 1))
     session.flush()

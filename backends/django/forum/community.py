@@ -16,10 +16,13 @@ from django.utils import timezone
 
 from finboard.core.api_contract import ApiError
 from finboard.core.community import (
+    Recipient,
+    check_hidden_change,
     hourly_limit,
     is_new_account,
     mentioned_usernames,
-    no_change,
+    new_comment_recipients,
+    new_post_recipients,
     rate_limit_message,
 )
 from finboard.core.settings import Settings
@@ -82,43 +85,30 @@ def _mentioned_ids(*texts: str) -> list[int]:
     return list(users.order_by("id").values_list("id", flat=True))
 
 
-def _insert_notifications(recipients: dict[int, tuple[str, str | None]], **event) -> None:
-    """One row per recipient, in user id order (so every backend numbers them alike)."""
+def _insert_notifications(recipients: list[Recipient], **event) -> None:
     now = timezone.now()
     Notification.objects.bulk_create(
         Notification(user_id=user_id, kind=kind, ticker=ticker, created_at=now, **event)
-        for user_id, (kind, ticker) in sorted(recipients.items())
+        for user_id, kind, ticker in recipients
     )
 
 
 def notify_new_post(post: Post, author: User) -> None:
-    """Mentions first, then watchers of the category, then followers of its tickers (one row each)."""
-    recipients: dict[int, tuple[str, str | None]] = {}
-    for user_id in _mentioned_ids(post.title, post.body):
-        recipients.setdefault(user_id, ("mention", None))
-    watchers = CategoryWatch.objects.filter(category_id=post.category_id).order_by("user_id")
-    for user_id in watchers.values_list("user_id", flat=True):
-        recipients.setdefault(user_id, ("new_post", None))
     tickers = post.cashtag_list
-    if tickers:
-        order = {ticker: i for i, ticker in enumerate(tickers)}
-        follows = TickerFollow.objects.filter(ticker__in=tickers).values_list("user_id", "ticker")
-        for user_id, ticker in sorted(follows, key=lambda row: (order[row[1]], row[0])):
-            recipients.setdefault(user_id, ("ticker", ticker))
-    recipients.pop(author.id, None)
+    follows = TickerFollow.objects.filter(ticker__in=tickers).values_list("user_id", "ticker") if tickers else []
+    recipients = new_post_recipients(
+        author.id,
+        _mentioned_ids(post.title, post.body),
+        list(CategoryWatch.objects.filter(category_id=post.category_id).values_list("user_id", flat=True)),
+        list(follows),
+        tickers,
+    )
     _insert_notifications(recipients, actor_id=author.id, post_id=post.id, comment_id=None)
 
 
 def notify_new_comment(post: Post, comment: Comment, author: User) -> None:
-    """Mentions first, then the post's author (a reply), then the post's watchers."""
-    recipients: dict[int, tuple[str, str | None]] = {}
-    for user_id in _mentioned_ids(comment.body):
-        recipients.setdefault(user_id, ("mention", None))
-    recipients.setdefault(post.author_id, ("reply", None))
-    watchers = PostWatch.objects.filter(post_id=post.id).order_by("user_id")
-    for user_id in watchers.values_list("user_id", flat=True):
-        recipients.setdefault(user_id, ("comment", None))
-    recipients.pop(author.id, None)
+    watchers = list(PostWatch.objects.filter(post_id=post.id).values_list("user_id", flat=True))
+    recipients = new_comment_recipients(author.id, _mentioned_ids(comment.body), post.author_id, watchers)
     _insert_notifications(recipients, actor_id=author.id, post_id=post.id, comment_id=comment.id)
 
 
@@ -156,16 +146,14 @@ def log_action(
 
 def hide_post(post: Post) -> None:
     """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
-    if post.hidden_at is not None:
-        raise no_change("The post is already hidden.")
+    check_hidden_change("post", post.hidden_at, hide=True)
     post.hidden_at = timezone.now()
     post.save(update_fields=["hidden_at"])
     PostCashtag.objects.filter(post_id=post.id).delete()
 
 
 def restore_post(post: Post) -> None:
-    if post.hidden_at is None:
-        raise no_change("The post is not hidden.")
+    check_hidden_change("post", post.hidden_at, hide=False)
     post.hidden_at = None
     post.save(update_fields=["hidden_at"])
     insert_cashtag_rows(post, post.cashtag_list)
@@ -184,16 +172,14 @@ def move_comment_count(post_id: int, by: int) -> None:
 
 def hide_comment(comment: Comment) -> None:
     """Out of its post's comments: ``comment_count`` drops with it, as for a delete."""
-    if comment.hidden_at is not None:
-        raise no_change("The comment is already hidden.")
+    check_hidden_change("comment", comment.hidden_at, hide=True)
     comment.hidden_at = timezone.now()
     comment.save(update_fields=["hidden_at"])
     move_comment_count(comment.post_id, -1)
 
 
 def restore_comment(comment: Comment) -> None:
-    if comment.hidden_at is None:
-        raise no_change("The comment is not hidden.")
+    check_hidden_change("comment", comment.hidden_at, hide=False)
     comment.hidden_at = None
     comment.save(update_fields=["hidden_at"])
     move_comment_count(comment.post_id, 1)
