@@ -36,7 +36,7 @@ COMMUNITY_TABLES = (
     "category_watches",
     "ticker_follows",
 )
-DATA_TABLES = (*COMMUNITY_TABLES, "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
+DATA_TABLES = (*COMMUNITY_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
 
 
 def require_postgres() -> None:

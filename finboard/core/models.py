@@ -126,6 +126,25 @@ class User(Base):
         return f"<User {self.username!r}>"
 
 
+class UserSession(Base):
+    """One signed-in browser. The cookie carries a random token; only its SHA-256 is stored,
+    so revoking the row (logout, password change, sign out everywhere) ends that session."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        Index("uq_user_sessions_token_hash", "token_hash", unique=True),
+        Index("ix_user_sessions_user_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
+
+
 class Category(Base):
     __tablename__ = "categories"
 
@@ -162,7 +181,7 @@ class Post(Base):
     # The author's view and disclosed positions ("AAPL:long BTC:none", like ``cashtags``:
     # stored on the row so a listing needs no extra query).
     sentiment: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
-    positions: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    positions: Mapped[str] = mapped_column(String(400), default="", server_default="")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     edit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

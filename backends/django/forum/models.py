@@ -61,6 +61,22 @@ class User(models.Model):
         return self.username
 
 
+class UserSession(models.Model):
+    """One signed-in browser (the cookie's token is stored only as its SHA-256)."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    token_hash = models.CharField(max_length=64)  # unique index uq_user_sessions_token_hash
+    user_agent = models.CharField(max_length=255, default="", blank=True)
+    created_at = UTCDateTimeField(default=timezone.now)
+    last_seen_at = UTCDateTimeField(default=timezone.now)
+    revoked_at = UTCDateTimeField(null=True, default=None)
+
+    class Meta:
+        managed = False
+        db_table = "user_sessions"
+
+
 class Category(models.Model):
     id = models.AutoField(primary_key=True)
     slug = models.CharField(max_length=SLUG_MAX, unique=True)
@@ -89,7 +105,7 @@ class Post(models.Model):
     updated_at = UTCDateTimeField(default=timezone.now)
     # The author's view and disclosed positions ("AAPL:long BTC:none"), on the row like cashtags.
     sentiment = models.CharField(max_length=8, null=True, default=None)  # bullish / bearish
-    positions = models.CharField(max_length=255, default="", blank=True)
+    positions = models.CharField(max_length=400, default="", blank=True)
     pinned = models.BooleanField(default=False)
     locked = models.BooleanField(default=False)
     edit_count = models.IntegerField(default=0)
