@@ -2,22 +2,31 @@
 
 The same file for Flask, FastAPI and Django so the only differences between
 them are the framework and the worker class. Workers, bind and worker class
-come from the command line (finboard.registry).
+come from the command line (finboard.registry); everything else from the shared
+settings (finboard.core.settings), which the apps read too.
 """
 
-import os
+from finboard.core.settings import check_server, load_settings
+
+_settings = load_settings(require_secret=False)  # the apps themselves require SECRET_KEY
 
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
-graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "30"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+loglevel = _settings.gunicorn_loglevel
+graceful_timeout = _settings.graceful_timeout
+timeout = _settings.gunicorn_timeout
 keepalive = 5
 backlog = 2048
 # Long query strings (a 10 kB search) must reach the app, which answers them
 # with the shared error shape, instead of gunicorn's own 414 page.
 limit_request_line = 0  # gunicorn 27: "0" means its 1 MiB ceiling; 4094-8190 would cut a 10 kB query
-# Never take the client address from X-Forwarded-For unless told to: uvicorn
-# would otherwise trust it from 127.0.0.1 while gunicorn's sync workers don't,
-# and per-IP rate limits would differ between backends.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+# Forwarded headers only with TRUSTED_PROXIES (the Flask app's ProxyFix follows
+# the same setting): gunicorn takes the scheme from X-Forwarded-Proto and uvicorn
+# the client address from X-Forwarded-For only then, so per-IP rate limits and
+# HTTPS detection agree between backends.
+forwarded_allow_ips = _settings.forwarded_allow_ips
+
+
+def on_starting(server):
+    """The registry passes WEB_CONCURRENCY with --workers; refuse a mismatch that splits the cache."""
+    check_server(_settings, server.cfg.workers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from finboard.core.settings import PG_SESSION_OPTIONS, Settings, load_settings
@@ -18,10 +17,13 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
             pool_size=settings.db_pool_size,
             max_overflow=0,
             pool_timeout=10,
-            connect_args={"options": PG_SESSION_OPTIONS},
+            # TimeZone=UTC: the read path (finboard.core.pg_reads) formats timestamps
+            # as they come back; it borrows its connections from this same pool.
+            connect_args={"options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
         )
     config: dict[str, Any] = {
         "FINBOARD_SETTINGS": settings,
+        "TRUSTED_PROXIES": settings.trusted_proxies,
         "SECRET_KEY": settings.secret_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
@@ -46,9 +48,9 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
             CACHE_REDIS_URL=settings.redis_url,
             CACHE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         )
-    elif os.environ.get("LOCAL_CACHE") == "1":
+    elif settings.in_process_cache:
         # In-process cache: only coherent in a single process, so only when the
-        # server says it runs one (gunicorn.conf.py without REDIS_URL).
+        # settings say the server runs one (or LOCAL_CACHE=1 says to anyway).
         config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
     else:
         config.update(CACHE_TYPE="NullCache")

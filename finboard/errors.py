@@ -14,6 +14,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolFull
 from werkzeug.exceptions import HTTPException
 
 from finboard.core.api_contract import http_error
@@ -85,8 +86,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(psycopg.InterfaceError)
     @app.errorhandler(PoolTimeout)
+    @app.errorhandler(PoolFull)
     def read_pool_unavailable(exc: Exception):
-        """The PostgreSQL read path (``finboard.core.pg_reads``) could not reach the database."""
+        """The database could not be reached (``finboard.core.pg_reads`` on a broken connection),
+        or no connection came free in the pool's timeout."""
         logger.error("database unavailable (reads): %s: %s", exc.__class__.__name__, exc)
         return _respond(503)
 

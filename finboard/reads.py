@@ -6,13 +6,14 @@ bytes into the contract's models, so both show the same data and share one
 cache and one invalidation rule (``finboard.cache_keys``).
 
 A miss runs on PostgreSQL the ``raw`` reference backend's own read code
-(``finboard.core.pg_reads``: hand-written SQL on a psycopg pool, orjson), so
+(``finboard.core.pg_reads``: hand-written SQL, orjson) on a psycopg connection
+borrowed from the app's one SQLAlchemy pool, so
 the benchmark's fraction of raw measures what Flask adds; on SQLite it runs
 the same reads through SQLAlchemy Core (``finboard.core.sa_reads``). Writes,
 logins and the forms stay on the Flask-SQLAlchemy session.
 
 Within a request one read connection serves every read (a page reads the
-post, its comments and the categories) and goes back to its pool when the
+post, its comments and the categories) and goes back to the pool when the
 request ends (``close_read_connection``).
 """
 
@@ -22,12 +23,11 @@ import time
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy.engine import Engine
 
 from finboard.cache_keys import cached_bytes
 from finboard.core import pg_reads, sa_reads
-from finboard.core.pg_pool import Database
 from finboard.core.schemas import (
     CategoryList,
     CategoryStatsList,
@@ -40,9 +40,7 @@ from finboard.core.schemas import (
 )
 from finboard.extensions import db
 
-_pools: dict[tuple[str, int], Database] = {}  # one pool per database and size, whatever app asks
-_engine_pools: WeakKeyDictionary[Engine, Database] = WeakKeyDictionary()  # the hot-path lookup
-_sa_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()  # the engine, in autocommit
 NO_POST = b""  # cached marker: the post page's post does not exist
 
 
@@ -56,19 +54,19 @@ class _Connection:
 
 
 def _open() -> _Connection:
+    """An autocommit connection from the app's one pool (Flask-SQLAlchemy's engine).
+
+    The ORM, the health check and these reads share that pool, so a worker holds
+    at most DB_POOL_SIZE connections. On PostgreSQL the reads run on the psycopg
+    connection underneath (``pg_reads``), on SQLite through SQLAlchemy Core.
+    """
     engine = db.engine
-    if engine.dialect.name == "postgresql":
-        database = _engine_pools.get(engine)
-        if database is None:
-            url = engine.url.render_as_string(hide_password=False)
-            key = (url, current_app.config["FINBOARD_SETTINGS"].db_pool_size)
-            database = _engine_pools[engine] = _pools.setdefault(key, Database(*key))  # Database() opens nothing
-        checkout = database.connection()
-        return _Connection(pg_reads, checkout.__enter__(), lambda: checkout.__exit__(None, None, None))
-    reader = _sa_readers.get(engine)
+    reader = _readers.get(engine)
     if reader is None:
-        reader = _sa_readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        reader = _readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
     connection = reader.connect()
+    if engine.dialect.name == "postgresql":
+        return _Connection(pg_reads, connection.connection.driver_connection, connection.close)
     return _Connection(sa_reads, connection, connection.close)
 
 

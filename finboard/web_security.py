@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import os
-
 import flask
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
@@ -31,6 +29,7 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
 
 class CachedTalisman(Talisman):
     """Flask-Talisman with its response headers computed once, not per response.
@@ -73,7 +72,9 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    trusted = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0")) or 0)
+    # From the settings (flask_config) unless a test's config says otherwise; gunicorn's
+    # forwarded_allow_ips follows the same setting (Settings.forwarded_allow_ips).
+    trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
     if trusted > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     app.session_interface = HttpsAwareSessionInterface()

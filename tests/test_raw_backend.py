@@ -250,19 +250,17 @@ def test_sqlite_is_refused_with_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_database_down_is_a_503_in_the_error_shape(monkeypatch):
-    """In process, on a port nobody listens on: reads wait POOL_TIMEOUT, then 503; the rest needs no database."""
+    """In process, on a port nobody listens on: reads wait PG_POOL_TIMEOUT, then 503; the rest needs no database."""
     import finboard.core.pg_pool as raw_db
     from finboard.core.settings import load_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://root@127.0.0.1:1/nowhere")
-    monkeypatch.setattr(raw_db, "POOL_TIMEOUT", 0.5)
     from backends.raw.app import RawApp
 
-    app = RawApp(
-        raw_db.Database.from_settings(
-            load_settings({"DATABASE_URL": "postgresql://root@127.0.0.1:1/nowhere", "SECRET_KEY": "x"})
-        )
+    settings = load_settings(
+        {"DATABASE_URL": "postgresql://root@127.0.0.1:1/nowhere", "PG_POOL_TIMEOUT": "0.5"}, require_secret=False
     )
+    app = RawApp(raw_db.Database.from_settings(settings))
 
     def call(method: str, path: str) -> tuple[str, bytes]:
         answer = {}

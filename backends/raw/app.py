@@ -41,9 +41,10 @@ from finboard.core import pg_reads
 from finboard.core import pg_sql as sql
 from finboard.core.api_contract import API_PREFIX, JSON_CONTENT_TYPE, ApiError, http_error, parse_id, parse_query
 from finboard.core.openapi import openapi_json
-from finboard.core.pg_pool import Database, raw_settings
+from finboard.core.pg_pool import Database
 from finboard.core.pg_reads import DEFAULT_LIST_QUERY
 from finboard.core.schemas import PageQuery, PostListQuery
+from finboard.core.settings import load_settings
 
 logger = logging.getLogger("finboard.raw")
 
@@ -182,7 +183,8 @@ class RawApp:
 
 def create_app() -> RawApp:
     """The app for the environment's DATABASE_URL (PostgreSQL only)."""
-    return RawApp(Database.from_settings(raw_settings()))
+    # raw signs nothing, so it needs no SECRET_KEY.
+    return RawApp(Database.from_settings(load_settings(require_secret=False)))
 
 
 class _LazyApplication:

@@ -20,9 +20,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from finboard.core.settings import PROJECT_ROOT, normalize_database_url
+from finboard.core.settings import PROJECT_ROOT, load_settings, normalize_database_url
 
-DEFAULT_ADMIN_DSN = os.environ.get("FINBOARD_BENCH_PG_ADMIN", "postgresql://root@127.0.0.1:5432/postgres")
 SEED = 42
 # The write scenarios add posts (their cashtags and comments go with them).
 WRITE_TABLES = ("posts",)
@@ -127,9 +126,15 @@ def admin_dsn_for(url: str) -> str:
     return make_url(libpq_dsn(url)).set(database="postgres").render_as_string(hide_password=False)
 
 
+def default_admin_dsn() -> str:
+    """The superuser connection that creates throwaway databases (FINBOARD_BENCH_PG_ADMIN)."""
+    return load_settings(require_secret=False).bench_pg_admin
+
+
 @contextmanager
-def throwaway_database(admin_dsn: str = DEFAULT_ADMIN_DSN, prefix: str = "finboard_bench"):
+def throwaway_database(admin_dsn: str | None = None, prefix: str = "finboard_bench"):
     """Create a uniquely named database, yield its SQLAlchemy URL, drop it afterwards."""
+    admin_dsn = admin_dsn or default_admin_dsn()
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

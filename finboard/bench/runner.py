@@ -121,7 +121,7 @@ class BenchRun:
 
     @property
     def admin(self) -> str:
-        return database.DEFAULT_ADMIN_DSN
+        return database.default_admin_dsn()
 
     def _check_sources(self) -> list[int]:
         """The round sizes; a clear error now (before any round) when the backends or the data can't be used."""

@@ -1,7 +1,9 @@
 """One psycopg 3 connection pool per worker process, created on first use.
 
-Used by the read path on PostgreSQL (``finboard.core.pg_reads``): the ``raw``
-backend's only database access, and the Flask app's for its reads.
+The ``raw`` backend's only database access (``finboard.core.pg_reads`` on it).
+The Flask app runs the same reads on connections borrowed from its one
+SQLAlchemy pool instead (``finboard.reads``), so each of its workers has one
+pool per database.
 
 Never at import: gunicorn imports the app before it forks (with ``--preload``)
 or in each worker, and a pool's connections and maintenance threads must belong
@@ -13,7 +15,7 @@ run with ``TimeZone=UTC`` so timestamps come back in UTC.
 Every checkout is checked (``ConnectionPool.check_connection``, like SQLAlchemy's
 ``pool_pre_ping`` in the other backends), so a connection killed by a database
 restart is replaced instead of failing a request. While the database is down a
-request waits at most ``POOL_TIMEOUT`` seconds for a connection and gets a 503;
+request waits at most ``PG_POOL_TIMEOUT`` seconds (settings) for a connection and gets a 503;
 reconnection attempts give up after ``RECONNECT_TIMEOUT`` seconds, so the next
 request after the database is back starts a fresh attempt instead of waiting for
 an exponential backoff to come round.
@@ -27,44 +29,31 @@ import threading
 
 from psycopg_pool import ConnectionPool
 
-from finboard.core.settings import PG_SESSION_OPTIONS, ConfigError, Settings, load_settings
+from finboard.core.settings import PG_SESSION_OPTIONS, ConfigError, Settings
 
-POOL_TIMEOUT = float(os.environ.get("PG_POOL_TIMEOUT", os.environ.get("RAW_POOL_TIMEOUT", "3")))
 RECONNECT_TIMEOUT = 2.0
-PSYCOPG_SCHEME = "postgresql+psycopg://"
-
-
-def raw_settings() -> Settings:
-    """The shared settings; raw uses no secret, so it does not require one."""
-    env = dict(os.environ)
-    env.setdefault("SECRET_KEY", "unused-by-the-raw-backend")
-    return load_settings(env)
-
-
-def conninfo(database_url: str) -> str:
-    """A (normalised) DATABASE_URL as a libpq URI; SQLite is refused with a clear message."""
-    if not database_url.startswith(PSYCOPG_SCHEME):
-        raise ConfigError(
-            "the raw backend serves PostgreSQL only: set DATABASE_URL to a postgresql:// URL "
-            f"(it is {database_url.split(':', 1)[0]!r})"
-        )
-    return "postgresql://" + database_url[len(PSYCOPG_SCHEME) :]
 
 
 class Database:
     """What the app needs to reach PostgreSQL; the pool itself comes on first use."""
 
-    def __init__(self, database_url: str, pool_size: int):
-        """``database_url`` as normalised by the settings (``postgresql+psycopg://...``)."""
-        self.conninfo = conninfo(database_url)
+    def __init__(self, conninfo: str, pool_size: int, timeout: float):
+        """``conninfo`` is the settings' ``psycopg_dsn``."""
+        self.conninfo = conninfo
         self.max_size = max(1, pool_size)
+        self.timeout = timeout
         self._pool: ConnectionPool | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(settings.database_url, settings.db_pool_size)
+        """PostgreSQL only: SQLite is refused with a clear message."""
+        if settings.is_sqlite:
+            raise ConfigError(
+                "the raw backend serves PostgreSQL only: set DATABASE_URL to a postgresql:// URL (it is 'sqlite')"
+            )
+        return cls(settings.psycopg_dsn, settings.db_pool_size, settings.pg_pool_timeout)
 
     def pool(self) -> ConnectionPool:
         pool = self._pool
@@ -78,7 +67,7 @@ class Database:
                     max_size=self.max_size,
                     kwargs={"autocommit": True, "options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
                     check=ConnectionPool.check_connection,
-                    timeout=POOL_TIMEOUT,
+                    timeout=self.timeout,
                     reconnect_timeout=RECONNECT_TIMEOUT,
                     name=f"finboard-reads-{os.getpid()}",
                     open=True,

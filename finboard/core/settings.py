@@ -1,81 +1,38 @@
 """The one place that reads FinBoard's configuration from the environment.
 
-Every backend (Flask, FastAPI, Django) calls :func:`load_settings`, so one
-``DATABASE_URL`` / ``REDIS_URL`` / ``SECRET_KEY`` configures all of them.
+Every backend (Flask, FastAPI, Django, raw), both gunicorn config files and the
+benchmark call :func:`load_settings`, so one ``DATABASE_URL`` / ``REDIS_URL`` /
+``SECRET_KEY`` configures all of them. Nothing else in ``finboard``/``backends``
+reads ``os.environ`` (tests/test_settings.py checks it).
+
+``DATABASE_URL`` is normalised here, once, to the SQLAlchemy URL every backend
+uses (:attr:`Settings.database_url`); the forms the other drivers need are
+derived from it (:attr:`Settings.psycopg_dsn`, :meth:`Settings.async_database_url`,
+:meth:`Settings.django_database`).
 """
 
 from __future__ import annotations
 
-import os
+import multiprocessing
 import secrets
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
+from pydantic import AliasChoices, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "finboard.sqlite3"
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
+DEVELOPMENT_ENVIRONMENTS = ("development", "testing")
 
 
 class ConfigError(RuntimeError):
     """Raised when the environment cannot configure FinBoard safely."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Resolved configuration shared by every backend."""
-
-    database_url: str
-    redis_url: str | None
-    secret_key: str
-    environment: str
-    token_ttl_seconds: int = 3600
-    db_pool_size: int = 5
-    # Rate limits in the `limits` notation, shared by every backend. The
-    # benchmark raises them for its login scenario (it measures throughput).
-    login_limit_per_ip: str = "20/minute"
-    login_limit_per_account: str = "5/minute"
-    register_limit_per_ip: str = "10/hour"
-    cache_enabled: bool = True
-    # Anti-spam, per account (counted in the database, so every backend and worker
-    # agrees): posts and comments an hour, lower while the account is new.
-    posts_per_hour: int = 20
-    comments_per_hour: int = 60
-    new_account_posts_per_hour: int = 3
-    new_account_comments_per_hour: int = 10
-    new_account_hours: int = 24
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
-    def is_production(self) -> bool:
-        return self.environment == "production"
-
-    def async_database_url(self) -> str:
-        """The same database for async SQLAlchemy (psycopg 3 / aiosqlite)."""
-        url = make_url(self.database_url)
-        if url.get_backend_name() == "postgresql":
-            return url.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False)
-        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-
-    def django_database(self) -> dict:
-        """The same database as a Django ``DATABASES['default']`` entry."""
-        url = make_url(self.database_url)
-        if url.get_backend_name() == "postgresql":
-            return {
-                "ENGINE": "django.db.backends.postgresql",
-                "NAME": url.database or "",
-                "USER": url.username or "",
-                "PASSWORD": url.password or "",
-                "HOST": url.host or "",
-                "PORT": str(url.port or ""),
-            }
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.database}
 
 
 # Every backend's PostgreSQL sessions plan each statement with its values.
@@ -105,46 +62,212 @@ def normalize_database_url(raw: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read the environment once and fail fast on unsafe production settings."""
-    env = os.environ if environ is None else environ
-    environment = env.get("FINBOARD_ENV", "development").strip().lower()
-    raw_url = env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    secret = env.get("SECRET_KEY")
-    if not secret:
-        if environment not in ("development", "testing"):
-            raise ConfigError("SECRET_KEY must be set when FINBOARD_ENV is not development")
-        warnings.warn(
-            "SECRET_KEY is not set: using a random development key (sessions and tokens "
-            "will not survive a restart). Set SECRET_KEY in production.",
-            stacklevel=2,
-        )
-        secret = _development_secret()
-    return Settings(
-        database_url=normalize_database_url(raw_url),
-        redis_url=env.get("REDIS_URL") or None,
-        secret_key=secret,
-        environment=environment,
-        token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", "3600")),
-        db_pool_size=int(env.get("DB_POOL_SIZE", "5")),
-        login_limit_per_ip=env.get("LOGIN_LIMIT_PER_IP", "20/minute"),
-        login_limit_per_account=env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
-        register_limit_per_ip=env.get("REGISTER_LIMIT_PER_IP", "10/hour"),
-        cache_enabled=env.get("CACHE_ENABLED", "1").lower() not in ("0", "false", "off", "no"),
-        posts_per_hour=_count(env, "POSTS_PER_HOUR", 20),
-        comments_per_hour=_count(env, "COMMENTS_PER_HOUR", 60),
-        new_account_posts_per_hour=_count(env, "NEW_ACCOUNT_POSTS_PER_HOUR", 3),
-        new_account_comments_per_hour=_count(env, "NEW_ACCOUNT_COMMENTS_PER_HOUR", 10),
-        new_account_hours=_count(env, "NEW_ACCOUNT_HOURS", 24),
+def _env(name: str, *more: str):
+    """The field reads environment variable ``name`` (and, failing that, ``more``)."""
+    return AliasChoices(name, *more) if more else name
+
+
+class Settings(BaseSettings):
+    """Resolved configuration shared by every backend and server config.
+
+    Field names are the environment variables in lower case (README,
+    Configuration). An empty variable counts as unset.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=False)
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE_PATH}", validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    secret_key: str = Field(default="", validation_alias="SECRET_KEY")
+    environment: str = Field(default="development", validation_alias="FINBOARD_ENV")
+    token_ttl_seconds: PositiveInt = Field(default=3600, validation_alias="TOKEN_TTL_SECONDS")
+    db_pool_size: PositiveInt = Field(default=5, validation_alias="DB_POOL_SIZE")
+    # Rate limits in the `limits` notation, shared by every backend. The
+    # benchmark raises them for its login scenario (it measures throughput).
+    login_limit_per_ip: str = Field(default="20/minute", validation_alias="LOGIN_LIMIT_PER_IP")
+    login_limit_per_account: str = Field(default="5/minute", validation_alias="LOGIN_LIMIT_PER_ACCOUNT")
+    register_limit_per_ip: str = Field(default="10/hour", validation_alias="REGISTER_LIMIT_PER_IP")
+    cache_enabled: bool = Field(default=True, validation_alias="CACHE_ENABLED")
+    # In-process cache without Redis: unset means "when the server runs one
+    # worker" (see in_process_cache).
+    local_cache: bool | None = Field(default=None, validation_alias="LOCAL_CACHE")
+    # Anti-spam, per account (counted in the database, so every backend and worker
+    # agrees): posts and comments an hour, lower while the account is new.
+    posts_per_hour: NonNegativeInt = Field(default=20, validation_alias="POSTS_PER_HOUR")
+    comments_per_hour: NonNegativeInt = Field(default=60, validation_alias="COMMENTS_PER_HOUR")
+    new_account_posts_per_hour: NonNegativeInt = Field(default=3, validation_alias="NEW_ACCOUNT_POSTS_PER_HOUR")
+    new_account_comments_per_hour: NonNegativeInt = Field(default=10, validation_alias="NEW_ACCOUNT_COMMENTS_PER_HOUR")
+    new_account_hours: NonNegativeInt = Field(default=24, validation_alias="NEW_ACCOUNT_HOURS")
+    # Proxies in front of the app: X-Forwarded-* are trusted only when > 0, by the
+    # app (werkzeug's ProxyFix) and by gunicorn/uvicorn (forwarded_allow_ips).
+    trusted_proxies: NonNegativeInt = Field(default=0, validation_alias="TRUSTED_PROXIES")
+
+    # gunicorn (gunicorn.conf.py for the Flask app, backends/server_conf.py for the registry).
+    bind: str = Field(default="127.0.0.1:5000", validation_alias="BIND")
+    web_concurrency: PositiveInt | None = Field(default=None, validation_alias="WEB_CONCURRENCY")
+    gunicorn_threads: PositiveInt | None = Field(default=None, validation_alias="GUNICORN_THREADS")
+    graceful_timeout: NonNegativeInt = Field(default=30, validation_alias="GRACEFUL_TIMEOUT")
+    gunicorn_timeout: NonNegativeInt = Field(default=30, validation_alias="GUNICORN_TIMEOUT")
+    access_log: str = Field(default="-", validation_alias="ACCESS_LOG")
+    gunicorn_loglevel: str = Field(default="warning", validation_alias="GUNICORN_LOGLEVEL")
+
+    # The raw backend's psycopg pool: seconds a request waits for a connection.
+    pg_pool_timeout: PositiveFloat = Field(default=3.0, validation_alias=_env("PG_POOL_TIMEOUT", "RAW_POOL_TIMEOUT"))
+    # The benchmark's PostgreSQL superuser connection (creates its throwaway databases).
+    bench_pg_admin: str = Field(
+        default="postgresql://root@127.0.0.1:5432/postgres", validation_alias="FINBOARD_BENCH_PG_ADMIN"
     )
 
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        try:
+            return normalize_database_url(value)
+        except (ConfigError, ArgumentError) as exc:
+            raise ValueError(str(exc)) from None
 
-def _count(env, name: str, default: int) -> int:
-    """A non-negative integer setting, or a ConfigError that names it."""
-    raw = env.get(name, str(default)).strip()
-    if not raw.isdigit():
-        raise ConfigError(f"{name} must be a whole number >= 0, not {raw!r}")
-    return int(raw)
+    @field_validator("environment")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @field_validator("login_limit_per_ip", "login_limit_per_account", "register_limit_per_ip")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit such as '20/minute': {value!r}") from None
+        return value
+
+    # --- derived values -------------------------------------------------------
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def psycopg_dsn(self) -> str:
+        """The same PostgreSQL database as a libpq URI for psycopg itself (raw backend, tools)."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "postgresql":
+            raise ConfigError(f"DATABASE_URL is not PostgreSQL ({url.get_backend_name()!r})")
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def async_database_url(self) -> str:
+        """The same database for async SQLAlchemy (psycopg 3 / aiosqlite)."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "postgresql":
+            return url.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False)
+        return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+
+    def django_database(self) -> dict:
+        """The same database as a Django ``DATABASES['default']`` entry."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "postgresql":
+            return {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": url.database or "",
+                "USER": url.username or "",
+                "PASSWORD": url.password or "",
+                "HOST": url.host or "",
+                "PORT": str(url.port or ""),
+            }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.database}
+
+    @property
+    def workers(self) -> int:
+        """gunicorn workers: WEB_CONCURRENCY, else cores x 2 + 1 with Redis and 1 without."""
+        if self.web_concurrency is not None:
+            return self.web_concurrency
+        return multiprocessing.cpu_count() * 2 + 1 if self.redis_url else 1
+
+    @property
+    def threads(self) -> int:
+        """Threads per gunicorn worker: GUNICORN_THREADS, else 1 with Redis and 4 without."""
+        if self.gunicorn_threads is not None:
+            return self.gunicorn_threads
+        return 1 if self.redis_url else 4
+
+    @property
+    def in_process_cache(self) -> bool:
+        """Cache in the worker's memory when there is no Redis.
+
+        Only coherent in a single process, so by default only when the server
+        runs one worker (``workers``); ``LOCAL_CACHE`` decides when it is set.
+        """
+        if self.redis_url:
+            return False
+        if self.local_cache is not None:
+            return self.local_cache
+        return self.workers == 1
+
+    @property
+    def forwarded_allow_ips(self) -> str:
+        """gunicorn's and uvicorn's ``forwarded_allow_ips``: trust X-Forwarded-* only with TRUSTED_PROXIES.
+
+        The app's ProxyFix already takes exactly TRUSTED_PROXIES hops from the
+        right; the server must not trust the headers on its own (its old default,
+        127.0.0.1, let anything on loopback claim HTTPS).
+        """
+        return "*" if self.trusted_proxies > 0 else ""
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, require_secret: bool = True) -> Settings:
+    """Read the environment (or ``environ``) once and fail fast on bad or unsafe settings.
+
+    Every error is a :class:`ConfigError` naming the variable. ``require_secret``
+    is False only for what never signs anything (the raw backend, the server
+    config files, the benchmark's own settings): then a missing SECRET_KEY stays
+    empty instead of being required or generated.
+    """
+    try:
+        if environ is None:
+            settings = Settings()
+        else:
+            settings = Settings.model_validate({k: v for k, v in environ.items() if v != ""})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    if settings.secret_key or not require_secret:
+        return settings
+    if settings.environment not in DEVELOPMENT_ENVIRONMENTS:
+        raise ConfigError("SECRET_KEY must be set when FINBOARD_ENV is not development")
+    warnings.warn(
+        "SECRET_KEY is not set: using a random development key (sessions and tokens "
+        "will not survive a restart). Set SECRET_KEY in production.",
+        stacklevel=2,
+    )
+    return settings.model_copy(update={"secret_key": _development_secret()})
+
+
+SECRET_BEARING = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FINBOARD_BENCH_PG_ADMIN")
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line naming each bad variable (its value too, unless it may hold a password)."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        shown = name if name in SECRET_BEARING else f"{name}={error['input']!r}"
+        problems.append(f"{shown}: {message}")
+    return "invalid configuration: " + "; ".join(problems)
+
+
+def check_server(settings: Settings, workers: int) -> None:
+    """Refuse to start ``workers`` processes whose in-process caches would disagree.
+
+    Called by both gunicorn config files (``on_starting``) with the worker count
+    gunicorn actually uses (``--workers`` on the command line overrides
+    WEB_CONCURRENCY, which the app's cache choice follows).
+    """
+    if settings.cache_enabled and settings.local_cache is None and settings.in_process_cache and workers > 1:
+        raise ConfigError(
+            f"{workers} workers without REDIS_URL would each keep their own cache: set REDIS_URL, "
+            f"or WEB_CONCURRENCY={workers} (then reads are uncached), or LOCAL_CACHE=0"
+        )
 
 
 def _development_secret() -> str:

@@ -1,0 +1,270 @@
+"""The one Settings object: the only reader of the environment, its defaults and
+errors, one connection pool per Flask worker, and proxy trust only from
+TRUSTED_PROXIES (under a real gunicorn, with either config file)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from finboard.core.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, check_server, load_settings
+from finboard.registry import FLASK
+from finboard.serving import free_port, start_backend, wait_healthy
+from tests.databases import PG_ADMIN_DSN, postgres_database, sqlite_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "settings-test-secret-key-with-enough-entropy"
+
+
+def settings(**env: str) -> Settings:
+    return load_settings({"SECRET_KEY": SECRET, **env})
+
+
+# --- the environment is read in one place ---------------------------------------------
+
+# Modules that hand the environment to a child process (they write it, never read a setting).
+CHILD_ENV = {"finboard/serving.py", "finboard/bench/wrk.py"}
+
+
+def _environment_reads(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+            if isinstance(node.value, ast.Name) and node.value.id == "os":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_only_the_settings_module_reads_the_environment():
+    files = [*ROOT.glob("finboard/**/*.py"), *ROOT.glob("backends/**/*.py")]
+    files += [ROOT / "cli.py", ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
+    allowed = {"finboard/core/settings.py", *CHILD_ENV, "backends/django/wsgi.py"}  # DJANGO_SETTINGS_MODULE
+    reads = [hit for f in files if str(f.relative_to(ROOT)) not in allowed for hit in _environment_reads(f)]
+    assert reads == []
+    # The Django entry point only names its settings module, as Django requires.
+    assert 'setdefault("DJANGO_SETTINGS_MODULE"' in (ROOT / "backends/django/wsgi.py").read_text()
+
+
+# --- README defaults and errors ---------------------------------------------------------
+
+
+def test_readme_defaults():
+    s = load_settings({"SECRET_KEY": SECRET})
+    assert s.database_url == f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    assert (s.redis_url, s.environment, s.cache_enabled) == (None, "development", True)
+    assert (s.token_ttl_seconds, s.db_pool_size) == (3600, 5)
+    assert (s.login_limit_per_ip, s.login_limit_per_account, s.register_limit_per_ip) == (
+        "20/minute",
+        "5/minute",
+        "10/hour",
+    )
+    assert (s.posts_per_hour, s.comments_per_hour) == (20, 60)
+    assert (s.new_account_posts_per_hour, s.new_account_comments_per_hour, s.new_account_hours) == (3, 10, 24)
+    assert (s.bind, s.workers, s.threads, s.graceful_timeout) == ("127.0.0.1:5000", 1, 4, 30)
+    assert (s.trusted_proxies, s.forwarded_allow_ips) == (0, "")
+    with_redis = settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert (with_redis.workers, with_redis.threads) == (os.cpu_count() * 2 + 1, 1)
+
+
+def test_the_process_environment_is_read_by_pydantic_settings(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("TOKEN_TTL_SECONDS", "60")
+    monkeypatch.setenv("REDIS_URL", "")  # empty is unset (the benchmark relies on it)
+    monkeypatch.setenv("RAW_POOL_TIMEOUT", "0.5")  # the older spelling of PG_POOL_TIMEOUT
+    s = load_settings()
+    assert (s.token_ttl_seconds, s.redis_url, s.pg_pool_timeout) == (60, None, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TOKEN_TTL_SECONDS", "1h", "valid integer"),
+        ("DB_POOL_SIZE", "0", "greater than 0"),
+        ("POSTS_PER_HOUR", "-1", "greater than or equal to 0"),
+        ("WEB_CONCURRENCY", "many", "valid integer"),
+        ("TRUSTED_PROXIES", "yes", "valid integer"),
+        ("CACHE_ENABLED", "maybe", "valid boolean"),
+        ("LOGIN_LIMIT_PER_IP", "lots", "rate limit"),
+        ("DATABASE_URL", "mysql://u:hunter2@db/x", "PostgreSQL or SQLite"),
+    ],
+)
+def test_a_bad_value_is_a_config_error_naming_the_variable(monkeypatch, name, value, message):
+    with pytest.raises(ConfigError, match=name) as raised:
+        settings(**{name: value})
+    assert message in str(raised.value)
+    assert "hunter2" not in str(raised.value)  # URLs may carry a password: never echoed
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+
+
+def test_secret_key_is_required_outside_development():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings({"FINBOARD_ENV": "Production"})
+    assert load_settings({"FINBOARD_ENV": "production"}, require_secret=False).secret_key == ""
+
+
+def test_database_url_is_normalised_once_with_its_derived_forms():
+    s = settings(DATABASE_URL="postgres://u:p%40ss@db:5433/finboard")
+    assert s.database_url == "postgresql+psycopg://u:p%40ss@db:5433/finboard"
+    assert s.psycopg_dsn == "postgresql://u:p%40ss@db:5433/finboard"
+    assert s.async_database_url() == "postgresql+psycopg_async://u:p%40ss@db:5433/finboard"
+    assert s.django_database()["PASSWORD"] == "p@ss"
+    with pytest.raises(ConfigError, match="not PostgreSQL"):
+        _ = settings(DATABASE_URL="sqlite:///x.db").psycopg_dsn
+
+
+def test_in_process_cache_follows_the_worker_count():
+    assert settings().in_process_cache  # one worker, no Redis
+    assert not settings(WEB_CONCURRENCY="3").in_process_cache
+    assert settings(WEB_CONCURRENCY="3", LOCAL_CACHE="1").in_process_cache
+    assert not settings(LOCAL_CACHE="0").in_process_cache
+    assert not settings(REDIS_URL="redis://127.0.0.1:6379/0", LOCAL_CACHE="1").in_process_cache
+    check_server(settings(), 1)
+    check_server(settings(WEB_CONCURRENCY="3"), 3)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        check_server(settings(), 3)  # `gunicorn -w 3` without WEB_CONCURRENCY or Redis
+
+
+def test_flask_config_takes_everything_from_the_settings():
+    from finboard.config import flask_config
+
+    assert flask_config(settings())["CACHE_TYPE"] == "SimpleCache"
+    assert flask_config(settings(WEB_CONCURRENCY="2"))["CACHE_TYPE"] == "NullCache"
+    assert flask_config(settings(CACHE_ENABLED="0"))["CACHE_TYPE"] == "NullCache"
+    assert flask_config(settings(TRUSTED_PROXIES="1"))["TRUSTED_PROXIES"] == 1
+
+
+def test_forwarded_allow_ips_follows_trusted_proxies():
+    assert settings().forwarded_allow_ips == ""
+    assert settings(TRUSTED_PROXIES="0").forwarded_allow_ips == ""
+    assert settings(TRUSTED_PROXIES="2").forwarded_allow_ips == "*"
+
+
+def test_server_configs_take_their_values_from_the_settings(monkeypatch):
+    import runpy
+
+    for name in ("TRUSTED_PROXIES", "WEB_CONCURRENCY", "REDIS_URL", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("GRACEFUL_TIMEOUT", "7")
+    for path in ("gunicorn.conf.py", "backends/server_conf.py"):
+        conf = runpy.run_path(str(ROOT / path))
+        assert (conf["forwarded_allow_ips"], conf["graceful_timeout"]) == ("", 7), path
+    assert "LOCAL_CACHE" not in os.environ  # no side channel any more
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    for path in ("gunicorn.conf.py", "backends/server_conf.py"):
+        assert runpy.run_path(str(ROOT / path))["forwarded_allow_ips"] == "*", path
+
+
+# --- under a real gunicorn ---------------------------------------------------------------
+
+
+def _server_env(url: str, **extra: str) -> dict[str, str]:
+    drop = ("DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY", "TRUSTED_PROXIES", "LOCAL_CACHE", "GUNICORN_THREADS")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(DATABASE_URL=url, SECRET_KEY=SECRET, FINBOARD_ENV="production", PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def _gunicorn_conf_server(url: str, log: Path, **extra: str):
+    """``gunicorn wsgi:app`` with gunicorn.conf.py, as the README and the Dockerfile run it."""
+    port = free_port()
+    env = _server_env(url, BIND=f"127.0.0.1:{port}", **extra)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", process, 60)
+    except (TimeoutError, RuntimeError):
+        process.kill()
+        raise RuntimeError(log.read_text()[-3000:]) from None
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _session_cookie_is_secure(base_url: str) -> bool:
+    """The login form puts its CSRF token in the session; the cookie is Secure only over HTTPS."""
+    answer = httpx.get(base_url + "/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert answer.status_code == 200
+    cookie = answer.headers["set-cookie"]
+    return "Secure" in cookie
+
+
+@pytest.mark.parametrize("trusted", ["", "1"])
+def test_forwarded_proto_is_trusted_only_with_trusted_proxies_gunicorn_conf(tmp_path, trusted):
+    with sqlite_database(tmp_path) as url:
+        process, base_url = _gunicorn_conf_server(url, tmp_path / "gunicorn.log", TRUSTED_PROXIES=trusted)
+        try:
+            assert _session_cookie_is_secure(base_url) is bool(trusted)
+        finally:
+            process.terminate()
+            process.wait(15)
+
+
+@pytest.mark.parametrize("trusted", ["", "1"])
+def test_forwarded_proto_is_trusted_only_with_trusted_proxies_registry(tmp_path, trusted):
+    """The registry's command line (backends/server_conf.py), as the benchmark and conformance run it."""
+    with sqlite_database(tmp_path) as url:
+        env = _server_env(url, TRUSTED_PROXIES=trusted)
+        with start_backend(FLASK, env=env, workers=1, log_dir=tmp_path, timeout=60) as server:
+            assert _session_cookie_is_secure(server.base_url) is bool(trusted)
+
+
+def _connections(database: str) -> int:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
+            (database,),
+        ).fetchone()[0]
+
+
+def test_a_flask_worker_has_one_connection_pool(tmp_path):
+    """One worker, one thread: health check (SQLAlchemy session), a page and API reads
+    (the read path) and a login (the ORM) all go through one pool: one connection."""
+    with postgres_database("finboard_settings") as url:
+        database = url.rsplit("/", 1)[1]
+        seeded = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "wsgi:app",
+                "seed",
+                "--users",
+                "2",
+                "--posts",
+                "3",
+                "--comments",
+                "5",
+            ],
+            cwd=ROOT,
+            env=_server_env(url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        env = _server_env(url, DB_POOL_SIZE="5", CACHE_ENABLED="0")
+        with start_backend(FLASK, env=env, workers=1, log_dir=tmp_path, timeout=60) as server:
+            with httpx.Client(base_url=server.base_url) as client:
+                assert client.get("/healthz").status_code == 200
+                assert client.get("/").status_code == 200
+                posts = client.get("/api/v1/posts").json()
+                assert client.get(f"/api/v1/posts/{posts['items'][0]['id']}").status_code == 200
+                assert client.get("/auth/login").status_code == 200
+            assert _connections(database) == 1
