@@ -101,10 +101,6 @@ def http_error(status: int) -> ApiError:
     return ApiError(status, HTTP_ERROR_MESSAGE_KEYS.get(status, "internal"))
 
 
-def error_json(status: int, message_key: str, fields: dict[str, str] | None = None) -> str:
-    return ApiError(status, message_key, fields).json()
-
-
 def parse_body(raw: bytes, schema: type[ModelT]) -> ModelT:
     """Bytes → schema, with the shared 413/400/422 answers."""
     if len(raw) > MAX_BODY_BYTES:

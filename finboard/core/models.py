@@ -57,7 +57,6 @@ REASON_MAX = 500
 SUMMARY_MAX = 200
 
 ROLES = ("member", "moderator", "admin")
-SENTIMENTS = ("bullish", "bearish")
 POSITIONS = ("long", "short", "none")
 
 
