@@ -23,8 +23,6 @@ from sqlalchemy.engine import make_url
 from finboard.core.settings import PROJECT_ROOT, load_settings, normalize_database_url
 
 SEED = 42
-# The write scenarios add posts (their cashtags and comments go with them).
-WRITE_TABLES = ("posts",)
 
 
 class DatabaseError(RuntimeError):

@@ -27,7 +27,6 @@ from finboard.core.seeding import DEMO_PASSWORD
 REQUESTS_PER_SCENARIO = 1000
 LIST_PAGES = 5  # "list page 1": the first page, half the time, else one of the next few (all shallow)
 RNG_SEED = 1729
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,6 @@ class Scenario:
     writes: bool = False  # adds rows: the runner resets the data after it
     needs_tokens: bool = False
     pages: bool = False  # server-rendered HTML: only backends with Backend.pages
-    cacheable: bool = False  # served from the read cache when it is on
     mix_weight: int = 0  # share of the "mixed" browsing workload
     description: str = ""
     posts_to_api: bool = False  # sends POSTs (login, writes): not for read-only references such as raw
@@ -217,21 +215,20 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "login", "POST /api/v1/auth/login", login_requests, description="argon2id check + JWT", posts_to_api=True
         ),
-        Scenario("list", "GET /api/v1/posts (first pages)", list_requests, cacheable=True, mix_weight=40),
-        Scenario("list_category", "GET /api/v1/posts?category=…", list_category_requests, cacheable=True),
-        Scenario("list_cashtag", "GET /api/v1/posts?cashtag=…", list_cashtag_requests, cacheable=True),
+        Scenario("list", "GET /api/v1/posts (first pages)", list_requests, mix_weight=40),
+        Scenario("list_category", "GET /api/v1/posts?category=…", list_category_requests),
+        Scenario("list_cashtag", "GET /api/v1/posts?cashtag=…", list_cashtag_requests),
         Scenario(
             "deep",
             "GET /api/v1/posts?cursor=… (deep page)",
             deep_requests,
-            cacheable=True,
             description="page 5,000 of 20 by cursor, or the deepest page the data has",
         ),
-        Scenario("detail", "GET /api/v1/posts/{id}", detail_requests, cacheable=True, mix_weight=35),
-        Scenario("search", "GET /api/v1/posts?search=…", search_requests, cacheable=True, mix_weight=15),
-        Scenario("search_common", "search, a common term", _band_search("common"), cacheable=True),
-        Scenario("search_mid", "search, a mid-frequency term", _band_search("mid"), cacheable=True),
-        Scenario("search_rare", "search, a rare term", _band_search("rare"), cacheable=True),
+        Scenario("detail", "GET /api/v1/posts/{id}", detail_requests, mix_weight=35),
+        Scenario("search", "GET /api/v1/posts?search=…", search_requests, mix_weight=15),
+        Scenario("search_common", "search, a common term", _band_search("common")),
+        Scenario("search_mid", "search, a mid-frequency term", _band_search("mid")),
+        Scenario("search_rare", "search, a rare term", _band_search("rare")),
         Scenario(
             "create",
             "POST /api/v1/posts",
@@ -241,10 +238,10 @@ SCENARIOS: dict[str, Scenario] = {
             mix_weight=10,
             posts_to_api=True,
         ),
-        Scenario("joins", "GET /api/v1/posts?category=…&author=…", joins_requests, cacheable=True),
-        Scenario("aggregate", "GET /api/v1/stats/categories", aggregate_requests, cacheable=True),
+        Scenario("joins", "GET /api/v1/posts?category=…&author=…", joins_requests),
+        Scenario("aggregate", "GET /api/v1/stats/categories", aggregate_requests),
         Scenario("mixed", "90% reads / 10% writes", mixed_requests, writes=True, needs_tokens=True, posts_to_api=True),
-        Scenario("pages", "GET / and /posts/{id} (HTML)", pages_requests, pages=True, cacheable=True),
+        Scenario("pages", "GET / and /posts/{id} (HTML)", pages_requests, pages=True),
     )
 }
 

@@ -15,7 +15,6 @@ from finboard.bench.results import ERROR_MARK_THRESHOLD, OK, RAW
 from finboard.bench.stats import Spread, spread
 
 ERROR_MARK = "⚠"
-PERCENTILE_KEYS = ("p50", "p75", "p90", "p99", "p99.9", "max")
 
 
 @dataclass
