@@ -1,7 +1,7 @@
 """FinBoard's command line, registered on Flask's CLI (``flask <command>``).
 
 ``flask db ...`` comes from Flask-Migrate; this module adds ``seed``,
-``create-user``, ``set-role`` and (from finboard.bench, when present) ``bench``.
+``create-user``, ``set-role`` and (from finboard.bench) ``bench``.
 """
 
 from __future__ import annotations
@@ -155,8 +155,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(set_role_command)
-    try:
-        from finboard.bench.cli import bench
-    except ImportError:  # the bench package is optional until it lands
-        return
+    from finboard.bench.cli import bench  # stdlib, click and psycopg only: no benchmark extras
+
     app.cli.add_command(bench)
