@@ -369,7 +369,13 @@ class CategoryCounter(Base):
 
 
 class CategoryAuthor(Base):
-    """Posts per (category, author): what makes ``author_count`` exact under deletes and moves."""
+    """Posts per (category, author): what makes ``author_count`` exact under deletes and moves.
+
+    Never queried through the ORM (the triggers of migration 0002 and
+    ``counters.rebuild`` use SQL); mapped so ``Base.metadata`` has the table, as
+    Alembic's autogenerate target (migrations/env.py) and the Django parity test
+    (tests/test_django_models.py) expect.
+    """
 
     __tablename__ = "category_authors"
 
