@@ -5,7 +5,7 @@ app reads too: without REDIS_URL the cache is in-process, so one worker (with
 threads) keeps it coherent; with Redis, WEB_CONCURRENCY workers share it.
 """
 
-from finboard.core.settings import check_server, load_settings
+from finboard.core.settings import load_settings, record_server_workers
 
 _settings = load_settings(require_secret=False)  # the app itself requires SECRET_KEY
 
@@ -26,6 +26,7 @@ forwarded_allow_ips = _settings.forwarded_allow_ips
 limit_request_line = 0  # gunicorn 27: "0" means its 1 MiB ceiling; 4094-8190 would cut a 10 kB query
 
 
-def on_starting(server):
-    """``--workers`` on the command line overrides WEB_CONCURRENCY, which the app's cache follows."""
-    check_server(_settings, server.cfg.workers)
+def post_fork(server, worker):
+    """Before the worker builds the app: tell it how many workers share the work
+    (the in-process cache is only used when it is alone)."""
+    record_server_workers(server.cfg.workers)

@@ -6,7 +6,7 @@ come from the command line (finboard.registry); everything else from the shared
 settings (finboard.core.settings), which the apps read too.
 """
 
-from finboard.core.settings import check_server, load_settings
+from finboard.core.settings import load_settings, record_server_workers
 
 _settings = load_settings(require_secret=False)  # the apps themselves require SECRET_KEY
 
@@ -27,6 +27,7 @@ limit_request_line = 0  # gunicorn 27: "0" means its 1 MiB ceiling; 4094-8190 wo
 forwarded_allow_ips = _settings.forwarded_allow_ips
 
 
-def on_starting(server):
-    """The registry passes WEB_CONCURRENCY with --workers; refuse a mismatch that splits the cache."""
-    check_server(_settings, server.cfg.workers)
+def post_fork(server, worker):
+    """Before the worker builds the app: tell it how many workers share the work
+    (the in-process cache is only used when it is alone)."""
+    record_server_workers(server.cfg.workers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from finboard.core.settings import PG_SESSION_OPTIONS, Settings, load_settings
+from finboard.core.settings import PG_SESSION_OPTIONS, Settings, load_settings, server_workers
 
 MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -48,9 +48,9 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
             CACHE_REDIS_URL=settings.redis_url,
             CACHE_OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         )
-    elif settings.in_process_cache:
-        # In-process cache: only coherent in a single process, so only when the
-        # settings say the server runs one (or LOCAL_CACHE=1 says to anyway).
+    elif settings.in_process_cache(server_workers()):
+        # In-process cache: only coherent in a single process, so only when
+        # gunicorn says it runs one worker (or LOCAL_CACHE=1 says to anyway).
         config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
     else:
         config.update(CACHE_TYPE="NullCache")

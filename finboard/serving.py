@@ -121,8 +121,7 @@ def start_backend(
     log_dir = log_dir or Path(tempfile.gettempdir())
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{backend.name}-{port}.log"
-    # WEB_CONCURRENCY matches --workers: the app's settings choose its cache by it.
-    full_env = {**os.environ, **backend.env, **env, "WEB_CONCURRENCY": str(workers), "PYTHONUNBUFFERED": "1"}
+    full_env = {**os.environ, **backend.env, **env, "PYTHONUNBUFFERED": "1"}
     log_file = log_path.open("wb")
     process = subprocess.Popen(
         backend.argv(host, port, workers),

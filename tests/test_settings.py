@@ -14,7 +14,8 @@ import httpx
 import psycopg
 import pytest
 
-from finboard.core.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, check_server, load_settings
+from finboard.core import settings as settings_module
+from finboard.core.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, load_settings
 from finboard.registry import FLASK
 from finboard.serving import free_port, start_backend, wait_healthy
 from tests.databases import PG_ADMIN_DSN, postgres_database, sqlite_database
@@ -122,24 +123,24 @@ def test_database_url_is_normalised_once_with_its_derived_forms():
         _ = settings(DATABASE_URL="sqlite:///x.db").psycopg_dsn
 
 
-def test_in_process_cache_follows_the_worker_count():
-    assert settings().in_process_cache  # one worker, no Redis
-    assert not settings(WEB_CONCURRENCY="3").in_process_cache
-    assert settings(WEB_CONCURRENCY="3", LOCAL_CACHE="1").in_process_cache
-    assert not settings(LOCAL_CACHE="0").in_process_cache
-    assert not settings(REDIS_URL="redis://127.0.0.1:6379/0", LOCAL_CACHE="1").in_process_cache
-    check_server(settings(), 1)
-    check_server(settings(WEB_CONCURRENCY="3"), 3)
-    with pytest.raises(ConfigError, match="REDIS_URL"):
-        check_server(settings(), 3)  # `gunicorn -w 3` without WEB_CONCURRENCY or Redis
+def test_in_process_cache_only_when_gunicorn_runs_one_worker():
+    assert settings().in_process_cache(1)  # one worker, no Redis
+    assert not settings().in_process_cache(3)  # `--workers 3` included (the server's real count)
+    assert not settings().in_process_cache(None)  # not under gunicorn: flask run, the CLI
+    assert settings(LOCAL_CACHE="1").in_process_cache(3)  # asked for, whatever the count
+    assert not settings(LOCAL_CACHE="0").in_process_cache(1)
+    assert not settings(REDIS_URL="redis://127.0.0.1:6379/0", LOCAL_CACHE="1").in_process_cache(1)
 
 
-def test_flask_config_takes_everything_from_the_settings():
+def test_flask_config_takes_everything_from_the_settings(monkeypatch):
     from finboard.config import flask_config
 
+    assert flask_config(settings())["CACHE_TYPE"] == "NullCache"
+    monkeypatch.setattr(settings_module, "_server_workers", 1)
     assert flask_config(settings())["CACHE_TYPE"] == "SimpleCache"
-    assert flask_config(settings(WEB_CONCURRENCY="2"))["CACHE_TYPE"] == "NullCache"
     assert flask_config(settings(CACHE_ENABLED="0"))["CACHE_TYPE"] == "NullCache"
+    monkeypatch.setattr(settings_module, "_server_workers", 2)
+    assert flask_config(settings())["CACHE_TYPE"] == "NullCache"
     assert flask_config(settings(TRUSTED_PROXIES="1"))["TRUSTED_PROXIES"] == 1
 
 
@@ -156,10 +157,15 @@ def test_server_configs_take_their_values_from_the_settings(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", SECRET)
     monkeypatch.setenv("GRACEFUL_TIMEOUT", "7")
+    monkeypatch.delenv("LOCAL_CACHE", raising=False)
     for path in ("gunicorn.conf.py", "backends/server_conf.py"):
         conf = runpy.run_path(str(ROOT / path))
         assert (conf["forwarded_allow_ips"], conf["graceful_timeout"]) == ("", 7), path
-    assert "LOCAL_CACHE" not in os.environ  # no side channel any more
+        # The worker count reaches the app by a call in each worker, not through the environment.
+        monkeypatch.setattr(settings_module, "_server_workers", None)
+        conf["post_fork"](type("Arbiter", (), {"cfg": type("Config", (), {"workers": 3})})(), None)
+        assert settings_module.server_workers() == 3, path
+    assert "LOCAL_CACHE" not in os.environ
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
     for path in ("gunicorn.conf.py", "backends/server_conf.py"):
         assert runpy.run_path(str(ROOT / path))["forwarded_allow_ips"] == "*", path
@@ -175,13 +181,13 @@ def _server_env(url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _gunicorn_conf_server(url: str, log: Path, **extra: str):
+def _gunicorn_conf_server(url: str, log: Path, *args: str, **extra: str):
     """``gunicorn wsgi:app`` with gunicorn.conf.py, as the README and the Dockerfile run it."""
     port = free_port()
     env = _server_env(url, BIND=f"127.0.0.1:{port}", **extra)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "gunicorn.conf.py"],
+            [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", "gunicorn.conf.py", *args],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -222,6 +228,29 @@ def test_forwarded_proto_is_trusted_only_with_trusted_proxies_registry(tmp_path,
         env = _server_env(url, TRUSTED_PROXIES=trusted)
         with start_backend(FLASK, env=env, workers=1, log_dir=tmp_path, timeout=60) as server:
             assert _session_cookie_is_secure(server.base_url) is bool(trusted)
+
+
+@pytest.mark.parametrize(("workers", "cached"), [("1", True), ("2", False)])
+def test_without_redis_only_a_single_worker_caches_in_process(tmp_path, workers, cached):
+    """gunicorn's real worker count decides (``--workers 2`` on the command line included)."""
+    import sqlite3
+
+    with sqlite_database(tmp_path) as url:
+        process, base_url = _gunicorn_conf_server(url, tmp_path / "gunicorn.log", "--workers", workers)
+        try:
+
+            def counts() -> set[int]:
+                return {
+                    httpx.get(base_url + "/api/v1/stats/categories").json()["items"][0]["post_count"] for _ in range(4)
+                }
+
+            assert counts() == {0}
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+                conn.execute("UPDATE category_counters SET post_count = 99")  # behind the app's back
+            assert counts() == ({0} if cached else {99})
+        finally:
+            process.terminate()
+            process.wait(15)
 
 
 def _connections(database: str) -> int:

@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     login_limit_per_account: str = Field(default="5/minute", validation_alias="LOGIN_LIMIT_PER_ACCOUNT")
     register_limit_per_ip: str = Field(default="10/hour", validation_alias="REGISTER_LIMIT_PER_IP")
     cache_enabled: bool = Field(default=True, validation_alias="CACHE_ENABLED")
-    # In-process cache without Redis: unset means "when the server runs one
+    # In-process cache without Redis: unset means "when gunicorn runs one
     # worker" (see in_process_cache).
     local_cache: bool | None = Field(default=None, validation_alias="LOCAL_CACHE")
     # Anti-spam, per account (counted in the database, so every backend and worker
@@ -191,18 +191,19 @@ class Settings(BaseSettings):
             return self.gunicorn_threads
         return 1 if self.redis_url else 4
 
-    @property
-    def in_process_cache(self) -> bool:
+    def in_process_cache(self, server_workers: int | None) -> bool:
         """Cache in the worker's memory when there is no Redis.
 
         Only coherent in a single process, so by default only when the server
-        runs one worker (``workers``); ``LOCAL_CACHE`` decides when it is set.
+        says it runs exactly one worker (``server_workers``, from
+        :func:`record_server_workers`; None outside gunicorn: no in-process
+        cache). ``LOCAL_CACHE`` decides when it is set.
         """
         if self.redis_url:
             return False
         if self.local_cache is not None:
             return self.local_cache
-        return self.workers == 1
+        return server_workers == 1
 
     @property
     def forwarded_allow_ips(self) -> str:
@@ -256,18 +257,23 @@ def _describe(exc: ValidationError) -> str:
     return "invalid configuration: " + "; ".join(problems)
 
 
-def check_server(settings: Settings, workers: int) -> None:
-    """Refuse to start ``workers`` processes whose in-process caches would disagree.
+_server_workers: int | None = None
 
-    Called by both gunicorn config files (``on_starting``) with the worker count
-    gunicorn actually uses (``--workers`` on the command line overrides
-    WEB_CONCURRENCY, which the app's cache choice follows).
+
+def record_server_workers(count: int) -> None:
+    """The gunicorn config files call this in each worker before the app is built
+    (``post_fork``), with the worker count gunicorn really runs (``--workers``
+    included): the app's in-process cache depends on it. A call, not an
+    environment variable: nothing a child process or the operator could mistake
+    for configuration.
     """
-    if settings.cache_enabled and settings.local_cache is None and settings.in_process_cache and workers > 1:
-        raise ConfigError(
-            f"{workers} workers without REDIS_URL would each keep their own cache: set REDIS_URL, "
-            f"or WEB_CONCURRENCY={workers} (then reads are uncached), or LOCAL_CACHE=0"
-        )
+    global _server_workers
+    _server_workers = count
+
+
+def server_workers() -> int | None:
+    """What :func:`record_server_workers` said; None when not under gunicorn."""
+    return _server_workers
 
 
 def _development_secret() -> str:
