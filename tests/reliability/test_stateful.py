@@ -37,12 +37,21 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from tests.reliability.boards import HTTP, Account, Board, api_backends, seeded_board
+from tests.reliability.boards import HTTP, Account, Board, api_backends, burst, seeded_board
 
 DATABASES = [d for d in os.environ.get("STATEFUL_DATABASES", "postgres").split(",") if d]
 TICKERS = ("AAPL", "RACE", "BTC")
 MEMBERS = 3
 PICK = st.integers(min_value=0, max_value=10_000)
+DOUBLE = 3  # copies of one request in a double-submit step
+POST_FLAGS = {
+    "hide": ("hidden", True),
+    "restore": ("hidden", False),
+    "lock": ("locked", True),
+    "unlock": ("locked", False),
+    "pin": ("pinned", True),
+    "unpin": ("pinned", False),
+}
 
 
 @dataclass
@@ -183,8 +192,7 @@ class BoardMachine(RuleBasedStateMachine):
     @rule(pick=PICK, action=st.sampled_from(["hide", "restore", "lock", "unlock", "pin", "unpin", "delete"]))
     def moderate_post(self, pick, action):
         post = self.pick_post(pick)
-        flags = {"hide": ("hidden", True), "restore": ("hidden", False), "lock": ("locked", True)}
-        flags |= {"unlock": ("locked", False), "pin": ("pinned", True), "unpin": ("pinned", False)}
+        flags = POST_FLAGS
         if action == "delete":
             expected = 200
         else:
@@ -212,6 +220,45 @@ class BoardMachine(RuleBasedStateMachine):
             self.open_reports = {k: v for k, v in self.open_reports.items() if k[2] != comment}
         elif expected == 200:
             post.comments[comment] = action == "hide"
+
+    @precondition(lambda self: self.posts)
+    @rule(pick=PICK, on_comment=st.booleans(), action=st.sampled_from([*POST_FLAGS, "delete"]))
+    def double_submit(self, pick, on_comment, action):
+        """The same moderation sent DOUBLE times at once (a double click) takes effect once."""
+        comments = self.comments()
+        if on_comment and comments and action in ("hide", "restore", "delete"):
+            post, ident = comments[pick % len(comments)]
+            kind, target = "comment", ident
+            changes = action == "delete" or post.comments[ident] != (action == "hide")
+        else:
+            post, ident = self.pick_post(pick), None
+            kind, target = "post", post.id
+            changes = action == "delete" or getattr(post, POST_FLAGS[action][0]) != POST_FLAGS[action][1]
+        before = self.board.log_entries(kind, target, action)
+        responses = burst(
+            self.base_url,
+            DOUBLE,
+            "POST",
+            f"/api/v1/moderation/{kind}s/{target}",
+            headers=self.moderator.headers,
+            json={"action": action, "reason": "double click"},
+        )
+        statuses = sorted(r.status_code for r in responses)
+        what = f"{self.where} {kind} {action} sent {DOUBLE} times at once"
+        assert all(s < 500 for s in statuses), f"{what}: answered {statuses}: {responses[-1].text[:200]}"
+        allowed = ({200, 404, 409} if action == "delete" else {200, 409}) if changes else {409}
+        assert set(statuses) <= allowed and (200 in statuses) == changes, f"{what}: answered {statuses}"
+        logged = self.board.log_entries(kind, target, action) - before
+        assert logged == int(changes), f"{what}: {logged} moderation-log entries for {int(changes)} change"
+        if kind == "comment" and action == "delete":
+            del post.comments[ident]
+            self.open_reports = {k: v for k, v in self.open_reports.items() if k[2] != ident}
+        elif kind == "comment":
+            post.comments[ident] = action == "hide"
+        elif action == "delete":
+            self.forget_post(post)
+        else:
+            setattr(post, *POST_FLAGS[action])
 
     @precondition(lambda self: self.open_reports)
     @rule(pick=PICK)
