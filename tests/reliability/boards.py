@@ -60,7 +60,8 @@ class Account:
 
 
 # One client for every request of the suites (thread-safe; making a client costs ~0.1 s).
-HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+# No idle keep-alive connections: a server being stopped has none open to wait for.
+HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=100, max_keepalive_connections=0))
 
 
 def burst(base_url: str, n: int, method: str, path: str, **kwargs) -> list[httpx.Response]:

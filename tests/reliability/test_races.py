@@ -33,6 +33,8 @@ account, so tests don't depend on each other. Test ids read
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -54,6 +56,9 @@ from tests.reliability.boards import (
 )
 
 N = 8
+# Each test's burst is repeated on fresh targets this many times (a race that shows once in
+# three bursts on a loaded machine shows almost surely in a few rounds); default 1 keeps it fast.
+ROUNDS = int(os.environ.get("RACE_ROUNDS", "1"))
 CASHTAGS = ("RACE", "BTC")
 
 
@@ -135,6 +140,17 @@ def live(boards, request):
         board.stop(name)
 
 
+def rounds(test):
+    """Run the test ROUNDS times (each round makes its own post, comment or account)."""
+
+    @functools.wraps(test)
+    def repeated(*args, **kwargs):
+        for _ in range(ROUNDS):
+            test(*args, **kwargs)
+
+    return repeated
+
+
 @pytest.fixture(autouse=True)
 def _repaired(request):
     """After each test, put right whatever a race broke, so the next test starts from a consistent board."""
@@ -170,6 +186,7 @@ POST_PREPARE = {"restore": "hide", "unlock": "lock", "unpin": "pin"}
 
 
 @pytest.mark.parametrize("action", ["hide", "restore", "lock", "unlock", "pin", "unpin", "delete"])
+@rounds
 def test_moderate_post(live, action):
     post_id = live.new_post()
     for comment in range(2):
@@ -205,6 +222,7 @@ def test_moderate_post(live, action):
         assert tags == cashtag_rows, f"{live.where} post {action}: {tags} cashtag rows, expected {cashtag_rows}"
 
 
+@rounds
 def test_author_deletes_post(live):
     post_id = live.new_post()
     live.new_comment(post_id)
@@ -217,6 +235,7 @@ def test_author_deletes_post(live):
 
 
 @pytest.mark.parametrize("action", ["hide", "restore", "delete"])
+@rounds
 def test_moderate_comment(live, action):
     post_id = live.new_post()
     target = live.new_comment(post_id)
@@ -244,6 +263,7 @@ def _form_token(html: str) -> str:
 
 
 @pytest.mark.parametrize("kind", DATABASES)
+@rounds
 def test_forum_comment_delete_double_submit(boards, kind):
     """The author's delete form on the Flask forum, submitted N times at once with one session."""
     board = boards(kind)
@@ -285,6 +305,7 @@ def test_forum_comment_delete_double_submit(boards, kind):
 
 
 @pytest.mark.parametrize("on", ["post", "comment"])
+@rounds
 def test_report_create(live, on):
     post_id = live.new_post()
     comment_id = live.new_comment(post_id) if on == "comment" else None
@@ -304,6 +325,7 @@ def test_report_create(live, on):
     )
 
 
+@rounds
 def test_report_resolve(live):
     post_id = live.new_post()
     reporter = live.board.account(prefix="rp")
@@ -321,6 +343,7 @@ def test_report_resolve(live):
 
 
 @pytest.mark.parametrize("action", ["suspend", "unsuspend"])
+@rounds
 def test_moderate_user(live, action):
     member = live.board.account(prefix="sv")
     if action == "unsuspend":
@@ -355,6 +378,7 @@ WATCHES = {
 
 
 @pytest.mark.parametrize("kind", list(WATCHES))
+@rounds
 def test_watch(live, kind):
     method, path, table, column, key, rows_after = WATCHES[kind]
     member = live.board.account(prefix="wt")
@@ -377,6 +401,7 @@ def test_watch(live, kind):
 
 
 @pytest.mark.parametrize("which", ["all", "ids"])
+@rounds
 def test_mark_read(live, which):
     member = live.board.account(prefix="nr")
     post_id = live.new_post(member)
@@ -397,6 +422,7 @@ def test_mark_read(live, which):
 
 
 @pytest.mark.parametrize("kind", ["posts", "comments"])
+@rounds
 def test_new_account_allowance(live, kind):
     newcomer = live.board.account(new=True, prefix="nw")
     if kind == "posts":
