@@ -6,7 +6,8 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /app
-# README step 1: a virtual environment with the pinned requirements.
+# README step 1: a virtual environment with the pinned runtime set only
+# (requirements.txt; the adapters, bench, tests and tooling are requirements-dev.txt).
 RUN python3 -m venv /app/.venv
 COPY requirements.txt .
 RUN /app/.venv/bin/pip install --no-cache-dir -r requirements.txt
@@ -20,8 +21,8 @@ ENV PATH="/app/.venv/bin:$PATH" \
 RUN useradd --create-home --uid 10001 finboard
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
+# The forum only: backends/ (the FastAPI and Django adapters) needs the extras this image does not install.
 COPY --chown=finboard:finboard finboard ./finboard
-COPY --chown=finboard:finboard backends ./backends
 COPY --chown=finboard:finboard migrations ./migrations
 COPY --chown=finboard:finboard cli.py wsgi.py gunicorn.conf.py pyproject.toml ./
 RUN mkdir -p /app/instance && chown finboard:finboard /app/instance

@@ -38,6 +38,7 @@ class Backend:
     description: str = ""
     pages: bool = False  # also serves the server-rendered forum
     read_only: bool = False  # serves only the read operations of /api/v1 (writes answer 405)
+    extra: str = ""  # the pyproject.toml extra that installs ``requires`` (named when they are missing)
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
@@ -46,6 +47,9 @@ class Backend:
 
     def missing_dependencies(self) -> list[str]:
         """Why it can't start: each module in ``requires`` (or the app's own) that doesn't import."""
+        absent = [m for m in self.requires if importlib.util.find_spec(m.split(".")[0]) is None]
+        if absent and self.extra:  # one line naming what to install, not the app's import error as well
+            return [f"{', '.join(absent)} not installed: {install_hint(self.extra)}"]
         missing = []
         for module in (*self.requires, self.app.partition(":")[0]):
             if importlib.util.find_spec(module.split(".")[0]) is None:
@@ -56,6 +60,11 @@ class Backend:
             except Exception as exc:  # noqa: BLE001 - report any import failure
                 missing.append(f"{module} fails to import ({exc.__class__.__name__}: {exc})")
         return missing
+
+
+def install_hint(extra: str) -> str:
+    """How to install an extra of pyproject.toml (requirements-dev.txt pins every extra)."""
+    return f"install the {extra} extra: pip install -r requirements-dev.txt (pinned), or pip install -e '.[{extra}]'"
 
 
 def gunicorn_argv(app: str, host: str, port: int, workers: int, *extra: str) -> list[str]:
@@ -87,7 +96,8 @@ FASTAPI = Backend(
     framework="FastAPI + async SQLAlchemy (psycopg 3)",
     app="backends.fastapi.main:app",
     worker_class="uvicorn_worker.UvicornWorker",
-    requires=("fastapi", "uvicorn", "uvicorn_worker", "gunicorn"),
+    requires=("fastapi", "uvicorn", "uvicorn_worker", "greenlet", "gunicorn"),
+    extra="fastapi",
     description="FastAPI routers and dependencies, uvicorn workers under gunicorn.",
 )
 DJANGO = Backend(
@@ -95,6 +105,7 @@ DJANGO = Backend(
     framework="Django ORM (managed=False, psycopg 3 pool)",
     app="backends.django.wsgi:application",
     requires=("django", "gunicorn"),
+    extra="django",
     env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
     description="A small Django project on the same tables, gunicorn sync workers.",
 )

@@ -17,3 +17,15 @@ of the hot queries).
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # version 1 files are read as one round at settings.data_size
+
+# What ``flask bench`` imports beyond the forum's runtime set: the "bench" extra
+# (pyproject.toml; pinned in requirements-dev.txt). Checked before any command
+# runs so that a forum-only install gets one clear line, not a traceback.
+REQUIRED_MODULES = ("psutil", "matplotlib", "jsonschema")
+
+
+def missing_modules() -> list[str]:
+    """The modules of the bench extra that are not installed."""
+    from importlib.util import find_spec
+
+    return [name for name in REQUIRED_MODULES if find_spec(name) is None]

@@ -139,6 +139,12 @@ def _database(ctx, param, value: str | None) -> str | None:
 @click.group("bench")
 def bench() -> None:
     """Benchmark the /api/v1 backends (Flask, FastAPI, Django, plugins) with wrk."""
+    from finboard.bench import missing_modules
+    from finboard.registry import install_hint
+
+    missing = missing_modules()
+    if missing:
+        raise click.ClickException(f"flask bench needs {', '.join(missing)} (not installed): {install_hint('bench')}")
 
 
 @bench.command("backends")
