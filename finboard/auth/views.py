@@ -11,13 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from finboard.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from finboard.core import queries
 from finboard.core.security import hash_password, verify_password
-from finboard.extensions import db, limiter
-from finboard.ratelimits import (
-    login_account_key,
-    login_limit_per_account,
-    login_limit_per_ip,
-    register_limit_per_ip,
-)
+from finboard.extensions import db
+from finboard.ratelimits import check_login, check_register
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -35,8 +30,9 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(register_limit_per_ip, methods=["POST"])
 def register():
+    if request.method == "POST":
+        check_register(api=False)
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = RegisterForm()
@@ -63,9 +59,9 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit_per_ip, methods=["POST"])
-@limiter.limit(login_limit_per_account, methods=["POST"], key_func=login_account_key)
 def login():
+    if request.method == "POST":
+        check_login(request.form.get("username", ""), api=False)
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = LoginForm()

@@ -15,6 +15,7 @@ from finboard.core import api_service
 from finboard.core import community as rules
 from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.queries import PostFilters
+from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.schemas import (
     DETAIL_COMMENTS,
     CategoryList,
@@ -84,6 +85,12 @@ def login(settings: Settings, payload: LoginRequest) -> Token:
         raise ApiError(401, "invalid_credentials", code="invalid_credentials")
     token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
+
+
+def login_account_key(login: str) -> str:
+    """The shared limiter's per-account key: the user the name resolves to, else the name."""
+    user = queries.user_by_login(login) if resolvable(login) else None
+    return account_key(user.id if user else None, login)
 
 
 def authenticate(settings: Settings, authorization: str | None) -> User:
