@@ -56,9 +56,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
+    from finboard.auth.session import init_app as init_sessions
     from finboard.auth.session import load_user
 
     login_manager.user_loader(load_user)
+    init_sessions(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_pragmas(app)
 
