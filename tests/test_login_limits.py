@@ -12,8 +12,7 @@ import dataclasses
 import pytest
 
 from finboard.core.api_contract import http_error
-from finboard.core.ratelimit import AuthRateLimiter
-from finboard.core.settings import Settings
+from finboard.core.ratelimit import DEFAULT_KEY_PREFIX, AuthRateLimiter
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import logged_in_as, text
 
@@ -86,34 +85,60 @@ def test_odd_login_names_are_counted_without_a_lookup(client, auth):
         assert response.status_code in (400, 422), (body, response.status_code)
 
 
+def _forget_counters(redis_url: str, *patterns: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for pattern in patterns:
+        for key in client.scan_iter(f"{DEFAULT_KEY_PREFIX}:*{pattern}*"):
+            client.delete(key)
+
+
 @pytest.mark.parametrize("database_kind", ["postgres"])
-def test_limits_are_shared_between_the_flask_api_and_fastapi_on_redis(app, client, auth, make, redis_prefix):
+def test_limits_are_shared_by_flask_fastapi_and_django_on_redis(app, client, auth, make, tmp_path):
+    """Each backend as production configures it (REDIS_URL, the default key prefix): one account bucket."""
+    import httpx
     from fastapi.testclient import TestClient
 
     from backends.fastapi.main import create_app
+    from finboard.ratelimits import EXTENSION
+    from finboard.registry import registered
+    from finboard.serving import start_backend
     from tests.databases import TEST_REDIS_URL
 
-    make.user("alice")
-    settings = Settings(
+    alice = make.user("alice")
+    settings = dataclasses.replace(
+        app.config["FINBOARD_SETTINGS"],
         database_url=app.config["SQLALCHEMY_DATABASE_URI"],
         redis_url=TEST_REDIS_URL,
-        secret_key=app.config["SECRET_KEY"],
-        environment="testing",
         cache_enabled=False,
     )
-    with TestClient(create_app(settings)) as fastapi:
-        # The same Redis keys as the Flask app's limiter (this run's prefix, see conftest).
-        resources = fastapi.app.state.resources
-        assert resources.limiter.shared
-        prefix = app.config["RATELIMIT_STORAGE_OPTIONS"]["key_prefix"]
-        fastapi.app.state.resources = dataclasses.replace(
-            resources, limiter=AuthRateLimiter(settings, key_prefix=prefix)
-        )
-        assert [api_login(client, "alice", "wrong").status_code for _ in range(3)] == [401] * 3
-        assert form_login(client, auth, "ALICE", "wrong").status_code == 422
-        last = fastapi.post(API_LOGIN, json={"username": "alice@example.com", "password": "wrong"})
-        assert last.status_code == 401  # the 5th failure, counted by FastAPI
-        from_fastapi = fastapi.post(API_LOGIN, json={"username": "alice", "password": TEST_PASSWORD})
-        from_flask = api_login(client, "alice", TEST_PASSWORD)
-        assert (from_fastapi.status_code, from_flask.status_code) == (429, 429)
-        assert from_fastapi.content == from_flask.data == http_error(429).json().encode()
+    counters = (f"login-account/user:{alice}/", "login-ip/127.0.0.1/", "login-ip/testclient/")
+    _forget_counters(TEST_REDIS_URL, *counters)
+    app.extensions[EXTENSION] = AuthRateLimiter(settings)  # what create_app builds from REDIS_URL
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "FINBOARD_ENV": "testing",
+        "CACHE_ENABLED": "0",
+        "REDIS_URL": TEST_REDIS_URL,
+    }
+    try:
+        with (
+            TestClient(create_app(settings)) as fastapi,
+            start_backend(registered()["django"], env=env, workers=1, log_dir=tmp_path, timeout=60) as server,
+            httpx.Client(base_url=server.base_url, timeout=30) as django,
+        ):
+            assert fastapi.app.state.resources.limiter.shared
+            assert [api_login(client, "alice", "wrong").status_code for _ in range(2)] == [401, 401]
+            assert form_login(client, auth, "ALICE", "wrong").status_code == 422
+            assert fastapi.post(API_LOGIN, json={"username": "Alice", "password": "wrong"}).status_code == 401
+            assert django.post(API_LOGIN, json={"username": "ALICE@example.com", "password": "x"}).status_code == 401
+            right = {"username": "alice", "password": TEST_PASSWORD}
+            refused = [django.post(API_LOGIN, json=right), fastapi.post(API_LOGIN, json=right)]
+            from_flask = api_login(client, "alice", TEST_PASSWORD)
+            assert [r.status_code for r in refused] + [from_flask.status_code] == [429, 429, 429]
+            expected = http_error(429).json().encode()
+            assert [r.content for r in refused] + [from_flask.data] == [expected] * 3
+    finally:
+        _forget_counters(TEST_REDIS_URL, *counters)
