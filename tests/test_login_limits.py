@@ -142,3 +142,11 @@ def test_limits_are_shared_by_flask_fastapi_and_django_on_redis(app, client, aut
             assert [r.content for r in refused] + [from_flask.data] == [expected] * 3
     finally:
         _forget_counters(TEST_REDIS_URL, *counters)
+
+
+def test_an_unreachable_redis_falls_back_to_limiting_in_memory(app):
+    """Redis down: logins are still answered, and still limited (per process)."""
+    limiter = AuthRateLimiter(app.config["FINBOARD_SETTINGS"], storage_uri="redis://127.0.0.1:1/0")
+    assert limiter.shared
+    assert [limiter.allow_login("10.0.0.1", "user:1") for _ in range(6)] == [True] * 5 + [False]
+    assert limiter.allow_login("10.0.0.1", "user:2")
