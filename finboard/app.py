@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from finboard.config import flask_config
-from finboard.extensions import cache, csrf, db, limiter, login_manager
+from finboard.extensions import cache, csrf, db, login_manager
 
 MIGRATIONS_DIR = "migrations"
 
@@ -44,20 +44,23 @@ def register_static_files(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from finboard.ratelimits import init_app as init_ratelimits
 
     db.init_app(app)
     register_migrations(app)
     cache.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_ratelimits(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
 
+    from finboard.auth.session import init_app as init_sessions
     from finboard.auth.session import load_user
 
     login_manager.user_loader(load_user)
+    init_sessions(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_pragmas(app)
 

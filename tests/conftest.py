@@ -18,7 +18,8 @@ from finboard.app import create_app
 from finboard.core import queries
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.security import hash_password
-from finboard.extensions import db, limiter
+from finboard.extensions import db
+from finboard.ratelimits import limiter
 from tests.databases import TEST_REDIS_URL, empty_tables, postgres_database, require_redis, sqlite_database
 
 TEST_PASSWORD = "correct-horse-9"
@@ -63,14 +64,8 @@ def app(request, database_kind, tmp_path):
             "CACHE_REDIS_URL": TEST_REDIS_URL,
             "CACHE_KEY_PREFIX": prefix,
             "RATELIMIT_STORAGE_URI": TEST_REDIS_URL,
-            "RATELIMIT_KEY_PREFIX": prefix + "limits",
-            # The storage's own prefix too: limiter.reset() deletes "<key_prefix>:*",
-            # which by default ("LIMITS") would wipe every concurrent test run's counters.
-            "RATELIMIT_STORAGE_OPTIONS": {
-                "key_prefix": prefix + "LIMITS",
-                "socket_connect_timeout": 0.5,
-                "socket_timeout": 0.5,
-            },
+            # limiter().reset() deletes "<key_prefix>:*": this run's counters only.
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": prefix + "LIMITS"},
         }
     else:
         url = request.getfixturevalue("sqlite_url")
@@ -88,7 +83,7 @@ def app(request, database_kind, tmp_path):
         from finboard.extensions import cache
 
         cache.clear()
-        limiter.reset()
+        limiter().reset()
     yield app
     with app.app_context():
         db.session.remove()

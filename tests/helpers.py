@@ -160,9 +160,19 @@ def logged_in_as(client) -> str | None:
 def sign_in(client, user_id: int, token_version: int = 0) -> None:
     """Log a test client in without the login form and its argon2 verification.
 
-    Stores what Flask-Login's ``login_user`` stores. Tests of the login itself
+    Starts a session row and stores what Flask-Login's ``login_user`` stores. Tests of the login itself
     use the real form (``auth.login``); everything else uses this to stay fast.
     """
+    import secrets
+
+    from finboard.auth.session import token_hash
+    from finboard.core.models import UserSession
+    from finboard.extensions import db
+
+    token = secrets.token_urlsafe(32)
+    with client.application.app_context():
+        db.session.add(UserSession(user_id=user_id, token_hash=token_hash(token)))
+        db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:{token_version}"
+        session["_user_id"] = f"{user_id}:{token_version}:{token}"
         session["_fresh"] = True

@@ -100,3 +100,44 @@ def test_a_suspension_is_checked_before_the_allowance(app, client, limits):
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "suspended"
     assert f"suspended until {until:%Y-%m-%d %H:%M} UTC" in refused.get_json()["error"]["message"]
     assert _count(app, Post) == 0
+
+
+def _at_once(app, count: int, send) -> list[int]:
+    """``count`` requests released together, each from its own thread and test client."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def worker(n: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(send(client, n).status_code)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(statuses)
+
+
+def test_concurrent_posts_cannot_overrun_the_allowance(app, client):
+    """8 posts sent at once by a new account (3 an hour): exactly 3 get in, on both databases."""
+    headers = _member(client, "burst_bo")
+    statuses = _at_once(app, 8, lambda c, n: _post(c, headers, n))
+    assert statuses == [201] * 3 + [429] * 5
+    assert _count(app, Post) == 3
+
+
+def test_concurrent_comments_cannot_overrun_the_allowance(app, client):
+    author = _member(client, "host_hal")
+    _age(app, "host_hal", days=2)
+    post_id = _post(client, author, 1).get_json()["id"]
+    fresh = _member(client, "burst_cat")  # 10 comments an hour while new
+    statuses = _at_once(
+        app, 14, lambda c, n: c.post(f"{P}/posts/{post_id}/comments", json={"body": f"take {n}"}, headers=fresh)
+    )
+    assert statuses == [201] * 10 + [429] * 4
+    assert _count(app, Comment) == 10
+    assert client.get(f"{P}/posts/{post_id}").get_json()["comment_count"] == 10

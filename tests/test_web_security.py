@@ -150,17 +150,13 @@ def test_memoised_security_headers_equal_talismans_own(app, path, request_option
 
 
 def test_reads_skip_the_rate_limiter_but_logins_do_not(app, client, monkeypatch):
-    from finboard.extensions import limiter
+    from finboard.core.ratelimit import AuthRateLimiter
 
     checked = []
-    original = type(limiter).__mro__[1]._check_request_limit
-    monkeypatch.setattr(
-        type(limiter).__mro__[1],
-        "_check_request_limit",
-        lambda self, *a, **k: checked.append(1) or original(self, *a, **k),
-    )
+    original = AuthRateLimiter._hit
+    monkeypatch.setattr(AuthRateLimiter, "_hit", lambda self, *a: checked.append(a[1:]) or original(self, *a))
     assert client.get("/api/v1/posts").status_code == 200
     assert client.get("/api/v1/categories").status_code == 200
     assert checked == []
     client.post("/api/v1/auth/login", json={"username": "nobody", "password": "wrong-password"})
-    assert checked  # the login's limits are still evaluated
+    assert checked == [("login-account", "name:nobody"), ("login-ip", "127.0.0.1")]

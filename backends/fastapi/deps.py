@@ -9,7 +9,6 @@ reference order of checks: 404 for a bad id, then 401, then 413/400/422.
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -35,7 +34,7 @@ from finboard.core.community_schemas import (
 )
 from finboard.core.content_cache import AsyncContentCache
 from finboard.core.models import User
-from finboard.core.ratelimit import AuthRateLimiter
+from finboard.core.ratelimit import AuthRateLimiter, account_key, login_name, resolvable, user_id_by_login_statement
 from finboard.core.schemas import (
     CommentCreate,
     LoginRequest,
@@ -190,21 +189,11 @@ UserDecision = Annotated[UserModeration, json_body(UserModeration)]
 ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
 
 
-# --- rate limits (checked before the body is validated, like Flask-Limiter) --
+# --- rate limits (checked before the body is validated, like every backend) ----
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "127.0.0.1"
-
-
-def login_name(raw: bytes | None) -> str:
-    """The account a login attempt targets, read from the raw JSON body."""
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    name = data.get("username") if isinstance(data, dict) else None
-    return str(name or "")
 
 
 async def _allowed(request: Request, check, *args) -> None:
@@ -215,9 +204,12 @@ async def _allowed(request: Request, check, *args) -> None:
         raise http_error(429)
 
 
-async def login_rate_limit(request: Request, raw: RawBody) -> None:
+async def login_rate_limit(request: Request, raw: RawBody, session: SessionDep) -> None:
+    """The shared login limiter, keyed by the account the raw body's name resolves to."""
+    login = login_name(raw)
+    user_id = await session.scalar(user_id_by_login_statement(login)) if resolvable(login) else None
     limiter = resources(request).limiter
-    await _allowed(request, limiter.allow_login, client_ip(request), login_name(raw))
+    await _allowed(request, limiter.allow_login, client_ip(request), account_key(user_id, login))
 
 
 async def register_rate_limit(request: Request) -> None:

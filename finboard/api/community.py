@@ -24,7 +24,7 @@ from finboard.core.community_schemas import (
     UserModeration,
 )
 from finboard.core.schemas import PageQuery
-from finboard.extensions import db, limiter
+from finboard.extensions import db
 
 
 def _session():
@@ -35,7 +35,6 @@ def _session():
 
 
 @bp.get("/users/<username>")
-@limiter.unlimited
 def user_profile(username: str):
     return respond(service.profile(_session(), username))
 
@@ -47,13 +46,11 @@ def update_profile():
 
 
 @bp.get("/users/<username>/comments")
-@limiter.unlimited
 def user_comments(username: str):
     return respond(service.user_comments(_session(), username, list_query(PageQuery, PageQuery())))
 
 
 @bp.get("/posts/<post_id>/revisions")
-@limiter.unlimited
 def post_revisions(post_id: str):
     return respond(service.revisions(_session(), parse_id(post_id)))
 
@@ -159,12 +156,10 @@ def feed():
 
 
 @bp.get("/cashtags/<ticker>")
-@limiter.unlimited
 def cashtag_stats(ticker: str):
     return respond(service.cashtag_stats(_session(), ticker))
 
 
 @bp.get("/categories/<slug>/pinned")
-@limiter.unlimited
 def pinned_posts(slug: str):
     return respond(service.pinned_posts(_session(), slug))

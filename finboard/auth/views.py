@@ -9,15 +9,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from finboard.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
+from finboard.auth.session import revoke, revoke_others, sign_in
 from finboard.core import queries
 from finboard.core.security import hash_password, verify_password
-from finboard.extensions import db, limiter
-from finboard.ratelimits import (
-    login_account_key,
-    login_limit_per_account,
-    login_limit_per_ip,
-    register_limit_per_ip,
-)
+from finboard.extensions import db
+from finboard.ratelimits import check_login, check_register
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -35,8 +31,9 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(register_limit_per_ip, methods=["POST"])
 def register():
+    if request.method == "POST":
+        check_register(api=False)
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = RegisterForm()
@@ -55,7 +52,7 @@ def register():
                 db.session.rollback()
                 form.username.errors.append("That username or email is taken.")
             else:
-                login_user(user)
+                sign_in(user)
                 flash(f"Welcome to FinBoard, {user.username}!", "success")
                 return redirect(url_for("posts.index"))
     status = 422 if form.errors else 200
@@ -63,9 +60,9 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit_per_ip, methods=["POST"])
-@limiter.limit(login_limit_per_account, methods=["POST"], key_func=login_account_key)
 def login():
+    if request.method == "POST":
+        check_login(request.form.get("username", ""), api=False)
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = LoginForm()
@@ -73,7 +70,7 @@ def login():
         user = db.session.scalars(queries.user_by_login_statement(form.username.data)).first()
         # verify_password spends one hash even for unknown users (same timing).
         if verify_password(user.password_hash if user else None, form.password.data) and user:
-            login_user(user)
+            sign_in(user)
             flash(f"Logged in as {user.username}.", "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("posts.index"))
         form.password.errors.append("Unknown username or wrong password.")
@@ -84,6 +81,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Revoke this session's row: a copy of the cookie no longer signs anyone in."""
+    if current_user.session_row_id is not None:
+        revoke(current_user.session_row_id)
+        db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("posts.index"))
@@ -100,9 +101,10 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
         else:
             user.password_hash = hash_password(form.new_password.data)
-            user.token_version += 1
+            user.token_version += 1  # older API tokens end
+            revoke_others(user.id, keep_row_id=user.session_row_id)  # so do the other sessions
             db.session.commit()
-            login_user(user)  # this session carries the new version; the others end
+            login_user(user)  # this session stays, with the new version
             flash("Password changed. Other sessions and API tokens were signed out.", "success")
             return redirect(url_for("posts.author", username=user.username))
     status = 422 if form.errors else 200

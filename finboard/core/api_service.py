@@ -123,6 +123,9 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
     """Checked in this order: suspension (403), category (422), hourly limit (429), positions (422)."""
     community.require_writer(user)
     category = _category(session, payload.category)
+    # Check and insert in one transaction that holds the author's lock: concurrent
+    # creates by one account are counted one after the other, never all at once.
+    queries.lock_author(session, user.id)
     community.check_write_rate(session, settings, user, "post")
     post = queries.create_post(
         session,
@@ -177,6 +180,7 @@ def create_comment(
     community.require_writer(user)
     if post.locked and not community.is_moderator(user):
         raise ApiError(403, "locked", code="locked")
+    queries.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     community.check_write_rate(session, settings, user, "comment")
     comment = queries.create_comment(session, post, user, payload.body)
     community.notify_new_comment(session, post, comment, user)

@@ -118,8 +118,13 @@ class User(Base):
     is_authenticated = True
     is_anonymous = False
 
+    # The forum session this object was loaded for (finboard.auth.session), not columns.
+    session_token = None
+    session_row_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.token_version}"
+        """Flask-Login's id: a session without a token (none was started) is never accepted."""
+        return f"{self.id}:{self.token_version}:{self.session_token or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"

@@ -369,6 +369,24 @@ def email_taken(session: Session, email: str) -> bool:
 # --- writes -------------------------------------------------------------------
 
 
+def lock_author(session: Session, user_id: int) -> None:
+    """Serialise the account's writes until this transaction ends (the allowance check + insert).
+
+    PostgreSQL: ``FOR NO KEY UPDATE`` on the user's row, which another create
+    by the same account waits for, but which does not block the ``FOR KEY
+    SHARE`` locks that foreign keys to the user (notifications, watches) take,
+    so two authors notifying each other cannot deadlock. SQLite: a no-op write
+    to the row as the transaction's first statement takes the database's write
+    lock (waiting out ``busy_timeout``), so the count and the insert that follow
+    run in one write transaction that no other writer interleaves with.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+    else:
+        users = User.__table__
+        session.execute(update(users).where(users.c.id == user_id).values(id=users.c.id))
+
+
 def create_user(session: Session, username: str, email: str, password_hash: str, role: str = "member") -> User:
     user = User(username=username, email=email.lower(), password_hash=password_hash, role=role)
     session.add(user)

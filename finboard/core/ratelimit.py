@@ -1,34 +1,101 @@
-"""Login and registration rate limits for the FastAPI and Django adapters.
+"""The one login and registration rate limiter of every backend and the forum.
 
-The same ``limits`` library and the same limit strings (from the shared
-settings) that Flask-Limiter uses in the Flask app, with the storage in Redis
-when ``REDIS_URL`` is set so a limit holds across workers and machines. If
-Redis is unreachable the limiter falls back to per-process memory.
+The forum's login form, the Flask API, FastAPI and Django all count into the
+same buckets, through the ``limits`` library:
+
+- one per account: the login name (username or e-mail, case-insensitively) is
+  resolved to the user id first, so the username, the e-mail and every
+  endpoint share one allowance; a name that belongs to nobody is keyed by
+  itself, normalised;
+- one per IP, across every login endpoint;
+- one per IP for registrations (the form and the API).
+
+The storage is Redis when ``REDIS_URL`` is set, so the counters are shared by
+every worker, machine and backend; without it (or while Redis is unreachable)
+they are per-process memory.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import Select
 
 from finboard.core.settings import Settings
 
 logger = logging.getLogger("finboard.ratelimit")
 
+# Keys in Redis start with this (the limits library's own namespace follows).
+DEFAULT_KEY_PREFIX = "finboard-limits"
+# Longer than any username or e-mail, so a longer name belongs to nobody.
+LOGIN_NAME_MAX = 254
+
+
+def normalise_login(login: object) -> str:
+    return str(login or "").strip().lower()[:LOGIN_NAME_MAX]
+
+
+def login_name(raw: bytes | None) -> str:
+    """The login name of an API attempt, read from the raw body before it is validated."""
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    name = data.get("username") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def resolvable(login: str) -> bool:
+    """Whether the name is worth a lookup: one a username or e-mail could be (no NUL, not too long)."""
+    name = login.strip()
+    return 0 < len(name) <= LOGIN_NAME_MAX and "\x00" not in name
+
+
+def user_id_by_login_statement(login: str) -> Select:
+    """The id of the user a login name targets (the same match as the login itself)."""
+    from finboard.core.models import User
+    from finboard.core.queries import user_by_login_statement
+
+    return user_by_login_statement(login).with_only_columns(User.id)
+
+
+def account_key(user_id: int | None, login: str) -> str:
+    """The per-account bucket: the user when the name resolves to one, else the name itself."""
+    if user_id is not None:
+        return f"user:{user_id}"
+    return f"name:{normalise_login(login)}"
+
+
+def _limit(value: str):
+    return parse(value.replace("/", " per "))
+
 
 class AuthRateLimiter:
-    def __init__(self, settings: Settings):
+    """Fixed windows, as Flask-Limiter counted them before; thread-safe."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        storage_uri: str | None = None,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+    ):
+        uri = settings.redis_url if storage_uri is None else storage_uri
         self._memory = FixedWindowRateLimiter(MemoryStorage())
         self._shared = None
-        if settings.redis_url:
-            storage = storage_from_string(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        if uri and not uri.startswith("memory://"):
+            storage = storage_from_string(uri, key_prefix=key_prefix, socket_timeout=0.5, socket_connect_timeout=0.5)
             self._shared = FixedWindowRateLimiter(storage)
-        self.login_per_ip = parse(settings.login_limit_per_ip.replace("/", " per "))
-        self.login_per_account = parse(settings.login_limit_per_account.replace("/", " per "))
-        self.register_per_ip = parse(settings.register_limit_per_ip.replace("/", " per "))
+        self.login_per_ip = _limit(settings.login_limit_per_ip)
+        self.login_per_account = _limit(settings.login_limit_per_account)
+        self.register_per_ip = _limit(settings.register_limit_per_ip)
+
+    @property
+    def shared(self) -> bool:
+        return self._shared is not None
 
     def _hit(self, item, *keys: str) -> bool:
         if self._shared is not None:
@@ -38,16 +105,22 @@ class AuthRateLimiter:
                 logger.warning("rate-limit storage unavailable; limiting per process")
         return self._memory.hit(item, *keys)
 
-    def allow_login(self, ip: str, login: str) -> bool:
+    def allow_login(self, ip: str, account: str) -> bool:
         """Count one attempt; False when the account or the IP is over its limit.
 
-        Checked in Flask-Limiter's order — the account first, and an attempt
-        refused there is not counted against the IP — so every backend
-        answers 429 at the same request.
+        ``account`` is :func:`account_key`. The account is checked first, and
+        an attempt refused there is not counted against the IP, so every
+        backend answers 429 at the same request.
         """
-        if not self._hit(self.login_per_account, "login-account", login.strip().lower()[:254]):
+        if not self._hit(self.login_per_account, "login-account", account):
             return False
         return self._hit(self.login_per_ip, "login-ip", ip)
 
     def allow_register(self, ip: str) -> bool:
         return self._hit(self.register_per_ip, "register-ip", ip)
+
+    def reset(self) -> None:
+        """Forget every counter (tests): this limiter's Redis keys and its memory."""
+        if self._shared is not None:
+            self._shared.storage.reset()
+        self._memory.storage.reset()

@@ -227,7 +227,9 @@ def test_login_is_rate_limited_per_account(writable):
             ).status_code
             for i in range(6)
         ]
-        assert statuses[:3] == [401, 401, 401], (name, statuses)
-        assert statuses[-1] == 429, (name, statuses)
+        # The write sequence's attempts on carol (by username and by e-mail: one account,
+        # one bucket) may still count in this minute's window: 5 in all, then 429.
+        first = statuses.index(429) if 429 in statuses else len(statuses)
+        assert 0 < first <= 5 and statuses == [401] * first + [429] * (6 - first), (name, statuses)
         limited = backend.request("POST", f"{P}/auth/login", json={"username": "carol_w", "password": "s3cret-pass"})
         assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited", name

@@ -9,12 +9,14 @@ like finboard.core.queries.
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from finboard.core import api_service
 from finboard.core import community as rules
 from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.queries import PostFilters
+from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.schemas import (
     DETAIL_COMMENTS,
     CategoryList,
@@ -86,6 +88,12 @@ def login(settings: Settings, payload: LoginRequest) -> Token:
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
 
 
+def login_account_key(login: str) -> str:
+    """The shared limiter's per-account key: the user the name resolves to, else the name."""
+    user = queries.user_by_login(login) if resolvable(login) else None
+    return account_key(user.id if user else None, login)
+
+
 def authenticate(settings: Settings, authorization: str | None) -> User:
     """The user behind a bearer token (one primary-key lookup) or 401."""
     claims = api_service.token_claims(settings, authorization)
@@ -155,11 +163,32 @@ def _set_cashtags(post: Post) -> list[str]:
     return tickers
 
 
+def lock_author(user_id: int) -> None:
+    """Hold the account's lock until the enclosing transaction ends (finboard.core.queries.lock_author).
+
+    PostgreSQL: ``SELECT … FOR NO KEY UPDATE`` on the user's row. SQLite has no
+    row locks (Django ignores select_for_update there): a no-op write to the row,
+    as the transaction's first statement, takes the database's write lock.
+    """
+    if connection.features.has_select_for_update:
+        list(User.objects.select_for_update(no_key=True).filter(id=user_id).values_list("id", flat=True))
+    else:
+        User.objects.filter(id=user_id).update(id=F("id"))
+
+
 def create_post(settings: Settings, user: User, payload: PostCreate) -> PostPublic:
     """Checked in the reference's order: suspension (403), category (422), hourly limit (429), positions (422)."""
     rules.require_writer(user)
     category = _category(payload.category)
-    community.check_write_rate(settings, user, "post")
+    with transaction.atomic():
+        # Check and insert in one transaction that holds the author's lock: concurrent
+        # creates by one account are counted one after the other, never all at once.
+        lock_author(user.id)
+        community.check_write_rate(settings, user, "post")
+        return _insert_post(user, category, payload)
+
+
+def _insert_post(user: User, category: Category, payload: PostCreate) -> PostPublic:
     now = timezone.now()
     post = Post(
         author=user,
@@ -173,11 +202,10 @@ def create_post(settings: Settings, user: User, payload: PostCreate) -> PostPubl
     )
     tickers = _set_cashtags(post)
     post.positions = rules.positions_for(tickers, payload.positions or {}, [])
-    with transaction.atomic():
-        post.save(force_insert=True)
-        community.insert_cashtag_rows(post, tickers)
-        community.watch_post(user.id, post.id)
-        community.notify_new_post(post, user)
+    post.save(force_insert=True)  # in create_post's transaction
+    community.insert_cashtag_rows(post, tickers)
+    community.watch_post(user.id, post.id)
+    community.notify_new_post(post, user)
     return post_public(post)
 
 
@@ -238,8 +266,9 @@ def create_comment(settings: Settings, user: User, post_id: int, payload: Commen
     rules.require_writer(user)
     if post.locked and not rules.is_moderator(user):
         raise ApiError(403, "locked", code="locked")
-    community.check_write_rate(settings, user, "comment")
     with transaction.atomic():
+        lock_author(user.id)  # check and insert under the author's lock (see create_post)
+        community.check_write_rate(settings, user, "comment")
         comment = Comment.objects.create(post_id=post.id, author=user, body=payload.body, created_at=timezone.now())
         community.move_comment_count(post.id, 1)
         community.notify_new_comment(post, comment, user)

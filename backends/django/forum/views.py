@@ -8,7 +8,6 @@ parameters as the Flask backend; writes retire the cache once committed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from pydantic import BaseModel
 
 from finboard.core.api_contract import ApiError, http_error, parse_body, parse_id, parse_query
 from finboard.core.openapi import openapi_json
+from finboard.core.ratelimit import login_name
 from finboard.core.schemas import (
     CommentCreate,
     Health,
@@ -80,16 +80,6 @@ def cached(name: str, params: str, build: Callable[[], BaseModel]) -> HttpRespon
     return raw_json_response(content_cache().get_or_build(name, params, lambda: build().model_dump_json()))
 
 
-def login_name(raw: bytes) -> str:
-    """The account a login attempt targets, read from the raw body before validation."""
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    name = data.get("username") if isinstance(data, dict) else None
-    return str(name or "")
-
-
 class ApiView(View):
     """A wrong method answers 405 in the API's error shape (with Allow)."""
 
@@ -112,7 +102,7 @@ class RegisterView(ApiView):
 class LoginView(ApiView):
     def post(self, request):
         raw = request_body(request)
-        if not rate_limiter().allow_login(client_ip(request), login_name(raw)):
+        if not rate_limiter().allow_login(client_ip(request), services.login_account_key(login_name(raw))):
             raise http_error(429)
         return json_response(services.login(finboard_settings(), parse_body(raw, LoginRequest)))
 
