@@ -62,7 +62,15 @@ if _database["ENGINE"] == "django.db.backends.postgresql":
 else:
     # The Flask backend's SQLite pragmas: WAL for concurrent readers, a busy
     # timeout for writers (foreign keys are always on in Django's SQLite backend).
-    _database["OPTIONS"] = {"timeout": 5, "init_command": "PRAGMA journal_mode=WAL;"}
+    # IMMEDIATE: an atomic block takes the write lock when it begins. A deferred
+    # one starts as a reader and, when it first writes after another worker
+    # committed, fails at once with "database is locked" (the busy timeout never
+    # applies to that upgrade) -- a 503 under two identical concurrent requests.
+    _database["OPTIONS"] = {
+        "timeout": 5,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
 DATABASES = {"default": _database}
 
 # migrations/ (Alembic) is the only DDL: Django never creates or alters a table.
