@@ -454,10 +454,13 @@ def handle_report(report_id: int):
         return back(queue)
     note = (form.note.data or "").strip()
     action = request.form.get("action", "resolve")
+    subject = report.comment_id if report.target_type == "comment" else report.post_id
+    if subject is None:  # deleted since it was reported: only resolving is left (the snapshot stays)
+        action = "resolve"
     try:
         if action == "hide":
             reason = note if len(note) >= 3 else f"Reported: {report.reason}"[:500]
-            if report.comment_id is not None:
+            if report.target_type == "comment":
                 service.moderate_comment(
                     db.session, me(), report.comment_id, CommentModeration(action="hide", reason=reason)
                 )
