@@ -348,9 +348,7 @@ def already_deleted(what: str) -> ApiError:
 
 def hidden_evidence(what: str) -> ApiError:
     """403 to the author deleting a post or comment a moderator hid: it is kept as evidence."""
-    return ApiError(
-        403, f"A moderator hid this {what}: it is kept for moderation and cannot be deleted.", code="hidden"
-    )
+    return ApiError(403, f"{what}_hidden", code="hidden")
 
 
 def changed(session: Session, stmt) -> bool:
