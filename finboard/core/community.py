@@ -306,7 +306,6 @@ snapshot ``title``/``content``/``target_author_id`` stays; migration 0006).
 """
 
 
-
 def log_action(
     session: Session, moderator: User, action: str, target_type: str, target_id: int, summary: str, reason: str
 ) -> ModerationAction:
