@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from finboard.core import community_service, counters
 from finboard.core.api_contract import ApiError
-from finboard.core.community_schemas import CommentModeration
+from finboard.core.community_schemas import CommentModeration, ReportCreate
 from finboard.core.models import Comment, ModerationAction, Post, Report, User
 from finboard.extensions import db
 from tests.conftest import TEST_PASSWORD
@@ -289,32 +289,57 @@ def test_a_notification_of_a_hidden_post_shows_no_title(client, make):
 # --- the same guards under threads (the SQLAlchemy path; the HTTP race suite is elsewhere) --------
 
 
-def test_concurrent_identical_hides_change_the_comment_once(app, make):
-    alice, bob, mod = _people(make)
-    post = make.post(alice)
-    comments = [make.comment(post, bob, f"Comment {n}") for n in range(3)]
-    barrier, answers = threading.Barrier(4), []
+def _race(app, user_id: int, act, threads: int = 4) -> list[int]:
+    """Run ``act(session, user)`` in ``threads`` threads at once, each on its own session: the statuses."""
+    barrier, answers = threading.Barrier(threads), []
 
-    def hide():
+    def run():
         with app.app_context(), Session(db.engine) as session:
-            moderator = session.get(User, mod)
-            session.get(Comment, comments[0])
+            user = session.get(User, user_id)
             barrier.wait()
             try:
-                community_service.moderate_comment(
-                    session, moderator, comments[0], CommentModeration(action="hide", reason=REASON)
-                )
+                act(session, user)
                 answers.append(200)
             except ApiError as exc:
                 session.rollback()
                 answers.append(exc.status)
 
-    threads = [threading.Thread(target=hide) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == [200, 409, 409, 409]
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sorted(answers)
+
+
+def test_concurrent_identical_hides_and_deletes_change_the_comment_once(app, make):
+    alice, bob, mod = _people(make)
+    post = make.post(alice)
+    comments = [make.comment(post, bob, f"Comment {n}") for n in range(3)]
+
+    def moderate(comment_id: int, action: str):
+        def act(session, moderator):
+            session.get(Comment, comment_id)  # read before the others write: the stale state the guard re-checks
+            payload = CommentModeration(action=action, reason=REASON)
+            community_service.moderate_comment(session, moderator, comment_id, payload)
+
+        return act
+
+    assert _race(app, mod, moderate(comments[0], "hide")) == [200, 409, 409, 409]
     assert make.get(Post, post).comment_count == 2
-    assert _log(make) == [("hide", "comment", comments[0])]
+    assert _race(app, mod, moderate(comments[1], "delete")) == [200, 409, 409, 409]
+    assert make.get(Post, post).comment_count == 1
+    assert _log(make) == [("hide", "comment", comments[0]), ("delete", "comment", comments[1])]
     _assert_counts_exact(make)
+
+
+def test_concurrent_identical_reports_file_one(app, make):
+    alice, bob, mod = _people(make)
+    post = make.post(alice)
+
+    def report(session, reporter):
+        community_service.create_report(session, reporter, ReportCreate(post_id=post, reason=REASON))
+
+    assert _race(app, bob, report) == [200, 409, 409, 409]
+    with make.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Report)) == 1
