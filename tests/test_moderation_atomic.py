@@ -343,3 +343,22 @@ def test_concurrent_identical_reports_file_one(app, make):
     assert _race(app, bob, report) == [200, 409, 409, 409]
     with make.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Report)) == 1
+
+
+def test_a_moderator_double_clicking_delete_on_the_forum_gets_a_notice(client, make):
+    alice, bob, mod = _people(make)
+    post = make.post(alice)
+    comment = make.comment(post, bob, "Spam")
+    sign_in(client, mod)
+    token = _csrf(client)
+    form = {"action": "delete", "reason": REASON, "csrf_token": token, "next": f"/posts/{post}"}
+    first = client.post(f"/moderation/comments/{comment}", data=form)
+    second = client.post(f"/moderation/comments/{comment}", data=form, follow_redirects=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert "The comment is already deleted." in flashes(second)
+    first = client.post(f"/moderation/posts/{post}", data={**form, "next": "/"})
+    second = client.post(f"/moderation/posts/{post}", data={**form, "next": "/"}, follow_redirects=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert "The post is already deleted." in flashes(second)
+    assert [action for action, _, _ in _log(make)] == ["delete", "delete"]
+    _assert_counts_exact(make)
