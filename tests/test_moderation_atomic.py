@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from finboard.core import community_service, counters
 from finboard.core.api_contract import ApiError
-from finboard.core.community_schemas import CommentModeration, ReportCreate
+from finboard.core.community_schemas import CommentModeration, ReportCreate, UserModeration
 from finboard.core.models import Comment, ModerationAction, Post, Report, User
 from finboard.extensions import db
 from tests.conftest import TEST_PASSWORD
@@ -362,3 +362,26 @@ def test_a_moderator_double_clicking_delete_on_the_forum_gets_a_notice(client, m
     assert "The post is already deleted." in flashes(second)
     assert [action for action, _, _ in _log(make)] == ["delete", "delete"]
     _assert_counts_exact(make)
+
+
+def test_the_same_suspension_twice_is_a_409_and_one_log_entry(client, make):
+    alice, bob, mod = _people(make)
+    h, path = _bearer(client, "mod"), f"{P}/moderation/users/bob"
+
+    def suspend(days: int):
+        return client.post(path, json={"action": "suspend", "days": days, "reason": REASON}, headers=h)
+
+    assert [suspend(3).status_code, suspend(3).status_code] == [200, 409]
+    assert suspend(3).get_json()["error"]["message"].startswith("The user is already suspended until ")
+    assert suspend(5).status_code == 200, "a different end is a real change"
+    lift = {"action": "unsuspend", "reason": REASON}
+    assert [client.post(path, json=lift, headers=h).status_code for _ in range(2)] == [200, 409]
+    assert [action for action, _, _ in _log(make)] == ["suspend", "suspend", "unsuspend"]
+
+
+def test_concurrent_identical_suspensions_log_once(app, make):
+    alice, bob, mod = _people(make)
+    payload = UserModeration(action="suspend", days=3, reason=REASON)
+    assert _race(app, mod, lambda session, moderator: community_service.moderate_user(
+        session, moderator, "bob", payload)) == [200, 409, 409, 409]  # fmt: skip
+    assert [action for action, _, _ in _log(make)] == ["suspend"]

@@ -288,8 +288,8 @@ user unsuspend (moderator)
     guard:  UPDATE users SET suspended_until=NULL WHERE id AND suspended_until > now
     repeat: 409 no_change "The user is not suspended."
 user suspend (moderator)
-    guard:  UPDATE users SET suspended_until=now+days
-    repeat: 200 and logged: each suspend sets a new end, a real change
+    guard:  UPDATE users SET suspended_until=now+days WHERE id AND it is NULL or differs by a minute or more
+    repeat: 409 no_change "The user is already suspended until <end> UTC." (a longer or shorter one applies)
 post/category watch, ticker follow
     guard:  INSERT ... ON CONFLICT DO NOTHING (Django: bulk_create ignore_conflicts)
     repeat: 200, a no-op
@@ -333,6 +333,15 @@ def check_hidden_change(what: str, hidden_at, hide: bool) -> None:
 
 def no_change(message: str) -> ApiError:
     return ApiError(409, message, code="no_change")
+
+
+# A suspend that would move the end by less than this is the same suspension again (a repeat).
+SUSPENSION_SLACK = timedelta(minutes=1)
+
+
+def already_suspended(until: datetime) -> ApiError:
+    """The 409 of a suspend that changes nothing: the end is already (within a minute) that."""
+    return no_change(f"The user is already suspended until {until:%Y-%m-%d %H:%M} UTC.")
 
 
 def flag_unchanged(flag: str, value: bool) -> ApiError:

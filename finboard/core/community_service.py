@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Date, case, cast, func, insert, literal, select, update
+from sqlalchemy import Date, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -299,8 +299,15 @@ def moderate_user(session: Session, moderator: User, username: str, payload: Use
     target = community.user_by_name(session, username)
     community.check_outranks(moderator, target)
     if payload.action == "suspend":
-        target.suspended_until = utcnow() + timedelta(days=payload.days)
-        summary = f"{target.username} until {target.suspended_until:%Y-%m-%d %H:%M} UTC"
+        until, slack = utcnow() + timedelta(days=payload.days), community.SUSPENSION_SLACK
+        end = User.suspended_until
+        moved = or_(end.is_(None), end < until - slack, end > until + slack)
+        guard = update(User).where(User.id == target.id, moved).values(suspended_until=until)
+        if not community.changed(session, guard):  # the same suspension again (a repeat, a concurrent request)
+            session.rollback()
+            raise community.already_suspended(session.get(User, target.id).suspended_until)
+        set_committed_value(target, "suspended_until", until)
+        summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
     else:
         if not community.suspended(target):
             raise community.no_change("The user is not suspended.")

@@ -197,6 +197,8 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
          json={"action": "suspend", "days": 1, "reason": "Cool off"}, headers=mia)  # fmt: skip
     step("suspend", "POST", f"{P}/moderation/users/bob_bear", user_mod, 200,
          json={"action": "suspend", "days": 3, "reason": "Cool off"}, headers=mia)  # fmt: skip
+    step("suspend-again", "POST", f"{P}/moderation/users/bob_bear", user_mod, 409,
+         json={"action": "suspend", "days": 3, "reason": "Cool off"}, headers=mia)  # fmt: skip
     step("suspended-post", "POST", posts, posts, 403,
          json={"title": "Let me post", "body": "please", "category": "stocks"}, headers=bob)  # fmt: skip
     step("suspended-comment", "POST", f"{P}/posts/1/comments", comments, 403, json={"body": "x"}, headers=bob)
@@ -296,7 +298,9 @@ def check_data(name: str, r: dict) -> None:
     assert r["author-delete-hidden"]["error"]["code"] == "hidden", name
     assert r["other-delete-hidden"]["error"]["message"] == "Post not found."
     assert [n["post_title"] for n in r["notifications-hidden-title"]["items"]] == [None, None], name
-    for label in ("restore-again", "lock-again", "pin-again", "hide-comment-again", "restore-comment-again"):
+    assert r["suspend-again"]["error"]["message"].startswith("The user is already suspended until "), name
+    repeats = ("suspend-again", "restore-again", "lock-again", "pin-again", "hide-comment-again")
+    for label in (*repeats, "restore-comment-again"):
         assert r[label]["error"]["code"] == "no_change", (name, label)
     assert r["delete-again"]["error"]["message"] == "The post is already deleted."
     assert r["delete-comment-again"]["error"]["message"] == "The comment is already deleted."

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -256,9 +256,14 @@ def moderate_user(moderator: User, username: str, payload: UserModeration) -> Mo
         target = community.user_by_name(username)
         rules.check_outranks(moderator, target)
         if payload.action == "suspend":
-            target.suspended_until = timezone.now() + timedelta(days=payload.days)
-            summary = f"{target.username} until {target.suspended_until:%Y-%m-%d %H:%M} UTC"
-            target.save(update_fields=["suspended_until"])
+            until, slack = timezone.now() + timedelta(days=payload.days), rules.SUSPENSION_SLACK
+            moved = Q(suspended_until__isnull=True) | Q(suspended_until__lt=until - slack)
+            moved |= Q(suspended_until__gt=until + slack)
+            if not User.objects.filter(moved, id=target.id).update(suspended_until=until):  # the same again
+                current = User.objects.filter(id=target.id).values_list("suspended_until", flat=True).first()
+                raise rules.already_suspended(current)
+            target.suspended_until = until
+            summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
         else:
             if not rules.suspended(target):
                 raise rules.no_change("The user is not suspended.")
