@@ -228,7 +228,7 @@ def test_cards_show_pinned_and_sentiment_badges(client, make):
     pinned = write(make, alice, "Read this first $SPY", sentiment="bearish")
     write(make, alice, "A plain post $SPY")
     with make.app.app_context():
-        community.set_post_flag(db.session.get(Post, pinned), "pinned", True)
+        community.set_post_flag(db.session, db.session.get(Post, pinned), "pinned", True)
         db.session.commit()
         invalidate_content()
     html = body(client.get("/"))

@@ -294,8 +294,8 @@ def test_moderation_and_market_columns_read_like_flask(servers, database_url):
     try:
         community.hide_post(session, hidden)
         community.hide_comment(session, comment)
-        community.set_post_flag(flagged, "pinned", True)
-        community.set_post_flag(flagged, "locked", True)
+        community.set_post_flag(session, flagged, "pinned", True)
+        community.set_post_flag(session, flagged, "locked", True)
         edit = {"title": f"{edited.title} (edited)", "sentiment": "bearish", "positions": {ticker: "long"}}
         queries.update_post(session, edited, editor=editor, **edit)
         session.commit()

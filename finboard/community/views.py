@@ -368,6 +368,8 @@ def moderate_post(post_id: int):
         payload = validate(PostModeration, {"action": request.form.get("action", ""), "reason": _reason()})
         service.moderate_post(db.session, me(), post_id, payload)
     except ApiError as exc:
+        if exc.status == 409 and request.form.get("action") == "delete":  # a double click: gone already
+            return _moderation_refused(exc, url_for("posts.index"))
         return _moderation_refused(exc, post_page)
     invalidate_content()
     flash(POST_ACTION_DONE[payload.action], "success")
@@ -385,6 +387,8 @@ def moderate_comment(comment_id: int):
         return denied
     comment = db.session.get(Comment, comment_id)
     if comment is None:
+        if community.deleted_by_moderator(db.session, "comment", comment_id):  # a double click on delete
+            return _moderation_refused(community.already_deleted("comment"), url_for("posts.index"))
         abort(404)
     post_page = url_for("posts.detail", post_id=comment.post_id)
     try:
@@ -454,10 +458,13 @@ def handle_report(report_id: int):
         return back(queue)
     note = (form.note.data or "").strip()
     action = request.form.get("action", "resolve")
+    subject = report.comment_id if report.target_type == "comment" else report.post_id
+    if subject is None:  # deleted since it was reported: only resolving is left (the snapshot stays)
+        action = "resolve"
     try:
         if action == "hide":
             reason = note if len(note) >= 3 else f"Reported: {report.reason}"[:500]
-            if report.comment_id is not None:
+            if report.target_type == "comment":
                 service.moderate_comment(
                     db.session, me(), report.comment_id, CommentModeration(action="hide", reason=reason)
                 )

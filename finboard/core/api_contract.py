@@ -61,6 +61,8 @@ MESSAGES = {
     "report_not_found": "Report not found.",
     "category_not_found": "Category not found.",
     "report_resolved": "This report is already resolved.",
+    "post_hidden": "A moderator hid this post: it is kept for moderation and cannot be deleted.",
+    "comment_hidden": "A moderator hid this comment: it is kept for moderation and cannot be deleted.",
 }
 UNKNOWN_CATEGORY = "Unknown category."
 USERNAME_TAKEN = "Already taken."

@@ -168,7 +168,23 @@ def update_post(session: Session, user: User, post_id: int, payload: PostUpdate)
 
 
 def delete_post(session: Session, user: User, post_id: int) -> None:
-    queries.delete_post(session, _post_for_change(session, user, post_id))
+    """The author's delete, checked in order: post (404), authorship (403), a moderator's hide
+    (403 ``hidden``: the post is kept as evidence), suspension (403). The conditional DELETE
+    re-checks visibility, so a hide that lands first wins and a repeated delete changes nothing."""
+    post = session.get(Post, post_id)
+    if post is None or (post.hidden_at is not None and post.author_id != user.id):
+        raise ApiError(404, "post_not_found")
+    if post.author_id != user.id:
+        raise ApiError(403, "forbidden")
+    if post.hidden_at is not None:
+        raise community.hidden_evidence("post")
+    community.require_writer(user)
+    if not queries.delete_post(session, post, author_id=user.id):
+        session.rollback()
+        post = session.get(Post, post_id)
+        if post is not None and post.hidden_at is not None:
+            raise community.hidden_evidence("post")
+        raise ApiError(404, "post_not_found")
     session.commit()
 
 

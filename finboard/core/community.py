@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from finboard.core.api_contract import ApiError
 from finboard.core.models import (
@@ -198,21 +199,27 @@ def notify_new_comment(session: Session, post: Post, comment: Comment, author: U
 # --- watches -------------------------------------------------------------------------
 
 
+def insert_if_absent(session: Session, model, **fields) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key: True when the row is new (safe under races)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return session.execute(insert(model).values(**fields).on_conflict_do_nothing()).rowcount > 0
+
+
 def watch_post(session: Session, user_id: int, post_id: int) -> None:
-    if session.get(PostWatch, (user_id, post_id)) is None:
-        session.add(PostWatch(user_id=user_id, post_id=post_id))
-        session.flush()
+    insert_if_absent(session, PostWatch, user_id=user_id, post_id=post_id)
 
 
 def set_watch(session: Session, model, key: tuple, watching: bool) -> None:
-    """Add or remove one watch row (post, category or ticker); either is idempotent."""
-    row = session.get(model, key)
-    if watching and row is None:
-        fields = dict(zip((c.name for c in model.__table__.primary_key.columns), key, strict=True))
-        session.add(model(**fields))
-    elif not watching and row is not None:
-        session.delete(row)
-    session.flush()
+    """Add or remove one watch row (post, category or ticker); either is idempotent, races included."""
+    fields = dict(zip((c.name for c in model.__table__.primary_key.columns), key, strict=True))
+    if watching:
+        insert_if_absent(session, model, **fields)
+    else:
+        session.execute(delete(model).filter_by(**fields))
 
 
 # --- positions ---------------------------------------------------------------------
@@ -232,6 +239,71 @@ def positions_for(post_tickers: list[str], given: dict[str, str] | None, stored:
 
 
 # --- moderation ---------------------------------------------------------------------
+
+TRANSITIONS = """Every state transition: its guard and its answer when repeated.
+
+The guard is the transaction's first write and decides alone: a conditional UPDATE whose row count
+is checked, a DELETE ... RETURNING, an INSERT ... ON CONFLICT DO NOTHING / WHERE NOT EXISTS, or a
+row lock. On PostgreSQL a concurrent identical request waits for the row lock and re-evaluates
+the condition; on SQLite writers serialize. So of two identical requests exactly one changes the
+row; counters move and the moderation log gets its one entry only after the guard changed a row;
+the other gets the "repeat" answer (never a 500, never a double effect). The SQLAlchemy
+path (this module, community_service, api_service, queries) and the Django path
+(backends/django/forum/community.py, community_services.py, services.py) implement this table.
+
+post hide (moderator)
+    guard:  UPDATE posts SET hidden_at=now WHERE id AND hidden_at IS NULL; then its cashtag rows go
+    repeat: 409 no_change "The post is already hidden."
+post restore (moderator)
+    guard:  UPDATE posts SET hidden_at=NULL WHERE id AND hidden_at IS NOT NULL; cashtag rows back
+    repeat: 409 no_change "The post is not hidden."
+post lock/unlock, pin/unpin (moderator)
+    guard:  UPDATE posts SET flag=v WHERE id AND flag <> v
+    repeat: 409 no_change "The post is already locked." (unlocked, pinned, unpinned)
+post delete (moderator)
+    guard:  DELETE FROM posts WHERE id (reports: ids set NULL, snapshot kept)
+    repeat: 409 no_change "The post is already deleted." when the log has a delete of it, else 404
+post delete (author: API, forum form)
+    guard:  DELETE FROM posts WHERE id AND author_id AND hidden_at IS NULL
+    repeat: 404 post_not_found; 403 code "hidden" when a moderator hid it
+comment hide (moderator)
+    guard:  UPDATE comments SET hidden_at=now WHERE id AND hidden_at IS NULL; then comment_count - 1
+    repeat: 409 no_change "The comment is already hidden."
+comment restore (moderator)
+    guard:  UPDATE comments SET hidden_at=NULL WHERE id AND hidden_at IS NOT NULL; then count + 1
+    repeat: 409 no_change "The comment is not hidden."
+comment delete (moderator)
+    guard:  DELETE FROM comments WHERE id RETURNING hidden_at; count - 1 only if it was visible
+    repeat: 409 no_change "The comment is already deleted." when logged, else 404
+comment delete (author, forum form)
+    guard:  DELETE FROM comments WHERE id AND author_id AND hidden_at IS NULL RETURNING ...
+    repeat: 404; 403 code "hidden" (a flash on the post page) when a moderator hid it
+report create (member)
+    guard:  row lock on the reporter (PostgreSQL), INSERT ... SELECT WHERE NOT EXISTS (open duplicate)
+    repeat: 409 already_reported
+report resolve (moderator)
+    guard:  UPDATE reports SET status='resolved' WHERE id AND status='open'
+    repeat: 409 report_resolved
+user unsuspend (moderator)
+    guard:  UPDATE users SET suspended_until=NULL WHERE id AND suspended_until > now
+    repeat: 409 no_change "The user is not suspended."
+user suspend (moderator)
+    guard:  UPDATE users SET suspended_until=now+days WHERE id AND it is NULL or differs by a minute or more
+    repeat: 409 no_change "The user is already suspended until <end> UTC." (a longer or shorter one applies)
+post/category watch, ticker follow
+    guard:  INSERT ... ON CONFLICT DO NOTHING (Django: bulk_create ignore_conflicts)
+    repeat: 200, a no-op
+post/category unwatch, ticker unfollow
+    guard:  DELETE WHERE key
+    repeat: 200, a no-op
+notifications mark-read
+    guard:  UPDATE notifications SET read_at=now WHERE user_id AND read_at IS NULL
+    repeat: 200, a no-op
+
+A post or comment hidden by a moderator is evidence: its author cannot delete it (403, code
+``hidden``), and a report outlives the deletion of what it reports (its ids become NULL, its
+snapshot ``title``/``content``/``target_author_id`` stays; migration 0006).
+"""
 
 
 def log_action(
@@ -263,41 +335,119 @@ def no_change(message: str) -> ApiError:
     return ApiError(409, message, code="no_change")
 
 
+# A suspend that would move the end by less than this is the same suspension again (a repeat).
+SUSPENSION_SLACK = timedelta(minutes=1)
+
+
+def already_suspended(until: datetime) -> ApiError:
+    """The 409 of a suspend that changes nothing: the end is already (within a minute) that."""
+    return no_change(f"The user is already suspended until {until:%Y-%m-%d %H:%M} UTC.")
+
+
+def flag_unchanged(flag: str, value: bool) -> ApiError:
+    """The 409 of a lock/unlock/pin/unpin that changes nothing."""
+    return no_change(f"The post is already {'' if value else 'un'}{flag}.")
+
+
+def already_deleted(what: str) -> ApiError:
+    """The 409 of a moderator's delete of a post or comment a moderator already deleted."""
+    return no_change(f"The {what} is already deleted.")
+
+
+def hidden_evidence(what: str) -> ApiError:
+    """403 to the author deleting a post or comment a moderator hid: it is kept as evidence."""
+    return ApiError(403, f"{what}_hidden", code="hidden")
+
+
+def changed(session: Session, stmt) -> bool:
+    """Run a transition's guard (a conditional UPDATE or DELETE); True when it changed a row.
+
+    The guard is the transaction's first write, so on PostgreSQL a concurrent identical request
+    waits for the row lock and then re-checks the condition, and on SQLite writers serialize:
+    either way exactly one of two identical requests sees a row change.
+    """
+    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount > 0
+
+
+def deleted_by_moderator(session: Session, target_type: str, target_id: int) -> bool:
+    """Whether the log records a moderator's delete of this post or comment (a repeat is a 409, not a 404)."""
+    logged = select(ModerationAction.id).where(
+        ModerationAction.target_type == target_type,
+        ModerationAction.target_id == target_id,
+        ModerationAction.action == "delete",
+    )
+    return session.execute(logged.limit(1)).first() is not None
+
+
+def _exists(session: Session, model, row_id: int) -> bool:
+    return session.execute(select(model.id).where(model.id == row_id)).first() is not None
+
+
+def _refused(session: Session, model, row_id: int, conflict: ApiError) -> ApiError:
+    """Why a guard changed nothing: the row is gone (404, or 409 after a moderator's delete) or already so."""
+    if _exists(session, model, row_id):
+        return conflict
+    what = "post" if model is Post else "comment"
+    if deleted_by_moderator(session, what, row_id):
+        return already_deleted(what)
+    return ApiError(404, f"{what}_not_found")
+
+
 def hide_post(session: Session, post: Post) -> None:
     """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
     check_hidden_change("post", post.hidden_at, hide=True)
-    post.hidden_at = utcnow()
+    now = utcnow()
+    guard = update(Post).where(Post.id == post.id, Post.hidden_at.is_(None)).values(hidden_at=now)
+    if not changed(session, guard):
+        raise _refused(session, Post, post.id, no_change("The post is already hidden."))
+    set_committed_value(post, "hidden_at", now)
     session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
-    session.flush()
 
 
 def restore_post(session: Session, post: Post) -> None:
     check_hidden_change("post", post.hidden_at, hide=False)
-    post.hidden_at = None
-    session.flush()
+    guard = update(Post).where(Post.id == post.id, Post.hidden_at.is_not(None)).values(hidden_at=None)
+    if not changed(session, guard):
+        raise _refused(session, Post, post.id, no_change("The post is not hidden."))
+    set_committed_value(post, "hidden_at", None)
     session.add_all(PostCashtag(ticker=t, post_id=post.id, created_at=post.created_at) for t in post.cashtag_list)
     session.flush()
 
 
-def set_post_flag(post: Post, flag: str, value: bool) -> None:
+def set_post_flag(session: Session, post: Post, flag: str, value: bool) -> None:
+    """Lock/unlock or pin/unpin: 409 when the flag already has that value."""
     if getattr(post, flag) == value:
-        raise no_change(f"The post is already {'' if value else 'un'}{flag}.")
-    setattr(post, flag, value)
+        raise flag_unchanged(flag, value)
+    column = getattr(Post, flag)
+    guard = update(Post).where(Post.id == post.id, column != value).values({flag: value})
+    if not changed(session, guard):
+        raise _refused(session, Post, post.id, flag_unchanged(flag, value))
+    set_committed_value(post, flag, value)
+
+
+def move_comment_count(session: Session, post_id: int, by: int) -> None:
+    """The post's ``comment_count``, moved in SQL so concurrent writers never lose an update."""
+    session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + by))
 
 
 def hide_comment(session: Session, comment: Comment) -> None:
-    """Out of its post's comments: ``comment_count`` drops with it, as for a delete."""
+    """Out of its post's comments: ``comment_count`` drops with it, as for a delete (only if the row changed)."""
     check_hidden_change("comment", comment.hidden_at, hide=True)
-    comment.hidden_at = utcnow()
-    session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
-    session.flush()
+    now = utcnow()
+    guard = update(Comment).where(Comment.id == comment.id, Comment.hidden_at.is_(None)).values(hidden_at=now)
+    if not changed(session, guard):
+        raise _refused(session, Comment, comment.id, no_change("The comment is already hidden."))
+    set_committed_value(comment, "hidden_at", now)
+    move_comment_count(session, comment.post_id, -1)
 
 
 def restore_comment(session: Session, comment: Comment) -> None:
     check_hidden_change("comment", comment.hidden_at, hide=False)
-    comment.hidden_at = None
-    session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count + 1))
-    session.flush()
+    guard = update(Comment).where(Comment.id == comment.id, Comment.hidden_at.is_not(None)).values(hidden_at=None)
+    if not changed(session, guard):
+        raise _refused(session, Comment, comment.id, no_change("The comment is not hidden."))
+    set_committed_value(comment, "hidden_at", None)
+    move_comment_count(session, comment.post_id, 1)
 
 
 def check_outranks(moderator: User, target: User) -> None:

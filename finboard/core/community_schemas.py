@@ -69,14 +69,19 @@ class ReportCreate(Input):
 
 
 class TargetRef(Schema):
-    """What a report is about: a post, or one of its comments (with an excerpt)."""
+    """What a report is about: a post, or one of its comments, as it was when reported.
 
-    post_id: int
+    ``title``, ``excerpt`` and ``author`` come from the report's snapshot, so they outlive an
+    edit or a delete; a deleted subject has ``deleted: true`` and null ids."""
+
+    type: Literal["post", "comment"]
+    post_id: int | None
     comment_id: int | None
     title: str
     excerpt: str
-    author: AuthorRef
+    author: AuthorRef | None
     hidden: bool
+    deleted: bool
 
 
 class ReportPublic(Schema):
@@ -162,7 +167,7 @@ class NotificationPublic(Schema):
     kind: NotificationKind
     actor: AuthorRef
     post_id: int
-    post_title: str
+    post_title: str | None = Field(description="Null while a moderator has the post hidden.")
     comment_id: int | None
     ticker: str | None
     created_at: datetime

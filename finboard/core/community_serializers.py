@@ -62,19 +62,22 @@ def excerpt(text: str) -> str:
 
 
 def report_public(report, users: dict, posts: dict, comments: dict) -> ReportPublic:
-    post = posts[report.post_id]
+    """A report with the snapshot of what it reports; ``posts``/``comments`` are the subjects still there."""
+    post = posts.get(report.post_id)
     comment = comments.get(report.comment_id) if report.comment_id else None
-    subject = comment or post
+    subject = comment if report.target_type == "comment" else post
     return ReportPublic(
         id=report.id,
         reporter=author_ref(users[report.reporter_id]),
         target=TargetRef(
-            post_id=post.id,
+            type=report.target_type,
+            post_id=report.post_id,
             comment_id=report.comment_id,
-            title=post.title,
-            excerpt=excerpt(subject.body),
-            author=author_ref(users[subject.author_id]),
-            hidden=subject.hidden_at is not None,
+            title=report.title,
+            excerpt=excerpt(report.content),
+            author=author_ref(users[report.target_author_id]) if report.target_author_id in users else None,
+            hidden=subject is not None and subject.hidden_at is not None,
+            deleted=subject is None,
         ),
         reason=report.reason,
         status=report.status,
@@ -86,7 +89,8 @@ def report_public(report, users: dict, posts: dict, comments: dict) -> ReportPub
 
 
 def report_user_ids(report) -> set[int]:
-    return {report.reporter_id} | ({report.resolved_by_id} if report.resolved_by_id else set())
+    ids = {report.reporter_id, report.resolved_by_id, report.target_author_id}
+    return ids - {None}
 
 
 def moderation_action(record, users: dict) -> ModerationActionPublic:
@@ -104,12 +108,13 @@ def moderation_action(record, users: dict) -> ModerationActionPublic:
 
 
 def notification(row, actors: dict, titles: dict) -> NotificationPublic:
+    """``titles`` holds the titles of the visible posts only: a hidden post's title is not shown (null)."""
     return NotificationPublic(
         id=row.id,
         kind=row.kind,
         actor=author_ref(actors[row.actor_id]),
         post_id=row.post_id,
-        post_title=titles[row.post_id],
+        post_title=titles.get(row.post_id),
         comment_id=row.comment_id,
         ticker=row.ticker,
         created_at=row.created_at,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Date, case, cast, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Date, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from finboard.core import community, queries
 from finboard.core import community_serializers as out
@@ -130,43 +130,61 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
 
 
 def _report_public(session: Session, reports: list[Report]) -> list[ReportPublic]:
-    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_({r.post_id for r in reports})))}
+    post_ids = {r.post_id for r in reports if r.post_id}
+    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
     comment_ids = {r.comment_id for r in reports if r.comment_id}
     comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(comment_ids)))}
     user_ids = set().union(*(out.report_user_ids(r) for r in reports)) if reports else set()
-    user_ids |= {p.author_id for p in posts.values()} | {c.author_id for c in comments.values()}
     users = _users(session, user_ids)
     return [out.report_public(r, users, posts, comments) for r in reports]
 
 
+def _lock_reporter(session: Session, user: User) -> None:
+    """Serialize one member's reports (PostgreSQL: a row lock that does not block their other writes)."""
+    session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+
+
 def create_report(session: Session, user: User, payload: ReportCreate) -> ReportPublic:
-    """Checked in order: suspension (403), post (404), comment of that post (404), an open duplicate (409)."""
+    """Checked in order: suspension (403), post (404), comment of that post (404), an open duplicate (409).
+
+    The duplicate check and the insert are one statement (INSERT ... SELECT ... WHERE NOT EXISTS),
+    after a lock on the reporter's row on PostgreSQL: a double submit files one report, the other 409s.
+    """
     community.require_writer(user)
-    visible_post(session, payload.post_id)
+    post = visible_post(session, payload.post_id)
+    subject = post
     if payload.comment_id is not None:
         comment = session.get(Comment, payload.comment_id)
         if comment is None or comment.post_id != payload.post_id or comment.hidden_at is not None:
             raise ApiError(404, "comment_not_found")
+        subject = comment
+    _lock_reporter(session, user)
     duplicate = select(Report.id).where(
         Report.reporter_id == user.id,
         Report.post_id == payload.post_id,
         Report.comment_id.is_(None) if payload.comment_id is None else Report.comment_id == payload.comment_id,
         Report.status == "open",
     )
-    if session.execute(duplicate).first() is not None:
+    row = {
+        "reporter_id": user.id,
+        "post_id": payload.post_id,
+        "comment_id": payload.comment_id,
+        "target_type": "post" if payload.comment_id is None else "comment",
+        "title": post.title,
+        "content": subject.body,
+        "target_author_id": subject.author_id,
+        "reason": payload.reason,
+        "status": "open",
+        "resolution": "",
+        "created_at": utcnow(),
+    }
+    values = select(*(literal(v, type_=Report.__table__.c[k].type).label(k) for k, v in row.items()))
+    insert_once = insert(Report).from_select(list(row), values.where(~duplicate.exists()))
+    inserted = session.execute(insert_once.returning(Report.id)).first()
+    if inserted is None:
+        session.rollback()
         raise ApiError(409, "already_reported")
-    report = Report(
-        reporter_id=user.id,
-        post_id=payload.post_id,
-        comment_id=payload.comment_id,
-        reason=payload.reason,
-        status="open",
-        resolution="",
-        created_at=utcnow(),
-    )
-    session.add(report)
-    session.flush()
-    (result,) = _report_public(session, [report])
+    (result,) = _report_public(session, [session.get(Report, inserted.id)])
     session.commit()
     return result
 
@@ -191,8 +209,16 @@ def resolve_report(session: Session, moderator: User, report_id: int, payload: R
         raise ApiError(404, "report_not_found")
     if report.status == "resolved":
         raise ApiError(409, "report_resolved")
-    report.status, report.resolution = "resolved", payload.resolution
-    report.resolved_by_id, report.resolved_at = moderator.id, utcnow()
+    now = utcnow()
+    guard = (
+        update(Report)
+        .where(Report.id == report_id, Report.status == "open")
+        .values(status="resolved", resolution=payload.resolution, resolved_by_id=moderator.id, resolved_at=now)
+    )
+    if not community.changed(session, guard):  # resolved (or deleted) by a concurrent request
+        session.rollback()
+        raise ApiError(409, "report_resolved") if session.get(Report, report_id) else ApiError(404, "report_not_found")
+    session.refresh(report)
     community.log_action(session, moderator, "resolve", "report", report.id, report.reason, payload.resolution)
     (result,) = _report_public(session, [report])
     session.commit()
@@ -206,24 +232,38 @@ def _action_public(session: Session, record: ModerationAction) -> ModerationActi
     return out.moderation_action(record, _users(session, {record.moderator_id}))
 
 
+def _missing(session: Session, target_type: str, target_id: int) -> ApiError:
+    """404, or 409 when a moderator already deleted it (a repeated delete)."""
+    if community.deleted_by_moderator(session, target_type, target_id):
+        return community.already_deleted(target_type)
+    return ApiError(404, f"{target_type}_not_found")
+
+
 def moderate_post(session: Session, moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
-    """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included)."""
+    """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included).
+
+    Each action is guarded by a conditional statement (community.TRANSITIONS): logged once per real change.
+    """
     community.require_acting_moderator(moderator)
     post = session.get(Post, post_id)
     if post is None:
-        raise ApiError(404, "post_not_found")
-    action = payload.action
-    if action == "hide":
-        community.hide_post(session, post)
-    elif action == "restore":
-        community.restore_post(session, post)
-    elif action in ("lock", "unlock"):
-        community.set_post_flag(post, "locked", action == "lock")
-    elif action in ("pin", "unpin"):
-        community.set_post_flag(post, "pinned", action == "pin")
-    else:
-        queries.delete_post(session, post)
-    record = community.log_action(session, moderator, action, "post", post_id, post.title, payload.reason)
+        raise _missing(session, "post", post_id)
+    action, title = payload.action, post.title
+    try:
+        if action == "hide":
+            community.hide_post(session, post)
+        elif action == "restore":
+            community.restore_post(session, post)
+        elif action in ("lock", "unlock"):
+            community.set_post_flag(session, post, "locked", action == "lock")
+        elif action in ("pin", "unpin"):
+            community.set_post_flag(session, post, "pinned", action == "pin")
+        elif not queries.delete_post(session, post):
+            raise _missing(session, "post", post_id)
+    except ApiError:
+        session.rollback()
+        raise
+    record = community.log_action(session, moderator, action, "post", post_id, title, payload.reason)
     result = _action_public(session, record)
     session.commit()
     return result
@@ -235,14 +275,18 @@ def moderate_comment(
     community.require_acting_moderator(moderator)
     comment = session.get(Comment, comment_id)
     if comment is None:
-        raise ApiError(404, "comment_not_found")
+        raise _missing(session, "comment", comment_id)
     summary = out.excerpt(comment.body)
-    if payload.action == "hide":
-        community.hide_comment(session, comment)
-    elif payload.action == "restore":
-        community.restore_comment(session, comment)
-    else:
-        queries.delete_comment(session, comment)
+    try:
+        if payload.action == "hide":
+            community.hide_comment(session, comment)
+        elif payload.action == "restore":
+            community.restore_comment(session, comment)
+        elif not queries.delete_comment(session, comment):
+            raise _missing(session, "comment", comment_id)
+    except ApiError:
+        session.rollback()
+        raise
     record = community.log_action(session, moderator, payload.action, "comment", comment_id, summary, payload.reason)
     result = _action_public(session, record)
     session.commit()
@@ -255,12 +299,23 @@ def moderate_user(session: Session, moderator: User, username: str, payload: Use
     target = community.user_by_name(session, username)
     community.check_outranks(moderator, target)
     if payload.action == "suspend":
-        target.suspended_until = utcnow() + timedelta(days=payload.days)
-        summary = f"{target.username} until {target.suspended_until:%Y-%m-%d %H:%M} UTC"
+        until, slack = utcnow() + timedelta(days=payload.days), community.SUSPENSION_SLACK
+        end = User.suspended_until
+        moved = or_(end.is_(None), end < until - slack, end > until + slack)
+        guard = update(User).where(User.id == target.id, moved).values(suspended_until=until)
+        if not community.changed(session, guard):  # the same suspension again (a repeat, a concurrent request)
+            session.rollback()
+            raise community.already_suspended(session.get(User, target.id).suspended_until)
+        set_committed_value(target, "suspended_until", until)
+        summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
     else:
         if not community.suspended(target):
             raise community.no_change("The user is not suspended.")
-        target.suspended_until = None
+        guard = update(User).where(User.id == target.id, User.suspended_until > utcnow()).values(suspended_until=None)
+        if not community.changed(session, guard):  # lifted by a concurrent request
+            session.rollback()
+            raise community.no_change("The user is not suspended.")
+        set_committed_value(target, "suspended_until", None)
         summary = target.username
     record = community.log_action(session, moderator, payload.action, "user", target.id, summary, payload.reason)
     result = _action_public(session, record)
@@ -304,7 +359,8 @@ def notifications(session: Session, user: User, query: NotificationQuery) -> Not
         )
     )
     actors = _users(session, {r.actor_id for r in rows})
-    titles = dict(session.execute(select(Post.id, Post.title).where(Post.id.in_({r.post_id for r in rows}))).all())
+    shown = select(Post.id, Post.title).where(Post.id.in_({r.post_id for r in rows}), Post.hidden_at.is_(None))
+    titles = dict(session.execute(shown).all())  # a hidden post's title stays hidden
     return NotificationPage(
         items=[out.notification(r, actors, titles) for r in rows],
         **out.page_fields(query, total),
@@ -360,11 +416,8 @@ def follow_ticker(session: Session, user: User, raw: str, following: bool) -> Wa
     if following and session.get(TickerFollow, (user.id, ticker)) is None:
         if len(watchlist(session, user).tickers) >= WATCHLIST_MAX:
             raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
-    try:
-        community.set_watch(session, TickerFollow, (user.id, ticker), following)
-        session.commit()
-    except IntegrityError:  # the same follow from a concurrent request
-        session.rollback()
+    community.set_watch(session, TickerFollow, (user.id, ticker), following)  # insert-if-absent: races too
+    session.commit()
     return watchlist(session, user)
 
 

@@ -270,7 +270,11 @@ class PostRevision(Base):
 
 
 class Report(Base):
-    """A member's report of a post (``comment_id`` null) or of one of its comments."""
+    """A member's report of a post or of one of its comments (``target_type``), with a snapshot of it.
+
+    ``title``, ``content`` and ``target_author_id`` are what was reported, copied at report time:
+    a moderator still sees it after the author edits or deletes it.
+    """
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -280,8 +284,14 @@ class Report(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), nullable=True)
+    # Evidence outlives its subject: deleting the post or comment leaves the report with NULL here
+    # and the snapshot below (migration 0006).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"), nullable=True, index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"), nullable=True)
+    target_type: Mapped[str] = mapped_column(String(8), default="post", server_default="post")
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    content: Mapped[str] = mapped_column(Text, default="", server_default="")
+    target_author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     reason: Mapped[str] = mapped_column(String(REASON_MAX))
     status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     resolution: Mapped[str] = mapped_column(String(REASON_MAX), default="", server_default="")

@@ -39,7 +39,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
     texts = {
         400: "Malformed JSON body",
         401: "Missing, invalid or expired bearer token",
-        403: "Not allowed: not the author, not a moderator, suspended, or the post is locked",
+        403: "Not allowed: not the author, not a moderator, suspended, the post is locked, "
+        "or the author deletes what a moderator hid (code hidden)",
         404: "Not found",
         409: "Conflict: already registered, already reported, or nothing to change",
         413: "Request body too large",

@@ -29,6 +29,7 @@ from finboard.core.models import (
     Post,
     PostCashtag,
     PostRevision,
+    Report,
     User,
     UTCDateTime,
     utcnow,
@@ -481,13 +482,24 @@ def update_post(
     return post
 
 
-def delete_post(session: Session, post: Post) -> None:
-    # Explicit deletes rather than relying on ON DELETE CASCADE, so SQLite
-    # (foreign keys off unless enabled) behaves like PostgreSQL.
+def delete_post(session: Session, post: Post, author_id: int | None = None) -> bool:
+    """Delete a post (an author's delete only while it is visible and theirs): False when no row went.
+
+    The conditional DELETE is the guard (see ``finboard.core.community`` TRANSITIONS): of two
+    identical requests one deletes, the other changes nothing. Reports keep their snapshot
+    (their ``post_id`` becomes NULL); comments and cashtag rows go explicitly rather than by
+    ON DELETE CASCADE, so SQLite without foreign keys behaves like PostgreSQL.
+    """
+    guard = delete(Post).where(Post.id == post.id)
+    if author_id is not None:
+        guard = guard.where(Post.author_id == author_id, Post.hidden_at.is_(None))
+    if session.execute(guard, execution_options={"synchronize_session": False}).rowcount == 0:
+        return False
+    session.execute(update(Report).where(Report.post_id == post.id).values(post_id=None, comment_id=None))
     session.execute(delete(Comment).where(Comment.post_id == post.id))
     session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
-    session.delete(post)
-    session.flush()
+    session.expunge(post)
+    return True
 
 
 def create_comment(session: Session, post: Post, author: User, body: str) -> Comment:
@@ -502,8 +514,22 @@ def create_comment(session: Session, post: Post, author: User, body: str) -> Com
     return comment
 
 
-def delete_comment(session: Session, comment: Comment) -> None:
-    if comment.hidden_at is None:  # a hidden comment already left the count
-        session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
-    session.delete(comment)
-    session.flush()
+def delete_comment(session: Session, comment: Comment, author_id: int | None = None) -> bool:
+    """Delete a comment (an author's delete only while it is visible and theirs): False when no row went.
+
+    ``DELETE ... RETURNING hidden_at`` is the guard: the post's ``comment_count`` moves only when
+    a visible comment really went (a hidden one already left the count), once, races included.
+    """
+    guard = delete(Comment).where(Comment.id == comment.id)
+    if author_id is not None:
+        guard = guard.where(Comment.author_id == author_id, Comment.hidden_at.is_(None))
+    gone = session.execute(
+        guard.returning(Comment.post_id, Comment.hidden_at), execution_options={"synchronize_session": False}
+    ).first()
+    if gone is None:
+        return False
+    session.execute(update(Report).where(Report.comment_id == comment.id).values(comment_id=None))
+    if gone.hidden_at is None:
+        session.execute(update(Post).where(Post.id == gone.post_id).values(comment_count=Post.comment_count - 1))
+    session.expunge(comment)
+    return True

@@ -299,12 +299,20 @@ def edit_post(post_id: int):
 @bp.route(f"/posts/{POST_ID}/delete", methods=["POST"])
 @login_required
 def delete_post(post_id: int):
-    _own_post(post_id)
+    post = db.session.get(Post, post_id)
+    if post is None or (post.hidden_at is not None and post.author_id != current_user.id):
+        abort(404)
+    if post.author_id != current_user.id:
+        abort(403)
     if not DeleteForm().validate_on_submit():
         abort(400)
     try:
         api_service.delete_post(db.session, _me(), post_id)
-    except ApiError as exc:  # suspended
+    except ApiError as exc:  # suspended, or hidden by a moderator (kept as evidence)
+        if exc.code == "hidden":
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("posts.index"))
         return _refused_detail(exc, post_id)
     invalidate_content()
     flash("Post deleted.", "info")
@@ -352,10 +360,16 @@ def delete_comment(comment_id: int):
         abort(400)
     post_id = comment.post_id
     try:
+        if comment.hidden_at is not None:  # a moderator hid it: the evidence stays
+            raise community.hidden_evidence("comment")
         community.require_writer(_me())  # the shared rule: a suspended account reads but does not write
+        if not queries.delete_comment(db.session, comment, author_id=current_user.id):
+            db.session.rollback()  # hidden or deleted since it was read: the guard changed nothing
+            if db.session.get(Comment, comment_id) is None:
+                abort(404)
+            raise community.hidden_evidence("comment")
     except ApiError as exc:
         return _refused_detail(exc, post_id)
-    queries.delete_comment(db.session, comment)
     db.session.commit()
     invalidate_content()
     flash("Comment deleted.", "info")

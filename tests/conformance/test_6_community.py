@@ -145,6 +145,9 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
          json={"action": "hide", "reason": "Reported as a pump"}, headers=mia)  # fmt: skip
     step("hide-again", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 409,
          json={"action": "hide", "reason": "Reported as a pump"}, headers=mia)  # fmt: skip
+    step("author-delete-hidden", "DELETE", post, one, 403, headers=ann)
+    step("other-delete-hidden", "DELETE", post, one, 404, headers=bob)
+    step("notifications-hidden-title", "GET", notifications, notifications, 200, headers=cat)
     step("hidden-detail", "GET", post, one, 404)
     step("hidden-in-cashtag", "GET", f"{posts}?cashtag=AAPL", posts, 200)
     step("hidden-in-search", "GET", f"{posts}?search=quokkanomics", posts, 200)
@@ -157,8 +160,12 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("resolved", "GET", f"{queue}?status=resolved", queue, 200, headers=mia)
     step("restore", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 200,
          json={"action": "restore", "reason": "Checked: fine"}, headers=mia)  # fmt: skip
+    step("restore-again", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 409,
+         json={"action": "restore", "reason": "Checked: fine"}, headers=mia)  # fmt: skip
     for action in ("lock", "pin"):
         step(action, "POST", f"{P}/moderation/posts/{created['id']}", moderate, 200,
+             json={"action": action, "reason": "Mod decision"}, headers=mia)  # fmt: skip
+        step(f"{action}-again", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 409,
              json={"action": action, "reason": "Mod decision"}, headers=mia)  # fmt: skip
     step("locked-comment", "POST", f"{post}/comments", comments, 403, json={"body": "can I?"}, headers=bob)
     step("locked-comment-moderator", "POST", f"{post}/comments", comments, 201, json={"body": "Locked, thanks all."},
@@ -167,6 +174,18 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("detail-after-moderation", "GET", post, one, 200)
     comment_mod = f"{P}/moderation/comments/{{comment_id}}"
     first_comment = next(r for lbl, _, _, r in log if lbl == "comment-mention").json()["id"]
+    step("report-comment", "POST", reports, reports, 201,
+         json={"post_id": created["id"], "comment_id": first_comment, "reason": "Off topic"}, headers=ann)  # fmt: skip
+    step("report-comment-again", "POST", reports, reports, 409,
+         json={"post_id": created["id"], "comment_id": first_comment, "reason": "Off topic"}, headers=ann)  # fmt: skip
+    for label, action, status in (
+        ("hide-comment-first", "hide", 200),
+        ("hide-comment-again", "hide", 409),
+        ("restore-comment", "restore", 200),
+        ("restore-comment-again", "restore", 409),
+    ):
+        step(label, "POST", f"{P}/moderation/comments/{first_comment}", comment_mod, status,
+             json={"action": action, "reason": "Off topic"}, headers=mia)  # fmt: skip
     step("hide-comment", "POST", f"{P}/moderation/comments/{first_comment}", comment_mod, 200,
          json={"action": "hide", "reason": "Off topic"}, headers=mia)  # fmt: skip
     step("comments-after-hide", "GET", f"{post}/comments", comments, 200)
@@ -177,6 +196,8 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("suspend-moderator", "POST", f"{P}/moderation/users/mod_mia", user_mod, 403,
          json={"action": "suspend", "days": 1, "reason": "Cool off"}, headers=mia)  # fmt: skip
     step("suspend", "POST", f"{P}/moderation/users/bob_bear", user_mod, 200,
+         json={"action": "suspend", "days": 3, "reason": "Cool off"}, headers=mia)  # fmt: skip
+    step("suspend-again", "POST", f"{P}/moderation/users/bob_bear", user_mod, 409,
          json={"action": "suspend", "days": 3, "reason": "Cool off"}, headers=mia)  # fmt: skip
     step("suspended-post", "POST", posts, posts, 403,
          json={"title": "Let me post", "body": "please", "category": "stocks"}, headers=bob)  # fmt: skip
@@ -192,9 +213,18 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("cashtag", "GET", f"{P}/cashtags/aapl", f"{P}/cashtags/{{ticker}}", 200)
     step("cashtag-invalid", "GET", f"{P}/cashtags/123", f"{P}/cashtags/{{ticker}}", 404)
     step("user-comments", "GET", f"{P}/users/bob_bear/comments", f"{P}/users/{{username}}/comments", 200)
+    mia_comment = next(r for lbl, _, _, r in log if lbl == "locked-comment-moderator").json()["id"]
+    for label, status in (("delete-comment", 200), ("delete-comment-again", 409)):
+        step(label, "POST", f"{P}/moderation/comments/{mia_comment}", comment_mod, status,
+             json={"action": "delete", "reason": "Cleanup"}, headers=mia)  # fmt: skip
+    step("detail-after-comment-delete", "GET", post, one, 200)
     step("delete-by-moderator", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 200,
          json={"action": "delete", "reason": "Cleanup"}, headers=mia)  # fmt: skip
+    step("delete-again", "POST", f"{P}/moderation/posts/{created['id']}", moderate, 409,
+         json={"action": "delete", "reason": "Cleanup"}, headers=mia)  # fmt: skip
     step("after-delete", "GET", post, one, 404)
+    step("queue-after-delete", "GET", queue, queue, 200, headers=mia)
+    step("resolved-after-delete", "GET", f"{queue}?status=resolved", queue, 200, headers=mia)
     # A suspended moderator reads the queue but acts on nothing; only an admin can suspend a moderator.
     step("admin-suspends-moderator", "POST", f"{P}/moderation/users/mod_mia", user_mod, 200,
          json={"action": "suspend", "days": 1, "reason": "Overzealous"}, headers=cat)  # fmt: skip
@@ -264,4 +294,25 @@ def check_data(name: str, r: dict) -> None:
     assert stats["followers"] == 1
     assert [c["body"] for c in r["user-comments"]["items"]] == [], "bob's only comment is hidden"
     assert r["suspended-moderator-acts"]["error"]["code"] == "suspended"
+    # Issue 15: repeats change nothing, hidden content is evidence, reports outlive their subject.
+    assert r["author-delete-hidden"]["error"]["code"] == "hidden", name
+    assert r["other-delete-hidden"]["error"]["message"] == "Post not found."
+    assert [n["post_title"] for n in r["notifications-hidden-title"]["items"]] == [None, None], name
+    assert r["suspend-again"]["error"]["message"].startswith("The user is already suspended until "), name
+    repeats = ("suspend-again", "restore-again", "lock-again", "pin-again", "hide-comment-again")
+    for label in (*repeats, "restore-comment-again"):
+        assert r[label]["error"]["code"] == "no_change", (name, label)
+    assert r["delete-again"]["error"]["message"] == "The post is already deleted."
+    assert r["delete-comment-again"]["error"]["message"] == "The comment is already deleted."
+    assert r["detail-after-comment-delete"]["comment_count"] == 1, "ann's comment: bob's is hidden, mia's deleted"
+    assert [(a["action"], a["target_type"]) for a in r["moderation-log"]["items"]].count(("hide", "comment")) == 2
+    (open_report,) = r["queue-after-delete"]["items"]
+    assert open_report["target"] | {"author": None} == {
+        "type": "comment", "post_id": None, "comment_id": None, "title": created["title"],
+        "excerpt": "@cat_watch look at this", "author": None, "hidden": False, "deleted": True,
+    }  # fmt: skip
+    assert open_report["target"]["author"]["username"] == "bob_bear"
+    (resolved,) = r["resolved-after-delete"]["items"]
+    assert resolved["target"]["type"] == "post" and resolved["target"]["deleted"] is True
+    assert resolved["target"]["excerpt"] == r["patch-content"]["body"], "the snapshot at report time"
     assert r["admin-suspends-moderator"]["moderator"]["username"] == "cat_watch"

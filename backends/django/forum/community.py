@@ -3,13 +3,17 @@
 The pure rules (who may write, the hourly allowances and their messages,
 mentions, positions, role ranks) are the shared functions themselves; what
 touches the database is written here, statement for statement like the
-reference, so every backend numbers, orders and counts the same rows.
+reference, so every backend numbers, orders and counts the same rows. Every state
+transition is guarded as ``finboard.core.community.TRANSITIONS`` lists (a conditional UPDATE or
+DELETE ... RETURNING whose row count decides, ON CONFLICT DO NOTHING, a row lock), with the same
+answer on a repeat.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -17,12 +21,15 @@ from django.utils import timezone
 from finboard.core.api_contract import ApiError
 from finboard.core.community import (
     Recipient,
+    already_deleted,
     check_hidden_change,
+    flag_unchanged,
     hourly_limit,
     is_new_account,
     mentioned_usernames,
     new_comment_recipients,
     new_post_recipients,
+    no_change,
     rate_limit_message,
 )
 from finboard.core.settings import Settings
@@ -36,6 +43,7 @@ from .models import (
     Post,
     PostCashtag,
     PostWatch,
+    Report,
     TickerFollow,
     User,
 )
@@ -144,19 +152,48 @@ def log_action(
     )
 
 
+def _refused(model, row_id: int, conflict: ApiError) -> ApiError:
+    """Why a guard changed nothing: the row is gone (404, or 409 after a moderator's delete) or already so."""
+    if model.objects.filter(id=row_id).exists():
+        return conflict
+    what = "post" if model is Post else "comment"
+    if deleted_by_moderator(what, row_id):
+        return already_deleted(what)
+    return ApiError(404, f"{what}_not_found")
+
+
+def deleted_by_moderator(target_type: str, target_id: int) -> bool:
+    logged = ModerationAction.objects.filter(target_type=target_type, target_id=target_id, action="delete")
+    return logged.exists()
+
+
 def hide_post(post: Post) -> None:
-    """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
+    """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go.
+
+    The guards are finboard.core.community.TRANSITIONS': a conditional UPDATE whose row count decides."""
     check_hidden_change("post", post.hidden_at, hide=True)
-    post.hidden_at = timezone.now()
-    post.save(update_fields=["hidden_at"])
+    now = timezone.now()
+    if not Post.objects.filter(id=post.id, hidden_at__isnull=True).update(hidden_at=now):
+        raise _refused(Post, post.id, no_change("The post is already hidden."))
+    post.hidden_at = now
     PostCashtag.objects.filter(post_id=post.id).delete()
 
 
 def restore_post(post: Post) -> None:
     check_hidden_change("post", post.hidden_at, hide=False)
+    if not Post.objects.filter(id=post.id, hidden_at__isnull=False).update(hidden_at=None):
+        raise _refused(Post, post.id, no_change("The post is not hidden."))
     post.hidden_at = None
-    post.save(update_fields=["hidden_at"])
     insert_cashtag_rows(post, post.cashtag_list)
+
+
+def set_post_flag(post: Post, flag: str, value: bool) -> None:
+    """Lock/unlock or pin/unpin: 409 when the flag already has that value."""
+    if getattr(post, flag) == value:
+        raise flag_unchanged(flag, value)
+    if not Post.objects.filter(id=post.id).exclude(**{flag: value}).update(**{flag: value}):
+        raise _refused(Post, post.id, flag_unchanged(flag, value))
+    setattr(post, flag, value)
 
 
 def insert_cashtag_rows(post: Post, tickers: list[str]) -> None:
@@ -171,28 +208,54 @@ def move_comment_count(post_id: int, by: int) -> None:
 
 
 def hide_comment(comment: Comment) -> None:
-    """Out of its post's comments: ``comment_count`` drops with it, as for a delete."""
+    """Out of its post's comments: ``comment_count`` drops with it, as for a delete (only if the row changed)."""
     check_hidden_change("comment", comment.hidden_at, hide=True)
-    comment.hidden_at = timezone.now()
-    comment.save(update_fields=["hidden_at"])
+    now = timezone.now()
+    if not Comment.objects.filter(id=comment.id, hidden_at__isnull=True).update(hidden_at=now):
+        raise _refused(Comment, comment.id, no_change("The comment is already hidden."))
+    comment.hidden_at = now
     move_comment_count(comment.post_id, -1)
 
 
 def restore_comment(comment: Comment) -> None:
     check_hidden_change("comment", comment.hidden_at, hide=False)
+    if not Comment.objects.filter(id=comment.id, hidden_at__isnull=False).update(hidden_at=None):
+        raise _refused(Comment, comment.id, no_change("The comment is not hidden."))
     comment.hidden_at = None
-    comment.save(update_fields=["hidden_at"])
     move_comment_count(comment.post_id, 1)
 
 
-def delete_post(post: Post) -> None:
-    # Explicit deletes rather than ON DELETE CASCADE, as finboard.core.queries does.
+def _delete_returning(table: str, condition: str, params: list, returning: str):
+    """``DELETE ... RETURNING``: the guard of a delete, as finboard.core.queries runs it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {condition} RETURNING {returning}", params)  # noqa: S608
+        return cursor.fetchone()
+
+
+def delete_post(post: Post, author_id: int | None = None) -> bool:
+    """Delete a post (an author's only while it is visible and theirs): False when no row went.
+
+    Reports keep their snapshot (``post_id`` NULL); comments and cashtag rows go explicitly."""
+    condition, params = "id = %s", [post.id]
+    if author_id is not None:
+        condition, params = "id = %s AND author_id = %s AND hidden_at IS NULL", [post.id, author_id]
+    if _delete_returning("posts", condition, params, "id") is None:
+        return False
+    Report.objects.filter(post_id=post.id).update(post_id=None, comment_id=None)
     Comment.objects.filter(post_id=post.id).delete()
     PostCashtag.objects.filter(post_id=post.id).delete()
-    Post.objects.filter(id=post.id).delete()
+    return True
 
 
-def delete_comment(comment: Comment) -> None:
-    if comment.hidden_at is None:  # a hidden comment already left the count
-        move_comment_count(comment.post_id, -1)
-    Comment.objects.filter(id=comment.id).delete()
+def delete_comment(comment: Comment, author_id: int | None = None) -> bool:
+    """Delete a comment: the post's ``comment_count`` moves only when a visible comment really went."""
+    condition, params = "id = %s", [comment.id]
+    if author_id is not None:
+        condition, params = "id = %s AND author_id = %s AND hidden_at IS NULL", [comment.id, author_id]
+    gone = _delete_returning("comments", condition, params, "post_id, hidden_at")
+    if gone is None:
+        return False
+    Report.objects.filter(comment_id=comment.id).update(comment_id=None)
+    if gone[1] is None:  # a hidden comment already left the count
+        move_comment_count(gone[0], -1)
+    return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -119,32 +119,40 @@ def _users(ids: set[int]) -> dict[int, User]:
 
 
 def _report_public(reports: list[Report]) -> list[ReportPublic]:
-    posts = Post.objects.in_bulk({r.post_id for r in reports})
+    posts = Post.objects.in_bulk({r.post_id for r in reports if r.post_id})
     comments = Comment.objects.in_bulk({r.comment_id for r in reports if r.comment_id})
     user_ids = set().union(*(out.report_user_ids(r) for r in reports)) if reports else set()
-    user_ids |= {p.author_id for p in posts.values()} | {c.author_id for c in comments.values()}
     users = _users(user_ids)
     return [out.report_public(r, users, posts, comments) for r in reports]
 
 
 def create_report(user: User, payload: ReportCreate) -> ReportPublic:
-    """Checked in order: suspension (403), post (404), comment of that post (404), an open duplicate (409)."""
+    """Checked in order: suspension (403), post (404), comment of that post (404), an open duplicate (409).
+
+    As in the reference: a lock on the reporter's row, then the duplicate check, in one transaction."""
     rules.require_writer(user)
-    community.visible_post(payload.post_id)
+    post = community.visible_post(payload.post_id)
+    subject = post
     if payload.comment_id is not None:
         comment = Comment.objects.filter(id=payload.comment_id).first()
         if comment is None or comment.post_id != payload.post_id or comment.hidden_at is not None:
             raise ApiError(404, "comment_not_found")
-    duplicate = Report.objects.filter(
-        reporter_id=user.id, post_id=payload.post_id, comment_id=payload.comment_id, status="open"
-    )
-    if duplicate.exists():
-        raise ApiError(409, "already_reported")
+        subject = comment
     with transaction.atomic():
+        list(User.objects.select_for_update(no_key=True).filter(id=user.id).values_list("id", flat=True))
+        duplicate = Report.objects.filter(
+            reporter_id=user.id, post_id=payload.post_id, comment_id=payload.comment_id, status="open"
+        )
+        if duplicate.exists():
+            raise ApiError(409, "already_reported")
         report = Report.objects.create(
             reporter_id=user.id,
             post_id=payload.post_id,
             comment_id=payload.comment_id,
+            target_type="post" if payload.comment_id is None else "comment",
+            title=post.title,
+            content=subject.body,
+            target_author_id=subject.author_id,
             reason=payload.reason,
             status="open",
             resolution="",
@@ -173,7 +181,15 @@ def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> R
             raise ApiError(409, "report_resolved")
         report.status, report.resolution = "resolved", payload.resolution
         report.resolved_by_id, report.resolved_at = moderator.id, timezone.now()
-        report.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
+        changed = Report.objects.filter(id=report_id, status="open").update(
+            status="resolved",
+            resolution=payload.resolution,
+            resolved_by_id=moderator.id,
+            resolved_at=report.resolved_at,
+        )
+        if not changed:  # resolved (or deleted) by a concurrent request
+            exists = Report.objects.filter(id=report_id).exists()
+            raise ApiError(409, "report_resolved") if exists else ApiError(404, "report_not_found")
         community.log_action(moderator, "resolve", "report", report.id, report.reason, payload.resolution)
         (result,) = _report_public([report])
     return result
@@ -186,26 +202,32 @@ def _action_public(record: ModerationAction) -> ModerationActionPublic:
     return out.moderation_action(record, _users({record.moderator_id}))
 
 
+def _missing(target_type: str, target_id: int) -> ApiError:
+    """404, or 409 when a moderator already deleted it (a repeated delete)."""
+    if community.deleted_by_moderator(target_type, target_id):
+        return rules.already_deleted(target_type)
+    return ApiError(404, f"{target_type}_not_found")
+
+
 def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
-    """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included)."""
+    """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included), guarded
+    as finboard.core.community.TRANSITIONS says: logged once per real change."""
     rules.require_acting_moderator(moderator)
     with transaction.atomic():
         post = Post.objects.filter(id=post_id).first()
         if post is None:
-            raise ApiError(404, "post_not_found")
+            raise _missing("post", post_id)
         action = payload.action
         if action == "hide":
             community.hide_post(post)
         elif action == "restore":
             community.restore_post(post)
         elif action in ("lock", "unlock"):
-            rules.set_post_flag(post, "locked", action == "lock")
-            post.save(update_fields=["locked"])
+            community.set_post_flag(post, "locked", action == "lock")
         elif action in ("pin", "unpin"):
-            rules.set_post_flag(post, "pinned", action == "pin")
-            post.save(update_fields=["pinned"])
-        else:
-            community.delete_post(post)
+            community.set_post_flag(post, "pinned", action == "pin")
+        elif not community.delete_post(post):
+            raise _missing("post", post_id)
         record = community.log_action(moderator, action, "post", post_id, post.title, payload.reason)
         return _action_public(record)
 
@@ -215,14 +237,14 @@ def moderate_comment(moderator: User, comment_id: int, payload: CommentModeratio
     with transaction.atomic():
         comment = Comment.objects.filter(id=comment_id).first()
         if comment is None:
-            raise ApiError(404, "comment_not_found")
+            raise _missing("comment", comment_id)
         summary = out.excerpt(comment.body)
         if payload.action == "hide":
             community.hide_comment(comment)
         elif payload.action == "restore":
             community.restore_comment(comment)
-        else:
-            community.delete_comment(comment)
+        elif not community.delete_comment(comment):
+            raise _missing("comment", comment_id)
         record = community.log_action(moderator, payload.action, "comment", comment_id, summary, payload.reason)
         return _action_public(record)
 
@@ -234,14 +256,22 @@ def moderate_user(moderator: User, username: str, payload: UserModeration) -> Mo
         target = community.user_by_name(username)
         rules.check_outranks(moderator, target)
         if payload.action == "suspend":
-            target.suspended_until = timezone.now() + timedelta(days=payload.days)
-            summary = f"{target.username} until {target.suspended_until:%Y-%m-%d %H:%M} UTC"
+            until, slack = timezone.now() + timedelta(days=payload.days), rules.SUSPENSION_SLACK
+            moved = Q(suspended_until__isnull=True) | Q(suspended_until__lt=until - slack)
+            moved |= Q(suspended_until__gt=until + slack)
+            if not User.objects.filter(moved, id=target.id).update(suspended_until=until):  # the same again
+                current = User.objects.filter(id=target.id).values_list("suspended_until", flat=True).first()
+                raise rules.already_suspended(current)
+            target.suspended_until = until
+            summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
         else:
             if not rules.suspended(target):
                 raise rules.no_change("The user is not suspended.")
+            lifted = User.objects.filter(id=target.id, suspended_until__gt=timezone.now()).update(suspended_until=None)
+            if not lifted:  # lifted by a concurrent request
+                raise rules.no_change("The user is not suspended.")
             target.suspended_until = None
             summary = target.username
-        target.save(update_fields=["suspended_until"])
         record = community.log_action(moderator, payload.action, "user", target.id, summary, payload.reason)
         return _action_public(record)
 
@@ -268,7 +298,8 @@ def notifications(user: User, query: NotificationQuery) -> NotificationPage:
     total = chosen.count()
     rows = list(chosen.order_by("-id")[_offset(query)])
     actors = _users({r.actor_id for r in rows})
-    titles = dict(Post.objects.filter(id__in={r.post_id for r in rows}).values_list("id", "title"))
+    shown = Post.objects.filter(id__in={r.post_id for r in rows}, hidden_at__isnull=True)
+    titles = dict(shown.values_list("id", "title"))  # a hidden post's title stays hidden
     return NotificationPage(
         items=[out.notification(r, actors, titles) for r in rows],
         **out.page_fields(query, total),

@@ -221,12 +221,19 @@ class PostRevision(models.Model):
 
 
 class Report(models.Model):
-    """A member's report of a post (``comment`` null) or of one of its comments."""
+    """A member's report of a post or of one of its comments, with a snapshot of what was reported.
+
+    ``post``/``comment`` become NULL when the subject is deleted (ON DELETE SET NULL, migration 0006).
+    """
 
     id = models.AutoField(primary_key=True)
     reporter = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
-    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, null=True, related_name="+")
     comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    target_type = models.CharField(max_length=8, default="post")
+    title = models.CharField(max_length=200, default="", blank=True)
+    content = models.TextField(default="", blank=True)
+    target_author = models.ForeignKey(User, on_delete=models.DO_NOTHING, null=True, related_name="+")
     reason = models.CharField(max_length=REASON_MAX)
     status = models.CharField(max_length=8, default="open")  # open / resolved
     resolution = models.CharField(max_length=REASON_MAX, default="", blank=True)

@@ -255,8 +255,21 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
 
 
 def delete_post(user: User, post_id: int) -> None:
+    """The reference's order: post (404), authorship (403), a moderator's hide (403 ``hidden``),
+    suspension (403); the conditional DELETE re-checks visibility."""
     with transaction.atomic():
-        community.delete_post(_post_for_change(user, post_id))
+        post = Post.objects.filter(id=post_id).first()
+        if post is None or (post.hidden_at is not None and post.author_id != user.id):
+            raise ApiError(404, "post_not_found")
+        if post.author_id != user.id:
+            raise ApiError(403, "forbidden")
+        if post.hidden_at is not None:
+            raise rules.hidden_evidence("post")
+        rules.require_writer(user)
+        if not community.delete_post(post, author_id=user.id):
+            if Post.objects.filter(id=post_id, hidden_at__isnull=False).exists():
+                raise rules.hidden_evidence("post")
+            raise ApiError(404, "post_not_found")
 
 
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
