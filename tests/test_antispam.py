@@ -7,7 +7,6 @@ refused write leaves nothing behind.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -24,8 +23,8 @@ PASSWORD = "antispam-pass-1"
 def limits(app):
     """Small allowances so a test reaches them quickly (the defaults are 3/10 new, 20/60 established)."""
     settings = app.config["FINBOARD_SETTINGS"]
-    app.config["FINBOARD_SETTINGS"] = dataclasses.replace(
-        settings, new_account_posts_per_hour=2, posts_per_hour=4, new_account_comments_per_hour=3, comments_per_hour=5
+    app.config["FINBOARD_SETTINGS"] = settings.replace(
+        new_account_posts_per_hour=2, posts_per_hour=4, new_account_comments_per_hour=3, comments_per_hour=5
     )
 
 

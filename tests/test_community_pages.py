@@ -7,7 +7,6 @@ afterwards (hidden_at, reports, notifications, the moderation log, roles).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import timedelta
 
@@ -484,9 +483,7 @@ def test_old_profile_links_still_work(client, make, people):
 
 def test_new_accounts_get_a_small_hourly_allowance_on_the_forms(app, client, make, people, post):
     settings = app.config["FINBOARD_SETTINGS"]
-    app.config["FINBOARD_SETTINGS"] = dataclasses.replace(
-        settings, new_account_posts_per_hour=2, new_account_comments_per_hour=2
-    )
+    app.config["FINBOARD_SETTINGS"] = settings.replace(new_account_posts_per_hour=2, new_account_comments_per_hour=2)
     sign_in(client, people["bob"])
     for n in range(2):
         assert post_form(client, "/posts/new", title=f"Idea {n}", body="Buy $SPY", category="stocks").status_code == 302

@@ -7,8 +7,6 @@ bucket spans every login endpoint; on Redis every backend shares the counters.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from finboard.core.api_contract import http_error
@@ -107,8 +105,7 @@ def test_limits_are_shared_by_flask_fastapi_and_django_on_redis(app, client, aut
     from tests.databases import TEST_REDIS_URL
 
     alice = make.user("alice")
-    settings = dataclasses.replace(
-        app.config["FINBOARD_SETTINGS"],
+    settings = app.config["FINBOARD_SETTINGS"].replace(
         database_url=app.config["SQLALCHEMY_DATABASE_URI"],
         redis_url=TEST_REDIS_URL,
         cache_enabled=False,

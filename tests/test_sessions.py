@@ -129,7 +129,6 @@ def test_last_seen_is_written_at_most_once_a_minute(app, client, auth, make):
 @pytest.mark.parametrize("database_kind", ["postgres"])
 def test_api_tokens_from_before_a_password_change_are_rejected_on_every_backend(app, client, auth, make, tmp_path):
     """Tokens issued by Flask, FastAPI and Django before the change: 401 on all three; new ones work."""
-    import dataclasses
 
     import httpx
     from fastapi.testclient import TestClient
@@ -151,7 +150,7 @@ def test_api_tokens_from_before_a_password_change_are_rejected_on_every_backend(
     credentials = {"username": "alice", "password": TEST_PASSWORD}
     post = {"title": "Token check", "body": "Long $AAPL", "category": "stocks"}
     django_backend = registered()["django"]
-    fastapi_settings = dataclasses.replace(settings, database_url=url, redis_url=None, cache_enabled=False)
+    fastapi_settings = settings.replace(database_url=url, redis_url=None, cache_enabled=False)
     with (
         TestClient(create_app(fastapi_settings)) as fastapi,
         start_backend(django_backend, env=env, workers=1, log_dir=tmp_path, timeout=60) as django_server,

@@ -144,6 +144,14 @@ class Settings(BaseSettings):
 
     # --- derived values -------------------------------------------------------
 
+    def replace(self, **changes) -> Settings:
+        """A copy with ``changes`` (by field name), validated as if read from the environment."""
+        data = {}
+        for name, value in {**self.model_dump(), **changes}.items():
+            alias = type(self).model_fields[name].validation_alias
+            data[alias.choices[0] if isinstance(alias, AliasChoices) else alias] = value
+        return type(self).model_validate(data)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
