@@ -6,9 +6,9 @@ the same numbers.
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
+
+from finboard.core.api_contract import login_name as api_login_name
 
 
 def _settings():
@@ -32,11 +32,7 @@ def login_account_key() -> str:
     if request.path.startswith("/api/"):
         # Read the raw body (cached for the view), never request.form, which
         # would consume the stream before the API parses it as JSON.
-        try:
-            body = json.loads(request.get_data(cache=True) or b"null")
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        name = body.get("username") if isinstance(body, dict) else None
+        name = api_login_name(request.get_data(cache=True))
     else:
         name = request.form.get("username")
     return f"login-account:{str(name or '').strip().lower()[:254]}"

@@ -9,7 +9,6 @@ reference order of checks: 404 for a bad id, then 401, then 413/400/422.
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -21,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from finboard.core import api_service
-from finboard.core.api_contract import MAX_BODY_BYTES, ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.api_contract import (
+    MAX_BODY_BYTES,
+    ApiError,
+    http_error,
+    login_name,
+    parse_body,
+    parse_id,
+    parse_path_text,
+    parse_query,
+)
 from finboard.core.community_schemas import (
     CommentModeration,
     MarkRead,
@@ -118,6 +126,21 @@ CommentId = Annotated[int, path_id("comment_id")]
 ReportId = Annotated[int, path_id("report_id")]
 
 
+def path_text(name: str):
+    """The path parameter ``name`` as text (username, slug, ticker): a control
+    character in it is a 404, before anything else (declare it first)."""
+
+    async def dependency(request: Request) -> str:
+        return parse_path_text(request.path_params[name])
+
+    return Depends(dependency)
+
+
+Username = Annotated[str, path_text("username")]
+Slug = Annotated[str, path_text("slug")]
+Ticker = Annotated[str, path_text("ticker")]
+
+
 def _quote_invalid(error: UnicodeDecodeError) -> tuple[str, int]:
     return quote(error.object[error.start : error.end], safe=""), error.end
 
@@ -195,16 +218,6 @@ ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "127.0.0.1"
-
-
-def login_name(raw: bytes | None) -> str:
-    """The account a login attempt targets, read from the raw JSON body."""
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    name = data.get("username") if isinstance(data, dict) else None
-    return str(name or "")
 
 
 async def _allowed(request: Request, check, *args) -> None:

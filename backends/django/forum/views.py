@@ -8,7 +8,6 @@ parameters as the Flask backend; writes retire the cache once committed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views import View
 from pydantic import BaseModel
 
-from finboard.core.api_contract import ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.api_contract import ApiError, http_error, login_name, parse_body, parse_id, parse_query
 from finboard.core.openapi import openapi_json
 from finboard.core.schemas import (
     CommentCreate,
@@ -78,16 +77,6 @@ def current_user(request: HttpRequest) -> User:
 
 def cached(name: str, params: str, build: Callable[[], BaseModel]) -> HttpResponse:
     return raw_json_response(content_cache().get_or_build(name, params, lambda: build().model_dump_json()))
-
-
-def login_name(raw: bytes) -> str:
-    """The account a login attempt targets, read from the raw body before validation."""
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    name = data.get("username") if isinstance(data, dict) else None
-    return str(name or "")
 
 
 class ApiView(View):
