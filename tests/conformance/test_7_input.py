@@ -1,6 +1,6 @@
 """No input reaches a 500, on any backend, and every backend answers it with the
 same bytes (issue 15): request bodies bounded in size and nesting depth, text
-path parameters checked like ids, and the widest
+path parameters checked like ids, the security headers, and the widest
 disclosure the contract allows stored and read back on PostgreSQL.
 """
 
@@ -10,6 +10,7 @@ import pytest
 
 from finboard.core.api_contract import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from finboard.core.schemas import MAX_POSITIONS
+from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.conformance.conftest import bearer_headers
 from tests.conformance.contract import validate_response
 
@@ -100,6 +101,39 @@ def test_control_characters_in_path_parameters_are_404(writable, member, case, m
     }
     body = _same_everywhere(answers, 404)
     assert body == b'{"error":{"code":"not_found","message":"Not found.","fields":{}}}'
+
+
+# --- security headers: the same set on every backend ---------------------------------------
+
+HEADER_REQUESTS = [
+    ("GET", f"{P}/posts/1"),
+    ("GET", f"{P}/posts?page=0"),
+    ("GET", f"{P}/nope"),
+    ("PUT", f"{P}/posts"),
+    ("HEAD", f"{P}/posts"),
+    ("OPTIONS", f"{P}/posts"),
+    ("GET", f"{P}/openapi.json"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), HEADER_REQUESTS, ids=[f"{m} {p}" for m, p in HEADER_REQUESTS])
+def test_security_headers_are_the_same_on_every_backend(backends, method, path):
+    for name, backend in backends.items():
+        response = backend.request(method, path)
+        sent = {header: response.headers.get(header) for header in COMPARED_SECURITY_HEADERS}
+        expected = {header: API_SECURITY_HEADERS.get(header) for header in COMPARED_SECURITY_HEADERS}
+        assert sent == expected, (name, method, path)
+
+
+def test_security_headers_on_writes_and_their_errors(writable, member):
+    for name, backend in writable.items():
+        for response in (
+            backend.request("POST", f"{P}/auth/login", content=DEEP, headers=JSON),
+            backend.request("POST", f"{P}/posts", json={}, headers=member[name]),
+            backend.request("GET", f"{P}/users/%00"),
+        ):
+            for header, value in API_SECURITY_HEADERS.items():
+                assert response.headers.get(header) == value, (name, header, response.status_code)
 
 
 # --- the widest disclosure: 20 positions on 9-character tickers ---------------------------------
