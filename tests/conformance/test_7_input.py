@@ -165,3 +165,107 @@ def test_twenty_positions_on_nine_character_tickers_are_stored_and_read_back(wri
         assert patched.status_code == 200, (name, patched.text[:300])
         again = backend.request("GET", f"{P}/posts/{post['id']}").json()
         assert again["positions"] == [{"ticker": t, "position": flipped[t]} for t in tickers], name
+
+
+# --- found by hunting: search operators, huge numbers, odd bodies -------------------------------
+
+HUNT_READS = [
+    # (id, path, template, status) — every backend, raw included
+    ("search-negation-run", f"{P}/posts?search={'-' * 40}", f"{P}/posts", 422),
+    ("search-spaced-negation-run", f"{P}/posts?search=a%20{'-%20' * 33}b", f"{P}/posts", 422),
+    ("search-longest-negation-run", f"{P}/posts?search={'-' * 8}dividend", f"{P}/posts", 200),
+    ("page-beyond-int64", f"{P}/posts?page=99999999999999999999", f"{P}/posts", 422),
+    (
+        "per-page-beyond-int64",
+        f"{P}/posts/1/comments?per_page=99999999999999999999",
+        f"{P}/posts/{{post_id}}/comments",
+        422,
+    ),
+    ("id-beyond-int4", f"{P}/posts/2147483648/comments", f"{P}/posts/{{post_id}}/comments", 404),
+    ("id-beyond-int64", f"{P}/posts/99999999999999999999", f"{P}/posts/{{post_id}}", 404),
+]
+
+
+@pytest.mark.parametrize(("case", "path", "template", "status"), HUNT_READS, ids=[c[0] for c in HUNT_READS])
+def test_hostile_query_values_get_a_clear_answer(backends, case, path, template, status):
+    answers = {name: b.request("GET", path) for name, b in backends.items()}
+    _same_everywhere(answers, status)
+    validate_response("GET", template, status, next(iter(answers.values())).json())
+
+
+HUNT_WRITES = [
+    # (id, method, path, template, body, status)
+    (
+        "report-id-beyond-int4",
+        "POST",
+        f"{P}/reports",
+        f"{P}/reports",
+        b'{"post_id": 2147483648, "reason": "spam"}',
+        422,
+    ),
+    ("report-id-infinity", "POST", f"{P}/reports", f"{P}/reports", b'{"post_id": Infinity, "reason": "spam"}', 422),
+    ("report-id-nan", "POST", f"{P}/reports", f"{P}/reports", b'{"post_id": NaN, "reason": "spam"}', 422),
+    ("report-id-1e400", "POST", f"{P}/reports", f"{P}/reports", b'{"post_id": 1e400, "reason": "spam"}', 422),
+    (
+        "read-ids-beyond-int4",
+        "POST",
+        f"{P}/notifications/read",
+        f"{P}/notifications/read",
+        b'{"ids": [2147483648]}',
+        422,
+    ),
+    (
+        "revisions-id-beyond-int4",
+        "GET",
+        f"{P}/posts/2147483648/revisions",
+        f"{P}/posts/{{post_id}}/revisions",
+        b"",
+        404,
+    ),
+    (
+        "moderate-id-beyond-int4",
+        "POST",
+        f"{P}/moderation/posts/2147483648",
+        f"{P}/moderation/posts/{{post_id}}",
+        b"{}",
+        404,
+    ),
+    (
+        "comment-digits-5000",
+        "POST",
+        f"{P}/posts/1/comments",
+        f"{P}/posts/{{post_id}}/comments",
+        b'{"body": ' + b"9" * 5000 + b"}",
+        400,
+    ),
+    ("post-form-encoded", "POST", f"{P}/posts", f"{P}/posts", b"title=abc&body=x&category=stocks", 400),
+    ("post-utf16", "POST", f"{P}/posts", f"{P}/posts", '{"title": 1}'.encode("utf-16"), 422),
+    (
+        "post-lone-surrogate",
+        "POST",
+        f"{P}/posts",
+        f"{P}/posts",
+        b'{"title": "a\\ud800bc", "body": "x", "category": "stocks"}',
+        422,
+    ),
+    (
+        "login-username-a-list",
+        "POST",
+        f"{P}/auth/login",
+        f"{P}/auth/login",
+        b'{"username": ["a"], "password": "x"}',
+        422,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "path", "template", "content", "status"), HUNT_WRITES, ids=[c[0] for c in HUNT_WRITES]
+)
+def test_hostile_bodies_and_ids_get_a_clear_answer(writable, member, case, method, path, template, content, status):
+    answers = {
+        name: b.request(method, path, content=content or None, headers={**JSON, **member[name]})
+        for name, b in writable.items()
+    }
+    _same_everywhere(answers, status)
+    validate_response(method, template, status, next(iter(answers.values())).json())
