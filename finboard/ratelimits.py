@@ -24,6 +24,7 @@ from finboard.core.ratelimit import (
 EXTENSION = "finboard_limiter"
 
 
+
 def init_app(app: Flask) -> None:
     options = app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}
     app.extensions[EXTENSION] = AuthRateLimiter(

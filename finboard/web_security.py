@@ -19,16 +19,12 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CONTENT_SECURITY_POLICY = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": "'self' data:",
-    "object-src": "'none'",
-    "base-uri": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
+from finboard.core.security_headers import (
+    CONTENT_SECURITY_POLICY,
+    FRAME_OPTIONS,
+    PERMISSIONS_POLICY,
+    REFERRER_POLICY,
+)
 
 
 class CachedTalisman(Talisman):
@@ -84,8 +80,9 @@ def init_app(app: Flask) -> None:
         strict_transport_security=True,
         session_cookie_secure=False,
         session_cookie_http_only=True,
-        frame_options="DENY",
+        frame_options=FRAME_OPTIONS,
         content_security_policy=CONTENT_SECURITY_POLICY,
-        referrer_policy="strict-origin-when-cross-origin",
+        referrer_policy=REFERRER_POLICY,
+        permissions_policy=PERMISSIONS_POLICY,
         x_content_type_options=True,
     )

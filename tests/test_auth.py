@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from finboard.auth.views import safe_next_url
 from finboard.core.models import User
 from finboard.core.security import verify_password
 from finboard.extensions import db
+from finboard.redirects import safe_next_url
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import field_error, flashes, form_value, location_path, logged_in_as, next_param, text
 

@@ -273,3 +273,17 @@ def test_search_shows_hostile_titles_as_text(client, make):
     response = search(client, q="onerror")
     assert post_titles(response) == [title]
     assert unsafe_markup(body(response)) == []
+
+
+NEGATION_RUNS = ["-" * 40, "a " + "- " * 20 + "b", "(-" * 20, "-|" * 20, "x " + "-" * 33 + "x", "-\u3000" * 20]
+
+
+@pytest.mark.parametrize("q", NEGATION_RUNS)
+def test_a_run_of_negations_is_a_400_with_a_message_not_a_server_error(client, make, board, q):
+    """PostgreSQL's websearch_to_tsquery fails ("tsquery stack too small") past 32 stacked NOTs."""
+    before = snapshot(make)
+    response = search(client, q=q)
+    assert response.status_code == 400
+    assert field_error(response, "q") == "Search text can have at most 8 '-' in a row."
+    assert snapshot(make) == before
+    assert search(client, q="-" * 8 + "dividend").status_code == 200

@@ -22,14 +22,11 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["backends.django.forum"]
 
 MIDDLEWARE = [
-    # nosniff, Referrer-Policy and X-Frame-Options, as the Flask app sends them.
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The shared security headers (finboard.core.security_headers), as the Flask app sends them.
+    "backends.django.forum.middleware.SecurityHeadersMiddleware",
     "backends.django.forum.middleware.ContentLengthMiddleware",
     "backends.django.forum.middleware.ApiErrorMiddleware",
 ]
-SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "backends.django.urls"
 WSGI_APPLICATION = "backends.django.wsgi.application"

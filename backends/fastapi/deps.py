@@ -20,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from finboard.core import api_service
-from finboard.core.api_contract import MAX_BODY_BYTES, ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.api_contract import (
+    MAX_BODY_BYTES,
+    ApiError,
+    http_error,
+    login_name,
+    parse_body,
+    parse_id,
+    parse_path_text,
+    parse_query,
+)
 from finboard.core.community_schemas import (
     CommentModeration,
     MarkRead,
@@ -34,7 +43,7 @@ from finboard.core.community_schemas import (
 )
 from finboard.core.content_cache import AsyncContentCache
 from finboard.core.models import User
-from finboard.core.ratelimit import AuthRateLimiter, account_key, login_name, resolvable, user_id_by_login_statement
+from finboard.core.ratelimit import AuthRateLimiter, account_key, resolvable, user_id_by_login_statement
 from finboard.core.schemas import (
     CommentCreate,
     LoginRequest,
@@ -115,6 +124,21 @@ def path_id(name: str):
 PostId = Annotated[int, path_id("post_id")]
 CommentId = Annotated[int, path_id("comment_id")]
 ReportId = Annotated[int, path_id("report_id")]
+
+
+def path_text(name: str):
+    """The path parameter ``name`` as text (username, slug, ticker): a control
+    character in it is a 404, before anything else (declare it first)."""
+
+    async def dependency(request: Request) -> str:
+        return parse_path_text(request.path_params[name])
+
+    return Depends(dependency)
+
+
+Username = Annotated[str, path_text("username")]
+Slug = Annotated[str, path_text("slug")]
+Ticker = Annotated[str, path_text("ticker")]
 
 
 def _quote_invalid(error: UnicodeDecodeError) -> tuple[str, int]:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from backends.fastapi import db, errors
 from backends.fastapi.deps import Resources
-from backends.fastapi.middleware import AutomaticMethods
+from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import auth, categories, community, market, meta, posts, subscriptions
 from finboard.core.api_contract import API_PREFIX
 from finboard.core.content_cache import AsyncContentCache
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(AutomaticMethods)
+    app.add_middleware(SecurityHeaders)  # added last: outermost
     for module in (auth, posts, categories, meta, community, subscriptions, market):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -1,4 +1,4 @@
-"""HEAD and OPTIONS the way Flask answers them automatically, so the backends agree
+"""Security headers, and HEAD and OPTIONS the way Flask answers them automatically, so the backends agree
 on them too: HEAD is a GET whose body the server drops; OPTIONS on a known path is
 200 with an empty body and the allowed methods (on an unknown path, the usual 404)."""
 
@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from finboard.core.security_headers import API_SECURITY_HEADERS
 
 PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -39,3 +41,28 @@ class AutomaticMethods:
                 await Response(status_code=200, headers={"Allow": ", ".join(allowed)})(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+SECURITY_HEADERS = [(name.lower().encode(), value.encode()) for name, value in API_SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """The shared security headers on every answer (installed outermost, so the
+    automatic HEAD/OPTIONS answers and the error handlers' get them too)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -44,6 +44,7 @@ from finboard.core.openapi import openapi_json
 from finboard.core.pg_pool import Database
 from finboard.core.pg_reads import DEFAULT_LIST_QUERY
 from finboard.core.schemas import PageQuery, PostListQuery
+from finboard.core.security_headers import API_SECURITY_HEADERS
 from finboard.core.settings import load_settings
 
 logger = logging.getLogger("finboard.raw")
@@ -53,6 +54,7 @@ READ_METHODS = "GET, HEAD, OPTIONS"
 WRITE_ONLY_METHODS = "OPTIONS"  # a write route of the contract: raw serves none of its methods
 ERROR_BODIES = {status: http_error(status).json().encode() for status in (404, 405, 500, 503)}
 QUERY_ERRORS = "finboard.raw.url_quote"
+SECURITY_HEADERS = list(API_SECURITY_HEADERS.items())
 
 
 def _quote_invalid(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -121,11 +123,11 @@ class RawApp:
             if handler is not None and (method == "GET" or method == "HEAD"):
                 status, body = self.dispatch(handler, environ, path_id)
             elif method == "OPTIONS":
-                start_response("200 OK", [("Allow", allow), ("Content-Length", "0")])
+                start_response("200 OK", [("Allow", allow), ("Content-Length", "0"), *SECURITY_HEADERS])
                 return []
             else:
                 status, body = 405, ERROR_BODIES[405]
-        headers = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(body)))]
+        headers = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(body))), *SECURITY_HEADERS]
         if status == 405:
             headers.append(("Allow", allow))
         start_response(STATUS_LINES[status], headers)

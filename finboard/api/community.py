@@ -11,7 +11,7 @@ from flask import request
 from finboard.api.views import body, bp, current_api_user, list_query, respond
 from finboard.cache_keys import invalidate_content
 from finboard.core import community_service as service
-from finboard.core.api_contract import parse_id
+from finboard.core.api_contract import parse_id, parse_path_text
 from finboard.core.community_schemas import (
     CommentModeration,
     MarkRead,
@@ -36,7 +36,7 @@ def _session():
 
 @bp.get("/users/<username>")
 def user_profile(username: str):
-    return respond(service.profile(_session(), username))
+    return respond(service.profile(_session(), parse_path_text(username)))
 
 
 @bp.patch("/users/me")
@@ -47,6 +47,7 @@ def update_profile():
 
 @bp.get("/users/<username>/comments")
 def user_comments(username: str):
+    username = parse_path_text(username)
     return respond(service.user_comments(_session(), username, list_query(PageQuery, PageQuery())))
 
 
@@ -97,6 +98,7 @@ def moderate_comment(comment_id: str):
 
 @bp.post("/moderation/users/<username>")
 def moderate_user(username: str):
+    username = parse_path_text(username)
     user = current_api_user()
     return respond(service.moderate_user(_session(), user, username, body(UserModeration)))
 
@@ -131,6 +133,7 @@ def watch_post(post_id: str):
 
 @bp.route("/categories/<slug>/watch", methods=["PUT", "DELETE"])
 def watch_category(slug: str):
+    slug = parse_path_text(slug)
     user = current_api_user()
     return respond(service.watch_category(_session(), user, slug, request.method == "PUT"))
 
@@ -142,6 +145,7 @@ def watchlist():
 
 @bp.route("/watchlist/<ticker>", methods=["PUT", "DELETE"])
 def follow_ticker(ticker: str):
+    ticker = parse_path_text(ticker)
     user = current_api_user()
     return respond(service.follow_ticker(_session(), user, ticker, request.method == "PUT"))
 
@@ -157,9 +161,9 @@ def feed():
 
 @bp.get("/cashtags/<ticker>")
 def cashtag_stats(ticker: str):
-    return respond(service.cashtag_stats(_session(), ticker))
+    return respond(service.cashtag_stats(_session(), parse_path_text(ticker)))
 
 
 @bp.get("/categories/<slug>/pinned")
 def pinned_posts(slug: str):
-    return respond(service.pinned_posts(_session(), slug))
+    return respond(service.pinned_posts(_session(), parse_path_text(slug)))

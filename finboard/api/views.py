@@ -14,10 +14,9 @@ from sqlalchemy import text
 
 from finboard.cache_keys import invalidate_content
 from finboard.core import api_service
-from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError, parse_body, parse_id, parse_query
+from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError, login_name, parse_body, parse_id, parse_query
 from finboard.core.models import User
 from finboard.core.openapi import openapi_json
-from finboard.core.ratelimit import login_name
 from finboard.core.schemas import (
     CommentCreate,
     Health,

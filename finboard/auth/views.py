@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -14,20 +12,9 @@ from finboard.core import queries
 from finboard.core.security import hash_password, verify_password
 from finboard.extensions import db
 from finboard.ratelimits import check_login, check_register
+from finboard.redirects import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def safe_next_url(target: str | None) -> str | None:
-    """``next`` only when it stays on this site (a path, no scheme or host)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 @bp.route("/register", methods=["GET", "POST"])

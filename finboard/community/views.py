@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from finboard.auth.views import safe_next_url
 from finboard.cache_keys import invalidate_content
 from finboard.community.forms import BioForm, ReportForm, ResolveForm, SuspendForm, UnsuspendForm
 from finboard.core import community
@@ -40,6 +39,7 @@ from finboard.core.models import Comment, Post, PostRevision, Report, User
 from finboard.core.schemas import PAGE_MAX, CommentPage, PageQuery, PostPublic
 from finboard.core.serializers import comment_page, post_public
 from finboard.extensions import db
+from finboard.redirects import safe_next_url
 
 bp = Blueprint("community", __name__)
 

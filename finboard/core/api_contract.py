@@ -8,6 +8,7 @@ and Django adapters answer byte-for-byte the same for the same request.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -17,6 +18,9 @@ from finboard.core.schemas import Error, ErrorBody, first_error_fields
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
+# JSON bodies nest at most this deep (the contract's deepest body is 3 levels);
+# checked before parsing, so no nesting reaches the parser's recursion limit.
+MAX_JSON_DEPTH = 64
 MAX_ID = 2**31 - 1  # the id columns are 32-bit integers
 JSON_CONTENT_TYPE = "application/json"
 
@@ -39,6 +43,7 @@ CODES = {
 MESSAGES = {
     "invalid_json": "The request body is not valid JSON.",
     "not_object": "The request body must be a JSON object.",
+    "too_deep": f"The request body nests JSON deeper than {MAX_JSON_DEPTH} levels.",
     "invalid": "Some fields are invalid.",
     "unauthorized": "A valid bearer token is required.",
     "invalid_credentials": "Unknown username or wrong password.",
@@ -103,14 +108,59 @@ def http_error(status: int) -> ApiError:
     return ApiError(status, HTTP_ERROR_MESSAGE_KEYS.get(status, "internal"))
 
 
-def parse_body(raw: bytes, schema: type[ModelT]) -> ModelT:
-    """Bytes → schema, with the shared 413/400/422 answers."""
+# Strings (whose brackets do not nest) and the brackets that do.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``raw`` opens more than ``limit`` arrays/objects inside each other.
+
+    A body with no more than ``limit`` brackets in all cannot (the common case
+    costs two byte counts); otherwise strings are skipped and brackets counted.
+    Malformed JSON is the parser's to reject: this only bounds how deep it goes.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def load_json(raw: bytes) -> Any:
+    """Request-body bytes → a JSON value, with the shared 413/400 answers:
+    over MAX_BODY_BYTES is a 413, nested deeper than MAX_JSON_DEPTH or not
+    JSON (or not UTF-8) is a 400. Never a RecursionError."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "too_large")
+    if json_depth_exceeds(raw):
+        raise ApiError(400, "too_deep")
     try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApiError(400, "invalid_json") from exc
+
+
+def login_name(raw: bytes | None) -> str:
+    """The account a login attempt targets, read from the raw body before it is
+    validated (rate limits come first); "" when the body has none to read."""
+    try:
+        data = load_json(raw or b"")
+    except ApiError:
+        return ""
+    name = data.get("username") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def parse_body(raw: bytes, schema: type[ModelT]) -> ModelT:
+    """Bytes → schema, with the shared 413/400/422 answers."""
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise ApiError(422, "not_object", {"body": "Expected a JSON object."})
     return validate(schema, data)
@@ -139,6 +189,16 @@ def query_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 def parse_query(items: Iterable[tuple[str, str]], schema: type[ModelT]) -> ModelT:
     fields = schema.model_fields
     return validate(schema, {k: v for k, v in query_dict(items).items() if k in fields})
+
+
+def parse_path_text(raw: str) -> str:
+    """A path parameter that is text (username, slug, ticker): one holding a
+    control character (NUL included, which PostgreSQL refuses in any string)
+    or a lone surrogate names nothing, so it is the shared 404, checked first
+    like a bad id."""
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 or 0xD800 <= ord(char) < 0xE000 for char in raw):
+        raise ApiError(404, "not_found")
+    return raw
 
 
 def parse_id(raw: str | int) -> int:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from finboard.core import schemas as s
+from finboard.core.api_contract import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from finboard.core.openapi_community import COMPONENT_MODELS as COMMUNITY_MODELS
 from finboard.core.openapi_community import community_paths
 
@@ -37,13 +38,13 @@ def _response(description: str, model: type[BaseModel] | None = None) -> dict[st
 
 def _errors(*statuses: int) -> dict[str, Any]:
     texts = {
-        400: "Malformed JSON body",
+        400: f"Malformed JSON body: not UTF-8, not JSON, or nested more than {MAX_JSON_DEPTH} levels deep",
         401: "Missing, invalid or expired bearer token",
         403: "Not allowed: not the author, not a moderator, suspended, the post is locked, "
         "or the author deletes what a moderator hid (code hidden)",
         404: "Not found",
         409: "Conflict: already registered, already reported, or nothing to change",
-        413: "Request body too large",
+        413: f"Request body over {MAX_BODY_BYTES // 1024} KiB",
         422: "Invalid fields (named in error.fields)",
         429: "Too many attempts, or the account's hourly allowance of posts or comments is used up",
         503: "Database unavailable",

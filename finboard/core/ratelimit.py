@@ -17,7 +17,6 @@ they are per-process memory.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from limits import parse
@@ -37,16 +36,6 @@ LOGIN_NAME_MAX = 254
 
 def normalise_login(login: object) -> str:
     return str(login or "").strip().lower()[:LOGIN_NAME_MAX]
-
-
-def login_name(raw: bytes | None) -> str:
-    """The login name of an API attempt, read from the raw body before it is validated."""
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    name = data.get("username") if isinstance(data, dict) else None
-    return name if isinstance(name, str) else ""
 
 
 def resolvable(login: str) -> bool:

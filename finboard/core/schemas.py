@@ -9,6 +9,7 @@ byte-for-byte the same JSON. The OpenAPI document is generated from them too
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -44,6 +45,11 @@ PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
 PAGE_MAX = 10_000
 SEARCH_MAX = 200
+# PostgreSQL's websearch_to_tsquery keeps its operators on a 32-deep stack: a
+# run of more "-" (NOT) than that — spaces and ( ) ! & | < between them change
+# nothing — is "tsquery stack too small", a 500. No real search negates twice.
+SEARCH_NEGATIONS_MAX = 8
+_NEGATION_RUN = re.compile(rf"-(?:[\s()!&|<]*-){{{SEARCH_NEGATIONS_MAX},}}")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 DETAIL_COMMENTS = 20
@@ -338,6 +344,13 @@ class PostListQuery(PageQuery):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("search")
+    @classmethod
+    def _bounded_negations(cls, value: str | None) -> str | None:
+        if value is not None and _NEGATION_RUN.search(value):
+            raise ValueError(f"at most {SEARCH_NEGATIONS_MAX} '-' in a row")
+        return value
 
     @field_validator("since", "until")
     @classmethod

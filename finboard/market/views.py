@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from finboard.auth.views import safe_next_url
 from finboard.cache_keys import cached_bytes
 from finboard.core import community_service as service
 from finboard.core.api_contract import ApiError
@@ -23,6 +22,7 @@ from finboard.extensions import db
 from finboard.market import charts
 from finboard.market.forms import FollowForm, WatchlistAddForm
 from finboard.posts.views import PER_PAGE, _listing
+from finboard.redirects import safe_next_url
 
 bp = Blueprint("market", __name__)
 

@@ -14,7 +14,15 @@ from finboard.core import api_service, community, community_service, queries
 from finboard.core.api_contract import MAX_ID, ApiError, validate
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, numbered_page_too_deep
-from finboard.core.schemas import PAGE_MAX, CommentCreate, PageQuery, PostCreate, PostListQuery, PostUpdate
+from finboard.core.schemas import (
+    PAGE_MAX,
+    SEARCH_NEGATIONS_MAX,
+    CommentCreate,
+    PageQuery,
+    PostCreate,
+    PostListQuery,
+    PostUpdate,
+)
 from finboard.extensions import db
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
 from finboard.reads import get_post, list_categories, list_comments, list_posts
@@ -156,7 +164,10 @@ _FIELD_MESSAGES = {
 
 def _search_errors(fields: dict[str, str]) -> dict[str, str]:
     renamed = {"search": "q"}
-    return {renamed.get(f, f): _FIELD_MESSAGES.get(renamed.get(f, f), msg) for f, msg in fields.items()}
+    errors = {renamed.get(f, f): _FIELD_MESSAGES.get(renamed.get(f, f), msg) for f, msg in fields.items()}
+    if "in a row" in fields.get("search", ""):
+        errors["q"] = f"Search text can have at most {SEARCH_NEGATIONS_MAX} '-' in a row."
+    return errors
 
 
 @bp.route(f"/posts/{POST_ID}")

@@ -8,7 +8,7 @@ cached reads show, so those two retire the cache, like the Flask routes.
 
 from __future__ import annotations
 
-from finboard.core.api_contract import parse_id, parse_query
+from finboard.core.api_contract import parse_id, parse_path_text, parse_query
 from finboard.core.community_schemas import (
     CommentModeration,
     MarkRead,
@@ -41,7 +41,7 @@ class UserView(ApiView):
         return methods if self.kwargs.get("username") == "me" else [m for m in methods if m != "PATCH"]
 
     def get(self, request, username: str):
-        return json_response(service.profile(username))
+        return json_response(service.profile(parse_path_text(username)))
 
     def patch(self, request, username: str):
         if username != "me":
@@ -52,6 +52,7 @@ class UserView(ApiView):
 
 class UserCommentsView(ApiView):
     def get(self, request, username: str):
+        username = parse_path_text(username)
         return json_response(service.user_comments(username, parse_query(query_items(request), PageQuery)))
 
 
@@ -102,6 +103,7 @@ class ModerateCommentView(ApiView):
 
 class ModerateUserView(ApiView):
     def post(self, request, username: str):
+        username = parse_path_text(username)
         user = current_user(request)
         return json_response(service.moderate_user(user, username, body(request, UserModeration)))
 
@@ -142,10 +144,14 @@ class PostWatchView(ApiView):
 
 class CategoryWatchView(ApiView):
     def put(self, request, slug: str):
-        return json_response(service.watch_category(current_user(request), slug, True))
+        return self.watch(request, slug, True)
 
     def delete(self, request, slug: str):
-        return json_response(service.watch_category(current_user(request), slug, False))
+        return self.watch(request, slug, False)
+
+    def watch(self, request, slug: str, watching: bool):
+        slug = parse_path_text(slug)
+        return json_response(service.watch_category(current_user(request), slug, watching))
 
 
 class WatchlistView(ApiView):
@@ -155,10 +161,14 @@ class WatchlistView(ApiView):
 
 class FollowTickerView(ApiView):
     def put(self, request, ticker: str):
-        return json_response(service.follow_ticker(current_user(request), ticker, True))
+        return self.follow(request, ticker, True)
 
     def delete(self, request, ticker: str):
-        return json_response(service.follow_ticker(current_user(request), ticker, False))
+        return self.follow(request, ticker, False)
+
+    def follow(self, request, ticker: str, following: bool):
+        ticker = parse_path_text(ticker)
+        return json_response(service.follow_ticker(current_user(request), ticker, following))
 
 
 class FeedView(ApiView):
@@ -172,9 +182,9 @@ class FeedView(ApiView):
 
 class CashtagStatsView(ApiView):
     def get(self, request, ticker: str):
-        return json_response(service.cashtag_stats(ticker))
+        return json_response(service.cashtag_stats(parse_path_text(ticker)))
 
 
 class PinnedPostsView(ApiView):
     def get(self, request, slug: str):
-        return json_response(service.pinned_posts(slug))
+        return json_response(service.pinned_posts(parse_path_text(slug)))

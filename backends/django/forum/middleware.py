@@ -5,6 +5,11 @@ database that can't be reached is a 503 and any other database error a 500,
 like the Flask reference (finboard.errors). Everything else falls through to
 ``handler500``.
 
+``SecurityHeadersMiddleware``: the security headers every backend sends
+(``API_SECURITY_HEADERS``), on every answer, errors included; Django's own
+SecurityMiddleware would add Cross-Origin-Opener-Policy, which no other
+backend sends.
+
 ``ContentLengthMiddleware``: every answer carries its Content-Length (Django
 only adds one in CommonMiddleware, which would also redirect to slashes), and
 a HEAD answer has the GET's headers and no body, as Flask answers HEAD.
@@ -17,6 +22,7 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from finboard.core.api_contract import ApiError, http_error
+from finboard.core.security_headers import API_SECURITY_HEADERS
 
 from .responses import error_response
 
@@ -55,4 +61,15 @@ class ContentLengthMiddleware:
         if request.method == "HEAD":
             # The WSGI server would drop the body anyway, with a warning each time.
             response.content = b""
+        return response
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        for name, value in API_SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response

@@ -17,9 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views import View
 from pydantic import BaseModel
 
-from finboard.core.api_contract import ApiError, http_error, parse_body, parse_id, parse_query
+from finboard.core.api_contract import ApiError, http_error, login_name, parse_body, parse_id, parse_query
 from finboard.core.openapi import openapi_json
-from finboard.core.ratelimit import login_name
 from finboard.core.schemas import (
     CommentCreate,
     Health,

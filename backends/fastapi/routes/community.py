@@ -26,6 +26,7 @@ from backends.fastapi.deps import (
     Resolution,
     SessionDep,
     UserDecision,
+    Username,
 )
 from backends.fastapi.responses import json_response
 from finboard.core import community_service as service
@@ -39,7 +40,7 @@ router = APIRouter(tags=["community"])
 
 
 @router.get("/users/{username}")
-async def user_profile(username: str, session: SessionDep) -> Response:
+async def user_profile(username: Username, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.profile, username))
 
 
@@ -49,7 +50,7 @@ async def update_profile(user: CurrentUser, payload: ProfileChanges, session: Se
 
 
 @router.get("/users/{username}/comments")
-async def user_comments(username: str, query: PageParams, session: SessionDep) -> Response:
+async def user_comments(username: Username, query: PageParams, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.user_comments, username, query))
 
 
@@ -95,7 +96,7 @@ async def moderate_comment(
 
 
 @router.post("/moderation/users/{username}")
-async def moderate_user(username: str, user: CurrentUser, payload: UserDecision, session: SessionDep) -> Response:
+async def moderate_user(username: Username, user: CurrentUser, payload: UserDecision, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.moderate_user, user, username, payload))
 
 

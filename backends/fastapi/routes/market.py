@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from backends.fastapi.deps import SessionDep
+from backends.fastapi.deps import SessionDep, Slug, Ticker
 from backends.fastapi.responses import json_response
 from finboard.core import community_service as service
 
@@ -12,10 +12,10 @@ router = APIRouter(tags=["market"])
 
 
 @router.get("/cashtags/{ticker}")
-async def cashtag_stats(ticker: str, session: SessionDep) -> Response:
+async def cashtag_stats(ticker: Ticker, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.cashtag_stats, ticker))
 
 
 @router.get("/categories/{slug}/pinned")
-async def pinned_posts(slug: str, session: SessionDep) -> Response:
+async def pinned_posts(slug: Slug, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.pinned_posts, slug))

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from backends.fastapi.deps import CurrentUser, NotificationParams, PageParams, PostId, ReadMarks, SessionDep
+from backends.fastapi.deps import (
+    CurrentUser,
+    NotificationParams,
+    PageParams,
+    PostId,
+    ReadMarks,
+    SessionDep,
+    Slug,
+    Ticker,
+)
 from backends.fastapi.responses import json_response
 from finboard.core import community_service as service
 
@@ -37,7 +46,7 @@ async def watch_post(post_id: PostId, user: CurrentUser, request: Request, sessi
 
 
 @router.api_route("/categories/{slug}/watch", methods=ON_OFF)
-async def watch_category(slug: str, user: CurrentUser, request: Request, session: SessionDep) -> Response:
+async def watch_category(slug: Slug, user: CurrentUser, request: Request, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.watch_category, user, slug, switched_on(request)))
 
 
@@ -47,7 +56,7 @@ async def watchlist(user: CurrentUser, session: SessionDep) -> Response:
 
 
 @router.api_route("/watchlist/{ticker}", methods=ON_OFF)
-async def follow_ticker(ticker: str, user: CurrentUser, request: Request, session: SessionDep) -> Response:
+async def follow_ticker(ticker: Ticker, user: CurrentUser, request: Request, session: SessionDep) -> Response:
     return json_response(await session.run_sync(service.follow_ticker, user, ticker, switched_on(request)))
 
 
