@@ -15,5 +15,5 @@ performance targets, computed from a run's own numbers), ``explain`` (EXPLAIN
 of the hot queries).
 """
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1 files are read as one round at settings.data_size
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # older files are upgraded on reading (results.upgrade)
