@@ -397,6 +397,7 @@ def execute(options: opts.RunOptions) -> dict:
     except OSError as exc:
         raise click.ClickException(results.write_problem(exc, runner.dir)) from exc
     click.echo(report.terminal_table(run))
+    click.echo("\n" + report.precision_section(run).replace("**", ""))
     click.echo(f"\nResults: {runner.json_path}\nReport:  {md}\nCharts:  {', '.join(str(p) for p in pngs)}")
     ctx = click.get_current_context(silent=True)
     if run.get("interrupted"):
@@ -447,6 +448,7 @@ def report_command(run_json: Path, out: Path | None) -> None:
     except OSError as exc:
         raise click.ClickException(results.write_problem(exc, directory)) from exc
     click.echo(report.terminal_table(run))
+    click.echo("\n" + report.precision_section(run).replace("**", ""))
     click.echo(f"\nReport: {md}\nCharts: {', '.join(str(p) for p in pngs)}")
 
 

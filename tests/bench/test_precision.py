@@ -166,3 +166,50 @@ def test_older_files_read_as_version_3():
     cell = run["cells"][0]
     assert cell["rps"] is not None and cell["rps_ci95"] is not None and cell["cpu_us_per_request"] is None
     assert all("pss_mb" in e and "cpu_us_per_request" in e for e in run["results"])
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _three_backends(aa_copy: list[float]) -> dict:
+    run = rounds_run(
+        {
+            ("raw", "detail"): [1000, 1100, 900, 1000, 1050],
+            ("flask", "detail"): [500, 520, 480, 510, 500],
+            ("flask~aa", "detail"): aa_copy,
+            ("django", "detail"): [505, 500, 490, 505, 510],
+        },
+        cpu={
+            ("raw", "detail"): [1.0, 1.1, 0.9, 1.0, 1.05],
+            ("flask", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55],
+            ("flask~aa", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55],
+            ("django", "detail"): [1.7, 1.6, 1.65, 1.7, 1.75],
+        },
+        aa="flask",
+    )
+    run["settings"].update(concurrency=[64], data_size=[1000], workers=2)
+    return run
+
+
+def test_the_report_gives_the_aa_verdict_where_the_time_goes_and_ties():
+    from finboard.bench import report
+
+    text = report.markdown(_three_backends([505, 515, 470, 515, 498]))
+    assert "A/A control: flask~aa ÷ flask req/s = **0.996 [" in text and "steady enough to rank" in text
+    where = text.split("### 8. Where the time goes")[1].split("###")[0]
+    assert "| GET /api/v1/posts/{id} | raw | 100 µs [100–100] | ceiling |" in where
+    assert "| GET /api/v1/posts/{id} | flask | 302 µs [" in where and "| 202 µs [" in where  # flask adds ~200 µs
+    ranking = text.split("### 9. Who is faster")[1].split("##")[0]
+    assert "raw faster (raw ÷ django = 1.98 [" in ranking and "no clear winner (django ÷ flask" in ranking
+    assert "PSS idle / load / peak" in text and "40 / 50 / 60 MB" in text
+
+    noisy = report.markdown(_three_backends([400, 600, 420, 610, 450]))
+    assert "**too noisy to rank**" in noisy and "read these as ties" in noisy
+
+
+def test_the_report_of_an_older_file_says_there_is_no_aa_control():
+    from finboard.bench import report
+
+    text = report.markdown(results.load_run(RECORDED_RUN))
+    assert "No A/A control in this run" in text
+    assert "### 8. Where the time goes" in text and "Not measured" in text.split("### 8. Where the time goes")[1][:400]
