@@ -95,12 +95,27 @@ def postgres_processes(database: str | None = None) -> list[psutil.Process]:
     for proc in psutil.process_iter(["name", "cmdline"]):
         if not (proc.info.get("name") or "").startswith("postgres"):
             continue
-        if database is not None:
-            words = " ".join(proc.info.get("cmdline") or []).split()
-            if len(words) < 3 or words[0] != "postgres:" or words[2] != database:
-                continue
+        if database is not None and serving_database(" ".join(proc.info.get("cmdline") or [])) != database:
+            continue
         found.append(proc)
     return found
+
+
+def serving_database(title: str) -> str | None:
+    """The database a PostgreSQL backend serves, from its process title; None for other processes.
+
+    ``postgres: USER DATABASE HOST(PORT) STATE``, with ``CLUSTER:`` after
+    ``postgres:`` when ``cluster_name`` is set (Debian: ``15/main:``).
+    """
+    words = title.split()
+    if not words or words[0] != "postgres:":
+        return None
+    words = words[1:]
+    if words and words[0].endswith(":"):  # the cluster name
+        words = words[1:]
+    if len(words) < 3 or not (words[2].endswith(")") or words[2] == "[local]"):
+        return None  # checkpointer, walwriter, autovacuum launcher, …
+    return words[1]
 
 
 def cpu_seconds(proc: psutil.Process) -> float:

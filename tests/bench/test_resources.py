@@ -125,3 +125,45 @@ def test_the_sampler_records_pss_and_uss_under_load_beside_rss():
     assert summary["pss_load"] < summary["rss_load"] - 50
     assert summary["uss_peak"] is not None and summary["uss_load"] <= summary["pss_load"]
     assert summary["server_cpu_s"] is not None and summary["server_cpu_s"] < 0.2  # it only slept
+
+
+@pytest.mark.parametrize(
+    ("title", "database"),
+    [
+        ("postgres: 15/main: root finboard_bench_1a2b 127.0.0.1(36676) idle", "finboard_bench_1a2b"),
+        ("postgres: bench finboard [local] SELECT", "finboard"),
+        ("postgres: app shop ::1(5544) idle in transaction", "shop"),
+        ("postgres: 15/main: checkpointer ", None),
+        ("postgres: 15/main: logical replication launcher", None),
+        ("postgres: autovacuum launcher", None),
+        ("/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main", None),
+    ],
+)
+def test_the_database_a_postgres_backend_serves_is_read_from_its_title(title, database):
+    from finboard.bench.resources import serving_database
+
+    assert serving_database(title) == database
+
+
+@pytest.mark.postgres
+def test_postgres_cpu_counts_the_backends_of_one_database():
+    """A query that burns CPU in PostgreSQL shows up in the account of its database's backends, not elsewhere."""
+    import psycopg
+
+    from finboard.bench.resources import postgres_processes
+    from tests.databases import PG_ADMIN_DSN, require_postgres
+
+    require_postgres()
+    with psycopg.connect(PG_ADMIN_DSN) as conn:
+        database = conn.execute("SELECT current_database()").fetchone()[0]
+        ours = CpuAccount(lambda: postgres_processes(database))
+        elsewhere = CpuAccount(lambda: postgres_processes("no_such_database_here"))
+        ours.start()
+        elsewhere.start()
+        started = time.process_time()
+        conn.execute("SELECT count(*) FROM generate_series(1, 4000000)").fetchone()
+        ours.update()
+        elsewhere.update()
+    assert time.process_time() - started < 0.2  # the work was PostgreSQL's, not this process's
+    assert ours.seconds >= 0.1, ours.seconds
+    assert elsewhere.seconds == 0
