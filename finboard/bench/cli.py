@@ -263,7 +263,7 @@ QUICK_HELP = (
     default="auto",
     show_default=True,
     help="A/A control: run this backend twice (as NAME and NAME~aa) and report their ratio; 'auto' picks the "
-    "first framework backend, 'none' turns it off.",
+    "first framework backend (flask when it runs), 'none' turns it off.",
 )
 @click.option(
     "--workers",

@@ -213,3 +213,42 @@ def test_the_report_of_an_older_file_says_there_is_no_aa_control():
     text = report.markdown(results.load_run(RECORDED_RUN))
     assert "No A/A control in this run" in text
     assert "### 8. Where the time goes" in text and "Not measured" in text.split("### 8. Where the time goes")[1][:400]
+
+
+# --- the plan: rounds and the A/A copy -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backends", "aa", "names"),
+    [
+        (["raw", "fastapi", "flask"], "auto", ["raw", "fastapi", "flask", "flask~aa"]),
+        (["raw", "django", "fastapi"], "auto", ["raw", "django", "fastapi", "django~aa"]),
+        (["raw"], "auto", ["raw", "raw~aa"]),
+        (["flask", "django"], "django", ["flask", "django", "django~aa"]),
+        (["flask", "django"], "none", ["flask", "django"]),
+    ],
+)
+def test_the_aa_copy_joins_the_backends_and_every_round(tmp_path, backends, aa, names):
+    from finboard.bench.options import RunOptions
+    from finboard.bench.runner import BenchRun
+
+    options = RunOptions(backends=backends, scenarios=["list"], aa=aa, out=tmp_path)
+    assert options.repeat == 5  # five interleaved rounds by default
+    bench_run = BenchRun(options)
+    assert bench_run.names() == names
+    orders = [bench_run.order(r) for r in range(options.repeat)]
+    assert all(sorted(order) == sorted(names) for order in orders)  # every backend once per round…
+    assert len({order[0] for order in orders}) == min(len(names), options.repeat)  # …the order rotated
+
+
+def test_the_progress_line_has_a_bar_and_an_eta():
+    import io
+
+    from finboard.bench.progress import Progress
+
+    progress = Progress([10, 10, 20], io.StringIO())
+    progress.finish_cell()
+    progress.cell("flask", "off", "list", 64, 1, 5)
+    line = progress.stream.getvalue()
+    assert line.startswith("[#####...............]  25% flask (cache off) · list · c=64 · round 2/5")
+    assert "ETA" in line

@@ -44,6 +44,8 @@ def small(tmp_path, **overrides) -> RunOptions:
         threads=1,
         out=tmp_path,
         command="test",
+        repeat=1,
+        aa="none",  # the A/A control has tests of its own (test_gate_e2e)
     )
     return RunOptions(**{**settings, **overrides})
 
@@ -123,7 +125,7 @@ def test_ctrl_c_ends_every_server_and_wrk_and_keeps_the_partial_results(tmp_path
     require_postgres()
     command = [sys.executable, "-m", "flask", "bench", "run", "--backends", "flask", "--scenarios", "list",
                "--concurrency", "4", "--duration", "30", "--warmup", "0", "--data-size", "100", "--cache", "off",
-               "--workers", "1", "--out", str(tmp_path)]  # fmt: skip
+               "--workers", "1", "--repeat", "1", "--aa", "none", "--out", str(tmp_path)]  # fmt: skip
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
