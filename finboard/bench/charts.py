@@ -44,19 +44,21 @@ def throughput(agg: Aggregate, path: Path) -> Path:
     for ax, scenario in zip(axes.flat, scenarios, strict=False):
         for backend in agg.backends:
             points = [
-                (c, cell) for c in agg.concurrencies if (cell := agg.cell(backend, scenario, cache, c)) and cell.rps
+                (c, cell, cell.rps_ci)
+                for c in agg.concurrencies
+                if (cell := agg.cell(backend, scenario, cache, c)) and cell.rps_ci
             ]
             if not points:
                 continue
-            xs = [c for c, _ in points]
-            ys = [cell.rps.median for _, cell in points]
-            low = [cell.rps.median - cell.rps.low for _, cell in points]
-            high = [cell.rps.high - cell.rps.median for _, cell in points]
+            xs = [c for c, _, _ in points]
+            ys = [ci.median for _, _, ci in points]
+            low = [ci.median - ci.low for _, _, ci in points]
+            high = [ci.high - ci.median for _, _, ci in points]
             ax.errorbar(xs, ys, yerr=[low, high], marker="o", capsize=3, label=backend, color=_color(agg, backend))
-            for c, cell in points:
+            for c, cell, ci in points:
                 if cell.flagged:
                     flagged_any = True
-                    ax.plot([c], [cell.rps.median], "x", color=ERROR_COLOR, markersize=12, mew=2)
+                    ax.plot([c], [ci.median], "x", color=ERROR_COLOR, markersize=12, mew=2)
         ax.set_title(scenario)
         if len(agg.concurrencies) > 1:
             ax.set_xscale("log")
@@ -73,7 +75,7 @@ def throughput(agg: Aggregate, path: Path) -> Path:
         handles.append(plt.Line2D([], [], marker="x", color=ERROR_COLOR, linestyle="", markersize=10, mew=2))
         labels.append("> 1% errors")
     fig.legend(handles, labels, loc="upper right")
-    fig.suptitle(f"Throughput vs concurrency{_at(agg)} (cache {cache}; median, bars = min–max)")
+    fig.suptitle(f"Throughput vs concurrency{_at(agg)} (cache {cache}; median, bars = 95% CI)")
     fig.tight_layout(rect=(0, 0, 0.9, 0.95))
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -81,7 +81,7 @@ def size_text(size: int | None) -> str:
 
 
 def terminal_table(run: dict) -> str:
-    """Throughput (and × raw) and p50/p99 per cell, per data size, aligned for a terminal."""
+    """Throughput with its 95% CI (and × raw) and p50/p99 [min–max] per cell, per data size, for a terminal."""
     rows = [["posts", "backend", "cache", "scenario", "conn", "req/s", "× raw", "p50 ms", "p99 ms", "errors"]]
     for size in run_sizes(run) or [None]:
         agg = Aggregate(run, size)
@@ -95,7 +95,7 @@ def terminal_table(run: dict) -> str:
                 rows.append(
                     [
                         *head,
-                        fmt(cell.rps),
+                        fmt(cell.rps_ci),
                         f"{x:.2f}" if x is not None else "",
                         fmt(cell.latency("p50"), 1),
                         fmt(cell.latency("p99"), 1),

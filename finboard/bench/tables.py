@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from finboard.bench.results import ERROR_MARK_THRESHOLD, OK, RAW
-from finboard.bench.stats import Spread, spread
+from finboard.bench.stats import Spread, bootstrap_median, spread
 
 ERROR_MARK = "⚠"
 PERCENTILE_KEYS = ("p50", "p75", "p90", "p99", "p99.9", "max")
@@ -51,6 +51,12 @@ class Cell:
     @property
     def rps(self) -> Spread | None:
         return self.figure("rps")
+
+    @property
+    def rps_ci(self) -> Spread | None:
+        """Median req/s with its 95 % bootstrap CI as low–high (a point with one repeat)."""
+        estimate = bootstrap_median(e.get("rps") for e in self.measured)
+        return None if estimate is None else Spread(estimate.value, estimate.low, estimate.high, estimate.n)
 
     @property
     def x_raw(self) -> Spread | None:
