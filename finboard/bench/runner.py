@@ -299,6 +299,7 @@ class BenchRun:
     def _save(self) -> None:
         """Keep the results so far on disk (a crash or a kill leaves them behind)."""
         self.run["results"] = list(self.cells.values())
+        precision.annotate(self.run)  # the CIs and the A/A ratio so far: a crash leaves them too
         try:
             results.write_run(self.run, self.json_path)
         except results.ResultsError as exc:

@@ -252,3 +252,13 @@ def test_the_progress_line_has_a_bar_and_an_eta():
     line = progress.stream.getvalue()
     assert line.startswith("[#####...............]  25% flask (cache off) · list · c=64 · round 2/5")
     assert "ETA" in line
+
+
+def test_a_version_3_file_left_by_a_crash_gets_its_summaries_on_reading(tmp_path):
+    run = rounds_run({("flask", "list"): [1000, 990], ("flask~aa", "list"): [1005, 985]}, aa="flask")
+    for key in ("cells", "aa_ratio", "aa_ratio_ci95"):
+        run.pop(key)
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(run))
+    again = results.load_run(path)
+    assert again["cells"] and again["aa_ratio"] == pytest.approx(1.0, abs=0.01) and "upgraded_from" not in again

@@ -117,6 +117,7 @@ def test_target_leaves_what_it_cannot_measure_null(tmp_path):
         assert entry["status"] == "ok" and entry["successes"] > 0
         assert entry["rss_mb"] == {"idle": None, "load": None, "peak": None}
         assert entry["cpu_pct"] == {"avg": None, "peak": None}
+        assert entry["pss_mb"] == {"idle": None, "load": None, "peak": None} and entry["cpu_us_per_request"] is None
         assert entry["sql_per_request"] is None and entry["startup_s"] is None
         assert entry["wrk_cpu_pct"]["avg"] is not None  # wrk is ours: that is measured
 
