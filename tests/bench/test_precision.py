@@ -202,9 +202,13 @@ def test_the_report_gives_the_aa_verdict_where_the_time_goes_and_ties():
     ranking = text.split("### 9. Who is faster")[1].split("##")[0]
     assert "raw faster (raw ÷ django = 1.98 [" in ranking and "no clear winner (django ÷ flask" in ranking
     assert "PSS idle / load / peak" in text and "40 / 50 / 60 MB" in text
+    headline = text.split("## Summary")[1].split("**What")[0]
+    assert "raw 1,000 req/s vs django 505, flask 500 — 1.98 [1.84–2.20]× django (paired by round" in headline
+    assert "flask~aa" not in headline  # the A/A copy is the noise, not a competitor
 
     noisy = report.markdown(_three_backends([400, 600, 420, 610, 450]))
     assert "**too noisy to rank**" in noisy and "read these as ties" in noisy
+    assert "but the A/A control says the run is too noisy to rank" in noisy.split("## Summary")[1]
 
 
 def test_the_report_of_an_older_file_says_there_is_no_aa_control():
