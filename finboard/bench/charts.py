@@ -122,19 +122,26 @@ def latency(agg: Aggregate, path: Path) -> Path:
 
 def memory(agg: Aggregate, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
-    kinds = (("idle", "idle"), ("load", "under load (avg)"), ("peak", "peak"))
-    width = 0.25
     backends = agg.backends
+    rows = {backend: resource_rows(agg, backend) for backend in backends}
+    kinds = [("idle", "RSS idle"), ("load", "RSS under load (avg)"), ("peak", "RSS peak")]
+    if any(r.get("pss_load") is not None for r in rows.values()):  # version 3: what the tree really costs
+        kinds += [("pss_load", "PSS under load (avg)"), ("uss_load", "USS under load (avg)")]
+    width = 0.8 / len(kinds)
+    tallest = 0.0
     for k, (key, label) in enumerate(kinds):
         values = []
         for backend in backends:
-            value = resource_rows(agg, backend)[key]
+            value = rows[backend].get(key)
             values.append(value if isinstance(value, float | int) else (value.median if value else 0))
-        ax.bar([i + k * width for i in range(len(backends))], values, width, label=label)
-    ax.set_xticks([i + width for i in range(len(backends))], backends)
-    ax.set_ylabel("RSS of the process tree (MB)")
+        tallest = max([tallest, *values])
+        hatch = "//" if key.startswith(("pss", "uss")) else None
+        ax.bar([i + k * width for i in range(len(backends))], values, width, label=label, hatch=hatch)
+    ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(backends))], backends)
+    ax.set_ylabel("memory of the process tree (MB)")
+    ax.set_ylim(0, tallest * 1.45 or 1)  # room for the legend above the bars
     ax.set_title(f"Memory per backend{_at(agg)}")
-    ax.legend()
+    ax.legend(ncol=3, fontsize="small", loc="upper center")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
