@@ -1,4 +1,4 @@
-"""RSS and CPU of the server under test, of wrk, and of PostgreSQL, sampled with psutil.
+"""Memory and CPU of the server under test, of wrk, and of PostgreSQL, sampled with psutil.
 
 It exists because a throughput figure means little without knowing what it
 cost and who was saturated: memory of the backend's whole process tree
@@ -10,6 +10,11 @@ It is computed from CPU-time deltas per process between samples, so workers
 that come and go (gunicorn restarts) are counted correctly. What the rest of
 the machine used meanwhile is recorded too ("other"): a busy neighbour
 disturbs the figures, and the report says so.
+
+Besides the samples, ``CpuAccount`` adds up CPU seconds over a whole cell
+(the server's process tree; PostgreSQL's backends serving the benchmark
+database), which divided by the successful requests is CPU µs per request;
+``tree_memory_mb`` gives PSS and USS beside RSS.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""Statistics over repeats: median with min–max, and "is this difference noise?".
+"""Statistics over repeats: median with min–max or with a 95 % bootstrap CI, and "is this difference noise?".
 
 It exists so every table and chart states a figure the same way (the median
-of the repeats, with their range) and so ``flask bench compare`` flags a
-change only when it stands out of the measured spread.
+of the repeats, with their range or its confidence interval), so ratios
+between backends are taken round by round (paired), so the A/A control can
+say when a run is too noisy to rank, and so ``flask bench compare`` flags a
+change only when it stands out of the measured spread (``--fail-below``: when
+the CI of the ratio lies wholly below the threshold).
 """
 
 from __future__ import annotations
