@@ -15,8 +15,8 @@ performance targets, computed from a run's own numbers), ``explain`` (EXPLAIN
 of the hot queries).
 """
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1 files are read as one round at settings.data_size
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # older files are upgraded on reading (results.upgrade)
 
 # What ``flask bench`` imports beyond the forum's runtime set: the "bench" extra
 # (pyproject.toml; pinned in requirements-dev.txt). Checked before any command

@@ -44,19 +44,21 @@ def throughput(agg: Aggregate, path: Path) -> Path:
     for ax, scenario in zip(axes.flat, scenarios, strict=False):
         for backend in agg.backends:
             points = [
-                (c, cell) for c in agg.concurrencies if (cell := agg.cell(backend, scenario, cache, c)) and cell.rps
+                (c, cell, cell.rps_ci)
+                for c in agg.concurrencies
+                if (cell := agg.cell(backend, scenario, cache, c)) and cell.rps_ci
             ]
             if not points:
                 continue
-            xs = [c for c, _ in points]
-            ys = [cell.rps.median for _, cell in points]
-            low = [cell.rps.median - cell.rps.low for _, cell in points]
-            high = [cell.rps.high - cell.rps.median for _, cell in points]
+            xs = [c for c, _, _ in points]
+            ys = [ci.median for _, _, ci in points]
+            low = [ci.median - ci.low for _, _, ci in points]
+            high = [ci.high - ci.median for _, _, ci in points]
             ax.errorbar(xs, ys, yerr=[low, high], marker="o", capsize=3, label=backend, color=_color(agg, backend))
-            for c, cell in points:
+            for c, cell, ci in points:
                 if cell.flagged:
                     flagged_any = True
-                    ax.plot([c], [cell.rps.median], "x", color=ERROR_COLOR, markersize=12, mew=2)
+                    ax.plot([c], [ci.median], "x", color=ERROR_COLOR, markersize=12, mew=2)
         ax.set_title(scenario)
         if len(agg.concurrencies) > 1:
             ax.set_xscale("log")
@@ -73,7 +75,7 @@ def throughput(agg: Aggregate, path: Path) -> Path:
         handles.append(plt.Line2D([], [], marker="x", color=ERROR_COLOR, linestyle="", markersize=10, mew=2))
         labels.append("> 1% errors")
     fig.legend(handles, labels, loc="upper right")
-    fig.suptitle(f"Throughput vs concurrency{_at(agg)} (cache {cache}; median, bars = min–max)")
+    fig.suptitle(f"Throughput vs concurrency{_at(agg)} (cache {cache}; median, bars = 95% CI)")
     fig.tight_layout(rect=(0, 0, 0.9, 0.95))
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -120,19 +122,26 @@ def latency(agg: Aggregate, path: Path) -> Path:
 
 def memory(agg: Aggregate, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
-    kinds = (("idle", "idle"), ("load", "under load (avg)"), ("peak", "peak"))
-    width = 0.25
     backends = agg.backends
+    rows = {backend: resource_rows(agg, backend) for backend in backends}
+    kinds = [("idle", "RSS idle"), ("load", "RSS under load (avg)"), ("peak", "RSS peak")]
+    if any(r.get("pss_load") is not None for r in rows.values()):  # version 3: what the tree really costs
+        kinds += [("pss_load", "PSS under load (avg)"), ("uss_load", "USS under load (avg)")]
+    width = 0.8 / len(kinds)
+    tallest = 0.0
     for k, (key, label) in enumerate(kinds):
         values = []
         for backend in backends:
-            value = resource_rows(agg, backend)[key]
+            value = rows[backend].get(key)
             values.append(value if isinstance(value, float | int) else (value.median if value else 0))
-        ax.bar([i + k * width for i in range(len(backends))], values, width, label=label)
-    ax.set_xticks([i + width for i in range(len(backends))], backends)
-    ax.set_ylabel("RSS of the process tree (MB)")
+        tallest = max([tallest, *values])
+        hatch = "//" if key.startswith(("pss", "uss")) else None
+        ax.bar([i + k * width for i in range(len(backends))], values, width, label=label, hatch=hatch)
+    ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(backends))], backends)
+    ax.set_ylabel("memory of the process tree (MB)")
+    ax.set_ylim(0, tallest * 1.45 or 1)  # room for the legend above the bars
     ax.set_title(f"Memory per backend{_at(agg)}")
-    ax.legend()
+    ax.legend(ncol=3, fontsize="small", loc="upper center")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=90)

@@ -259,9 +259,17 @@ QUICK_HELP = (
 @click.option(
     "--repeat",
     type=click.IntRange(1, 100),
-    default=1,
+    default=opts.DEFAULT_REPEAT,
     show_default=True,
-    help="Repeats; the backend order rotates, figures are medians with min–max.",
+    help="Interleaved rounds: every backend once per round, the order rotated; figures are medians with "
+    "95% bootstrap CIs, ratios between backends are paired by round.",
+)
+@click.option(
+    "--aa",
+    default="auto",
+    show_default=True,
+    help="A/A control: run this backend twice (as NAME and NAME~aa) and report their ratio; 'auto' picks the "
+    "first framework backend (flask when it runs), 'none' turns it off.",
 )
 @click.option(
     "--workers",
@@ -363,6 +371,11 @@ def run_command(ctx, **params) -> None:
             "--target loads a running deployment with the data it has: a list of sizes needs servers started here",
             param_hint="--data-size",
         )
+    if params["aa"] not in ("auto", "none") and params["aa"] not in values["backends"]:
+        raise click.BadParameter(
+            f"{params['aa']!r} is not one of the backends this run measures ({', '.join(values['backends'])})",
+            param_hint="--aa",
+        )
     if params["target"]:
         values["backends"] = []
     execute(opts.RunOptions(command=command_line(), **values))
@@ -390,13 +403,32 @@ def execute(options: opts.RunOptions) -> dict:
     except OSError as exc:
         raise click.ClickException(results.write_problem(exc, runner.dir)) from exc
     click.echo(report.terminal_table(run))
+    click.echo("\n" + report.precision_section(run).replace("**", ""))
     click.echo(f"\nResults: {runner.json_path}\nReport:  {md}\nCharts:  {', '.join(str(p) for p in pngs)}")
+    ctx = click.get_current_context(silent=True)
     if run.get("interrupted"):
         click.echo("Interrupted: the files above hold the partial results.", err=True)
-        ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.exit(130)
+    failed = failed_backends(run)
+    if failed:
+        for line in failed:
+            click.echo(f"error: {line}", err=True)
+        click.echo("The files above hold the results of the others.", err=True)
+        if ctx is not None:
+            ctx.exit(3)
     return run
+
+
+def failed_backends(run: dict) -> list[str]:
+    """One line per backend that did not start, failed its verification or died (they make the run fail)."""
+    lines = []
+    for name, info in (run.get("backends") or {}).items():
+        status = info.get("status")
+        if status in ("failed_to_start", "failed_verification", "died"):
+            problems = info.get("problems") or []
+            lines.append(f"{name}: {status.replace('_', ' ')}: {problems[0] if problems else 'no reason recorded'}")
+    return lines
 
 
 @bench.command("report")
@@ -422,6 +454,7 @@ def report_command(run_json: Path, out: Path | None) -> None:
     except OSError as exc:
         raise click.ClickException(results.write_problem(exc, directory)) from exc
     click.echo(report.terminal_table(run))
+    click.echo("\n" + report.precision_section(run).replace("**", ""))
     click.echo(f"\nReport: {md}\nCharts: {', '.join(str(p) for p in pngs)}")
 
 
@@ -436,7 +469,12 @@ def report_command(run_json: Path, out: Path | None) -> None:
     help="Percent change below which nothing is flagged.",
 )
 @click.option("--only-changes", is_flag=True, help="Show only the flagged differences.")
-def compare_command(a: Path, b: Path, threshold: float, only_changes: bool) -> None:
+@click.option(
+    "--fail-below",
+    type=click.FloatRange(0, 100, min_open=True),
+    help="Regression gate: exit 1 when a scenario's B÷A req/s 95% CI lies wholly below this ratio (e.g. 0.95).",
+)
+def compare_command(a: Path, b: Path, threshold: float, only_changes: bool, fail_below: float | None) -> None:
     """What changed from run A to run B, flagging differences bigger than the noise."""
     from finboard.bench import compare, results
 
@@ -445,3 +483,16 @@ def compare_command(a: Path, b: Path, threshold: float, only_changes: bool) -> N
     except results.ResultsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(compare.render(run_a, run_b, threshold / 100, only_changes))
+    if fail_below is not None:
+        verdicts = compare.gate(run_a, run_b, fail_below)
+        click.echo("")
+        click.echo(f"Regression gate (B ÷ A req/s, 95% CI wholly below {fail_below:g} fails):")
+        for verdict in verdicts:
+            click.echo(f"  {verdict.line}")
+        failing = [v for v in verdicts if v.failed]
+        if not verdicts:
+            raise click.ClickException("regression gate: no scenario was measured in both runs")
+        if failing:
+            click.echo(f"FAIL: {len(failing)} of {len(verdicts)} scenarios regressed.", err=True)
+            raise SystemExit(1)
+        click.echo(f"PASS: none of {len(verdicts)} scenarios is below {fail_below:g}.")

@@ -4,13 +4,16 @@ It exists so a change of code, version or machine can be judged from two
 results files: for every cell both runs measured, throughput and p50/p99 with
 their min–max, the relative change, and a flag when the change is bigger than
 both the threshold and the measured spread (``finboard.bench.stats.compare``).
+``gate`` is the regression gate of ``compare --fail-below``: B ÷ A req/s per
+cell with a bootstrap 95 % CI, failing a cell whose whole CI is below the ratio.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from finboard.bench.stats import DEFAULT_THRESHOLD, Change, compare
+from finboard.bench.precision import per_round
+from finboard.bench.stats import DEFAULT_THRESHOLD, Change, Estimate, compare, ratio_of_medians
 from finboard.bench.tables import Aggregate, run_sizes
 
 METRICS = (("rps", "req/s", True), ("p50", "p50 ms", False), ("p99", "p99 ms", False))
@@ -120,3 +123,43 @@ def render(a: dict, b: dict, threshold: float = DEFAULT_THRESHOLD, only_signific
     flagged = sum(1 for r in rows if r.change.significant)
     lines += ["", f"{flagged} of {len(rows)} comparisons differ by more than the threshold and the measured spread."]
     return "\n".join(lines)
+
+
+@dataclass
+class GateVerdict:
+    key: tuple  # data size, backend, scenario, cache, concurrency
+    ratio: Estimate
+    threshold: float
+
+    @property
+    def failed(self) -> bool:
+        return self.ratio.high < self.threshold
+
+    @property
+    def line(self) -> str:
+        size, backend, scenario, cache, concurrency = self.key
+        where = f"{backend} {scenario} c={concurrency} cache {cache}" + (f" {size:,} posts" if size else "")
+        ratio = f"B÷A req/s {self.ratio.format(3)}"
+        if self.failed:
+            return f"FAIL {where}: {ratio} lies wholly below {self.threshold:g}"
+        if self.ratio.low < self.threshold:
+            return f"ok   {where}: {ratio} reaches {self.threshold:g} (not clearly slower)"
+        return f"ok   {where}: {ratio}"
+
+
+def gate(a: dict, b: dict, threshold: float) -> list[GateVerdict]:
+    """The regression gate: for every cell both runs measured, B's req/s ÷ A's with a bootstrap 95 % CI.
+
+    The two runs are resampled independently (their rounds are not paired);
+    a cell fails when its whole CI is below ``threshold``. Files of every
+    readable version work: the CI comes from the per-repeat figures.
+    """
+    old, new = per_round(a.get("results", []), "rps"), per_round(b.get("results", []), "rps")
+    verdicts = []
+    for key, rounds in new.items():
+        if key not in old:
+            continue
+        ratio = ratio_of_medians(rounds.values(), old[key].values())
+        if ratio is not None:
+            verdicts.append(GateVerdict(key, ratio, threshold))
+    return verdicts

@@ -16,6 +16,8 @@ DEFAULT_WARMUP_S = 10
 DEFAULT_DATA_SIZE = 10_000
 DATA_SIZE_MAX = 5_000_000
 DEFAULT_TIMEOUT_S = 10
+# Interleaved rounds: every backend once per round, the order rotated; figures are medians with 95 % CIs.
+DEFAULT_REPEAT = 5
 DEFAULT_POOL_SIZE = 5
 DEFAULT_SQL_REQUESTS = 200
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -51,7 +53,7 @@ class RunOptions:
     concurrency: list[int] = field(default_factory=lambda: list(DEFAULT_CONCURRENCY))
     duration_s: int = DEFAULT_DURATION_S
     warmup_s: int = DEFAULT_WARMUP_S
-    repeat: int = 1
+    repeat: int = DEFAULT_REPEAT
     workers: int = field(default_factory=cores)
     threads: int = field(default_factory=cores)
     cache: str = "both"  # off | on | both
@@ -67,6 +69,8 @@ class RunOptions:
     sql_flush: str = "idle"  # how the SQL counter makes PostgreSQL publish its counters (finboard.bench.sqlcount)
     redis_url: str = DEFAULT_REDIS_URL
     command: str = ""
+    # The A/A control: this backend also runs as NAME~aa ("auto": the first framework backend; "none": no control).
+    aa: str | None = "auto"
 
     def __post_init__(self) -> None:
         sizes = [self.data_size] if isinstance(self.data_size, int) else list(self.data_size)

@@ -107,7 +107,8 @@ def server_env(url: str, secret: str, pool_size: int, cache: str, redis_url: str
 
 def backend_info(name: str, backend, target: str | None, docker: bool) -> dict:
     """A backend's entry in the results file, before it runs."""
-    size = environment.docker_image_size_mb(f"finboard-{name}") if docker else None
+    image = name.split("~")[0]  # the A/A copy (NAME~aa) runs the same image
+    size = environment.docker_image_size_mb(f"finboard-{image}") if docker else None
     return {
         "framework": backend.framework if backend else "an already-running deployment",
         "description": backend.description if backend else target,

@@ -1,7 +1,7 @@
 """The live progress line of ``flask bench run``: where it is, how long so far, how long to go.
 
 It exists because a full run takes an hour or more and must say what it is
-doing: backend, scenario, concurrency, repeat, elapsed time and an ETA
+doing: a bar of the planned time done, backend, scenario, concurrency, repeat, elapsed time and an ETA
 (planned seconds left, scaled by how fast the plan has gone so far). On a
 terminal it redraws one line; elsewhere (CI logs) it prints a line per cell.
 """
@@ -40,9 +40,18 @@ class Progress:
         pace = self.elapsed / spent if spent and self.done else 1.0
         return left * max(pace, 0.5)
 
+    def fraction(self) -> float:
+        """Share of the planned time done (by cells finished)."""
+        total = sum(self.planned)
+        return sum(self.planned[: self.done]) / total if total else 0.0
+
+    def bar(self, width: int = 20) -> str:
+        filled = round(self.fraction() * width)
+        return f"[{'#' * filled}{'.' * (width - filled)}] {self.fraction():4.0%}"
+
     def cell(self, backend: str, cache: str, scenario: str, concurrency: int, repeat: int, repeats: int) -> None:
         self.label = (
-            f"{backend} (cache {cache}) · {scenario} · c={concurrency} · repeat {repeat + 1}/{repeats} · "
+            f"{backend} (cache {cache}) · {scenario} · c={concurrency} · round {repeat + 1}/{repeats} · "
             f"cell {self.done + 1}/{len(self.planned)}"
         )
         self.draw(force=True)
@@ -63,7 +72,7 @@ class Progress:
         if not force and now - self._last_draw < 0.5:
             return
         self._last_draw = now
-        line = f"{self.label} · {clock(self.elapsed)} elapsed · ETA {clock(self.eta())}"
+        line = f"{self.bar()} {self.label} · {clock(self.elapsed)} elapsed · ETA {clock(self.eta())}"
         if self.tty:
             padding = " " * max(0, self._width - len(line))
             self.stream.write(f"\r{line}{padding}")

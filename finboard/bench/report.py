@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from finboard.bench import targets
+from finboard.bench import precision, targets
 from finboard.bench.results import RAW
 from finboard.bench.scenarios import SCENARIOS
-from finboard.bench.stats import spread
+from finboard.bench.stats import AA_BAND, Estimate, bootstrap_median, paired_ratio, spread, winner_text
 from finboard.bench.summary import summary
 from finboard.bench.tables import ERROR_MARK, Aggregate, fmt, run_sizes, status_text
 
@@ -40,12 +40,40 @@ def cell_text(agg: Aggregate, backend: str, scenario: str, cache: str, c: int, w
     cell = agg.cell(backend, scenario, cache, c)
     if cell is None or not cell.measured:
         return status_text(cell)
-    value = cell.rps if what == "rps" else cell.latency(what)
-    text = fmt(value, digits, flagged=cell.flagged)
-    if what == "rps" and backend != RAW:
-        x = agg.x_raw(backend, scenario, cache, c)
-        text += f" ({x:.2f}× raw)" if x is not None else ""
+    if what != "rps":
+        return fmt(cell.latency(what), digits, flagged=cell.flagged)
+    text = ci_text(bootstrap_median(e["rps"] for e in cell.measured), digits)
+    text = f"{text} {ERROR_MARK}" if cell.flagged else text
+    if backend != RAW:
+        x = x_raw_ci(agg, backend, scenario, cache, c)
+        text += f" ({ci_text(x, 2)}× raw)" if x is not None else ""
     return text
+
+
+def ci_text(estimate: Estimate | None, digits: int = 0, unit: str = "") -> str:
+    """A median with its 95 % CI; with one round, just the figure (no interval to give)."""
+    if estimate is None:
+        return "—"
+    return f"{estimate.value:,.{digits}f}{unit}" if estimate.n <= 1 else estimate.format(digits, unit)
+
+
+def by_round(cell, *path: str) -> dict[int, float]:
+    out = {}
+    for e in cell.measured if cell else []:
+        value = e
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            out[e.get("repeat", 0)] = value
+    return out
+
+
+def x_raw_ci(agg: Aggregate, backend: str, scenario: str, cache: str, c: int) -> Estimate | None:
+    """req/s ÷ raw's, round by round (paired), with its CI."""
+    cell, raw = agg.cell(backend, scenario, cache, c), agg.cell(RAW, scenario, cache, c)
+    if cell is None or raw is None:
+        return None
+    return paired_ratio(by_round(cell, "rps"), by_round(raw, "rps"))
 
 
 def size_text(size: int | None) -> str:
@@ -53,7 +81,7 @@ def size_text(size: int | None) -> str:
 
 
 def terminal_table(run: dict) -> str:
-    """Throughput (and × raw) and p50/p99 per cell, per data size, aligned for a terminal."""
+    """Throughput with its 95% CI (and × raw) and p50/p99 [min–max] per cell, per data size, for a terminal."""
     rows = [["posts", "backend", "cache", "scenario", "conn", "req/s", "× raw", "p50 ms", "p99 ms", "errors"]]
     for size in run_sizes(run) or [None]:
         agg = Aggregate(run, size)
@@ -67,7 +95,7 @@ def terminal_table(run: dict) -> str:
                 rows.append(
                     [
                         *head,
-                        fmt(cell.rps),
+                        fmt(cell.rps_ci),
                         f"{x:.2f}" if x is not None else "",
                         fmt(cell.latency("p50"), 1),
                         fmt(cell.latency("p99"), 1),
@@ -209,6 +237,11 @@ def resource_rows(agg: Aggregate, backend: str) -> dict:
         "idle": spread(pick("rss_mb", "idle")) or spread(info.get("rss_idle_mb") or []),
         "load": mean(pick("rss_mb", "load")),
         "peak": peak(pick("rss_mb", "peak")),
+        **{
+            f"{kind}_{when}": agg_value(pick(f"{kind}_mb", when))
+            for kind in ("pss", "uss")
+            for when in ("idle", "load", "peak")
+        },
         "cpu_avg": mean(pick("cpu_pct", "avg")),
         "cpu_peak": peak(pick("cpu_pct", "peak")),
         "wrk_avg": mean(pick("wrk_cpu_pct", "avg")),
@@ -219,6 +252,11 @@ def resource_rows(agg: Aggregate, backend: str) -> dict:
         "startup": spread(pick("startup_s")) or spread(info.get("startup_s") or []),
         "image": info.get("docker_image_mb", "n/a"),
     }
+
+
+def agg_value(values: list) -> float | None:
+    """Peak of the peaks, else the mean (idle, load) over the cells."""
+    return mean(values)
 
 
 def mean(values: list) -> float | None:
@@ -238,7 +276,16 @@ def resources_section(agg: Aggregate) -> str:
     memory, cpu, startup = [], [], []
     for backend in agg.backends:
         r = resource_rows(agg, backend)
-        memory.append([backend, fmt(r["idle"], 0, " MB"), num(r["load"], " MB"), num(r["peak"], " MB")])
+        memory.append(
+            [
+                backend,
+                fmt(r["idle"], 0, " MB"),
+                num(r["load"], " MB"),
+                num(r["peak"], " MB"),
+                " / ".join(num(r[f"pss_{w}"]) for w in ("idle", "load", "peak")) + " MB",
+                " / ".join(num(r[f"uss_{w}"]) for w in ("idle", "load", "peak")) + " MB",
+            ]
+        )
         cpu.append(
             [
                 backend,
@@ -254,8 +301,14 @@ def resources_section(agg: Aggregate) -> str:
     return (
         "### 3. Memory Usage\n\nRSS of the server's whole process tree (master + workers). Idle: after start-up and the"
         " primer (median of the runs); under load: mean over the measured cells of each cell's average; peak: highest"
-        " sample.\n\n"
-        + table(["Framework", "Idle", "Under Load", "Peak"], memory)
+        " sample. RSS counts the pages a pre-forked server's workers share once per worker; PSS splits them between"
+        " the processes sharing them (what the tree costs the machine) and USS leaves them out (what would be freed"
+        " if it exited): idle / under load (mean) / peak (mean of the cells' peaks), — where not measured (files"
+        " older than schema version 3).\n\n"
+        + table(
+            ["Framework", "Idle RSS", "Under Load RSS", "Peak RSS", "PSS idle / load / peak", "USS idle / load / peak"],
+            memory,
+        )
         + "\n\n### 4. CPU Utilization\n\nPercent of one core (200% = two cores): mean over the measured cells of each"
         " cell's average, and the highest sample; PostgreSQL counts all its processes on this machine; "
         "wrk and PostgreSQL beside it show whether the load generator or the database was the limit, and 'other"
@@ -341,7 +394,98 @@ def results_sections(agg: Aggregate, several: bool) -> list[str]:
         sql_section(agg),
         "### 7. Caching Impact",
         cache_section(agg),
+        "### 8. Where the time goes (CPU µs per request)",
+        time_section(agg),
+        "### 9. Who is faster (paired by round)",
+        ranking_section(agg),
     ]
+
+
+def precision_section(run: dict) -> str:
+    """The A/A control's verdict and how many rounds the figures rest on."""
+    settings = run.get("settings") or {}
+    rounds = settings.get("repeat", 1)
+    lines = [f"{rounds} interleaved round{'s' if rounds != 1 else ''} (every backend once per round, order rotated)."]
+    aa = run.get("aa") or {}
+    base, copy = aa.get("backend"), aa.get("copy")
+    if not base or run.get("aa_ratio") is None:
+        lines.append(
+            "No A/A control in this run (a file older than schema version 3, `--aa none`, or the copy got no figures):"
+            " nothing tells how much of a difference between backends is the machine's noise."
+        )
+        return " ".join(lines)
+    low, high = run.get("aa_ratio_ci95") or [run["aa_ratio"], run["aa_ratio"]]
+    band = aa.get("band") or list(AA_BAND)
+    figure = (
+        f"{copy} ÷ {base} req/s = **{run['aa_ratio']:.3f} [{low:.3f}–{high:.3f}]**"
+        f" over {aa.get('samples')} paired samples"
+    )
+    if aa.get("too_noisy_to_rank"):
+        lines.append(
+            f"A/A control: {figure}. It leaves [{band[0]:g}, {band[1]:g}] (or has no interval): **too noisy to rank** —"
+            " the same code measured twice differed this much, so differences between backends of that size are noise."
+        )
+    else:
+        lines.append(
+            f"A/A control: {figure}, inside [{band[0]:g}, {band[1]:g}]: the machine was steady enough to rank backends"
+            " whose paired ratio CI excludes 1."
+        )
+    return " ".join(lines)
+
+
+def time_section(agg: Aggregate) -> str:
+    """Per scenario: raw's CPU µs per request (the ceiling), each framework's, and what it adds over raw."""
+    c, cache = targets.concurrency(agg), agg.base_cache()
+    if c is None:
+        return "No measurements."
+    entries = [e for cell in agg.cells.values() for e in cell.entries]
+    rows = []
+    for scenario in agg.scenarios:
+        for row in precision.time_breakdown(entries, agg.data_size, scenario, cache, c):
+            adds = row["adds_us"]
+            rows.append(
+                [
+                    title(scenario),
+                    row["backend"],
+                    ci_text(row["cpu_us"], 0, " µs"),
+                    "ceiling" if row["backend"] == RAW else ("—" if adds is None else ci_text(adds, 0, " µs")),
+                    ci_text(row["postgres_us"], 0, " µs"),
+                    ci_text(row["rps"], 0),
+                ]
+            )
+    if not rows:
+        return "Not measured (with --target, or a file older than schema version 3: no CPU time per request)."
+    return (
+        f"CPU time of the server's whole process tree over each cell (user + system, from /proc) ÷ its successful"
+        f" requests, at {c} connections, cache {cache}; **over raw** is the backend's minus raw's in the same round"
+        " (paired), i.e. what the framework adds to the framework-less ceiling. PostgreSQL: its backends serving the"
+        " benchmark database, per request. Medians with 95% CIs.\n\n"
+        + table(["Scenario", "Backend", "Server CPU / request", "Over raw", "PostgreSQL CPU / request", "req/s"], rows)
+    )
+
+
+def ranking_section(agg: Aggregate) -> str:
+    """Per scenario, backends by req/s, each against the next one down: a winner only when the paired CI excludes 1."""
+    c, cache = targets.concurrency(agg), agg.base_cache()
+    if c is None:
+        return "No measurements."
+    entries = [e for cell in agg.cells.values() for e in cell.entries]
+    rows = []
+    for scenario in agg.scenarios:
+        ranked = precision.ranking(entries, agg.data_size, scenario, cache, c)
+        if len(ranked) < 2:
+            continue
+        steps = [winner_text(ratio, name, ranked[i + 1][0]) for i, (name, ratio) in enumerate(ranked[:-1])]
+        rows.append([title(scenario), " > ".join(name for name, _ in ranked), "; ".join(steps)])
+    if not rows:
+        return "Fewer than two backends measured."
+    noisy = (agg.run.get("aa") or {}).get("too_noisy_to_rank")
+    warning = " **The A/A control says this run is too noisy to rank: read these as ties.**" if noisy else ""
+    return (
+        f"req/s at {c} connections, cache {cache}, by median; each backend ÷ the next one down, round by round, with"
+        f" the 95% CI of that ratio (“no clear winner” when it contains 1).{warning}\n\n"
+        + table(["Scenario", "Order by median", "Paired ratios"], rows)
+    )
 
 
 def markdown(run: dict, charts: list[Path] | None = None) -> str:
@@ -354,11 +498,15 @@ def markdown(run: dict, charts: list[Path] | None = None) -> str:
         f"# FinBoard benchmark: {' vs '.join(agg.backends)}",
         f"Run of {started}{f' at {at} posts' if at else ''}"
         f"{' (interrupted: partial results)' if run.get('interrupted') else ''}. Every figure is the"
-        f" median of the repeats with its [min–max]; {ERROR_MARK} marks a cell with more than 1% errors (other"
+        f" median of the rounds; throughput and CPU per request carry a 95% bootstrap confidence interval"
+        " [low–high], ratios between backends are taken round by round (paired), latency and memory give the"
+        f" [min–max] of the rounds; {ERROR_MARK} marks a cell with more than 1% errors (other"
         " statuses, socket errors, timeouts), which are excluded from throughput. “× raw” is a backend's"
         " throughput ÷ raw's in the same size, cache mode, scenario and concurrency.",
         "## Summary",
         summary(aggs),
+        "## Precision",
+        precision_section(run),
         "## Targets",
         targets_section(run, aggs),
         "## Test Environment",

@@ -1,4 +1,4 @@
-"""RSS and CPU of the server under test, of wrk, and of PostgreSQL, sampled with psutil.
+"""Memory and CPU of the server under test, of wrk, and of PostgreSQL, sampled with psutil.
 
 It exists because a throughput figure means little without knowing what it
 cost and who was saturated: memory of the backend's whole process tree
@@ -10,6 +10,11 @@ It is computed from CPU-time deltas per process between samples, so workers
 that come and go (gunicorn restarts) are counted correctly. What the rest of
 the machine used meanwhile is recorded too ("other"): a busy neighbour
 disturbs the figures, and the report says so.
+
+Besides the samples, ``CpuAccount`` adds up CPU seconds over a whole cell
+(the server's process tree; PostgreSQL's backends serving the benchmark
+database), which divided by the successful requests is CPU µs per request;
+``tree_memory_mb`` gives PSS and USS beside RSS.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import psutil
@@ -47,12 +53,126 @@ def tree_rss_mb(pid: int | None) -> float | None:
     return round(total / MB, 1) if seen else None
 
 
-def postgres_processes() -> list[psutil.Process]:
+def tree_memory_mb(pid: int | None) -> dict | None:
+    """RSS, PSS and USS of a process tree, in MiB (None when it is gone).
+
+    RSS counts every shared page once per process (a pre-forked server's
+    workers share most of the master's memory), so the tree's RSS overstates
+    what it costs; PSS divides each shared page among the processes sharing
+    it, and USS is what would be freed if the tree exited. PSS/USS come from
+    /proc/<pid>/smaps_rollup (psutil's memory_full_info); they are None where
+    that can't be read (another user's process, a kernel without it).
+    """
+    rss = pss = uss = 0
+    seen = full = False
+    for proc in tree(pid):
+        try:
+            info = proc.memory_full_info()
+        except psutil.AccessDenied:
+            try:
+                rss += proc.memory_info().rss
+                seen = True
+            except psutil.Error:
+                pass
+            continue
+        except psutil.Error:
+            continue
+        seen = full = True
+        rss += info.rss
+        pss += getattr(info, "pss", 0)
+        uss += getattr(info, "uss", 0)
+    if not seen:
+        return None
+    return {
+        "rss": round(rss / MB, 1),
+        "pss": round(pss / MB, 1) if full else None,
+        "uss": round(uss / MB, 1) if full else None,
+    }
+
+
+def postgres_processes(database: str | None = None) -> list[psutil.Process]:
+    """Every PostgreSQL process on the machine, or with ``database`` only the backends serving it.
+
+    A backend's command line reads ``postgres: USER DATABASE HOST(PORT) STATE``:
+    counting only those leaves out other people's databases on a shared server.
+    """
     found = []
-    for proc in psutil.process_iter(["name"]):
-        if (proc.info.get("name") or "").startswith("postgres"):
-            found.append(proc)
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if not (proc.info.get("name") or "").startswith("postgres"):
+            continue
+        if database is not None and serving_database(" ".join(proc.info.get("cmdline") or [])) != database:
+            continue
+        found.append(proc)
     return found
+
+
+def serving_database(title: str) -> str | None:
+    """The database a PostgreSQL backend serves, from its process title; None for other processes.
+
+    ``postgres: USER DATABASE HOST(PORT) STATE``, with ``CLUSTER:`` after
+    ``postgres:`` when ``cluster_name`` is set (Debian: ``15/main:``).
+    """
+    words = title.split()
+    if not words or words[0] != "postgres:":
+        return None
+    words = words[1:]
+    if words and words[0].endswith(":"):  # the cluster name
+        words = words[1:]
+    if len(words) < 3 or not (words[2].endswith(")") or words[2] == "[local]"):
+        return None  # checkpointer, walwriter, autovacuum launcher, …
+    return words[1]
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    """User + system CPU seconds the process has used (from /proc/<pid>/stat), its reaped children not included."""
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+class CpuAccount:
+    """CPU seconds a changing set of processes used between ``start`` and the last ``update``.
+
+    Each process counts from its reading at ``start`` (or from 0 when it
+    started later: a worker or a database connection forked during the cell),
+    to its last reading — so a process that exits mid-cell keeps what it had
+    used at the last sample before it went.
+    """
+
+    def __init__(self, processes: Callable[[], list[psutil.Process]]):
+        self._processes = processes
+        self._first: dict[tuple[int, float], float] = {}
+        self._last: dict[tuple[int, float], float] = {}
+        self._started: float | None = None
+
+    def _read(self) -> dict[tuple[int, float], float]:
+        readings = {}
+        for proc in self._processes():
+            try:
+                readings[(proc.pid, proc.create_time())] = cpu_seconds(proc)
+            except psutil.Error:
+                continue
+        return readings
+
+    def start(self) -> None:
+        self._started = time.time()
+        self._first = self._read()
+        self._last = dict(self._first)
+
+    def update(self) -> None:
+        if self._started is None:
+            self.start()
+            return
+        for key, seconds in self._read().items():
+            if key not in self._first:
+                # forked after start: everything it used is in the window (create_time has a clock-tick resolution)
+                self._first[key] = 0.0 if key[1] >= self._started - 0.05 else seconds
+            self._last[key] = seconds
+
+    @property
+    def seconds(self) -> float | None:
+        if self._started is None:
+            return None
+        return sum(max(0.0, last - self._first.get(key, last)) for key, last in self._last.items())
 
 
 class CpuMeter:
@@ -85,6 +205,10 @@ class Window:
     """The samples taken while one cell ran."""
 
     rss: list[float] = field(default_factory=list)
+    pss: list[float] = field(default_factory=list)
+    uss: list[float] = field(default_factory=list)
+    server_cpu_s: float | None = None  # CPU seconds of the server's tree over the window (CpuAccount)
+    postgres_cpu_s: float | None = None  # of the benchmark database's PostgreSQL backends
     server_cpu: list[float] = field(default_factory=list)
     wrk_cpu: list[float] = field(default_factory=list)
     postgres_cpu: list[float] = field(default_factory=list)
@@ -102,6 +226,12 @@ class Window:
         return {
             "rss_load": self._avg(self.rss),
             "rss_peak": self._peak(self.rss),
+            "pss_load": self._avg(self.pss),
+            "pss_peak": self._peak(self.pss),
+            "uss_load": self._avg(self.uss),
+            "uss_peak": self._peak(self.uss),
+            "server_cpu_s": None if self.server_cpu_s is None else round(self.server_cpu_s, 4),
+            "postgres_cpu_s": None if self.postgres_cpu_s is None else round(self.postgres_cpu_s, 4),
             "cpu": {"avg": self._avg(self.server_cpu), "peak": self._peak(self.server_cpu)},
             "wrk_cpu": {"avg": self._avg(self.wrk_cpu), "peak": self._peak(self.wrk_cpu)},
             "postgres_cpu": {"avg": self._avg(self.postgres_cpu), "peak": self._peak(self.postgres_cpu)},
@@ -113,10 +243,16 @@ class Sampler:
     """A background thread sampling server tree, wrk and PostgreSQL until stopped.
 
     ``server_pid`` None (``--target``) leaves the server's figures empty;
-    ``postgres`` False (a remote database) leaves PostgreSQL's empty.
+    ``postgres`` False (a remote database) leaves PostgreSQL's empty;
+    ``database`` names the benchmark database, so PostgreSQL's CPU seconds
+    count only the backends serving it (else every PostgreSQL process).
+    Besides the CPU% samples it accounts CPU seconds over the whole window
+    (``CpuAccount``): the server's per request is what ``cpu_us_per_request`` is made of.
     """
 
-    def __init__(self, server_pid: int | None, *, postgres: bool, interval: float = INTERVAL_S):
+    def __init__(
+        self, server_pid: int | None, *, postgres: bool, database: str | None = None, interval: float = INTERVAL_S
+    ):
         self.server_pid = server_pid
         self.wrk_pid: int | None = None
         self.window = Window()
@@ -125,10 +261,15 @@ class Sampler:
         self._server = CpuMeter(lambda: tree(self.server_pid))
         self._wrk = CpuMeter(lambda: tree(self.wrk_pid))
         self._pg = CpuMeter(postgres_processes) if postgres else None
+        self._server_account = CpuAccount(lambda: tree(self.server_pid)) if server_pid is not None else None
+        self._pg_account = CpuAccount(lambda: postgres_processes(database)) if postgres else None
         self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
         self._baseline_taken = False
 
     def __enter__(self) -> Sampler:
+        for account in (self._server_account, self._pg_account):
+            if account is not None:
+                account.start()
         self._sample()  # baseline for the CPU deltas
         self._thread.start()
         return self
@@ -138,17 +279,31 @@ class Sampler:
 
     def stop(self) -> None:
         """End the sampling window (idempotent)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+        if self._server_account is not None:
+            with suppress(Exception):
+                self._server_account.update()
+            self.window.server_cpu_s = self._server_account.seconds
+        if self._pg_account is not None:
+            with suppress(Exception):
+                self._pg_account.update()
+            self.window.postgres_cpu_s = self._pg_account.seconds
 
     def _sample(self) -> None:
         total = psutil.cpu_percent(interval=None) * (psutil.cpu_count() or 1)  # in percent of one core
         ours = 0.0
         if self.server_pid is not None:
-            rss = tree_rss_mb(self.server_pid)
-            if rss is not None:
-                self.window.rss.append(rss)
+            memory = tree_memory_mb(self.server_pid)
+            if memory is not None:
+                for key in ("rss", "pss", "uss"):
+                    if memory[key] is not None:
+                        getattr(self.window, key).append(memory[key])
+            if self._server_account is not None:
+                self._server_account.update()
             cpu = self._server.sample()
             if cpu is not None:
                 self.window.server_cpu.append(cpu)
@@ -163,6 +318,8 @@ class Sampler:
             if cpu is not None:
                 self.window.postgres_cpu.append(cpu)
                 ours += cpu
+            if self._pg_account is not None:
+                self._pg_account.update()
         if self._baseline_taken:
             self.window.other_cpu.append(max(0.0, total - ours))
         self._baseline_taken = True

@@ -58,6 +58,7 @@ def result_entry(
     figures: dict | None = None,
     resources: dict | None = None,
     rss_idle: float | None = None,
+    memory_idle: dict | None = None,
     startup_s: float | None = None,
     sql: dict | None = None,
 ) -> dict:
@@ -67,6 +68,9 @@ def result_entry(
     errors = figures.get("errors") or dict.fromkeys(ERROR_KINDS, None)
     latency = figures.get("latency_ms") or dict.fromkeys(LATENCY_KEYS, None)
     error_rate = figures.get("error_rate")
+    idle = memory_idle or {}
+    successes = figures.get("successes")
+    server_s, postgres_s = resources.get("server_cpu_s"), resources.get("postgres_cpu_s")
     return {
         "backend": backend,
         "scenario": scenario,
@@ -83,10 +87,17 @@ def result_entry(
         "error_rate": error_rate,
         "errors_over_1pct": bool(error_rate is not None and error_rate > ERROR_MARK_THRESHOLD),
         "rps": figures.get("rps"),
+        "rps_ci95": None,  # the cell's, over all its rounds: filled in at the end of the run (precision.annotate)
         "x_raw": None,  # filled in at the end of the run (with_x_raw)
+        "cpu_s": {"server": server_s, "postgres": postgres_s},
+        "cpu_us_per_request": per_request_us(server_s, successes),
+        "cpu_us_per_request_ci95": None,  # the cell's, like rps_ci95
+        "postgres_cpu_us_per_request": per_request_us(postgres_s, successes),
         "latency_ms": {key: latency.get(key) for key in LATENCY_KEYS},
         "statuses": figures.get("statuses"),
         "rss_mb": {"idle": rss_idle, "load": resources.get("rss_load"), "peak": resources.get("rss_peak")},
+        "pss_mb": {"idle": idle.get("pss"), "load": resources.get("pss_load"), "peak": resources.get("pss_peak")},
+        "uss_mb": {"idle": idle.get("uss"), "load": resources.get("uss_load"), "peak": resources.get("uss_peak")},
         "cpu_pct": resources.get("cpu") or {"avg": None, "peak": None},
         "wrk_cpu_pct": resources.get("wrk_cpu") or {"avg": None, "peak": None},
         "postgres_cpu_pct": resources.get("postgres_cpu") or {"avg": None, "peak": None},
@@ -98,6 +109,13 @@ def result_entry(
         "rows_per_request": (sql or {}).get("rows_per_request"),
         "bytes": figures.get("bytes"),
     }
+
+
+def per_request_us(cpu_seconds: float | None, successes: int | None) -> float | None:
+    """CPU microseconds per successful request (None when either is unknown or nothing succeeded)."""
+    if cpu_seconds is None or not successes:
+        return None
+    return round(cpu_seconds * 1e6 / successes, 1)
 
 
 def with_x_raw(entries: list[dict], reference: str = RAW) -> list[dict]:
@@ -115,9 +133,33 @@ def with_x_raw(entries: list[dict], reference: str = RAW) -> list[dict]:
 
 
 def upgrade(run: dict) -> dict:
-    """A version 1 file read as version 2: one round, at the size in its settings."""
-    if run.get("schema_version") != 1:
-        return run
+    """An older file read as the current version: version 1 as one round at its size, then version 2 → 3."""
+    if run.get("schema_version") == 1:
+        _upgrade_v1(run)
+    if run.get("schema_version") in (1, 2):
+        _upgrade_v2(run)
+    elif "cells" not in run:  # a version 3 file written mid-run (a crash): the summaries come at the end
+        from finboard.bench import precision
+
+        precision.annotate(run)
+    return run
+
+
+def _upgrade_v2(run: dict) -> None:
+    """Version 2 had no CPU per request, PSS/USS or CIs: those read as null, the CIs are computed from the repeats."""
+    from finboard.bench import precision
+
+    for entry in run.get("results", []):
+        entry.setdefault("cpu_s", {"server": None, "postgres": None})
+        entry.setdefault("cpu_us_per_request", None)
+        entry.setdefault("postgres_cpu_us_per_request", None)
+        entry.setdefault("pss_mb", {"idle": None, "load": None, "peak": None})
+        entry.setdefault("uss_mb", {"idle": None, "load": None, "peak": None})
+    precision.annotate(run)
+    run.setdefault("upgraded_from", run.get("schema_version"))
+
+
+def _upgrade_v1(run: dict) -> None:
     size = (run.get("settings") or {}).get("data_size")
     settings = run.setdefault("settings", {})
     settings["data_size"] = [size] if isinstance(size, int) else size
@@ -131,7 +173,6 @@ def upgrade(run: dict) -> dict:
     )
     with_x_raw(run.get("results", []))
     run["upgraded_from"] = 1
-    return run
 
 
 def write_run(run: dict, path: Path) -> Path:

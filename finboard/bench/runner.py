@@ -20,18 +20,19 @@ import signal
 import tempfile
 import time
 from contextlib import ExitStack, suppress
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from finboard.bench import database, environment, explain, results, targets, wrk
+from finboard.bench import database, environment, explain, precision, results, targets, wrk
 from finboard.bench.client import login_tokens
 from finboard.bench.options import RAISED_LIMIT, RunOptions
 from finboard.bench.plan import PENDING, CellKey, backend_info, plan_cells, planned_seconds, rotate, server_env
 from finboard.bench.progress import Progress
-from finboard.bench.resources import Sampler, tree_rss_mb
+from finboard.bench.resources import Sampler, tree_memory_mb
 from finboard.bench.scenarios import SCENARIOS, write_lua, write_tokens
 from finboard.bench.sqlcount import SqlCounter, count_scenarios, settle
 from finboard.bench.target import blank_server_figures, facts_from_api, post_total, serves_pages
@@ -73,7 +74,22 @@ class BenchRun:
     # --- plan -----------------------------------------------------------------
 
     def names(self) -> list[str]:
-        return [TARGET] if self.o.target else list(self.o.backends)
+        if self.o.target:
+            return [TARGET]
+        base = self.aa_base()
+        return [*self.o.backends, *([precision.aa_copy_name(base)] if base else [])]
+
+    def aa_base(self) -> str | None:
+        """The backend run twice (as NAME and NAME~aa) for the A/A control, or None (``--aa none``)."""
+        choice = self.o.aa
+        if self.o.target or not choice or choice == "none":
+            return None
+        if choice != "auto":
+            return choice if choice in self.o.backends else None
+        if "flask" in self.o.backends:  # FinBoard's own app: the backend every comparison is about
+            return "flask"
+        frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
+        return frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)
 
     def applicable(self, name: str, scenario: str) -> bool:
         if name == TARGET:
@@ -105,6 +121,7 @@ class BenchRun:
                 wrk=wrk.wrk_version(wrk_path),
             )
             self.run["settings"] = self._settings()
+            self.run["aa"] = {"backend": self.aa_base()}
             self.run["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             self._plan_cells()
             try:
@@ -132,6 +149,9 @@ class BenchRun:
         self.target_pages = False
         all_backends = registered()
         self.backends = {n: all_backends[n] for n in self.o.backends}
+        base = self.aa_base()
+        if base:  # the A/A control: the same registry entry under a second name, measured like any backend
+            self.backends[precision.aa_copy_name(base)] = replace(all_backends[base], name=precision.aa_copy_name(base))
         if self.o.database:
             url = database.check_postgres_url(self.o.database)
             database.connect(database.libpq_dsn(url)).close()  # unreachable: a clear DatabaseError now
@@ -260,11 +280,14 @@ class BenchRun:
             info["verification"] = verdict.as_dict()
             if not verdict.ok:
                 return self._fail(name, keys, "failed_verification", "; ".join(verdict.problems[:3]))
-            rss_idle = self._idle_rss()
+            memory_idle = self._idle_memory()
+            rss_idle = memory_idle.get("rss")
             info["rss_idle_mb"].append(rss_idle)
+            info.setdefault("pss_idle_mb", []).append(memory_idle.get("pss"))
+            info.setdefault("uss_idle_mb", []).append(memory_idle.get("uss"))
             info["status"] = "ok"
             for scenario in dict.fromkeys(k.scenario for k in keys):
-                if not self._scenario(name, cache, repeat, scenario, base_url, rss_idle):
+                if not self._scenario(name, cache, repeat, scenario, base_url, memory_idle):
                     return
             if repeat == 0 and name != TARGET:
                 self._count_sql(name, cache, base_url, dict.fromkeys(k.scenario for k in keys))
@@ -276,6 +299,7 @@ class BenchRun:
     def _save(self) -> None:
         """Keep the results so far on disk (a crash or a kill leaves them behind)."""
         self.run["results"] = list(self.cells.values())
+        precision.annotate(self.run)  # the CIs and the A/A ratio so far: a crash leaves them too
         try:
             results.write_run(self.run, self.json_path)
         except results.ResultsError as exc:
@@ -340,15 +364,16 @@ class BenchRun:
             self.request_files[scenario] = (write_lua(self.tmp / f"{scenario}.lua", requests, expected), requests)
         return self.request_files[scenario]
 
-    def _idle_rss(self) -> float | None:
+    def _idle_memory(self) -> dict:
+        """RSS, PSS and USS (MiB) of the server's tree once it has settled after start-up and the primer."""
         if self.active is None:
-            return None
+            return {}
         settle(self.active.process.pid)
-        return tree_rss_mb(self.active.process.pid)
+        return tree_memory_mb(self.active.process.pid) or {}
 
     # --- cells -------------------------------------------------------------------------
 
-    def _scenario(self, name, cache, repeat, scenario, base_url, rss_idle) -> bool:
+    def _scenario(self, name, cache, repeat, scenario, base_url, memory_idle) -> bool:
         """Warm-up then one cell per concurrency; False when the server died."""
         requests_file, _ = self._requests(scenario)
         keys = sorted(
@@ -370,7 +395,7 @@ class BenchRun:
             self.progress.cell(name, cache, scenario, key.concurrency, repeat, self.o.repeat)
             before = post_total(base_url) if name == TARGET and SCENARIOS[scenario].writes else None
             pid = self.active.process.pid if self.active else None
-            with Sampler(pid, postgres=self._local_db()) as sampler:
+            with Sampler(pid, postgres=self._local_db(), database=self._dbname()) as sampler:
                 try:
                     run = self._wrk(base_url, requests_file, key.concurrency, self.o.duration_s, scenario, sampler)
                 except wrk.WrkError as exc:
@@ -390,7 +415,8 @@ class BenchRun:
                     data_size=key.size,
                     figures=run.result,
                     resources=sampler.window.summary(),
-                    rss_idle=rss_idle,
+                    rss_idle=memory_idle.get("rss"),
+                    memory_idle=memory_idle,
                     startup_s=self.active.startup_s if self.active else None,
                 )
                 if name == TARGET:
@@ -431,6 +457,9 @@ class BenchRun:
             settle(self.active.process.pid, timeout=180)  # 1000 queued logins take a while
         if SCENARIOS[scenario].writes:
             self._reset()
+
+    def _dbname(self) -> str | None:
+        return (make_url(self.url).database or None) if self.url else None
 
     def _local_db(self) -> bool:
         return bool(self.url) and database.is_local(self.url)
@@ -525,6 +554,7 @@ class BenchRun:
                     rows_per_request=sql["rows_per_request"],
                 )
         self.run["results"] = results.with_x_raw(list(self.cells.values()))
+        precision.annotate(self.run)
         self.run["sql"] = [
             {"backend": b, "cache": c, "scenario": s, "data_size": size, **v} for (size, b, c, s), v in self.sql.items()
         ]

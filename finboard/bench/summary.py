@@ -1,13 +1,17 @@
 """The short, honest summary at the top of a report: what the numbers show and what they don't.
 
 It exists because tables invite over-reading: this states the headline
-comparison only where the ranges don't overlap, names the backends that got
+comparison only where the ratio paired by round has a CI clear of 1 (and
+says so when the A/A control finds the run too noisy; with one round, only
+beyond 5 %), leaves the A/A copy out of the ranking, names the backends that got
 no figures and why, and lists the limits of the measurement (one machine,
 client and server sharing cores, short cells, raised rate limits).
 """
 
 from __future__ import annotations
 
+from finboard.bench.precision import is_aa_copy
+from finboard.bench.stats import paired_ratio
 from finboard.bench.tables import Aggregate
 
 
@@ -22,7 +26,7 @@ def headline(agg: Aggregate) -> list[str]:
     cache = agg.base_cache()
     lines = []
     for c in agg.concurrencies:
-        cells = [agg.cell(b, scenario, cache, c) for b in agg.backends]
+        cells = [agg.cell(b, scenario, cache, c) for b in agg.backends if not is_aa_copy(b)]  # the A/A copy: noise
         ranked = sorted((x for x in cells if x and x.rps), key=lambda x: -x.rps.median)
         if len(ranked) < 2:
             if ranked:
@@ -33,9 +37,17 @@ def headline(agg: Aggregate) -> list[str]:
             continue
         best, runner_up = ranked[0], ranked[1]
         others = ", ".join(f"{x.backend} {x.rps.median:,.0f}" for x in ranked[1:])
-        overlap = runner_up.rps.high >= best.rps.low
-        if overlap and best.rps.n > 1:
-            verdict = "within each other's range across repeats, so no clear winner"
+        paired = paired_ratio(_by_round(best), _by_round(runner_up))
+        if paired is not None and paired.n > 1:
+            if paired.contains(1.0) or paired.low < 1.0:
+                verdict = f"{best.backend} ÷ {runner_up.backend} = {paired.format(2)} round by round: no clear winner"
+            elif (agg.run.get("aa") or {}).get("too_noisy_to_rank"):
+                verdict = (
+                    f"{paired.format(2)}× {runner_up.backend} round by round, but the A/A control says the run is"
+                    " too noisy to rank"
+                )
+            else:
+                verdict = f"{paired.format(2)}× {runner_up.backend} (paired by round, 95% CI)"
         elif best.rps.median < runner_up.rps.median * 1.05:
             verdict = "within 5% of each other, so no clear winner"
         else:
@@ -46,6 +58,10 @@ def headline(agg: Aggregate) -> list[str]:
     return lines
 
 
+def _by_round(cell) -> dict[int, float]:
+    return {e.get("repeat", 0): e["rps"] for e in cell.measured}
+
+
 def latency_wins(agg: Aggregate) -> str | None:
     if not agg.concurrencies:
         return None
@@ -53,7 +69,9 @@ def latency_wins(agg: Aggregate) -> str | None:
     wins: dict[str, int] = {}
     contested = 0
     for scenario in agg.scenarios:
-        cells = [x for b in agg.backends if (x := agg.cell(b, scenario, cache, c)) and x.latency("p50")]
+        cells = [
+            x for b in agg.backends if not is_aa_copy(b) and (x := agg.cell(b, scenario, cache, c)) and x.latency("p50")
+        ]
         if len(cells) < 2:
             continue
         contested += 1

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from finboard.bench.results import ERROR_MARK_THRESHOLD, OK, RAW
-from finboard.bench.stats import Spread, spread
+from finboard.bench.stats import Spread, bootstrap_median, spread
 
 ERROR_MARK = "⚠"
 
@@ -50,6 +50,12 @@ class Cell:
     @property
     def rps(self) -> Spread | None:
         return self.figure("rps")
+
+    @property
+    def rps_ci(self) -> Spread | None:
+        """Median req/s with its 95 % bootstrap CI as low–high (a point with one repeat)."""
+        estimate = bootstrap_median(e.get("rps") for e in self.measured)
+        return None if estimate is None else Spread(estimate.value, estimate.low, estimate.high, estimate.n)
 
     @property
     def x_raw(self) -> Spread | None:

@@ -90,6 +90,10 @@ def blank_server_figures(entry: dict, posts_before: int | None, base_url: str) -
     entry["rss_mb"] = {"idle": None, "load": None, "peak": None}
     entry["cpu_pct"] = {"avg": None, "peak": None}
     entry["postgres_cpu_pct"] = {"avg": None, "peak": None}
+    entry["pss_mb"] = {"idle": None, "load": None, "peak": None}
+    entry["uss_mb"] = {"idle": None, "load": None, "peak": None}
+    entry["cpu_s"] = {"server": None, "postgres": None}
+    entry["cpu_us_per_request"] = entry["postgres_cpu_us_per_request"] = None
     entry["startup_s"] = None
     entry["sql_per_request"] = None
     if posts_before is not None:

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -44,10 +45,11 @@ def test_quick_run_on_postgres(tmp_path):
     [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     run = json.loads((run_dir / "run.json").read_text())
 
-    assert run["schema_version"] == 2
+    assert run["schema_version"] == 3
     assert "bench run --quick" in run["command"]
     assert run["complete"] and not run["interrupted"]
     backends = registered()
+    backends["flask~aa"] = replace(backends["flask"], name="flask~aa")  # the A/A control, on by default
     concurrency, repeats = run["settings"]["concurrency"], run["settings"]["repeat"]
     assert run["settings"]["data_size"] == [1000] and [r["data_size"] for r in run["rounds"]] == [1000]
 
@@ -83,6 +85,8 @@ def test_quick_run_on_postgres(tmp_path):
             assert entry["requests"] is not None and entry["duration_s"] > 0
             assert entry["rss_mb"]["idle"] and entry["rss_mb"]["load"] and entry["rss_mb"]["peak"]
             assert entry["cpu_pct"]["avg"] is not None and entry["cpu_pct"]["peak"] is not None
+            assert entry["pss_mb"]["idle"] and entry["pss_mb"]["load"] and entry["uss_mb"]["idle"]
+            assert entry["cpu_s"]["server"] is not None and entry["rps_ci95"] is not None
             assert entry["startup_s"] > 0
             assert entry["sql_per_request"] is not None
             # login hashes passwords (argon2): a one-second cell may end before the first answer
@@ -90,6 +94,9 @@ def test_quick_run_on_postgres(tmp_path):
                 assert entry["successes"] > 0, entry
         assert sum(e["successes"] for e in cells) > 0
 
+    assert run["aa"]["copy"] == "flask~aa" and run["aa_ratio"] is not None
+    assert {c["backend"] for c in run["cells"]} == set(backends)
+    assert "## Precision" in report and "### 8. Where the time goes" in report
     assert "### 1. Response Time" in report and "What the numbers don't show" in report
     assert "## Targets" in report and "## Appendix: EXPLAIN (ANALYZE, BUFFERS)" in report
     for png in ("throughput.png", "latency.png", "memory.png"):

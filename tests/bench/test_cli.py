@@ -54,6 +54,7 @@ def test_backends_lists_every_registered_backend():
         (["--data-size", ","], "names no data size"),
         (["--database", "postgresql://root@127.0.0.1/x", "--data-size", "100,200"], "--database keeps one database"),
         (["--target", "http://127.0.0.1:9", "--data-size", "100,200"], "a list of sizes needs servers started here"),
+        (["--backends", "flask,raw", "--aa", "django"], "'django' is not one of the backends this run measures"),
     ],
 )
 def test_bad_options_are_clear_click_errors(args, message):
@@ -110,3 +111,52 @@ def test_a_full_disk_while_writing_the_report(monkeypatch, tmp_path):
     monkeypatch.setattr(Path, "write_text", full_disk)
     result = run("report", str(RECORDED_RUN), "--out", str(tmp_path))
     assert result.exit_code == 1 and "the disk is full" in result.output
+
+
+def test_compare_rejects_a_bad_gate():
+    result = run("compare", str(RECORDED_RUN), str(RECORDED_RUN), "--fail-below", "0")
+    assert result.exit_code == 2 and "--fail-below" in result.output
+
+
+def test_an_unreachable_database_is_a_clear_message_before_anything_starts(tmp_path):
+    import shutil
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is checked first; this machine has none")
+    result = run("run", "--quick", "--database", "postgresql://nobody@127.0.0.1:9/none", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "PostgreSQL is not reachable at postgresql://nobody@127.0.0.1:9/none" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "problem"),
+    [
+        ("failed_verification", "detail: GET /api/v1/posts/7 answered 500"),
+        ("died", "flask exited with code -9 under load"),
+        ("failed_to_start", "missing dependencies: gunicorn is not installed"),
+    ],
+)
+def test_a_backend_that_fails_makes_the_run_exit_non_zero_after_writing_the_others(
+    monkeypatch, tmp_path, status, problem
+):
+    from finboard.bench import runner
+
+    class FakeRun:  # what BenchRun.execute returns when one backend failed: the others' figures are kept
+        def __init__(self, options):
+            self.dir = tmp_path
+            self.json_path = tmp_path / "run.json"
+            self.write_problem = None
+
+        def execute(self):
+            document = recorded_run()
+            document["backends"]["flask"].update(status=status, problems=[problem])
+            results.write_run(document, self.json_path)
+            return document
+
+    monkeypatch.setattr(runner, "BenchRun", FakeRun)
+    result = run("run", "--quick", "--out", str(tmp_path))
+    assert result.exit_code == 3, result.output
+    assert f"error: flask: {status.replace('_', ' ')}: {problem}" in result.output
+    assert "The files above hold the results of the others." in result.output
+    assert (tmp_path / "run.json").exists() and (tmp_path / "report.md").exists()

@@ -44,6 +44,8 @@ def small(tmp_path, **overrides) -> RunOptions:
         threads=1,
         out=tmp_path,
         command="test",
+        repeat=1,
+        aa="none",  # the A/A control has tests of its own (test_gate_e2e)
     )
     return RunOptions(**{**settings, **overrides})
 
@@ -115,6 +117,7 @@ def test_target_leaves_what_it_cannot_measure_null(tmp_path):
         assert entry["status"] == "ok" and entry["successes"] > 0
         assert entry["rss_mb"] == {"idle": None, "load": None, "peak": None}
         assert entry["cpu_pct"] == {"avg": None, "peak": None}
+        assert entry["pss_mb"] == {"idle": None, "load": None, "peak": None} and entry["cpu_us_per_request"] is None
         assert entry["sql_per_request"] is None and entry["startup_s"] is None
         assert entry["wrk_cpu_pct"]["avg"] is not None  # wrk is ours: that is measured
 
@@ -123,7 +126,7 @@ def test_ctrl_c_ends_every_server_and_wrk_and_keeps_the_partial_results(tmp_path
     require_postgres()
     command = [sys.executable, "-m", "flask", "bench", "run", "--backends", "flask", "--scenarios", "list",
                "--concurrency", "4", "--duration", "30", "--warmup", "0", "--data-size", "100", "--cache", "off",
-               "--workers", "1", "--out", str(tmp_path)]  # fmt: skip
+               "--workers", "1", "--repeat", "1", "--aa", "none", "--out", str(tmp_path)]  # fmt: skip
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
