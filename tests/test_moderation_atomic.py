@@ -262,6 +262,22 @@ def test_reports_survive_the_deletion_of_what_they_report_with_their_snapshot(cl
 # --- notifications of hidden posts ---------------------------------------------------------------
 
 
+def test_a_report_on_a_deleted_comment_is_not_a_report_on_its_post(client, make):
+    """The deleted comment's report keeps the post id and loses the comment id; the member may still report the post."""
+    alice, bob, mod = _people(make)
+    post = make.post(alice, "Pump $XYZ now", "Guaranteed 10x.")
+    comment = make.comment(post, alice, "Join my paid group")
+    hb, hm = _bearer(client, "bob"), _bearer(client, "mod")
+    on_comment = {"post_id": post, "comment_id": comment, "reason": "Spam"}
+    assert client.post(f"{P}/reports", json=on_comment, headers=hb).status_code == 201
+    assert _moderate(client, hm, "comments", comment, "delete").status_code == 200
+    answer = client.post(f"{P}/reports", json={"post_id": post, "reason": "Pump"}, headers=hb)
+    assert answer.status_code == 201, answer.get_json()
+    assert sorted(r["target"]["type"] for r in _reports(client, hm)) == ["comment", "post"]
+    again = client.post(f"{P}/reports", json={"post_id": post, "reason": "Pump"}, headers=hb)
+    assert again.status_code == 409 and "already reported" in again.get_json()["error"]["message"]
+
+
 def test_a_notification_of_a_hidden_post_shows_no_title(client, make):
     alice, bob, mod = _people(make)
     hb = _bearer(client, "bob")

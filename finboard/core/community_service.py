@@ -163,6 +163,8 @@ def create_report(session: Session, user: User, payload: ReportCreate) -> Report
         Report.reporter_id == user.id,
         Report.post_id == payload.post_id,
         Report.comment_id.is_(None) if payload.comment_id is None else Report.comment_id == payload.comment_id,
+        # A report on a deleted comment keeps its post but no comment id: it is not a report on the post.
+        Report.target_type == ("post" if payload.comment_id is None else "comment"),
         Report.status == "open",
     )
     row = {

@@ -183,8 +183,10 @@ class Board:
         )
         assert not wrong, f"{where}: posts.comment_count is not the visible comments (id, stored, real): {wrong}"
         duplicates = self.rows(
-            "SELECT reporter_id, post_id, comment_id, count(*) FROM reports WHERE status = 'open' "
-            "GROUP BY reporter_id, post_id, comment_id HAVING count(*) > 1"
+            # Targets that still exist: a deleted one leaves its reports with the id nulled.
+            "SELECT reporter_id, post_id, comment_id, target_type, count(*) FROM reports "
+            "WHERE status = 'open' AND post_id IS NOT NULL AND (target_type = 'post' OR comment_id IS NOT NULL) "
+            "GROUP BY reporter_id, post_id, comment_id, target_type HAVING count(*) > 1"
         )
         assert not duplicates, f"{where}: one member has several open reports on one target: {duplicates}"
         hidden_tagged = self.rows(

@@ -8,9 +8,9 @@ restores, locks, unlocks, pins, unpins and deletes posts, hides, restores and
 deletes comments, resolves reports and suspends and unsuspends members.
 
 A plain Python model predicts every answer exactly (201/200/204, or the
-documented 403 suspended or locked, 404 gone or hidden, 409 nothing to change
-or already reported) — so a 5xx, or any answer the contract does not give,
-fails the step. After every step:
+documented 403 suspended, locked or hidden (an author deleting what a
+moderator hid), 404 gone or hidden, 409 nothing to change or already
+reported) — so a 5xx, or any answer the contract does not give, fails the step. After every step:
 
 - the database invariants of ``Board.assert_consistent`` hold (counters equal
   a rebuild, ``comment_count`` equals the visible comments, no duplicate open
@@ -82,7 +82,8 @@ class BoardMachine(RuleBasedStateMachine):
         self.moderator = self.board.account("moderator", prefix="smod")
         self.suspended: set[int] = set()
         self.posts: dict[int, PostModel] = {}  # existing posts (hidden ones included)
-        self.open_reports: dict[tuple[int, int, int | None], int] = {}  # (member, post, comment) -> report id
+        # report id -> (member, post, comment, target type); a deleted target leaves the report, its id nulled
+        self.open_reports: dict[int, tuple[int, int | None, int | None, str]] = {}
         self.watches: set[tuple[int, int]] = set()  # (member, post) explicitly watched (authors watch their own)
         self.follows: set[tuple[int, str]] = set()
 
@@ -103,9 +104,16 @@ class BoardMachine(RuleBasedStateMachine):
     def comments(self) -> list[tuple[PostModel, int]]:
         return [(post, cid) for post in self.posts.values() for cid in sorted(post.comments)]
 
+    def _report_target_deleted(self, comment: int) -> None:
+        self.open_reports = {
+            i: (m, p, None, t) if c == comment else (m, p, c, t) for i, (m, p, c, t) in self.open_reports.items()
+        }
+
     def forget_post(self, post: PostModel) -> None:
         del self.posts[post.id]
-        self.open_reports = {k: v for k, v in self.open_reports.items() if k[1] != post.id}
+        self.open_reports = {
+            i: (m, None, None, t) if p == post.id else (m, p, c, t) for i, (m, p, c, t) in self.open_reports.items()
+        }
         self.watches = {w for w in self.watches if w[1] != post.id}
 
     # --- members ---------------------------------------------------------------------------
@@ -140,7 +148,8 @@ class BoardMachine(RuleBasedStateMachine):
     @rule(pick=PICK)
     def author_deletes_post(self, pick):
         post = self.pick_post(pick)
-        expected = 404 if post.hidden else 403 if post.author in self.suspended else 204
+        # A moderator's hide keeps the post as evidence: its author gets 403 `hidden`, checked before suspension.
+        expected = 403 if post.hidden or post.author in self.suspended else 204
         self.send("author deletes post", expected, "DELETE", f"/api/v1/posts/{post.id}", self.members[post.author])
         if expected == 204:
             self.forget_post(post)
@@ -152,19 +161,19 @@ class BoardMachine(RuleBasedStateMachine):
         comment = None
         if on_comment and post.comments:
             comment = sorted(post.comments)[pick % len(post.comments)]
-        key = (member, post.id, comment)
+        key = (member, post.id, comment, "post" if comment is None else "comment")
         if member in self.suspended:
             expected = 403
         elif post.hidden or (comment is not None and post.comments[comment]):
             expected = 404
-        elif key in self.open_reports:
+        elif key in self.open_reports.values():
             expected = 409
         else:
             expected = 201
         body = {"post_id": post.id, "reason": "spam"} | ({"comment_id": comment} if comment else {})
         result = self.send("report", expected, "POST", "/api/v1/reports", self.members[member], json=body)
         if expected == 201:
-            self.open_reports[key] = result["id"]
+            self.open_reports[result["id"]] = key
 
     @precondition(lambda self: self.posts)
     @rule(member=st.integers(0, MEMBERS - 1), pick=PICK, on=st.booleans())
@@ -217,7 +226,7 @@ class BoardMachine(RuleBasedStateMachine):
         self.send(f"comment {action}", expected, "POST", path, self.moderator, json=body)
         if action == "delete":
             del post.comments[comment]
-            self.open_reports = {k: v for k, v in self.open_reports.items() if k[2] != comment}
+            self._report_target_deleted(comment)
         elif expected == 200:
             post.comments[comment] = action == "hide"
 
@@ -252,7 +261,7 @@ class BoardMachine(RuleBasedStateMachine):
         assert logged == int(changes), f"{what}: {logged} moderation-log entries for {int(changes)} change"
         if kind == "comment" and action == "delete":
             del post.comments[ident]
-            self.open_reports = {k: v for k, v in self.open_reports.items() if k[2] != ident}
+            self._report_target_deleted(ident)
         elif kind == "comment":
             post.comments[ident] = action == "hide"
         elif action == "delete":
@@ -263,9 +272,10 @@ class BoardMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.open_reports)
     @rule(pick=PICK)
     def resolve_report(self, pick):
-        keys = sorted(self.open_reports, key=str)
-        key = keys[pick % len(keys)]
-        path = f"/api/v1/moderation/reports/{self.open_reports.pop(key)}/resolve"
+        ids = sorted(self.open_reports)
+        report_id = ids[pick % len(ids)]
+        del self.open_reports[report_id]
+        path = f"/api/v1/moderation/reports/{report_id}/resolve"
         self.send("resolve report", 200, "POST", path, self.moderator, json={"resolution": "done"})
 
     @rule(member=st.integers(0, MEMBERS - 1), suspend=st.booleans())
@@ -316,13 +326,13 @@ class BoardMachine(RuleBasedStateMachine):
         }
         assert follows == self.follows, f"{self.where} ticker follows {sorted(follows)}, model {sorted(self.follows)}"
         reports = {
-            (ids[r], p, c)
-            for r, p, c in self.board.rows(
-                "SELECT reporter_id, post_id, comment_id FROM reports "  # noqa: S608 - ints
+            i: (ids[r], p, c, t)
+            for i, r, p, c, t in self.board.rows(
+                "SELECT id, reporter_id, post_id, comment_id, target_type FROM reports "  # noqa: S608 - ints
                 f"WHERE status = 'open' AND reporter_id IN ({members})"
             )
         }
-        assert reports == set(self.open_reports), f"{self.where} open reports {reports}, model {set(self.open_reports)}"
+        assert reports == self.open_reports, f"{self.where} open reports {reports}, model {self.open_reports}"
         watched = {
             (ids[u], p)
             for u, p in self.board.rows(

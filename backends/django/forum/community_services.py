@@ -141,7 +141,11 @@ def create_report(user: User, payload: ReportCreate) -> ReportPublic:
     with transaction.atomic():
         list(User.objects.select_for_update(no_key=True).filter(id=user.id).values_list("id", flat=True))
         duplicate = Report.objects.filter(
-            reporter_id=user.id, post_id=payload.post_id, comment_id=payload.comment_id, status="open"
+            reporter_id=user.id,
+            post_id=payload.post_id,
+            comment_id=payload.comment_id,
+            target_type="post" if payload.comment_id is None else "comment",
+            status="open",
         )
         if duplicate.exists():
             raise ApiError(409, "already_reported")
