@@ -52,11 +52,14 @@ def user_id_by_login_statement(login: str) -> Select:
     return user_by_login_statement(login).with_only_columns(User.id)
 
 
-def account_key(user_id: int | None, login: str) -> str:
-    """The per-account bucket: the user when the name resolves to one, else the name itself."""
+def account_key(user_id: int | None, login: str) -> str | None:
+    """The per-account bucket: the user when the name resolves to one, else the name itself;
+    None for no name at all (a body without a usable username, refused by validation anyway):
+    those attempts count only against the IP, so they cannot lock out an account."""
     if user_id is not None:
         return f"user:{user_id}"
-    return f"name:{normalise_login(login)}"
+    name = normalise_login(login)
+    return f"name:{name}" if name else None
 
 
 def _limit(value: str):
@@ -94,14 +97,14 @@ class AuthRateLimiter:
                 logger.warning("rate-limit storage unavailable; limiting per process")
         return self._memory.hit(item, *keys)
 
-    def allow_login(self, ip: str, account: str) -> bool:
+    def allow_login(self, ip: str, account: str | None) -> bool:
         """Count one attempt; False when the account or the IP is over its limit.
 
         ``account`` is :func:`account_key`. The account is checked first, and
         an attempt refused there is not counted against the IP, so every
         backend answers 429 at the same request.
         """
-        if not self._hit(self.login_per_account, "login-account", account):
+        if account is not None and not self._hit(self.login_per_account, "login-account", account):
             return False
         return self._hit(self.login_per_ip, "login-ip", ip)
 

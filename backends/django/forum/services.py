@@ -88,7 +88,7 @@ def login(settings: Settings, payload: LoginRequest) -> Token:
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
 
 
-def login_account_key(login: str) -> str:
+def login_account_key(login: str) -> str | None:
     """The shared limiter's per-account key: the user the name resolves to, else the name."""
     user = queries.user_by_login(login) if resolvable(login) else None
     return account_key(user.id if user else None, login)
