@@ -112,6 +112,10 @@ def visible_post(session: Session, post_id: int) -> Post:
 
 
 def _post_for_change(session: Session, user: User, post_id: int) -> Post:
+    """The author's own visible post, locked on PostgreSQL until the change commits, so a
+    moderator's hide landing at the same moment is either seen here (404) or waits for it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.get(Post, post_id, with_for_update={"key_share": True}, populate_existing=True)
     post = visible_post(session, post_id)
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")

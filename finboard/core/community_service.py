@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Date, case, cast, func, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -386,8 +387,12 @@ def mark_read(session: Session, user: User, payload: MarkRead) -> UnreadCount:
 
 def watch_post(session: Session, user: User, post_id: int, watching: bool) -> WatchState:
     visible_post(session, post_id)
-    community.set_watch(session, PostWatch, (user.id, post_id), watching)
-    session.commit()
+    try:
+        community.set_watch(session, PostWatch, (user.id, post_id), watching)
+        session.commit()
+    except IntegrityError:  # the post was deleted between the check and the insert
+        session.rollback()
+        raise ApiError(404, "post_not_found") from None
     return WatchState(watching=watching)
 
 
@@ -415,6 +420,8 @@ WATCHLIST_MAX = 100
 
 def follow_ticker(session: Session, user: User, raw: str, following: bool) -> Watchlist:
     ticker = _ticker(raw)
+    if following:
+        queries.lock_author(session, user.id)  # the count and the insert see no other follow in between
     if following and session.get(TickerFollow, (user.id, ticker)) is None:
         if len(watchlist(session, user).tickers) >= WATCHLIST_MAX:
             raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})

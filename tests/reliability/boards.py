@@ -78,6 +78,19 @@ def burst(base_url: str, n: int, method: str, path: str, **kwargs) -> list[httpx
         return list(pool.map(send, requests))
 
 
+def burst_paths(base_url: str, method: str, paths: list[str], **kwargs) -> list[httpx.Response]:
+    """Like :func:`burst`, one request per path: N different requests of one kind at once."""
+    barrier = threading.Barrier(len(paths))
+    requests = [HTTP.build_request(method, base_url + path, **kwargs) for path in paths]
+
+    def send(request: httpx.Request) -> httpx.Response:
+        barrier.wait()
+        return HTTP.send(request)
+
+    with ThreadPoolExecutor(len(paths)) as pool:
+        return list(pool.map(send, requests))
+
+
 @dataclass
 class Board:
     kind: str

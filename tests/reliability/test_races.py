@@ -49,6 +49,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from finboard.core.community_service import WATCHLIST_MAX
 from tests.reliability.boards import (
     DATABASES,
     HTTP,
@@ -59,6 +60,7 @@ from tests.reliability.boards import (
     Board,
     api_backends,
     burst,
+    burst_paths,
     seeded_board,
 )
 
@@ -420,6 +422,23 @@ def test_watch(live, kind):
     assert rows == rows_after, (
         f"{live.where} {kind}: {rows} rows afterwards, expected {rows_after} (answers {statuses})"
     )
+
+
+@rounds
+def test_watchlist_limit(live):
+    """A watchlist one ticker short of its limit, and N different follows at once: exactly one gets in."""
+    member = live.board.account(prefix="wl")
+    with live.board.engine.begin() as conn:
+        for i in range(WATCHLIST_MAX - 1):
+            conn.execute(
+                text("INSERT INTO ticker_follows (user_id, ticker) VALUES (:u, :t)"), {"u": member.id, "t": f"W{i}"}
+            )
+    paths = [f"/api/v1/watchlist/ZZ{chr(65 + i)}" for i in range(N)]
+    responses = burst_paths(live.base_url, "PUT", paths, headers=member.headers)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [422] * (N - 1), f"{live.where} watchlist at its limit: answers {statuses}"
+    rows = live.board.scalar("SELECT count(*) FROM ticker_follows WHERE user_id = :u", u=member.id)
+    assert rows == WATCHLIST_MAX, f"{live.where} watchlist limit {WATCHLIST_MAX}: {rows} follows after the burst"
 
 
 @pytest.mark.parametrize("which", ["all", "ids"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -326,7 +326,11 @@ def mark_read(user: User, payload: MarkRead) -> UnreadCount:
 
 def watch_post(user: User, post_id: int, watching: bool) -> WatchState:
     community.visible_post(post_id)
-    community.set_watch(PostWatch, watching, user_id=user.id, post_id=post_id)
+    try:
+        with transaction.atomic():
+            community.set_watch(PostWatch, watching, user_id=user.id, post_id=post_id)
+    except IntegrityError:  # the post was deleted between the check and the insert
+        raise ApiError(404, "post_not_found") from None
     return WatchState(watching=watching)
 
 
@@ -351,9 +355,12 @@ def watchlist(user: User) -> Watchlist:
 def follow_ticker(user: User, raw: str, following: bool) -> Watchlist:
     ticker = _ticker(raw)
     follows = TickerFollow.objects.filter(user_id=user.id)
-    if following and not follows.filter(ticker=ticker).exists() and follows.count() >= WATCHLIST_MAX:
-        raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
-    community.set_watch(TickerFollow, following, user_id=user.id, ticker=ticker)  # idempotent under races too
+    with transaction.atomic():
+        if following:  # the count and the insert see no other follow in between (as in the reference)
+            list(User.objects.select_for_update(no_key=True).filter(id=user.id).values_list("id", flat=True))
+        if following and not follows.filter(ticker=ticker).exists() and follows.count() >= WATCHLIST_MAX:
+            raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
+        community.set_watch(TickerFollow, following, user_id=user.id, ticker=ticker)  # idempotent under races too
     return watchlist(user)
 
 

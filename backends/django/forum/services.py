@@ -149,6 +149,8 @@ def _category(slug: str) -> Category:
 
 
 def _post_for_change(user: User, post_id: int) -> Post:
+    """Called inside the change's transaction: the row stays locked until it commits (as in the reference)."""
+    list(Post.objects.select_for_update(no_key=True).filter(id=post_id).values_list("id", flat=True))
     post = community.visible_post(post_id, "category")
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")
