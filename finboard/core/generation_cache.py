@@ -122,9 +122,7 @@ class AsyncRedisStore:
 
     @classmethod
     def from_url(cls, url: str) -> AsyncRedisStore:
-        return cls(
-            aioredis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT)
-        )
+        return cls(aioredis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT))
 
     async def read(self, generation_key: str, key: str) -> tuple[bytes | None, bytes | None]:
         generation, stored = await self.client.mget(generation_key, key)
