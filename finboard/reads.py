@@ -3,7 +3,8 @@
 Why bytes: the API answers with them as they are (a cache hit is one Redis
 round trip and no serialisation at all), and the pages parse the same cached
 bytes into the contract's models, so both show the same data and share one
-cache and one invalidation rule (``finboard.cache_keys``).
+cache and one invalidation rule: the generation cache every backend uses
+(``finboard.core.generation_cache``, the app's instance ``finboard.extensions.cache``).
 
 A miss runs on PostgreSQL the ``raw`` reference backend's own read code
 (``finboard.core.pg_reads``: hand-written SQL, orjson) on a psycopg connection

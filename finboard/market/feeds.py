@@ -3,7 +3,7 @@
 Built with feedgen from the same cached listing the pages read (hidden posts
 are never in it), so a feed holds the 20 newest visible posts with absolute
 links and an HTML summary rendered from the sanitised Markdown. The feed
-bytes are cached under the content generation (``cached_bytes``): any write
+bytes are cached under the content generation (``cache.get_or_build``): any write
 retires them with every other cached read.
 """
 
