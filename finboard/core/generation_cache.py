@@ -104,7 +104,7 @@ class RedisStore:
         pipe.execute()
 
     def write(self, key: str, value: bytes, ttl: int) -> None:
-        self.client.set(key, value, ex=ttl)
+        self.client.set(key, value, ex=ttl or None)  # 0: no expiry
 
     def clear(self, prefix: str) -> None:
         for key in self.client.scan_iter(match=f"{prefix}*", count=500):
@@ -141,7 +141,7 @@ class AsyncRedisStore:
         await pipe.execute()
 
     async def write(self, key: str, value: bytes, ttl: int) -> None:
-        await self.client.set(key, value, ex=ttl)
+        await self.client.set(key, value, ex=ttl or None)  # 0: no expiry
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -153,6 +153,7 @@ class LocalStore:
     def __init__(self, threshold: int = LOCAL_THRESHOLD):
         self.threshold = threshold
         self._items: dict[str, tuple[float | None, bytes]] = {}
+        self._values: set[str] = set()  # the keys of cached reads (every other key is a generation)
         self._lock = threading.Lock()
 
     def _get(self, key: str) -> bytes | None:
@@ -161,7 +162,7 @@ class LocalStore:
             return None
         expires, value = item
         if expires is not None and expires <= time.monotonic():
-            self._items.pop(key, None)
+            self._forget(key)
             return None
         return value
 
@@ -185,19 +186,25 @@ class LocalStore:
             if len(self._items) >= self.threshold:
                 self._prune()
             self._items[key] = (time.monotonic() + ttl if ttl else None, value)
+            self._values.add(key)
 
     def _prune(self) -> None:
         now = time.monotonic()
-        for key in [k for k, (expires, _) in self._items.items() if expires is not None and expires <= now]:
-            del self._items[key]
-        for key in [k for k, (expires, _) in self._items.items() if expires is not None]:
+        for key in [k for k in self._values if (self._items[k][0] or now + 1) <= now]:  # expired
+            self._forget(key)
+        for key in [k for k in self._items if k in self._values]:  # oldest first (insertion order)
             if len(self._items) < self.threshold:
                 break
-            del self._items[key]  # oldest first (insertion order); the generation stays
+            self._forget(key)  # never the generation
+
+    def _forget(self, key: str) -> None:
+        self._items.pop(key, None)
+        self._values.discard(key)
 
     def clear(self, prefix: str) -> None:
         with self._lock:
             self._items.clear()
+            self._values.clear()
 
     def close(self) -> None:
         pass
