@@ -40,10 +40,9 @@ def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empt
     """
     from sqlalchemy import exists, select
 
-    from finboard.cache_keys import invalidate_content
     from finboard.core.models import Post
     from finboard.core.seeding import seed
-    from finboard.extensions import db
+    from finboard.extensions import cache, db
 
     if comments and not posts:
         raise click.BadParameter(
@@ -81,7 +80,7 @@ def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empt
     except BaseException:
         db.session.rollback()
         raise
-    invalidate_content()
+    cache.invalidate()
     click.echo(
         f"Seeded {result.users} users, {result.posts} posts, {result.comments} comments "
         f"in {time.perf_counter() - started:.1f}s."

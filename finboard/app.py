@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from finboard.config import flask_config
-from finboard.extensions import cache, csrf, db, login_manager
+from finboard.extensions import csrf, db, init_cache, login_manager
 
 MIGRATIONS_DIR = "migrations"
 
@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     register_migrations(app)
-    cache.init_app(app)
+    init_cache(app)
     csrf.init_app(app)
     init_ratelimits(app)
     login_manager.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from finboard.core.generation_cache import KEY_PREFIX, LOCAL_THRESHOLD, TTL_SECONDS
 from finboard.core.settings import PG_SESSION_OPTIONS, Settings, load_settings, server_workers
 
 MAX_CONTENT_LENGTH = 256 * 1024
@@ -34,9 +35,9 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
-        "CACHE_DEFAULT_TIMEOUT": 300,
-        "CACHE_KEY_PREFIX": "finboard:",
-        "CACHE_NO_NULL_WARNING": True,  # NullCache is a deliberate choice here
+        # The read cache (finboard.extensions.init_cache, finboard.core.generation_cache).
+        "CACHE_DEFAULT_TIMEOUT": TTL_SECONDS,
+        "CACHE_KEY_PREFIX": KEY_PREFIX,
     }
     if not settings.cache_enabled:
         config.update(CACHE_TYPE="NullCache")
@@ -49,7 +50,7 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
     elif settings.in_process_cache(server_workers()):
         # In-process cache: only coherent in a single process, so only when
         # gunicorn says it runs one worker (or LOCAL_CACHE=1 says to anyway).
-        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=2000)
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=LOCAL_THRESHOLD)
     else:
         config.update(CACHE_TYPE="NullCache")
     return config

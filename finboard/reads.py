@@ -3,7 +3,8 @@
 Why bytes: the API answers with them as they are (a cache hit is one Redis
 round trip and no serialisation at all), and the pages parse the same cached
 bytes into the contract's models, so both show the same data and share one
-cache and one invalidation rule (``finboard.cache_keys``).
+cache and one invalidation rule: the generation cache every backend uses
+(``finboard.core.generation_cache``, the app's instance ``finboard.extensions.cache``).
 
 A miss runs on PostgreSQL the ``raw`` reference backend's own read code
 (``finboard.core.pg_reads``: hand-written SQL, orjson) on a psycopg connection
@@ -26,7 +27,6 @@ from weakref import WeakKeyDictionary
 from flask import g, has_request_context
 from sqlalchemy.engine import Engine
 
-from finboard.cache_keys import cached_bytes
 from finboard.core import pg_reads, sa_reads
 from finboard.core.schemas import (
     CategoryList,
@@ -38,7 +38,7 @@ from finboard.core.schemas import (
     PostPage,
     PostPublic,
 )
-from finboard.extensions import db
+from finboard.extensions import cache, db
 
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()  # the engine, in autocommit
 NO_POST = b""  # cached marker: the post page's post does not exist
@@ -99,26 +99,26 @@ def close_read_connection(_error: BaseException | None = None) -> None:
 
 
 def posts_json(query: PostListQuery) -> bytes:
-    return cached_bytes("posts", query.model_dump_json(), _read(lambda src, conn: src.posts(conn, query)))
+    return cache.get_or_build("posts", query.model_dump_json(), _read(lambda src, conn: src.posts(conn, query)))
 
 
 def post_json(post_id: int) -> bytes:
     """A post with its newest comments; ApiError(404) when missing."""
-    return cached_bytes("post", str(post_id), _read(lambda src, conn: src.post(conn, post_id)))
+    return cache.get_or_build("post", str(post_id), _read(lambda src, conn: src.post(conn, post_id)))
 
 
 def comments_json(post_id: int, query: PageQuery) -> bytes:
     """Oldest first; ApiError(404) when the post is missing."""
     params = f"{post_id}:{query.model_dump_json()}"
-    return cached_bytes("comments", params, _read(lambda src, conn: src.comments(conn, post_id, query)))
+    return cache.get_or_build("comments", params, _read(lambda src, conn: src.comments(conn, post_id, query)))
 
 
 def categories_json() -> bytes:
-    return cached_bytes("categories", "", _read(lambda src, conn: src.categories(conn)))
+    return cache.get_or_build("categories", "", _read(lambda src, conn: src.categories(conn)))
 
 
 def category_stats_json() -> bytes:
-    return cached_bytes("category-stats", "", _read(lambda src, conn: src.category_stats(conn)))
+    return cache.get_or_build("category-stats", "", _read(lambda src, conn: src.category_stats(conn)))
 
 
 # --- models (the pages) -----------------------------------------------------------
@@ -135,7 +135,7 @@ def post_detail(post_id: int) -> PostDetail:
 def get_post(post_id: int) -> PostPublic | None:
     """The post alone (one statement), for the forum page that pages its own comments."""
     build = _read(lambda src, conn: src.post_alone(conn, post_id) or NO_POST)
-    document = cached_bytes("post-page", str(post_id), build)
+    document = cache.get_or_build("post-page", str(post_id), build)
     return None if document == NO_POST else PostPublic.model_validate_json(document)
 
 

@@ -131,9 +131,9 @@ class Factory:
             return comment.id
 
     def _invalidate(self):
-        from finboard.cache_keys import invalidate_content
+        from finboard.extensions import cache
 
-        invalidate_content()
+        cache.invalidate()
 
     def count(self, model) -> int:
         with self.app.app_context():

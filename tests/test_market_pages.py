@@ -10,11 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from finboard.cache_keys import invalidate_content
 from finboard.core import community, community_service, queries
 from finboard.core.community_schemas import NotificationQuery
 from finboard.core.models import Category, Post, PostCashtag, TickerFollow, User, utcnow
-from finboard.extensions import db
+from finboard.extensions import cache, db
 from tests.helpers import body, doc, field_error, flashes, form_value, location_path, post_titles, sign_in, text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -31,7 +30,7 @@ def write(make, author_id: int, title: str, body_text: str = "Body.", category: 
         cat = db.session.scalars(select(Category).where(Category.slug == category)).one()
         post = queries.create_post(db.session, author, cat, title, body_text, **market)
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
         return post.id
 
 
@@ -42,14 +41,14 @@ def backdate(make, post_id: int, days: int) -> None:
         db.session.execute(update(Post).where(Post.id == post_id).values(created_at=when, updated_at=when))
         db.session.execute(update(PostCashtag).where(PostCashtag.post_id == post_id).values(created_at=when))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
 
 
 def hide(make, post_id: int) -> None:
     with make.app.app_context():
         community.hide_post(db.session, db.session.get(Post, post_id))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
 
 
 def follows(make, user_id: int) -> list[str]:
@@ -230,7 +229,7 @@ def test_cards_show_pinned_and_sentiment_badges(client, make):
     with make.app.app_context():
         community.set_post_flag(db.session, db.session.get(Post, pinned), "pinned", True)
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
     html = body(client.get("/"))
     cards = re.findall(r'<article class="post-card( pinned)?".*?</article>', html, re.S)
     assert len(cards) == 2

@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
-from finboard.cache_keys import invalidate_content
 from finboard.core.models import Comment, Post, PostCashtag, User
-from finboard.extensions import db
+from finboard.extensions import cache, db
 from tests.helpers import body, element, field_error, form_value, post_titles, text, unsafe_markup
 
 NVDA = "Nvidia earnings beat $NVDA"
@@ -51,7 +50,7 @@ def set_created(make, post_id: int, when: datetime) -> None:
     with make.app.app_context():
         db.session.execute(update(Post).where(Post.id == post_id).values(created_at=when, updated_at=when))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
 
 
 def test_search_page_without_filters(client, board):

@@ -10,12 +10,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from finboard.cache_keys import invalidate_content
 from finboard.core import community, counters, pagination, queries
 from finboard.core.models import Comment, Post, User
 from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, listing_total
 from finboard.core.seeding import seed
-from finboard.extensions import db
+from finboard.extensions import cache, db
 
 
 def test_listing_total_reads_each_kind_of_row():
@@ -102,7 +101,7 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
     with app.app_context():
         community.hide_comment(db.session, db.session.get(Comment, hidden_comment))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
     _counters_match_a_rebuild(app)
     assert totals() == (2, 1, 1, 1, 200)
     assert [c["id"] for c in client.get(f"/api/v1/posts/{first}/comments").get_json()["items"]] == [kept]
@@ -110,7 +109,7 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
     with app.app_context():
         community.hide_post(db.session, db.session.get(Post, first))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
     _counters_match_a_rebuild(app)
     assert totals() == (1, 0, 0, 0, 404)
     assert [p["id"] for p in client.get("/api/v1/posts?sort=comments").get_json()["items"]] == [second]
@@ -120,14 +119,14 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
         post.category_id = db.session.scalar(text("SELECT id FROM categories WHERE slug = 'crypto'"))
         queries.create_comment(db.session, post, db.session.get(User, bob), "late comment")
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
     _counters_match_a_rebuild(app)
 
     with app.app_context():
         community.restore_post(db.session, db.session.get(Post, first))
         community.restore_comment(db.session, db.session.get(Comment, hidden_comment))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
     _counters_match_a_rebuild(app)
     assert client.get("/api/v1/posts?cashtag=AAPL").get_json()["total"] == 1
     assert client.get(f"/api/v1/posts/{first}").get_json()["comment_count"] == 3
@@ -138,7 +137,7 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
         community.hide_post(db.session, db.session.get(Post, second))
         queries.delete_post(db.session, db.session.get(Post, second))
         db.session.commit()
-        invalidate_content()
+        cache.invalidate()
     _counters_match_a_rebuild(app)
     assert client.get("/api/v1/posts").get_json()["total"] == 1
     assert client.get(f"/api/v1/posts/{first}").get_json()["comment_count"] == 2

@@ -41,7 +41,7 @@ from finboard.core.community_schemas import (
     ReportResolve,
     UserModeration,
 )
-from finboard.core.content_cache import AsyncContentCache
+from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import User
 from finboard.core.ratelimit import AuthRateLimiter, account_key, resolvable, user_id_by_login_statement
 from finboard.core.schemas import (
@@ -65,7 +65,7 @@ class Resources:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    cache: AsyncContentCache
+    cache: AsyncGenerationCache
     limiter: AuthRateLimiter
 
 
@@ -83,13 +83,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_cache(request: Request) -> AsyncContentCache:
+async def get_cache(request: Request) -> AsyncGenerationCache:
     return resources(request).cache
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-CacheDep = Annotated[AsyncContentCache, Depends(get_cache)]
+CacheDep = Annotated[AsyncGenerationCache, Depends(get_cache)]
 
 
 # --- auth -------------------------------------------------------------------

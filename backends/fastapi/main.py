@@ -17,7 +17,7 @@ from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import auth, categories, community, market, meta, posts, subscriptions
 from finboard.core.api_contract import API_PREFIX
-from finboard.core.content_cache import AsyncContentCache
+from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
 from finboard.core.settings import Settings, load_settings
 
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or load_settings()
         engine = db.create_engine(resolved)
-        cache = AsyncContentCache(resolved.redis_url if resolved.cache_enabled else None)
+        cache = AsyncGenerationCache.for_redis(resolved.redis_url if resolved.cache_enabled else None)
         app.state.resources = Resources(
             settings=resolved,
             engine=engine,
@@ -40,8 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if cache.client is not None:
-                await cache.client.aclose()
+            await cache.close()
             await engine.dispose()
 
     app = FastAPI(

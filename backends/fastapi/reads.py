@@ -3,7 +3,8 @@
 The async twins of ``finboard.core.api_service``'s read functions: the same
 statement builders, so the same SQL (list: page + count, detail: post + newest
 comments, comments: page + count, categories and stats: one each), and the
-same cache names and parameters as the Flask reads (``finboard.reads``).
+same cache names and parameters as the Flask reads (``finboard.reads``), so
+one generation cache (``finboard.core.generation_cache``) serves both.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from finboard.core import queries
 from finboard.core.api_contract import ApiError
-from finboard.core.content_cache import AsyncContentCache
+from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import Post
 from finboard.core.schemas import (
     DETAIL_COMMENTS,
@@ -77,36 +78,36 @@ async def category_stats_list(session: AsyncSession) -> CategoryStatsList:
 # --- cached, as response JSON ---------------------------------------------------
 
 
-async def posts_json(session: AsyncSession, cache: AsyncContentCache, query: PostListQuery) -> str:
-    async def build() -> str:
-        return (await list_posts(session, query)).model_dump_json()
+async def posts_json(session: AsyncSession, cache: AsyncGenerationCache, query: PostListQuery) -> bytes:
+    async def build() -> bytes:
+        return (await list_posts(session, query)).model_dump_json().encode()
 
     return await cache.get_or_build("posts", query.model_dump_json(), build)
 
 
-async def post_json(session: AsyncSession, cache: AsyncContentCache, post_id: int) -> str:
-    async def build() -> str:
-        return (await get_post(session, post_id)).model_dump_json()
+async def post_json(session: AsyncSession, cache: AsyncGenerationCache, post_id: int) -> bytes:
+    async def build() -> bytes:
+        return (await get_post(session, post_id)).model_dump_json().encode()
 
     return await cache.get_or_build("post", str(post_id), build)
 
 
-async def comments_json(session: AsyncSession, cache: AsyncContentCache, post_id: int, query: PageQuery) -> str:
-    async def build() -> str:
-        return (await list_comments(session, post_id, query)).model_dump_json()
+async def comments_json(session: AsyncSession, cache: AsyncGenerationCache, post_id: int, query: PageQuery) -> bytes:
+    async def build() -> bytes:
+        return (await list_comments(session, post_id, query)).model_dump_json().encode()
 
     return await cache.get_or_build("comments", f"{post_id}:{query.model_dump_json()}", build)
 
 
-async def categories_json(session: AsyncSession, cache: AsyncContentCache) -> str:
-    async def build() -> str:
-        return (await list_categories(session)).model_dump_json()
+async def categories_json(session: AsyncSession, cache: AsyncGenerationCache) -> bytes:
+    async def build() -> bytes:
+        return (await list_categories(session)).model_dump_json().encode()
 
     return await cache.get_or_build("categories", "", build)
 
 
-async def category_stats_json(session: AsyncSession, cache: AsyncContentCache) -> str:
-    async def build() -> str:
-        return (await category_stats_list(session)).model_dump_json()
+async def category_stats_json(session: AsyncSession, cache: AsyncGenerationCache) -> bytes:
+    async def build() -> bytes:
+        return (await category_stats_list(session)).model_dump_json().encode()
 
     return await cache.get_or_build("category-stats", "", build)

@@ -8,9 +8,9 @@ from pydantic import BaseModel
 from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError
 
 
-def json_response(content: BaseModel | str, status_code: int = 200) -> Response:
+def json_response(content: BaseModel | bytes, status_code: int = 200) -> Response:
     """A model (``model_dump_json``) or JSON already serialised (from the cache)."""
-    body = content if isinstance(content, str) else content.model_dump_json()
+    body = content if isinstance(content, bytes) else content.model_dump_json()
     return Response(body, status_code=status_code, media_type=JSON_CONTENT_TYPE)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import request
 
 from finboard.api.views import body, bp, current_api_user, list_query, respond
-from finboard.cache_keys import invalidate_content
 from finboard.core import community_service as service
 from finboard.core.api_contract import parse_id, parse_path_text
 from finboard.core.community_schemas import (
@@ -24,7 +23,7 @@ from finboard.core.community_schemas import (
     UserModeration,
 )
 from finboard.core.schemas import PageQuery
-from finboard.extensions import db
+from finboard.extensions import cache, db
 
 
 def _session():
@@ -83,7 +82,7 @@ def moderate_post(post_id: str):
     ident = parse_id(post_id)
     user = current_api_user()
     result = service.moderate_post(_session(), user, ident, body(PostModeration))
-    invalidate_content()
+    cache.invalidate()
     return respond(result)
 
 
@@ -92,7 +91,7 @@ def moderate_comment(comment_id: str):
     ident = parse_id(comment_id)
     user = current_api_user()
     result = service.moderate_comment(_session(), user, ident, body(CommentModeration))
-    invalidate_content()
+    cache.invalidate()
     return respond(result)
 
 

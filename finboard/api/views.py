@@ -12,7 +12,6 @@ from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from finboard.cache_keys import invalidate_content
 from finboard.core import api_service
 from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError, login_name, parse_body, parse_id, parse_query
 from finboard.core.models import User
@@ -27,7 +26,7 @@ from finboard.core.schemas import (
     PostUpdate,
     UserCreate,
 )
-from finboard.extensions import csrf, db
+from finboard.extensions import cache, csrf, db
 from finboard.ratelimits import check_login, check_register
 from finboard.reads import categories_json, category_stats_json, comments_json, post_json, posts_json
 
@@ -102,7 +101,7 @@ def posts():
 def create_post():
     user = current_api_user()
     created = api_service.create_post(db.session, settings(), user, body(PostCreate))
-    invalidate_content()
+    cache.invalidate()
     return respond(created, 201)
 
 
@@ -116,7 +115,7 @@ def update_post(post_id: str):
     ident = parse_id(post_id)
     user = current_api_user()
     updated = api_service.update_post(db.session, user, ident, body(PostUpdate))
-    invalidate_content()
+    cache.invalidate()
     return respond(updated)
 
 
@@ -124,7 +123,7 @@ def update_post(post_id: str):
 def delete_post(post_id: str):
     ident = parse_id(post_id)
     api_service.delete_post(db.session, current_api_user(), ident)
-    invalidate_content()
+    cache.invalidate()
     return respond(None, 204)
 
 
@@ -139,7 +138,7 @@ def create_comment(post_id: str):
     ident = parse_id(post_id)
     user = current_api_user()
     created = api_service.create_comment(db.session, settings(), user, ident, body(CommentCreate))
-    invalidate_content()
+    cache.invalidate()
     return respond(created, 201)
 
 

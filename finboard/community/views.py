@@ -16,7 +16,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from finboard.cache_keys import invalidate_content
 from finboard.community.forms import BioForm, ReportForm, ResolveForm, SuspendForm, UnsuspendForm
 from finboard.core import community
 from finboard.core import community_serializers as out
@@ -38,7 +37,7 @@ from finboard.core.community_schemas import (
 from finboard.core.models import Comment, Post, PostRevision, Report, User
 from finboard.core.schemas import PAGE_MAX, CommentPage, PageQuery, PostPublic
 from finboard.core.serializers import comment_page, post_public
-from finboard.extensions import db
+from finboard.extensions import cache, db
 from finboard.redirects import safe_next_url
 
 bp = Blueprint("community", __name__)
@@ -371,7 +370,7 @@ def moderate_post(post_id: int):
         if exc.status == 409 and request.form.get("action") == "delete":  # a double click: gone already
             return _moderation_refused(exc, url_for("posts.index"))
         return _moderation_refused(exc, post_page)
-    invalidate_content()
+    cache.invalidate()
     flash(POST_ACTION_DONE[payload.action], "success")
     if payload.action == "delete":
         target = safe_next_url(request.form.get("next"))
@@ -396,7 +395,7 @@ def moderate_comment(comment_id: int):
         service.moderate_comment(db.session, me(), comment_id, payload)
     except ApiError as exc:
         return _moderation_refused(exc, post_page)
-    invalidate_content()
+    cache.invalidate()
     flash(COMMENT_ACTION_DONE[payload.action], "success")
     return back(post_page)
 
@@ -470,7 +469,7 @@ def handle_report(report_id: int):
                 )
             else:
                 service.moderate_post(db.session, me(), report.post_id, PostModeration(action="hide", reason=reason))
-            invalidate_content()
+            cache.invalidate()
             note = note or "Hidden."
     except ApiError as exc:
         if exc.status != 409:  # already hidden: resolving is all that is left to do

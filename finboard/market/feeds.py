@@ -3,7 +3,7 @@
 Built with feedgen from the same cached listing the pages read (hidden posts
 are never in it), so a feed holds the 20 newest visible posts with absolute
 links and an HTML summary rendered from the sanitised Markdown. The feed
-bytes are cached under the content generation (``cached_bytes``): any write
+bytes are cached under the content generation (``cache.get_or_build``): any write
 retires them with every other cached read.
 """
 
@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, request, url_for
 
-from finboard.cache_keys import cached_bytes
 from finboard.core.schemas import PostListQuery, PostPublic
 from finboard.core.text import render_markdown
+from finboard.extensions import cache
 from finboard.market.views import bp, canonical_ticker
 from finboard.reads import list_categories, list_posts
 
@@ -91,7 +91,7 @@ def _build(fmt: str, title: str, subtitle: str, page_url: str, query: PostListQu
 def _feed(fmt: str, scope: str, title: str, subtitle: str, page_url: str, **filters) -> Response:
     query = PostListQuery(per_page=FEED_ITEMS, sort="new", **filters)
     params = f"{scope}|{fmt}|{request.host_url}|{request.script_root}"
-    document = cached_bytes("feed", params, lambda: _build(fmt, title, subtitle, page_url, query))
+    document = cache.get_or_build("feed", params, lambda: _build(fmt, title, subtitle, page_url, query))
     return Response(document, content_type=CONTENT_TYPES[fmt])
 
 

@@ -11,14 +11,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from finboard.cache_keys import cached_bytes
 from finboard.core import community_service as service
 from finboard.core.api_contract import ApiError
 from finboard.core.community_schemas import CashtagStats
 from finboard.core.models import CashtagCounter, TickerFollow, utcnow
 from finboard.core.schemas import PAGE_MAX, PageQuery
 from finboard.core.text import normalize_ticker
-from finboard.extensions import db
+from finboard.extensions import cache, db
 from finboard.market import charts
 from finboard.market.forms import FollowForm, WatchlistAddForm
 from finboard.posts.views import PER_PAGE, _listing
@@ -44,7 +43,7 @@ def cashtag_stats(ticker: str) -> CashtagStats:
     def build() -> bytes:
         return service.cashtag_stats(db.session, ticker).model_dump_json().encode()
 
-    stats = CashtagStats.model_validate_json(cached_bytes("cashtag-stats", f"{ticker}:{utcnow().date()}", build))
+    stats = CashtagStats.model_validate_json(cache.get_or_build("cashtag-stats", f"{ticker}:{utcnow().date()}", build))
     followers = db.session.scalar(select(func.count()).where(TickerFollow.ticker == ticker))
     return stats.model_copy(update={"followers": followers})
 

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from finboard.cache_keys import invalidate_content
 from finboard.community.views import hidden_post, hidden_post_comments, profile_context, viewer
 from finboard.core import api_service, community, community_service, queries
 from finboard.core.api_contract import MAX_ID, ApiError, validate
@@ -23,7 +22,7 @@ from finboard.core.schemas import (
     PostListQuery,
     PostUpdate,
 )
-from finboard.extensions import db
+from finboard.extensions import cache, db
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
 from finboard.reads import get_post, list_categories, list_comments, list_posts
 
@@ -274,7 +273,7 @@ def new_post():
             post = api_service.create_post(db.session, _settings(), _me(), payload)
         except ApiError as exc:  # suspended, hourly allowance, a disclosed ticker not in the post...
             return _refused_form(exc, form, "posts/edit.html", post=None)
-        invalidate_content()
+        cache.invalidate()
         flash("Your post is live.", "success")
         return redirect(url_for("posts.detail", post_id=post.id))
     return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
@@ -301,7 +300,7 @@ def edit_post(post_id: int):
             api_service.update_post(db.session, _me(), post_id, payload)
         except ApiError as exc:
             return _refused_form(exc, form, "posts/edit.html", post=post)
-        invalidate_content()
+        cache.invalidate()
         flash("Post updated.", "success")
         return redirect(url_for("posts.detail", post_id=post_id))
     return render_template("posts/edit.html", form=form, post=post), 422 if form.errors else 200
@@ -325,7 +324,7 @@ def delete_post(post_id: int):
             flash(exc.message, "error")
             return redirect(url_for("posts.index"))
         return _refused_detail(exc, post_id)
-    invalidate_content()
+    cache.invalidate()
     flash("Post deleted.", "info")
     return redirect(url_for("posts.index"))
 
@@ -343,7 +342,7 @@ def add_comment(post_id: int):
             comment = api_service.create_comment(db.session, _settings(), _me(), post_id, payload)
         except ApiError as exc:  # suspended, locked, hourly allowance
             return _refused_detail(exc, post_id, form)
-        invalidate_content()
+        cache.invalidate()
         flash("Comment added.", "success")
         return redirect(url_for("posts.detail", post_id=post_id, _anchor=f"comment-{comment.id}"))
     return _render_detail(post_id, form, 422)
@@ -382,6 +381,6 @@ def delete_comment(comment_id: int):
     except ApiError as exc:
         return _refused_detail(exc, post_id)
     db.session.commit()
-    invalidate_content()
+    cache.invalidate()
     flash("Comment deleted.", "info")
     return redirect(url_for("posts.detail", post_id=post_id))

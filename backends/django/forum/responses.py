@@ -12,7 +12,7 @@ def json_response(model: BaseModel, status: int = 200) -> HttpResponse:
     return HttpResponse(model.model_dump_json(), status=status, content_type=JSON_CONTENT_TYPE)
 
 
-def raw_json_response(body: str, status: int = 200) -> HttpResponse:
+def raw_json_response(body: str | bytes, status: int = 200) -> HttpResponse:
     """JSON that is already serialised (a cached read, the OpenAPI document)."""
     return HttpResponse(body, status=status, content_type=JSON_CONTENT_TYPE)
 

@@ -6,7 +6,7 @@ from functools import cache
 
 from django.conf import settings
 
-from finboard.core.content_cache import ContentCache
+from finboard.core.generation_cache import GenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
 from finboard.core.settings import Settings
 
@@ -16,10 +16,10 @@ def finboard_settings() -> Settings:
 
 
 @cache
-def content_cache() -> ContentCache:
-    """The read cache (shared generation key with Flask and FastAPI), or a no-op one."""
+def content_cache() -> GenerationCache:
+    """The read cache Flask and FastAPI share (on Redis), or a no-op one."""
     config = finboard_settings()
-    return ContentCache(config.redis_url if config.cache_enabled else None)
+    return GenerationCache.for_redis(config.redis_url if config.cache_enabled else None)
 
 
 @cache

@@ -76,7 +76,7 @@ def current_user(request: HttpRequest) -> User:
 
 
 def cached(name: str, params: str, build: Callable[[], BaseModel]) -> HttpResponse:
-    return raw_json_response(content_cache().get_or_build(name, params, lambda: build().model_dump_json()))
+    return raw_json_response(content_cache().get_or_build(name, params, lambda: build().model_dump_json().encode()))
 
 
 class ApiView(View):
