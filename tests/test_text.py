@@ -8,13 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finboard.core.text import (
-    MAX_CASHTAGS_PER_POST,
-    TICKER_RE,
-    extract_cashtags,
-    normalize_ticker,
-    render_markdown,
-)
+from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, TICKER_RE, extract_cashtags, normalize_ticker
+from finboard.core.text import render_markdown
 from tests.helpers import Document, unsafe_markup
 
 # --- cashtags -------------------------------------------------------------------

@@ -19,7 +19,10 @@ from functools import lru_cache
 from sqlalchemy import Integer, Select, and_, bindparam, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
-from finboard.core.community import positions_for
+from finboard.contract.cashtags import extract_cashtags, normalize_ticker
+from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
+from finboard.contract.positions import positions_for
+from finboard.contract.posts import PostListQuery
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -34,9 +37,7 @@ from finboard.core.models import (
     UTCDateTime,
     utcnow,
 )
-from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
-from finboard.core.schemas import PostListQuery
-from finboard.core.text import extract_cashtags, normalize_ticker
+from finboard.core.pg_sql import search_total_sql
 
 
 @dataclass(frozen=True)

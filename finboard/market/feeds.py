@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from flask import Response, abort, request, url_for
 
 from finboard.cache_keys import cached_bytes
-from finboard.core.schemas import PostListQuery, PostPublic
+from finboard.contract.posts import PostListQuery, PostPublic
 from finboard.core.text import render_markdown
 from finboard.market.views import bp, canonical_ticker
 from finboard.reads import list_categories, list_posts
