@@ -223,7 +223,7 @@ def test_login_issues_a_working_token_and_is_rate_limited_per_account(client, ro
 
 
 def test_head_options_and_meta_endpoints(client):
-    from finboard.core.openapi import openapi_json
+    from finboard.contract.openapi import openapi_json
 
     assert client.get(f"{P}/healthz").json() == {"status": "ok", "database": "ok"}
     assert client.get(f"{P}/openapi.json").content == openapi_json().encode()

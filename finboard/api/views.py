@@ -16,13 +16,13 @@ from finboard.cache_keys import invalidate_content
 from finboard.contract.comments import CommentCreate
 from finboard.contract.errors import ApiError
 from finboard.contract.health import Health
+from finboard.contract.openapi import openapi_json
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import JSON_CONTENT_TYPE, login_name, parse_body, parse_id, parse_query
 from finboard.contract.users import LoginRequest, UserCreate
 from finboard.core import api_service
 from finboard.core.models import User
-from finboard.core.openapi import openapi_json
 from finboard.extensions import csrf, db
 from finboard.ratelimits import check_login, check_register
 from finboard.reads import categories_json, category_stats_json, comments_json, post_json, posts_json

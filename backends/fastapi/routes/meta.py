@@ -8,8 +8,8 @@ from sqlalchemy import text
 from backends.fastapi.deps import SessionDep
 from backends.fastapi.responses import json_response
 from finboard.contract.health import Health
+from finboard.contract.openapi import openapi_json
 from finboard.contract.request_parsing import JSON_CONTENT_TYPE
-from finboard.core.openapi import openapi_json
 
 router = APIRouter(tags=["meta"])
 

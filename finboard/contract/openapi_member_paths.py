@@ -1,4 +1,9 @@
-"""The community and market paths of the OpenAPI document (``finboard.core.openapi``)."""
+"""The OpenAPI paths a member uses beyond posts and comments (``finboard.contract.openapi`` adds them).
+
+Profiles, edit history, watches, pinned posts, reports, moderation,
+notifications, the watchlist and cashtag statistics, with their component
+models. Kept apart only to keep each module short; both are the one document.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +39,7 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PinnedPosts, PostPage, RevisionList
 from finboard.contract.users import ProfileUpdate, UserProfile
 
-COMPONENT_MODELS: list[type[BaseModel]] = [
+MEMBER_MODELS: list[type[BaseModel]] = [
     UserProfile,
     ProfileUpdate,
     RevisionList,
@@ -70,7 +75,7 @@ TICKER = _path_parameter("ticker", {"type": "string", "pattern": TICKER_PATTERN}
 SLUG = _path_parameter("slug", {"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": SLUG_MAX})
 
 
-def community_paths(op, query_parameters) -> dict[str, Any]:
+def member_paths(op, query_parameters) -> dict[str, Any]:
     """``op(summary, ok_status, ok_model, errors, *, body=None, auth=False, operation_id, query=None)`` builds one."""
     moderated = (400, 401, 403, 404, 409, 413, 422, 503)
     return {

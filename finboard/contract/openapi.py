@@ -18,11 +18,10 @@ from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
 from finboard.contract.errors import Error
 from finboard.contract.health import Health
 from finboard.contract.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from finboard.contract.openapi_member_paths import MEMBER_MODELS, member_paths
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostDetail, PostListQuery, PostPage, PostPublic, PostUpdate
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core.openapi_community import COMPONENT_MODELS as COMMUNITY_MODELS
-from finboard.core.openapi_community import community_paths
 
 REF = "#/components/schemas/{model}"
 
@@ -105,7 +104,7 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     CommentPublic,
     CommentPage,
     Health,
-    *COMMUNITY_MODELS,
+    *MEMBER_MODELS,
 ]
 
 
@@ -226,7 +225,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _response("Healthy", Health), **_errors(503)},
             }
         },
-        **community_paths(_operation, lambda model: _query_parameters(model, LIST_DESCRIPTIONS)),
+        **member_paths(_operation, lambda model: _query_parameters(model, LIST_DESCRIPTIONS)),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapi",
