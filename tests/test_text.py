@@ -1,4 +1,5 @@
-"""finboard.core.text: cashtag extraction and the Markdown sanitiser (examples and properties)."""
+"""Cashtag extraction (finboard.contract.cashtags) and the Markdown sanitiser (finboard.core.text):
+examples and properties."""
 
 from __future__ import annotations
 

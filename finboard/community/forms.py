@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from finboard.contract.limits import BIO_MAX, REASON_MAX, SUSPENSION_DAYS_MAX
 
-REASON_MIN = 3  # community_schemas.Reason
+REASON_MIN = 3  # finboard.contract.fields.Reason
 
 
 def _not_blank(_form, field) -> None:

@@ -486,7 +486,7 @@ def update_post(
 def delete_post(session: Session, post: Post, author_id: int | None = None) -> bool:
     """Delete a post (an author's delete only while it is visible and theirs): False when no row went.
 
-    The conditional DELETE is the guard (see ``finboard.core.community`` TRANSITIONS): of two
+    The conditional DELETE is the guard (see ``finboard.contract.transitions.TRANSITIONS``): of two
     identical requests one deletes, the other changes nothing. Reports keep their snapshot
     (their ``post_id`` becomes NULL); comments and cashtag rows go explicitly rather than by
     ON DELETE CASCADE, so SQLite without foreign keys behaves like PostgreSQL.

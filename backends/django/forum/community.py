@@ -1,7 +1,8 @@
-"""finboard.core.community's rules in the Django ORM.
+"""finboard.core.community's persistence in the Django ORM.
 
 The pure rules (who may write, the hourly allowances and their messages,
-mentions, positions, role ranks) are the shared functions themselves; what
+mentions, positions, role ranks, notification recipients) are the shared
+functions of ``finboard.contract`` themselves; what
 touches the database is written here, statement for statement like the
 reference, so every backend numbers, orders and counts the same rows. Every state
 transition is guarded as ``finboard.contract.transitions.TRANSITIONS`` lists (a conditional UPDATE or

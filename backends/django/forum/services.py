@@ -1,7 +1,7 @@
 """The API's use cases on the Django ORM, in finboard.core.api_service's order.
 
 Every check happens in the same order and raises the same
-``api_contract.ApiError`` as the reference, and every write keeps the
+``finboard.contract.errors.ApiError`` as the reference, and every write keeps the
 derived data (cashtags, comment counts) right in one transaction, exactly
 like finboard.core.queries.
 """
