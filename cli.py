@@ -13,8 +13,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
+from finboard.contract.users import UserCreate
 from finboard.core import queries
-from finboard.core.schemas import UserCreate
 from finboard.core.security import hash_password
 
 NON_NEGATIVE = click.IntRange(min=0, max=10_000_000)
@@ -105,7 +105,7 @@ def create_user_command(username: str, email: str, password: str, role: str) -> 
     """Create an account (validated like the registration form)."""
     from pydantic import ValidationError
 
-    from finboard.core.schemas import first_error_fields
+    from finboard.contract.errors import first_error_fields
     from finboard.extensions import db
 
     try:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolFull
 from werkzeug.exceptions import HTTPException
 
-from finboard.core.api_contract import http_error
+from finboard.contract.errors import http_error
 
 logger = logging.getLogger("finboard.errors")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, current_app, request
 
-from finboard.core.api_contract import http_error
+from finboard.contract.errors import http_error
 from finboard.core.ratelimit import (
     DEFAULT_KEY_PREFIX,
     AuthRateLimiter,

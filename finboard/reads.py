@@ -27,17 +27,11 @@ from weakref import WeakKeyDictionary
 from flask import g, has_request_context
 from sqlalchemy.engine import Engine
 
+from finboard.contract.categories import CategoryList, CategoryStatsList
+from finboard.contract.comments import CommentPage
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
 from finboard.core import pg_reads, sa_reads
-from finboard.core.schemas import (
-    CategoryList,
-    CategoryStatsList,
-    CommentPage,
-    PageQuery,
-    PostDetail,
-    PostListQuery,
-    PostPage,
-    PostPublic,
-)
 from finboard.extensions import cache, db
 
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()  # the engine, in autocommit

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from finboard.contract.cashtags import TICKER_RE, extract_cashtags
 from finboard.core.models import Comment, Post, PostCashtag, User
 from finboard.core.security import verify_password
-from finboard.core.text import TICKER_RE, extract_cashtags
 from finboard.extensions import db
 from tests.databases import empty_tables
 from tests.helpers import flashes, location_path, text

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from finboard.core.api_contract import MAX_BODY_BYTES, ApiError, http_error
+from finboard.contract.errors import ApiError, http_error
+from finboard.contract.limits import MAX_BODY_BYTES
 from finboard.core.models import Comment, Post, User
 from finboard.core.security import create_access_token
 from finboard.core.seeding import DEMO_PASSWORD, seed
@@ -96,7 +97,8 @@ def error_body(status: int, key: str, fields: dict[str, str] | None = None) -> b
 def test_importing_the_adapter_imports_neither_flask_nor_the_flask_app():
     code = (
         "import sys, backends.fastapi.main\n"
-        "outside = [m for m in sys.modules if m.startswith('finboard.') and not m.startswith('finboard.core')]\n"
+        "outside = [m for m in sys.modules if m.startswith('finboard.')\n"
+        "           and m.split('.')[1] not in ('core', 'contract')]\n"
         "assert 'flask' not in sys.modules and not outside, outside\n"
         "print(type(backends.fastapi.main.app).__name__)"
     )
@@ -221,7 +223,7 @@ def test_login_issues_a_working_token_and_is_rate_limited_per_account(client, ro
 
 
 def test_head_options_and_meta_endpoints(client):
-    from finboard.core.openapi import openapi_json
+    from finboard.contract.openapi import openapi_json
 
     assert client.get(f"{P}/healthz").json() == {"status": "ok", "database": "ok"}
     assert client.get(f"{P}/openapi.json").content == openapi_json().encode()

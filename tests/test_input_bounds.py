@@ -1,5 +1,5 @@
-"""The shared input bounds every backend applies (finboard.core.api_contract), as
-properties: no byte string makes the body parser raise anything but the contract's
+"""The shared input bounds every backend applies (finboard.contract.request_parsing,
+finboard.contract.limits), as properties: no byte string makes the body parser raise anything but the contract's
 400/413, nesting is measured exactly (brackets inside strings don't count), and a
 text path parameter with a control character is the shared 404 (issue 15)."""
 
@@ -11,17 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finboard.core.api_contract import (
-    MAX_BODY_BYTES,
-    MAX_JSON_DEPTH,
-    ApiError,
-    json_depth_exceeds,
-    load_json,
-    login_name,
-    parse_body,
-    parse_path_text,
-)
-from finboard.core.schemas import LoginRequest
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from finboard.contract.request_parsing import json_depth_exceeds, load_json, login_name, parse_body, parse_path_text
+from finboard.contract.users import LoginRequest
 
 TRICKY_TEXT = st.text(alphabet=st.sampled_from('[]{}"\\ab\u00e9\U0001f4b9 \n,:'), max_size=30)
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TRICKY_TEXT)

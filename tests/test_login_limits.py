@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from finboard.core.api_contract import http_error
+from finboard.contract.errors import http_error
 from finboard.core.ratelimit import DEFAULT_KEY_PREFIX, AuthRateLimiter
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import logged_in_as, text

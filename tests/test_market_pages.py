@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from finboard.contract.notifications import NotificationQuery
 from finboard.core import community, community_service, queries
-from finboard.core.community_schemas import NotificationQuery
 from finboard.core.models import Category, Post, PostCashtag, TickerFollow, User, utcnow
 from finboard.extensions import cache, db
 from tests.helpers import body, doc, field_error, flashes, form_value, location_path, post_titles, sign_in, text

@@ -6,7 +6,7 @@ requests moved counts twice (below zero: a 500), logged twice, and let an
 author delete the comment a moderator hid — whose reports the cascade then
 erased. Through the Flask API and the forum forms, on SQLite and PostgreSQL;
 FastAPI and Django answer the same bytes (tests/conformance/test_6_community.py).
-The guards are listed in ``finboard.core.community.TRANSITIONS``.
+The guards are listed in ``finboard.contract.transitions.TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import threading
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from finboard.contract.errors import ApiError
+from finboard.contract.moderation import CommentModeration, ReportCreate, UserModeration
 from finboard.core import community_service, counters
-from finboard.core.api_contract import ApiError
-from finboard.core.community_schemas import CommentModeration, ReportCreate, UserModeration
 from finboard.core.models import Comment, ModerationAction, Post, Report, User
 from finboard.extensions import db
 from tests.conftest import TEST_PASSWORD

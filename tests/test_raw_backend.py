@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from finboard.contract.errors import http_error
 from finboard.core import community, queries
-from finboard.core.api_contract import http_error
 from finboard.core.models import Comment, Post, User
 from finboard.core.seeding import seed
 from finboard.registry import BUILTIN, FLASK, RAW

@@ -11,7 +11,9 @@ why): a new field fails until it is.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import string
 import typing
 from itertools import product
@@ -20,27 +22,16 @@ import pytest
 from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import Column, String
 
-from finboard.core import community_schemas, schemas
-from finboard.core.community_schemas import (
-    CommentModeration,
-    PostModeration,
-    ProfileUpdate,
-    ReportCreate,
-    ReportResolve,
-    UserModeration,
-)
-from finboard.core.models import Base, format_positions
-from finboard.core.schemas import (
-    MAX_POSITIONS,
-    CommentCreate,
-    LoginRequest,
-    PostCreate,
-    PostListQuery,
-    PostUpdate,
-    Ticker,
-    UserCreate,
-)
-from finboard.core.text import MAX_CASHTAGS_PER_POST, extract_cashtags, normalize_ticker
+import finboard.contract
+from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, extract_cashtags, normalize_ticker
+from finboard.contract.comments import CommentCreate
+from finboard.contract.fields import PositionKind, Ticker
+from finboard.contract.limits import MAX_POSITIONS
+from finboard.contract.moderation import CommentModeration, PostModeration, ReportCreate, ReportResolve, UserModeration
+from finboard.contract.positions import format_positions
+from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
+from finboard.core.models import Base
 
 TABLES = Base.metadata.tables
 
@@ -98,8 +89,14 @@ def _string_limit(annotation, metadata) -> int | None:
     return None
 
 
+CONTRACT_MODULES = [
+    importlib.import_module(f"finboard.contract.{info.name}")
+    for info in pkgutil.iter_modules(finboard.contract.__path__)
+]
+
+
 def _schema_fields():
-    for module in (schemas, community_schemas):
+    for module in CONTRACT_MODULES:
         for model in vars(module).values():
             if inspect.isclass(model) and issubclass(model, BaseModel) and model.__module__ == module.__name__:
                 for name, info in model.model_fields.items():
@@ -172,7 +169,7 @@ def _distinct_tickers_like(template: str, count: int) -> list[str]:
 
 def test_the_widest_disclosure_fits_posts_positions():
     longest = _longest_ticker()
-    kinds = typing.get_args(schemas.PositionKind)
+    kinds = typing.get_args(PositionKind)
     widest_kind = max(kinds, key=len)
     tickers = _distinct_tickers_like(longest, MAX_POSITIONS)
     payload = {

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from finboard.core.schemas import SEARCH_MAX, SEARCH_NEGATIONS_MAX, PostListQuery
+from finboard.contract.limits import SEARCH_MAX
+from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostListQuery
 from tests.databases import PG_ADMIN_DSN, require_postgres
 
 pytestmark = pytest.mark.postgres

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from finboard.contract.cashtags import extract_cashtags
+from finboard.contract.limits import TITLE_MAX
+from finboard.contract.positions import parse_positions
 from finboard.core import counters, seeding
-from finboard.core.models import TITLE_MAX, parse_positions
 from finboard.core.security import verify_password
-from finboard.core.text import extract_cashtags
 from finboard.extensions import db
 from tests.databases import postgres_database, sqlite_database
 

@@ -1,4 +1,5 @@
-"""finboard.core.text: cashtag extraction and the Markdown sanitiser (examples and properties)."""
+"""Cashtag extraction (finboard.contract.cashtags) and the Markdown sanitiser (finboard.core.text):
+examples and properties."""
 
 from __future__ import annotations
 
@@ -8,13 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finboard.core.text import (
-    MAX_CASHTAGS_PER_POST,
-    TICKER_RE,
-    extract_cashtags,
-    normalize_ticker,
-    render_markdown,
-)
+from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, TICKER_RE, extract_cashtags, normalize_ticker
+from finboard.core.text import render_markdown
 from tests.helpers import Document, unsafe_markup
 
 # --- cashtags -------------------------------------------------------------------

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from finboard.core import community, counters, pagination, queries
+from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, SEARCH_EXACT_BELOW, listing_total
+from finboard.core import community, counters, queries
 from finboard.core.models import Comment, Post, User
-from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, listing_total
 from finboard.core.seeding import seed
 from finboard.extensions import cache, db
 
@@ -155,7 +155,7 @@ def test_other_filter_combinations_are_counted_up_to_the_cap(app, client, make, 
     for n in range(6):
         make.post(alice, f"Covered calls on $SPY week {n}", "Theta.", category="options")
     monkeypatch.setattr("finboard.core.queries.EXACT_TOTAL_MAX", 4)
-    monkeypatch.setattr("finboard.core.pagination.EXACT_TOTAL_MAX", 4)
+    monkeypatch.setattr("finboard.contract.pagination.EXACT_TOTAL_MAX", 4)
     capped = client.get("/api/v1/posts?category=options&cashtag=SPY&per_page=2").get_json()
     assert (capped["total"], capped["total_exact"], capped["pages"]) == (4, False, 2)
     assert len(capped["items"]) == 2 and capped["next_cursor"]
@@ -175,7 +175,7 @@ def test_a_common_search_is_estimated_a_rare_one_counted(app, client, monkeypatc
             text("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM posts') ORDER BY ndoc DESC, word LIMIT 1")
         ).one()
         estimate = db.session.execute(text("SELECT finboard_search_estimate(:w)"), {"w": word}).scalar()
-    assert matches > pagination.SEARCH_EXACT_BELOW and estimate > pagination.SEARCH_EXACT_BELOW
+    assert matches > SEARCH_EXACT_BELOW and estimate > SEARCH_EXACT_BELOW
     common = client.get(f"/api/v1/posts?search={word}").get_json()
     assert common["total_exact"] is False
     assert common["total"] == estimate and 0.5 < estimate / matches < 2

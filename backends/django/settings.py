@@ -79,7 +79,7 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 
 APPEND_SLASH = False
-# The API answers an oversized body itself (413 from api_contract.parse_body, or
+# The API answers an oversized body itself (413 from request_parsing.parse_body, or
 # from the view when Content-Length is over this, like the Flask backend's
 # MAX_CONTENT_LENGTH). Query strings are not capped by field count.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024

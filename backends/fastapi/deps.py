@@ -19,40 +19,26 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from finboard.core import api_service
-from finboard.core.api_contract import (
-    MAX_BODY_BYTES,
-    ApiError,
-    http_error,
-    login_name,
-    parse_body,
-    parse_id,
-    parse_path_text,
-    parse_query,
-)
-from finboard.core.community_schemas import (
+from finboard.contract.comments import CommentCreate
+from finboard.contract.errors import ApiError, http_error
+from finboard.contract.limits import MAX_BODY_BYTES
+from finboard.contract.moderation import (
     CommentModeration,
-    MarkRead,
-    NotificationQuery,
     PostModeration,
-    ProfileUpdate,
     ReportCreate,
     ReportQuery,
     ReportResolve,
     UserModeration,
 )
+from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_path_text, parse_query
+from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
+from finboard.core import api_service
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import User
 from finboard.core.ratelimit import AuthRateLimiter, account_key, resolvable, user_id_by_login_statement
-from finboard.core.schemas import (
-    CommentCreate,
-    LoginRequest,
-    PageQuery,
-    PostCreate,
-    PostListQuery,
-    PostUpdate,
-    UserCreate,
-)
 from finboard.core.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -14,8 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from backends.fastapi.responses import error_response
-from finboard.core.api_contract import ApiError, http_error
-from finboard.core.schemas import first_error_fields
+from finboard.contract.errors import ApiError, first_error_fields, http_error
 
 logger = logging.getLogger("finboard.fastapi")
 

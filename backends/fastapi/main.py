@@ -16,7 +16,7 @@ from backends.fastapi import db, errors
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import auth, categories, community, market, meta, posts, subscriptions
-from finboard.core.api_contract import API_PREFIX
+from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
 from finboard.core.settings import Settings, load_settings

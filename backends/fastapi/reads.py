@@ -12,27 +12,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from finboard.contract.categories import CategoryList, CategoryStatsList
+from finboard.contract.comments import CommentPage
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import DETAIL_COMMENTS
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostDetail, PostListQuery, PostPage
+from finboard.contract.serializers import category_public, category_stats, comment_page, post_detail, post_page
 from finboard.core import queries
-from finboard.core.api_contract import ApiError
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import Post
-from finboard.core.schemas import (
-    DETAIL_COMMENTS,
-    CategoryList,
-    CategoryStatsList,
-    CommentPage,
-    PageQuery,
-    PostDetail,
-    PostListQuery,
-    PostPage,
-)
-from finboard.core.serializers import (
-    category_public,
-    category_stats,
-    comment_page,
-    post_detail,
-    post_page,
-)
 
 
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:

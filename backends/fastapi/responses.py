@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import Response
 from pydantic import BaseModel
 
-from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError
+from finboard.contract.errors import ApiError
+from finboard.contract.request_parsing import JSON_CONTENT_TYPE
 
 
 def json_response(content: BaseModel | bytes, status_code: int = 200) -> Response:

@@ -36,14 +36,16 @@ from urllib.parse import parse_qsl, quote
 
 import psycopg
 
+from finboard.contract.errors import ApiError, http_error
+from finboard.contract.openapi import openapi_json
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostListQuery
+from finboard.contract.request_parsing import API_PREFIX, JSON_CONTENT_TYPE, parse_id, parse_query
 from finboard.core import documents as render
 from finboard.core import pg_reads
 from finboard.core import pg_sql as sql
-from finboard.core.api_contract import API_PREFIX, JSON_CONTENT_TYPE, ApiError, http_error, parse_id, parse_query
-from finboard.core.openapi import openapi_json
 from finboard.core.pg_pool import Database
 from finboard.core.pg_reads import DEFAULT_LIST_QUERY
-from finboard.core.schemas import PageQuery, PostListQuery
 from finboard.core.security_headers import API_SECURITY_HEADERS
 from finboard.core.settings import load_settings
 

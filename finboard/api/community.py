@@ -9,20 +9,19 @@ from __future__ import annotations
 from flask import request
 
 from finboard.api.views import body, bp, current_api_user, list_query, respond
-from finboard.core import community_service as service
-from finboard.core.api_contract import parse_id, parse_path_text
-from finboard.core.community_schemas import (
+from finboard.contract.moderation import (
     CommentModeration,
-    MarkRead,
-    NotificationQuery,
     PostModeration,
-    ProfileUpdate,
     ReportCreate,
     ReportQuery,
     ReportResolve,
     UserModeration,
 )
-from finboard.core.schemas import PageQuery
+from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.pagination import PageQuery
+from finboard.contract.request_parsing import parse_id, parse_path_text
+from finboard.contract.users import ProfileUpdate
+from finboard.core import community_service as service
 from finboard.extensions import cache, db
 
 

@@ -12,20 +12,16 @@ from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from finboard.contract.comments import CommentCreate
+from finboard.contract.errors import ApiError
+from finboard.contract.health import Health
+from finboard.contract.openapi import openapi_json
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.request_parsing import JSON_CONTENT_TYPE, login_name, parse_body, parse_id, parse_query
+from finboard.contract.users import LoginRequest, UserCreate
 from finboard.core import api_service
-from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError, login_name, parse_body, parse_id, parse_query
 from finboard.core.models import User
-from finboard.core.openapi import openapi_json
-from finboard.core.schemas import (
-    CommentCreate,
-    Health,
-    LoginRequest,
-    PageQuery,
-    PostCreate,
-    PostListQuery,
-    PostUpdate,
-    UserCreate,
-)
 from finboard.extensions import cache, csrf, db
 from finboard.ratelimits import check_login, check_register
 from finboard.reads import categories_json, category_stats_json, comments_json, post_json, posts_json

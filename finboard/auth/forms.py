@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp
 
-from finboard.core.models import EMAIL_MAX, USERNAME_MAX
-from finboard.core.schemas import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
+from finboard.contract.fields import USERNAME_PATTERN
+from finboard.contract.limits import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX
 
 
 class RegisterForm(FlaskForm):

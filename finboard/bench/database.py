@@ -192,7 +192,7 @@ def seed_if_empty(url: str, posts: int) -> bool:
 
 def deep_page(conn: psycopg.Connection, total: int, requested: int = DEEP_PAGE, per_page: int = DEEP_PER_PAGE):
     """The deep page's cursor: the sort key of the last row of the page before (one OFFSET query, once)."""
-    from finboard.core.pagination import Cursor
+    from finboard.contract.pagination import Cursor
 
     page = max(1, min(requested, math.ceil(total / per_page)))
     if page == 1:

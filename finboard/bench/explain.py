@@ -19,7 +19,7 @@ depends on exactly these names:
 
 - ``post_list(*, search, category, author, cashtag, since, until, sort, page, per_page, cursor=None)``
   returning a tuple whose first four items are (page SQL, page parameters, total SQL, total
-  parameters); ``cursor`` is a ``finboard.core.pagination.Cursor`` (left out when the function
+  parameters); ``cursor`` is a ``finboard.contract.pagination.Cursor`` (left out when the function
   has no such parameter);
 - ``POST_DETAIL`` (parameters: post id) and ``NEWEST_COMMENTS`` (post id, how many);
 - ``CATEGORY_STATS`` (no parameters).
@@ -78,8 +78,8 @@ def list_statements(query: str, sql_module=None, cursor=None, **filters) -> list
 
 def hot_queries(facts, sql_module=None) -> list[tuple[str, Callable[[], list[Statement]]]]:
     """(name, builder) of every hot query, with the scenarios' parameters (builders may raise)."""
-    from finboard.core.pagination import Cursor
-    from finboard.core.text import normalize_ticker
+    from finboard.contract.cashtags import normalize_ticker
+    from finboard.contract.pagination import Cursor
 
     sql = sql_module or _raw_sql()
     queries: list[tuple[str, Callable[[], list[Statement]]]] = [

@@ -25,7 +25,7 @@ def facts_from_api(base_url: str, pages: int = 20):
     from finboard.bench.database import DEEP_PAGE, DEEP_PER_PAGE, DataFacts, DeepPage
     from finboard.bench.scenarios import spread
     from finboard.bench.terms import pick_from_sample
-    from finboard.core.pagination import NUMBERED_ROWS_MAX
+    from finboard.contract.pagination import NUMBERED_ROWS_MAX
 
     def get(path: str):
         with Client(base_url) as client:

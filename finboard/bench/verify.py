@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from finboard.bench.client import Client
 from finboard.bench.scenarios import Request
-from finboard.core.openapi import openapi_document
+from finboard.contract.openapi import openapi_document
 
 SAMPLES_PER_SCENARIO = 8
 WRITE_SAMPLES = 2

@@ -6,10 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from finboard.core.community_schemas import SUSPENSION_DAYS_MAX
-from finboard.core.models import BIO_MAX, REASON_MAX
+from finboard.contract.limits import BIO_MAX, REASON_MAX, SUSPENSION_DAYS_MAX
 
-REASON_MIN = 3  # community_schemas.Reason
+REASON_MIN = 3  # finboard.contract.fields.Reason
 
 
 def _not_blank(_form, field) -> None:

@@ -17,26 +17,29 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from finboard.community.forms import BioForm, ReportForm, ResolveForm, SuspendForm, UnsuspendForm
-from finboard.core import community
-from finboard.core import community_serializers as out
-from finboard.core import community_service as service
-from finboard.core.api_contract import MAX_ID, ApiError, validate
-from finboard.core.api_service import visible_post
-from finboard.core.community_schemas import (
+from finboard.contract.comments import CommentPage
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import MAX_ID, PAGE_MAX
+from finboard.contract.moderation import (
     CommentModeration,
-    MarkRead,
-    NotificationQuery,
     PostModeration,
-    ProfileUpdate,
     ReportCreate,
     ReportQuery,
     ReportResolve,
-    RevisionList,
     UserModeration,
 )
+from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.pagination import PageQuery
+from finboard.contract.permissions import ROLE_RANK, is_moderator, require_moderator, suspended, suspension_message
+from finboard.contract.posts import PostPublic, RevisionList
+from finboard.contract.request_parsing import validate
+from finboard.contract.serializers import comment_page, excerpt, post_public, revision
+from finboard.contract.transitions import already_deleted
+from finboard.contract.users import ProfileUpdate
+from finboard.core import community
+from finboard.core import community_service as service
+from finboard.core.api_service import visible_post
 from finboard.core.models import Comment, Post, PostRevision, Report, User
-from finboard.core.schemas import PAGE_MAX, CommentPage, PageQuery, PostPublic
-from finboard.core.serializers import comment_page, post_public
 from finboard.extensions import cache, db
 from finboard.redirects import safe_next_url
 
@@ -83,14 +86,14 @@ def viewer() -> User | None:
 
 
 def viewer_is_moderator() -> bool:
-    return community.is_moderator(viewer())
+    return is_moderator(viewer())
 
 
 def outranks(moderator: User | None, target: User) -> bool:
     """Whether the suspend/unsuspend form is offered (``community.check_outranks`` decides)."""
-    if moderator is None or not community.is_moderator(moderator):
+    if moderator is None or not is_moderator(moderator):
         return False
-    return community.ROLE_RANK.get(moderator.role, 0) > community.ROLE_RANK.get(target.role, 0)
+    return ROLE_RANK.get(moderator.role, 0) > ROLE_RANK.get(target.role, 0)
 
 
 def refused(exc: ApiError):
@@ -176,7 +179,7 @@ def community_header():
 
     def suspension_notice() -> str | None:
         user = viewer()
-        return community.suspension_message(user) if user is not None and community.suspended(user) else None
+        return suspension_message(user) if user is not None and suspended(user) else None
 
     return {
         "unread_notifications": unread_notifications,
@@ -201,7 +204,7 @@ def _revisions(post_id: int) -> RevisionList:
         .where(PostRevision.post_id == post_id)
         .order_by(PostRevision.id.desc())
     ).all()
-    return RevisionList(items=[out.revision(r, editor) for r, editor in rows])
+    return RevisionList(items=[revision(r, editor) for r, editor in rows])
 
 
 @bp.get(f"/posts/{POST_ID}/history")
@@ -287,7 +290,7 @@ def comment_link(comment_id: int):
 
 def _report_page(form: ReportForm, post_id: int, comment: Comment | None, status: int = 200):
     post = db.session.get(Post, post_id)
-    subject = out.excerpt(comment.body if comment is not None else post.body)
+    subject = excerpt(comment.body if comment is not None else post.body)
     return (
         render_template("community/report.html", form=form, post=post, comment=comment, excerpt=subject),
         status,
@@ -350,7 +353,7 @@ def report_comment(comment_id: int):
 def _require_moderator():
     """None for a moderator, else the 403 page (checked before anything else is read)."""
     try:
-        community.require_moderator(me())
+        require_moderator(me())
     except ApiError as exc:
         return refused(exc)
     return None
@@ -387,7 +390,7 @@ def moderate_comment(comment_id: int):
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         if community.deleted_by_moderator(db.session, "comment", comment_id):  # a double click on delete
-            return _moderation_refused(community.already_deleted("comment"), url_for("posts.index"))
+            return _moderation_refused(already_deleted("comment"), url_for("posts.index"))
         abort(404)
     post_page = url_for("posts.detail", post_id=comment.post_id)
     try:
@@ -574,7 +577,7 @@ def profile_context(user: User) -> dict:
         "comment_titles": titles,
         "is_owner": moderator is not None and moderator.id == user.id,
         "can_suspend": outranks(moderator, user),
-        "suspended": community.suspended(user),
+        "suspended": suspended(user),
         "suspend_form": SuspendForm(formdata=None),
         "unsuspend_form": UnsuspendForm(formdata=None),
     }

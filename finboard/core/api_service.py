@@ -13,20 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from finboard.contract.comments import CommentCreate, CommentPublic
+from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
+from finboard.contract.permissions import is_moderator, require_writer
+from finboard.contract.posts import PostCreate, PostPublic, PostUpdate
+from finboard.contract.serializers import comment_public, post_public, user_public
+from finboard.contract.transitions import hidden_evidence
+from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import community, queries
-from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.models import Category, Post, User
-from finboard.core.schemas import (
-    CommentCreate,
-    CommentPublic,
-    LoginRequest,
-    PostCreate,
-    PostPublic,
-    PostUpdate,
-    Token,
-    UserCreate,
-    UserPublic,
-)
 from finboard.core.security import (
     TokenError,
     bearer_token,
@@ -34,11 +29,6 @@ from finboard.core.security import (
     decode_access_token,
     hash_password,
     verify_password,
-)
-from finboard.core.serializers import (
-    comment_public,
-    post_public,
-    user_public,
 )
 from finboard.core.settings import Settings
 
@@ -119,13 +109,13 @@ def _post_for_change(session: Session, user: User, post_id: int) -> Post:
     post = visible_post(session, post_id)
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")
-    community.require_writer(user)
+    require_writer(user)
     return post
 
 
 def create_post(session: Session, settings: Settings, user: User, payload: PostCreate) -> PostPublic:
     """Checked in this order: suspension (403), category (422), hourly limit (429), positions (422)."""
-    community.require_writer(user)
+    require_writer(user)
     category = _category(session, payload.category)
     # Check and insert in one transaction that holds the author's lock: concurrent
     # creates by one account are counted one after the other, never all at once.
@@ -181,13 +171,13 @@ def delete_post(session: Session, user: User, post_id: int) -> None:
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")
     if post.hidden_at is not None:
-        raise community.hidden_evidence("post")
-    community.require_writer(user)
+        raise hidden_evidence("post")
+    require_writer(user)
     if not queries.delete_post(session, post, author_id=user.id):
         session.rollback()
         post = session.get(Post, post_id)
         if post is not None and post.hidden_at is not None:
-            raise community.hidden_evidence("post")
+            raise hidden_evidence("post")
         raise ApiError(404, "post_not_found")
     session.commit()
 
@@ -197,8 +187,8 @@ def create_comment(
 ) -> CommentPublic:
     """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), hourly limit (429)."""
     post = visible_post(session, post_id)
-    community.require_writer(user)
-    if post.locked and not community.is_moderator(user):
+    require_writer(user)
+    if post.locked and not is_moderator(user):
         raise ApiError(403, "locked", code="locked")
     queries.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     community.check_write_rate(session, settings, user, "comment")

@@ -16,33 +16,57 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from finboard.core import community, queries
-from finboard.core import community_serializers as out
-from finboard.core.api_contract import ApiError
-from finboard.core.api_service import visible_post
-from finboard.core.community_schemas import (
-    CashtagStats,
+from finboard.contract.cashtags import normalize_ticker
+from finboard.contract.comments import CommentPage
+from finboard.contract.errors import ApiError
+from finboard.contract.market import CashtagStats
+from finboard.contract.moderation import (
     CommentModeration,
-    MarkRead,
     ModerationActionPage,
     ModerationActionPublic,
-    NotificationPage,
-    NotificationQuery,
-    PinnedPosts,
     PostModeration,
-    ProfileUpdate,
     ReportCreate,
     ReportPage,
     ReportPublic,
     ReportQuery,
     ReportResolve,
-    RevisionList,
-    UnreadCount,
     UserModeration,
-    UserProfile,
+)
+from finboard.contract.notifications import (
+    MarkRead,
+    NotificationPage,
+    NotificationQuery,
+    UnreadCount,
     Watchlist,
     WatchState,
 )
+from finboard.contract.pagination import EXACT_TOTAL_MAX, Page, PageQuery, page_fields
+from finboard.contract.permissions import (
+    check_outranks,
+    require_acting_moderator,
+    require_moderator,
+    require_writer,
+    suspended,
+)
+from finboard.contract.posts import PinnedPosts, PostPage, RevisionList
+from finboard.contract.serializers import (
+    cashtag_stats as cashtag_stats_schema,
+)
+from finboard.contract.serializers import (
+    comment_public,
+    excerpt,
+    moderation_action,
+    notification,
+    post_public,
+    report_public,
+    report_user_ids,
+    revision,
+    user_profile,
+)
+from finboard.contract.transitions import SUSPENSION_SLACK, already_deleted, already_suspended, no_change
+from finboard.contract.users import ProfileUpdate, UserProfile
+from finboard.core import community, queries
+from finboard.core.api_service import visible_post
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -59,10 +83,6 @@ from finboard.core.models import (
     User,
     utcnow,
 )
-from finboard.core.pagination import EXACT_TOTAL_MAX
-from finboard.core.schemas import CommentPage, Page, PageQuery, PostPage
-from finboard.core.serializers import comment_public, post_public
-from finboard.core.text import normalize_ticker
 
 # --- profiles -------------------------------------------------------------------------
 
@@ -76,13 +96,13 @@ def _counts(session: Session, user_id: int) -> tuple[int, int]:
 
 def profile(session: Session, username: str) -> UserProfile:
     user = community.user_by_name(session, username)
-    return out.user_profile(user, *_counts(session, user.id))
+    return user_profile(user, *_counts(session, user.id))
 
 
 def update_profile(session: Session, user: User, payload: ProfileUpdate) -> UserProfile:
-    community.require_writer(user)
+    require_writer(user)
     user.bio = payload.bio
-    result = out.user_profile(user, *_counts(session, user.id))
+    result = user_profile(user, *_counts(session, user.id))
     session.commit()
     return result
 
@@ -105,7 +125,7 @@ def user_comments(session: Session, username: str, query: PageQuery) -> CommentP
         comment.author = user
     return CommentPage(
         items=[comment_public(c) for c in rows],
-        **out.page_fields(query, total),
+        **page_fields(query, total),
     )
 
 
@@ -120,7 +140,7 @@ def revisions(session: Session, post_id: int) -> RevisionList:
         .where(PostRevision.post_id == post_id)
         .order_by(PostRevision.id.desc())
     ).all()
-    return RevisionList(items=[out.revision(r, editor) for r, editor in rows])
+    return RevisionList(items=[revision(r, editor) for r, editor in rows])
 
 
 # --- reports --------------------------------------------------------------------------
@@ -135,9 +155,9 @@ def _report_public(session: Session, reports: list[Report]) -> list[ReportPublic
     posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
     comment_ids = {r.comment_id for r in reports if r.comment_id}
     comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(comment_ids)))}
-    user_ids = set().union(*(out.report_user_ids(r) for r in reports)) if reports else set()
+    user_ids = set().union(*(report_user_ids(r) for r in reports)) if reports else set()
     users = _users(session, user_ids)
-    return [out.report_public(r, users, posts, comments) for r in reports]
+    return [report_public(r, users, posts, comments) for r in reports]
 
 
 def _lock_reporter(session: Session, user: User) -> None:
@@ -151,7 +171,7 @@ def create_report(session: Session, user: User, payload: ReportCreate) -> Report
     The duplicate check and the insert are one statement (INSERT ... SELECT ... WHERE NOT EXISTS),
     after a lock on the reporter's row on PostgreSQL: a double submit files one report, the other 409s.
     """
-    community.require_writer(user)
+    require_writer(user)
     post = visible_post(session, payload.post_id)
     subject = post
     if payload.comment_id is not None:
@@ -194,19 +214,19 @@ def create_report(session: Session, user: User, payload: ReportCreate) -> Report
 
 def reports(session: Session, moderator: User, query: ReportQuery) -> ReportPage:
     """Open reports oldest first (a queue); resolved ones newest first (a record)."""
-    community.require_moderator(moderator)
+    require_moderator(moderator)
     chosen = select(Report).where(Report.status == query.status)
     total = session.scalar(select(func.count()).select_from(chosen.subquery()))
     order = Report.id.asc() if query.status == "open" else Report.id.desc()
     rows = list(session.scalars(chosen.order_by(order).limit(query.per_page).offset((query.page - 1) * query.per_page)))
     return ReportPage(
         items=_report_public(session, rows),
-        **out.page_fields(query, total),
+        **page_fields(query, total),
     )
 
 
 def resolve_report(session: Session, moderator: User, report_id: int, payload: ReportResolve) -> ReportPublic:
-    community.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     report = session.get(Report, report_id)
     if report is None:
         raise ApiError(404, "report_not_found")
@@ -232,22 +252,23 @@ def resolve_report(session: Session, moderator: User, report_id: int, payload: R
 
 
 def _action_public(session: Session, record: ModerationAction) -> ModerationActionPublic:
-    return out.moderation_action(record, _users(session, {record.moderator_id}))
+    return moderation_action(record, _users(session, {record.moderator_id}))
 
 
 def _missing(session: Session, target_type: str, target_id: int) -> ApiError:
     """404, or 409 when a moderator already deleted it (a repeated delete)."""
     if community.deleted_by_moderator(session, target_type, target_id):
-        return community.already_deleted(target_type)
+        return already_deleted(target_type)
     return ApiError(404, f"{target_type}_not_found")
 
 
 def moderate_post(session: Session, moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
     """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included).
 
-    Each action is guarded by a conditional statement (community.TRANSITIONS): logged once per real change.
+    Each action is guarded by a conditional statement (finboard.contract.transitions.TRANSITIONS):
+    logged once per real change.
     """
-    community.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     post = session.get(Post, post_id)
     if post is None:
         raise _missing(session, "post", post_id)
@@ -275,11 +296,11 @@ def moderate_post(session: Session, moderator: User, post_id: int, payload: Post
 def moderate_comment(
     session: Session, moderator: User, comment_id: int, payload: CommentModeration
 ) -> ModerationActionPublic:
-    community.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     comment = session.get(Comment, comment_id)
     if comment is None:
         raise _missing(session, "comment", comment_id)
-    summary = out.excerpt(comment.body)
+    summary = excerpt(comment.body)
     try:
         if payload.action == "hide":
             community.hide_comment(session, comment)
@@ -298,26 +319,26 @@ def moderate_comment(
 
 def moderate_user(session: Session, moderator: User, username: str, payload: UserModeration) -> ModerationActionPublic:
     """Suspend for ``days`` (from now) or lift a suspension; only users below the moderator's role."""
-    community.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     target = community.user_by_name(session, username)
-    community.check_outranks(moderator, target)
+    check_outranks(moderator, target)
     if payload.action == "suspend":
-        until, slack = utcnow() + timedelta(days=payload.days), community.SUSPENSION_SLACK
+        until, slack = utcnow() + timedelta(days=payload.days), SUSPENSION_SLACK
         end = User.suspended_until
         moved = or_(end.is_(None), end < until - slack, end > until + slack)
         guard = update(User).where(User.id == target.id, moved).values(suspended_until=until)
         if not community.changed(session, guard):  # the same suspension again (a repeat, a concurrent request)
             session.rollback()
-            raise community.already_suspended(session.get(User, target.id).suspended_until)
+            raise already_suspended(session.get(User, target.id).suspended_until)
         set_committed_value(target, "suspended_until", until)
         summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
     else:
-        if not community.suspended(target):
-            raise community.no_change("The user is not suspended.")
+        if not suspended(target):
+            raise no_change("The user is not suspended.")
         guard = update(User).where(User.id == target.id, User.suspended_until > utcnow()).values(suspended_until=None)
         if not community.changed(session, guard):  # lifted by a concurrent request
             session.rollback()
-            raise community.no_change("The user is not suspended.")
+            raise no_change("The user is not suspended.")
         set_committed_value(target, "suspended_until", None)
         summary = target.username
     record = community.log_action(session, moderator, payload.action, "user", target.id, summary, payload.reason)
@@ -327,7 +348,7 @@ def moderate_user(session: Session, moderator: User, username: str, payload: Use
 
 
 def moderation_log(session: Session, moderator: User, query: PageQuery) -> ModerationActionPage:
-    community.require_moderator(moderator)
+    require_moderator(moderator)
     total = session.scalar(select(func.count(ModerationAction.id)))
     rows = list(
         session.scalars(
@@ -339,8 +360,8 @@ def moderation_log(session: Session, moderator: User, query: PageQuery) -> Moder
     )
     users = _users(session, {r.moderator_id for r in rows if r.moderator_id})
     return ModerationActionPage(
-        items=[out.moderation_action(r, users) for r in rows],
-        **out.page_fields(query, total),
+        items=[moderation_action(r, users) for r in rows],
+        **page_fields(query, total),
     )
 
 
@@ -365,8 +386,8 @@ def notifications(session: Session, user: User, query: NotificationQuery) -> Not
     shown = select(Post.id, Post.title).where(Post.id.in_({r.post_id for r in rows}), Post.hidden_at.is_(None))
     titles = dict(session.execute(shown).all())  # a hidden post's title stays hidden
     return NotificationPage(
-        items=[out.notification(r, actors, titles) for r in rows],
-        **out.page_fields(query, total),
+        items=[notification(r, actors, titles) for r in rows],
+        **page_fields(query, total),
         unread=unread_count(session, user.id),
     )
 
@@ -501,7 +522,7 @@ def cashtag_stats(session: Session, raw: str) -> CashtagStats:
         .where(PostCashtag.ticker == ticker, PostCashtag.created_at >= month, Post.sentiment.is_not(None))
         .group_by(Post.sentiment)
     ).all()
-    return out.cashtag_stats(
+    return cashtag_stats_schema(
         ticker,
         post_count,
         followers,

@@ -6,7 +6,7 @@ select the columns in the order read here, and these functions write the
 response without building model objects. The conformance suite checks the
 bytes against the pydantic-serialised answers of FastAPI and Django.
 
-Keys come in the order of the ``finboard.core.schemas`` models (``PostPage``:
+Keys come in the order of the ``finboard.contract`` models (``PostPage``:
 page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
 category, cashtags, comment_count, created_at, updated_at, sentiment, positions,
 pinned, locked, edit_count; and so on). Datetimes
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 
 import orjson
 
-from finboard.core.models import parse_positions
-from finboard.core.pagination import listing_total, next_cursor
-from finboard.core.schemas import Page, PostListQuery
+from finboard.contract.pagination import Page, listing_total, next_cursor
+from finboard.contract.positions import parse_positions
+from finboard.contract.posts import PostListQuery
 
 OPTIONS = orjson.OPT_UTC_Z
 _dumps = orjson.dumps
@@ -73,7 +73,7 @@ def comment(row: Sequence) -> dict:
 
 
 def _page(items: list, page: int, per_page: int, total: int) -> bytes:
-    """The pagination envelope, in the key order of finboard.core.schemas.Page."""
+    """The pagination envelope, in the key order of finboard.contract.pagination.Page."""
     return _dumps(
         {"page": page, "per_page": per_page, "total": total, "pages": _pages(total, per_page), "items": items},
         option=OPTIONS,
@@ -85,7 +85,7 @@ def _post_sort_key(row: Sequence) -> tuple:
 
 
 def post_page(rows: list, query: PostListQuery, total_row, total_kind: str) -> bytes:
-    """``finboard.core.serializers.post_page``: up to per_page + 1 rows and the total statement's first row."""
+    """``finboard.contract.serializers.post_page``: up to per_page + 1 rows and the total statement's first row."""
     per_page = query.per_page
     total, exact = listing_total(total_kind, total_row)
     return _dumps(

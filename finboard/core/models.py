@@ -36,6 +36,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from finboard.contract.limits import (
+    EMAIL_MAX,
+    REASON_MAX,
+    SLUG_MAX,
+    SUMMARY_MAX,
+    TICKER_MAX,
+    TITLE_MAX,
+    USERNAME_MAX,
+)
+from finboard.contract.positions import parse_positions
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -43,22 +54,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# Field bounds shared by forms, API schemas and columns.
-USERNAME_MAX = 32
-EMAIL_MAX = 254
-TITLE_MAX = 200
-POST_BODY_MAX = 20_000
-COMMENT_BODY_MAX = 5_000
-SLUG_MAX = 40
-TICKER_MAX = 10
-BIO_MAX = 500
-REASON_MAX = 500
-SUMMARY_MAX = 200
-
-ROLES = ("member", "moderator", "admin")
-POSITIONS = ("long", "short", "none")
-
 
 def utcnow() -> datetime:
     """Evaluated per row (never at import): the current time in UTC."""
@@ -241,15 +236,6 @@ class Comment(Base):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"
-
-
-def parse_positions(stored: str) -> list[tuple[str, str]]:
-    """``"AAPL:long BTC:none"`` → ``[("AAPL", "long"), ("BTC", "none")]``."""
-    return [tuple(item.split(":", 1)) for item in stored.split()] if stored else []
-
-
-def format_positions(positions: list[tuple[str, str]]) -> str:
-    return " ".join(f"{ticker}:{position}" for ticker, position in positions)
 
 
 # --- community: history, moderation, reports, notifications, watches -----------

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from psycopg import Connection
 
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import DETAIL_COMMENTS
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostListQuery
 from finboard.core import documents
 from finboard.core import pg_sql as sql
-from finboard.core.api_contract import ApiError
 from finboard.core.queries import PostFilters
-from finboard.core.schemas import DETAIL_COMMENTS, PageQuery, PostListQuery
 
 
 def list_statements(query: PostListQuery) -> tuple[str, list, str, list, str]:

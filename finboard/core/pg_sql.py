@@ -1,4 +1,4 @@
-"""The SQL of the raw backend, written by hand.
+"""The SQL of the raw backend, written by hand (and the search-alone total every backend runs).
 
 The same statements as the shared builders in ``finboard.core.queries`` (which the
 Flask and FastAPI backends compile through SQLAlchemy), with the same shape: a page
@@ -14,7 +14,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
+from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, SEARCH_EXACT_BELOW, Cursor
+
+# The search-alone total on PostgreSQL, written once for every backend: {p} is
+# the driver's placeholder for the search text (bound twice).
+SEARCH_TOTAL_SQL = (
+    "SELECT CASE WHEN e.n <= {exact_below} THEN (SELECT count(*) FROM (SELECT 1 FROM posts p "
+    "WHERE p.search_vector @@ websearch_to_tsquery('english', {p}) AND p.hidden_at IS NULL LIMIT {limit}) s) "
+    "ELSE e.n END, "
+    "e.n <= {exact_below} FROM finboard_search_estimate({p}) AS e(n)"
+)
+
+
+def search_total_sql(placeholder: str) -> str:
+    return SEARCH_TOTAL_SQL.format(p=placeholder, exact_below=SEARCH_EXACT_BELOW, limit=EXACT_TOTAL_MAX + 1)
+
 
 POST_COLUMNS = (
     "p.id, p.title, p.body, u.id, u.username, c.id, c.slug, c.name, "

@@ -19,7 +19,10 @@ from functools import lru_cache
 from sqlalchemy import Integer, Select, and_, bindparam, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
-from finboard.core.community import positions_for
+from finboard.contract.cashtags import extract_cashtags, normalize_ticker
+from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
+from finboard.contract.positions import positions_for
+from finboard.contract.posts import PostListQuery
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -34,9 +37,7 @@ from finboard.core.models import (
     UTCDateTime,
     utcnow,
 )
-from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
-from finboard.core.schemas import PostListQuery
-from finboard.core.text import extract_cashtags, normalize_ticker
+from finboard.core.pg_sql import search_total_sql
 
 
 @dataclass(frozen=True)
@@ -485,7 +486,7 @@ def update_post(
 def delete_post(session: Session, post: Post, author_id: int | None = None) -> bool:
     """Delete a post (an author's delete only while it is visible and theirs): False when no row went.
 
-    The conditional DELETE is the guard (see ``finboard.core.community`` TRANSITIONS): of two
+    The conditional DELETE is the guard (see ``finboard.contract.transitions.TRANSITIONS``): of two
     identical requests one deletes, the other changes nothing. Reports keep their snapshot
     (their ``post_id`` becomes NULL); comments and cashtag rows go explicitly rather than by
     ON DELETE CASCADE, so SQLite without foreign keys behaves like PostgreSQL.

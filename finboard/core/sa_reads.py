@@ -11,10 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import DETAIL_COMMENTS
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostListQuery
 from finboard.core import documents, queries
-from finboard.core.api_contract import ApiError
 from finboard.core.models import Post
-from finboard.core.schemas import DETAIL_COMMENTS, PageQuery, PostListQuery
 
 
 def posts(conn: Connection, query: PostListQuery) -> bytes:

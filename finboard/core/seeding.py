@@ -37,10 +37,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST
 from finboard.core import counters
 from finboard.core.models import Category, Comment, Post, PostCashtag, User
 from finboard.core.security import hash_password
-from finboard.core.text import MAX_CASHTAGS_PER_POST
 
 DEMO_PASSWORD = "finboard-demo"
 BATCH = 5000  # rows per INSERT statement (generic writer)

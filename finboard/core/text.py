@@ -1,10 +1,9 @@
-"""Turning what people type into what the forum stores and shows.
+"""Rendering what people type: Markdown to HTML that is safe to embed.
 
-Two jobs, both shared by every backend: finding cashtags ($AAPL, $BRK.B) in
-titles and bodies, and rendering Markdown to HTML that is safe to embed
-(markdown-it-py renders, nh3 sanitises: no script, event handler or
-``javascript:`` URL survives, whatever the input). Rendering also links each
-cashtag of the text to its page (``/t/AAPL``), outside code and outside links.
+markdown-it-py renders, nh3 sanitises: no script, event handler or
+``javascript:`` URL survives, whatever the input. Rendering also links each
+cashtag of the text to its page (``/t/AAPL``), outside code and outside links;
+finding cashtags is ``finboard.contract.cashtags`` (pure, shared by every backend).
 """
 
 from __future__ import annotations
@@ -12,36 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from finboard.core.models import TICKER_MAX
-
-MAX_CASHTAGS_PER_POST = 20
-
-# A "$" not preceded by a letter, digit or another "$" ("_$AMD_" in Markdown
-# italics still counts), a letter, then up to
-# nine letters/digits with an optional ".X" share-class suffix. "$100" is money,
-# not a ticker, so the first character must be a letter.
-CASHTAG_RE = re.compile(r"(?<![^\W_]|\$)\$([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z]{1,2})?)(?![\w.]*[A-Za-z0-9])")
-TICKER_RE = re.compile(r"^[A-Z][A-Z0-9]{0,5}(?:\.[A-Z]{1,2})?$")
-
-
-def extract_cashtags(*texts: str) -> list[str]:
-    """Unique upper-case tickers in order of first appearance, at most 20."""
-    seen: dict[str, None] = {}
-    for chunk in texts:
-        for match in CASHTAG_RE.finditer(chunk or ""):
-            ticker = match.group(1).upper()
-            if len(ticker) <= TICKER_MAX:
-                seen.setdefault(ticker, None)
-            if len(seen) >= MAX_CASHTAGS_PER_POST:
-                return list(seen)
-    return list(seen)
-
-
-def normalize_ticker(raw: str) -> str | None:
-    """A ticker as typed in a filter ("aapl", "$AAPL") or None when not one."""
-    ticker = (raw or "").strip().lstrip("$").upper()
-    return ticker if TICKER_RE.match(ticker) else None
-
+from finboard.contract.cashtags import CASHTAG_RE
 
 ALLOWED_TAGS = {
     "a",

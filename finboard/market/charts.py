@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from finboard.core.community_schemas import DayCount, SentimentSplit
+from finboard.contract.market import DayCount, SentimentSplit
 
 # The daily chart's drawing box (the viewBox; CSS scales it to the column).
 WIDTH = 600

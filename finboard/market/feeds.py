@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, request, url_for
 
-from finboard.core.schemas import PostListQuery, PostPublic
+from finboard.contract.posts import PostListQuery, PostPublic
 from finboard.core.text import render_markdown
 from finboard.extensions import cache
 from finboard.market.views import bp, canonical_ticker

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from finboard.core.text import normalize_ticker
+from finboard.contract.cashtags import normalize_ticker
 
 TICKER_HINT = "A ticker looks like AAPL, $BTC or BRK.B."
 

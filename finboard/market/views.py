@@ -11,12 +11,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from finboard.contract.cashtags import normalize_ticker
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import PAGE_MAX
+from finboard.contract.market import CashtagStats
+from finboard.contract.pagination import PageQuery
 from finboard.core import community_service as service
-from finboard.core.api_contract import ApiError
-from finboard.core.community_schemas import CashtagStats
 from finboard.core.models import CashtagCounter, TickerFollow, utcnow
-from finboard.core.schemas import PAGE_MAX, PageQuery
-from finboard.core.text import normalize_ticker
 from finboard.extensions import cache, db
 from finboard.market import charts
 from finboard.market.forms import FollowForm, WatchlistAddForm

@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from finboard.core.models import COMMENT_BODY_MAX, POSITIONS, POST_BODY_MAX, TITLE_MAX, parse_positions
-from finboard.core.schemas import MAX_POSITIONS
-from finboard.core.text import normalize_ticker
+from finboard.contract.cashtags import normalize_ticker
+from finboard.contract.limits import COMMENT_BODY_MAX, MAX_POSITIONS, POST_BODY_MAX, TITLE_MAX
+from finboard.contract.positions import POSITIONS, parse_positions
 
 SENTIMENT_CHOICES = [
     SelectChoice("", "No view"),

@@ -9,19 +9,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from finboard.community.views import hidden_post, hidden_post_comments, profile_context, viewer
-from finboard.core import api_service, community, community_service, queries
-from finboard.core.api_contract import MAX_ID, ApiError, validate
+from finboard.contract.comments import CommentCreate
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import MAX_ID, PAGE_MAX
+from finboard.contract.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, PageQuery, numbered_page_too_deep
+from finboard.contract.permissions import is_moderator, require_writer
+from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQuery, PostUpdate
+from finboard.contract.request_parsing import validate
+from finboard.contract.transitions import hidden_evidence
+from finboard.core import api_service, community_service, queries
 from finboard.core.models import Category, Comment, Post, User
-from finboard.core.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, numbered_page_too_deep
-from finboard.core.schemas import (
-    PAGE_MAX,
-    SEARCH_NEGATIONS_MAX,
-    CommentCreate,
-    PageQuery,
-    PostCreate,
-    PostListQuery,
-    PostUpdate,
-)
 from finboard.extensions import cache, db
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
 from finboard.reads import get_post, list_categories, list_comments, list_posts
@@ -177,7 +174,7 @@ def detail(post_id: int):
 def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 200):
     """The post page. A hidden post is a 404 but for moderators, who read it with the ORM."""
     user = viewer()
-    moderator = community.is_moderator(user)
+    moderator = is_moderator(user)
     post = get_post(post_id)
     hidden_at = None
     if post is None:
@@ -371,13 +368,13 @@ def delete_comment(comment_id: int):
     post_id = comment.post_id
     try:
         if comment.hidden_at is not None:  # a moderator hid it: the evidence stays
-            raise community.hidden_evidence("comment")
-        community.require_writer(_me())  # the shared rule: a suspended account reads but does not write
+            raise hidden_evidence("comment")
+        require_writer(_me())  # the shared rule: a suspended account reads but does not write
         if not queries.delete_comment(db.session, comment, author_id=current_user.id):
             db.session.rollback()  # hidden or deleted since it was read: the guard changed nothing
             if db.session.get(Comment, comment_id) is None:
                 abort(404)
-            raise community.hidden_evidence("comment")
+            raise hidden_evidence("comment")
     except ApiError as exc:
         return _refused_detail(exc, post_id)
     db.session.commit()

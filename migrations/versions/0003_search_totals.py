@@ -4,7 +4,7 @@ Why: counting the matches of a common word scans every one of them (at a
 million posts, tens of thousands of heap rows per request). PostgreSQL's
 planner already knows roughly how many rows match (the tsvector statistics);
 ``finboard_search_estimate`` returns that estimate, and the API counts
-exactly only when it says the matches are few (``finboard.core.pagination``).
+exactly only when it says the matches are few (``finboard.contract.pagination``).
 
 ``fastupdate = off``: with the default pending list, every search also scans
 the list of not-yet-merged entries linearly (13 ms for a word that matches

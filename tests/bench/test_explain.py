@@ -10,7 +10,7 @@ import pytest
 from finboard.bench import explain
 from finboard.bench.database import DataFacts, DeepPage
 from finboard.bench.terms import Term
-from finboard.core.pagination import Cursor
+from finboard.contract.pagination import Cursor
 
 CURSOR = Cursor.after("new", datetime(2026, 5, 1, 12, 0, tzinfo=UTC), 4242)
 

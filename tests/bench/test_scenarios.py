@@ -10,7 +10,7 @@ import pytest
 from finboard.bench.database import DataFacts, DeepPage
 from finboard.bench.scenarios import SCENARIOS, lua_string, parse_names, spread, write_lua
 from finboard.bench.terms import Term
-from finboard.core.pagination import NUMBERED_ROWS_MAX, Cursor
+from finboard.contract.pagination import NUMBERED_ROWS_MAX, Cursor
 from finboard.core.seeding import DEMO_PASSWORD
 
 CATEGORIES = ["stocks", "crypto", "dividends", "options"]

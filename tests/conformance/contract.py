@@ -8,7 +8,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from finboard.core.openapi import openapi_document
+from finboard.contract.openapi import openapi_document
 
 DOC_URI = "urn:finboard:openapi"
 

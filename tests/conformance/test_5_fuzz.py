@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from finboard.core.openapi import openapi_document
+from finboard.contract.openapi import openapi_document
 from tests.conformance.conftest import bearer_headers
 
 EXAMPLES_PER_OPERATION = 25

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from finboard.core.api_contract import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from finboard.core.schemas import MAX_POSITIONS
+from finboard.contract.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_POSITIONS
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.conformance.conftest import bearer_headers
 from tests.conformance.contract import validate_response

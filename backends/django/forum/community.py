@@ -1,10 +1,11 @@
-"""finboard.core.community's rules in the Django ORM.
+"""finboard.core.community's persistence in the Django ORM.
 
 The pure rules (who may write, the hourly allowances and their messages,
-mentions, positions, role ranks) are the shared functions themselves; what
+mentions, positions, role ranks, notification recipients) are the shared
+functions of ``finboard.contract`` themselves; what
 touches the database is written here, statement for statement like the
 reference, so every backend numbers, orders and counts the same rows. Every state
-transition is guarded as ``finboard.core.community.TRANSITIONS`` lists (a conditional UPDATE or
+transition is guarded as ``finboard.contract.transitions.TRANSITIONS`` lists (a conditional UPDATE or
 DELETE ... RETURNING whose row count decides, ON CONFLICT DO NOTHING, a row lock), with the same
 answer on a repeat.
 """
@@ -18,20 +19,11 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from finboard.core.api_contract import ApiError
-from finboard.core.community import (
-    Recipient,
-    already_deleted,
-    check_hidden_change,
-    flag_unchanged,
-    hourly_limit,
-    is_new_account,
-    mentioned_usernames,
-    new_comment_recipients,
-    new_post_recipients,
-    no_change,
-    rate_limit_message,
-)
+from finboard.contract.allowances import hourly_limit, is_new_account, rate_limit_message
+from finboard.contract.errors import ApiError
+from finboard.contract.mentions import mentioned_usernames
+from finboard.contract.notifications import Recipient, new_comment_recipients, new_post_recipients
+from finboard.contract.transitions import already_deleted, check_hidden_change, flag_unchanged, no_change
 from finboard.core.settings import Settings
 
 from .models import (
@@ -170,7 +162,7 @@ def deleted_by_moderator(target_type: str, target_id: int) -> bool:
 def hide_post(post: Post) -> None:
     """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go.
 
-    The guards are finboard.core.community.TRANSITIONS': a conditional UPDATE whose row count decides."""
+    The guards are finboard.contract.transitions.TRANSITIONS': a conditional UPDATE whose row count decides."""
     check_hidden_change("post", post.hidden_at, hide=True)
     now = timezone.now()
     if not Post.objects.filter(id=post.id, hidden_at__isnull=True).update(hidden_at=now):

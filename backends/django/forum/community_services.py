@@ -2,7 +2,7 @@
 
 finboard.core.community_service's checks, in its order, raising the same
 ``ApiError``; the answers are built by the shared duck-typed serializers
-(finboard.core.community_serializers), so the bytes are the reference's.
+(finboard.contract.serializers), so the bytes are the reference's.
 None of these reads are cached, as in the reference.
 """
 
@@ -15,36 +15,54 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from finboard.core import community as rules
-from finboard.core import community_serializers as out
-from finboard.core.api_contract import ApiError
-from finboard.core.community_schemas import (
-    CashtagStats,
+from finboard.contract.cashtags import normalize_ticker
+from finboard.contract.comments import CommentPage
+from finboard.contract.errors import ApiError
+from finboard.contract.market import CashtagStats
+from finboard.contract.moderation import (
     CommentModeration,
-    MarkRead,
     ModerationActionPage,
     ModerationActionPublic,
-    NotificationPage,
-    NotificationQuery,
-    PinnedPosts,
     PostModeration,
-    ProfileUpdate,
     ReportCreate,
     ReportPage,
     ReportPublic,
     ReportQuery,
     ReportResolve,
-    RevisionList,
-    UnreadCount,
     UserModeration,
-    UserProfile,
+)
+from finboard.contract.notifications import (
+    MarkRead,
+    NotificationPage,
+    NotificationQuery,
+    UnreadCount,
     Watchlist,
     WatchState,
 )
+from finboard.contract.pagination import EXACT_TOTAL_MAX, Page, PageQuery, page_fields
+from finboard.contract.permissions import (
+    check_outranks,
+    require_acting_moderator,
+    require_moderator,
+    require_writer,
+    suspended,
+)
+from finboard.contract.posts import PinnedPosts, PostPage, RevisionList
+from finboard.contract.serializers import (
+    cashtag_stats as cashtag_stats_schema,
+)
+from finboard.contract.serializers import (
+    excerpt,
+    moderation_action,
+    notification,
+    report_public,
+    report_user_ids,
+    revision,
+    user_profile,
+)
+from finboard.contract.transitions import SUSPENSION_SLACK, already_deleted, already_suspended, no_change
+from finboard.contract.users import ProfileUpdate, UserProfile
 from finboard.core.community_service import WATCHLIST_MAX
-from finboard.core.pagination import EXACT_TOTAL_MAX
-from finboard.core.schemas import CommentPage, Page, PageQuery, PostPage
-from finboard.core.text import normalize_ticker
 
 from . import community
 from .models import (
@@ -80,15 +98,15 @@ def _counts(user_id: int) -> tuple[int, int]:
 
 def profile(username: str) -> UserProfile:
     user = community.user_by_name(username)
-    return out.user_profile(user, *_counts(user.id))
+    return user_profile(user, *_counts(user.id))
 
 
 def update_profile(user: User, payload: ProfileUpdate) -> UserProfile:
-    rules.require_writer(user)
+    require_writer(user)
     with transaction.atomic():
         user.bio = payload.bio
         user.save(update_fields=["bio"])
-        return out.user_profile(user, *_counts(user.id))
+        return user_profile(user, *_counts(user.id))
 
 
 def user_comments(username: str, query: PageQuery) -> CommentPage:
@@ -99,7 +117,7 @@ def user_comments(username: str, query: PageQuery) -> CommentPage:
     rows = list(visible.order_by("-created_at", "-id")[_offset(query)])
     for comment in rows:
         comment.author = user
-    return CommentPage(items=[comment_public(c) for c in rows], **out.page_fields(query, total))
+    return CommentPage(items=[comment_public(c) for c in rows], **page_fields(query, total))
 
 
 # --- edit history ---------------------------------------------------------------------
@@ -108,7 +126,7 @@ def user_comments(username: str, query: PageQuery) -> CommentPage:
 def revisions(post_id: int) -> RevisionList:
     community.visible_post(post_id)
     rows = PostRevision.objects.select_related("editor").filter(post_id=post_id).order_by("-id")
-    return RevisionList(items=[out.revision(r, r.editor) for r in rows])
+    return RevisionList(items=[revision(r, r.editor) for r in rows])
 
 
 # --- reports --------------------------------------------------------------------------
@@ -121,16 +139,16 @@ def _users(ids: set[int]) -> dict[int, User]:
 def _report_public(reports: list[Report]) -> list[ReportPublic]:
     posts = Post.objects.in_bulk({r.post_id for r in reports if r.post_id})
     comments = Comment.objects.in_bulk({r.comment_id for r in reports if r.comment_id})
-    user_ids = set().union(*(out.report_user_ids(r) for r in reports)) if reports else set()
+    user_ids = set().union(*(report_user_ids(r) for r in reports)) if reports else set()
     users = _users(user_ids)
-    return [out.report_public(r, users, posts, comments) for r in reports]
+    return [report_public(r, users, posts, comments) for r in reports]
 
 
 def create_report(user: User, payload: ReportCreate) -> ReportPublic:
     """Checked in order: suspension (403), post (404), comment of that post (404), an open duplicate (409).
 
     As in the reference: a lock on the reporter's row, then the duplicate check, in one transaction."""
-    rules.require_writer(user)
+    require_writer(user)
     post = community.visible_post(payload.post_id)
     subject = post
     if payload.comment_id is not None:
@@ -168,15 +186,15 @@ def create_report(user: User, payload: ReportCreate) -> ReportPublic:
 
 def reports(moderator: User, query: ReportQuery) -> ReportPage:
     """Open reports oldest first (a queue); resolved ones newest first (a record)."""
-    rules.require_moderator(moderator)
+    require_moderator(moderator)
     chosen = Report.objects.filter(status=query.status)
     total = chosen.count()
     rows = list(chosen.order_by("id" if query.status == "open" else "-id")[_offset(query)])
-    return ReportPage(items=_report_public(rows), **out.page_fields(query, total))
+    return ReportPage(items=_report_public(rows), **page_fields(query, total))
 
 
 def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> ReportPublic:
-    rules.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     with transaction.atomic():
         report = Report.objects.filter(id=report_id).first()
         if report is None:
@@ -203,20 +221,20 @@ def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> R
 
 
 def _action_public(record: ModerationAction) -> ModerationActionPublic:
-    return out.moderation_action(record, _users({record.moderator_id}))
+    return moderation_action(record, _users({record.moderator_id}))
 
 
 def _missing(target_type: str, target_id: int) -> ApiError:
     """404, or 409 when a moderator already deleted it (a repeated delete)."""
     if community.deleted_by_moderator(target_type, target_id):
-        return rules.already_deleted(target_type)
+        return already_deleted(target_type)
     return ApiError(404, f"{target_type}_not_found")
 
 
 def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
     """hide / restore / lock / unlock / pin / unpin / delete any post (hidden ones included), guarded
-    as finboard.core.community.TRANSITIONS says: logged once per real change."""
-    rules.require_acting_moderator(moderator)
+    as finboard.contract.transitions.TRANSITIONS says: logged once per real change."""
+    require_acting_moderator(moderator)
     with transaction.atomic():
         post = Post.objects.filter(id=post_id).first()
         if post is None:
@@ -237,12 +255,12 @@ def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> Mod
 
 
 def moderate_comment(moderator: User, comment_id: int, payload: CommentModeration) -> ModerationActionPublic:
-    rules.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     with transaction.atomic():
         comment = Comment.objects.filter(id=comment_id).first()
         if comment is None:
             raise _missing("comment", comment_id)
-        summary = out.excerpt(comment.body)
+        summary = excerpt(comment.body)
         if payload.action == "hide":
             community.hide_comment(comment)
         elif payload.action == "restore":
@@ -255,25 +273,25 @@ def moderate_comment(moderator: User, comment_id: int, payload: CommentModeratio
 
 def moderate_user(moderator: User, username: str, payload: UserModeration) -> ModerationActionPublic:
     """Suspend for ``days`` (from now) or lift a suspension; only users below the moderator's role."""
-    rules.require_acting_moderator(moderator)
+    require_acting_moderator(moderator)
     with transaction.atomic():
         target = community.user_by_name(username)
-        rules.check_outranks(moderator, target)
+        check_outranks(moderator, target)
         if payload.action == "suspend":
-            until, slack = timezone.now() + timedelta(days=payload.days), rules.SUSPENSION_SLACK
+            until, slack = timezone.now() + timedelta(days=payload.days), SUSPENSION_SLACK
             moved = Q(suspended_until__isnull=True) | Q(suspended_until__lt=until - slack)
             moved |= Q(suspended_until__gt=until + slack)
             if not User.objects.filter(moved, id=target.id).update(suspended_until=until):  # the same again
                 current = User.objects.filter(id=target.id).values_list("suspended_until", flat=True).first()
-                raise rules.already_suspended(current)
+                raise already_suspended(current)
             target.suspended_until = until
             summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
         else:
-            if not rules.suspended(target):
-                raise rules.no_change("The user is not suspended.")
+            if not suspended(target):
+                raise no_change("The user is not suspended.")
             lifted = User.objects.filter(id=target.id, suspended_until__gt=timezone.now()).update(suspended_until=None)
             if not lifted:  # lifted by a concurrent request
-                raise rules.no_change("The user is not suspended.")
+                raise no_change("The user is not suspended.")
             target.suspended_until = None
             summary = target.username
         record = community.log_action(moderator, payload.action, "user", target.id, summary, payload.reason)
@@ -281,11 +299,11 @@ def moderate_user(moderator: User, username: str, payload: UserModeration) -> Mo
 
 
 def moderation_log(moderator: User, query: PageQuery) -> ModerationActionPage:
-    rules.require_moderator(moderator)
+    require_moderator(moderator)
     total = ModerationAction.objects.count()
     rows = list(ModerationAction.objects.order_by("-id")[_offset(query)])
     users = _users({r.moderator_id for r in rows if r.moderator_id})
-    return ModerationActionPage(items=[out.moderation_action(r, users) for r in rows], **out.page_fields(query, total))
+    return ModerationActionPage(items=[moderation_action(r, users) for r in rows], **page_fields(query, total))
 
 
 # --- notifications --------------------------------------------------------------------
@@ -305,8 +323,8 @@ def notifications(user: User, query: NotificationQuery) -> NotificationPage:
     shown = Post.objects.filter(id__in={r.post_id for r in rows}, hidden_at__isnull=True)
     titles = dict(shown.values_list("id", "title"))  # a hidden post's title stays hidden
     return NotificationPage(
-        items=[out.notification(r, actors, titles) for r in rows],
-        **out.page_fields(query, total),
+        items=[notification(r, actors, titles) for r in rows],
+        **page_fields(query, total),
         unread=unread_count(user.id),
     )
 
@@ -413,7 +431,7 @@ def cashtag_stats(raw: str) -> CashtagStats:
         .values_list("post__sentiment", "week", "month")
     )
     split = list(split)
-    return out.cashtag_stats(
+    return cashtag_stats_schema(
         ticker,
         post_count,
         followers,

@@ -8,19 +8,18 @@ cached reads show, so those two retire the cache, like the Flask routes.
 
 from __future__ import annotations
 
-from finboard.core.api_contract import parse_id, parse_path_text, parse_query
-from finboard.core.community_schemas import (
+from finboard.contract.moderation import (
     CommentModeration,
-    MarkRead,
-    NotificationQuery,
     PostModeration,
-    ProfileUpdate,
     ReportCreate,
     ReportQuery,
     ReportResolve,
     UserModeration,
 )
-from finboard.core.schemas import PageQuery
+from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.pagination import PageQuery
+from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
+from finboard.contract.users import ProfileUpdate
 
 from . import community_services as service
 from .responses import json_response

@@ -21,7 +21,7 @@ import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from finboard.core.api_contract import ApiError, http_error
+from finboard.contract.errors import ApiError, http_error
 from finboard.core.security_headers import API_SECURITY_HEADERS
 
 from .responses import error_response

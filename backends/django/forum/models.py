@@ -13,16 +13,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from finboard.core.models import (
-    EMAIL_MAX,
-    REASON_MAX,
-    SLUG_MAX,
-    SUMMARY_MAX,
-    TICKER_MAX,
-    TITLE_MAX,
-    USERNAME_MAX,
-    parse_positions,
-)
+from finboard.contract.limits import EMAIL_MAX, REASON_MAX, SLUG_MAX, SUMMARY_MAX, TICKER_MAX, TITLE_MAX, USERNAME_MAX
+from finboard.contract.positions import parse_positions
 
 
 class UTCDateTimeField(models.DateTimeField):

@@ -12,7 +12,8 @@ from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Sum,
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
-from finboard.core.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor, search_total_sql
+from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
+from finboard.core.pg_sql import search_total_sql
 from finboard.core.queries import PostFilters, given_filters, sqlite_fts_query
 
 from .models import (

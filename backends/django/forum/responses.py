@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from pydantic import BaseModel
 
-from finboard.core.api_contract import JSON_CONTENT_TYPE, ApiError
+from finboard.contract.errors import ApiError
+from finboard.contract.request_parsing import JSON_CONTENT_TYPE
 
 
 def json_response(model: BaseModel, status: int = 200) -> HttpResponse:

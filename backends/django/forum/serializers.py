@@ -2,7 +2,7 @@
 
 The Django models expose the same attribute names as the SQLAlchemy ones
 (``post.author``, ``post.category``, ``post.cashtag_list``, ``comment.post_id``…),
-so the shared serializers in ``finboard.core.serializers`` build the schemas
+so the shared serializers in ``finboard.contract.serializers`` build the schemas
 from either — one implementation, the same bytes. Only the statistics row
 differs: Django's aggregate comes back as a dict.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from finboard.core.schemas import CategoryStats
-from finboard.core.serializers import (
+from finboard.contract.categories import CategoryStats
+from finboard.contract.serializers import (
     author_ref,
     category_public,
     category_ref,

@@ -1,7 +1,7 @@
 """The API's use cases on the Django ORM, in finboard.core.api_service's order.
 
 Every check happens in the same order and raises the same
-``api_contract.ApiError`` as the reference, and every write keeps the
+``finboard.contract.errors.ApiError`` as the reference, and every write keeps the
 derived data (cashtags, comment counts) right in one transaction, exactly
 like finboard.core.queries.
 """
@@ -12,33 +12,22 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from finboard.contract.cashtags import extract_cashtags
+from finboard.contract.categories import CategoryList, CategoryStatsList
+from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
+from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
+from finboard.contract.limits import DETAIL_COMMENTS
+from finboard.contract.pagination import PageQuery
+from finboard.contract.permissions import is_moderator, require_writer
+from finboard.contract.positions import positions_for
+from finboard.contract.posts import PostCreate, PostDetail, PostListQuery, PostPage, PostPublic, PostUpdate
+from finboard.contract.transitions import hidden_evidence
+from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import api_service
-from finboard.core import community as rules
-from finboard.core.api_contract import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.core.queries import PostFilters
 from finboard.core.ratelimit import account_key, resolvable
-from finboard.core.schemas import (
-    DETAIL_COMMENTS,
-    CategoryList,
-    CategoryStatsList,
-    CommentCreate,
-    CommentPage,
-    CommentPublic,
-    LoginRequest,
-    PageQuery,
-    PostCreate,
-    PostDetail,
-    PostListQuery,
-    PostPage,
-    PostPublic,
-    PostUpdate,
-    Token,
-    UserCreate,
-    UserPublic,
-)
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.core.settings import Settings
-from finboard.core.text import extract_cashtags
 
 from . import community, queries
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User
@@ -154,7 +143,7 @@ def _post_for_change(user: User, post_id: int) -> Post:
     post = community.visible_post(post_id, "category")
     if post.author_id != user.id:
         raise ApiError(403, "forbidden")
-    rules.require_writer(user)
+    require_writer(user)
     return post
 
 
@@ -180,7 +169,7 @@ def lock_author(user_id: int) -> None:
 
 def create_post(settings: Settings, user: User, payload: PostCreate) -> PostPublic:
     """Checked in the reference's order: suspension (403), category (422), hourly limit (429), positions (422)."""
-    rules.require_writer(user)
+    require_writer(user)
     category = _category(payload.category)
     with transaction.atomic():
         # Check and insert in one transaction that holds the author's lock: concurrent
@@ -203,7 +192,7 @@ def _insert_post(user: User, category: Category, payload: PostCreate) -> PostPub
         sentiment=payload.sentiment,
     )
     tickers = _set_cashtags(post)
-    post.positions = rules.positions_for(tickers, payload.positions or {}, [])
+    post.positions = positions_for(tickers, payload.positions or {}, [])
     post.save(force_insert=True)  # in create_post's transaction
     community.insert_cashtag_rows(post, tickers)
     community.watch_post(user.id, post.id)
@@ -234,7 +223,7 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
         if "sentiment" in payload.model_fields_set:
             post.sentiment = payload.sentiment
         tickers = _set_cashtags(post)
-        post.positions = rules.positions_for(tickers, payload.positions, post.position_list)
+        post.positions = positions_for(tickers, payload.positions, post.position_list)
         post.updated_at = timezone.now()
         if revision is not None:
             revision.save(force_insert=True)
@@ -266,11 +255,11 @@ def delete_post(user: User, post_id: int) -> None:
         if post.author_id != user.id:
             raise ApiError(403, "forbidden")
         if post.hidden_at is not None:
-            raise rules.hidden_evidence("post")
-        rules.require_writer(user)
+            raise hidden_evidence("post")
+        require_writer(user)
         if not community.delete_post(post, author_id=user.id):
             if Post.objects.filter(id=post_id, hidden_at__isnull=False).exists():
-                raise rules.hidden_evidence("post")
+                raise hidden_evidence("post")
             raise ApiError(404, "post_not_found")
 
 
@@ -278,8 +267,8 @@ def create_comment(settings: Settings, user: User, post_id: int, payload: Commen
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
     excepted), hourly limit (429)."""
     post = community.visible_post(post_id)
-    rules.require_writer(user)
-    if post.locked and not rules.is_moderator(user):
+    require_writer(user)
+    if post.locked and not is_moderator(user):
         raise ApiError(403, "locked", code="locked")
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)

@@ -17,18 +17,14 @@ from django.http import HttpRequest, HttpResponse
 from django.views import View
 from pydantic import BaseModel
 
-from finboard.core.api_contract import ApiError, http_error, login_name, parse_body, parse_id, parse_query
-from finboard.core.openapi import openapi_json
-from finboard.core.schemas import (
-    CommentCreate,
-    Health,
-    LoginRequest,
-    PageQuery,
-    PostCreate,
-    PostListQuery,
-    PostUpdate,
-    UserCreate,
-)
+from finboard.contract.comments import CommentCreate
+from finboard.contract.errors import ApiError, http_error
+from finboard.contract.health import Health
+from finboard.contract.openapi import openapi_json
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_query
+from finboard.contract.users import LoginRequest, UserCreate
 
 from . import services
 from .models import User

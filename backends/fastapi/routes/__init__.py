@@ -1,1 +1,1 @@
-"""The /api/v1 routers (mounted under api_contract.API_PREFIX by main.create_app)."""
+"""The /api/v1 routers (mounted under request_parsing.API_PREFIX by main.create_app)."""

@@ -7,9 +7,9 @@ from starlette.concurrency import run_in_threadpool
 
 from backends.fastapi.deps import Credentials, NewUser, SessionDep, SettingsDep, login_rate_limit, register_rate_limit
 from backends.fastapi.responses import json_response
+from finboard.contract.errors import ApiError
+from finboard.contract.users import Token
 from finboard.core import api_service, queries
-from finboard.core.api_contract import ApiError
-from finboard.core.schemas import Token
 from finboard.core.security import create_access_token, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -7,9 +7,9 @@ from sqlalchemy import text
 
 from backends.fastapi.deps import SessionDep
 from backends.fastapi.responses import json_response
-from finboard.core.api_contract import JSON_CONTENT_TYPE
-from finboard.core.openapi import openapi_json
-from finboard.core.schemas import Health
+from finboard.contract.health import Health
+from finboard.contract.openapi import openapi_json
+from finboard.contract.request_parsing import JSON_CONTENT_TYPE
 
 router = APIRouter(tags=["meta"])
 

@@ -1,4 +1,9 @@
-"""The community and market paths of the OpenAPI document (``finboard.core.openapi``)."""
+"""The OpenAPI paths a member uses beyond posts and comments (``finboard.contract.openapi`` adds them).
+
+Profiles, edit history, watches, pinned posts, reports, moderation,
+notifications, the watchlist and cashtag statistics, with their component
+models. Kept apart only to keep each module short; both are the one document.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,54 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from finboard.core import community_schemas as c
-from finboard.core import schemas as s
+from finboard.contract.comments import CommentPage
+from finboard.contract.fields import TICKER_PATTERN
+from finboard.contract.limits import SLUG_MAX
+from finboard.contract.market import CashtagStats
+from finboard.contract.moderation import (
+    CommentModeration,
+    ModerationActionPage,
+    ModerationActionPublic,
+    PostModeration,
+    ReportCreate,
+    ReportPage,
+    ReportPublic,
+    ReportQuery,
+    ReportResolve,
+    UserModeration,
+)
+from finboard.contract.notifications import (
+    MarkRead,
+    NotificationPage,
+    NotificationQuery,
+    UnreadCount,
+    Watchlist,
+    WatchState,
+)
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PinnedPosts, PostPage, RevisionList
+from finboard.contract.users import ProfileUpdate, UserProfile
 
-COMPONENT_MODELS: list[type[BaseModel]] = [
-    c.UserProfile,
-    c.ProfileUpdate,
-    c.RevisionList,
-    c.ReportCreate,
-    c.ReportPublic,
-    c.ReportPage,
-    c.ReportResolve,
-    c.PostModeration,
-    c.CommentModeration,
-    c.UserModeration,
-    c.ModerationActionPublic,
-    c.ModerationActionPage,
-    c.NotificationPage,
-    c.MarkRead,
-    c.UnreadCount,
-    c.Watchlist,
-    c.WatchState,
-    c.CashtagStats,
-    c.PinnedPosts,
+MEMBER_MODELS: list[type[BaseModel]] = [
+    UserProfile,
+    ProfileUpdate,
+    RevisionList,
+    ReportCreate,
+    ReportPublic,
+    ReportPage,
+    ReportResolve,
+    PostModeration,
+    CommentModeration,
+    UserModeration,
+    ModerationActionPublic,
+    ModerationActionPage,
+    NotificationPage,
+    MarkRead,
+    UnreadCount,
+    Watchlist,
+    WatchState,
+    CashtagStats,
+    PinnedPosts,
 ]
 
 
@@ -41,11 +71,11 @@ def _id(name: str) -> dict[str, Any]:
 
 
 USERNAME = _path_parameter("username", {"type": "string", "maxLength": 32})
-TICKER = _path_parameter("ticker", {"type": "string", "pattern": s.TICKER_PATTERN})
-SLUG = _path_parameter("slug", {"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": s.SLUG_MAX})
+TICKER = _path_parameter("ticker", {"type": "string", "pattern": TICKER_PATTERN})
+SLUG = _path_parameter("slug", {"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": SLUG_MAX})
 
 
-def community_paths(op, query_parameters) -> dict[str, Any]:
+def member_paths(op, query_parameters) -> dict[str, Any]:
     """``op(summary, ok_status, ok_model, errors, *, body=None, auth=False, operation_id, query=None)`` builds one."""
     moderated = (400, 401, 403, 404, 409, 413, 422, 503)
     return {
@@ -54,15 +84,15 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "updateProfile",
                 "Edit your bio",
                 200,
-                c.UserProfile,
+                UserProfile,
                 (400, 401, 403, 413, 422, 503),
-                body=c.ProfileUpdate,
+                body=ProfileUpdate,
                 auth=True,
             ),
         },
         "/api/v1/users/{username}": {
             "parameters": [USERNAME],
-            "get": op("getProfile", "A member's profile", 200, c.UserProfile, (404, 503)),
+            "get": op("getProfile", "A member's profile", 200, UserProfile, (404, 503)),
         },
         "/api/v1/users/{username}/comments": {
             "parameters": [USERNAME],
@@ -70,39 +100,39 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "listUserComments",
                 "A member's comments, newest first",
                 200,
-                s.CommentPage,
+                CommentPage,
                 (404, 422, 503),
-                query=query_parameters(s.PageQuery),
+                query=query_parameters(PageQuery),
             ),
         },
         "/api/v1/posts/{post_id}/revisions": {
             "parameters": [_id("post_id")],
             "get": op(
-                "listRevisions", "Earlier versions of a post, newest edit first", 200, c.RevisionList, (404, 503)
+                "listRevisions", "Earlier versions of a post, newest edit first", 200, RevisionList, (404, 503)
             ),
         },
         "/api/v1/posts/{post_id}/watch": {
             "parameters": [_id("post_id")],
-            "put": op("watchPost", "Be notified of new comments", 200, c.WatchState, (401, 404, 503), auth=True),
-            "delete": op("unwatchPost", "Stop watching", 200, c.WatchState, (401, 404, 503), auth=True),
+            "put": op("watchPost", "Be notified of new comments", 200, WatchState, (401, 404, 503), auth=True),
+            "delete": op("unwatchPost", "Stop watching", 200, WatchState, (401, 404, 503), auth=True),
         },
         "/api/v1/categories/{slug}/watch": {
             "parameters": [SLUG],
-            "put": op("watchCategory", "Be notified of new posts", 200, c.WatchState, (401, 404, 503), auth=True),
-            "delete": op("unwatchCategory", "Stop watching", 200, c.WatchState, (401, 404, 503), auth=True),
+            "put": op("watchCategory", "Be notified of new posts", 200, WatchState, (401, 404, 503), auth=True),
+            "delete": op("unwatchCategory", "Stop watching", 200, WatchState, (401, 404, 503), auth=True),
         },
         "/api/v1/categories/{slug}/pinned": {
             "parameters": [SLUG],
-            "get": op("listPinned", "Pinned posts of a category", 200, c.PinnedPosts, (404, 503)),
+            "get": op("listPinned", "Pinned posts of a category", 200, PinnedPosts, (404, 503)),
         },
         "/api/v1/reports": {
             "post": op(
                 "createReport",
                 "Report a post or a comment to the moderators",
                 201,
-                c.ReportPublic,
+                ReportPublic,
                 (400, 401, 403, 404, 409, 413, 422, 503),
-                body=c.ReportCreate,
+                body=ReportCreate,
                 auth=True,
             ),
         },
@@ -111,10 +141,10 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "listReports",
                 "Reports (moderators)",
                 200,
-                c.ReportPage,
+                ReportPage,
                 (401, 403, 422, 503),
                 auth=True,
-                query=query_parameters(c.ReportQuery),
+                query=query_parameters(ReportQuery),
             ),
         },
         "/api/v1/moderation/reports/{report_id}/resolve": {
@@ -123,9 +153,9 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "resolveReport",
                 "Resolve a report (moderators)",
                 200,
-                c.ReportPublic,
+                ReportPublic,
                 moderated,
-                body=c.ReportResolve,
+                body=ReportResolve,
                 auth=True,
             ),
         },
@@ -135,9 +165,9 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "moderatePost",
                 "Hide, restore, lock, unlock, pin, unpin or delete a post (moderators)",
                 200,
-                c.ModerationActionPublic,
+                ModerationActionPublic,
                 moderated,
-                body=c.PostModeration,
+                body=PostModeration,
                 auth=True,
             ),
         },
@@ -147,9 +177,9 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "moderateComment",
                 "Hide, restore or delete a comment (moderators)",
                 200,
-                c.ModerationActionPublic,
+                ModerationActionPublic,
                 moderated,
-                body=c.CommentModeration,
+                body=CommentModeration,
                 auth=True,
             ),
         },
@@ -159,9 +189,9 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "moderateUser",
                 "Suspend or unsuspend a member (moderators)",
                 200,
-                c.ModerationActionPublic,
+                ModerationActionPublic,
                 moderated,
-                body=c.UserModeration,
+                body=UserModeration,
                 auth=True,
             ),
         },
@@ -170,10 +200,10 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "moderationLog",
                 "The moderation log, newest first (moderators)",
                 200,
-                c.ModerationActionPage,
+                ModerationActionPage,
                 (401, 403, 422, 503),
                 auth=True,
-                query=query_parameters(s.PageQuery),
+                query=query_parameters(PageQuery),
             ),
         },
         "/api/v1/notifications": {
@@ -181,10 +211,10 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "listNotifications",
                 "Your notifications, newest first",
                 200,
-                c.NotificationPage,
+                NotificationPage,
                 (401, 422, 503),
                 auth=True,
-                query=query_parameters(c.NotificationQuery),
+                query=query_parameters(NotificationQuery),
             ),
         },
         "/api/v1/notifications/read": {
@@ -192,29 +222,29 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "markRead",
                 "Mark notifications read",
                 200,
-                c.UnreadCount,
+                UnreadCount,
                 (400, 401, 413, 422, 503),
-                body=c.MarkRead,
+                body=MarkRead,
                 auth=True,
             ),
         },
         "/api/v1/watchlist": {
-            "get": op("getWatchlist", "Your followed tickers", 200, c.Watchlist, (401, 503), auth=True),
+            "get": op("getWatchlist", "Your followed tickers", 200, Watchlist, (401, 503), auth=True),
         },
         "/api/v1/watchlist/{ticker}": {
             "parameters": [TICKER],
-            "put": op("followTicker", "Follow a ticker", 200, c.Watchlist, (401, 404, 422, 503), auth=True),
-            "delete": op("unfollowTicker", "Unfollow a ticker", 200, c.Watchlist, (401, 404, 503), auth=True),
+            "put": op("followTicker", "Follow a ticker", 200, Watchlist, (401, 404, 422, 503), auth=True),
+            "delete": op("unfollowTicker", "Unfollow a ticker", 200, Watchlist, (401, 404, 503), auth=True),
         },
         "/api/v1/feed": {
             "get": op(
                 "feed",
                 "Posts on your followed tickers, newest first",
                 200,
-                s.PostPage,
+                PostPage,
                 (401, 422, 503),
                 auth=True,
-                query=query_parameters(s.PageQuery),
+                query=query_parameters(PageQuery),
             ),
         },
         "/api/v1/cashtags/{ticker}": {
@@ -223,7 +253,7 @@ def community_paths(op, query_parameters) -> dict[str, Any]:
                 "cashtagStats",
                 "A ticker: posts per day (30 days), sentiment split (7 and 30 days)",
                 200,
-                c.CashtagStats,
+                CashtagStats,
                 (404, 503),
             ),
         },

@@ -13,10 +13,15 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from finboard.core import schemas as s
-from finboard.core.api_contract import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from finboard.core.openapi_community import COMPONENT_MODELS as COMMUNITY_MODELS
-from finboard.core.openapi_community import community_paths
+from finboard.contract.categories import CategoryList, CategoryStatsList
+from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
+from finboard.contract.errors import Error
+from finboard.contract.health import Health
+from finboard.contract.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from finboard.contract.openapi_member_paths import MEMBER_MODELS, member_paths
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostCreate, PostDetail, PostListQuery, PostPage, PostPublic, PostUpdate
+from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 
 REF = "#/components/schemas/{model}"
 
@@ -49,7 +54,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         429: "Too many attempts, or the account's hourly allowance of posts or comments is used up",
         503: "Database unavailable",
     }
-    return {str(code): _response(texts[code], s.Error) for code in statuses}
+    return {str(code): _response(texts[code], Error) for code in statuses}
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -83,23 +88,23 @@ LIST_DESCRIPTIONS = {
 }
 
 COMPONENT_MODELS: list[type[BaseModel]] = [
-    s.Error,
-    s.UserCreate,
-    s.UserPublic,
-    s.LoginRequest,
-    s.Token,
-    s.CategoryList,
-    s.CategoryStatsList,
-    s.PostCreate,
-    s.PostUpdate,
-    s.PostPublic,
-    s.PostDetail,
-    s.PostPage,
-    s.CommentCreate,
-    s.CommentPublic,
-    s.CommentPage,
-    s.Health,
-    *COMMUNITY_MODELS,
+    Error,
+    UserCreate,
+    UserPublic,
+    LoginRequest,
+    Token,
+    CategoryList,
+    CategoryStatsList,
+    PostCreate,
+    PostUpdate,
+    PostPublic,
+    PostDetail,
+    PostPage,
+    CommentCreate,
+    CommentPublic,
+    CommentPage,
+    Health,
+    *MEMBER_MODELS,
 ]
 
 
@@ -129,9 +134,9 @@ def openapi_document() -> dict[str, Any]:
             "post": {
                 "operationId": "register",
                 "summary": "Create an account",
-                "requestBody": _json_body(s.UserCreate),
+                "requestBody": _json_body(UserCreate),
                 "responses": {
-                    "201": _response("Created", s.UserPublic),
+                    "201": _response("Created", UserPublic),
                     **_errors(400, 409, 413, 422, 429, 503),
                 },
             }
@@ -140,23 +145,23 @@ def openapi_document() -> dict[str, Any]:
             "post": {
                 "operationId": "login",
                 "summary": "Exchange a username (or email) and password for a bearer token",
-                "requestBody": _json_body(s.LoginRequest),
-                "responses": {"200": _response("A token", s.Token), **_errors(400, 401, 413, 422, 429, 503)},
+                "requestBody": _json_body(LoginRequest),
+                "responses": {"200": _response("A token", Token), **_errors(400, 401, 413, 422, 429, 503)},
             }
         },
         "/api/v1/posts": {
             "get": {
                 "operationId": "listPosts",
                 "summary": "Posts, newest first, with filters",
-                "parameters": _query_parameters(s.PostListQuery, LIST_DESCRIPTIONS),
-                "responses": {"200": _response("A page of posts", s.PostPage), **_errors(422, 503)},
+                "parameters": _query_parameters(PostListQuery, LIST_DESCRIPTIONS),
+                "responses": {"200": _response("A page of posts", PostPage), **_errors(422, 503)},
             },
             "post": {
                 "operationId": "createPost",
                 "summary": "Write a post",
                 "security": BEARER,
-                "requestBody": _json_body(s.PostCreate),
-                "responses": {"201": _response("Created", s.PostPublic), **_errors(*WRITE_ERRORS, 403, 429)},
+                "requestBody": _json_body(PostCreate),
+                "responses": {"201": _response("Created", PostPublic), **_errors(*WRITE_ERRORS, 403, 429)},
             },
         },
         "/api/v1/posts/{post_id}": {
@@ -164,14 +169,14 @@ def openapi_document() -> dict[str, Any]:
             "get": {
                 "operationId": "getPost",
                 "summary": "A post with its newest comments",
-                "responses": {"200": _response("The post", s.PostDetail), **_errors(404, 503)},
+                "responses": {"200": _response("The post", PostDetail), **_errors(404, 503)},
             },
             "patch": {
                 "operationId": "updatePost",
                 "summary": "Edit your post",
                 "security": BEARER,
-                "requestBody": _json_body(s.PostUpdate),
-                "responses": {"200": _response("Updated", s.PostPublic), **_errors(*WRITE_ERRORS, 403, 404)},
+                "requestBody": _json_body(PostUpdate),
+                "responses": {"200": _response("Updated", PostPublic), **_errors(*WRITE_ERRORS, 403, 404)},
             },
             "delete": {
                 "operationId": "deletePost",
@@ -185,9 +190,9 @@ def openapi_document() -> dict[str, Any]:
             "get": {
                 "operationId": "listComments",
                 "summary": "Comments, oldest first",
-                "parameters": _query_parameters(s.PageQuery, LIST_DESCRIPTIONS),
+                "parameters": _query_parameters(PageQuery, LIST_DESCRIPTIONS),
                 "responses": {
-                    "200": _response("A page of comments", s.CommentPage),
+                    "200": _response("A page of comments", CommentPage),
                     **_errors(404, 422, 503),
                 },
             },
@@ -195,32 +200,32 @@ def openapi_document() -> dict[str, Any]:
                 "operationId": "createComment",
                 "summary": "Comment on a post",
                 "security": BEARER,
-                "requestBody": _json_body(s.CommentCreate),
-                "responses": {"201": _response("Created", s.CommentPublic), **_errors(*WRITE_ERRORS, 403, 404, 429)},
+                "requestBody": _json_body(CommentCreate),
+                "responses": {"201": _response("Created", CommentPublic), **_errors(*WRITE_ERRORS, 403, 404, 429)},
             },
         },
         "/api/v1/categories": {
             "get": {
                 "operationId": "listCategories",
                 "summary": "Every category",
-                "responses": {"200": _response("Categories", s.CategoryList), **_errors(503)},
+                "responses": {"200": _response("Categories", CategoryList), **_errors(503)},
             }
         },
         "/api/v1/stats/categories": {
             "get": {
                 "operationId": "categoryStats",
                 "summary": "Per category: posts, comments, distinct authors, newest post",
-                "responses": {"200": _response("Statistics", s.CategoryStatsList), **_errors(503)},
+                "responses": {"200": _response("Statistics", CategoryStatsList), **_errors(503)},
             }
         },
         "/api/v1/healthz": {
             "get": {
                 "operationId": "health",
                 "summary": "200 when the database answers",
-                "responses": {"200": _response("Healthy", s.Health), **_errors(503)},
+                "responses": {"200": _response("Healthy", Health), **_errors(503)},
             }
         },
-        **community_paths(_operation, lambda model: _query_parameters(model, LIST_DESCRIPTIONS)),
+        **member_paths(_operation, lambda model: _query_parameters(model, LIST_DESCRIPTIONS)),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapi",

@@ -1,4 +1,4 @@
-"""Keyset (cursor) pagination and the rules for numbered pages and totals.
+"""Pages: the numbered-page envelope and query, keyset cursors, and the rules for totals.
 
 Why: ``OFFSET n`` makes the database walk n rows, so page 5,000 of a million
 posts costs 5,000 times page 1, and ``count(*)`` walks every matching row on
@@ -11,7 +11,8 @@ every request. FinBoard pages posts two ways, both bounded:
   (``WHERE (created_at, id) < (:t, :i)``), so any depth costs the same as the
   first page.
 
-Totals never count a whole table either (``total_statement`` in each backend):
+Totals never count a whole table either (``total_statement`` in each backend;
+the search-alone SQL is ``finboard.core.pg_sql.search_total_sql``):
 
 * ``EXACT``: counter tables kept by triggers answer the common listings — all
   posts, one category, one author, one cashtag;
@@ -33,8 +34,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from pydantic import Field
+
+from finboard.contract.base import Input, Schema
+from finboard.contract.limits import PAGE_MAX, PER_PAGE_DEFAULT, PER_PAGE_MAX
 
 # Numbered pages reach this many rows deep; beyond it, the cursor.
 NUMBERED_ROWS_MAX = 10_000
@@ -47,19 +54,6 @@ SEARCH_EXACT_BELOW = 1_000
 EXACT = "exact"  # (count,)
 CAPPED = "capped"  # (count of at most EXACT_TOTAL_MAX + 1,)
 ESTIMATED = "estimated"  # (estimate or exact count, whether it was counted)
-
-# The search-alone total on PostgreSQL, written once for every backend: {p} is
-# the driver's placeholder for the search text (bound twice).
-SEARCH_TOTAL_SQL = (
-    "SELECT CASE WHEN e.n <= {exact_below} THEN (SELECT count(*) FROM (SELECT 1 FROM posts p "
-    "WHERE p.search_vector @@ websearch_to_tsquery('english', {p}) AND p.hidden_at IS NULL LIMIT {limit}) s) "
-    "ELSE e.n END, "
-    "e.n <= {exact_below} FROM finboard_search_estimate({p}) AS e(n)"
-)
-
-
-def search_total_sql(placeholder: str) -> str:
-    return SEARCH_TOTAL_SQL.format(p=placeholder, exact_below=SEARCH_EXACT_BELOW, limit=EXACT_TOTAL_MAX + 1)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR_MAX_LENGTH = 200
@@ -158,3 +152,31 @@ def listing_total(kind: str, row) -> tuple[int, bool]:
     if kind == CAPPED or row[1]:
         return capped_total(int(row[0]))
     return int(row[0]), False
+
+
+class Page(Schema):
+    """The envelope of every numbered page."""
+
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+    @staticmethod
+    def count_pages(total: int, per_page: int) -> int:
+        return max(1, math.ceil(total / per_page)) if total else 0
+
+
+class PageQuery(Input):
+    page: int = Field(1, ge=1, le=PAGE_MAX)
+    per_page: int = Field(PER_PAGE_DEFAULT, ge=1, le=PER_PAGE_MAX)
+
+
+def page_fields(query, total: int) -> dict:
+    """The numbered-page envelope (page, per_page, total, pages) of a query with ``page`` and ``per_page``."""
+    return {
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+        "pages": Page.count_pages(total, query.per_page),
+    }

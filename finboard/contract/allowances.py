@@ -1,0 +1,26 @@
+"""Anti-spam allowances: how many posts and comments an account may write an hour.
+
+The arithmetic only (new account or not, which limit, the message); counting
+the account's recent rows is a query each backend runs, then compares here.
+``settings`` is any object with the allowance fields of ``finboard.core.settings.Settings``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def is_new_account(user, settings, now: datetime) -> bool:
+    return user.created_at > now - timedelta(hours=settings.new_account_hours)
+
+
+def hourly_limit(user, settings, kind: str, now: datetime) -> int:
+    new = is_new_account(user, settings, now)
+    if kind == "post":
+        return settings.new_account_posts_per_hour if new else settings.posts_per_hour
+    return settings.new_account_comments_per_hour if new else settings.comments_per_hour
+
+
+def rate_limit_message(kind: str, limit: int, new: bool) -> str:
+    who = "New accounts" if new else "Each account"
+    return f"{who} can write {limit} {kind}s an hour. Try again later."
