@@ -433,12 +433,16 @@ def precision_section(run: dict) -> str:
     return " ".join(lines)
 
 
+def _base_cells(agg: Aggregate) -> tuple[int | None, str, list[dict]]:
+    """The concurrency and cache mode the per-scenario tables compare at, and every entry of the run."""
+    return targets.concurrency(agg), agg.base_cache(), [e for cell in agg.cells.values() for e in cell.entries]
+
+
 def time_section(agg: Aggregate) -> str:
     """Per scenario: raw's CPU µs per request (the ceiling), each framework's, and what it adds over raw."""
-    c, cache = targets.concurrency(agg), agg.base_cache()
+    c, cache, entries = _base_cells(agg)
     if c is None:
         return "No measurements."
-    entries = [e for cell in agg.cells.values() for e in cell.entries]
     rows = []
     for scenario in agg.scenarios:
         for row in precision.time_breakdown(entries, agg.data_size, scenario, cache, c):
@@ -466,10 +470,9 @@ def time_section(agg: Aggregate) -> str:
 
 def ranking_section(agg: Aggregate) -> str:
     """Per scenario, backends by req/s, each against the next one down: a winner only when the paired CI excludes 1."""
-    c, cache = targets.concurrency(agg), agg.base_cache()
+    c, cache, entries = _base_cells(agg)
     if c is None:
         return "No measurements."
-    entries = [e for cell in agg.cells.values() for e in cell.entries]
     rows = []
     for scenario in agg.scenarios:
         ranked = precision.ranking(entries, agg.data_size, scenario, cache, c)

@@ -213,15 +213,19 @@ class LocalStore:
 # --- the two faces ----------------------------------------------------------------
 
 
-class GenerationCache:
-    """Blocking face: the Flask app and Django. ``store`` None: caching is off."""
+class _Face:
+    """What both faces hold: the store, the key prefix, the generation key and the value lifetime."""
 
-    def __init__(self, store: RedisStore | LocalStore | None, prefix: str = KEY_PREFIX, ttl: int = TTL_SECONDS):
+    def __init__(self, store, prefix: str = KEY_PREFIX, ttl: int = TTL_SECONDS):
         self.store = store
         self.prefix = prefix
         self.generation_key = prefix + GENERATION_KEY
         self.ttl = ttl
         self._pending_bump = False
+
+
+class GenerationCache(_Face):
+    """Blocking face: the Flask app and Django. ``store`` (a RedisStore or LocalStore) None: caching is off."""
 
     @classmethod
     def for_redis(cls, url: str | None, **kwargs) -> GenerationCache:
@@ -274,15 +278,8 @@ class GenerationCache:
             self.store.close()
 
 
-class AsyncGenerationCache:
-    """Async face (FastAPI): the same keys, values and rule as :class:`GenerationCache`."""
-
-    def __init__(self, store: AsyncRedisStore | None, prefix: str = KEY_PREFIX, ttl: int = TTL_SECONDS):
-        self.store = store
-        self.prefix = prefix
-        self.generation_key = prefix + GENERATION_KEY
-        self.ttl = ttl
-        self._pending_bump = False
+class AsyncGenerationCache(_Face):
+    """Async face (FastAPI): the same keys, values and rule as :class:`GenerationCache` (store: AsyncRedisStore)."""
 
     @classmethod
     def for_redis(cls, url: str | None, **kwargs) -> AsyncGenerationCache:
