@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -35,9 +35,12 @@ def write(make, author_id: int, title: str, body_text: str = "Body.", category: 
 
 
 def backdate(make, post_id: int, days: int) -> None:
-    """Move a post (and its cashtag rows, which repeat its time) ``days`` into the past."""
+    """Move a post (and its cashtag rows, which repeat its time) to noon UTC ``days`` days before today.
+
+    Noon, not "now minus N days": run in the first minutes after midnight UTC, the latter landed
+    on the day before the one the tests expect (CI failed so at 00:05)."""
     with make.app.app_context():
-        when = utcnow() - timedelta(days=days, minutes=5)
+        when = datetime.combine(utcnow().date() - timedelta(days=days), time(12), tzinfo=UTC)
         db.session.execute(update(Post).where(Post.id == post_id).values(created_at=when, updated_at=when))
         db.session.execute(update(PostCashtag).where(PostCashtag.post_id == post_id).values(created_at=when))
         db.session.commit()
