@@ -61,17 +61,24 @@ def test_compare_fails_a_slowed_copy_and_passes_an_identical_one(tmp_path, monke
     burn = {r["backend"]: r for r in precision.time_breakdown(run["results"], 100, "detail", "off", 4)}["slow"]
     assert 3_500 <= burn["adds_us"].value <= 20_000, burn  # the 5 ms burn, seen from /proc
 
+    slowed, same = gate(run, tmp_path)
+    assert slowed.exit_code == 1, slowed.output
+    assert "FAIL raw detail c=4 cache off 100 posts: B÷A req/s" in slowed.output
+    assert same.exit_code == 0, same.output
+    assert "PASS" in same.output
+
+
+def gate(run: dict, tmp_path):
+    """``compare --fail-below 0.95`` of raw against its slowed copy, then against its A/A copy."""
     files = {}
     for name in ("raw", "slow", "raw~aa"):
         files[name] = tmp_path / f"{name}.json"
         files[name].write_text(json.dumps(as_raw(run, name)))
     cli = CliRunner()
-    slowed = cli.invoke(bench, ["compare", str(files["raw"]), str(files["slow"]), "--fail-below", "0.95"])
-    assert slowed.exit_code == 1, slowed.output
-    assert "FAIL raw detail c=4 cache off 100 posts: B÷A req/s" in slowed.output
-    same = cli.invoke(bench, ["compare", str(files["raw"]), str(files["raw~aa"]), "--fail-below", "0.95"])
-    assert same.exit_code == 0, same.output
-    assert "PASS" in same.output
+    return [
+        cli.invoke(bench, ["compare", str(files["raw"]), str(files[other]), "--fail-below", "0.95"])
+        for other in ("slow", "raw~aa")
+    ]
 
 
 def recorded_gate_run() -> dict:
@@ -104,15 +111,9 @@ def test_the_gate_on_recorded_samples_of_a_real_run(tmp_path):
     run = recorded_gate_run()
     assert run["aa"]["too_noisy_to_rank"]  # that machine was busy: the A/A copy differed by 1.2× [0.88–1.57]
     assert run["aa_ratio"] == pytest.approx(1.205, abs=0.001)
-    files = {}
-    for name in ("raw", "slow", "raw~aa"):
-        files[name] = tmp_path / f"{name}.json"
-        files[name].write_text(json.dumps(as_raw(run, name)))
-    cli = CliRunner()
-    slowed = cli.invoke(bench, ["compare", str(files["raw"]), str(files["slow"]), "--fail-below", "0.95"])
+    slowed, same = gate(run, tmp_path)
     assert slowed.exit_code == 1, slowed.output
     assert "FAIL raw detail c=4 cache off 100 posts: B÷A req/s 0.257 [" in slowed.output
-    same = cli.invoke(bench, ["compare", str(files["raw"]), str(files["raw~aa"]), "--fail-below", "0.95"])
     assert same.exit_code == 0 and "reaches 0.95 (not clearly slower)" in same.output, same.output
     burn = {r["backend"]: r for r in precision.time_breakdown(run["results"], 100, "detail", "off", 4)}["slow"]
     assert 3_500 <= burn["adds_us"].value <= 20_000  # the 5 ms of CPU per request, seen from /proc
