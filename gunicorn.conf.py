@@ -1,11 +1,11 @@
 """gunicorn settings for the Flask forum and API (``gunicorn wsgi:app``).
 
-Every value comes from the shared settings (finboard.core.settings), which the
+Every value comes from the shared settings (finboard.settings), which the
 app reads too: without REDIS_URL the cache is in-process, so one worker (with
 threads) keeps it coherent; with Redis, WEB_CONCURRENCY workers share it.
 """
 
-from finboard.core.settings import load_settings, record_server_workers
+from finboard.settings import load_settings, record_server_workers
 
 _settings = load_settings(require_secret=False)  # the app itself requires SECRET_KEY
 

@@ -3,10 +3,10 @@
 The same file for Flask, FastAPI and Django so the only differences between
 them are the framework and the worker class. Workers, bind and worker class
 come from the command line (finboard.registry); everything else from the shared
-settings (finboard.core.settings), which the apps read too.
+settings (finboard.settings), which the apps read too.
 """
 
-from finboard.core.settings import load_settings, record_server_workers
+from finboard.settings import load_settings, record_server_workers
 
 _settings = load_settings(require_secret=False)  # the apps themselves require SECRET_KEY
 

@@ -1,11 +1,11 @@
-"""Flask configuration derived from the shared settings (finboard.core.settings)."""
+"""Flask configuration derived from the shared settings (finboard.settings)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from finboard.core.generation_cache import KEY_PREFIX, LOCAL_THRESHOLD, TTL_SECONDS
-from finboard.core.settings import PG_SESSION_OPTIONS, Settings, load_settings, server_workers
+from finboard.settings import PG_SESSION_OPTIONS, Settings, load_settings, server_workers
 
 MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -18,7 +18,7 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
             pool_size=settings.db_pool_size,
             max_overflow=0,
             pool_timeout=10,
-            # TimeZone=UTC: the read path (finboard.core.pg_reads) formats timestamps
+            # TimeZone=UTC: the read path (finboard.rawsql.reads) formats timestamps
             # as they come back; it borrows its connections from this same pool.
             connect_args={"options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
         )

@@ -88,7 +88,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(PoolFull)
     def read_pool_unavailable(exc: Exception):
-        """The database could not be reached (``finboard.core.pg_reads`` on a broken connection),
+        """The database could not be reached (``finboard.rawsql.reads`` on a broken connection),
         or no connection came free in the pool's timeout."""
         logger.error("database unavailable (reads): %s: %s", exc.__class__.__name__, exc)
         return _respond(503)

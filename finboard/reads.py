@@ -7,7 +7,7 @@ cache and one invalidation rule: the generation cache every backend uses
 (``finboard.core.generation_cache``, the app's instance ``finboard.extensions.cache``).
 
 A miss runs on PostgreSQL the ``raw`` reference backend's own read code
-(``finboard.core.pg_reads``: hand-written SQL, orjson) on a psycopg connection
+(``finboard.rawsql.reads``: hand-written SQL, orjson) on a psycopg connection
 borrowed from the app's one SQLAlchemy pool, so
 the benchmark's fraction of raw measures what Flask adds; on SQLite it runs
 the same reads through SQLAlchemy Core (``finboard.core.sa_reads``). Writes,
@@ -31,8 +31,9 @@ from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
-from finboard.core import pg_reads, sa_reads
+from finboard.core import sa_reads
 from finboard.extensions import cache, db
+from finboard.rawsql import reads as pg_reads
 
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()  # the engine, in autocommit
 NO_POST = b""  # cached marker: the post page's post does not exist

@@ -18,8 +18,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finboard.core.settings import PROJECT_ROOT
 from finboard.registry import Backend
+from finboard.settings import PROJECT_ROOT
 
 
 class BackendStartError(RuntimeError):

@@ -1,7 +1,7 @@
 """Alembic environment: the only DDL any FinBoard backend runs.
 
 It needs no web framework: the URL comes from the Flask app when one is
-running (``flask db upgrade``), otherwise from ``finboard.core.settings``.
+running (``flask db upgrade``), otherwise from ``finboard.settings``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from finboard.core.models import Base
-from finboard.core.settings import load_settings
+from finboard.settings import load_settings
 
 config = context.config
 if config.config_file_name is not None:

@@ -160,7 +160,8 @@ def test_orderings_match_the_shared_queries(django_models, sort, cashtag):
     from sqlalchemy.sql import operators
 
     from backends.django.forum.queries import CASHTAG_SORT_FIELDS, ORDERINGS, POST_SORT_FIELDS
-    from finboard.core.queries import ListingShape, PostFilters, ordering
+    from finboard.contract.post_filters import PostFilters
+    from finboard.core.queries import ListingShape, ordering
 
     shared = tuple(
         ("-" if clause.modifier is operators.desc_op else "", clause.element.table.name, clause.element.name)

@@ -15,7 +15,7 @@ import psycopg
 from alembic import command
 from alembic.config import Config
 
-from finboard.core import pg_sql
+from finboard.rawsql import statements as pg_sql
 from tests.databases import PG_ADMIN_DSN, ROOT, require_postgres
 
 POSTS = 20_000

@@ -242,7 +242,7 @@ def test_sqlite_is_refused_with_a_clear_error(tmp_path, monkeypatch):
     """Importing works whatever the URL (the registry checks imports); building the app refuses SQLite."""
     assert _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}").returncode == 0
     from backends.raw.app import create_app
-    from finboard.core.settings import ConfigError
+    from finboard.settings import ConfigError
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     with pytest.raises(ConfigError, match="raw backend serves PostgreSQL only"):
@@ -251,8 +251,8 @@ def test_sqlite_is_refused_with_a_clear_error(tmp_path, monkeypatch):
 
 def test_database_down_is_a_503_in_the_error_shape(monkeypatch):
     """In process, on a port nobody listens on: reads wait PG_POOL_TIMEOUT, then 503; the rest needs no database."""
-    import finboard.core.pg_pool as raw_db
-    from finboard.core.settings import load_settings
+    import finboard.rawsql.pool as raw_db
+    from finboard.settings import load_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://root@127.0.0.1:1/nowhere")
     from backends.raw.app import RawApp

@@ -14,10 +14,10 @@ import httpx
 import psycopg
 import pytest
 
-from finboard.core import settings as settings_module
-from finboard.core.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, load_settings
+from finboard import settings as settings_module
 from finboard.registry import FLASK
 from finboard.serving import free_port, start_backend, wait_healthy
+from finboard.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, load_settings
 from tests.databases import PG_ADMIN_DSN, postgres_database, sqlite_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def _environment_reads(path: Path) -> list[str]:
 def test_only_the_settings_module_reads_the_environment():
     files = [*ROOT.glob("finboard/**/*.py"), *ROOT.glob("backends/**/*.py")]
     files += [ROOT / "cli.py", ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
-    allowed = {"finboard/core/settings.py", *CHILD_ENV, "backends/django/wsgi.py"}  # DJANGO_SETTINGS_MODULE
+    allowed = {"finboard/settings.py", *CHILD_ENV, "backends/django/wsgi.py"}  # DJANGO_SETTINGS_MODULE
     reads = [hit for f in files if str(f.relative_to(ROOT)) not in allowed for hit in _environment_reads(f)]
     assert reads == []
     # The Django entry point only names its settings module, as Django requires.

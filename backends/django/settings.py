@@ -1,12 +1,12 @@
 """Django settings for the /api/v1 adapter, derived from FinBoard's shared settings.
 
-``finboard.core.settings.load_settings()`` reads the environment, exactly as
+``finboard.settings.load_settings()`` reads the environment, exactly as
 the Flask and FastAPI backends do, so one DATABASE_URL / REDIS_URL /
 SECRET_KEY configures all three. Everything that would change a response
 (debug pages, slash redirects, CSRF, sessions) is left out.
 """
 
-from finboard.core.settings import PG_SESSION_OPTIONS, load_settings
+from finboard.settings import PG_SESSION_OPTIONS, load_settings
 
 FINBOARD_SETTINGS = load_settings()
 

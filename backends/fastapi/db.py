@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from finboard.core.settings import PG_SESSION_OPTIONS, Settings
+from finboard.settings import PG_SESSION_OPTIONS, Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -39,7 +39,7 @@ from finboard.core import api_service
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import User
 from finboard.core.ratelimit import AuthRateLimiter, account_key, resolvable, user_id_by_login_statement
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -19,7 +19,7 @@ from backends.fastapi.routes import auth, categories, community, market, meta, p
 from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
-from finboard.core.settings import Settings, load_settings
+from finboard.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

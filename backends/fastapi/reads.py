@@ -17,6 +17,7 @@ from finboard.contract.comments import CommentPage
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
+from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage
 from finboard.contract.serializers import category_public, category_stats, comment_page, post_detail, post_page
 from finboard.core import queries
@@ -26,7 +27,7 @@ from finboard.core.models import Post
 
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
     dialect = session.bind.dialect.name
-    filters = queries.PostFilters.from_query(query)
+    filters = PostFilters.from_query(query)
     cursor = query.decoded_cursor
     shape = queries.ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
     params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)

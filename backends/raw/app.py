@@ -41,13 +41,13 @@ from finboard.contract.openapi import openapi_json
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
 from finboard.contract.request_parsing import API_PREFIX, JSON_CONTENT_TYPE, parse_id, parse_query
-from finboard.core import documents as render
-from finboard.core import pg_reads
-from finboard.core import pg_sql as sql
-from finboard.core.pg_pool import Database
-from finboard.core.pg_reads import DEFAULT_LIST_QUERY
 from finboard.core.security_headers import API_SECURITY_HEADERS
-from finboard.core.settings import load_settings
+from finboard.rawsql import documents as render
+from finboard.rawsql import reads as pg_reads
+from finboard.rawsql import statements as sql
+from finboard.rawsql.pool import Database
+from finboard.rawsql.reads import DEFAULT_LIST_QUERY
+from finboard.settings import load_settings
 
 logger = logging.getLogger("finboard.raw")
 

@@ -153,9 +153,9 @@ def bench() -> None:
 )
 def backends_command(check: bool) -> None:
     """List the registered backends and whether each can start (its dependencies import)."""
-    from finboard.core.settings import load_settings
     from finboard.registry import registered
     from finboard.serving import BackendStartError, start_backend
+    from finboard.settings import load_settings
 
     for backend in registered().values():
         missing = backend.missing_dependencies()
@@ -177,9 +177,9 @@ def backends_command(check: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 256), default=opts.cores, show_default="number of cores")
 def serve_command(name: str, port: int, workers: int) -> None:
     """Run backend NAME under its production server until Ctrl-C (uses DATABASE_URL etc.)."""
-    from finboard.core.settings import load_settings
     from finboard.registry import get
     from finboard.serving import BackendStartError, free_port, port_in_use, start_backend
+    from finboard.settings import load_settings
 
     try:
         backend = get(name)

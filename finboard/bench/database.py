@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from finboard.core.settings import PROJECT_ROOT, load_settings, normalize_database_url
+from finboard.settings import PROJECT_ROOT, load_settings, normalize_database_url
 
 SEED = 42
 

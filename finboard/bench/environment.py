@@ -17,7 +17,7 @@ from importlib import metadata
 
 import psutil
 
-from finboard.core.settings import PROJECT_ROOT
+from finboard.settings import PROJECT_ROOT
 
 PACKAGES = (
     "flask",

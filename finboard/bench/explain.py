@@ -14,7 +14,7 @@ connection after five executions, and PostgreSQL may then keep the generic
 plan when it looks no costlier; for a full-text search the generic plan can't
 know how common the term is, so the two can differ by orders of magnitude.
 
-This is the only module of the benchmark that reads ``finboard.core.pg_sql``; it
+This is the only module of the benchmark that reads ``finboard.rawsql.statements``; it
 depends on exactly these names:
 
 - ``post_list(*, search, category, author, cashtag, since, until, sort, page, per_page, cursor=None)``
@@ -52,8 +52,8 @@ class Statement:
 
 
 def _raw_sql():
-    """``finboard.core.pg_sql``: the hand-written SQL that raw and the Flask API's PostgreSQL reads run."""
-    from finboard.core import pg_sql as sql
+    """``finboard.rawsql.statements``: the hand-written SQL that raw and the Flask API's PostgreSQL reads run."""
+    from finboard.rawsql import statements as sql
 
     return sql
 
@@ -66,7 +66,7 @@ def list_statements(query: str, sql_module=None, cursor=None, **filters) -> list
     arguments.update(sort="new", page=1, per_page=PER_PAGE)
     if cursor is not None:
         if "cursor" not in inspect.signature(sql.post_list).parameters:
-            raise TypeError("finboard.core.pg_sql.post_list has no cursor argument")
+            raise TypeError("finboard.rawsql.statements.post_list has no cursor argument")
         arguments["cursor"] = cursor
     built = sql.post_list(**arguments)
     page_sql, page_params, total_sql, total_params = built[:4]

@@ -708,7 +708,7 @@ def explain_section(run: dict) -> str:
     r = found[-1]
     parts = [
         f"At {size_text(r.get('data_size'))}: the hand-written statements that raw and Flask's PostgreSQL reads run"
-        " (`finboard/core/pg_sql.py`) with"
+        " (`finboard/rawsql/statements.py`) with"
         " the scenarios' parameters, each run once to warm the caches, then under EXPLAIN (ANALYZE, BUFFERS) twice:"
         " with the values bound (the **custom** plan, what a statement gets the first times it runs) and prepared"
         " under `plan_cache_mode = force_generic_plan` (the **generic** plan: psycopg prepares a statement after"

@@ -2,7 +2,7 @@
 
 The arithmetic only (new account or not, which limit, the message); counting
 the account's recent rows is a query each backend runs, then compares here.
-``settings`` is any object with the allowance fields of ``finboard.core.settings.Settings``.
+``settings`` is any object with the allowance fields of ``finboard.settings.Settings``.
 """
 
 from __future__ import annotations

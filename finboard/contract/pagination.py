@@ -12,7 +12,7 @@ every request. FinBoard pages posts two ways, both bounded:
   first page.
 
 Totals never count a whole table either (``total_statement`` in each backend;
-the search-alone SQL is ``finboard.core.pg_sql.search_total_sql``):
+the search-alone SQL is ``finboard.rawsql.statements.search_total_sql``):
 
 * ``EXACT``: counter tables kept by triggers answer the common listings — all
   posts, one category, one author, one cashtag;

@@ -30,7 +30,7 @@ from finboard.core.security import (
     hash_password,
     verify_password,
 )
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 # --- auth ---------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from finboard.core.models import (
     User,
     utcnow,
 )
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 
 def check_write_rate(session: Session, settings: Settings, user: User, kind: str) -> None:

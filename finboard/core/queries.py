@@ -11,18 +11,16 @@ transaction. Nothing here commits: the caller owns the transaction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import Integer, Select, and_, bindparam, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
-from finboard.contract.cashtags import extract_cashtags, normalize_ticker
+from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
 from finboard.contract.positions import positions_for
-from finboard.contract.posts import PostListQuery
+from finboard.contract.post_filters import PostFilters, given_filters, sqlite_fts_query
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -37,51 +35,7 @@ from finboard.core.models import (
     UTCDateTime,
     utcnow,
 )
-from finboard.core.pg_sql import search_total_sql
-
-
-@dataclass(frozen=True)
-class PostFilters:
-    """Resolved filters: what the user asked for, normalised for SQL."""
-
-    search: str | None = None
-    category: str | None = None
-    author: str | None = None
-    cashtag: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    sort: str = "new"
-
-    @classmethod
-    def from_query(cls, query: PostListQuery) -> PostFilters:
-        return cls(
-            search=query.search or None,
-            category=query.category,
-            author=query.author,
-            cashtag=normalize_ticker(query.cashtag) if query.cashtag else None,
-            since=_aware(query.since),
-            until=_aware(query.until),
-            sort=query.sort,
-        )
-
-
-def given_filters(filters: PostFilters) -> set[str]:
-    return {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def sqlite_fts_query(search: str) -> str | None:
-    """User text as a safe FTS5 query: every word quoted, all required."""
-    words = _FTS_TOKEN.findall(search)[:32]
-    return " ".join(f'"{word}"' for word in words) or None
+from finboard.rawsql.statements import search_total_sql
 
 
 def search_predicate(dialect: str, fts_words: bool = True):
@@ -198,7 +152,7 @@ def _after(shape: ListingShape):
     return and_(created <= at, or_(created < at, ident < last))
 
 
-# Rows in the column order ``finboard.core.documents`` reads (the lean read path):
+# Rows in the column order ``finboard.rawsql.documents`` reads (the lean read path):
 # no ORM objects, straight to JSON.
 POST_ROW = (
     Post.id,

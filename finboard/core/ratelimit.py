@@ -24,7 +24,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Select
 
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 logger = logging.getLogger("finboard.ratelimit")
 

@@ -1,9 +1,9 @@
-"""The API's reads through SQLAlchemy Core: ``finboard.core.pg_reads`` for any database.
+"""The API's reads through SQLAlchemy Core: ``finboard.rawsql.reads`` for any database.
 
 The Flask app reads through these on SQLite (the embedded default), where the
 hand-written PostgreSQL SQL does not apply. Same functions, same bytes: the
 shared row statements of ``finboard.core.queries`` (built once per shape,
-executed with bound values) written by ``finboard.core.documents``.
+executed with bound values) written by ``finboard.rawsql.documents``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from sqlalchemy.engine import Connection
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
+from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import PostListQuery
-from finboard.core import documents, queries
+from finboard.core import queries
 from finboard.core.models import Post
+from finboard.rawsql import documents
 
 
 def posts(conn: Connection, query: PostListQuery) -> bytes:
-    filters = queries.PostFilters.from_query(query)
+    filters = PostFilters.from_query(query)
     cursor = query.decoded_cursor
     shape = queries.ListingShape.of(filters, conn.dialect.name, page=query.page, cursor=cursor, rows=True)
     params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)

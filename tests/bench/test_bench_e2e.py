@@ -18,8 +18,8 @@ from dataclasses import replace
 import pytest
 
 from finboard.bench.scenarios import SCENARIOS
-from finboard.core.settings import PROJECT_ROOT
 from finboard.registry import BUILTIN, registered
+from finboard.settings import PROJECT_ROOT
 from tests.databases import require_postgres
 
 pytestmark = pytest.mark.postgres

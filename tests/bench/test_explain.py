@@ -16,7 +16,7 @@ CURSOR = Cursor.after("new", datetime(2026, 5, 1, 12, 0, tzinfo=UTC), 4242)
 
 
 def fake_sql(with_cursor: bool = True):
-    """A stand-in for finboard.core.pg_sql that records each post_list call."""
+    """A stand-in for finboard.rawsql.statements that records each post_list call."""
     calls = []
 
     def post_list(*, search, category, author, cashtag, since, until, sort, page, per_page, cursor=None):

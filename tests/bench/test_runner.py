@@ -15,8 +15,8 @@ import pytest
 from finboard.bench import runner
 from finboard.bench.cli import execute
 from finboard.bench.options import RunOptions
-from finboard.core.settings import PROJECT_ROOT
 from finboard.registry import FLASK, Backend
+from finboard.settings import PROJECT_ROOT
 from tests.databases import require_postgres
 
 pytestmark = pytest.mark.postgres

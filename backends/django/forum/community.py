@@ -24,7 +24,7 @@ from finboard.contract.errors import ApiError
 from finboard.contract.mentions import mentioned_usernames
 from finboard.contract.notifications import Recipient, new_comment_recipients, new_post_recipients
 from finboard.contract.transitions import already_deleted, check_hidden_change, flag_unchanged, no_change
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 from .models import (
     Category,

@@ -13,8 +13,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
-from finboard.core.pg_sql import search_total_sql
-from finboard.core.queries import PostFilters, given_filters, sqlite_fts_query
+from finboard.contract.post_filters import PostFilters, given_filters, sqlite_fts_query
+from finboard.rawsql.statements import search_total_sql
 
 from .models import (
     AuthorCounter,

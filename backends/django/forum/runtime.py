@@ -8,7 +8,7 @@ from django.conf import settings
 
 from finboard.core.generation_cache import GenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 
 def finboard_settings() -> Settings:

@@ -20,14 +20,14 @@ from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
 from finboard.contract.permissions import is_moderator, require_writer
 from finboard.contract.positions import positions_for
+from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import PostCreate, PostDetail, PostListQuery, PostPage, PostPublic, PostUpdate
 from finboard.contract.transitions import hidden_evidence
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import api_service
-from finboard.core.queries import PostFilters
 from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
-from finboard.core.settings import Settings
+from finboard.settings import Settings
 
 from . import community, queries
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User

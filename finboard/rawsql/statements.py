@@ -7,7 +7,7 @@ comments; a page of comments plus the post's ``comment_count``; one aggregate fo
 the category statistics; one query for the categories. Every value is a bound
 parameter — user text never becomes SQL.
 
-Column order of the post and comment rows is what ``finboard.core.documents`` reads.
+Column order of the post and comment rows is what ``finboard.rawsql.documents`` reads.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ Shared by the ``raw`` reference backend (a bare WSGI callable around these
 functions) and the Flask app's read path on PostgreSQL, so the benchmark's
 "fraction of raw" for Flask is exactly what Flask and its extensions cost per
 request. Each function takes a psycopg connection (autocommit, ``TimeZone=UTC``;
-``finboard.core.pg_pool``) and returns the contract's JSON bytes, or raises
-``ApiError`` for a missing post. SQL: ``finboard.core.pg_sql``; bytes:
-``finboard.core.documents``. The conformance suite compares the bytes with the
+``finboard.rawsql.pool``) and returns the contract's JSON bytes, or raises
+``ApiError`` for a missing post. SQL: ``finboard.rawsql.statements``; bytes:
+``finboard.rawsql.documents``. The conformance suite compares the bytes with the
 pydantic-serialised answers of FastAPI and Django.
 """
 
@@ -17,10 +17,10 @@ from psycopg import Connection
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
+from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import PostListQuery
-from finboard.core import documents
-from finboard.core import pg_sql as sql
-from finboard.core.queries import PostFilters
+from finboard.rawsql import documents
+from finboard.rawsql import statements as sql
 
 
 def list_statements(query: PostListQuery) -> tuple[str, list, str, list, str]:

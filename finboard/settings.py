@@ -18,13 +18,14 @@ import secrets
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "finboard.sqlite3"
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
     environment: str = Field(default="development", validation_alias="FINBOARD_ENV")
     token_ttl_seconds: PositiveInt = Field(default=3600, validation_alias="TOKEN_TTL_SECONDS")
     db_pool_size: PositiveInt = Field(default=5, validation_alias="DB_POOL_SIZE")
+    # Which data layer answers the API's reads (and the forum's): "orm" is each
+    # framework's own ORM (Flask-SQLAlchemy, async SQLAlchemy, the Django ORM),
+    # "sql" is the shared hand-written SQL layer (finboard.rawsql: psycopg +
+    # orjson; on SQLite the same documents through SQLAlchemy Core). Writes stay
+    # on the ORM either way. Every benchmark label names the layer.
+    data_layer: Literal["orm", "sql"] = Field(default="orm", validation_alias="DATA_LAYER")
     # Rate limits in the `limits` notation, shared by every backend. The
     # benchmark raises them for its login scenario (it measures throughput).
     login_limit_per_ip: str = Field(default="20/minute", validation_alias="LOGIN_LIMIT_PER_IP")

@@ -1,6 +1,6 @@
 """One psycopg 3 connection pool per worker process, created on first use.
 
-The ``raw`` backend's only database access (``finboard.core.pg_reads`` on it).
+The ``raw`` backend's only database access (``finboard.rawsql.reads`` on it).
 The Flask app runs the same reads on connections borrowed from its one
 SQLAlchemy pool instead (``finboard.reads``), so each of its workers has one
 pool per database.
@@ -29,7 +29,7 @@ import threading
 
 from psycopg_pool import ConnectionPool
 
-from finboard.core.settings import PG_SESSION_OPTIONS, ConfigError, Settings
+from finboard.settings import PG_SESSION_OPTIONS, ConfigError, Settings
 
 RECONNECT_TIMEOUT = 2.0
 
