@@ -39,6 +39,8 @@ class Backend:
     pages: bool = False  # also serves the server-rendered forum
     read_only: bool = False  # serves only the read operations of /api/v1 (writes answer 405)
     extra: str = ""  # the pyproject.toml extra that installs ``requires`` (named when they are missing)
+    # The framework's or server's documented performance advice this entry applies (the bench report lists it).
+    tuning: tuple[str, ...] = ()
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
@@ -83,6 +85,10 @@ def gunicorn_argv(app: str, host: str, port: int, workers: int, *extra: str) -> 
     ]
 
 
+# uvicorn as deployed: gunicorn-managed uvicorn workers on uvloop and httptools (backends/asgi_worker.py).
+ASGI_WORKER = "backends.asgi_worker.TunedUvicornWorker"
+ASGI_TUNING = ("uvloop event loop", "httptools HTTP parser")
+
 FLASK = Backend(
     name="flask",
     framework="Flask + Flask-SQLAlchemy",
@@ -95,10 +101,15 @@ FASTAPI = Backend(
     name="fastapi",
     framework="FastAPI + async SQLAlchemy (psycopg 3)",
     app="backends.fastapi.main:app",
-    worker_class="uvicorn_worker.UvicornWorker",
-    requires=("fastapi", "uvicorn", "uvicorn_worker", "greenlet", "gunicorn"),
+    worker_class=ASGI_WORKER,
+    requires=("fastapi", "uvicorn", "uvicorn_worker", "uvloop", "httptools", "greenlet", "gunicorn"),
     extra="fastapi",
-    description="FastAPI routers and dependencies, uvicorn workers under gunicorn.",
+    description="FastAPI routers and dependencies, uvicorn workers (uvloop, httptools) under gunicorn.",
+    tuning=(
+        *ASGI_TUNING,
+        "JSON serialised once to bytes (pydantic-core; orjson with DATA_LAYER=sql) in a plain Response: "
+        "no jsonable_encoder",
+    ),
 )
 DJANGO = Backend(
     name="django",
@@ -114,7 +125,7 @@ DJANGO = Backend(
 RAW = Backend(
     name="raw",
     framework="plain WSGI + psycopg pool + orjson",
-    app="backends.raw.app:application",
+    app="backends.raw.wsgi:application",
     requires=("psycopg_pool", "orjson", "gunicorn"),
     description=(
         "The reads of /api/v1 with no framework: a WSGI callable, hand-written SQL on a psycopg 3 pool, "
@@ -122,7 +133,22 @@ RAW = Backend(
     ),
     read_only=True,
 )
-BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO, RAW)
+ASGI_RAW = Backend(
+    name="asgi-raw",
+    framework="plain ASGI + psycopg async pool + orjson",
+    app="backends.raw.asgi:application",
+    worker_class=ASGI_WORKER,
+    requires=("psycopg_pool", "orjson", "uvicorn", "uvicorn_worker", "uvloop", "httptools", "gunicorn"),
+    extra="fastapi",
+    description=(
+        "The reads of /api/v1 with no framework on the async face of the same SQL layer: an ASGI callable, "
+        "a psycopg 3 AsyncConnectionPool, orjson; PostgreSQL only, read-only (writes answer 405), "
+        "uvicorn workers (uvloop, httptools) under gunicorn."
+    ),
+    read_only=True,
+    tuning=(*ASGI_TUNING, "orjson documents"),
+)
+BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO, RAW, ASGI_RAW)
 
 
 def _from_entry_points() -> list[Backend]:

@@ -31,6 +31,8 @@ EXTRAS_ONLY_MODULES = (
     "starlette",
     "uvicorn",
     "uvicorn_worker",
+    "uvloop",
+    "httptools",
     "aiosqlite",
     "greenlet",
     "django",

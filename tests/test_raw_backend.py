@@ -1,5 +1,6 @@
-"""The raw reference backend (backends/raw) against the Flask reference, both under
-gunicorn on one fresh migrated and seeded PostgreSQL database.
+"""The raw ceilings (backends/raw: ``raw``, WSGI on the sync face of the SQL layer,
+and ``asgi-raw``, ASGI on its async face) against the Flask reference, each under
+its production server on one fresh migrated and seeded PostgreSQL database.
 
 Raw is the benchmark's uncached ceiling, so it must answer the reads exactly like
 Flask does — same status, same JSON bytes — with the same SQL shape (statements
@@ -9,6 +10,7 @@ writes answer 405 in the shared error shape. And it stays framework-free.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from finboard.contract.errors import http_error
 from finboard.core import community, queries
 from finboard.core.models import Comment, Post, User
 from finboard.core.seeding import seed
-from finboard.registry import BUILTIN, FLASK, RAW
+from finboard.registry import ASGI_RAW, BUILTIN, FLASK, RAW
 from finboard.serving import start_backend
 from tests.conformance.cases import READ_CASES, STATEMENT_BUDGET, UNDOCUMENTED_CASES
 from tests.conformance.pgproxy import CountingProxy
@@ -132,25 +134,33 @@ def database_url():
 
 
 @pytest.fixture(scope="module")
-def servers(database_url, tmp_path_factory):
-    """Flask and raw under gunicorn; raw connects through a statement-counting proxy."""
+def flask_server(database_url, tmp_path_factory):
     url, _author = database_url
-    log_dir = tmp_path_factory.mktemp("raw-logs")
+    server = start_backend(
+        FLASK, env={**SERVER_ENV, "DATABASE_URL": url}, log_dir=tmp_path_factory.mktemp("flask-logs"), timeout=60
+    )
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module", params=[RAW, ASGI_RAW], ids=lambda backend: backend.name)
+def servers(request, database_url, flask_server, tmp_path_factory):
+    """Flask, and each raw ceiling under its server, connected through a statement-counting proxy."""
+    url, _author = database_url
     proxy = CountingProxy().start()
     proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    flask = raw = None
+    raw = None
     try:
-        flask = start_backend(FLASK, env={**SERVER_ENV, "DATABASE_URL": url}, log_dir=log_dir, timeout=60)
-        raw = start_backend(RAW, env={**SERVER_ENV, "DATABASE_URL": proxied}, log_dir=log_dir, timeout=60)
-        with (
-            httpx.Client(base_url=flask.base_url, timeout=30) as flask_client,
-            httpx.Client(base_url=raw.base_url, timeout=30) as raw_client,
-        ):
-            yield flask_client, raw_client, proxy
+        log_dir = tmp_path_factory.mktemp(f"{request.param.name}-logs")
+        raw = start_backend(request.param, env={**SERVER_ENV, "DATABASE_URL": proxied}, log_dir=log_dir, timeout=60)
+        with httpx.Client(base_url=raw.base_url, timeout=30) as raw_client:
+            yield flask_server, raw_client, proxy
     finally:
-        for server in (raw, flask):
-            if server is not None:
-                server.stop()
+        if raw is not None:
+            raw.stop()
         proxy.stop()
 
 
@@ -165,10 +175,13 @@ def _assert_same(flask: httpx.Response, raw: httpx.Response, label: str) -> None
     assert raw.headers.get("content-length") == flask.headers.get("content-length"), label
 
 
-def test_registered_as_a_read_only_builtin():
-    assert RAW.read_only and not FLASK.read_only
-    assert RAW in BUILTIN
-    assert RAW.argv("127.0.0.1", 8000, 2)[3:4] == ["backends.raw.app:application"]
+def test_registered_as_read_only_builtins():
+    assert RAW.read_only and ASGI_RAW.read_only and not FLASK.read_only
+    assert RAW in BUILTIN and ASGI_RAW in BUILTIN
+    assert RAW.argv("127.0.0.1", 8000, 2)[3:4] == ["backends.raw.wsgi:application"]
+    argv = ASGI_RAW.argv("127.0.0.1", 8000, 2)
+    assert argv[3] == "backends.raw.asgi:application"
+    assert argv[argv.index("--worker-class") + 1] == "backends.asgi_worker.TunedUvicornWorker"
 
 
 @pytest.mark.parametrize(
@@ -219,65 +232,112 @@ def test_sql_statements_per_request(servers, database_url, case, path, budget):
     assert proxy.counter.count == budget, proxy.counter.statements
 
 
-def _import_app(database_url: str) -> subprocess.CompletedProcess:
-    script = (
-        "import json, sys\n"
-        "import backends.raw.app\n"
-        f"print(json.dumps([m for m in {FRAMEWORKS!r} if m in sys.modules]))\n"
-    )
+def _import_app(database_url: str, module: str = "backends.raw.wsgi") -> subprocess.CompletedProcess:
+    script = f"import json, sys\nimport {module}\nprint(json.dumps([m for m in {FRAMEWORKS!r} if m in sys.modules]))\n"
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
 
 
-def test_importing_the_app_imports_no_framework():
+RAW_MODULES = ("backends.raw.wsgi", "backends.raw.asgi")
+
+
+@pytest.mark.parametrize("module", RAW_MODULES)
+def test_importing_the_app_imports_no_framework(module):
     # A database that does not exist: importing must not connect (the pool is per worker, lazy).
-    result = _import_app("postgresql://root@127.0.0.1:1/nowhere")
+    result = _import_app("postgresql://root@127.0.0.1:1/nowhere", module)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
 
 
-def test_sqlite_is_refused_with_a_clear_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("module", RAW_MODULES)
+def test_sqlite_is_refused_with_a_clear_error(tmp_path, monkeypatch, module):
     """Importing works whatever the URL (the registry checks imports); building the app refuses SQLite."""
-    assert _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}").returncode == 0
-    from backends.raw.app import create_app
+    assert _import_app(f"sqlite:///{tmp_path / 'db.sqlite3'}", module).returncode == 0
     from finboard.settings import ConfigError
 
+    create_app = __import__(module, fromlist=["create_app"]).create_app
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     with pytest.raises(ConfigError, match="raw backend serves PostgreSQL only"):
         create_app()
 
 
-def test_database_down_is_a_503_in_the_error_shape(monkeypatch):
+def test_asgi_lifespan_refuses_sqlite_so_the_worker_does_not_boot(tmp_path, monkeypatch):
+    from backends.raw.asgi import _Application
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    messages = iter([{"type": "lifespan.startup"}])
+    sent = []
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(_Application()({"type": "lifespan"}, receive, send))
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
+    assert "PostgreSQL only" in sent[0]["message"] and "DATABASE_URL" in sent[0]["message"]
+
+
+DOWN_SETTINGS = {"DATABASE_URL": "postgresql://root@127.0.0.1:1/nowhere", "PG_POOL_TIMEOUT": "0.5"}
+DOWN_PATHS = (f"{P}/posts", f"{P}/posts/1", f"{P}/posts/1/comments", f"{P}/stats/categories", f"{P}/healthz")
+
+
+def _assert_down_answers(call) -> None:
+    """``call(method, path) -> (status, body)`` on an app whose database is unreachable."""
+    for path in DOWN_PATHS:
+        assert call("GET", path) == (503, http_error(503).json().encode()), path
+    assert call("GET", f"{P}/openapi.json")[0] == 200
+    assert call("GET", f"{P}/posts/abc") == (404, http_error(404).json().encode())
+    assert call("POST", f"{P}/posts") == (405, http_error(405).json().encode())
+
+
+def test_database_down_is_a_503_in_the_error_shape():
     """In process, on a port nobody listens on: reads wait PG_POOL_TIMEOUT, then 503; the rest needs no database."""
-    import finboard.rawsql.pool as raw_db
+    from backends.raw.wsgi import RawWsgiApp
+    from finboard.rawsql.pool import Database
     from finboard.settings import load_settings
 
-    monkeypatch.setenv("DATABASE_URL", "postgresql://root@127.0.0.1:1/nowhere")
-    from backends.raw.app import RawApp
+    app = RawWsgiApp(Database.from_settings(load_settings(DOWN_SETTINGS, require_secret=False)))
 
-    settings = load_settings(
-        {"DATABASE_URL": "postgresql://root@127.0.0.1:1/nowhere", "PG_POOL_TIMEOUT": "0.5"}, require_secret=False
-    )
-    app = RawApp(raw_db.Database.from_settings(settings))
-
-    def call(method: str, path: str) -> tuple[str, bytes]:
+    def call(method: str, path: str) -> tuple[int, bytes]:
         answer = {}
-        body = b"".join(
-            app({"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": ""}, lambda s, h: answer.update(s=s))
-        )
-        return answer["s"], body
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": ""}
+        body = b"".join(app(environ, lambda s, h: answer.update(s=s)))
+        return int(answer["s"].split()[0]), body
 
     try:
-        for path in (f"{P}/posts", f"{P}/posts/1", f"{P}/posts/1/comments", f"{P}/stats/categories", f"{P}/healthz"):
-            assert call("GET", path) == ("503 Service Unavailable", http_error(503).json().encode()), path
-        assert call("GET", f"{P}/openapi.json")[0] == "200 OK"
-        assert call("GET", f"{P}/posts/abc") == ("404 Not Found", http_error(404).json().encode())
-        assert call("POST", f"{P}/posts") == ("405 Method Not Allowed", http_error(405).json().encode())
+        _assert_down_answers(call)
     finally:
         if app.db._pool is not None:
             app.db._pool.close(timeout=1)
+
+
+def test_asgi_database_down_is_a_503_in_the_error_shape():
+    """The same on the ASGI ceiling and its async pool (opened by the first request, in this loop)."""
+    from backends.raw.asgi import RawAsgiApp
+    from finboard.rawsql.async_pool import AsyncDatabase
+    from finboard.settings import load_settings
+
+    app = RawAsgiApp(AsyncDatabase.from_settings(load_settings(DOWN_SETTINGS, require_secret=False)))
+    loop = asyncio.new_event_loop()
+
+    def call(method: str, path: str) -> tuple[int, bytes]:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        loop.run_until_complete(app({"type": "http", "method": method, "path": path, "query_string": b""}, None, send))
+        return sent[0]["status"], sent[1]["body"]
+
+    try:
+        _assert_down_answers(call)
+    finally:
+        loop.run_until_complete(app.db.close(timeout=1))
+        loop.close()
 
 
 def test_moderation_and_market_columns_read_like_flask(servers, database_url):

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from backends.fastapi.reads import CachedReads
 from finboard.contract.comments import CommentCreate
 from finboard.contract.errors import ApiError, http_error
 from finboard.contract.limits import MAX_BODY_BYTES
@@ -53,6 +54,7 @@ class Resources:
     sessions: async_sessionmaker[AsyncSession]
     cache: AsyncGenerationCache
     limiter: AuthRateLimiter
+    reads: CachedReads  # the five cached reads, on the data layer DATA_LAYER names
 
 
 def resources(request: Request) -> Resources:
@@ -73,9 +75,14 @@ async def get_cache(request: Request) -> AsyncGenerationCache:
     return resources(request).cache
 
 
+async def get_reads(request: Request) -> CachedReads:
+    return resources(request).reads
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 CacheDep = Annotated[AsyncGenerationCache, Depends(get_cache)]
+ReadsDep = Annotated[CachedReads, Depends(get_reads)]
 
 
 # --- auth -------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""The FastAPI app: ``gunicorn backends.fastapi.main:app -k uvicorn_worker.UvicornWorker``.
+"""The FastAPI app: ``gunicorn backends.fastapi.main:app -k backends.asgi_worker.TunedUvicornWorker``.
 
 Importing this module builds the app but touches nothing outside the process:
-settings, the engine, the cache client and the rate limiter are created by the
-lifespan, once per worker, and the engine is disposed when the worker stops.
+settings, the engine, the cache client, the rate limiter and (with
+``DATA_LAYER=sql``) the SQL layer's async pool are created by the lifespan,
+once per worker in its event loop, and closed when the worker stops.
 """
 
 from __future__ import annotations
@@ -12,14 +13,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backends.fastapi import db, errors
+from backends.fastapi import db, errors, reads
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import auth, categories, community, market, meta, posts, subscriptions
 from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
+from finboard.rawsql.async_pool import AsyncDatabase
 from finboard.settings import Settings, load_settings
+
+
+def sql_database(settings: Settings) -> AsyncDatabase | None:
+    """The SQL layer's async pool when ``DATA_LAYER=sql`` (PostgreSQL only), else None (the ORM reads)."""
+    if settings.data_layer != "sql":
+        return None
+    return AsyncDatabase.from_settings(settings, who="FastAPI with DATA_LAYER=sql (the hand-written SQL layer)")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,19 +37,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or load_settings()
+        sql_layer = sql_database(resolved)  # before anything opens: SQLite with DATA_LAYER=sql is refused
         engine = db.create_engine(resolved)
+        sessions = db.create_sessionmaker(engine)
         cache = AsyncGenerationCache.for_redis(resolved.redis_url if resolved.cache_enabled else None)
+        if sql_layer is not None:
+            await sql_layer.open()
+        source = reads.OrmSource(sessions) if sql_layer is None else reads.SqlSource(sql_layer)
         app.state.resources = Resources(
             settings=resolved,
             engine=engine,
-            sessions=db.create_sessionmaker(engine),
+            sessions=sessions,
             cache=cache,
             limiter=AuthRateLimiter(resolved),
+            reads=reads.CachedReads(cache, source),
         )
         try:
             yield
         finally:
             await cache.close()
+            if sql_layer is not None:
+                await sql_layer.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -1,16 +1,24 @@
-"""The API's reads on an AsyncSession, cached as response JSON.
+"""The API's reads, cached as response JSON, from the data layer ``DATA_LAYER`` names.
 
-The async twins of ``finboard.core.api_service``'s read functions: the same
-statement builders, so the same SQL (list: page + count, detail: post + newest
-comments, comments: page + count, categories and stats: one each), and the
-same cache names and parameters as the Flask reads (``finboard.reads``), so
-one generation cache (``finboard.core.generation_cache``) serves both.
+``orm`` (the default): async SQLAlchemy sessions running the async twins of
+``finboard.core.api_service``'s read functions — the same statement builders,
+so the same SQL (list: page + count, detail: post + newest comments, comments:
+page + count, categories and stats: one each) — serialised by the contract's
+pydantic schemas. ``sql``: the async face of the hand-written SQL layer
+(``finboard.rawsql.async_reads`` on the worker's ``AsyncConnectionPool``), the
+plans and orjson bytes ``asgi-raw`` and the Flask API run. Either way the bytes
+are the same (the conformance suite compares them), and the same cache names
+and parameters as the Flask reads (``finboard.reads``) go through one
+generation cache (``finboard.core.generation_cache``). Writes stay on async
+SQLAlchemy whatever the layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentPage
@@ -23,6 +31,9 @@ from finboard.contract.serializers import category_public, category_stats, comme
 from finboard.core import queries
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import Post
+from finboard.rawsql import async_reads, plans
+from finboard.rawsql.async_pool import AsyncDatabase
+from finboard.rawsql.plans import Plan
 
 
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
@@ -65,39 +76,80 @@ async def category_stats_list(session: AsyncSession) -> CategoryStatsList:
     return CategoryStatsList(items=[category_stats(r) for r in rows])
 
 
-# --- cached, as response JSON ---------------------------------------------------
+# --- the two data layers: the same five reads, as JSON bytes -----------------------
 
 
-async def posts_json(session: AsyncSession, cache: AsyncGenerationCache, query: PostListQuery) -> bytes:
-    async def build() -> bytes:
-        return (await list_posts(session, query)).model_dump_json().encode()
+class OrmSource:
+    """The reads above on a session of their own (opened only on a cache miss)."""
 
-    return await cache.get_or_build("posts", query.model_dump_json(), build)
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self.sessions = sessions
 
+    async def _dump(self, read, *args) -> bytes:
+        async with self.sessions() as session:
+            return (await read(session, *args)).model_dump_json().encode()
 
-async def post_json(session: AsyncSession, cache: AsyncGenerationCache, post_id: int) -> bytes:
-    async def build() -> bytes:
-        return (await get_post(session, post_id)).model_dump_json().encode()
+    def posts(self, query: PostListQuery) -> Awaitable[bytes]:
+        return self._dump(list_posts, query)
 
-    return await cache.get_or_build("post", str(post_id), build)
+    def post(self, post_id: int) -> Awaitable[bytes]:
+        return self._dump(get_post, post_id)
 
+    def comments(self, post_id: int, query: PageQuery) -> Awaitable[bytes]:
+        return self._dump(list_comments, post_id, query)
 
-async def comments_json(session: AsyncSession, cache: AsyncGenerationCache, post_id: int, query: PageQuery) -> bytes:
-    async def build() -> bytes:
-        return (await list_comments(session, post_id, query)).model_dump_json().encode()
+    def categories(self) -> Awaitable[bytes]:
+        return self._dump(list_categories)
 
-    return await cache.get_or_build("comments", f"{post_id}:{query.model_dump_json()}", build)
-
-
-async def categories_json(session: AsyncSession, cache: AsyncGenerationCache) -> bytes:
-    async def build() -> bytes:
-        return (await list_categories(session)).model_dump_json().encode()
-
-    return await cache.get_or_build("categories", "", build)
+    def category_stats(self) -> Awaitable[bytes]:
+        return self._dump(category_stats_list)
 
 
-async def category_stats_json(session: AsyncSession, cache: AsyncGenerationCache) -> bytes:
-    async def build() -> bytes:
-        return (await category_stats_list(session)).model_dump_json().encode()
+class SqlSource:
+    """The SQL layer's plans (``finboard.rawsql.plans``) on the async face, one pooled connection per read."""
 
-    return await cache.get_or_build("category-stats", "", build)
+    def __init__(self, database: AsyncDatabase):
+        self.database = database
+
+    async def _run(self, plan: Plan) -> bytes:
+        async with self.database.connection() as conn:
+            return await async_reads.run(conn, plan)
+
+    def posts(self, query: PostListQuery) -> Awaitable[bytes]:
+        return self._run(plans.posts(query))
+
+    def post(self, post_id: int) -> Awaitable[bytes]:
+        return self._run(plans.post(post_id))
+
+    def comments(self, post_id: int, query: PageQuery) -> Awaitable[bytes]:
+        return self._run(plans.comments(post_id, query))
+
+    def categories(self) -> Awaitable[bytes]:
+        return self._run(plans.categories())
+
+    def category_stats(self) -> Awaitable[bytes]:
+        return self._run(plans.category_stats())
+
+
+class CachedReads:
+    """The five reads as response JSON through the generation cache, from either source."""
+
+    def __init__(self, cache: AsyncGenerationCache, source: OrmSource | SqlSource):
+        self.cache = cache
+        self.source = source
+
+    async def posts_json(self, query: PostListQuery) -> bytes:
+        return await self.cache.get_or_build("posts", query.model_dump_json(), lambda: self.source.posts(query))
+
+    async def post_json(self, post_id: int) -> bytes:
+        return await self.cache.get_or_build("post", str(post_id), lambda: self.source.post(post_id))
+
+    async def comments_json(self, post_id: int, query: PageQuery) -> bytes:
+        params = f"{post_id}:{query.model_dump_json()}"
+        return await self.cache.get_or_build("comments", params, lambda: self.source.comments(post_id, query))
+
+    async def categories_json(self) -> bytes:
+        return await self.cache.get_or_build("categories", "", self.source.categories)
+
+    async def category_stats_json(self) -> bytes:
+        return await self.cache.get_or_build("category-stats", "", self.source.category_stats)

@@ -1,4 +1,4 @@
-"""One psycopg 3 connection pool per worker process, created on first use.
+"""One psycopg 3 connection pool per worker process, created on first use (the sync face).
 
 The ``raw`` backend's only database access (``finboard.rawsql.reads`` on it).
 The Flask app runs the same reads on connections borrowed from its one
@@ -19,6 +19,9 @@ request waits at most ``PG_POOL_TIMEOUT`` seconds (settings) for a connection an
 reconnection attempts give up after ``RECONNECT_TIMEOUT`` seconds, so the next
 request after the database is back starts a fresh attempt instead of waiting for
 an exponential backoff to come round.
+
+``PoolSettings`` is that configuration, shared with the async pool
+(``finboard.rawsql.async_pool``), so both faces connect the same way.
 """
 
 from __future__ import annotations
@@ -32,28 +35,46 @@ from psycopg_pool import ConnectionPool
 from finboard.settings import PG_SESSION_OPTIONS, ConfigError, Settings
 
 RECONNECT_TIMEOUT = 2.0
+CONNECTION_OPTIONS = f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"
 
 
-class Database:
-    """What the app needs to reach PostgreSQL; the pool itself comes on first use."""
+class PoolSettings:
+    """How every pool of the SQL layer is configured, sync or async: one place for both faces."""
 
     def __init__(self, conninfo: str, pool_size: int, timeout: float):
         """``conninfo`` is the settings' ``psycopg_dsn``."""
         self.conninfo = conninfo
         self.max_size = max(1, pool_size)
         self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings, who: str = "the raw backend"):
+        """PostgreSQL only: SQLite is refused with a clear message naming ``who`` needs it."""
+        if settings.is_sqlite:
+            raise ConfigError(f"{who} serves PostgreSQL only: set DATABASE_URL to a postgresql:// URL (it is 'sqlite')")
+        return cls(settings.psycopg_dsn, settings.db_pool_size, settings.pg_pool_timeout)
+
+    def pool_kwargs(self, check) -> dict:
+        """The pool's arguments: autocommit UTC connections, checked on checkout, bounded waits."""
+        return {
+            "min_size": 1,
+            "max_size": self.max_size,
+            "kwargs": {"autocommit": True, "options": CONNECTION_OPTIONS},
+            "check": check,
+            "timeout": self.timeout,
+            "reconnect_timeout": RECONNECT_TIMEOUT,
+            "name": f"finboard-reads-{os.getpid()}",
+        }
+
+
+class Database(PoolSettings):
+    """What the app needs to reach PostgreSQL; the pool itself comes on first use."""
+
+    def __init__(self, conninfo: str, pool_size: int, timeout: float):
+        super().__init__(conninfo, pool_size, timeout)
         self._pool: ConnectionPool | None = None
         self._pid = 0
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        """PostgreSQL only: SQLite is refused with a clear message."""
-        if settings.is_sqlite:
-            raise ConfigError(
-                "the raw backend serves PostgreSQL only: set DATABASE_URL to a postgresql:// URL (it is 'sqlite')"
-            )
-        return cls(settings.psycopg_dsn, settings.db_pool_size, settings.pg_pool_timeout)
 
     def pool(self) -> ConnectionPool:
         pool = self._pool
@@ -62,15 +83,7 @@ class Database:
         with self._lock:
             if self._pool is None or self._pid != os.getpid():
                 self._pool = ConnectionPool(
-                    self.conninfo,
-                    min_size=1,
-                    max_size=self.max_size,
-                    kwargs={"autocommit": True, "options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
-                    check=ConnectionPool.check_connection,
-                    timeout=self.timeout,
-                    reconnect_timeout=RECONNECT_TIMEOUT,
-                    name=f"finboard-reads-{os.getpid()}",
-                    open=True,
+                    self.conninfo, **self.pool_kwargs(ConnectionPool.check_connection), open=True
                 )
                 self._pid = os.getpid()
                 atexit.register(self._pool.close, 2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 
-from backends.raw.app import application as raw_application
+from backends.raw.wsgi import application as raw_application
 
 BURN_S = float(os.environ.get("FINBOARD_SLOW_CPU_MS", "5")) / 1000
 

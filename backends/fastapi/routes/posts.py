@@ -1,11 +1,11 @@
-"""Posts and their comments. Reads are cached JSON; writes run the shared sync
-use cases on this request's session (``run_sync``) and then retire the cache."""
+"""Posts and their comments. Reads are cached JSON (``ReadsDep``: from the data layer
+DATA_LAYER names); writes run the shared sync use cases on this request's session
+(``run_sync``) and then retire the cache."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from backends.fastapi import reads
 from backends.fastapi.deps import (
     CacheDep,
     CurrentUser,
@@ -15,6 +15,7 @@ from backends.fastapi.deps import (
     PostChanges,
     PostId,
     PostListParams,
+    ReadsDep,
     SessionDep,
     SettingsDep,
 )
@@ -25,8 +26,8 @@ router = APIRouter(prefix="/posts", tags=["posts"])
 
 
 @router.get("")
-async def list_posts(query: PostListParams, session: SessionDep, cache: CacheDep) -> Response:
-    return json_response(await reads.posts_json(session, cache, query))
+async def list_posts(query: PostListParams, reads: ReadsDep) -> Response:
+    return json_response(await reads.posts_json(query))
 
 
 @router.post("")
@@ -39,8 +40,8 @@ async def create_post(
 
 
 @router.get("/{post_id}")
-async def get_post(post_id: PostId, session: SessionDep, cache: CacheDep) -> Response:
-    return json_response(await reads.post_json(session, cache, post_id))
+async def get_post(post_id: PostId, reads: ReadsDep) -> Response:
+    return json_response(await reads.post_json(post_id))
 
 
 @router.patch("/{post_id}")
@@ -60,8 +61,8 @@ async def delete_post(post_id: PostId, user: CurrentUser, session: SessionDep, c
 
 
 @router.get("/{post_id}/comments")
-async def list_comments(post_id: PostId, query: PageParams, session: SessionDep, cache: CacheDep) -> Response:
-    return json_response(await reads.comments_json(session, cache, post_id, query))
+async def list_comments(post_id: PostId, query: PageParams, reads: ReadsDep) -> Response:
+    return json_response(await reads.comments_json(post_id, query))
 
 
 @router.post("/{post_id}/comments")
