@@ -35,7 +35,8 @@ class TunedUvicornWorker(UvicornWorker):
 
     async def _serve(self) -> None:
         if not self.config.loaded:
-            self.config.load()  # resolves the HTTP protocol class (uvicorn's server would do it next)
+            self.config.app = self.wsgi  # what the parent's _serve sets, needed before loading
+            self.config.load()  # resolves the app and the HTTP protocol class (uvicorn's server would next)
         loop = type(asyncio.get_running_loop())
         protocol = self.config.http_protocol_class
         self.log.info(
