@@ -1,4 +1,12 @@
-"""Responses as the Flask reference writes them: the schema's own JSON, nothing else."""
+"""Responses as the Flask reference writes them: the schema's own JSON, nothing else.
+
+This is also FastAPI's documented JSON performance advice, applied: every body
+is serialised once, to bytes, before it reaches a plain ``Response`` — by
+pydantic-core in Rust (``model_dump_json``, what FastAPI >= 0.130 recommends
+over the now-deprecated ``ORJSONResponse``) or, for the five reads with
+``DATA_LAYER=sql``, by orjson (``finboard.rawsql.documents``) — so no
+``jsonable_encoder`` pass and no ``JSONResponse`` re-encoding ever runs.
+"""
 
 from __future__ import annotations
 

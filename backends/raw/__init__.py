@@ -1,6 +1,7 @@
-"""The ``raw`` reference backend: the read endpoints of /api/v1 written the leanest
-way Python allows — a plain WSGI callable, a tiny router on PATH_INFO, one psycopg 3
-connection pool per worker, hand-written SQL and orjson.
+"""The raw reference backends: the read endpoints of /api/v1 written the leanest
+way Python allows — a plain WSGI callable (``wsgi.py``, ``raw``) or ASGI callable
+(``asgi.py``, ``asgi-raw``) around one shared router (``routing.py``), one psycopg 3
+pool per worker (sync or asyncio), hand-written SQL and orjson (``finboard.rawsql``).
 
 It is the uncached ceiling the benchmark measures every framework against, so it
 answers the same status and the same JSON bytes as the Flask reference for every
