@@ -1,8 +1,8 @@
 """The community pages: notifications, moderation, reports, watches, profiles, edit history.
 
-Thin views over ``finboard.core.community_service`` (the same use cases as the
-JSON API), so a page and an API call obey the same rules and write the same
-rows. A refused use case (``ApiError``) becomes the rule's own message: a flash
+Thin views over ``finboard.core``'s profile, report, moderation, notification and watch
+services (the same use cases as the JSON API), so a page and an API call obey the same rules
+and write the same rows. A refused use case (``ApiError``) becomes the rule's own message: a flash
 and a redirect back for a form on another page, the friendly error page with
 the rule's status otherwise. Every POST carries a CSRF token (CSRFProtect).
 """
@@ -36,8 +36,15 @@ from finboard.contract.request_parsing import validate
 from finboard.contract.serializers import comment_page, excerpt, post_public, revision
 from finboard.contract.transitions import already_deleted
 from finboard.contract.users import ProfileUpdate
-from finboard.core import community
-from finboard.core import community_service as service
+from finboard.core import (
+    api_service,
+    moderation_service,
+    moderation_transitions,
+    notification_service,
+    profile_service,
+    report_service,
+    watch_service,
+)
 from finboard.core.api_service import visible_post
 from finboard.core.models import Comment, Post, PostRevision, Report, User
 from finboard.extensions import cache, db
@@ -172,7 +179,7 @@ def community_header():
         if not current_user.is_authenticated:
             return 0
         try:
-            return service.unread_count(db.session, current_user.id)
+            return notification_service.unread_count(db.session, current_user.id)
         except Exception:  # noqa: BLE001 - the error page for an outage renders the header too
             db.session.rollback()
             return 0
@@ -194,7 +201,7 @@ def community_header():
 def _revisions(post_id: int) -> RevisionList:
     """The post's earlier versions; a moderator also sees those of a hidden post."""
     try:
-        return service.revisions(db.session, post_id)
+        return api_service.revisions(db.session, post_id)
     except ApiError:
         if not viewer_is_moderator() or db.session.get(Post, post_id) is None:
             raise
@@ -236,7 +243,7 @@ def _watching_flag() -> bool:
 def watch_post(post_id: int):
     watching = _watching_flag()
     try:
-        service.watch_post(db.session, me(), post_id, watching)
+        watch_service.watch_post(db.session, me(), post_id, watching)
     except ApiError as exc:
         return refused(exc)
     if watching:
@@ -251,7 +258,7 @@ def watch_post(post_id: int):
 def watch_category(slug: str):
     watching = _watching_flag()
     try:
-        service.watch_category(db.session, me(), slug, watching)
+        watch_service.watch_category(db.session, me(), slug, watching)
     except ApiError as exc:
         return refused(exc)
     if watching:
@@ -306,7 +313,7 @@ def _report(post_id: int, comment: Comment | None):
                 ReportCreate,
                 {"post_id": post_id, "comment_id": comment.id if comment else None, "reason": form.reason.data.strip()},
             )
-            service.create_report(db.session, me(), payload)
+            report_service.create_report(db.session, me(), payload)
         except ApiError as exc:
             db.session.rollback()
             if exc.status == 404:
@@ -368,7 +375,7 @@ def moderate_post(post_id: int):
     post_page = url_for("posts.detail", post_id=post_id)
     try:
         payload = validate(PostModeration, {"action": request.form.get("action", ""), "reason": _reason()})
-        service.moderate_post(db.session, me(), post_id, payload)
+        moderation_service.moderate_post(db.session, me(), post_id, payload)
     except ApiError as exc:
         if exc.status == 409 and request.form.get("action") == "delete":  # a double click: gone already
             return _moderation_refused(exc, url_for("posts.index"))
@@ -389,13 +396,13 @@ def moderate_comment(comment_id: int):
         return denied
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        if community.deleted_by_moderator(db.session, "comment", comment_id):  # a double click on delete
+        if moderation_transitions.deleted_by_moderator(db.session, "comment", comment_id):  # a double click on delete
             return _moderation_refused(already_deleted("comment"), url_for("posts.index"))
         abort(404)
     post_page = url_for("posts.detail", post_id=comment.post_id)
     try:
         payload = validate(CommentModeration, {"action": request.form.get("action", ""), "reason": _reason()})
-        service.moderate_comment(db.session, me(), comment_id, payload)
+        moderation_service.moderate_comment(db.session, me(), comment_id, payload)
     except ApiError as exc:
         return _moderation_refused(exc, post_page)
     cache.invalidate()
@@ -421,7 +428,7 @@ def _moderate_user(username: str, action: str, form):
     if action == "suspend":
         fields["days"] = form.days.data
     try:
-        result = service.moderate_user(db.session, me(), username, validate(UserModeration, fields))
+        result = moderation_service.moderate_user(db.session, me(), username, validate(UserModeration, fields))
     except ApiError as exc:
         return _moderation_refused(exc, profile_page)
     if action == "suspend":
@@ -467,11 +474,13 @@ def handle_report(report_id: int):
         if action == "hide":
             reason = note if len(note) >= 3 else f"Reported: {report.reason}"[:500]
             if report.target_type == "comment":
-                service.moderate_comment(
+                moderation_service.moderate_comment(
                     db.session, me(), report.comment_id, CommentModeration(action="hide", reason=reason)
                 )
             else:
-                service.moderate_post(db.session, me(), report.post_id, PostModeration(action="hide", reason=reason))
+                moderation_service.moderate_post(
+                    db.session, me(), report.post_id, PostModeration(action="hide", reason=reason)
+                )
             cache.invalidate()
             note = note or "Hidden."
     except ApiError as exc:
@@ -479,7 +488,7 @@ def handle_report(report_id: int):
             return _moderation_refused(exc, queue)
         db.session.rollback()
     try:
-        service.resolve_report(db.session, me(), report_id, ReportResolve(resolution=note))
+        report_service.resolve_report(db.session, me(), report_id, ReportResolve(resolution=note))
     except ApiError as exc:
         return _moderation_refused(exc, queue)
     flash("Hidden and resolved." if action == "hide" else "Report resolved.", "success")
@@ -519,12 +528,12 @@ def moderation():
     page_number = _page_arg()
     context: dict = {"tab": tab}
     if tab == "log":
-        page = service.moderation_log(db.session, me(), PageQuery(page=page_number, per_page=LOG_PER_PAGE))
+        page = moderation_service.moderation_log(db.session, me(), PageQuery(page=page_number, per_page=LOG_PER_PAGE))
         context["hidden_now"], context["user_names"] = _log_extras(page.items)
     else:
         status = "open" if tab == "reports" else "resolved"
         query = ReportQuery(status=status, page=page_number, per_page=REPORTS_PER_PAGE)
-        page = service.reports(db.session, me(), query)
+        page = report_service.reports(db.session, me(), query)
     _check_page(page)
     open_reports = (
         page.total if tab == "reports" else db.session.scalar(select(func.count()).where(Report.status == "open"))
@@ -540,7 +549,9 @@ def moderation():
 @bp.get("/notifications")
 @login_required
 def notifications():
-    page = service.notifications(db.session, me(), NotificationQuery(page=_page_arg(), per_page=NOTIFICATIONS_PER_PAGE))
+    page = notification_service.notifications(
+        db.session, me(), NotificationQuery(page=_page_arg(), per_page=NOTIFICATIONS_PER_PAGE)
+    )
     _check_page(page)
     return render_template("community/notifications.html", page=page)
 
@@ -553,7 +564,7 @@ def mark_read():
         payload = validate(MarkRead, {"ids": [raw]} if raw else {})
     except ApiError:
         abort(400)
-    service.mark_read(db.session, me(), payload)
+    notification_service.mark_read(db.session, me(), payload)
     if payload.ids is None:
         flash("All notifications marked read.", "success")
     return back(url_for("community.notifications"))
@@ -564,8 +575,8 @@ def mark_read():
 
 def profile_context(user: User) -> dict:
     """What the member's page (``posts.author``) shows beside their posts."""
-    profile = service.profile(db.session, user.username)
-    recent = service.user_comments(db.session, user.username, PageQuery(page=1, per_page=PROFILE_COMMENTS))
+    profile = profile_service.profile(db.session, user.username)
+    recent = profile_service.user_comments(db.session, user.username, PageQuery(page=1, per_page=PROFILE_COMMENTS))
     post_ids = {c.post_id for c in recent.items}
     titles = {}
     if post_ids:
@@ -590,7 +601,9 @@ def edit_profile():
     form = BioForm(data={"bio": user.bio} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            service.update_profile(db.session, user, validate(ProfileUpdate, {"bio": (form.bio.data or "").strip()}))
+            profile_service.update_profile(
+                db.session, user, validate(ProfileUpdate, {"bio": (form.bio.data or "").strip()})
+            )
         except ApiError as exc:
             db.session.rollback()
             if exc.status == 422 and "bio" in exc.fields:

@@ -1,7 +1,7 @@
 """Every moderation and watch state transition (the TRANSITIONS table) and the answers of a repeat.
 
 The table is the specification both persistence paths implement (SQLAlchemy in
-``finboard.core.community``, Django in ``backends/django/forum``); the error
+``finboard.core.moderation_transitions``, Django in ``backends/django/forum``); the error
 answers below are what a transition that changed nothing returns, the same
 everywhere.
 """
@@ -20,8 +20,8 @@ row lock. On PostgreSQL a concurrent identical request waits for the row lock an
 the condition; on SQLite writers serialize. So of two identical requests exactly one changes the
 row; counters move and the moderation log gets its one entry only after the guard changed a row;
 the other gets the "repeat" answer (never a 500, never a double effect). The SQLAlchemy
-path (finboard.core.community, community_service, api_service, queries) and the Django path
-(backends/django/forum/community.py, community_services.py, services.py) implement this table.
+path (finboard.core: moderation_transitions, watches, content_writes and the services calling them)
+and the Django path (backends/django/forum: the modules of the same names) implement this table.
 
 post hide (moderator)
     guard:  UPDATE posts SET hidden_at=now WHERE id AND hidden_at IS NULL; then its cashtag rows go

@@ -3,7 +3,7 @@
 The Flask API calls these directly; the FastAPI adapter runs the writes via
 ``AsyncSession.run_sync``. Reads are not here: the Flask app reads through
 ``finboard.reads`` (row statements straight to JSON), FastAPI through its own
-async session, both with the statement builders of ``finboard.core.queries``.
+async session, both with the statement builders of ``finboard.core.read_statements``.
 Each function commits what it writes, so callers only invalidate caches afterwards.
 """
 
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from finboard.contract.comments import CommentCreate, CommentPublic
 from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.contract.permissions import is_moderator, require_writer
-from finboard.contract.posts import PostCreate, PostPublic, PostUpdate
-from finboard.contract.serializers import comment_public, post_public, user_public
+from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpdate, RevisionList
+from finboard.contract.serializers import comment_public, post_public, revision, user_public
 from finboard.contract.transitions import hidden_evidence
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import community, queries
-from finboard.core.models import Category, Post, User
+from finboard.core import account_queries, community, content_writes, lookups, watches, write_rate
+from finboard.core.models import Category, Post, PostRevision, User
 from finboard.core.security import (
     TokenError,
     bearer_token,
@@ -37,14 +37,16 @@ from finboard.settings import Settings
 
 def register(session: Session, payload: UserCreate) -> UserPublic:
     fields = {}
-    if queries.username_taken(session, payload.username):
+    if account_queries.username_taken(session, payload.username):
         fields["username"] = USERNAME_TAKEN
-    if queries.email_taken(session, str(payload.email)):
+    if account_queries.email_taken(session, str(payload.email)):
         fields["email"] = EMAIL_TAKEN
     if fields:
         raise ApiError(409, "conflict", fields)
     try:
-        user = queries.create_user(session, payload.username, str(payload.email), hash_password(payload.password))
+        user = account_queries.create_user(
+            session, payload.username, str(payload.email), hash_password(payload.password)
+        )
         result = user_public(user)
         session.commit()
     except IntegrityError as exc:  # lost a race with a concurrent registration
@@ -54,7 +56,7 @@ def register(session: Session, payload: UserCreate) -> UserPublic:
 
 
 def login(session: Session, settings: Settings, payload: LoginRequest) -> Token:
-    user = session.scalars(queries.user_by_login_statement(payload.username)).first()
+    user = session.scalars(account_queries.user_by_login_statement(payload.username)).first()
     if not verify_password(user.password_hash if user else None, payload.password) or user is None:
         raise ApiError(401, "invalid_credentials", code="invalid_credentials")
     token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
@@ -119,9 +121,9 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
     category = _category(session, payload.category)
     # Check and insert in one transaction that holds the author's lock: concurrent
     # creates by one account are counted one after the other, never all at once.
-    queries.lock_author(session, user.id)
-    community.check_write_rate(session, settings, user, "post")
-    post = queries.create_post(
+    content_writes.lock_author(session, user.id)
+    write_rate.check_write_rate(session, settings, user, "post")
+    post = content_writes.create_post(
         session,
         user,
         category,
@@ -130,7 +132,7 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
         sentiment=payload.sentiment,
         positions=payload.positions,
     )
-    community.watch_post(session, user.id, post.id)
+    watches.watch_post(session, user.id, post.id)
     community.notify_new_post(session, post, user)
     result = post_public(post)
     session.commit()
@@ -143,7 +145,7 @@ def update_post(session: Session, user: User, post_id: int, payload: PostUpdate)
         raise ApiError(422, "empty_update")
     category = _category(session, payload.category) if payload.category else None
     changes = {"sentiment": payload.sentiment} if "sentiment" in payload.model_fields_set else {}
-    queries.update_post(
+    content_writes.update_post(
         session,
         post,
         editor=user,
@@ -173,7 +175,7 @@ def delete_post(session: Session, user: User, post_id: int) -> None:
     if post.hidden_at is not None:
         raise hidden_evidence("post")
     require_writer(user)
-    if not queries.delete_post(session, post, author_id=user.id):
+    if not content_writes.delete_post(session, post, author_id=user.id):
         session.rollback()
         post = session.get(Post, post_id)
         if post is not None and post.hidden_at is not None:
@@ -190,11 +192,39 @@ def create_comment(
     require_writer(user)
     if post.locked and not is_moderator(user):
         raise ApiError(403, "locked", code="locked")
-    queries.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
-    community.check_write_rate(session, settings, user, "comment")
-    comment = queries.create_comment(session, post, user, payload.body)
+    content_writes.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
+    write_rate.check_write_rate(session, settings, user, "comment")
+    comment = content_writes.create_comment(session, post, user, payload.body)
     community.notify_new_comment(session, post, comment, user)
-    community.watch_post(session, user.id, post.id)
+    watches.watch_post(session, user.id, post.id)
     result = comment_public(comment)
     session.commit()
     return result
+
+
+# --- edit history and pinned posts -------------------------------------------
+
+
+def revisions(session: Session, post_id: int) -> RevisionList:
+    visible_post(session, post_id)
+    rows = session.execute(
+        select(PostRevision, User)
+        .join(User, User.id == PostRevision.editor_id)
+        .where(PostRevision.post_id == post_id)
+        .order_by(PostRevision.id.desc())
+    ).all()
+    return RevisionList(items=[revision(r, editor) for r, editor in rows])
+
+
+def pinned_posts(session: Session, slug: str) -> PinnedPosts:
+    category = lookups.category_by_slug(session, slug)
+    rows = session.scalars(
+        select(Post)
+        .join(Post.author)
+        .join(Post.category)
+        .options(contains_eager(Post.author), contains_eager(Post.category))
+        .where(Post.category_id == category.id, Post.pinned.is_(True), Post.hidden_at.is_(None))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(10)
+    ).all()
+    return PinnedPosts(items=[post_public(p) for p in rows])

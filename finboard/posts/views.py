@@ -17,7 +17,7 @@ from finboard.contract.permissions import is_moderator, require_writer
 from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import validate
 from finboard.contract.transitions import hidden_evidence
-from finboard.core import api_service, community_service, queries
+from finboard.core import api_service, content_writes, watch_service
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
@@ -85,7 +85,7 @@ def category(slug: str):
     match = next((c for c in list_categories().items if c.slug == slug), None)
     if match is None:
         abort(404)
-    watching = community_service.watching_category(db.session, viewer(), match.id)
+    watching = watch_service.watching_category(db.session, viewer(), match.id)
     return _listing("posts/category.html", {"category": slug}, category=match, watching=watching)
 
 
@@ -192,7 +192,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         delete_form=DeleteForm(),
         hidden_at=hidden_at,
         moderator=moderator,
-        watching=community_service.watching(db.session, user, post_id) if hidden_at is None else False,
+        watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
         can_comment=hidden_at is None and (not post.locked or moderator),
     )
     return page, status
@@ -370,7 +370,7 @@ def delete_comment(comment_id: int):
         if comment.hidden_at is not None:  # a moderator hid it: the evidence stays
             raise hidden_evidence("comment")
         require_writer(_me())  # the shared rule: a suspended account reads but does not write
-        if not queries.delete_comment(db.session, comment, author_id=current_user.id):
+        if not content_writes.delete_comment(db.session, comment, author_id=current_user.id):
             db.session.rollback()  # hidden or deleted since it was read: the guard changed nothing
             if db.session.get(Comment, comment_id) is None:
                 abort(404)

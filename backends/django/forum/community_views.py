@@ -1,4 +1,5 @@
-"""/api/v1 community and market routes in Django: thin views over community_services.
+"""/api/v1 community and market routes in Django: thin views over the
+profile, report, moderation, notification, watch and market services.
 
 The reference is finboard/api/community.py, and so is the order of checks:
 the path id (404), the bearer token (401), the body or query (400/422), then
@@ -21,7 +22,15 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
 from finboard.contract.users import ProfileUpdate
 
-from . import community_services as service
+from . import (
+    market_services,
+    moderation_services,
+    notification_services,
+    profile_services,
+    report_services,
+    services,
+    watch_services,
+)
 from .responses import json_response
 from .runtime import content_cache
 from .views import ApiView, body, current_user, query_items
@@ -40,24 +49,24 @@ class UserView(ApiView):
         return methods if self.kwargs.get("username") == "me" else [m for m in methods if m != "PATCH"]
 
     def get(self, request, username: str):
-        return json_response(service.profile(parse_path_text(username)))
+        return json_response(profile_services.profile(parse_path_text(username)))
 
     def patch(self, request, username: str):
         if username != "me":
             return self.http_method_not_allowed(request)
         user = current_user(request)
-        return json_response(service.update_profile(user, body(request, ProfileUpdate)))
+        return json_response(profile_services.update_profile(user, body(request, ProfileUpdate)))
 
 
 class UserCommentsView(ApiView):
     def get(self, request, username: str):
         username = parse_path_text(username)
-        return json_response(service.user_comments(username, parse_query(query_items(request), PageQuery)))
+        return json_response(profile_services.user_comments(username, parse_query(query_items(request), PageQuery)))
 
 
 class RevisionsView(ApiView):
     def get(self, request, post_id: str):
-        return json_response(service.revisions(parse_id(post_id)))
+        return json_response(services.revisions(parse_id(post_id)))
 
 
 # --- reports and moderation --------------------------------------------------------------
@@ -66,27 +75,27 @@ class RevisionsView(ApiView):
 class ReportsView(ApiView):
     def post(self, request):
         user = current_user(request)
-        return json_response(service.create_report(user, body(request, ReportCreate)), 201)
+        return json_response(report_services.create_report(user, body(request, ReportCreate)), 201)
 
 
 class ModerationReportsView(ApiView):
     def get(self, request):
         user = current_user(request)
-        return json_response(service.reports(user, parse_query(query_items(request), ReportQuery)))
+        return json_response(report_services.reports(user, parse_query(query_items(request), ReportQuery)))
 
 
 class ResolveReportView(ApiView):
     def post(self, request, report_id: str):
         ident = parse_id(report_id)
         user = current_user(request)
-        return json_response(service.resolve_report(user, ident, body(request, ReportResolve)))
+        return json_response(report_services.resolve_report(user, ident, body(request, ReportResolve)))
 
 
 class ModeratePostView(ApiView):
     def post(self, request, post_id: str):
         ident = parse_id(post_id)
         user = current_user(request)
-        result = service.moderate_post(user, ident, body(request, PostModeration))
+        result = moderation_services.moderate_post(user, ident, body(request, PostModeration))
         content_cache().invalidate()
         return json_response(result)
 
@@ -95,7 +104,7 @@ class ModerateCommentView(ApiView):
     def post(self, request, comment_id: str):
         ident = parse_id(comment_id)
         user = current_user(request)
-        result = service.moderate_comment(user, ident, body(request, CommentModeration))
+        result = moderation_services.moderate_comment(user, ident, body(request, CommentModeration))
         content_cache().invalidate()
         return json_response(result)
 
@@ -104,13 +113,13 @@ class ModerateUserView(ApiView):
     def post(self, request, username: str):
         username = parse_path_text(username)
         user = current_user(request)
-        return json_response(service.moderate_user(user, username, body(request, UserModeration)))
+        return json_response(moderation_services.moderate_user(user, username, body(request, UserModeration)))
 
 
 class ModerationLogView(ApiView):
     def get(self, request):
         user = current_user(request)
-        return json_response(service.moderation_log(user, parse_query(query_items(request), PageQuery)))
+        return json_response(moderation_services.moderation_log(user, parse_query(query_items(request), PageQuery)))
 
 
 # --- notifications, watches, watchlist, feed ---------------------------------------------------
@@ -119,13 +128,15 @@ class ModerationLogView(ApiView):
 class NotificationsView(ApiView):
     def get(self, request):
         user = current_user(request)
-        return json_response(service.notifications(user, parse_query(query_items(request), NotificationQuery)))
+        return json_response(
+            notification_services.notifications(user, parse_query(query_items(request), NotificationQuery))
+        )
 
 
 class MarkReadView(ApiView):
     def post(self, request):
         user = current_user(request)
-        return json_response(service.mark_read(user, body(request, MarkRead)))
+        return json_response(notification_services.mark_read(user, body(request, MarkRead)))
 
 
 class PostWatchView(ApiView):
@@ -138,7 +149,7 @@ class PostWatchView(ApiView):
     def watch(self, request, post_id: str, watching: bool):
         ident = parse_id(post_id)
         user = current_user(request)
-        return json_response(service.watch_post(user, ident, watching))
+        return json_response(watch_services.watch_post(user, ident, watching))
 
 
 class CategoryWatchView(ApiView):
@@ -150,12 +161,12 @@ class CategoryWatchView(ApiView):
 
     def watch(self, request, slug: str, watching: bool):
         slug = parse_path_text(slug)
-        return json_response(service.watch_category(current_user(request), slug, watching))
+        return json_response(watch_services.watch_category(current_user(request), slug, watching))
 
 
 class WatchlistView(ApiView):
     def get(self, request):
-        return json_response(service.watchlist(current_user(request)))
+        return json_response(watch_services.watchlist(current_user(request)))
 
 
 class FollowTickerView(ApiView):
@@ -167,13 +178,13 @@ class FollowTickerView(ApiView):
 
     def follow(self, request, ticker: str, following: bool):
         ticker = parse_path_text(ticker)
-        return json_response(service.follow_ticker(current_user(request), ticker, following))
+        return json_response(watch_services.follow_ticker(current_user(request), ticker, following))
 
 
 class FeedView(ApiView):
     def get(self, request):
         user = current_user(request)
-        return json_response(service.feed(user, parse_query(query_items(request), PageQuery)))
+        return json_response(watch_services.feed(user, parse_query(query_items(request), PageQuery)))
 
 
 # --- market ---------------------------------------------------------------------------------
@@ -181,9 +192,9 @@ class FeedView(ApiView):
 
 class CashtagStatsView(ApiView):
     def get(self, request, ticker: str):
-        return json_response(service.cashtag_stats(parse_path_text(ticker)))
+        return json_response(market_services.cashtag_stats(parse_path_text(ticker)))
 
 
 class PinnedPostsView(ApiView):
     def get(self, request, slug: str):
-        return json_response(service.pinned_posts(parse_path_text(slug)))
+        return json_response(services.pinned_posts(parse_path_text(slug)))

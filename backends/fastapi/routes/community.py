@@ -1,5 +1,6 @@
 """Profiles, edit history, reports and moderation: thin routes over
-``finboard.core.community_service``, run on this request's session (``run_sync``).
+``finboard.core``'s profile, report and moderation services, run on this request's session
+(``run_sync``).
 
 Dependencies are declared in the reference order of checks: path id (404),
 token (401), then query or body (400/422); the use case makes its own checks.
@@ -29,7 +30,7 @@ from backends.fastapi.deps import (
     Username,
 )
 from backends.fastapi.responses import json_response
-from finboard.core import community_service as service
+from finboard.core import api_service, moderation_service, profile_service, report_service
 
 router = APIRouter(tags=["community"])
 
@@ -41,22 +42,22 @@ router = APIRouter(tags=["community"])
 
 @router.get("/users/{username}")
 async def user_profile(username: Username, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.profile, username))
+    return json_response(await session.run_sync(profile_service.profile, username))
 
 
 @router.patch("/users/me")
 async def update_profile(user: CurrentUser, payload: ProfileChanges, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.update_profile, user, payload))
+    return json_response(await session.run_sync(profile_service.update_profile, user, payload))
 
 
 @router.get("/users/{username}/comments")
 async def user_comments(username: Username, query: PageParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.user_comments, username, query))
+    return json_response(await session.run_sync(profile_service.user_comments, username, query))
 
 
 @router.get("/posts/{post_id}/revisions")
 async def post_revisions(post_id: PostId, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.revisions, post_id))
+    return json_response(await session.run_sync(api_service.revisions, post_id))
 
 
 # --- reports and moderation ------------------------------------------------------------
@@ -64,24 +65,24 @@ async def post_revisions(post_id: PostId, session: SessionDep) -> Response:
 
 @router.post("/reports")
 async def create_report(user: CurrentUser, payload: NewReport, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.create_report, user, payload), 201)
+    return json_response(await session.run_sync(report_service.create_report, user, payload), 201)
 
 
 @router.get("/moderation/reports")
 async def moderation_reports(user: CurrentUser, query: ReportParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.reports, user, query))
+    return json_response(await session.run_sync(report_service.reports, user, query))
 
 
 @router.post("/moderation/reports/{report_id}/resolve")
 async def resolve_report(report_id: ReportId, user: CurrentUser, payload: Resolution, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.resolve_report, user, report_id, payload))
+    return json_response(await session.run_sync(report_service.resolve_report, user, report_id, payload))
 
 
 @router.post("/moderation/posts/{post_id}")
 async def moderate_post(
     post_id: PostId, user: CurrentUser, payload: PostDecision, session: SessionDep, cache: CacheDep
 ) -> Response:
-    result = await session.run_sync(service.moderate_post, user, post_id, payload)
+    result = await session.run_sync(moderation_service.moderate_post, user, post_id, payload)
     await cache.invalidate()
     return json_response(result)
 
@@ -90,16 +91,16 @@ async def moderate_post(
 async def moderate_comment(
     comment_id: CommentId, user: CurrentUser, payload: CommentDecision, session: SessionDep, cache: CacheDep
 ) -> Response:
-    result = await session.run_sync(service.moderate_comment, user, comment_id, payload)
+    result = await session.run_sync(moderation_service.moderate_comment, user, comment_id, payload)
     await cache.invalidate()
     return json_response(result)
 
 
 @router.post("/moderation/users/{username}")
 async def moderate_user(username: Username, user: CurrentUser, payload: UserDecision, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.moderate_user, user, username, payload))
+    return json_response(await session.run_sync(moderation_service.moderate_user, user, username, payload))
 
 
 @router.get("/moderation/actions")
 async def moderation_log(user: CurrentUser, query: PageParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.moderation_log, user, query))
+    return json_response(await session.run_sync(moderation_service.moderation_log, user, query))
