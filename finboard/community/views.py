@@ -38,6 +38,7 @@ from finboard.contract.transitions import already_deleted
 from finboard.contract.users import ProfileUpdate
 from finboard.core import (
     api_service,
+    lookups,
     moderation_service,
     moderation_transitions,
     notification_service,
@@ -45,7 +46,6 @@ from finboard.core import (
     report_service,
     watch_service,
 )
-from finboard.core.api_service import visible_post
 from finboard.core.models import Comment, Post, PostRevision, Report, User
 from finboard.extensions import cache, db
 from finboard.redirects import safe_next_url
@@ -335,7 +335,7 @@ def _report(post_id: int, comment: Comment | None):
 @login_required
 def report_post(post_id: int):
     try:
-        visible_post(db.session, post_id)
+        lookups.visible_post(db.session, post_id)
     except ApiError:
         abort(404)
     return _report(post_id, None)
@@ -348,7 +348,7 @@ def report_comment(comment_id: int):
     if comment is None or comment.hidden_at is not None:
         abort(404)
     try:
-        visible_post(db.session, comment.post_id)
+        lookups.visible_post(db.session, comment.post_id)
     except ApiError:
         abort(404)
     return _report(comment.post_id, comment)

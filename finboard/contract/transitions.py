@@ -112,3 +112,38 @@ def already_deleted(what: str) -> ApiError:
 def hidden_evidence(what: str) -> ApiError:
     """403 to the author deleting a post or comment a moderator hid: it is kept as evidence."""
     return ApiError(403, f"{what}_hidden", code="hidden")
+
+
+# Which flag each lock/unlock/pin/unpin action sets, and to what.
+POST_FLAG_ACTIONS = {
+    "lock": ("locked", True),
+    "unlock": ("locked", False),
+    "pin": ("pinned", True),
+    "unpin": ("pinned", False),
+}
+
+
+def gone(what: str, deleted_by_moderator: bool) -> ApiError:
+    """A post or comment that is not there: 409 when a moderator's delete is logged (a repeat), else 404."""
+    return already_deleted(what) if deleted_by_moderator else ApiError(404, f"{what}_not_found")
+
+
+def author_delete_refused(hidden_now: bool) -> ApiError:
+    """Why an author's conditional DELETE removed nothing: a moderator hid it meanwhile (403) or it is gone."""
+    return hidden_evidence("post") if hidden_now else ApiError(404, "post_not_found")
+
+
+def suspension_end(now: datetime, days: int) -> datetime:
+    """A suspension of ``days`` ends that many days from now."""
+    return now + timedelta(days=days)
+
+
+def suspension_summary(username: str, until: datetime) -> str:
+    """The moderation log's line for a suspension."""
+    return f"{username} until {until:%Y-%m-%d %H:%M} UTC"
+
+
+def not_suspended() -> ApiError:
+    """The 409 of lifting a suspension that is not there (a repeat, or a concurrent lift)."""
+    return no_change("The user is not suspended.")
+

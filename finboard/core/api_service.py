@@ -15,10 +15,15 @@ from sqlalchemy.orm import Session, contains_eager
 
 from finboard.contract.comments import CommentCreate, CommentPublic
 from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
-from finboard.contract.permissions import is_moderator, require_writer
+from finboard.contract.permissions import (
+    check_author,
+    check_author_delete,
+    check_may_comment,
+    require_writer,
+)
 from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpdate, RevisionList
 from finboard.contract.serializers import comment_public, post_public, revision, user_public
-from finboard.contract.transitions import hidden_evidence
+from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import account_queries, community, content_writes, lookups, watches, write_rate
 from finboard.core.models import Category, Post, PostRevision, User
@@ -95,23 +100,13 @@ def _category(session: Session, slug: str) -> Category:
     return category
 
 
-def visible_post(session: Session, post_id: int) -> Post:
-    """A post that is not hidden, or 404 (a hidden post is gone for everyone but moderation)."""
-    post = session.get(Post, post_id)
-    if post is None or post.hidden_at is not None:
-        raise ApiError(404, "post_not_found")
-    return post
-
-
 def _post_for_change(session: Session, user: User, post_id: int) -> Post:
     """The author's own visible post, locked on PostgreSQL until the change commits, so a
     moderator's hide landing at the same moment is either seen here (404) or waits for it."""
     if session.get_bind().dialect.name == "postgresql":
         session.get(Post, post_id, with_for_update={"key_share": True}, populate_existing=True)
-    post = visible_post(session, post_id)
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
-    require_writer(user)
+    post = lookups.visible_post(session, post_id)
+    check_author(user, post)
     return post
 
 
@@ -168,19 +163,11 @@ def delete_post(session: Session, user: User, post_id: int) -> None:
     (403 ``hidden``: the post is kept as evidence), suspension (403). The conditional DELETE
     re-checks visibility, so a hide that lands first wins and a repeated delete changes nothing."""
     post = session.get(Post, post_id)
-    if post is None or (post.hidden_at is not None and post.author_id != user.id):
-        raise ApiError(404, "post_not_found")
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
-    if post.hidden_at is not None:
-        raise hidden_evidence("post")
-    require_writer(user)
+    check_author_delete(user, post)
     if not content_writes.delete_post(session, post, author_id=user.id):
         session.rollback()
         post = session.get(Post, post_id)
-        if post is not None and post.hidden_at is not None:
-            raise hidden_evidence("post")
-        raise ApiError(404, "post_not_found")
+        raise author_delete_refused(post is not None and post.hidden_at is not None)
     session.commit()
 
 
@@ -188,10 +175,8 @@ def create_comment(
     session: Session, settings: Settings, user: User, post_id: int, payload: CommentCreate
 ) -> CommentPublic:
     """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), hourly limit (429)."""
-    post = visible_post(session, post_id)
-    require_writer(user)
-    if post.locked and not is_moderator(user):
-        raise ApiError(403, "locked", code="locked")
+    post = lookups.visible_post(session, post_id)
+    check_may_comment(user, post)
     content_writes.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     write_rate.check_write_rate(session, settings, user, "comment")
     comment = content_writes.create_comment(session, post, user, payload.body)
@@ -206,7 +191,7 @@ def create_comment(
 
 
 def revisions(session: Session, post_id: int) -> RevisionList:
-    visible_post(session, post_id)
+    lookups.visible_post(session, post_id)
     rows = session.execute(
         select(PostRevision, User)
         .join(User, User.id == PostRevision.editor_id)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from finboard.contract.cashtags import ticker_in_path
 from finboard.contract.market import CashtagStats
-from finboard.contract.serializers import (
-    cashtag_stats as cashtag_stats_schema,
-)
+from finboard.contract.serializers import cashtag_stats as cashtag_stats_schema
+from finboard.contract.serializers import cashtag_windows
 from finboard.core.models import (
     CashtagCounter,
     Post,
@@ -30,11 +29,7 @@ def _utc_day(session: Session, column):
 def cashtag_stats(session: Session, raw: str) -> CashtagStats:
     """Posts per day over 30 days and the bullish/bearish split over 7 and 30 days (visible posts)."""
     ticker = ticker_in_path(raw)
-    now = utcnow()
-    today = now.date()
-    start = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=29)
-    week = now - timedelta(days=7)
-    month = now - timedelta(days=30)
+    today, start, week, month = cashtag_windows(utcnow())
     post_count = session.scalar(select(CashtagCounter.post_count).where(CashtagCounter.ticker == ticker)) or 0
     followers = session.scalar(select(func.count()).where(TickerFollow.ticker == ticker))
     day = _utc_day(session, PostCashtag.created_at)
@@ -60,6 +55,5 @@ def cashtag_stats(session: Session, raw: str) -> CashtagStats:
         followers,
         today,
         per_day,
-        {s: int(w) for s, w, _ in split},
-        {s: int(m) for s, _, m in split},
+        split,
     )

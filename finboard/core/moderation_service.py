@@ -6,8 +6,6 @@ once per real change and commits; a repeat answers as ``finboard.contract.transi
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,7 +29,15 @@ from finboard.contract.serializers import (
     excerpt,
     moderation_action,
 )
-from finboard.contract.transitions import SUSPENSION_SLACK, already_deleted, already_suspended, no_change
+from finboard.contract.transitions import (
+    POST_FLAG_ACTIONS,
+    SUSPENSION_SLACK,
+    already_suspended,
+    gone,
+    not_suspended,
+    suspension_end,
+    suspension_summary,
+)
 from finboard.core import content_writes, lookups, moderation_transitions
 from finboard.core.models import (
     Comment,
@@ -48,9 +54,7 @@ def _action_public(session: Session, record: ModerationAction) -> ModerationActi
 
 def _missing(session: Session, target_type: str, target_id: int) -> ApiError:
     """404, or 409 when a moderator already deleted it (a repeated delete)."""
-    if moderation_transitions.deleted_by_moderator(session, target_type, target_id):
-        return already_deleted(target_type)
-    return ApiError(404, f"{target_type}_not_found")
+    return gone(target_type, moderation_transitions.deleted_by_moderator(session, target_type, target_id))
 
 
 def moderate_post(session: Session, moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
@@ -69,10 +73,8 @@ def moderate_post(session: Session, moderator: User, post_id: int, payload: Post
             moderation_transitions.hide_post(session, post)
         elif action == "restore":
             moderation_transitions.restore_post(session, post)
-        elif action in ("lock", "unlock"):
-            moderation_transitions.set_post_flag(session, post, "locked", action == "lock")
-        elif action in ("pin", "unpin"):
-            moderation_transitions.set_post_flag(session, post, "pinned", action == "pin")
+        elif action in POST_FLAG_ACTIONS:
+            moderation_transitions.set_post_flag(session, post, *POST_FLAG_ACTIONS[action])
         elif not content_writes.delete_post(session, post):
             raise _missing(session, "post", post_id)
     except ApiError:
@@ -116,24 +118,23 @@ def moderate_user(session: Session, moderator: User, username: str, payload: Use
     target = lookups.user_by_name(session, username)
     check_outranks(moderator, target)
     if payload.action == "suspend":
-        until, slack = utcnow() + timedelta(days=payload.days), SUSPENSION_SLACK
+        until, slack = suspension_end(utcnow(), payload.days), SUSPENSION_SLACK
         end = User.suspended_until
         moved = or_(end.is_(None), end < until - slack, end > until + slack)
         guard = update(User).where(User.id == target.id, moved).values(suspended_until=until)
-        if not moderation_transitions.changed(
-            session, guard
-        ):  # the same suspension again (a repeat, a concurrent request)
+        # Nothing changed: the same suspension again (a repeat, a concurrent request).
+        if not moderation_transitions.changed(session, guard):
             session.rollback()
             raise already_suspended(session.get(User, target.id).suspended_until)
         set_committed_value(target, "suspended_until", until)
-        summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
+        summary = suspension_summary(target.username, until)
     else:
         if not suspended(target):
-            raise no_change("The user is not suspended.")
+            raise not_suspended()
         guard = update(User).where(User.id == target.id, User.suspended_until > utcnow()).values(suspended_until=None)
         if not moderation_transitions.changed(session, guard):  # lifted by a concurrent request
             session.rollback()
-            raise no_change("The user is not suspended.")
+            raise not_suspended()
         set_committed_value(target, "suspended_until", None)
         summary = target.username
     record = moderation_transitions.log_action(

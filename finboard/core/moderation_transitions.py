@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from finboard.contract.errors import ApiError
-from finboard.contract.transitions import already_deleted, check_hidden_change, flag_unchanged, no_change
+from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, no_change
 from finboard.core.models import (
     Comment,
     ModerationAction,
@@ -70,9 +70,7 @@ def _refused(session: Session, model, row_id: int, conflict: ApiError) -> ApiErr
     if _exists(session, model, row_id):
         return conflict
     what = "post" if model is Post else "comment"
-    if deleted_by_moderator(session, what, row_id):
-        return already_deleted(what)
-    return ApiError(404, f"{what}_not_found")
+    return gone(what, deleted_by_moderator(session, what, row_id))
 
 
 def hide_post(session: Session, post: Post) -> None:

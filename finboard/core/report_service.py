@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from finboard.contract.errors import ApiError
 from finboard.contract.moderation import (
     ReportCreate,
     ReportPage,
@@ -23,12 +22,19 @@ from finboard.contract.permissions import (
     require_moderator,
     require_writer,
 )
+from finboard.contract.reports import (
+    already_reported,
+    check_reported_comment,
+    check_resolvable,
+    report_row,
+    report_target,
+    resolve_refused,
+)
 from finboard.contract.serializers import (
     report_public,
     report_user_ids,
 )
 from finboard.core import lookups, moderation_transitions
-from finboard.core.api_service import visible_post
 from finboard.core.models import (
     Comment,
     Post,
@@ -60,41 +66,27 @@ def create_report(session: Session, user: User, payload: ReportCreate) -> Report
     after a lock on the reporter's row on PostgreSQL: a double submit files one report, the other 409s.
     """
     require_writer(user)
-    post = visible_post(session, payload.post_id)
+    post = lookups.visible_post(session, payload.post_id)
     subject = post
     if payload.comment_id is not None:
-        comment = session.get(Comment, payload.comment_id)
-        if comment is None or comment.post_id != payload.post_id or comment.hidden_at is not None:
-            raise ApiError(404, "comment_not_found")
-        subject = comment
+        subject = session.get(Comment, payload.comment_id)
+        check_reported_comment(subject, payload.post_id)
     _lock_reporter(session, user)
     duplicate = select(Report.id).where(
         Report.reporter_id == user.id,
         Report.post_id == payload.post_id,
         Report.comment_id.is_(None) if payload.comment_id is None else Report.comment_id == payload.comment_id,
         # A report on a deleted comment keeps its post but no comment id: it is not a report on the post.
-        Report.target_type == ("post" if payload.comment_id is None else "comment"),
+        Report.target_type == report_target(payload),
         Report.status == "open",
     )
-    row = {
-        "reporter_id": user.id,
-        "post_id": payload.post_id,
-        "comment_id": payload.comment_id,
-        "target_type": "post" if payload.comment_id is None else "comment",
-        "title": post.title,
-        "content": subject.body,
-        "target_author_id": subject.author_id,
-        "reason": payload.reason,
-        "status": "open",
-        "resolution": "",
-        "created_at": utcnow(),
-    }
+    row = report_row(user.id, payload, post, subject, utcnow())
     values = select(*(literal(v, type_=Report.__table__.c[k].type).label(k) for k, v in row.items()))
     insert_once = insert(Report).from_select(list(row), values.where(~duplicate.exists()))
     inserted = session.execute(insert_once.returning(Report.id)).first()
     if inserted is None:
         session.rollback()
-        raise ApiError(409, "already_reported")
+        raise already_reported()
     (result,) = _report_public(session, [session.get(Report, inserted.id)])
     session.commit()
     return result
@@ -116,10 +108,7 @@ def reports(session: Session, moderator: User, query: ReportQuery) -> ReportPage
 def resolve_report(session: Session, moderator: User, report_id: int, payload: ReportResolve) -> ReportPublic:
     require_acting_moderator(moderator)
     report = session.get(Report, report_id)
-    if report is None:
-        raise ApiError(404, "report_not_found")
-    if report.status == "resolved":
-        raise ApiError(409, "report_resolved")
+    check_resolvable(report)
     now = utcnow()
     guard = (
         update(Report)
@@ -128,7 +117,7 @@ def resolve_report(session: Session, moderator: User, report_id: int, payload: R
     )
     if not moderation_transitions.changed(session, guard):  # resolved (or deleted) by a concurrent request
         session.rollback()
-        raise ApiError(409, "report_resolved") if session.get(Report, report_id) else ApiError(404, "report_not_found")
+        raise resolve_refused(session.get(Report, report_id) is not None)
     session.refresh(report)
     moderation_transitions.log_action(
         session, moderator, "resolve", "report", report.id, report.reason, payload.resolution

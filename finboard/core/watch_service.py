@@ -14,14 +14,14 @@ from finboard.contract.errors import ApiError
 from finboard.contract.notifications import (
     Watchlist,
     WatchState,
+    check_watchlist_room,
 )
-from finboard.contract.pagination import EXACT_TOTAL_MAX, Page, PageQuery
+from finboard.contract.pagination import EXACT_TOTAL_MAX, PageQuery
 from finboard.contract.posts import PostPage
 from finboard.contract.serializers import (
-    post_public,
+    capped_post_page,
 )
 from finboard.core import content_writes, lookups, watches
-from finboard.core.api_service import visible_post
 from finboard.core.models import (
     CategoryWatch,
     Post,
@@ -33,7 +33,7 @@ from finboard.core.models import (
 
 
 def watch_post(session: Session, user: User, post_id: int, watching: bool) -> WatchState:
-    visible_post(session, post_id)
+    lookups.visible_post(session, post_id)
     try:
         watches.set_watch(session, PostWatch, (user.id, post_id), watching)
         session.commit()
@@ -55,16 +55,12 @@ def watchlist(session: Session, user: User) -> Watchlist:
     return Watchlist(tickers=list(session.scalars(stmt)))
 
 
-WATCHLIST_MAX = 100
-
-
 def follow_ticker(session: Session, user: User, raw: str, following: bool) -> Watchlist:
     ticker = ticker_in_path(raw)
     if following:
         content_writes.lock_author(session, user.id)  # the count and the insert see no other follow in between
     if following and session.get(TickerFollow, (user.id, ticker)) is None:
-        if len(watchlist(session, user).tickers) >= WATCHLIST_MAX:
-            raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
+        check_watchlist_room(len(watchlist(session, user).tickers))
     watches.set_watch(session, TickerFollow, (user.id, ticker), following)  # insert-if-absent: races too
     session.commit()
     return watchlist(session, user)
@@ -93,13 +89,4 @@ def feed(session: Session, user: User, query: PageQuery) -> PostPage:
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
     ).all()
-    shown = min(total, EXACT_TOTAL_MAX)
-    return PostPage(
-        items=[post_public(p) for p in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=shown,
-        pages=Page.count_pages(shown, query.per_page),
-        total_exact=total <= EXACT_TOTAL_MAX,
-        next_cursor=None,
-    )
+    return capped_post_page(rows, query, total)

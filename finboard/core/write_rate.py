@@ -7,8 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finboard.contract.allowances import hourly_limit, is_new_account, rate_limit_message
-from finboard.contract.errors import ApiError
+from finboard.contract.allowances import check_hourly_allowance, hourly_limit
 from finboard.core.models import (
     Comment,
     Post,
@@ -25,5 +24,4 @@ def check_write_rate(session: Session, settings: Settings, user: User, kind: str
     model = Post if kind == "post" else Comment
     since = now - timedelta(hours=1)
     recent = select(model.id).where(model.author_id == user.id, model.created_at > since).limit(limit + 1).subquery()
-    if session.scalar(select(func.count()).select_from(recent)) >= limit:
-        raise ApiError(429, rate_limit_message(kind, limit, is_new_account(user, settings, now)))
+    check_hourly_allowance(user, settings, kind, now, limit, session.scalar(select(func.count()).select_from(recent)))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from finboard.contract.cashtags import normalize_ticker
 from finboard.contract.errors import ApiError
-from finboard.contract.limits import PAGE_MAX
+from finboard.contract.limits import PAGE_MAX, WATCHLIST_MAX
 from finboard.contract.market import CashtagStats
 from finboard.contract.pagination import PageQuery
 from finboard.core import market_service, watch_service
@@ -131,7 +131,7 @@ def watchlist():
             tickers=tickers,
             counts=counts,
             follow_form=FollowForm(),
-            limit=watch_service.WATCHLIST_MAX,
+            limit=WATCHLIST_MAX,
         ),
         422 if form.errors else 200,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 
 from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.db.models.functions import TruncDate
@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from finboard.contract.cashtags import ticker_in_path
 from finboard.contract.market import CashtagStats
-from finboard.contract.serializers import (
-    cashtag_stats as cashtag_stats_schema,
-)
+from finboard.contract.serializers import cashtag_stats as cashtag_stats_schema
+from finboard.contract.serializers import cashtag_windows
 
 from .models import (
     CashtagCounter,
@@ -24,11 +23,7 @@ from .models import (
 def cashtag_stats(raw: str) -> CashtagStats:
     """Posts per day over 30 days and the bullish/bearish split over 7 and 30 days (visible posts)."""
     ticker = ticker_in_path(raw)
-    now = timezone.now()
-    today = now.astimezone(UTC).date()
-    start = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=29)
-    week = now - timedelta(days=7)
-    month = now - timedelta(days=30)
+    today, start, week, month = cashtag_windows(timezone.now())
     post_count = CashtagCounter.objects.filter(ticker=ticker).values_list("post_count", flat=True).first() or 0
     followers = TickerFollow.objects.filter(ticker=ticker).count()
     per_day = dict(
@@ -47,13 +42,11 @@ def cashtag_stats(raw: str) -> CashtagStats:
         )
         .values_list("post__sentiment", "week", "month")
     )
-    split = list(split)
     return cashtag_stats_schema(
         ticker,
         post_count,
         followers,
         today,
         per_day,
-        {s: int(w) for s, w, _ in split},
-        {s: int(m) for s, _, m in split},
+        split,
     )

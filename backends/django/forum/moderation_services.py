@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,7 +25,15 @@ from finboard.contract.serializers import (
     excerpt,
     moderation_action,
 )
-from finboard.contract.transitions import SUSPENSION_SLACK, already_deleted, already_suspended, no_change
+from finboard.contract.transitions import (
+    POST_FLAG_ACTIONS,
+    SUSPENSION_SLACK,
+    already_suspended,
+    gone,
+    not_suspended,
+    suspension_end,
+    suspension_summary,
+)
 
 from . import content_writes, lookups, moderation_transitions
 from .models import (
@@ -44,9 +50,7 @@ def _action_public(record: ModerationAction) -> ModerationActionPublic:
 
 def _missing(target_type: str, target_id: int) -> ApiError:
     """404, or 409 when a moderator already deleted it (a repeated delete)."""
-    if moderation_transitions.deleted_by_moderator(target_type, target_id):
-        return already_deleted(target_type)
-    return ApiError(404, f"{target_type}_not_found")
+    return gone(target_type, moderation_transitions.deleted_by_moderator(target_type, target_id))
 
 
 def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> ModerationActionPublic:
@@ -62,10 +66,8 @@ def moderate_post(moderator: User, post_id: int, payload: PostModeration) -> Mod
             moderation_transitions.hide_post(post)
         elif action == "restore":
             moderation_transitions.restore_post(post)
-        elif action in ("lock", "unlock"):
-            moderation_transitions.set_post_flag(post, "locked", action == "lock")
-        elif action in ("pin", "unpin"):
-            moderation_transitions.set_post_flag(post, "pinned", action == "pin")
+        elif action in POST_FLAG_ACTIONS:
+            moderation_transitions.set_post_flag(post, *POST_FLAG_ACTIONS[action])
         elif not content_writes.delete_post(post):
             raise _missing("post", post_id)
         record = moderation_transitions.log_action(moderator, action, "post", post_id, post.title, payload.reason)
@@ -98,20 +100,20 @@ def moderate_user(moderator: User, username: str, payload: UserModeration) -> Mo
         target = lookups.user_by_name(username)
         check_outranks(moderator, target)
         if payload.action == "suspend":
-            until, slack = timezone.now() + timedelta(days=payload.days), SUSPENSION_SLACK
+            until, slack = suspension_end(timezone.now(), payload.days), SUSPENSION_SLACK
             moved = Q(suspended_until__isnull=True) | Q(suspended_until__lt=until - slack)
             moved |= Q(suspended_until__gt=until + slack)
             if not User.objects.filter(moved, id=target.id).update(suspended_until=until):  # the same again
                 current = User.objects.filter(id=target.id).values_list("suspended_until", flat=True).first()
                 raise already_suspended(current)
             target.suspended_until = until
-            summary = f"{target.username} until {until:%Y-%m-%d %H:%M} UTC"
+            summary = suspension_summary(target.username, until)
         else:
             if not suspended(target):
-                raise no_change("The user is not suspended.")
+                raise not_suspended()
             lifted = User.objects.filter(id=target.id, suspended_until__gt=timezone.now()).update(suspended_until=None)
             if not lifted:  # lifted by a concurrent request
-                raise no_change("The user is not suspended.")
+                raise not_suspended()
             target.suspended_until = None
             summary = target.username
         record = moderation_transitions.log_action(

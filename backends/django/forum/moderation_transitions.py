@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from finboard.contract.errors import ApiError
-from finboard.contract.transitions import already_deleted, check_hidden_change, flag_unchanged, no_change
+from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, no_change
 
 from . import content_writes
 from .models import (
@@ -41,9 +41,7 @@ def _refused(model, row_id: int, conflict: ApiError) -> ApiError:
     if model.objects.filter(id=row_id).exists():
         return conflict
     what = "post" if model is Post else "comment"
-    if deleted_by_moderator(what, row_id):
-        return already_deleted(what)
-    return ApiError(404, f"{what}_not_found")
+    return gone(what, deleted_by_moderator(what, row_id))
 
 
 def deleted_by_moderator(target_type: str, target_id: int) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from finboard.contract.errors import ApiError
 from finboard.contract.moderation import (
     ReportCreate,
     ReportPage,
@@ -21,6 +20,14 @@ from finboard.contract.permissions import (
     require_acting_moderator,
     require_moderator,
     require_writer,
+)
+from finboard.contract.reports import (
+    already_reported,
+    check_reported_comment,
+    check_resolvable,
+    report_row,
+    report_target,
+    resolve_refused,
 )
 from finboard.contract.serializers import (
     report_public,
@@ -52,34 +59,20 @@ def create_report(user: User, payload: ReportCreate) -> ReportPublic:
     post = lookups.visible_post(payload.post_id)
     subject = post
     if payload.comment_id is not None:
-        comment = Comment.objects.filter(id=payload.comment_id).first()
-        if comment is None or comment.post_id != payload.post_id or comment.hidden_at is not None:
-            raise ApiError(404, "comment_not_found")
-        subject = comment
+        subject = Comment.objects.filter(id=payload.comment_id).first()
+        check_reported_comment(subject, payload.post_id)
     with transaction.atomic():
         list(User.objects.select_for_update(no_key=True).filter(id=user.id).values_list("id", flat=True))
         duplicate = Report.objects.filter(
             reporter_id=user.id,
             post_id=payload.post_id,
             comment_id=payload.comment_id,
-            target_type="post" if payload.comment_id is None else "comment",
+            target_type=report_target(payload),
             status="open",
         )
         if duplicate.exists():
-            raise ApiError(409, "already_reported")
-        report = Report.objects.create(
-            reporter_id=user.id,
-            post_id=payload.post_id,
-            comment_id=payload.comment_id,
-            target_type="post" if payload.comment_id is None else "comment",
-            title=post.title,
-            content=subject.body,
-            target_author_id=subject.author_id,
-            reason=payload.reason,
-            status="open",
-            resolution="",
-            created_at=timezone.now(),
-        )
+            raise already_reported()
+        report = Report.objects.create(**report_row(user.id, payload, post, subject, timezone.now()))
         (result,) = _report_public([report])
     return result
 
@@ -97,10 +90,7 @@ def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> R
     require_acting_moderator(moderator)
     with transaction.atomic():
         report = Report.objects.filter(id=report_id).first()
-        if report is None:
-            raise ApiError(404, "report_not_found")
-        if report.status == "resolved":
-            raise ApiError(409, "report_resolved")
+        check_resolvable(report)
         report.status, report.resolution = "resolved", payload.resolution
         report.resolved_by_id, report.resolved_at = moderator.id, timezone.now()
         changed = Report.objects.filter(id=report_id, status="open").update(
@@ -110,8 +100,7 @@ def resolve_report(moderator: User, report_id: int, payload: ReportResolve) -> R
             resolved_at=report.resolved_at,
         )
         if not changed:  # resolved (or deleted) by a concurrent request
-            exists = Report.objects.filter(id=report_id).exists()
-            raise ApiError(409, "report_resolved") if exists else ApiError(404, "report_not_found")
+            raise resolve_refused(Report.objects.filter(id=report_id).exists())
         moderation_transitions.log_action(moderator, "resolve", "report", report.id, report.reason, payload.resolution)
         (result,) = _report_public([report])
     return result

@@ -18,7 +18,12 @@ from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
 from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
-from finboard.contract.permissions import is_moderator, require_writer
+from finboard.contract.permissions import (
+    check_author,
+    check_author_delete,
+    check_may_comment,
+    require_writer,
+)
 from finboard.contract.positions import positions_for
 from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import (
@@ -32,7 +37,7 @@ from finboard.contract.posts import (
     RevisionList,
 )
 from finboard.contract.serializers import revision
-from finboard.contract.transitions import hidden_evidence
+from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import api_service
 from finboard.core.ratelimit import account_key, resolvable
@@ -151,9 +156,7 @@ def _post_for_change(user: User, post_id: int) -> Post:
     """Called inside the change's transaction: the row stays locked until it commits (as in the reference)."""
     list(Post.objects.select_for_update(no_key=True).filter(id=post_id).values_list("id", flat=True))
     post = lookups.visible_post(post_id, "category")
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
-    require_writer(user)
+    check_author(user, post)
     return post
 
 
@@ -260,26 +263,16 @@ def delete_post(user: User, post_id: int) -> None:
     suspension (403); the conditional DELETE re-checks visibility."""
     with transaction.atomic():
         post = Post.objects.filter(id=post_id).first()
-        if post is None or (post.hidden_at is not None and post.author_id != user.id):
-            raise ApiError(404, "post_not_found")
-        if post.author_id != user.id:
-            raise ApiError(403, "forbidden")
-        if post.hidden_at is not None:
-            raise hidden_evidence("post")
-        require_writer(user)
+        check_author_delete(user, post)
         if not content_writes.delete_post(post, author_id=user.id):
-            if Post.objects.filter(id=post_id, hidden_at__isnull=False).exists():
-                raise hidden_evidence("post")
-            raise ApiError(404, "post_not_found")
+            raise author_delete_refused(Post.objects.filter(id=post_id, hidden_at__isnull=False).exists())
 
 
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
     excepted), hourly limit (429)."""
     post = lookups.visible_post(post_id)
-    require_writer(user)
-    if post.locked and not is_moderator(user):
-        raise ApiError(403, "locked", code="locked")
+    check_may_comment(user, post)
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)
         write_rate.check_write_rate(settings, user, "comment")

@@ -11,10 +11,11 @@ from finboard.contract.errors import ApiError
 from finboard.contract.notifications import (
     Watchlist,
     WatchState,
+    check_watchlist_room,
 )
-from finboard.contract.pagination import EXACT_TOTAL_MAX, Page, PageQuery, page_slice
+from finboard.contract.pagination import EXACT_TOTAL_MAX, PageQuery, page_slice
 from finboard.contract.posts import PostPage
-from finboard.core.watch_service import WATCHLIST_MAX
+from finboard.contract.serializers import capped_post_page
 
 from . import lookups, watches
 from .models import (
@@ -25,7 +26,6 @@ from .models import (
     TickerFollow,
     User,
 )
-from .serializers import post_public
 
 
 def watch_post(user: User, post_id: int, watching: bool) -> WatchState:
@@ -55,8 +55,8 @@ def follow_ticker(user: User, raw: str, following: bool) -> Watchlist:
     with transaction.atomic():
         if following:  # the count and the insert see no other follow in between (as in the reference)
             list(User.objects.select_for_update(no_key=True).filter(id=user.id).values_list("id", flat=True))
-        if following and not follows.filter(ticker=ticker).exists() and follows.count() >= WATCHLIST_MAX:
-            raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
+        if following and not follows.filter(ticker=ticker).exists():
+            check_watchlist_room(follows.count())
         watches.set_watch(TickerFollow, following, user_id=user.id, ticker=ticker)  # idempotent under races too
     return watchlist(user)
 
@@ -68,13 +68,4 @@ def feed(user: User, query: PageQuery) -> PostPage:
     chosen = Post.objects.filter(id__in=on_followed, hidden_at__isnull=True)
     total = chosen.order_by()[: EXACT_TOTAL_MAX + 1].count()
     rows = chosen.select_related("author", "category").order_by("-created_at", "-id")[page_slice(query)]
-    shown = min(total, EXACT_TOTAL_MAX)
-    return PostPage(
-        items=[post_public(p) for p in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=shown,
-        pages=Page.count_pages(shown, query.per_page),
-        total_exact=total <= EXACT_TOTAL_MAX,
-        next_cursor=None,
-    )
+    return capped_post_page(rows, query, total)

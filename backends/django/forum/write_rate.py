@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from finboard.contract.allowances import hourly_limit, is_new_account, rate_limit_message
-from finboard.contract.errors import ApiError
+from finboard.contract.allowances import check_hourly_allowance, hourly_limit
 from finboard.settings import Settings
 
 from .models import (
@@ -23,5 +22,4 @@ def check_write_rate(settings: Settings, user: User, kind: str) -> None:
     limit = hourly_limit(user, settings, kind, now)
     model = Post if kind == "post" else Comment
     recent = model.objects.filter(author_id=user.id, created_at__gt=now - timedelta(hours=1))
-    if recent.order_by()[: limit + 1].count() >= limit:
-        raise ApiError(429, rate_limit_message(kind, limit, is_new_account(user, settings, now)))
+    check_hourly_allowance(user, settings, kind, now, limit, recent.order_by()[: limit + 1].count())
