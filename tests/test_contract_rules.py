@@ -16,10 +16,11 @@ from finboard.contract.allowances import check_hourly_allowance
 from finboard.contract.cashtags import ticker_in_path
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import WATCHLIST_MAX
-from finboard.contract.moderation import ReportCreate
+from finboard.contract.moderation import ReportCreate, log_entry
 from finboard.contract.notifications import check_watchlist_room
 from finboard.contract.pagination import PageQuery, page_slice
 from finboard.contract.permissions import check_author, check_author_delete, check_may_comment
+from finboard.contract.post_edits import text_edit
 from finboard.contract.reports import (
     check_reported_comment,
     check_resolvable,
@@ -31,7 +32,9 @@ from finboard.contract.serializers import cashtag_stats, cashtag_windows
 from finboard.contract.transitions import (
     POST_FLAG_ACTIONS,
     author_delete_refused,
+    check_hidden_change,
     gone,
+    hidden_unchanged,
     not_suspended,
     suspension_end,
     suspension_summary,
@@ -195,3 +198,32 @@ def test_cashtag_windows_and_split_rows():
     assert (stats.sentiment_7d.bullish, stats.sentiment_7d.bearish) == (1, 0)
     assert (stats.sentiment_30d.bullish, stats.sentiment_30d.bearish) == (3, 1)
     assert stats.daily[-1].posts == 3 and len(stats.daily) == 30
+
+
+def test_an_edit_keeps_a_revision_only_when_title_or_body_changes():
+    assert text_edit(post(), None, None) == ("T", "B", False)
+    assert text_edit(post(), "T", "B") == ("T", "B", False)
+    assert text_edit(post(), None, "B2") == ("T", "B2", True)
+    assert text_edit(post(), "T2", None) == ("T2", "B", True)
+
+
+def test_hide_and_restore_repeats_are_409_with_their_message():
+    assert answer(hidden_unchanged("post", True)) == (409, "no_change", "The post is already hidden.")
+    assert raised(check_hidden_change, "comment", None, False) == (409, "no_change", "The comment is not hidden.")
+    assert raised(check_hidden_change, "comment", NOW, True) == (409, "no_change", "The comment is already hidden.")
+    assert raised(check_hidden_change, "post", None, True) is None
+    assert raised(check_hidden_change, "post", NOW, False) is None
+
+
+def test_a_log_entry_cuts_its_summary_to_the_column():
+    entry = log_entry(2, "hide", "post", 7, "x" * 300, "spam", NOW)
+    assert len(entry["summary"]) == 200
+    assert {k: v for k, v in entry.items() if k != "summary"} == {
+        "moderator_id": 2,
+        "action": "hide",
+        "target_type": "post",
+        "target_id": 7,
+        "reason": "spam",
+        "created_at": NOW,
+    }
+

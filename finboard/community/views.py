@@ -33,7 +33,7 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.permissions import ROLE_RANK, is_moderator, require_moderator, suspended, suspension_message
 from finboard.contract.posts import PostPublic, RevisionList
 from finboard.contract.request_parsing import validate
-from finboard.contract.serializers import comment_page, excerpt, post_public, revision
+from finboard.contract.serializers import comment_page, excerpt, post_public
 from finboard.contract.transitions import already_deleted
 from finboard.contract.users import ProfileUpdate
 from finboard.core import (
@@ -46,7 +46,7 @@ from finboard.core import (
     report_service,
     watch_service,
 )
-from finboard.core.models import Comment, Post, PostRevision, Report, User
+from finboard.core.models import Comment, Post, Report, User
 from finboard.extensions import cache, db
 from finboard.redirects import safe_next_url
 
@@ -205,13 +205,7 @@ def _revisions(post_id: int) -> RevisionList:
     except ApiError:
         if not viewer_is_moderator() or db.session.get(Post, post_id) is None:
             raise
-    rows = db.session.execute(
-        select(PostRevision, User)
-        .join(User, User.id == PostRevision.editor_id)
-        .where(PostRevision.post_id == post_id)
-        .order_by(PostRevision.id.desc())
-    ).all()
-    return RevisionList(items=[revision(r, editor) for r, editor in rows])
+    return api_service.revision_list(db.session, post_id)
 
 
 @bp.get(f"/posts/{POST_ID}/history")

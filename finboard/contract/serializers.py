@@ -16,7 +16,7 @@ from finboard.contract.comments import CommentPage, CommentPublic
 from finboard.contract.market import CashtagStats, DayCount, SentimentSplit
 from finboard.contract.moderation import ModerationActionPublic, ReportPublic, TargetRef
 from finboard.contract.notifications import NotificationPublic
-from finboard.contract.pagination import Page, PageQuery, capped_total, listing_total, next_cursor
+from finboard.contract.pagination import Page, PageQuery, capped_total, listing_total, next_cursor, page_fields
 from finboard.contract.positions import parse_positions
 from finboard.contract.posts import Position, PostDetail, PostListQuery, PostPage, PostPublic, Revision
 from finboard.contract.users import AuthorRef, UserProfile, UserPublic
@@ -111,24 +111,12 @@ def capped_post_page(posts: Iterable, query: PageQuery, counted: int) -> PostPag
     """A numbered page of posts whose total was counted up to ``EXACT_TOTAL_MAX + 1`` rows (the feed)."""
     total, exact = capped_total(counted)
     return PostPage(
-        items=[post_public(p) for p in posts],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-        total_exact=exact,
-        next_cursor=None,
+        items=[post_public(p) for p in posts], **page_fields(query, total), total_exact=exact, next_cursor=None
     )
 
 
 def comment_page(comments: Iterable, query: PageQuery, total: int) -> CommentPage:
-    return CommentPage(
-        items=[comment_public(c) for c in comments],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
-    )
+    return CommentPage(items=[comment_public(c) for c in comments], **page_fields(query, total))
 
 
 def user_profile(user, post_count: int, comment_count: int) -> UserProfile:

@@ -80,10 +80,13 @@ snapshot ``title``/``content``/``target_author_id`` stays; migration 0006).
 
 def check_hidden_change(what: str, hidden_at, hide: bool) -> None:
     """409 when hiding a hidden ``what`` (post or comment) or restoring a visible one."""
-    if hide and hidden_at is not None:
-        raise no_change(f"The {what} is already hidden.")
-    if not hide and hidden_at is None:
-        raise no_change(f"The {what} is not hidden.")
+    if (hidden_at is not None) == hide:
+        raise hidden_unchanged(what, hide)
+
+
+def hidden_unchanged(what: str, hide: bool) -> ApiError:
+    """The 409 of a hide of a hidden post or comment, or a restore of a visible one."""
+    return no_change(f"The {what} is already hidden." if hide else f"The {what} is not hidden.")
 
 
 def no_change(message: str) -> ApiError:

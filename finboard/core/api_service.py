@@ -191,7 +191,13 @@ def create_comment(
 
 
 def revisions(session: Session, post_id: int) -> RevisionList:
+    """A visible post's earlier versions, newest first (404 for a hidden one: see ``revision_list``)."""
     lookups.visible_post(session, post_id)
+    return revision_list(session, post_id)
+
+
+def revision_list(session: Session, post_id: int) -> RevisionList:
+    """Any post's earlier versions, newest first: moderators see a hidden post's too (the forum)."""
     rows = session.execute(
         select(PostRevision, User)
         .join(User, User.id == PostRevision.editor_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.positions import positions_for
+from finboard.contract.post_edits import text_edit
 from finboard.core.models import (
     Category,
     Comment,
@@ -98,8 +99,8 @@ def update_post(
     positions: dict[str, str] | None = None,
 ) -> Post:
     """Apply an edit; a change of title or body keeps the previous version as a revision."""
-    content_changes = (title is not None and title != post.title) or (body is not None and body != post.body)
-    if content_changes:
+    edit = text_edit(post, title, body)
+    if edit.keeps_revision:
         session.add(
             PostRevision(
                 post_id=post.id,
@@ -110,10 +111,7 @@ def update_post(
             )
         )
         post.edit_count += 1
-    if title is not None:
-        post.title = title
-    if body is not None:
-        post.body = body
+    post.title, post.body = edit.title, edit.body
     if category is not None:
         post.category_id = category.id
         post.category = category
@@ -149,14 +147,17 @@ def delete_post(session: Session, post: Post, author_id: int | None = None) -> b
     return True
 
 
+def move_comment_count(session: Session, post_id: int, by: int) -> None:
+    """The post's ``comment_count``, moved in SQL so concurrent writers never lose an update."""
+    session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + by))
+
+
 def create_comment(session: Session, post: Post, author: User, body: str) -> Comment:
     """A comment, its post's ``comment_count`` moved in the same transaction."""
     comment = Comment(post_id=post.id, author_id=author.id, body=body, created_at=utcnow())
     comment.author = author
     session.add(comment)
-    # The counter moves in the same transaction, with a SQL-side increment so
-    # concurrent writers never lose an update.
-    session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    move_comment_count(session, post.id, 1)
     session.flush()
     return comment
 
@@ -177,6 +178,6 @@ def delete_comment(session: Session, comment: Comment, author_id: int | None = N
         return False
     session.execute(update(Report).where(Report.comment_id == comment.id).values(comment_id=None))
     if gone.hidden_at is None:
-        session.execute(update(Post).where(Post.id == gone.post_id).values(comment_count=Post.comment_count - 1))
+        move_comment_count(session, gone.post_id, -1)
     session.expunge(comment)
     return True

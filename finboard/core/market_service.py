@@ -49,11 +49,4 @@ def cashtag_stats(session: Session, raw: str) -> CashtagStats:
         .where(PostCashtag.ticker == ticker, PostCashtag.created_at >= month, Post.sentiment.is_not(None))
         .group_by(Post.sentiment)
     ).all()
-    return cashtag_stats_schema(
-        ticker,
-        post_count,
-        followers,
-        today,
-        per_day,
-        split,
-    )
+    return cashtag_stats_schema(ticker, post_count, followers, today, per_day, split)

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from finboard.contract.errors import ApiError
-from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, no_change
+from finboard.contract.moderation import log_entry
+from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, hidden_unchanged
+from finboard.core import content_writes
 from finboard.core.models import (
     Comment,
     ModerationAction,
@@ -27,15 +29,7 @@ from finboard.core.models import (
 def log_action(
     session: Session, moderator: User, action: str, target_type: str, target_id: int, summary: str, reason: str
 ) -> ModerationAction:
-    record = ModerationAction(
-        moderator_id=moderator.id,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        summary=summary[:200],
-        reason=reason,
-        created_at=utcnow(),
-    )
+    record = ModerationAction(**log_entry(moderator.id, action, target_type, target_id, summary, reason, utcnow()))
     session.add(record)
     session.flush()
     return record
@@ -73,23 +67,26 @@ def _refused(session: Session, model, row_id: int, conflict: ApiError) -> ApiErr
     return gone(what, deleted_by_moderator(session, what, row_id))
 
 
+def _set_hidden(session: Session, model, row, hide: bool) -> None:
+    """Hide (or restore) a post or comment by its guarded UPDATE: 409 on a repeat, 404 when it is gone."""
+    what = "post" if model is Post else "comment"
+    check_hidden_change(what, row.hidden_at, hide=hide)
+    now = utcnow() if hide else None
+    unchanged = model.hidden_at.is_(None) if hide else model.hidden_at.is_not(None)
+    guard = update(model).where(model.id == row.id, unchanged).values(hidden_at=now)
+    if not changed(session, guard):
+        raise _refused(session, model, row.id, hidden_unchanged(what, hide))
+    set_committed_value(row, "hidden_at", now)
+
+
 def hide_post(session: Session, post: Post) -> None:
     """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
-    check_hidden_change("post", post.hidden_at, hide=True)
-    now = utcnow()
-    guard = update(Post).where(Post.id == post.id, Post.hidden_at.is_(None)).values(hidden_at=now)
-    if not changed(session, guard):
-        raise _refused(session, Post, post.id, no_change("The post is already hidden."))
-    set_committed_value(post, "hidden_at", now)
+    _set_hidden(session, Post, post, hide=True)
     session.execute(delete(PostCashtag).where(PostCashtag.post_id == post.id))
 
 
 def restore_post(session: Session, post: Post) -> None:
-    check_hidden_change("post", post.hidden_at, hide=False)
-    guard = update(Post).where(Post.id == post.id, Post.hidden_at.is_not(None)).values(hidden_at=None)
-    if not changed(session, guard):
-        raise _refused(session, Post, post.id, no_change("The post is not hidden."))
-    set_committed_value(post, "hidden_at", None)
+    _set_hidden(session, Post, post, hide=False)
     session.add_all(PostCashtag(ticker=t, post_id=post.id, created_at=post.created_at) for t in post.cashtag_list)
     session.flush()
 
@@ -105,26 +102,12 @@ def set_post_flag(session: Session, post: Post, flag: str, value: bool) -> None:
     set_committed_value(post, flag, value)
 
 
-def move_comment_count(session: Session, post_id: int, by: int) -> None:
-    """The post's ``comment_count``, moved in SQL so concurrent writers never lose an update."""
-    session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + by))
-
-
 def hide_comment(session: Session, comment: Comment) -> None:
     """Out of its post's comments: ``comment_count`` drops with it, as for a delete (only if the row changed)."""
-    check_hidden_change("comment", comment.hidden_at, hide=True)
-    now = utcnow()
-    guard = update(Comment).where(Comment.id == comment.id, Comment.hidden_at.is_(None)).values(hidden_at=now)
-    if not changed(session, guard):
-        raise _refused(session, Comment, comment.id, no_change("The comment is already hidden."))
-    set_committed_value(comment, "hidden_at", now)
-    move_comment_count(session, comment.post_id, -1)
+    _set_hidden(session, Comment, comment, hide=True)
+    content_writes.move_comment_count(session, comment.post_id, -1)
 
 
 def restore_comment(session: Session, comment: Comment) -> None:
-    check_hidden_change("comment", comment.hidden_at, hide=False)
-    guard = update(Comment).where(Comment.id == comment.id, Comment.hidden_at.is_not(None)).values(hidden_at=None)
-    if not changed(session, guard):
-        raise _refused(session, Comment, comment.id, no_change("The comment is not hidden."))
-    set_committed_value(comment, "hidden_at", None)
-    move_comment_count(session, comment.post_id, 1)
+    _set_hidden(session, Comment, comment, hide=False)
+    content_writes.move_comment_count(session, comment.post_id, 1)

@@ -42,11 +42,4 @@ def cashtag_stats(raw: str) -> CashtagStats:
         )
         .values_list("post__sentiment", "week", "month")
     )
-    return cashtag_stats_schema(
-        ticker,
-        post_count,
-        followers,
-        today,
-        per_day,
-        split,
-    )
+    return cashtag_stats_schema(ticker, post_count, followers, today, per_day, split)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from finboard.contract.errors import ApiError
-from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, no_change
+from finboard.contract.moderation import log_entry
+from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, hidden_unchanged
 
 from . import content_writes
 from .models import (
@@ -25,15 +26,8 @@ from .models import (
 def log_action(
     moderator: User, action: str, target_type: str, target_id: int, summary: str, reason: str
 ) -> ModerationAction:
-    return ModerationAction.objects.create(
-        moderator_id=moderator.id,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        summary=summary[:200],
-        reason=reason,
-        created_at=timezone.now(),
-    )
+    entry = log_entry(moderator.id, action, target_type, target_id, summary, reason, timezone.now())
+    return ModerationAction.objects.create(**entry)
 
 
 def _refused(model, row_id: int, conflict: ApiError) -> ApiError:
@@ -49,23 +43,25 @@ def deleted_by_moderator(target_type: str, target_id: int) -> bool:
     return logged.exists()
 
 
-def hide_post(post: Post) -> None:
-    """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go.
+def _set_hidden(model, row, hide: bool) -> None:
+    """Hide (or restore) a post or comment by its guarded UPDATE (finboard.contract.transitions.TRANSITIONS:
+    a conditional UPDATE whose row count decides): 409 on a repeat, 404 when it is gone."""
+    what = "post" if model is Post else "comment"
+    check_hidden_change(what, row.hidden_at, hide=hide)
+    now = timezone.now() if hide else None
+    if not model.objects.filter(id=row.id, hidden_at__isnull=hide).update(hidden_at=now):
+        raise _refused(model, row.id, hidden_unchanged(what, hide))
+    row.hidden_at = now
 
-    The guards are finboard.contract.transitions.TRANSITIONS': a conditional UPDATE whose row count decides."""
-    check_hidden_change("post", post.hidden_at, hide=True)
-    now = timezone.now()
-    if not Post.objects.filter(id=post.id, hidden_at__isnull=True).update(hidden_at=now):
-        raise _refused(Post, post.id, no_change("The post is already hidden."))
-    post.hidden_at = now
+
+def hide_post(post: Post) -> None:
+    """Out of every listing: the row is marked (the triggers uncount it) and its cashtag rows go."""
+    _set_hidden(Post, post, hide=True)
     PostCashtag.objects.filter(post_id=post.id).delete()
 
 
 def restore_post(post: Post) -> None:
-    check_hidden_change("post", post.hidden_at, hide=False)
-    if not Post.objects.filter(id=post.id, hidden_at__isnull=False).update(hidden_at=None):
-        raise _refused(Post, post.id, no_change("The post is not hidden."))
-    post.hidden_at = None
+    _set_hidden(Post, post, hide=False)
     insert_cashtag_rows(post, post.cashtag_list)
 
 
@@ -86,17 +82,10 @@ def insert_cashtag_rows(post: Post, tickers: list[str]) -> None:
 
 def hide_comment(comment: Comment) -> None:
     """Out of its post's comments: ``comment_count`` drops with it, as for a delete (only if the row changed)."""
-    check_hidden_change("comment", comment.hidden_at, hide=True)
-    now = timezone.now()
-    if not Comment.objects.filter(id=comment.id, hidden_at__isnull=True).update(hidden_at=now):
-        raise _refused(Comment, comment.id, no_change("The comment is already hidden."))
-    comment.hidden_at = now
+    _set_hidden(Comment, comment, hide=True)
     content_writes.move_comment_count(comment.post_id, -1)
 
 
 def restore_comment(comment: Comment) -> None:
-    check_hidden_change("comment", comment.hidden_at, hide=False)
-    if not Comment.objects.filter(id=comment.id, hidden_at__isnull=False).update(hidden_at=None):
-        raise _refused(Comment, comment.id, no_change("The comment is not hidden."))
-    comment.hidden_at = None
+    _set_hidden(Comment, comment, hide=False)
     content_writes.move_comment_count(comment.post_id, 1)

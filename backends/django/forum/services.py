@@ -25,6 +25,7 @@ from finboard.contract.permissions import (
     require_writer,
 )
 from finboard.contract.positions import positions_for
+from finboard.contract.post_edits import text_edit
 from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import (
     PinnedPosts,
@@ -220,17 +221,14 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
         if payload.is_empty:
             raise ApiError(422, "empty_update")
         category = _category(payload.category) if payload.category else None
-        title, body = payload.title, payload.body
+        edit = text_edit(post, payload.title, payload.body)
         revision = None
-        if (title is not None and title != post.title) or (body is not None and body != post.body):
+        if edit.keeps_revision:
             revision = PostRevision(
                 post_id=post.id, editor_id=user.id, title=post.title, body=post.body, created_at=timezone.now()
             )
             post.edit_count += 1
-        if title is not None:
-            post.title = title
-        if body is not None:
-            post.body = body
+        post.title, post.body = edit.title, edit.body
         if category is not None:
             post.category = category
         if "sentiment" in payload.model_fields_set:
