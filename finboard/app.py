@@ -106,7 +106,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import finboard.api.community  # noqa: F401 - registers the community routes on the API blueprint
+    # Importing these registers their routes on the API blueprint.
+    import finboard.api.market  # noqa: F401
+    import finboard.api.moderation  # noqa: F401
+    import finboard.api.profiles  # noqa: F401
+    import finboard.api.subscriptions  # noqa: F401
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
     from finboard.community.views import bp as community_bp

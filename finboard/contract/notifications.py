@@ -61,6 +61,12 @@ class Watchlist(Schema):
     tickers: list[str] = Field(description="Followed tickers, alphabetical.")
 
 
+def check_watchlist_room(count: int) -> None:
+    """422 for following a new ticker on a watchlist of ``count`` tickers that is full."""
+    if count >= WATCHLIST_MAX:
+        raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
+
+
 class WatchState(Schema):
     watching: bool
 
@@ -113,10 +119,3 @@ def new_comment_recipients(
         ("reply", _users([post_author_id])),
         ("comment", _users(post_watchers)),
     )
-
-
-def check_watchlist_room(count: int) -> None:
-    """422 for following a new ticker on a watchlist of ``count`` tickers that is full."""
-    if count >= WATCHLIST_MAX:
-        raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
-

@@ -165,8 +165,6 @@ POST_ROW = (
     Post.locked,
     Post.edit_count,
 )
-
-
 COMMENT_ROW = (Comment.id, Comment.post_id, User.id, User.username, Comment.body, Comment.created_at)
 
 

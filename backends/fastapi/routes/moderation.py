@@ -1,11 +1,9 @@
-"""Profiles, edit history, reports and moderation: thin routes over
-``finboard.core``'s profile, report and moderation services, run on this request's session
-(``run_sync``).
+"""Reports and moderation: thin routes over ``finboard.core.report_service`` and
+``moderation_service``, run on this request's session (``run_sync``).
 
-Dependencies are declared in the reference order of checks: path id (404),
-token (401), then query or body (400/422); the use case makes its own checks.
-Moderating a post or a comment changes what the cached reads show, so those
-two retire the cache, as the Flask reference does.
+Dependencies are declared in the reference order of checks: path id (404), token (401), then
+query or body (400/422); the use case makes its own checks. Moderating a post or a comment
+changes what the cached reads show, so those two retire the cache, as the Flask reference does.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from backends.fastapi.deps import (
     PageParams,
     PostDecision,
     PostId,
-    ProfileChanges,
     ReportId,
     ReportParams,
     Resolution,
@@ -30,37 +27,9 @@ from backends.fastapi.deps import (
     Username,
 )
 from backends.fastapi.responses import json_response
-from finboard.core import api_service, moderation_service, profile_service, report_service
+from finboard.core import moderation_service, report_service
 
-router = APIRouter(tags=["community"])
-
-
-# --- profiles and history ------------------------------------------------------------
-# PATCH /users/me and GET /users/{username} share a path: GET /users/me is the
-# profile of a member named "me" (as in Flask), and other methods are a 405.
-
-
-@router.get("/users/{username}")
-async def user_profile(username: Username, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(profile_service.profile, username))
-
-
-@router.patch("/users/me")
-async def update_profile(user: CurrentUser, payload: ProfileChanges, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(profile_service.update_profile, user, payload))
-
-
-@router.get("/users/{username}/comments")
-async def user_comments(username: Username, query: PageParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(profile_service.user_comments, username, query))
-
-
-@router.get("/posts/{post_id}/revisions")
-async def post_revisions(post_id: PostId, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(api_service.revisions, post_id))
-
-
-# --- reports and moderation ------------------------------------------------------------
+router = APIRouter(tags=["moderation"])
 
 
 @router.post("/reports")
