@@ -43,8 +43,13 @@ def require_acting_moderator(user) -> None:
     require_writer(user)
 
 
+def outranks(moderator, target) -> bool:
+    """Whether ``moderator``'s role ranks above ``target``'s: only then may they suspend them."""
+    return ROLE_RANK.get(moderator.role, 0) > ROLE_RANK.get(target.role, 0)
+
+
 def check_outranks(moderator, target) -> None:
-    if ROLE_RANK.get(moderator.role, 0) <= ROLE_RANK.get(target.role, 0):
+    if not outranks(moderator, target):
         raise ApiError(403, "outranked")
 
 

@@ -8,10 +8,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from finboard.community.views import hidden_post, hidden_post_comments, profile_context, viewer
 from finboard.contract.comments import CommentCreate
 from finboard.contract.errors import ApiError
-from finboard.contract.limits import MAX_ID, PAGE_MAX
 from finboard.contract.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, PageQuery, numbered_page_too_deep
 from finboard.contract.permissions import is_moderator, require_writer
 from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQuery, PostUpdate
@@ -20,7 +18,10 @@ from finboard.contract.transitions import hidden_evidence
 from finboard.core import api_service, content_writes, watch_service
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
+from finboard.members.views import profile_context
+from finboard.pages import COMMENT_ID, POST_ID, page_arg, viewer
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
+from finboard.posts.hidden import hidden_post, hidden_post_comments
 from finboard.reads import get_post, list_categories, list_comments, list_posts
 
 bp = Blueprint("posts", __name__)
@@ -28,16 +29,7 @@ bp = Blueprint("posts", __name__)
 PER_PAGE = 20
 COMMENTS_PER_PAGE = 50
 SEARCH_FIELDS = ("q", "category", "author", "cashtag", "since", "until", "sort")
-# Ids are 32-bit columns: a larger id in a URL is simply not found (never a
-# database error).
-POST_ID = f"<int(max={MAX_ID}):post_id>"
-COMMENT_ID = f"<int(max={MAX_ID}):comment_id>"
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _page_arg() -> int:
-    page = request.args.get("page", 1, type=int)
-    return min(max(page or 1, 1), PAGE_MAX)
 
 
 def _paging_args() -> dict:
@@ -53,7 +45,7 @@ def _paging_args() -> dict:
         except CursorError:
             abort(400)
         return {"cursor": cursor}
-    page = _page_arg()
+    page = page_arg()
     if numbered_page_too_deep(page, PER_PAGE):
         abort(404)
     return {"page": page}
@@ -182,7 +174,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         if hidden is None:
             abort(404)
         post, hidden_at = hidden
-    query = PageQuery(page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+    query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
     comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
     page = render_template(
         "posts/detail.html",

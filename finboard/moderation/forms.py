@@ -1,4 +1,4 @@
-"""Community forms (Flask-WTF, so each carries a ``csrf_token``); bounds from the contract."""
+"""Moderation and report forms (Flask-WTF, so each carries a ``csrf_token``); bounds from the contract."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from finboard.contract.limits import BIO_MAX, REASON_MAX, SUSPENSION_DAYS_MAX
+from finboard.contract.limits import REASON_MAX, SUSPENSION_DAYS_MAX
 
 REASON_MIN = 3  # finboard.contract.fields.Reason
 
@@ -35,13 +35,6 @@ class ReportForm(FlaskForm):
             Length(min=REASON_MIN, max=REASON_MAX, message=f"Between {REASON_MIN} and {REASON_MAX} characters."),
             _not_blank,
         ],
-    )
-
-
-class BioForm(FlaskForm):
-    bio = TextAreaField(
-        "About you (Markdown)",
-        validators=[Length(max=BIO_MAX, message=f"At most {BIO_MAX} characters.")],
     )
 
 
