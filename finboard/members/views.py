@@ -58,38 +58,32 @@ def community_header():
     }
 
 
-def _watching_flag() -> bool:
-    return request.form.get("watch", "1") != "0"
+def _switch_watch(set_watch, subject, what: str, news: str, page: str):
+    """Start (the form's ``watch`` is not "0") or stop watching ``subject``, then flash and go back."""
+    watching = request.form.get("watch", "1") != "0"
+    try:
+        set_watch(db.session, me(), subject, watching)
+    except ApiError as exc:
+        return refused(exc)
+    if watching:
+        flash(f"You are watching this {what}: {news} show up in your notifications.", "success")
+    else:
+        flash(f"You stopped watching this {what}.", "info")
+    return back(page)
 
 
 @bp.post(f"/posts/{POST_ID}/watch")
 @login_required
 def watch_post(post_id: int):
-    watching = _watching_flag()
-    try:
-        watch_service.watch_post(db.session, me(), post_id, watching)
-    except ApiError as exc:
-        return refused(exc)
-    if watching:
-        flash("You are watching this post: new comments show up in your notifications.", "success")
-    else:
-        flash("You stopped watching this post.", "info")
-    return back(url_for("posts.detail", post_id=post_id))
+    page = url_for("posts.detail", post_id=post_id)
+    return _switch_watch(watch_service.watch_post, post_id, "post", "new comments", page)
 
 
 @bp.post("/c/<slug>/watch")
 @login_required
 def watch_category(slug: str):
-    watching = _watching_flag()
-    try:
-        watch_service.watch_category(db.session, me(), slug, watching)
-    except ApiError as exc:
-        return refused(exc)
-    if watching:
-        flash("You are watching this category: new posts show up in your notifications.", "success")
-    else:
-        flash("You stopped watching this category.", "info")
-    return back(url_for("posts.category", slug=slug))
+    page = url_for("posts.category", slug=slug)
+    return _switch_watch(watch_service.watch_category, slug, "category", "new posts", page)
 
 
 @bp.get("/notifications")

@@ -16,8 +16,9 @@ def _not_blank(_form, field) -> None:
         raise ValidationError("This field cannot be only spaces.")
 
 
-def _reason(label: str, required: str):
-    return StringField(
+def _reason(label: str, required: str, field=StringField):
+    """A required reason of ``REASON_MIN`` to ``REASON_MAX`` characters, not only spaces."""
+    return field(
         label,
         validators=[
             InputRequired(required),
@@ -28,14 +29,7 @@ def _reason(label: str, required: str):
 
 
 class ReportForm(FlaskForm):
-    reason = TextAreaField(
-        "What is wrong with it?",
-        validators=[
-            InputRequired("Tell the moderators what is wrong."),
-            Length(min=REASON_MIN, max=REASON_MAX, message=f"Between {REASON_MIN} and {REASON_MAX} characters."),
-            _not_blank,
-        ],
-    )
+    reason = _reason("What is wrong with it?", "Tell the moderators what is wrong.", TextAreaField)
 
 
 class SuspendForm(FlaskForm):
