@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from finboard.api.views import bp, respond
 from finboard.contract.request_parsing import parse_path_text
-from finboard.core import (
-    api_service,
-    market_service,
-)
+from finboard.core import api_service, market_service
 from finboard.extensions import db
 
 

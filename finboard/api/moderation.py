@@ -18,10 +18,7 @@ from finboard.contract.moderation import (
 )
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text
-from finboard.core import (
-    moderation_service,
-    report_service,
-)
+from finboard.core import moderation_service, report_service
 from finboard.extensions import cache, db
 
 

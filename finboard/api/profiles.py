@@ -11,10 +11,7 @@ from finboard.api.views import body, bp, current_api_user, list_query, respond
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text
 from finboard.contract.users import ProfileUpdate
-from finboard.core import (
-    api_service,
-    profile_service,
-)
+from finboard.core import api_service, profile_service
 from finboard.extensions import db
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from finboard.core.models import (
-    User,
-)
+from finboard.core.models import User
 
 
 def user_by_login_statement(login: str) -> Select:

@@ -13,16 +13,7 @@ from sqlalchemy.orm import Session
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.positions import positions_for
 from finboard.contract.post_edits import text_edit
-from finboard.core.models import (
-    Category,
-    Comment,
-    Post,
-    PostCashtag,
-    PostRevision,
-    Report,
-    User,
-    utcnow,
-)
+from finboard.core.models import Category, Comment, Post, PostCashtag, PostRevision, Report, User, utcnow
 
 
 def lock_author(session: Session, user_id: int) -> None:

@@ -11,13 +11,7 @@ from finboard.contract.cashtags import ticker_in_path
 from finboard.contract.market import CashtagStats
 from finboard.contract.serializers import cashtag_stats as cashtag_stats_schema
 from finboard.contract.serializers import cashtag_windows
-from finboard.core.models import (
-    CashtagCounter,
-    Post,
-    PostCashtag,
-    TickerFollow,
-    utcnow,
-)
+from finboard.core.models import CashtagCounter, Post, PostCashtag, TickerFollow, utcnow
 
 
 def _utc_day(session: Session, column):

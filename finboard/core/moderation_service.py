@@ -19,16 +19,8 @@ from finboard.contract.moderation import (
     UserModeration,
 )
 from finboard.contract.pagination import PageQuery, page_fields
-from finboard.contract.permissions import (
-    check_outranks,
-    require_acting_moderator,
-    require_moderator,
-    suspended,
-)
-from finboard.contract.serializers import (
-    excerpt,
-    moderation_action,
-)
+from finboard.contract.permissions import check_outranks, require_acting_moderator, require_moderator, suspended
+from finboard.contract.serializers import excerpt, moderation_action
 from finboard.contract.transitions import (
     POST_FLAG_ACTIONS,
     SUSPENSION_SLACK,
@@ -39,13 +31,7 @@ from finboard.contract.transitions import (
     suspension_summary,
 )
 from finboard.core import content_writes, lookups, moderation_transitions
-from finboard.core.models import (
-    Comment,
-    ModerationAction,
-    Post,
-    User,
-    utcnow,
-)
+from finboard.core.models import Comment, ModerationAction, Post, User, utcnow
 
 
 def _action_public(session: Session, record: ModerationAction) -> ModerationActionPublic:

@@ -16,14 +16,7 @@ from finboard.contract.errors import ApiError
 from finboard.contract.moderation import log_entry
 from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, hidden_unchanged
 from finboard.core import content_writes
-from finboard.core.models import (
-    Comment,
-    ModerationAction,
-    Post,
-    PostCashtag,
-    User,
-    utcnow,
-)
+from finboard.core.models import Comment, ModerationAction, Post, PostCashtag, User, utcnow
 
 
 def log_action(

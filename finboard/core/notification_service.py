@@ -8,23 +8,11 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finboard.contract.notifications import (
-    MarkRead,
-    NotificationPage,
-    NotificationQuery,
-    UnreadCount,
-)
+from finboard.contract.notifications import MarkRead, NotificationPage, NotificationQuery, UnreadCount
 from finboard.contract.pagination import page_fields
-from finboard.contract.serializers import (
-    notification,
-)
+from finboard.contract.serializers import notification
 from finboard.core import lookups
-from finboard.core.models import (
-    Notification,
-    Post,
-    User,
-    utcnow,
-)
+from finboard.core.models import Notification, Post, User, utcnow
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -11,21 +11,11 @@ from sqlalchemy.orm import Session
 
 from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery, page_fields
-from finboard.contract.permissions import (
-    require_writer,
-)
-from finboard.contract.serializers import (
-    comment_public,
-    user_profile,
-)
+from finboard.contract.permissions import require_writer
+from finboard.contract.serializers import comment_public, user_profile
 from finboard.contract.users import ProfileUpdate, UserProfile
 from finboard.core import lookups
-from finboard.core.models import (
-    AuthorCounter,
-    Comment,
-    Post,
-    User,
-)
+from finboard.core.models import AuthorCounter, Comment, Post, User
 
 
 def _counts(session: Session, user_id: int) -> tuple[int, int]:

@@ -9,19 +9,9 @@ from __future__ import annotations
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from finboard.contract.moderation import (
-    ReportCreate,
-    ReportPage,
-    ReportPublic,
-    ReportQuery,
-    ReportResolve,
-)
+from finboard.contract.moderation import ReportCreate, ReportPage, ReportPublic, ReportQuery, ReportResolve
 from finboard.contract.pagination import page_fields
-from finboard.contract.permissions import (
-    require_acting_moderator,
-    require_moderator,
-    require_writer,
-)
+from finboard.contract.permissions import require_acting_moderator, require_moderator, require_writer
 from finboard.contract.reports import (
     already_reported,
     check_reported_comment,
@@ -30,18 +20,9 @@ from finboard.contract.reports import (
     report_target,
     resolve_refused,
 )
-from finboard.contract.serializers import (
-    report_public,
-    report_user_ids,
-)
+from finboard.contract.serializers import report_public, report_user_ids
 from finboard.core import lookups, moderation_transitions
-from finboard.core.models import (
-    Comment,
-    Post,
-    Report,
-    User,
-    utcnow,
-)
+from finboard.core.models import Comment, Post, Report, User, utcnow
 
 
 def _report_public(session: Session, reports: list[Report]) -> list[ReportPublic]:

@@ -11,25 +11,12 @@ from sqlalchemy.orm import Session, contains_eager
 
 from finboard.contract.cashtags import ticker_in_path
 from finboard.contract.errors import ApiError
-from finboard.contract.notifications import (
-    Watchlist,
-    WatchState,
-    check_watchlist_room,
-)
+from finboard.contract.notifications import Watchlist, WatchState, check_watchlist_room
 from finboard.contract.pagination import EXACT_TOTAL_MAX, PageQuery
 from finboard.contract.posts import PostPage
-from finboard.contract.serializers import (
-    capped_post_page,
-)
+from finboard.contract.serializers import capped_post_page
 from finboard.core import content_writes, lookups, watches
-from finboard.core.models import (
-    CategoryWatch,
-    Post,
-    PostCashtag,
-    PostWatch,
-    TickerFollow,
-    User,
-)
+from finboard.core.models import CategoryWatch, Post, PostCashtag, PostWatch, TickerFollow, User
 
 
 def watch_post(session: Session, user: User, post_id: int, watching: bool) -> WatchState:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from finboard.core.models import (
-    PostWatch,
-)
+from finboard.core.models import PostWatch
 
 
 def insert_if_absent(session: Session, model, **fields) -> bool:

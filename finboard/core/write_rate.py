@@ -8,12 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finboard.contract.allowances import check_hourly_allowance, hourly_limit
-from finboard.core.models import (
-    Comment,
-    Post,
-    User,
-    utcnow,
-)
+from finboard.core.models import Comment, Post, User, utcnow
 from finboard.settings import Settings
 
 

@@ -17,11 +17,7 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.permissions import suspended, suspension_message
 from finboard.contract.request_parsing import validate
 from finboard.contract.users import ProfileUpdate
-from finboard.core import (
-    notification_service,
-    profile_service,
-    watch_service,
-)
+from finboard.core import notification_service, profile_service, watch_service
 from finboard.core.models import Post, User
 from finboard.extensions import db
 from finboard.members import bp

@@ -8,15 +8,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from finboard.contract.errors import ApiError
-from finboard.contract.moderation import (
-    ReportCreate,
-)
+from finboard.contract.moderation import ReportCreate
 from finboard.contract.request_parsing import validate
 from finboard.contract.serializers import excerpt
-from finboard.core import (
-    lookups,
-    report_service,
-)
+from finboard.core import lookups, report_service
 from finboard.core.models import Comment, Post
 from finboard.extensions import db
 from finboard.moderation import bp

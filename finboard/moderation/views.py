@@ -13,22 +13,12 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from finboard.contract.errors import ApiError
-from finboard.contract.moderation import (
-    CommentModeration,
-    PostModeration,
-    ReportQuery,
-    ReportResolve,
-    UserModeration,
-)
+from finboard.contract.moderation import CommentModeration, PostModeration, ReportQuery, ReportResolve, UserModeration
 from finboard.contract.pagination import PageQuery
 from finboard.contract.permissions import require_moderator
 from finboard.contract.request_parsing import validate
 from finboard.contract.transitions import already_deleted
-from finboard.core import (
-    moderation_service,
-    moderation_transitions,
-    report_service,
-)
+from finboard.core import moderation_service, moderation_transitions, report_service
 from finboard.core.models import Comment, Post, Report, User
 from finboard.extensions import cache, db
 from finboard.moderation import bp

@@ -10,9 +10,7 @@ from sqlalchemy import func, or_, select
 
 from finboard.contract.errors import ApiError
 from finboard.contract.posts import RevisionList
-from finboard.core import (
-    api_service,
-)
+from finboard.core import api_service
 from finboard.core.models import Comment, Post
 from finboard.extensions import db
 from finboard.pages import COMMENT_ID, POST_ID, refused, viewer_is_moderator

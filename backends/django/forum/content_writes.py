@@ -9,12 +9,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import F
 
-from .models import (
-    Comment,
-    Post,
-    PostCashtag,
-    Report,
-)
+from .models import Comment, Post, PostCashtag, Report
 
 
 def move_comment_count(post_id: int, by: int) -> None:

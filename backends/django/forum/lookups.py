@@ -8,11 +8,7 @@ from django.db.models.functions import Lower
 
 from finboard.contract.errors import ApiError
 
-from .models import (
-    Category,
-    Post,
-    User,
-)
+from .models import Category, Post, User
 
 
 def visible_post(post_id: int, *related: str) -> Post:

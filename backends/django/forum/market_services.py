@@ -13,11 +13,7 @@ from finboard.contract.market import CashtagStats
 from finboard.contract.serializers import cashtag_stats as cashtag_stats_schema
 from finboard.contract.serializers import cashtag_windows
 
-from .models import (
-    CashtagCounter,
-    PostCashtag,
-    TickerFollow,
-)
+from .models import CashtagCounter, PostCashtag, TickerFollow
 
 
 def cashtag_stats(raw: str) -> CashtagStats:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from finboard.contract.request_parsing import parse_path_text
 
-from . import (
-    market_services,
-    services,
-)
+from . import market_services, services
 from .responses import json_response
 from .views import ApiView
 

@@ -15,16 +15,8 @@ from finboard.contract.moderation import (
     UserModeration,
 )
 from finboard.contract.pagination import PageQuery, page_fields, page_slice
-from finboard.contract.permissions import (
-    check_outranks,
-    require_acting_moderator,
-    require_moderator,
-    suspended,
-)
-from finboard.contract.serializers import (
-    excerpt,
-    moderation_action,
-)
+from finboard.contract.permissions import check_outranks, require_acting_moderator, require_moderator, suspended
+from finboard.contract.serializers import excerpt, moderation_action
 from finboard.contract.transitions import (
     POST_FLAG_ACTIONS,
     SUSPENSION_SLACK,
@@ -36,12 +28,7 @@ from finboard.contract.transitions import (
 )
 
 from . import content_writes, lookups, moderation_transitions
-from .models import (
-    Comment,
-    ModerationAction,
-    Post,
-    User,
-)
+from .models import Comment, ModerationAction, Post, User
 
 
 def _action_public(record: ModerationAction) -> ModerationActionPublic:

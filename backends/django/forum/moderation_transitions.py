@@ -14,13 +14,7 @@ from finboard.contract.moderation import log_entry
 from finboard.contract.transitions import check_hidden_change, flag_unchanged, gone, hidden_unchanged
 
 from . import content_writes
-from .models import (
-    Comment,
-    ModerationAction,
-    Post,
-    PostCashtag,
-    User,
-)
+from .models import Comment, ModerationAction, Post, PostCashtag, User
 
 
 def log_action(

@@ -19,10 +19,7 @@ from finboard.contract.moderation import (
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
 
-from . import (
-    moderation_services,
-    report_services,
-)
+from . import moderation_services, report_services
 from .responses import json_response
 from .runtime import content_cache
 from .views import ApiView, body, current_user, query_items

@@ -5,23 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from finboard.contract.notifications import (
-    MarkRead,
-    NotificationPage,
-    NotificationQuery,
-    UnreadCount,
-)
+from finboard.contract.notifications import MarkRead, NotificationPage, NotificationQuery, UnreadCount
 from finboard.contract.pagination import page_fields, page_slice
-from finboard.contract.serializers import (
-    notification,
-)
+from finboard.contract.serializers import notification
 
 from . import lookups
-from .models import (
-    Notification,
-    Post,
-    User,
-)
+from .models import Notification, Post, User
 
 
 def unread_count(user_id: int) -> int:

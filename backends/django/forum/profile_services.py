@@ -6,20 +6,12 @@ from django.db import transaction
 
 from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery, page_fields, page_slice
-from finboard.contract.permissions import (
-    require_writer,
-)
-from finboard.contract.serializers import (
-    user_profile,
-)
+from finboard.contract.permissions import require_writer
+from finboard.contract.serializers import user_profile
 from finboard.contract.users import ProfileUpdate, UserProfile
 
 from . import lookups
-from .models import (
-    AuthorCounter,
-    Comment,
-    User,
-)
+from .models import AuthorCounter, Comment, User
 from .serializers import comment_public
 
 

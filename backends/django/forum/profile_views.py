@@ -11,10 +11,7 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
 from finboard.contract.users import ProfileUpdate
 
-from . import (
-    profile_services,
-    services,
-)
+from . import profile_services, services
 from .responses import json_response
 from .views import ApiView, body, current_user, query_items
 

@@ -8,19 +8,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from finboard.contract.moderation import (
-    ReportCreate,
-    ReportPage,
-    ReportPublic,
-    ReportQuery,
-    ReportResolve,
-)
+from finboard.contract.moderation import ReportCreate, ReportPage, ReportPublic, ReportQuery, ReportResolve
 from finboard.contract.pagination import page_fields, page_slice
-from finboard.contract.permissions import (
-    require_acting_moderator,
-    require_moderator,
-    require_writer,
-)
+from finboard.contract.permissions import require_acting_moderator, require_moderator, require_writer
 from finboard.contract.reports import (
     already_reported,
     check_reported_comment,
@@ -29,18 +19,10 @@ from finboard.contract.reports import (
     report_target,
     resolve_refused,
 )
-from finboard.contract.serializers import (
-    report_public,
-    report_user_ids,
-)
+from finboard.contract.serializers import report_public, report_user_ids
 
 from . import lookups, moderation_transitions
-from .models import (
-    Comment,
-    Post,
-    Report,
-    User,
-)
+from .models import Comment, Post, Report, User
 
 
 def _report_public(reports: list[Report]) -> list[ReportPublic]:

@@ -10,10 +10,7 @@ from finboard.contract.notifications import MarkRead, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
 
-from . import (
-    notification_services,
-    watch_services,
-)
+from . import notification_services, watch_services
 from .responses import json_response
 from .views import ApiView, body, current_user, query_items
 

@@ -8,24 +8,13 @@ from django.db import IntegrityError, transaction
 
 from finboard.contract.cashtags import ticker_in_path
 from finboard.contract.errors import ApiError
-from finboard.contract.notifications import (
-    Watchlist,
-    WatchState,
-    check_watchlist_room,
-)
+from finboard.contract.notifications import Watchlist, WatchState, check_watchlist_room
 from finboard.contract.pagination import EXACT_TOTAL_MAX, PageQuery, page_slice
 from finboard.contract.posts import PostPage
 from finboard.contract.serializers import capped_post_page
 
 from . import lookups, watches
-from .models import (
-    CategoryWatch,
-    Post,
-    PostCashtag,
-    PostWatch,
-    TickerFollow,
-    User,
-)
+from .models import CategoryWatch, Post, PostCashtag, PostWatch, TickerFollow, User
 
 
 def watch_post(user: User, post_id: int, watching: bool) -> WatchState:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from .models import (
-    PostWatch,
-)
+from .models import PostWatch
 
 
 def set_watch(model, watching: bool, **key) -> None:

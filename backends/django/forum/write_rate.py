@@ -9,11 +9,7 @@ from django.utils import timezone
 from finboard.contract.allowances import check_hourly_allowance, hourly_limit
 from finboard.settings import Settings
 
-from .models import (
-    Comment,
-    Post,
-    User,
-)
+from .models import Comment, Post, User
 
 
 def check_write_rate(settings: Settings, user: User, kind: str) -> None:

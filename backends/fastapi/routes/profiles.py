@@ -11,14 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from backends.fastapi.deps import (
-    CurrentUser,
-    PageParams,
-    PostId,
-    ProfileChanges,
-    SessionDep,
-    Username,
-)
+from backends.fastapi.deps import CurrentUser, PageParams, PostId, ProfileChanges, SessionDep, Username
 from backends.fastapi.responses import json_response
 from finboard.core import api_service, profile_service
 
