@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from finboard.contract.users import UserCreate
-from finboard.core import queries
+from finboard.core import account_queries
 from finboard.core.security import hash_password
 
 NON_NEGATIVE = click.IntRange(min=0, max=10_000_000)
@@ -113,10 +113,10 @@ def create_user_command(username: str, email: str, password: str, role: str) -> 
     except ValidationError as exc:
         problems = "; ".join(f"{k}: {v}" for k, v in first_error_fields(exc.errors()).items())
         raise click.BadParameter(problems) from exc
-    if queries.username_taken(db.session, data.username) or queries.email_taken(db.session, data.email):
+    if account_queries.username_taken(db.session, data.username) or account_queries.email_taken(db.session, data.email):
         raise click.ClickException("that username or email is already registered")
     try:
-        user = queries.create_user(db.session, data.username, data.email, hash_password(data.password), role)
+        user = account_queries.create_user(db.session, data.username, data.email, hash_password(data.password), role)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

@@ -106,18 +106,28 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import finboard.api.community  # noqa: F401 - registers the community routes on the API blueprint
+    # Importing these registers their routes on their blueprint (the API's, members', moderation's, posts').
+    import finboard.api.market  # noqa: F401
+    import finboard.api.moderation  # noqa: F401
+    import finboard.api.profiles  # noqa: F401
+    import finboard.api.subscriptions  # noqa: F401
+    import finboard.members.views  # noqa: F401
+    import finboard.moderation.reports  # noqa: F401
+    import finboard.moderation.views  # noqa: F401
+    import finboard.posts.history  # noqa: F401
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
-    from finboard.community.views import bp as community_bp
     from finboard.health import bp as health_bp
     from finboard.market import feeds  # noqa: F401 - registers the feed routes on the market blueprint
     from finboard.market.views import bp as market_bp
+    from finboard.members import bp as members_bp
+    from finboard.moderation import bp as moderation_bp
     from finboard.posts.views import bp as posts_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(posts_bp)
-    app.register_blueprint(community_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(market_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)

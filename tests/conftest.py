@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import func, select
 
 from finboard.app import create_app
-from finboard.core import queries
+from finboard.core import account_queries, content_writes
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.security import hash_password
 from finboard.extensions import db
@@ -108,7 +108,7 @@ class Factory:
 
     def user(self, username: str = "alice", email: str | None = None) -> int:
         with self.app.app_context():
-            user = queries.create_user(db.session, username, email or f"{username}@example.com", _PASSWORD_HASH)
+            user = account_queries.create_user(db.session, username, email or f"{username}@example.com", _PASSWORD_HASH)
             db.session.commit()
             return user.id
 
@@ -116,14 +116,14 @@ class Factory:
         with self.app.app_context():
             author = db.session.get(User, author_id)
             cat = db.session.scalars(select(Category).where(Category.slug == category)).one()
-            post = queries.create_post(db.session, author, cat, title, body)
+            post = content_writes.create_post(db.session, author, cat, title, body)
             db.session.commit()
             self._invalidate()
             return post.id
 
     def comment(self, post_id: int, author_id: int, body="Good point.") -> int:
         with self.app.app_context():
-            comment = queries.create_comment(
+            comment = content_writes.create_comment(
                 db.session, db.session.get(Post, post_id), db.session.get(User, author_id), body
             )
             db.session.commit()

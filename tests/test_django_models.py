@@ -156,12 +156,12 @@ def test_router_never_allows_migrations(django_models):
 @pytest.mark.parametrize("cashtag", [None, "BTC"])
 @pytest.mark.parametrize("sort", ["new", "old", "comments"])
 def test_orderings_match_the_shared_queries(django_models, sort, cashtag):
-    """The Django orderings are finboard.core.queries.ordering, table and column for column."""
+    """The Django orderings are finboard.core.read_statements.ordering, table and column for column."""
     from sqlalchemy.sql import operators
 
     from backends.django.forum.queries import CASHTAG_SORT_FIELDS, ORDERINGS, POST_SORT_FIELDS
     from finboard.contract.post_filters import PostFilters
-    from finboard.core.queries import ListingShape, ordering
+    from finboard.core.read_statements import ListingShape, ordering
 
     shared = tuple(
         ("-" if clause.modifier is operators.desc_op else "", clause.element.table.name, clause.element.name)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from finboard.contract.notifications import NotificationQuery
-from finboard.core import community, community_service, queries
+from finboard.core import content_writes, moderation_transitions, notification_service
 from finboard.core.models import Category, Post, PostCashtag, TickerFollow, User, utcnow
 from finboard.extensions import cache, db
 from tests.helpers import body, doc, field_error, flashes, form_value, location_path, post_titles, sign_in, text
@@ -28,7 +28,7 @@ def write(make, author_id: int, title: str, body_text: str = "Body.", category: 
     with make.app.app_context():
         author = db.session.get(User, author_id)
         cat = db.session.scalars(select(Category).where(Category.slug == category)).one()
-        post = queries.create_post(db.session, author, cat, title, body_text, **market)
+        post = content_writes.create_post(db.session, author, cat, title, body_text, **market)
         db.session.commit()
         cache.invalidate()
         return post.id
@@ -49,7 +49,7 @@ def backdate(make, post_id: int, days: int) -> None:
 
 def hide(make, post_id: int) -> None:
     with make.app.app_context():
-        community.hide_post(db.session, db.session.get(Post, post_id))
+        moderation_transitions.hide_post(db.session, db.session.get(Post, post_id))
         db.session.commit()
         cache.invalidate()
 
@@ -230,7 +230,7 @@ def test_cards_show_pinned_and_sentiment_badges(client, make):
     pinned = write(make, alice, "Read this first $SPY", sentiment="bearish")
     write(make, alice, "A plain post $SPY")
     with make.app.app_context():
-        community.set_post_flag(db.session, db.session.get(Post, pinned), "pinned", True)
+        moderation_transitions.set_post_flag(db.session, db.session.get(Post, pinned), "pinned", True)
         db.session.commit()
         cache.invalidate()
     html = body(client.get("/"))
@@ -417,8 +417,8 @@ def test_a_follower_is_notified_of_a_new_post_on_the_ticker(client, make):
     assert response.status_code == 302
     post_id = int(location_path(response).rsplit("/", 1)[1])
     with make.app.app_context():
-        bobs = community_service.notifications(db.session, db.session.get(User, bob), NotificationQuery())
-        alices = community_service.notifications(db.session, db.session.get(User, alice), NotificationQuery())
+        bobs = notification_service.notifications(db.session, db.session.get(User, bob), NotificationQuery())
+        alices = notification_service.notifications(db.session, db.session.get(User, alice), NotificationQuery())
     assert [(n.kind, n.ticker, n.post_id, n.actor.username) for n in bobs.items] == [
         ("ticker", "NVDA", post_id, "alice")
     ]

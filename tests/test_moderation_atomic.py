@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from finboard.contract.errors import ApiError
 from finboard.contract.moderation import CommentModeration, ReportCreate, UserModeration
-from finboard.core import community_service, counters
+from finboard.core import counters, moderation_service, report_service
 from finboard.core.models import Comment, ModerationAction, Post, Report, User
 from finboard.extensions import db
 from tests.conftest import TEST_PASSWORD
@@ -337,7 +337,7 @@ def test_concurrent_identical_hides_and_deletes_change_the_comment_once(app, mak
         def act(session, moderator):
             session.get(Comment, comment_id)  # read before the others write: the stale state the guard re-checks
             payload = CommentModeration(action=action, reason=REASON)
-            community_service.moderate_comment(session, moderator, comment_id, payload)
+            moderation_service.moderate_comment(session, moderator, comment_id, payload)
 
         return act
 
@@ -354,7 +354,7 @@ def test_concurrent_identical_reports_file_one(app, make):
     post = make.post(alice)
 
     def report(session, reporter):
-        community_service.create_report(session, reporter, ReportCreate(post_id=post, reason=REASON))
+        report_service.create_report(session, reporter, ReportCreate(post_id=post, reason=REASON))
 
     assert _race(app, bob, report) == [200, 409, 409, 409]
     with make.app.app_context():
@@ -398,6 +398,6 @@ def test_the_same_suspension_twice_is_a_409_and_one_log_entry(client, make):
 def test_concurrent_identical_suspensions_log_once(app, make):
     alice, bob, mod = _people(make)
     payload = UserModeration(action="suspend", days=3, reason=REASON)
-    assert _race(app, mod, lambda session, moderator: community_service.moderate_user(
+    assert _race(app, mod, lambda session, moderator: moderation_service.moderate_user(
         session, moderator, "bob", payload)) == [200, 409, 409, 409]  # fmt: skip
     assert [action for action, _, _ in _log(make)] == ["suspend"]

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from finboard.contract.errors import http_error
-from finboard.core import community, queries
+from finboard.core import content_writes, moderation_transitions
 from finboard.core.models import Comment, Post, User
 from finboard.core.seeding import seed
 from finboard.registry import ASGI_RAW, BUILTIN, FLASK, RAW
@@ -353,12 +353,12 @@ def test_moderation_and_market_columns_read_like_flask(servers, database_url):
     ticker = edited.cashtag_list[0]
     edits_before = edited.edit_count  # the edit stays: each raw ceiling's run adds one
     try:
-        community.hide_post(session, hidden)
-        community.hide_comment(session, comment)
-        community.set_post_flag(session, flagged, "pinned", True)
-        community.set_post_flag(session, flagged, "locked", True)
+        moderation_transitions.hide_post(session, hidden)
+        moderation_transitions.hide_comment(session, comment)
+        moderation_transitions.set_post_flag(session, flagged, "pinned", True)
+        moderation_transitions.set_post_flag(session, flagged, "locked", True)
         edit = {"title": f"{edited.title} (edited)", "sentiment": "bearish", "positions": {ticker: "long"}}
-        queries.update_post(session, edited, editor=editor, **edit)
+        content_writes.update_post(session, edited, editor=editor, **edit)
         session.commit()
 
         paths = [
@@ -387,9 +387,9 @@ def test_moderation_and_market_columns_read_like_flask(servers, database_url):
     finally:
         session.rollback()
         if hidden.hidden_at is not None:
-            community.restore_post(session, hidden)
+            moderation_transitions.restore_post(session, hidden)
         if comment.hidden_at is not None:
-            community.restore_comment(session, comment)
+            moderation_transitions.restore_comment(session, comment)
         flagged.pinned = flagged.locked = False
         session.commit()
         session.close()

@@ -19,6 +19,7 @@ from finboard.contract.limits import TITLE_MAX
 from finboard.contract.positions import parse_positions
 from finboard.core import counters, seeding
 from finboard.core.security import verify_password
+from finboard.core.seeding import catalogue, postgres_writer
 from finboard.extensions import db
 from tests.databases import postgres_database, sqlite_database
 
@@ -30,10 +31,10 @@ ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 def mode(request, monkeypatch) -> str:
     """'bulk': PostgreSQL takes its bulk path even for a small seed (SQLite has one path)."""
     if request.param == "bulk":
-        monkeypatch.setattr(seeding, "BULK_ROWS", 0)
-        monkeypatch.setattr(seeding, "REINDEX_ROWS", 1)
+        monkeypatch.setattr(postgres_writer, "BULK_ROWS", 0)
+        monkeypatch.setattr(postgres_writer, "REINDEX_ROWS", 1)
     else:
-        monkeypatch.setattr(seeding, "BULK_ROWS", 10**9)
+        monkeypatch.setattr(postgres_writer, "BULK_ROWS", 10**9)
     return request.param
 
 
@@ -159,22 +160,22 @@ def test_every_template_yields_the_cashtags_it_was_filled_with():
     import random
 
     rnd = random.Random(1).random
-    tickers = sorted({t for group in seeding.TICKERS.values() for t in group} | set(seeding.DEFAULT_TICKERS))
+    tickers = sorted({t for group in catalogue.TICKERS.values() for t in group} | set(catalogue.DEFAULT_TICKERS))
     templates = [
-        *seeding.TITLES,
-        *seeding.OPENER_TEMPLATES,
-        *seeding.POINT_TEMPLATES,
-        *seeding.CLOSER_TEMPLATES,
-        *seeding.COMMENT_TEMPLATES,
+        *catalogue.TITLES,
+        *catalogue.OPENER_TEMPLATES,
+        *catalogue.POINT_TEMPLATES,
+        *catalogue.CLOSER_TEMPLATES,
+        *catalogue.COMMENT_TEMPLATES,
     ]
     for template in templates:
         for t in tickers:
             for u in tickers:
                 rendered = template.render(rnd, t, u)
-                expected = list(dict.fromkeys(t if slot == seeding.T else u for slot in template.tickers))
+                expected = list(dict.fromkeys(t if slot == catalogue.T else u for slot in template.tickers))
                 assert extract_cashtags(rendered) == expected, rendered
     longest = max(len(t) for t in tickers)
-    assert all(len(t.render(rnd, "X" * longest, "Y" * longest)) + 10 < TITLE_MAX for t in seeding.TITLES)
+    assert all(len(t.render(rnd, "X" * longest, "Y" * longest)) + 10 < TITLE_MAX for t in catalogue.TITLES)
 
 
 # --- through the CLI, on both databases --------------------------------------------------
@@ -292,8 +293,8 @@ def test_same_seed_same_rows_in_fresh_databases(tmp_path, monkeypatch):
     """Two fresh PostgreSQL databases (one bulk-loaded) and a SQLite one hold identical rows."""
     with postgres_database("finboard_seed_a") as url:
         first = _seed_fresh(url)
-    monkeypatch.setattr(seeding, "BULK_ROWS", 0)
-    monkeypatch.setattr(seeding, "REINDEX_ROWS", 1)
+    monkeypatch.setattr(postgres_writer, "BULK_ROWS", 0)
+    monkeypatch.setattr(postgres_writer, "REINDEX_ROWS", 1)
     with postgres_database("finboard_seed_b") as url:
         second = _seed_fresh(url)
     with sqlite_database(tmp_path) as url:

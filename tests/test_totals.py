@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, SEARCH_EXACT_BELOW, listing_total
-from finboard.core import community, counters, queries
+from finboard.core import content_writes, counters, moderation_transitions
 from finboard.core.models import Comment, Post, User
 from finboard.core.seeding import seed
 from finboard.extensions import cache, db
@@ -71,7 +71,7 @@ def test_counters_follow_every_write(app, client, auth, make):
     assert client.get("/api/v1/posts?cashtag=AAPL").get_json()["total"] == 0
 
     with app.app_context():
-        queries.delete_post(db.session, db.session.get(Post, second))
+        content_writes.delete_post(db.session, db.session.get(Post, second))
         db.session.commit()
     _counters_match_a_rebuild(app)
     assert client.get("/api/v1/posts?author=bob").get_json()["total"] == 1
@@ -99,7 +99,7 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
 
     assert totals() == (2, 1, 2, 1, 200)
     with app.app_context():
-        community.hide_comment(db.session, db.session.get(Comment, hidden_comment))
+        moderation_transitions.hide_comment(db.session, db.session.get(Comment, hidden_comment))
         db.session.commit()
         cache.invalidate()
     _counters_match_a_rebuild(app)
@@ -107,7 +107,7 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
     assert [c["id"] for c in client.get(f"/api/v1/posts/{first}/comments").get_json()["items"]] == [kept]
 
     with app.app_context():
-        community.hide_post(db.session, db.session.get(Post, first))
+        moderation_transitions.hide_post(db.session, db.session.get(Post, first))
         db.session.commit()
         cache.invalidate()
     _counters_match_a_rebuild(app)
@@ -117,14 +117,14 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
     with app.app_context():  # writes on a hidden post (a move, a comment) leave the counters alone
         post = db.session.get(Post, first)
         post.category_id = db.session.scalar(text("SELECT id FROM categories WHERE slug = 'crypto'"))
-        queries.create_comment(db.session, post, db.session.get(User, bob), "late comment")
+        content_writes.create_comment(db.session, post, db.session.get(User, bob), "late comment")
         db.session.commit()
         cache.invalidate()
     _counters_match_a_rebuild(app)
 
     with app.app_context():
-        community.restore_post(db.session, db.session.get(Post, first))
-        community.restore_comment(db.session, db.session.get(Comment, hidden_comment))
+        moderation_transitions.restore_post(db.session, db.session.get(Post, first))
+        moderation_transitions.restore_comment(db.session, db.session.get(Comment, hidden_comment))
         db.session.commit()
         cache.invalidate()
     _counters_match_a_rebuild(app)
@@ -132,10 +132,10 @@ def test_hiding_uncounts_and_restoring_recounts(app, client, make):
     assert client.get(f"/api/v1/posts/{first}").get_json()["comment_count"] == 3
 
     with app.app_context():  # deleting hidden rows must not uncount them twice
-        community.hide_comment(db.session, db.session.get(Comment, kept))
-        queries.delete_comment(db.session, db.session.get(Comment, kept))
-        community.hide_post(db.session, db.session.get(Post, second))
-        queries.delete_post(db.session, db.session.get(Post, second))
+        moderation_transitions.hide_comment(db.session, db.session.get(Comment, kept))
+        content_writes.delete_comment(db.session, db.session.get(Comment, kept))
+        moderation_transitions.hide_post(db.session, db.session.get(Post, second))
+        content_writes.delete_post(db.session, db.session.get(Post, second))
         db.session.commit()
         cache.invalidate()
     _counters_match_a_rebuild(app)
@@ -154,7 +154,7 @@ def test_other_filter_combinations_are_counted_up_to_the_cap(app, client, make, 
     alice = make.user("alice")
     for n in range(6):
         make.post(alice, f"Covered calls on $SPY week {n}", "Theta.", category="options")
-    monkeypatch.setattr("finboard.core.queries.EXACT_TOTAL_MAX", 4)
+    monkeypatch.setattr("finboard.core.read_statements.EXACT_TOTAL_MAX", 4)
     monkeypatch.setattr("finboard.contract.pagination.EXACT_TOTAL_MAX", 4)
     capped = client.get("/api/v1/posts?category=options&cashtag=SPY&per_page=2").get_json()
     assert (capped["total"], capped["total_exact"], capped["pages"]) == (4, False, 2)

@@ -28,7 +28,7 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage
 from finboard.contract.serializers import category_public, category_stats, comment_page, post_detail, post_page
-from finboard.core import queries
+from finboard.core import read_statements
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import Post
 from finboard.rawsql import async_reads, plans
@@ -40,26 +40,26 @@ async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
     dialect = session.bind.dialect.name
     filters = PostFilters.from_query(query)
     cursor = query.decoded_cursor
-    shape = queries.ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
-    params = queries.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
-    rows = (await session.scalars(queries.post_page_statement(shape), params)).all()
-    total_stmt, kind = queries.post_total_statement(shape)
+    shape = read_statements.ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
+    params = read_statements.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
+    rows = (await session.scalars(read_statements.post_page_statement(shape), params)).all()
+    total_stmt, kind = read_statements.post_total_statement(shape)
     return post_page(rows, query, (await session.execute(total_stmt, params)).first(), kind)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> PostDetail:
-    post = (await session.scalars(queries.post_detail_statement(), {"post_id": post_id})).first()
+    post = (await session.scalars(read_statements.post_detail_statement(), {"post_id": post_id})).first()
     if post is None:
         raise ApiError(404, "post_not_found")
-    newest = queries.comment_params(post_id, DETAIL_COMMENTS)
-    comments = (await session.scalars(queries.comments_statement(), newest)).all()
+    newest = read_statements.comment_params(post_id, DETAIL_COMMENTS)
+    comments = (await session.scalars(read_statements.comments_statement(), newest)).all()
     return post_detail(post, comments)
 
 
 async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -> CommentPage:
     offset = (query.page - 1) * query.per_page
-    stmt = queries.comments_statement(newest_first=False, offset=True)
-    rows = (await session.scalars(stmt, queries.comment_params(post_id, query.per_page, offset))).all()
+    stmt = read_statements.comments_statement(newest_first=False, offset=True)
+    rows = (await session.scalars(stmt, read_statements.comment_params(post_id, query.per_page, offset))).all()
     total = await session.scalar(select(Post.comment_count).where(Post.id == post_id, Post.hidden_at.is_(None)))
     if total is None:
         raise ApiError(404, "post_not_found")
@@ -67,12 +67,12 @@ async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -
 
 
 async def list_categories(session: AsyncSession) -> CategoryList:
-    rows = await session.scalars(queries.categories_statement())
+    rows = await session.scalars(read_statements.categories_statement())
     return CategoryList(items=[category_public(c) for c in rows])
 
 
 async def category_stats_list(session: AsyncSession) -> CategoryStatsList:
-    rows = await session.execute(queries.category_stats_statement())
+    rows = await session.execute(read_statements.category_stats_statement())
     return CategoryStatsList(items=[category_stats(r) for r in rows])
 
 

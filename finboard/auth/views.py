@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from finboard.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from finboard.auth.session import revoke, revoke_others, sign_in
-from finboard.core import queries
+from finboard.core import account_queries
 from finboard.core.security import hash_password, verify_password
 from finboard.extensions import db
 from finboard.ratelimits import check_login, check_register
@@ -27,13 +27,13 @@ def register():
     if form.validate_on_submit():
         username = form.username.data.strip()
         email = form.email.data.strip().lower()
-        if queries.username_taken(db.session, username):
+        if account_queries.username_taken(db.session, username):
             form.username.errors.append("That username is taken.")
-        if queries.email_taken(db.session, email):
+        if account_queries.email_taken(db.session, email):
             form.email.errors.append("An account with that email already exists.")
         if not form.errors:
             try:
-                user = queries.create_user(db.session, username, email, hash_password(form.password.data))
+                user = account_queries.create_user(db.session, username, email, hash_password(form.password.data))
                 db.session.commit()
             except IntegrityError:  # a concurrent registration won the race
                 db.session.rollback()
@@ -54,7 +54,7 @@ def login():
         return redirect(url_for("posts.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalars(queries.user_by_login_statement(form.username.data)).first()
+        user = db.session.scalars(account_queries.user_by_login_statement(form.username.data)).first()
         # verify_password spends one hash even for unknown users (same timing).
         if verify_password(user.password_hash if user else None, form.password.data) and user:
             sign_in(user)

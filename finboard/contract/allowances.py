@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from finboard.contract.errors import ApiError
+
 
 def is_new_account(user, settings, now: datetime) -> bool:
     return user.created_at > now - timedelta(hours=settings.new_account_hours)
@@ -24,3 +26,10 @@ def hourly_limit(user, settings, kind: str, now: datetime) -> int:
 def rate_limit_message(kind: str, limit: int, new: bool) -> str:
     who = "New accounts" if new else "Each account"
     return f"{who} can write {limit} {kind}s an hour. Try again later."
+
+
+def check_hourly_allowance(user, settings, kind: str, now: datetime, limit: int, recent: int) -> None:
+    """429 once the account's ``recent`` writes of ``kind`` in the last hour reached its ``limit``."""
+    if recent >= limit:
+        raise ApiError(429, rate_limit_message(kind, limit, is_new_account(user, settings, now)))
+

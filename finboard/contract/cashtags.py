@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from finboard.contract.errors import ApiError
 from finboard.contract.limits import TICKER_MAX
 
 MAX_CASHTAGS_PER_POST = 20
@@ -38,3 +39,11 @@ def normalize_ticker(raw: str) -> str | None:
     """A ticker as typed in a filter ("aapl", "$AAPL") or None when not one."""
     ticker = (raw or "").strip().lstrip("$").upper()
     return ticker if TICKER_RE.match(ticker) else None
+
+
+def ticker_in_path(raw: str) -> str:
+    """The ticker a path names (``/tickers/{ticker}/...``), or the 404 every backend answers."""
+    ticker = normalize_ticker(raw)
+    if ticker is None:
+        raise ApiError(404, "not_found")
+    return ticker

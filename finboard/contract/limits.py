@@ -30,6 +30,7 @@ PAGE_MAX = 10_000
 DETAIL_COMMENTS = 20
 MAX_POSITIONS = 20
 SUSPENSION_DAYS_MAX = 3650
+WATCHLIST_MAX = 100  # tickers one member may follow
 
 # Request bodies and ids.
 MAX_BODY_BYTES = 64 * 1024

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from finboard.contract.base import Input, Schema
 from finboard.contract.fields import Note, Reason
-from finboard.contract.limits import SUSPENSION_DAYS_MAX
+from finboard.contract.limits import SUMMARY_MAX, SUSPENSION_DAYS_MAX
 from finboard.contract.pagination import Page
 from finboard.contract.users import AuthorRef
 
@@ -108,3 +108,18 @@ class ModerationActionPublic(Schema):
 
 class ModerationActionPage(Page):
     items: list[ModerationActionPublic]
+
+
+def log_entry(
+    moderator_id: int, action: str, target_type: str, target_id: int, summary: str, reason: str, now: datetime
+) -> dict:
+    """A moderation log row's columns; the summary is cut to the column's ``SUMMARY_MAX``."""
+    return {
+        "moderator_id": moderator_id,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "summary": summary[:SUMMARY_MAX],
+        "reason": reason,
+        "created_at": now,
+    }

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from finboard.contract.base import Input, Schema
+from finboard.contract.errors import ApiError
+from finboard.contract.limits import WATCHLIST_MAX
 from finboard.contract.pagination import Page
 from finboard.contract.users import AuthorRef
 
@@ -57,6 +59,12 @@ class UnreadCount(Schema):
 
 class Watchlist(Schema):
     tickers: list[str] = Field(description="Followed tickers, alphabetical.")
+
+
+def check_watchlist_room(count: int) -> None:
+    """422 for following a new ticker on a watchlist of ``count`` tickers that is full."""
+    if count >= WATCHLIST_MAX:
+        raise ApiError(422, "invalid", {"ticker": f"A watchlist holds at most {WATCHLIST_MAX} tickers."})
 
 
 class WatchState(Schema):

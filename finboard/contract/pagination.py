@@ -180,3 +180,13 @@ def page_fields(query, total: int) -> dict:
         "total": total,
         "pages": Page.count_pages(total, query.per_page),
     }
+
+
+def page_slice(query) -> slice:
+    """The rows of numbered page ``query.page`` within the whole ordered result (OFFSET to OFFSET + LIMIT).
+
+    Django slices its querysets with it; SQLAlchemy takes ``.start`` as the OFFSET and
+    ``query.per_page`` as the LIMIT.
+    """
+    start = (query.page - 1) * query.per_page
+    return slice(start, start + query.per_page)

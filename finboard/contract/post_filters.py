@@ -2,7 +2,7 @@
 
 What the user asked for (``PostListQuery``), normalised the way every backend
 and both data layers apply it: blank search dropped, ticker upper-cased, times
-made aware in UTC. Pure, so the SQLAlchemy statements (``finboard.core.queries``),
+made aware in UTC. Pure, so the SQLAlchemy statements (``finboard.core.read_statements``),
 the hand-written SQL (``finboard.rawsql``) and Django's querysets all start from
 the same values.
 """

@@ -9,14 +9,14 @@ by id: the callers fetch them in bulk.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from finboard.contract.categories import CategoryPublic, CategoryRef, CategoryStats
 from finboard.contract.comments import CommentPage, CommentPublic
 from finboard.contract.market import CashtagStats, DayCount, SentimentSplit
 from finboard.contract.moderation import ModerationActionPublic, ReportPublic, TargetRef
 from finboard.contract.notifications import NotificationPublic
-from finboard.contract.pagination import Page, PageQuery, listing_total, next_cursor
+from finboard.contract.pagination import Page, PageQuery, capped_total, listing_total, next_cursor, page_fields
 from finboard.contract.positions import parse_positions
 from finboard.contract.posts import Position, PostDetail, PostListQuery, PostPage, PostPublic, Revision
 from finboard.contract.users import AuthorRef, UserProfile, UserPublic
@@ -107,14 +107,16 @@ def post_page(posts: list, query: PostListQuery, total_row, total_kind: str) -> 
     )
 
 
-def comment_page(comments: Iterable, query: PageQuery, total: int) -> CommentPage:
-    return CommentPage(
-        items=[comment_public(c) for c in comments],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=Page.count_pages(total, query.per_page),
+def capped_post_page(posts: Iterable, query: PageQuery, counted: int) -> PostPage:
+    """A numbered page of posts whose total was counted up to ``EXACT_TOTAL_MAX + 1`` rows (the feed)."""
+    total, exact = capped_total(counted)
+    return PostPage(
+        items=[post_public(p) for p in posts], **page_fields(query, total), total_exact=exact, next_cursor=None
     )
+
+
+def comment_page(comments: Iterable, query: PageQuery, total: int) -> CommentPage:
+    return CommentPage(items=[comment_public(c) for c in comments], **page_fields(query, total))
 
 
 def user_profile(user, post_count: int, comment_count: int) -> UserProfile:
@@ -204,15 +206,25 @@ def cashtag_days(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(CASHTAG_DAYS - 1, -1, -1)]
 
 
+def cashtag_windows(now: datetime) -> tuple[date, datetime, datetime, datetime]:
+    """(today, the chart's first midnight, a week ago, 30 days ago): the windows of a ticker's statistics (UTC)."""
+    today = now.astimezone(UTC).date()
+    start = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=CASHTAG_DAYS - 1)
+    return today, start, now - timedelta(days=7), now - timedelta(days=30)
+
+
 def cashtag_stats(
     ticker: str,
     post_count: int,
     followers: int,
     today: date,
     per_day: dict[date, int],
-    sentiment_7d: dict[str, int],
-    sentiment_30d: dict[str, int],
+    sentiment_split: Iterable[tuple[str, int, int]],
 ) -> CashtagStats:
+    """``sentiment_split``: (sentiment, posts over 7 days, posts over 30 days) rows."""
+    rows = list(sentiment_split)
+    sentiment_7d = {s: int(week) for s, week, _ in rows}
+    sentiment_30d = {s: int(month) for s, _, month in rows}
     return CashtagStats(
         ticker=ticker,
         post_count=post_count,

@@ -1,7 +1,7 @@
 """Every moderation and watch state transition (the TRANSITIONS table) and the answers of a repeat.
 
 The table is the specification both persistence paths implement (SQLAlchemy in
-``finboard.core.community``, Django in ``backends/django/forum``); the error
+``finboard.core.moderation_transitions``, Django in ``backends/django/forum``); the error
 answers below are what a transition that changed nothing returns, the same
 everywhere.
 """
@@ -20,8 +20,8 @@ row lock. On PostgreSQL a concurrent identical request waits for the row lock an
 the condition; on SQLite writers serialize. So of two identical requests exactly one changes the
 row; counters move and the moderation log gets its one entry only after the guard changed a row;
 the other gets the "repeat" answer (never a 500, never a double effect). The SQLAlchemy
-path (finboard.core.community, community_service, api_service, queries) and the Django path
-(backends/django/forum/community.py, community_services.py, services.py) implement this table.
+path (finboard.core: moderation_transitions, watches, content_writes and the services calling them)
+and the Django path (backends/django/forum: the modules of the same names) implement this table.
 
 post hide (moderator)
     guard:  UPDATE posts SET hidden_at=now WHERE id AND hidden_at IS NULL; then its cashtag rows go
@@ -80,10 +80,13 @@ snapshot ``title``/``content``/``target_author_id`` stays; migration 0006).
 
 def check_hidden_change(what: str, hidden_at, hide: bool) -> None:
     """409 when hiding a hidden ``what`` (post or comment) or restoring a visible one."""
-    if hide and hidden_at is not None:
-        raise no_change(f"The {what} is already hidden.")
-    if not hide and hidden_at is None:
-        raise no_change(f"The {what} is not hidden.")
+    if (hidden_at is not None) == hide:
+        raise hidden_unchanged(what, hide)
+
+
+def hidden_unchanged(what: str, hide: bool) -> ApiError:
+    """The 409 of a hide of a hidden post or comment, or a restore of a visible one."""
+    return no_change(f"The {what} is already hidden." if hide else f"The {what} is not hidden.")
 
 
 def no_change(message: str) -> ApiError:
@@ -112,3 +115,38 @@ def already_deleted(what: str) -> ApiError:
 def hidden_evidence(what: str) -> ApiError:
     """403 to the author deleting a post or comment a moderator hid: it is kept as evidence."""
     return ApiError(403, f"{what}_hidden", code="hidden")
+
+
+# Which flag each lock/unlock/pin/unpin action sets, and to what.
+POST_FLAG_ACTIONS = {
+    "lock": ("locked", True),
+    "unlock": ("locked", False),
+    "pin": ("pinned", True),
+    "unpin": ("pinned", False),
+}
+
+
+def gone(what: str, deleted_by_moderator: bool) -> ApiError:
+    """A post or comment that is not there: 409 when a moderator's delete is logged (a repeat), else 404."""
+    return already_deleted(what) if deleted_by_moderator else ApiError(404, f"{what}_not_found")
+
+
+def author_delete_refused(hidden_now: bool) -> ApiError:
+    """Why an author's conditional DELETE removed nothing: a moderator hid it meanwhile (403) or it is gone."""
+    return hidden_evidence("post") if hidden_now else ApiError(404, "post_not_found")
+
+
+def suspension_end(now: datetime, days: int) -> datetime:
+    """A suspension of ``days`` ends that many days from now."""
+    return now + timedelta(days=days)
+
+
+def suspension_summary(username: str, until: datetime) -> str:
+    """The moderation log's line for a suspension."""
+    return f"{username} until {until:%Y-%m-%d %H:%M} UTC"
+
+
+def not_suspended() -> ApiError:
+    """The 409 of lifting a suspension that is not there (a repeat, or a concurrent lift)."""
+    return no_change("The user is not suspended.")
+

@@ -3,7 +3,7 @@
 The Flask API calls these directly; the FastAPI adapter runs the writes via
 ``AsyncSession.run_sync``. Reads are not here: the Flask app reads through
 ``finboard.reads`` (row statements straight to JSON), FastAPI through its own
-async session, both with the statement builders of ``finboard.core.queries``.
+async session, both with the statement builders of ``finboard.core.read_statements``.
 Each function commits what it writes, so callers only invalidate caches afterwards.
 """
 
@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from finboard.contract.comments import CommentCreate, CommentPublic
 from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
-from finboard.contract.permissions import is_moderator, require_writer
-from finboard.contract.posts import PostCreate, PostPublic, PostUpdate
-from finboard.contract.serializers import comment_public, post_public, user_public
-from finboard.contract.transitions import hidden_evidence
+from finboard.contract.permissions import (
+    check_author,
+    check_author_delete,
+    check_may_comment,
+    require_writer,
+)
+from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpdate, RevisionList
+from finboard.contract.serializers import comment_public, post_public, revision, user_public
+from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import community, queries
-from finboard.core.models import Category, Post, User
+from finboard.core import account_queries, community, content_writes, lookups, watches, write_rate
+from finboard.core.models import Category, Post, PostRevision, User
 from finboard.core.security import (
     TokenError,
     bearer_token,
@@ -37,14 +42,16 @@ from finboard.settings import Settings
 
 def register(session: Session, payload: UserCreate) -> UserPublic:
     fields = {}
-    if queries.username_taken(session, payload.username):
+    if account_queries.username_taken(session, payload.username):
         fields["username"] = USERNAME_TAKEN
-    if queries.email_taken(session, str(payload.email)):
+    if account_queries.email_taken(session, str(payload.email)):
         fields["email"] = EMAIL_TAKEN
     if fields:
         raise ApiError(409, "conflict", fields)
     try:
-        user = queries.create_user(session, payload.username, str(payload.email), hash_password(payload.password))
+        user = account_queries.create_user(
+            session, payload.username, str(payload.email), hash_password(payload.password)
+        )
         result = user_public(user)
         session.commit()
     except IntegrityError as exc:  # lost a race with a concurrent registration
@@ -54,7 +61,7 @@ def register(session: Session, payload: UserCreate) -> UserPublic:
 
 
 def login(session: Session, settings: Settings, payload: LoginRequest) -> Token:
-    user = session.scalars(queries.user_by_login_statement(payload.username)).first()
+    user = session.scalars(account_queries.user_by_login_statement(payload.username)).first()
     if not verify_password(user.password_hash if user else None, payload.password) or user is None:
         raise ApiError(401, "invalid_credentials", code="invalid_credentials")
     token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
@@ -93,23 +100,13 @@ def _category(session: Session, slug: str) -> Category:
     return category
 
 
-def visible_post(session: Session, post_id: int) -> Post:
-    """A post that is not hidden, or 404 (a hidden post is gone for everyone but moderation)."""
-    post = session.get(Post, post_id)
-    if post is None or post.hidden_at is not None:
-        raise ApiError(404, "post_not_found")
-    return post
-
-
 def _post_for_change(session: Session, user: User, post_id: int) -> Post:
     """The author's own visible post, locked on PostgreSQL until the change commits, so a
     moderator's hide landing at the same moment is either seen here (404) or waits for it."""
     if session.get_bind().dialect.name == "postgresql":
         session.get(Post, post_id, with_for_update={"key_share": True}, populate_existing=True)
-    post = visible_post(session, post_id)
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
-    require_writer(user)
+    post = lookups.visible_post(session, post_id)
+    check_author(user, post)
     return post
 
 
@@ -119,9 +116,9 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
     category = _category(session, payload.category)
     # Check and insert in one transaction that holds the author's lock: concurrent
     # creates by one account are counted one after the other, never all at once.
-    queries.lock_author(session, user.id)
-    community.check_write_rate(session, settings, user, "post")
-    post = queries.create_post(
+    content_writes.lock_author(session, user.id)
+    write_rate.check_write_rate(session, settings, user, "post")
+    post = content_writes.create_post(
         session,
         user,
         category,
@@ -130,7 +127,7 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
         sentiment=payload.sentiment,
         positions=payload.positions,
     )
-    community.watch_post(session, user.id, post.id)
+    watches.watch_post(session, user.id, post.id)
     community.notify_new_post(session, post, user)
     result = post_public(post)
     session.commit()
@@ -143,7 +140,7 @@ def update_post(session: Session, user: User, post_id: int, payload: PostUpdate)
         raise ApiError(422, "empty_update")
     category = _category(session, payload.category) if payload.category else None
     changes = {"sentiment": payload.sentiment} if "sentiment" in payload.model_fields_set else {}
-    queries.update_post(
+    content_writes.update_post(
         session,
         post,
         editor=user,
@@ -166,19 +163,11 @@ def delete_post(session: Session, user: User, post_id: int) -> None:
     (403 ``hidden``: the post is kept as evidence), suspension (403). The conditional DELETE
     re-checks visibility, so a hide that lands first wins and a repeated delete changes nothing."""
     post = session.get(Post, post_id)
-    if post is None or (post.hidden_at is not None and post.author_id != user.id):
-        raise ApiError(404, "post_not_found")
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
-    if post.hidden_at is not None:
-        raise hidden_evidence("post")
-    require_writer(user)
-    if not queries.delete_post(session, post, author_id=user.id):
+    check_author_delete(user, post)
+    if not content_writes.delete_post(session, post, author_id=user.id):
         session.rollback()
         post = session.get(Post, post_id)
-        if post is not None and post.hidden_at is not None:
-            raise hidden_evidence("post")
-        raise ApiError(404, "post_not_found")
+        raise author_delete_refused(post is not None and post.hidden_at is not None)
     session.commit()
 
 
@@ -186,15 +175,47 @@ def create_comment(
     session: Session, settings: Settings, user: User, post_id: int, payload: CommentCreate
 ) -> CommentPublic:
     """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), hourly limit (429)."""
-    post = visible_post(session, post_id)
-    require_writer(user)
-    if post.locked and not is_moderator(user):
-        raise ApiError(403, "locked", code="locked")
-    queries.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
-    community.check_write_rate(session, settings, user, "comment")
-    comment = queries.create_comment(session, post, user, payload.body)
+    post = lookups.visible_post(session, post_id)
+    check_may_comment(user, post)
+    content_writes.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
+    write_rate.check_write_rate(session, settings, user, "comment")
+    comment = content_writes.create_comment(session, post, user, payload.body)
     community.notify_new_comment(session, post, comment, user)
-    community.watch_post(session, user.id, post.id)
+    watches.watch_post(session, user.id, post.id)
     result = comment_public(comment)
     session.commit()
     return result
+
+
+# --- edit history and pinned posts -------------------------------------------
+
+
+def revisions(session: Session, post_id: int) -> RevisionList:
+    """A visible post's earlier versions, newest first (404 for a hidden one: see ``revision_list``)."""
+    lookups.visible_post(session, post_id)
+    return revision_list(session, post_id)
+
+
+def revision_list(session: Session, post_id: int) -> RevisionList:
+    """Any post's earlier versions, newest first: moderators see a hidden post's too (the forum)."""
+    rows = session.execute(
+        select(PostRevision, User)
+        .join(User, User.id == PostRevision.editor_id)
+        .where(PostRevision.post_id == post_id)
+        .order_by(PostRevision.id.desc())
+    ).all()
+    return RevisionList(items=[revision(r, editor) for r, editor in rows])
+
+
+def pinned_posts(session: Session, slug: str) -> PinnedPosts:
+    category = lookups.category_by_slug(session, slug)
+    rows = session.scalars(
+        select(Post)
+        .join(Post.author)
+        .join(Post.category)
+        .options(contains_eager(Post.author), contains_eager(Post.category))
+        .where(Post.category_id == category.id, Post.pinned.is_(True), Post.hidden_at.is_(None))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(10)
+    ).all()
+    return PinnedPosts(items=[post_public(p) for p in rows])

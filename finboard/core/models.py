@@ -45,7 +45,7 @@ from finboard.contract.limits import (
     TITLE_MAX,
     USERNAME_MAX,
 )
-from finboard.contract.positions import parse_positions
+from finboard.contract.post_rows import PostColumnReadings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,7 +157,7 @@ class Category(Base):
         return f"<Category {self.slug!r}>"
 
 
-class Post(Base):
+class Post(PostColumnReadings, Base):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_created_at_id", "created_at", "id"),
@@ -189,14 +189,6 @@ class Post(Base):
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
-
-    @property
-    def cashtag_list(self) -> list[str]:
-        return self.cashtags.split() if self.cashtags else []
-
-    @property
-    def position_list(self) -> list[tuple[str, str]]:
-        return parse_positions(self.positions)
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"

@@ -46,8 +46,8 @@ def resolvable(login: str) -> bool:
 
 def user_id_by_login_statement(login: str) -> Select:
     """The id of the user a login name targets (the same match as the login itself)."""
+    from finboard.core.account_queries import user_by_login_statement
     from finboard.core.models import User
-    from finboard.core.queries import user_by_login_statement
 
     return user_by_login_statement(login).with_only_columns(User.id)
 

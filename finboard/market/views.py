@@ -2,7 +2,7 @@
 
 A cashtag page lists the posts mentioning the ticker with the forum's own
 listing (the same cached read and keyset "Older" paging as /search?cashtag=),
-and draws its statistics (``community_service.cashtag_stats``) as inline SVG.
+and draws its statistics (``market_service.cashtag_stats``) as inline SVG.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from finboard.contract.cashtags import normalize_ticker
 from finboard.contract.errors import ApiError
-from finboard.contract.limits import PAGE_MAX
+from finboard.contract.limits import PAGE_MAX, WATCHLIST_MAX
 from finboard.contract.market import CashtagStats
 from finboard.contract.pagination import PageQuery
-from finboard.core import community_service as service
+from finboard.core import market_service, watch_service
 from finboard.core.models import CashtagCounter, TickerFollow, utcnow
 from finboard.extensions import cache, db
 from finboard.market import charts
@@ -42,7 +42,7 @@ def cashtag_stats(ticker: str) -> CashtagStats:
     the follower count is read live, since following is not a content write."""
 
     def build() -> bytes:
-        return service.cashtag_stats(db.session, ticker).model_dump_json().encode()
+        return market_service.cashtag_stats(db.session, ticker).model_dump_json().encode()
 
     stats = CashtagStats.model_validate_json(cache.get_or_build("cashtag-stats", f"{ticker}:{utcnow().date()}", build))
     followers = db.session.scalar(select(func.count()).where(TickerFollow.ticker == ticker))
@@ -79,7 +79,7 @@ def _follow(ticker: str, following: bool):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.follow_ticker(db.session, current_user._get_current_object(), canonical, following)
+        watch_service.follow_ticker(db.session, current_user._get_current_object(), canonical, following)
     except ApiError as exc:
         db.session.rollback()
         flash(exc.fields.get("ticker") or exc.message, "error")
@@ -111,14 +111,14 @@ def watchlist():
     if form.validate_on_submit():
         ticker = form.normalized
         try:
-            service.follow_ticker(db.session, current_user._get_current_object(), ticker, True)
+            watch_service.follow_ticker(db.session, current_user._get_current_object(), ticker, True)
         except ApiError as exc:
             db.session.rollback()
             form.ticker.errors = [*form.ticker.errors, exc.fields.get("ticker") or exc.message]
         else:
             flash(f"You follow ${ticker}.", "success")
             return redirect(url_for("market.watchlist"))
-    tickers = service.watchlist(db.session, current_user._get_current_object()).tickers
+    tickers = watch_service.watchlist(db.session, current_user._get_current_object()).tickers
     counts = dict(
         db.session.execute(
             select(CashtagCounter.ticker, CashtagCounter.post_count).where(CashtagCounter.ticker.in_(tickers))
@@ -131,7 +131,7 @@ def watchlist():
             tickers=tickers,
             counts=counts,
             follow_form=FollowForm(),
-            limit=service.WATCHLIST_MAX,
+            limit=WATCHLIST_MAX,
         ),
         422 if form.errors else 200,
     )
@@ -143,8 +143,8 @@ def feed():
     """The home page's "Followed tickers only" view: newest posts on the member's tickers."""
     page_number = min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
     user = current_user._get_current_object()
-    page = service.feed(db.session, user, PageQuery(page=page_number, per_page=PER_PAGE))
+    page = watch_service.feed(db.session, user, PageQuery(page=page_number, per_page=PER_PAGE))
     if page_number > max(page.pages, 1):
         abort(404)
-    tickers = service.watchlist(db.session, user).tickers
+    tickers = watch_service.watchlist(db.session, user).tickers
     return render_template("market/feed.html", page=page, numbered_pages=page.pages, tickers=tickers)

@@ -8,19 +8,20 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from finboard.community.views import hidden_post, hidden_post_comments, profile_context, viewer
 from finboard.contract.comments import CommentCreate
 from finboard.contract.errors import ApiError
-from finboard.contract.limits import MAX_ID, PAGE_MAX
 from finboard.contract.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, PageQuery, numbered_page_too_deep
 from finboard.contract.permissions import is_moderator, require_writer
 from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import validate
 from finboard.contract.transitions import hidden_evidence
-from finboard.core import api_service, community_service, queries
+from finboard.core import api_service, content_writes, watch_service
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
+from finboard.members.views import profile_context
+from finboard.pages import COMMENT_ID, POST_ID, page_arg, viewer
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
+from finboard.posts.hidden import hidden_post, hidden_post_comments
 from finboard.reads import get_post, list_categories, list_comments, list_posts
 
 bp = Blueprint("posts", __name__)
@@ -28,16 +29,7 @@ bp = Blueprint("posts", __name__)
 PER_PAGE = 20
 COMMENTS_PER_PAGE = 50
 SEARCH_FIELDS = ("q", "category", "author", "cashtag", "since", "until", "sort")
-# Ids are 32-bit columns: a larger id in a URL is simply not found (never a
-# database error).
-POST_ID = f"<int(max={MAX_ID}):post_id>"
-COMMENT_ID = f"<int(max={MAX_ID}):comment_id>"
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _page_arg() -> int:
-    page = request.args.get("page", 1, type=int)
-    return min(max(page or 1, 1), PAGE_MAX)
 
 
 def _paging_args() -> dict:
@@ -53,7 +45,7 @@ def _paging_args() -> dict:
         except CursorError:
             abort(400)
         return {"cursor": cursor}
-    page = _page_arg()
+    page = page_arg()
     if numbered_page_too_deep(page, PER_PAGE):
         abort(404)
     return {"page": page}
@@ -85,7 +77,7 @@ def category(slug: str):
     match = next((c for c in list_categories().items if c.slug == slug), None)
     if match is None:
         abort(404)
-    watching = community_service.watching_category(db.session, viewer(), match.id)
+    watching = watch_service.watching_category(db.session, viewer(), match.id)
     return _listing("posts/category.html", {"category": slug}, category=match, watching=watching)
 
 
@@ -182,7 +174,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         if hidden is None:
             abort(404)
         post, hidden_at = hidden
-    query = PageQuery(page=_page_arg(), per_page=COMMENTS_PER_PAGE)
+    query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
     comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
     page = render_template(
         "posts/detail.html",
@@ -192,7 +184,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         delete_form=DeleteForm(),
         hidden_at=hidden_at,
         moderator=moderator,
-        watching=community_service.watching(db.session, user, post_id) if hidden_at is None else False,
+        watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
         can_comment=hidden_at is None and (not post.locked or moderator),
     )
     return page, status
@@ -370,7 +362,7 @@ def delete_comment(comment_id: int):
         if comment.hidden_at is not None:  # a moderator hid it: the evidence stays
             raise hidden_evidence("comment")
         require_writer(_me())  # the shared rule: a suspended account reads but does not write
-        if not queries.delete_comment(db.session, comment, author_id=current_user.id):
+        if not content_writes.delete_comment(db.session, comment, author_id=current_user.id):
             db.session.rollback()  # hidden or deleted since it was read: the guard changed nothing
             if db.session.get(Comment, comment_id) is None:
                 abort(404)

@@ -1,6 +1,6 @@
 """The SQL of the raw backend, written by hand (and the search-alone total every backend runs).
 
-The same statements as the shared builders in ``finboard.core.queries`` (which the
+The same statements as the shared builders in ``finboard.core.read_statements`` (which the
 Flask and FastAPI backends compile through SQLAlchemy), with the same shape: a page
 of posts with author and category joined in plus one count; a post plus its newest
 comments; a page of comments plus the post's ``comment_count``; one aggregate for
@@ -63,7 +63,7 @@ CATEGORY_STATS = (
     "FROM categories c LEFT OUTER JOIN category_counters k ON k.category_id = c.id ORDER BY c.position, c.id"
 )
 
-# Totals from the counter tables (finboard.core.queries.post_total_statement).
+# Totals from the counter tables (finboard.core.read_statements.post_total_statement).
 TOTAL_ALL = "SELECT coalesce(sum(post_count), 0) FROM category_counters"
 TOTAL_BY_CATEGORY = (
     "SELECT k.post_count FROM category_counters k JOIN categories c ON c.id = k.category_id WHERE c.slug = %s"
@@ -78,7 +78,7 @@ HEALTH = "SELECT 1"
 
 
 def _keyset(sort: str, created: str, ident: str, cursor: Cursor) -> tuple[str, list]:
-    """finboard.core.queries._after: rows strictly after the cursor, with a leading bound for the index."""
+    """finboard.core.read_statements._after: rows strictly after the cursor, with a leading bound for the index."""
     at, last = cursor.created_at, cursor.id
     if sort == "old":
         return f"{created} >= %s AND ({created} > %s OR {ident} > %s)", [at, at, last]
@@ -110,7 +110,7 @@ def post_list(
     exists), after ``cursor`` or at an offset. ``author`` is compared with
     ``lower(username)`` after Python's own ``lower()``, exactly as the shared
     builder does it (the two differ on a few Unicode letters). The total is
-    ``finboard.core.queries.post_total_statement``'s: a counter row, the search
+    ``finboard.core.read_statements.post_total_statement``'s: a counter row, the search
     estimate, or a count up to ``EXACT_TOTAL_MAX + 1``.
     """
     where: list[str] = ["p.hidden_at IS NULL"]  # hidden by a moderator: never listed

@@ -49,7 +49,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from finboard.core.community_service import WATCHLIST_MAX
+from finboard.contract.limits import WATCHLIST_MAX
 from tests.reliability.boards import (
     DATABASES,
     HTTP,

@@ -4,7 +4,7 @@ migrations/versions/ (0001 to 0004) is the DDL and
 finboard.core.models its SQLAlchemy mirror; tests/test_django_models.py
 checks that these models agree with it column by column. Foreign keys are
 DO_NOTHING: the database enforces its own ON DELETE rules, and deleting a
-post removes its comments and cashtags explicitly (as finboard.core.queries
+post removes its comments and cashtags explicitly (as finboard.core.content_writes
 does), so Django never emulates cascades.
 """
 
@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from finboard.contract.limits import EMAIL_MAX, REASON_MAX, SLUG_MAX, SUMMARY_MAX, TICKER_MAX, TITLE_MAX, USERNAME_MAX
-from finboard.contract.positions import parse_positions
+from finboard.contract.post_rows import PostColumnReadings
 
 
 class UTCDateTimeField(models.DateTimeField):
@@ -84,7 +84,7 @@ class Category(models.Model):
         return self.slug
 
 
-class Post(models.Model):
+class Post(PostColumnReadings, models.Model):
     id = models.AutoField(primary_key=True)
     author = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="posts")
     category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="posts")
@@ -108,14 +108,6 @@ class Post(models.Model):
     class Meta:
         managed = False
         db_table = "posts"
-
-    @property
-    def cashtag_list(self) -> list[str]:
-        return self.cashtags.split() if self.cashtags else []
-
-    @property
-    def position_list(self) -> list[tuple[str, str]]:
-        return parse_positions(self.positions)
 
     def __str__(self) -> str:
         return f"{self.id} {self.title}"

@@ -1,4 +1,4 @@
-"""The SQL of finboard.core.queries, written with the Django ORM.
+"""The SQL of finboard.core.read_statements, written with the Django ORM.
 
 Same filters, same orderings, same number of statements: a page of posts is
 one query with author and category joined in (select_related) plus one
@@ -27,7 +27,7 @@ from .models import (
     UTCDateTimeField,
 )
 
-# finboard.core.queries.ordering as Django order_by() arguments; with a cashtag
+# finboard.core.read_statements.ordering as Django order_by() arguments; with a cashtag
 # filter the (created_at, id) pair is read from the joined post_cashtags row.
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "new": ("-{created}", "-{id}"),
@@ -62,7 +62,7 @@ def search_predicate(search: str, vendor: str) -> RawSQL:
 
 
 def filtered_posts(filters: PostFilters, vendor: str, cursor: Cursor | None = None) -> QuerySet[Post]:
-    """finboard.core.queries._filtered: visible posts matching every filter given (and after ``cursor``).
+    """finboard.core.read_statements._filtered: visible posts matching every filter given (and after ``cursor``).
 
     The cashtag filter and the keyset condition go into one ``filter()`` call:
     with a multi-valued relation Django gives every ``filter()`` call its own
@@ -98,7 +98,7 @@ def _sort_fields(filters: PostFilters) -> dict[str, str]:
 
 
 def _after(filters: PostFilters, cursor: Cursor) -> Q:
-    """finboard.core.queries._after: strictly after the cursor, with a leading bound for the index."""
+    """finboard.core.read_statements._after: strictly after the cursor, with a leading bound for the index."""
     fields = _sort_fields(filters)
     created, ident = fields["created"], fields["id"]
     if filters.sort == "old":
@@ -126,7 +126,7 @@ def post_page(posts: QuerySet[Post], filters: PostFilters, per_page: int, page: 
 
 
 def post_total(posts: QuerySet[Post], filters: PostFilters, vendor: str) -> tuple[tuple | None, str]:
-    """finboard.core.queries.post_total_statement: (first row, kind) for ``pagination.listing_total``."""
+    """finboard.core.read_statements.post_total_statement: (first row, kind) for ``pagination.listing_total``."""
     only = given_filters(filters)
     if not only:
         return (CategoryCounter.objects.aggregate(total=Coalesce(Sum("post_count"), Value(0)))["total"],), EXACT

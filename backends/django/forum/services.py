@@ -3,7 +3,7 @@
 Every check happens in the same order and raises the same
 ``finboard.contract.errors.ApiError`` as the reference, and every write keeps the
 derived data (cashtags, comment counts) right in one transaction, exactly
-like finboard.core.queries.
+like finboard.core.content_writes.
 """
 
 from __future__ import annotations
@@ -18,18 +18,34 @@ from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
 from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
-from finboard.contract.permissions import is_moderator, require_writer
+from finboard.contract.permissions import (
+    check_author,
+    check_author_delete,
+    check_may_comment,
+    require_writer,
+)
 from finboard.contract.positions import positions_for
+from finboard.contract.post_edits import text_edit
 from finboard.contract.post_filters import PostFilters
-from finboard.contract.posts import PostCreate, PostDetail, PostListQuery, PostPage, PostPublic, PostUpdate
-from finboard.contract.transitions import hidden_evidence
+from finboard.contract.posts import (
+    PinnedPosts,
+    PostCreate,
+    PostDetail,
+    PostListQuery,
+    PostPage,
+    PostPublic,
+    PostUpdate,
+    RevisionList,
+)
+from finboard.contract.serializers import revision
+from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import api_service
 from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
 
-from . import community, queries
+from . import community, content_writes, lookups, moderation_transitions, queries, watches, write_rate
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User
 from .serializers import (
     category_public,
@@ -140,10 +156,8 @@ def _category(slug: str) -> Category:
 def _post_for_change(user: User, post_id: int) -> Post:
     """Called inside the change's transaction: the row stays locked until it commits (as in the reference)."""
     list(Post.objects.select_for_update(no_key=True).filter(id=post_id).values_list("id", flat=True))
-    post = community.visible_post(post_id, "category")
-    if post.author_id != user.id:
-        raise ApiError(403, "forbidden")
-    require_writer(user)
+    post = lookups.visible_post(post_id, "category")
+    check_author(user, post)
     return post
 
 
@@ -155,7 +169,7 @@ def _set_cashtags(post: Post) -> list[str]:
 
 
 def lock_author(user_id: int) -> None:
-    """Hold the account's lock until the enclosing transaction ends (finboard.core.queries.lock_author).
+    """Hold the account's lock until the enclosing transaction ends (finboard.core.content_writes.lock_author).
 
     PostgreSQL: ``SELECT … FOR NO KEY UPDATE`` on the user's row. SQLite has no
     row locks (Django ignores select_for_update there): a no-op write to the row,
@@ -175,7 +189,7 @@ def create_post(settings: Settings, user: User, payload: PostCreate) -> PostPubl
         # Check and insert in one transaction that holds the author's lock: concurrent
         # creates by one account are counted one after the other, never all at once.
         lock_author(user.id)
-        community.check_write_rate(settings, user, "post")
+        write_rate.check_write_rate(settings, user, "post")
         return _insert_post(user, category, payload)
 
 
@@ -194,8 +208,8 @@ def _insert_post(user: User, category: Category, payload: PostCreate) -> PostPub
     tickers = _set_cashtags(post)
     post.positions = positions_for(tickers, payload.positions or {}, [])
     post.save(force_insert=True)  # in create_post's transaction
-    community.insert_cashtag_rows(post, tickers)
-    community.watch_post(user.id, post.id)
+    moderation_transitions.insert_cashtag_rows(post, tickers)
+    watches.watch_post(user.id, post.id)
     community.notify_new_post(post, user)
     return post_public(post)
 
@@ -207,17 +221,14 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
         if payload.is_empty:
             raise ApiError(422, "empty_update")
         category = _category(payload.category) if payload.category else None
-        title, body = payload.title, payload.body
+        edit = text_edit(post, payload.title, payload.body)
         revision = None
-        if (title is not None and title != post.title) or (body is not None and body != post.body):
+        if edit.keeps_revision:
             revision = PostRevision(
                 post_id=post.id, editor_id=user.id, title=post.title, body=post.body, created_at=timezone.now()
             )
             post.edit_count += 1
-        if title is not None:
-            post.title = title
-        if body is not None:
-            post.body = body
+        post.title, post.body = edit.title, edit.body
         if category is not None:
             post.category = category
         if "sentiment" in payload.model_fields_set:
@@ -240,7 +251,7 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
             ]
         )
         PostCashtag.objects.filter(post_id=post.id).delete()
-        community.insert_cashtag_rows(post, tickers)
+        moderation_transitions.insert_cashtag_rows(post, tickers)
     post.author = user
     return post_public(post)
 
@@ -250,31 +261,40 @@ def delete_post(user: User, post_id: int) -> None:
     suspension (403); the conditional DELETE re-checks visibility."""
     with transaction.atomic():
         post = Post.objects.filter(id=post_id).first()
-        if post is None or (post.hidden_at is not None and post.author_id != user.id):
-            raise ApiError(404, "post_not_found")
-        if post.author_id != user.id:
-            raise ApiError(403, "forbidden")
-        if post.hidden_at is not None:
-            raise hidden_evidence("post")
-        require_writer(user)
-        if not community.delete_post(post, author_id=user.id):
-            if Post.objects.filter(id=post_id, hidden_at__isnull=False).exists():
-                raise hidden_evidence("post")
-            raise ApiError(404, "post_not_found")
+        check_author_delete(user, post)
+        if not content_writes.delete_post(post, author_id=user.id):
+            raise author_delete_refused(Post.objects.filter(id=post_id, hidden_at__isnull=False).exists())
 
 
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
     excepted), hourly limit (429)."""
-    post = community.visible_post(post_id)
-    require_writer(user)
-    if post.locked and not is_moderator(user):
-        raise ApiError(403, "locked", code="locked")
+    post = lookups.visible_post(post_id)
+    check_may_comment(user, post)
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)
-        community.check_write_rate(settings, user, "comment")
+        write_rate.check_write_rate(settings, user, "comment")
         comment = Comment.objects.create(post_id=post.id, author=user, body=payload.body, created_at=timezone.now())
-        community.move_comment_count(post.id, 1)
+        content_writes.move_comment_count(post.id, 1)
         community.notify_new_comment(post, comment, user)
-        community.watch_post(user.id, post.id)
+        watches.watch_post(user.id, post.id)
     return comment_public(comment)
+
+
+# --- edit history and pinned posts -------------------------------------------
+
+
+def revisions(post_id: int) -> RevisionList:
+    lookups.visible_post(post_id)
+    rows = PostRevision.objects.select_related("editor").filter(post_id=post_id).order_by("-id")
+    return RevisionList(items=[revision(r, r.editor) for r in rows])
+
+
+def pinned_posts(slug: str) -> PinnedPosts:
+    category = lookups.category_by_slug(slug)
+    rows = (
+        Post.objects.select_related("author", "category")
+        .filter(category_id=category.id, pinned=True, hidden_at__isnull=True)
+        .order_by("-created_at", "-id")[:10]
+    )
+    return PinnedPosts(items=[post_public(p) for p in rows])

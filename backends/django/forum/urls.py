@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from . import community_views as community
-from . import views
+from . import market_views, moderation_views, profile_views, subscription_views, views
 
 app_name = "api"
 
@@ -17,28 +16,32 @@ urlpatterns = [
     path("stats/categories", views.CategoryStatsView.as_view(), name="category-stats"),
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path("openapi.json", views.OpenApiView.as_view(), name="openapi"),
-    # community and market (finboard/api/community.py)
-    path("users/<str:username>", community.UserView.as_view(), name="user"),
-    path("users/<str:username>/comments", community.UserCommentsView.as_view(), name="user-comments"),
-    path("posts/<str:post_id>/revisions", community.RevisionsView.as_view(), name="post-revisions"),
-    path("reports", community.ReportsView.as_view(), name="reports"),
-    path("moderation/reports", community.ModerationReportsView.as_view(), name="moderation-reports"),
+    # profiles, moderation, subscriptions and market (finboard/api/profiles.py, moderation.py, ...)
+    path("users/<str:username>", profile_views.UserView.as_view(), name="user"),
+    path("users/<str:username>/comments", profile_views.UserCommentsView.as_view(), name="user-comments"),
+    path("posts/<str:post_id>/revisions", profile_views.RevisionsView.as_view(), name="post-revisions"),
+    path("reports", moderation_views.ReportsView.as_view(), name="reports"),
+    path("moderation/reports", moderation_views.ModerationReportsView.as_view(), name="moderation-reports"),
     path(
         "moderation/reports/<str:report_id>/resolve",
-        community.ResolveReportView.as_view(),
+        moderation_views.ResolveReportView.as_view(),
         name="moderation-resolve-report",
     ),
-    path("moderation/posts/<str:post_id>", community.ModeratePostView.as_view(), name="moderation-post"),
-    path("moderation/comments/<str:comment_id>", community.ModerateCommentView.as_view(), name="moderation-comment"),
-    path("moderation/users/<str:username>", community.ModerateUserView.as_view(), name="moderation-user"),
-    path("moderation/actions", community.ModerationLogView.as_view(), name="moderation-actions"),
-    path("notifications", community.NotificationsView.as_view(), name="notifications"),
-    path("notifications/read", community.MarkReadView.as_view(), name="notifications-read"),
-    path("posts/<str:post_id>/watch", community.PostWatchView.as_view(), name="post-watch"),
-    path("categories/<str:slug>/watch", community.CategoryWatchView.as_view(), name="category-watch"),
-    path("categories/<str:slug>/pinned", community.PinnedPostsView.as_view(), name="category-pinned"),
-    path("watchlist", community.WatchlistView.as_view(), name="watchlist"),
-    path("watchlist/<str:ticker>", community.FollowTickerView.as_view(), name="watchlist-ticker"),
-    path("feed", community.FeedView.as_view(), name="feed"),
-    path("cashtags/<str:ticker>", community.CashtagStatsView.as_view(), name="cashtag-stats"),
+    path("moderation/posts/<str:post_id>", moderation_views.ModeratePostView.as_view(), name="moderation-post"),
+    path(
+        "moderation/comments/<str:comment_id>",
+        moderation_views.ModerateCommentView.as_view(),
+        name="moderation-comment",
+    ),
+    path("moderation/users/<str:username>", moderation_views.ModerateUserView.as_view(), name="moderation-user"),
+    path("moderation/actions", moderation_views.ModerationLogView.as_view(), name="moderation-actions"),
+    path("notifications", subscription_views.NotificationsView.as_view(), name="notifications"),
+    path("notifications/read", subscription_views.MarkReadView.as_view(), name="notifications-read"),
+    path("posts/<str:post_id>/watch", subscription_views.PostWatchView.as_view(), name="post-watch"),
+    path("categories/<str:slug>/watch", subscription_views.CategoryWatchView.as_view(), name="category-watch"),
+    path("categories/<str:slug>/pinned", market_views.PinnedPostsView.as_view(), name="category-pinned"),
+    path("watchlist", subscription_views.WatchlistView.as_view(), name="watchlist"),
+    path("watchlist/<str:ticker>", subscription_views.FollowTickerView.as_view(), name="watchlist-ticker"),
+    path("feed", subscription_views.FeedView.as_view(), name="feed"),
+    path("cashtags/<str:ticker>", market_views.CashtagStatsView.as_view(), name="cashtag-stats"),
 ]

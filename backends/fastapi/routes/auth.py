@@ -9,7 +9,7 @@ from backends.fastapi.deps import Credentials, NewUser, SessionDep, SettingsDep,
 from backends.fastapi.responses import json_response
 from finboard.contract.errors import ApiError
 from finboard.contract.users import Token
-from finboard.core import api_service, queries
+from finboard.core import account_queries, api_service
 from finboard.core.security import create_access_token, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -24,7 +24,7 @@ async def register(payload: NewUser, session: SessionDep) -> Response:
 @router.post("/login", dependencies=[Depends(login_rate_limit)])
 async def login(credentials: Credentials, session: SessionDep, settings: SettingsDep) -> Response:
     """api_service.login, with the argon2 check in a worker thread instead of on the event loop."""
-    user = (await session.scalars(queries.user_by_login_statement(credentials.username))).first()
+    user = (await session.scalars(account_queries.user_by_login_statement(credentials.username))).first()
     matches = await run_in_threadpool(verify_password, user.password_hash if user else None, credentials.password)
     if not matches or user is None:
         raise ApiError(401, "invalid_credentials", code="invalid_credentials")

@@ -1,5 +1,6 @@
 """Notifications, watches (posts and categories), the ticker watchlist and the
-feed: per-user, never cached, thin routes over ``finboard.core.community_service``.
+feed: per-user, never cached, thin routes over ``finboard.core.notification_service``
+and ``finboard.core.watch_service``.
 
 A watch is one path answering PUT (start) and DELETE (stop), like the Flask
 reference's single view; any other method there is a 405.
@@ -20,7 +21,7 @@ from backends.fastapi.deps import (
     Ticker,
 )
 from backends.fastapi.responses import json_response
-from finboard.core import community_service as service
+from finboard.core import notification_service, watch_service
 
 router = APIRouter(tags=["subscriptions"])
 ON_OFF = ["PUT", "DELETE"]
@@ -32,34 +33,34 @@ def switched_on(request: Request) -> bool:
 
 @router.get("/notifications")
 async def notifications(user: CurrentUser, query: NotificationParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.notifications, user, query))
+    return json_response(await session.run_sync(notification_service.notifications, user, query))
 
 
 @router.post("/notifications/read")
 async def mark_read(user: CurrentUser, payload: ReadMarks, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.mark_read, user, payload))
+    return json_response(await session.run_sync(notification_service.mark_read, user, payload))
 
 
 @router.api_route("/posts/{post_id}/watch", methods=ON_OFF)
 async def watch_post(post_id: PostId, user: CurrentUser, request: Request, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.watch_post, user, post_id, switched_on(request)))
+    return json_response(await session.run_sync(watch_service.watch_post, user, post_id, switched_on(request)))
 
 
 @router.api_route("/categories/{slug}/watch", methods=ON_OFF)
 async def watch_category(slug: Slug, user: CurrentUser, request: Request, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.watch_category, user, slug, switched_on(request)))
+    return json_response(await session.run_sync(watch_service.watch_category, user, slug, switched_on(request)))
 
 
 @router.get("/watchlist")
 async def watchlist(user: CurrentUser, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.watchlist, user))
+    return json_response(await session.run_sync(watch_service.watchlist, user))
 
 
 @router.api_route("/watchlist/{ticker}", methods=ON_OFF)
 async def follow_ticker(ticker: Ticker, user: CurrentUser, request: Request, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.follow_ticker, user, ticker, switched_on(request)))
+    return json_response(await session.run_sync(watch_service.follow_ticker, user, ticker, switched_on(request)))
 
 
 @router.get("/feed")
 async def feed(user: CurrentUser, query: PageParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(service.feed, user, query))
+    return json_response(await session.run_sync(watch_service.feed, user, query))

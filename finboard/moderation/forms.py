@@ -1,4 +1,4 @@
-"""Community forms (Flask-WTF, so each carries a ``csrf_token``); bounds from the contract."""
+"""Moderation and report forms (Flask-WTF, so each carries a ``csrf_token``); bounds from the contract."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from finboard.contract.limits import BIO_MAX, REASON_MAX, SUSPENSION_DAYS_MAX
+from finboard.contract.limits import REASON_MAX, SUSPENSION_DAYS_MAX
 
 REASON_MIN = 3  # finboard.contract.fields.Reason
 
@@ -16,8 +16,9 @@ def _not_blank(_form, field) -> None:
         raise ValidationError("This field cannot be only spaces.")
 
 
-def _reason(label: str, required: str):
-    return StringField(
+def _reason(label: str, required: str, field=StringField):
+    """A required reason of ``REASON_MIN`` to ``REASON_MAX`` characters, not only spaces."""
+    return field(
         label,
         validators=[
             InputRequired(required),
@@ -28,21 +29,7 @@ def _reason(label: str, required: str):
 
 
 class ReportForm(FlaskForm):
-    reason = TextAreaField(
-        "What is wrong with it?",
-        validators=[
-            InputRequired("Tell the moderators what is wrong."),
-            Length(min=REASON_MIN, max=REASON_MAX, message=f"Between {REASON_MIN} and {REASON_MAX} characters."),
-            _not_blank,
-        ],
-    )
-
-
-class BioForm(FlaskForm):
-    bio = TextAreaField(
-        "About you (Markdown)",
-        validators=[Length(max=BIO_MAX, message=f"At most {BIO_MAX} characters.")],
-    )
+    reason = _reason("What is wrong with it?", "Tell the moderators what is wrong.", TextAreaField)
 
 
 class SuspendForm(FlaskForm):

@@ -1,0 +1,72 @@
+"""/api/v1 reports and moderation in Flask: thin views over ``finboard.core.report_service``
+and ``moderation_service``. Moderating a post or a comment retires the read cache.
+
+Order of checks on every route, as in the other adapters: path (404), token (401), body or
+query (400/422), then the use case's own checks.
+"""
+
+from __future__ import annotations
+
+from finboard.api.views import body, bp, current_api_user, list_query, respond
+from finboard.contract.moderation import (
+    CommentModeration,
+    PostModeration,
+    ReportCreate,
+    ReportQuery,
+    ReportResolve,
+    UserModeration,
+)
+from finboard.contract.pagination import PageQuery
+from finboard.contract.request_parsing import parse_id, parse_path_text
+from finboard.core import moderation_service, report_service
+from finboard.extensions import cache, db
+
+
+@bp.post("/reports")
+def create_report():
+    user = current_api_user()
+    return respond(report_service.create_report(db.session, user, body(ReportCreate)), 201)
+
+
+@bp.get("/moderation/reports")
+def moderation_reports():
+    user = current_api_user()
+    return respond(report_service.reports(db.session, user, list_query(ReportQuery, ReportQuery())))
+
+
+@bp.post("/moderation/reports/<report_id>/resolve")
+def resolve_report(report_id: str):
+    ident = parse_id(report_id)
+    user = current_api_user()
+    return respond(report_service.resolve_report(db.session, user, ident, body(ReportResolve)))
+
+
+@bp.post("/moderation/posts/<post_id>")
+def moderate_post(post_id: str):
+    ident = parse_id(post_id)
+    user = current_api_user()
+    result = moderation_service.moderate_post(db.session, user, ident, body(PostModeration))
+    cache.invalidate()
+    return respond(result)
+
+
+@bp.post("/moderation/comments/<comment_id>")
+def moderate_comment(comment_id: str):
+    ident = parse_id(comment_id)
+    user = current_api_user()
+    result = moderation_service.moderate_comment(db.session, user, ident, body(CommentModeration))
+    cache.invalidate()
+    return respond(result)
+
+
+@bp.post("/moderation/users/<username>")
+def moderate_user(username: str):
+    username = parse_path_text(username)
+    user = current_api_user()
+    return respond(moderation_service.moderate_user(db.session, user, username, body(UserModeration)))
+
+
+@bp.get("/moderation/actions")
+def moderation_log():
+    user = current_api_user()
+    return respond(moderation_service.moderation_log(db.session, user, list_query(PageQuery, PageQuery())))

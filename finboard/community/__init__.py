@@ -1,1 +1,0 @@
-"""The forum's community pages: notifications, moderation, reports, watches, profiles, history."""

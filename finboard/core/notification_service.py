@@ -1,0 +1,50 @@
+"""A member's notifications: the page, the unread count, marking them read.
+
+Not cached: they are per user. The fan-out that inserts them is ``finboard.core.community``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from finboard.contract.notifications import MarkRead, NotificationPage, NotificationQuery, UnreadCount
+from finboard.contract.pagination import page_fields
+from finboard.contract.serializers import notification
+from finboard.core import lookups
+from finboard.core.models import Notification, Post, User, utcnow
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def notifications(session: Session, user: User, query: NotificationQuery) -> NotificationPage:
+    chosen = select(Notification).where(Notification.user_id == user.id)
+    if query.unread:
+        chosen = chosen.where(Notification.read_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(chosen.subquery()))
+    rows = list(
+        session.scalars(
+            chosen.order_by(Notification.id.desc()).limit(query.per_page).offset((query.page - 1) * query.per_page)
+        )
+    )
+    actors = lookups.users_by_id(session, {r.actor_id for r in rows})
+    shown = select(Post.id, Post.title).where(Post.id.in_({r.post_id for r in rows}), Post.hidden_at.is_(None))
+    titles = dict(session.execute(shown).all())  # a hidden post's title stays hidden
+    return NotificationPage(
+        items=[notification(r, actors, titles) for r in rows],
+        **page_fields(query, total),
+        unread=unread_count(session, user.id),
+    )
+
+
+def mark_read(session: Session, user: User, payload: MarkRead) -> UnreadCount:
+    """Mark the given notifications (only the user's own; others are ignored) or all of them read."""
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if payload.ids is not None:
+        stmt = stmt.where(Notification.id.in_(payload.ids))
+    session.execute(stmt.values(read_at=utcnow()))
+    result = UnreadCount(unread=unread_count(session, user.id))
+    session.commit()
+    return result

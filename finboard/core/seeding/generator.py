@@ -1,0 +1,202 @@
+"""The seeded rows, table by table, from one deterministic generator.
+
+Each table draws from a random stream of its own (seeded by ``--seed`` and the table's name),
+so adding a column's stream leaves every other seeded value as it was; derived columns
+(cashtags, comment counts, ``post_cashtags``) are computed as the rows are made.
+"""
+
+from __future__ import annotations
+
+import random
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST
+from finboard.core.seeding.catalogue import (
+    BEARISH_TITLE_WORDS,
+    CLOSERS,
+    COMMENT_TEMPLATES,
+    DEFAULT_TICKERS,
+    OPENER_TEMPLATES,
+    POINT_TEMPLATES,
+    TICKERS,
+    TITLES,
+    USER_PREFIXES,
+    USER_SUFFIXES,
+    T,
+    pick_tickers,
+)
+from finboard.core.seeding.plan import YEAR, Plan
+
+POINTS_PER_POST = (2, 4)
+
+
+COMMENT_DELAY_MINUTES = (1, 60 * 24 * 14)
+
+
+@dataclass
+class Generated:
+    """Per post, what its cashtag rows and comments need (compact arrays)."""
+
+    created: array = field(default_factory=lambda: array("q"))
+    tags: array = field(default_factory=lambda: array("i"))  # index into tag_sets
+    tag_sets: list[tuple[str, ...]] = field(default_factory=list)
+    tag_text: list[str] = field(default_factory=list)
+    post_of_comment: array = field(default_factory=lambda: array("i"))
+    comment_counts: array = field(default_factory=lambda: array("i"))
+
+
+def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str = "") -> tuple[str | None, str]:
+    """A post's sentiment and disclosure: 30% bullish, 15% bearish (bearish whenever the title reads so);
+    most of them state a position on their first ticker (bulls mostly long, bears mostly short), as
+    ``posts.positions`` stores it."""
+    roll = mood()
+    sentiment = "bullish" if roll < 0.30 else "bearish" if roll < 0.45 else None
+    if sentiment and any(word in title.lower() for word in BEARISH_TITLE_WORDS):
+        sentiment = "bearish"
+    if sentiment is None or not tickers:
+        return sentiment, ""
+    held = mood()
+    if sentiment == "bullish":
+        position = "long" if held < 0.7 else "none"
+    else:
+        position = "short" if held < 0.5 else "none"
+    return sentiment, f"{tickers[0]}:{position}"
+
+
+class Generator:
+    """The seeded rows, table by table, as tuples (timestamps in epoch seconds).
+
+    ``newline`` is what a line break in a post body is written as: "\\n" for
+    the generic writer, the two characters backslash-n for PostgreSQL's COPY
+    text format (template text holds no other character COPY would escape).
+    """
+
+    def __init__(self, plan: Plan, newline: str = "\n") -> None:
+        self.plan = plan
+        self.nl = newline
+        self.out = Generated()
+
+    def _rng(self, table: str) -> Callable[[], float]:
+        return random.Random(f"finboard-seed:{self.plan.seed}:{table}").random
+
+    def users(self) -> Iterator[tuple[int, str, str, int]]:
+        """(id, username, email, created_at)."""
+        rnd = self._rng("users")
+        newest = self.plan.anchor - YEAR
+        np, ns = len(USER_PREFIXES), len(USER_SUFFIXES)
+        for i in range(self.plan.users):
+            name = f"{USER_PREFIXES[int(rnd() * np)]}_{USER_SUFFIXES[int(rnd() * ns)]}{i + 1}"
+            yield self.plan.user_base + i + 1, name, f"{name}@example.com", newest - int(rnd() * (YEAR + 1))
+
+    def assign_comments(self) -> None:
+        """Which post each comment belongs to, so every post row carries its count."""
+        rnd, posts = self._rng("comment-posts"), self.plan.posts
+        if self.plan.comments and not posts:
+            raise ValueError("comments need posts")
+        self.out.post_of_comment = array("i", (int(rnd() * posts) for _ in range(self.plan.comments)))
+        counts = array("i", bytes(4 * posts))
+        for index in self.out.post_of_comment:
+            counts[index] += 1
+        self.out.comment_counts = counts
+
+    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int, str | None, str]]:
+        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at, sentiment, positions).
+
+        Sentiment and disclosure come from a stream of their own, so adding them left
+        every other seeded value as it was.
+        """
+        plan, out, nl = self.plan, self.out, self.nl
+        rnd = self._rng("posts")
+        mood = self._rng("sentiment")
+        categories = [(cid, TICKERS.get(slug, DEFAULT_TICKERS)) for cid, slug in plan.categories]
+        authors = plan.authors
+        if plan.posts and not authors:
+            raise RuntimeError("no users to author posts: seed with --users > 0")
+        nc, na, nt, no, nclose = len(categories), len(authors), len(TITLES), len(OPENER_TEMPLATES), len(CLOSERS)
+        low, high = POINTS_PER_POST
+        point_order = list(range(len(POINT_TEMPLATES)))
+        counts, created_out, tags_out = out.comment_counts, out.created, out.tags
+        tag_index: dict[tuple[str, ...], int] = {}
+        points_sep, closer_sep = nl + "- ", nl + nl + "> "
+        closers = [closer_sep + c + nl for c in CLOSERS]
+        for i in range(plan.posts):
+            category_id, tickers = categories[int(rnd() * nc)]
+            seen: list[str] = []
+            template = TITLES[int(rnd() * nt)]
+            t, u = pick_tickers(rnd, template, tickers)
+            title = template.render(rnd, t, u)
+            seen += [t if s == T else u for s in template.tickers]
+            template = OPENER_TEMPLATES[int(rnd() * no)]
+            t, u = pick_tickers(rnd, template, tickers)
+            body = [template.render(rnd, t, u), nl]
+            seen += [t if s == T else u for s in template.tickers]
+            # k different points, in random order (a partial Fisher-Yates shuffle).
+            k = low + int(rnd() * (high - low + 1))
+            for j in range(k):
+                swap = j + int(rnd() * (len(point_order) - j))
+                point_order[j], point_order[swap] = point_order[swap], point_order[j]
+                template = POINT_TEMPLATES[point_order[j]]
+                t, u = pick_tickers(rnd, template, tickers)
+                body += (points_sep, template.render(rnd, t, u))
+                if template.tickers:
+                    seen += [t if s == T else u for s in template.tickers]
+            body.append(closers[int(rnd() * nclose)])
+            tags = tuple(dict.fromkeys(seen))[:MAX_CASHTAGS_PER_POST]
+            slot = tag_index.get(tags)
+            if slot is None:
+                slot = tag_index[tags] = len(out.tag_sets)
+                out.tag_sets.append(tags)
+                out.tag_text.append(" ".join(tags))
+            created = plan.anchor - int(rnd() * (YEAR + 1))
+            created_out.append(created)
+            tags_out.append(slot)
+            sentiment, positions = seeded_view(mood, tags, title)
+            yield (
+                plan.post_base + i + 1,
+                authors[int(rnd() * na)],
+                category_id,
+                title,
+                "".join(body),
+                out.tag_text[slot],
+                counts[i],
+                created,
+                sentiment,
+                positions,
+            )
+
+    def cashtags(self) -> Iterator[tuple[str, int, int]]:
+        """(ticker, post_id, created_at), from what ``posts()`` recorded."""
+        base, tag_sets, created = self.plan.post_base, self.out.tag_sets, self.out.created
+        for i, slot in enumerate(self.out.tags):
+            post_id, at = base + i + 1, created[i]
+            for ticker in tag_sets[slot]:
+                yield ticker, post_id, at
+
+    def comments(self) -> Iterator[tuple[int, int, int, str, int]]:
+        """(id, post_id, author_id, body, created_at): after its post, never after the anchor."""
+        plan, out = self.plan, self.out
+        rnd = self._rng("comments")
+        authors = plan.authors
+        if plan.comments and not authors:
+            raise RuntimeError("no users to author comments: seed with --users > 0")
+        na, nt = len(authors), len(COMMENT_TEMPLATES)
+        low, high = COMMENT_DELAY_MINUTES
+        span = high - low + 1
+        anchor, created, tags, tag_sets = plan.anchor, out.created, out.tags, out.tag_sets
+        for n, index in enumerate(out.post_of_comment):
+            template = COMMENT_TEMPLATES[int(rnd() * nt)]
+            if template.constant is not None:
+                body = template.constant
+            else:
+                t, u = pick_tickers(rnd, template, tag_sets[tags[index]] or DEFAULT_TICKERS)
+                body = template.render(rnd, t, u)
+            at = created[index] + 60 * (low + int(rnd() * span))
+            yield (
+                plan.comment_base + n + 1,
+                plan.post_base + index + 1,
+                authors[int(rnd() * na)],
+                body,
+                at if at < anchor else anchor,
+            )
