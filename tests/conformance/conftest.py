@@ -55,12 +55,17 @@ class LiveBackend:
 def seeded_template():
     """A migrated database with deterministic seed data, used as a template."""
     with postgres_database("finboard_conf_tpl") as url:
-        engine = create_engine(url)
-        with Session(engine) as session:
-            seed(session, users=12, posts=90, comments=240, seed=7, anchor=SEED_ANCHOR)
-            session.commit()
-        engine.dispose()
+        seed_conformance_data(url)
         yield url
+
+
+def seed_conformance_data(url: str) -> None:
+    """The seeded rows every case expects (90 posts, 240 comments, 12 users), the same on any database."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        seed(session, users=12, posts=90, comments=240, seed=7, anchor=SEED_ANCHOR)
+        session.commit()
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
