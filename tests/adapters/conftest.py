@@ -52,36 +52,66 @@ class SeededDatabase:
             conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def seeded_database(request, tmp_path_factory) -> Iterator[SeededDatabase]:
-    directory = tmp_path_factory.mktemp("inprocess")
-    if request.param == "sqlite":
-        databases = sqlite_database(directory)
-    else:
-        databases = postgres_database("finboard_inproc_tpl")
-    with databases as url:
-        seed_conformance_data(url)  # the engine is disposed: a SQLite file is complete on disk
-        yield SeededDatabase(request.param, url, directory)
+class PerDatabase:
+    """What the tests share per database kind, built on first use and closed at the end of the session.
+
+    Not parametrized session fixtures: pytest keeps one instance of those at a time and
+    rebuilds it whenever the parameter changes, which a shuffled order does at every test.
+    """
+
+    def __init__(self, directory: Path, stack: ExitStack):
+        self.directory = directory
+        self.stack = stack
+        self.databases: dict[str, SeededDatabase] = {}
+        self.readers: dict[str, dict[str, InProcessBackend]] = {}
+        self.read_urls: dict[str, str] = {}
+
+    def database(self, kind: str) -> SeededDatabase:
+        if kind not in self.databases:
+            if kind == "sqlite":
+                url = self.stack.enter_context(sqlite_database(self.directory))
+            else:
+                url = self.stack.enter_context(postgres_database("finboard_inproc_tpl"))
+            seed_conformance_data(url)  # the engine is disposed: a SQLite file is complete on disk
+            self.databases[kind] = SeededDatabase(kind, url, self.directory)
+        return self.databases[kind]
+
+    def read_url(self, kind: str) -> str:
+        """The copy every adapter reads from (the template itself stays unopened, for copying)."""
+        if kind not in self.read_urls:
+            database = self.database(kind)
+            url = database.copy()
+            self.stack.callback(database.drop, url)
+            self.read_urls[kind] = url
+        return self.read_urls[kind]
+
+    def adapters_reading(self, kind: str) -> dict[str, InProcessBackend]:
+        """The three adapters on the read copy (each closed before the copy is dropped)."""
+        if kind not in self.readers:
+            url = self.read_url(kind)
+            self.readers[kind] = {name: self.stack.enter_context(BUILDERS[name](url)) for name in ADAPTERS}
+        return self.readers[kind]
 
 
 @pytest.fixture(scope="session")
-def read_database(seeded_database) -> Iterator[str]:
-    """The copy every adapter reads from (the template itself must stay unopened)."""
-    url = seeded_database.copy()
-    yield url
-    seeded_database.drop(url)
+def per_database(tmp_path_factory) -> Iterator[PerDatabase]:
+    with ExitStack() as stack:
+        yield PerDatabase(tmp_path_factory.mktemp("inprocess"), stack)
 
 
-@pytest.fixture(scope="session", params=ADAPTERS)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def seeded_database(request, per_database) -> SeededDatabase:
+    return per_database.database(request.param)
+
+
+@pytest.fixture(params=ADAPTERS)
 def adapter(request) -> str:
     return request.param
 
 
-@pytest.fixture(scope="session")
-def readers(read_database) -> Iterator[dict[str, InProcessBackend]]:
-    """The three adapters on the read copy, built once per database and closed at the end."""
-    with ExitStack() as stack:
-        yield {name: stack.enter_context(BUILDERS[name](read_database)) for name in ADAPTERS}
+@pytest.fixture
+def readers(per_database, seeded_database) -> dict[str, InProcessBackend]:
+    return per_database.adapters_reading(seeded_database.kind)
 
 
 @pytest.fixture
@@ -96,37 +126,61 @@ def reference(readers) -> InProcessBackend:
 
 
 @pytest.fixture(scope="session")
-def seeded_author(read_database) -> str:
+def per_database_values() -> dict:
+    """Values read once per database kind (the seeded author, the cursors, the member's token)."""
+    return {}
+
+
+def _once(cache: dict, key: tuple, compute):
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+@pytest.fixture
+def seeded_author(per_database_values, seeded_database, reference) -> str:
     """The username of the author of post 1 (for the author filters of the cases)."""
-    engine = create_engine(read_database)
-    with engine.connect() as conn:
-        name = conn.execute(
-            text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
-        ).scalar_one()
-    engine.dispose()
-    return name
+
+    def read() -> str:
+        engine = create_engine(reference.database_url)
+        with engine.connect() as conn:
+            name = conn.execute(
+                text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
+            ).scalar_one()
+        engine.dispose()
+        return name
+
+    return _once(per_database_values, ("author", seeded_database.kind), read)
 
 
-@pytest.fixture(scope="session")
-def cursors(readers) -> dict[str, str]:
+@pytest.fixture
+def cursors(per_database_values, seeded_database, reference) -> dict[str, str]:
     """Cursors as the API issues them: next_cursor of a first page, per sort (from the reference)."""
-    found = {}
-    for sort in ("new", "old", "comments"):
-        page = readers["flask"].request("GET", f"/api/v1/posts?per_page=7&sort={sort}").json()
-        found[f"CURSOR_{sort.upper()}"] = page["next_cursor"]
-    assert all(found.values()), found
-    return found
+
+    def read() -> dict[str, str]:
+        found = {}
+        for sort in ("new", "old", "comments"):
+            page = reference.request("GET", f"/api/v1/posts?per_page=7&sort={sort}").json()
+            found[f"CURSOR_{sort.upper()}"] = page["next_cursor"]
+        assert all(found.values()), found
+        return found
+
+    return _once(per_database_values, ("cursors", seeded_database.kind), read)
 
 
-@pytest.fixture(scope="session")
-def member(readers) -> dict[str, str]:
+@pytest.fixture
+def member(per_database_values, seeded_database, reference) -> dict[str, str]:
     """A member's bearer header, valid on every adapter (one database, one secret)."""
-    account = {"username": "input_ivy", "email": "input_ivy@example.com", "password": "input_ivy-password"}
-    flask = readers["flask"]
-    assert flask.request("POST", "/api/v1/auth/register", json=account).status_code == 201
-    login = flask.request("POST", "/api/v1/auth/login", json={"username": "input_ivy", "password": account["password"]})
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    def register() -> dict[str, str]:
+        password = "input_ivy-password"
+        account = {"username": "input_ivy", "email": "input_ivy@example.com", "password": password}
+        assert reference.request("POST", "/api/v1/auth/register", json=account).status_code == 201
+        login = reference.request("POST", "/api/v1/auth/login", json={"username": "input_ivy", "password": password})
+        assert login.status_code == 200, login.text
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    return _once(per_database_values, ("member", seeded_database.kind), register)
 
 
 @pytest.fixture(scope="session")
