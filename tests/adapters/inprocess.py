@@ -19,7 +19,7 @@ import json as json_lib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from finboard.settings import Settings, load_settings
@@ -67,8 +67,7 @@ class InProcessBackend:
     name: str
     database_url: str
     send: Callable[[str, str, bytes | None, dict[str, str]], Answer]
-    read_only: bool = False
-    close: Callable[[], None] = field(default=lambda: None)
+    read_only: bool = False  # as LiveBackend: the scripts skip writes on read-only backends
 
     @property
     def server_database_dsn(self) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 
+from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import Answer
 from tests.conformance import test_2_writes, test_6_community
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
-from tests.conformance.test_7_input import BODY_CASES, HUNT_READS, HUNT_WRITES, JSON, PATH_CASES
+from tests.conformance.test_7_input import BODY_CASES, HEADER_REQUESTS, HUNT_READS, HUNT_WRITES, JSON, PATH_CASES
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 NOT_FOUND = b'{"error":{"code":"not_found","message":"Not found.","fields":{}}}'
@@ -95,6 +96,13 @@ def test_hostile_body_or_id(reader, reference, member, case, method, path, templ
     answer, expected = ask_both(reader, reference, method, path, content=content or None, headers=headers)
     assert_same_as_reference(answer, expected, status)
     validate_response(method, template, status, answer.json())
+
+
+@pytest.mark.parametrize(("method", "path"), HEADER_REQUESTS, ids=[f"{m} {p}" for m, p in HEADER_REQUESTS])
+def test_security_headers(reader, method, path):
+    answer = reader.request(method, path)
+    sent = {header: answer.headers.get(header.lower()) for header in COMPARED_SECURITY_HEADERS}
+    assert sent == {header: API_SECURITY_HEADERS.get(header) for header in COMPARED_SECURITY_HEADERS}
 
 
 def _logs(adapter: str, fresh, reference_logs: dict, kind: str, script) -> tuple[list, list]:
