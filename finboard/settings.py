@@ -3,7 +3,7 @@
 Every backend (Flask, FastAPI, Django, raw), both gunicorn config files and the
 benchmark call :func:`load_settings`, so one ``DATABASE_URL`` / ``REDIS_URL`` /
 ``SECRET_KEY`` configures all of them. Nothing else in ``finboard``/``backends``
-reads ``os.environ`` (tests/test_settings.py checks it).
+reads ``os.environ`` (tests/project/test_settings.py checks it).
 
 ``DATABASE_URL`` is normalised here, once, to the SQLAlchemy URL every backend
 uses (:attr:`Settings.database_url`); the forms the other drivers need are

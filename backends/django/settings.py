@@ -6,7 +6,50 @@ SECRET_KEY configures all three. Everything that would change a response
 (debug pages, slash redirects, CSRF, sessions) is left out.
 """
 
-from finboard.settings import PG_SESSION_OPTIONS, load_settings
+from finboard.settings import PG_SESSION_OPTIONS, Settings, load_settings
+
+
+def database_config(finboard_settings: Settings) -> dict:
+    """``DATABASES['default']`` for these settings (the in-process tests repoint Django with it)."""
+    database = finboard_settings.django_database()
+    database.update(
+        # Connections come from psycopg's pool (PostgreSQL) and go back to it at
+        # the end of each request; CONN_MAX_AGE must be 0 with a pool. The health
+        # check makes the pool verify a connection before lending it out (like
+        # SQLAlchemy's pool_pre_ping in the Flask backend).
+        CONN_MAX_AGE=0,
+        CONN_HEALTH_CHECKS=True,
+    )
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database["OPTIONS"] = {
+            "pool": {
+                "min_size": 1,
+                "max_size": finboard_settings.db_pool_size,
+                # psycopg's pool never fails fast: a request waits up to `timeout`
+                # for a connection while the pool retries in the background. Both
+                # limits are short so a stopped database is a 503 within seconds
+                # (well inside gunicorn's worker timeout), and once it is back the
+                # next request connects at once instead of after a long backoff.
+                "timeout": 3,
+                "reconnect_timeout": 2,
+            },
+            "connect_timeout": 5,
+            "options": PG_SESSION_OPTIONS,
+        }
+    else:
+        # The Flask backend's SQLite pragmas: WAL for concurrent readers, a busy
+        # timeout for writers (foreign keys are always on in Django's SQLite backend).
+        # IMMEDIATE: an atomic block takes the write lock when it begins. A deferred
+        # one starts as a reader and, when it first writes after another worker
+        # committed, fails at once with "database is locked" (the busy timeout never
+        # applies to that upgrade) -- a 503 under two identical concurrent requests.
+        database["OPTIONS"] = {
+            "timeout": 5,
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    return database
+
 
 FINBOARD_SETTINGS = load_settings()
 
@@ -31,44 +74,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "backends.django.urls"
 WSGI_APPLICATION = "backends.django.wsgi.application"
 
-_database = FINBOARD_SETTINGS.django_database()
-_database.update(
-    # Connections come from psycopg's pool (PostgreSQL) and go back to it at
-    # the end of each request; CONN_MAX_AGE must be 0 with a pool. The health
-    # check makes the pool verify a connection before lending it out (like
-    # SQLAlchemy's pool_pre_ping in the Flask backend).
-    CONN_MAX_AGE=0,
-    CONN_HEALTH_CHECKS=True,
-)
-if _database["ENGINE"] == "django.db.backends.postgresql":
-    _database["OPTIONS"] = {
-        "pool": {
-            "min_size": 1,
-            "max_size": FINBOARD_SETTINGS.db_pool_size,
-            # psycopg's pool never fails fast: a request waits up to `timeout`
-            # for a connection while the pool retries in the background. Both
-            # limits are short so a stopped database is a 503 within seconds
-            # (well inside gunicorn's worker timeout), and once it is back the
-            # next request connects at once instead of after a long backoff.
-            "timeout": 3,
-            "reconnect_timeout": 2,
-        },
-        "connect_timeout": 5,
-        "options": PG_SESSION_OPTIONS,
-    }
-else:
-    # The Flask backend's SQLite pragmas: WAL for concurrent readers, a busy
-    # timeout for writers (foreign keys are always on in Django's SQLite backend).
-    # IMMEDIATE: an atomic block takes the write lock when it begins. A deferred
-    # one starts as a reader and, when it first writes after another worker
-    # committed, fails at once with "database is locked" (the busy timeout never
-    # applies to that upgrade) -- a 503 under two identical concurrent requests.
-    _database["OPTIONS"] = {
-        "timeout": 5,
-        "init_command": "PRAGMA journal_mode=WAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
-DATABASES = {"default": _database}
+DATABASES = {"default": database_config(FINBOARD_SETTINGS)}
 
 # migrations/ (Alembic) is the only DDL: Django never creates or alters a table.
 DATABASE_ROUTERS = ["backends.django.forum.routers.NoMigrationsRouter"]

@@ -1,7 +1,7 @@
 """Bounds shared by the API schemas, the forum's forms and the table columns.
 
 One place for every length and range a client can hit, so a column, a form
-field and a schema field can never disagree (tests/test_schema_limits.py).
+field and a schema field can never disagree (tests/contract/test_schema_limits.py).
 """
 
 from __future__ import annotations

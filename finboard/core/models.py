@@ -367,7 +367,7 @@ class CategoryAuthor(Base):
     Never queried through the ORM (the triggers of migration 0002 and
     ``counters.rebuild`` use SQL); mapped so ``Base.metadata`` has the table, as
     Alembic's autogenerate target (migrations/env.py) and the Django parity test
-    (tests/test_django_models.py) expect.
+    (tests/adapters/test_django_models.py) expect.
     """
 
     __tablename__ = "category_authors"

@@ -12,6 +12,15 @@ ONE = "/api/v1/posts/{post_id}"
 COMMENTS = "/api/v1/posts/{post_id}/comments"
 LONG = "x" * 10_240
 
+
+def fill_placeholders(path: str, author: str, cursors: dict[str, str] | None = None) -> str:
+    """A case's path with {AUTHOR} / {author} (the seeded author, upper / lower case) and the cursors filled in."""
+    path = path.replace("{AUTHOR}", author.upper()).replace("{author}", author.lower())
+    for name, cursor in (cursors or {}).items():
+        path = path.replace("{" + name + "}", cursor)
+    return path
+
+
 READ_CASES = [
     ("list-default", "GET", f"{P}/posts", LIST, 200),
     ("list-page-2", "GET", f"{P}/posts?page=2&per_page=7", LIST, 200),

@@ -3,6 +3,9 @@ of one seeded PostgreSQL database, each behind a statement-counting proxy.
 
 The copies are made with CREATE DATABASE … TEMPLATE, so every backend starts
 from byte-identical data and the same write sequence produces the same ids.
+The servers start once per session; ``backends`` (module scope) puts every
+database back to the seed and empties the rate-limit counters before each
+module, so the modules pass in any order.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from finboard.core.seeding import seed
 from finboard.registry import FASTAPI, Backend, registered
 from finboard.serving import RunningBackend, start_backend
 from tests.conformance.pgproxy import CountingProxy
+from tests.conformance.reseed import restore_from_template
 from tests.databases import PG_ADMIN_DSN, postgres_database, require_redis
 
 SECRET = "conformance-secret-key-0123456789abcdef"
@@ -41,6 +45,7 @@ class LiveBackend:
     proxy: CountingProxy
     client: httpx.Client
     server_database_dsn: str
+    redis_url: str
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         return self.client.request(method, path, **kwargs)
@@ -56,12 +61,17 @@ class LiveBackend:
 def seeded_template():
     """A migrated database with deterministic seed data, used as a template."""
     with postgres_database("finboard_conf_tpl") as url:
-        engine = create_engine(url)
-        with Session(engine) as session:
-            seed(session, users=12, posts=90, comments=240, seed=7, anchor=SEED_ANCHOR)
-            session.commit()
-        engine.dispose()
+        seed_conformance_data(url)
         yield url
+
+
+def seed_conformance_data(url: str) -> None:
+    """The seeded rows every case expects (90 posts, 240 comments, 12 users), the same on any database."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        seed(session, users=12, posts=90, comments=240, seed=7, anchor=SEED_ANCHOR)
+        session.commit()
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +103,7 @@ def backends_under_test() -> list[Backend]:
 
 
 @pytest.fixture(scope="session")
-def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
+def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
     """Every registered backend, started and healthy (a start failure fails the suite)."""
     require_redis()
     live: dict[str, LiveBackend] = {}
@@ -125,7 +135,9 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)
             direct_dsn = f"postgresql://root@127.0.0.1:5432/{name}"
-            live[backend.name] = LiveBackend(backend.name, backend.read_only, server, proxy, client, direct_dsn)
+            live[backend.name] = LiveBackend(
+                backend.name, backend.read_only, server, proxy, client, direct_dsn, redis_url
+            )
         yield live
     finally:
         for item in live.values():
@@ -137,7 +149,17 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+def backends(started_backends, seeded_template) -> dict[str, LiveBackend]:
+    """The started backends, each database back to the seed and its rate-limit counters empty."""
+    template_dsn = seeded_template.replace("postgresql+psycopg://", "postgresql://")
+    for backend in started_backends.values():
+        restore_from_template(template_dsn, backend.server_database_dsn)
+        redis.Redis.from_url(backend.redis_url).flushdb()
+    return started_backends
+
+
+@pytest.fixture(scope="module")
 def writable(backends) -> dict[str, LiveBackend]:
     """The backends that implement the write operations (all but read-only references like raw)."""
     return {name: b for name, b in backends.items() if not b.read_only}

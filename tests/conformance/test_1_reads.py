@@ -7,15 +7,8 @@ import json
 
 import pytest
 
-from tests.conformance.cases import READ_CASES, STATEMENT_BUDGET, UNDOCUMENTED_CASES
+from tests.conformance.cases import READ_CASES, STATEMENT_BUDGET, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
-
-
-def _format(path: str, author: str, cursors: dict[str, str] | None = None) -> str:
-    path = path.replace("{AUTHOR}", author.upper()).replace("{author}", author.lower())
-    for name, cursor in (cursors or {}).items():
-        path = path.replace("{" + name + "}", cursor)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +41,7 @@ def _assert_identical(answers, expected_status):
 
 @pytest.mark.parametrize(("case", "method", "path", "template", "status"), READ_CASES, ids=[c[0] for c in READ_CASES])
 def test_read_is_identical_and_documented(backends, seeded_author, cursors, case, method, path, template, status):
-    answers = _answers(backends, method, _format(path, seeded_author, cursors))
+    answers = _answers(backends, method, fill_placeholders(path, seeded_author, cursors))
     _assert_identical(answers, status)
     body = next(iter(answers.values())).json()
     validate_response(method, template, status, body)
@@ -158,7 +151,7 @@ def test_detail_has_newest_comments(backends):
 
 @pytest.mark.parametrize(("case", "path", "budget"), STATEMENT_BUDGET, ids=[c[0] for c in STATEMENT_BUDGET])
 def test_sql_statements_per_request(backends, seeded_author, case, path, budget):
-    path = _format(path, seeded_author)
+    path = fill_placeholders(path, seeded_author)
     counts = {}
     for name, backend in backends.items():
         backend.request("GET", path)  # let lazily-initialised state settle first

@@ -14,7 +14,7 @@ import re
 import httpx
 
 from finboard.core.security import decode_access_token
-from tests.conformance.conftest import SECRET
+from tests.conformance.conftest import SECRET, bearer_headers
 from tests.conformance.contract import validate_response
 
 NOW_STAMP = re.compile(r'"(created_at|updated_at)":"(202[5-9]|20[3-9]\d)-[^"]+"')
@@ -204,32 +204,30 @@ def test_write_sequence_is_identical_everywhere(writable):
 
 
 def test_a_token_from_one_backend_works_on_the_others(writable):
-    names = list(writable)
-    issuer = writable[names[0]]
-    token = issuer.request("POST", f"{P}/auth/login", json={"username": "dave_d", "password": "another-pass"})
-    assert token.status_code == 200, token.text
-    for name in names:
-        response = writable[name].request(
-            "POST",
-            f"{P}/posts/2/comments",
-            json={"body": f"cross-backend comment via {name}"},
-            headers=bearer(token.json()["access_token"]),
+    """The same account on every backend's database; the token one backend issued is taken by all."""
+    issued = next(iter(bearer_headers(writable, "token_tess", "token_tess-password").values()))
+    for name, backend in writable.items():
+        response = backend.request(
+            "POST", f"{P}/posts/2/comments", json={"body": f"cross-backend comment via {name}"}, headers=issued
         )
         assert response.status_code == 201, (name, response.text)
-        assert response.json()["author"]["username"] == "dave_d"
+        assert response.json()["author"]["username"] == "token_tess"
 
 
 def test_login_is_rate_limited_per_account(writable):
+    """A fresh account: five wrong passwords are answered 401, then even the right one is 429."""
+    bearer_headers(writable, "limit_lena", "limit_lena-password")  # registers, and one good login
     for name, backend in writable.items():
         statuses = [
             backend.request(
-                "POST", f"{P}/auth/login", json={"username": "carol_w", "password": f"wrong-{i}"}
+                "POST", f"{P}/auth/login", json={"username": "limit_lena", "password": f"wrong-{i}"}
             ).status_code
             for i in range(6)
         ]
-        # The write sequence's attempts on carol (by username and by e-mail: one account,
-        # one bucket) may still count in this minute's window: 5 in all, then 429.
+        # The good login above counts too (one account, one bucket): 5 in all, then 429.
         first = statuses.index(429) if 429 in statuses else len(statuses)
         assert 0 < first <= 5 and statuses == [401] * first + [429] * (6 - first), (name, statuses)
-        limited = backend.request("POST", f"{P}/auth/login", json={"username": "carol_w", "password": "s3cret-pass"})
+        limited = backend.request(
+            "POST", f"{P}/auth/login", json={"username": "limit_lena", "password": "limit_lena-password"}
+        )
         assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited", name

@@ -1,7 +1,7 @@
 """The shared tables as unmanaged Django models.
 
 migrations/versions/ (0001 to 0004) is the DDL and
-finboard.core.models its SQLAlchemy mirror; tests/test_django_models.py
+finboard.core.models its SQLAlchemy mirror; tests/adapters/test_django_models.py
 checks that these models agree with it column by column. Foreign keys are
 DO_NOTHING: the database enforces its own ON DELETE rules, and deleting a
 post removes its comments and cashtags explicitly (as finboard.core.content_writes

@@ -2,7 +2,7 @@
 
 A template is compiled once into literal parts, ticker slots (T, U) and number slots (a tuple
 of the strings to choose from). Each "${t}" / "${u}" becomes a "$TICKER" that
-``extract_cashtags`` finds (tests/test_seeding.py checks every template with every ticker), so
+``extract_cashtags`` finds (tests/contract/test_seed_templates.py checks every template with every ticker), so
 a post's cashtags are the tickers it was filled with, in order of first appearance: no regex
 per row.
 """

@@ -20,7 +20,7 @@ from finboard.serving import free_port, start_backend, wait_healthy
 from finboard.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, load_settings
 from tests.databases import PG_ADMIN_DSN, postgres_database, sqlite_database
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "settings-test-secret-key-with-enough-entropy"
 
 

@@ -19,7 +19,7 @@ from finboard.contract.limits import TITLE_MAX
 from finboard.contract.positions import parse_positions
 from finboard.core import counters, seeding
 from finboard.core.security import verify_password
-from finboard.core.seeding import catalogue, postgres_writer
+from finboard.core.seeding import postgres_writer
 from finboard.extensions import db
 from tests.databases import postgres_database, sqlite_database
 
@@ -150,32 +150,6 @@ def assert_consistent(conn, other_users: int = 0) -> None:
     finally:
         conn.rollback()
     assert kept["category_counters"] and kept["cashtag_counters"] and kept["author_counters"]
-
-
-# --- templates ------------------------------------------------------------------------
-
-
-def test_every_template_yields_the_cashtags_it_was_filled_with():
-    """Seeded posts skip the regex: the tickers put into a template are exactly what extract_cashtags finds."""
-    import random
-
-    rnd = random.Random(1).random
-    tickers = sorted({t for group in catalogue.TICKERS.values() for t in group} | set(catalogue.DEFAULT_TICKERS))
-    templates = [
-        *catalogue.TITLES,
-        *catalogue.OPENER_TEMPLATES,
-        *catalogue.POINT_TEMPLATES,
-        *catalogue.CLOSER_TEMPLATES,
-        *catalogue.COMMENT_TEMPLATES,
-    ]
-    for template in templates:
-        for t in tickers:
-            for u in tickers:
-                rendered = template.render(rnd, t, u)
-                expected = list(dict.fromkeys(t if slot == catalogue.T else u for slot in template.tickers))
-                assert extract_cashtags(rendered) == expected, rendered
-    longest = max(len(t) for t in tickers)
-    assert all(len(t.render(rnd, "X" * longest, "Y" * longest)) + 10 < TITLE_MAX for t in catalogue.TITLES)
 
 
 # --- through the CLI, on both databases --------------------------------------------------

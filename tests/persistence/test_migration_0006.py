@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from tests.databases import PG_ADMIN_DSN, require_postgres
-from tests.test_migration_0004 import _alembic
+from tests.persistence.test_migration_0004 import _alembic
 
 NOW = "2026-12-01 10:00:00"
 

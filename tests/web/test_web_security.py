@@ -12,7 +12,7 @@ from finboard.core.models import Post
 from finboard.web_security import CONTENT_SECURITY_POLICY
 from tests.conftest import TEST_PASSWORD
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "finboard" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "finboard" / "templates"
 PAGES = ["/", "/c/stocks", "/search?q=x", "/auth/login", "/auth/register", "/posts/999", "/api/v1/posts"]
 
 

@@ -1,0 +1,138 @@
+"""The conformance cases, in-process: each adapter answers with the Flask reference's status and bytes.
+
+tests/conformance proves the same under the real servers (gunicorn, uvicorn) on
+PostgreSQL; this runs its cases on the apps built in this process, on SQLite and
+on PostgreSQL, without a subprocess or a socket, so an adapter's regression fails
+in seconds and the test id names the adapter (``[django-...]``). The scripted write
+sequences run on fresh copies of the seeded database, one per adapter.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
+from tests.adapters.inprocess import Answer
+from tests.conformance import test_2_writes, test_6_community
+from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
+from tests.conformance.contract import validate_response
+from tests.conformance.test_7_input import BODY_CASES, HEADER_REQUESTS, HUNT_READS, HUNT_WRITES, JSON, PATH_CASES
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+NOT_FOUND = b'{"error":{"code":"not_found","message":"Not found.","fields":{}}}'
+
+
+def assert_same_as_reference(answer: Answer, expected: Answer, status: int) -> None:
+    assert answer.status_code == status, (answer.status_code, answer.content[:400])
+    assert expected.status_code == status, ("the reference", expected.status_code, expected.content[:400])
+    assert answer.content == expected.content, f"\n{answer.content[:600]!r}\n{expected.content[:600]!r} (reference)"
+    if answer.content:
+        assert answer.headers["content-type"].startswith("application/json")
+
+
+def ask_both(reader, reference, method: str, path: str, **kwargs) -> tuple[Answer, Answer]:
+    return reader.request(method, path, **kwargs), reference.request(method, path, **kwargs)
+
+
+@pytest.mark.parametrize(("case", "method", "path", "template", "status"), READ_CASES, ids=[c[0] for c in READ_CASES])
+def test_read_case(reader, reference, seeded_author, cursors, case, method, path, template, status):
+    answer, expected = ask_both(reader, reference, method, fill_placeholders(path, seeded_author, cursors))
+    assert_same_as_reference(answer, expected, status)
+    body = answer.json()
+    validate_response(method, template, status, body)
+    if status >= 400:
+        assert set(body) == {"error"} and body["error"]["code"] and body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "path", "status"), UNDOCUMENTED_CASES, ids=[c[0] for c in UNDOCUMENTED_CASES]
+)
+def test_unrouted_request(reader, reference, case, method, path, status):
+    answer, expected = ask_both(reader, reference, method, path)
+    assert_same_as_reference(answer, expected, status)
+    assert answer.json()["error"]["code"] in ("not_found", "method_not_allowed")
+
+
+def test_the_seeded_listing_is_the_seed(reader):
+    """Not only identical: right (so three adapters on an empty database would not pass)."""
+    everything = reader.request("GET", "/api/v1/posts?per_page=100").json()
+    assert (everything["total"], len(everything["items"]), everything["pages"]) == (90, 90, 1)
+    stamps = [(p["created_at"], p["id"]) for p in everything["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+    stats = reader.request("GET", "/api/v1/stats/categories").json()["items"]
+    assert sum(c["post_count"] for c in stats) == 90 and sum(c["comment_count"] for c in stats) == 240
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "template", "secured", "content", "status"), BODY_CASES, ids=[c[0] for c in BODY_CASES]
+)
+def test_body_is_bounded_before_parsing(reader, reference, member, case, path, template, secured, content, status):
+    headers = {**JSON, **(member if secured else {})}
+    answer, expected = ask_both(reader, reference, "POST", path, content=content, headers=headers)
+    assert_same_as_reference(answer, expected, status)
+    validate_response("POST", template, status, answer.json())
+
+
+@pytest.mark.parametrize(("case", "method", "path", "secured"), PATH_CASES, ids=[c[0] for c in PATH_CASES])
+def test_control_character_in_a_path_parameter(reader, reference, member, case, method, path, secured):
+    body = {"action": "suspend", "reason": "a good reason"} if method == "POST" else None
+    answer, expected = ask_both(reader, reference, method, path, json=body, headers=member if secured else {})
+    assert_same_as_reference(answer, expected, 404)
+    assert answer.content == NOT_FOUND
+
+
+@pytest.mark.parametrize(("case", "path", "template", "status"), HUNT_READS, ids=[c[0] for c in HUNT_READS])
+def test_hostile_query_value(reader, reference, case, path, template, status):
+    answer, expected = ask_both(reader, reference, "GET", path)
+    assert_same_as_reference(answer, expected, status)
+    validate_response("GET", template, status, answer.json())
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "path", "template", "content", "status"), HUNT_WRITES, ids=[c[0] for c in HUNT_WRITES]
+)
+def test_hostile_body_or_id(reader, reference, member, case, method, path, template, content, status):
+    headers = {**JSON, **member}
+    answer, expected = ask_both(reader, reference, method, path, content=content or None, headers=headers)
+    assert_same_as_reference(answer, expected, status)
+    validate_response(method, template, status, answer.json())
+
+
+@pytest.mark.parametrize(("method", "path"), HEADER_REQUESTS, ids=[f"{m} {p}" for m, p in HEADER_REQUESTS])
+def test_security_headers(reader, method, path):
+    answer = reader.request(method, path)
+    sent = {header: answer.headers.get(header.lower()) for header in COMPARED_SECURITY_HEADERS}
+    assert sent == {header: API_SECURITY_HEADERS.get(header) for header in COMPARED_SECURITY_HEADERS}
+
+
+def _logs(adapter: str, fresh, reference_logs: dict, kind: str, script) -> tuple[list, list]:
+    """``script``'s log on ``adapter`` and on the Flask reference (run once per database kind)."""
+    key = (kind, script.__name__)
+    if key not in reference_logs:
+        reference_logs[key] = script.run_sequence(fresh("flask"))
+    if adapter == "flask":
+        return reference_logs[key], reference_logs[key]
+    return script.run_sequence(fresh(adapter)), reference_logs[key]
+
+
+def _compare_logs(log, reference_log) -> None:
+    for (label, status, content, _), (_, ref_status, ref_content, _) in zip(log, reference_log, strict=True):
+        assert (status, content) == (ref_status, ref_content), f"at {label}:\n{content[:600]!r}\n{ref_content[:600]!r}"
+
+
+def test_write_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's write script: the same statuses and (normalised) bytes as Flask on its own copy."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_2_writes)
+    _compare_logs(log, reference_log)
+    detail = next(response for label, _, _, response in log if label == "detail-after-writes").json()
+    assert detail["title"] == "Rotation into energy majors" and detail["cashtags"] == ["CVX"]
+    assert detail["id"] == 91 and detail["comment_count"] == 2, "the first post after the 90 seeded ones"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_community_sequence(adapter, fresh, reference_logs):
+    """tests/conformance's community script (it sets roles with psycopg: PostgreSQL only)."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, "postgres", test_6_community)
+    _compare_logs(log, reference_log)
+    test_6_community.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
