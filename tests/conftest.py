@@ -79,6 +79,9 @@ def app(request, database_kind, tmp_path):
             **cache_config,
         }
     )
+    # The forum's tests read notifications right after the write: jobs run after each commit,
+    # in-process, on PostgreSQL too (the queue and its worker: tests/test_jobs*.py).
+    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(jobs_runner="embedded")
     with app.app_context():
         from finboard.extensions import cache
 

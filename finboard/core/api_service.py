@@ -131,7 +131,7 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
         positions=payload.positions,
     )
     community.watch_post(session, user.id, post.id)
-    community.notify_new_post(session, post, user)
+    community.notify_new_post(session, settings, post)
     result = post_public(post)
     session.commit()
     return result
@@ -193,7 +193,7 @@ def create_comment(
     queries.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     community.check_write_rate(session, settings, user, "comment")
     comment = queries.create_comment(session, post, user, payload.body)
-    community.notify_new_comment(session, post, comment, user)
+    community.notify_new_comment(session, settings, comment)
     community.watch_post(session, user.id, post.id)
     result = comment_public(comment)
     session.commit()

@@ -2,9 +2,9 @@
 
 The rules themselves are pure and live in ``finboard.contract`` (permissions,
 allowances, notification recipients, the TRANSITIONS table); this module is
-their persistence: counting an account's recent writes, inserting the
-notifications, watch rows, and each moderation transition's guarded UPDATE or
-DELETE (hidden posts leave the listings and the counters). The Flask API, the
+their persistence: counting an account's recent writes, enqueueing the
+notification fan-out (finboard.core.jobs), watch rows, and each moderation
+transition's guarded UPDATE or DELETE (hidden posts leave the listings and the counters). The Flask API, the
 forum pages and the FastAPI adapter (through ``run_sync``) call these; the
 Django adapter follows the same rules in its ORM, and the conformance suite
 holds them equal.
@@ -20,19 +20,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from finboard.contract.allowances import hourly_limit, is_new_account, rate_limit_message
 from finboard.contract.errors import ApiError
-from finboard.contract.mentions import mentioned_usernames
-from finboard.contract.notifications import Recipient, new_comment_recipients, new_post_recipients
 from finboard.contract.transitions import already_deleted, check_hidden_change, flag_unchanged, no_change
+from finboard.core import jobs
 from finboard.core.models import (
     Category,
-    CategoryWatch,
     Comment,
     ModerationAction,
-    Notification,
     Post,
     PostCashtag,
     PostWatch,
-    TickerFollow,
     User,
     utcnow,
 )
@@ -53,45 +49,14 @@ def check_write_rate(session: Session, settings: Settings, user: User, kind: str
 # --- notifications -----------------------------------------------------------------
 
 
-def _mentioned_ids(session: Session, *texts: str) -> list[int]:
-    names = mentioned_usernames(*texts)
-    if not names:
-        return []
-    return list(session.scalars(select(User.id).where(func.lower(User.username).in_(names)).order_by(User.id)))
+def notify_new_post(session: Session, settings: Settings, post: Post) -> None:
+    """Tell the post's audiences: a background job of this transaction (finboard.core.jobs)."""
+    jobs.enqueue_fanout(session, settings, "post", post.id)
 
 
-def _insert_notifications(session: Session, recipients: list[Recipient], **event) -> None:
-    now = utcnow()
-    session.add_all(
-        Notification(user_id=user_id, kind=kind, ticker=ticker, created_at=now, **event)
-        for user_id, kind, ticker in recipients
-    )
-
-
-def notify_new_post(session: Session, post: Post, author: User) -> None:
-    watchers = select(CategoryWatch.user_id).where(CategoryWatch.category_id == post.category_id)
-    tickers = post.cashtag_list
-    follows = (
-        session.execute(select(TickerFollow.user_id, TickerFollow.ticker).where(TickerFollow.ticker.in_(tickers)))
-        if tickers
-        else []
-    )
-    recipients = new_post_recipients(
-        author.id,
-        _mentioned_ids(session, post.title, post.body),
-        list(session.scalars(watchers)),
-        [tuple(row) for row in follows],
-        tickers,
-    )
-    _insert_notifications(session, recipients, actor_id=author.id, post_id=post.id, comment_id=None)
-
-
-def notify_new_comment(session: Session, post: Post, comment: Comment, author: User) -> None:
-    watchers = select(PostWatch.user_id).where(PostWatch.post_id == post.id)
-    recipients = new_comment_recipients(
-        author.id, _mentioned_ids(session, comment.body), post.author_id, list(session.scalars(watchers))
-    )
-    _insert_notifications(session, recipients, actor_id=author.id, post_id=post.id, comment_id=comment.id)
+def notify_new_comment(session: Session, settings: Settings, comment: Comment) -> None:
+    """Tell the comment's audiences: a background job of this transaction (finboard.core.jobs)."""
+    jobs.enqueue_fanout(session, settings, "comment", comment.id)
 
 
 # --- watches -------------------------------------------------------------------------

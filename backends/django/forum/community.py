@@ -21,22 +21,18 @@ from django.utils import timezone
 
 from finboard.contract.allowances import hourly_limit, is_new_account, rate_limit_message
 from finboard.contract.errors import ApiError
-from finboard.contract.mentions import mentioned_usernames
-from finboard.contract.notifications import Recipient, new_comment_recipients, new_post_recipients
 from finboard.contract.transitions import already_deleted, check_hidden_change, flag_unchanged, no_change
 from finboard.settings import Settings
 
+from . import jobs
 from .models import (
     Category,
-    CategoryWatch,
     Comment,
     ModerationAction,
-    Notification,
     Post,
     PostCashtag,
     PostWatch,
     Report,
-    TickerFollow,
     User,
 )
 
@@ -77,39 +73,14 @@ def category_by_slug(slug: str) -> Category:
 # --- notifications -----------------------------------------------------------------
 
 
-def _mentioned_ids(*texts: str) -> list[int]:
-    names = mentioned_usernames(*texts)
-    if not names:
-        return []
-    users = User.objects.alias(username_lower=Lower("username")).filter(username_lower__in=names)
-    return list(users.order_by("id").values_list("id", flat=True))
+def notify_new_post(post: Post) -> None:
+    """Tell the post's audiences: a background job of this transaction (``jobs``)."""
+    jobs.enqueue_fanout("post", post.id)
 
 
-def _insert_notifications(recipients: list[Recipient], **event) -> None:
-    now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(user_id=user_id, kind=kind, ticker=ticker, created_at=now, **event)
-        for user_id, kind, ticker in recipients
-    )
-
-
-def notify_new_post(post: Post, author: User) -> None:
-    tickers = post.cashtag_list
-    follows = TickerFollow.objects.filter(ticker__in=tickers).values_list("user_id", "ticker") if tickers else []
-    recipients = new_post_recipients(
-        author.id,
-        _mentioned_ids(post.title, post.body),
-        list(CategoryWatch.objects.filter(category_id=post.category_id).values_list("user_id", flat=True)),
-        list(follows),
-        tickers,
-    )
-    _insert_notifications(recipients, actor_id=author.id, post_id=post.id, comment_id=None)
-
-
-def notify_new_comment(post: Post, comment: Comment, author: User) -> None:
-    watchers = list(PostWatch.objects.filter(post_id=post.id).values_list("user_id", flat=True))
-    recipients = new_comment_recipients(author.id, _mentioned_ids(comment.body), post.author_id, watchers)
-    _insert_notifications(recipients, actor_id=author.id, post_id=post.id, comment_id=comment.id)
+def notify_new_comment(comment: Comment) -> None:
+    """Tell the comment's audiences: a background job of this transaction (``jobs``)."""
+    jobs.enqueue_fanout("comment", comment.id)
 
 
 # --- watches -------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def _insert_post(user: User, category: Category, payload: PostCreate) -> PostPub
     post.save(force_insert=True)  # in create_post's transaction
     community.insert_cashtag_rows(post, tickers)
     community.watch_post(user.id, post.id)
-    community.notify_new_post(post, user)
+    community.notify_new_post(post)
     return post_public(post)
 
 
@@ -275,6 +275,6 @@ def create_comment(settings: Settings, user: User, post_id: int, payload: Commen
         community.check_write_rate(settings, user, "comment")
         comment = Comment.objects.create(post_id=post.id, author=user, body=payload.body, created_at=timezone.now())
         community.move_comment_count(post.id, 1)
-        community.notify_new_comment(post, comment, user)
+        community.notify_new_comment(comment)
         community.watch_post(user.id, post.id)
     return comment_public(comment)
