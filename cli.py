@@ -161,12 +161,15 @@ def worker_command(concurrency: int, exit_when_empty: bool) -> None:
     A thin wrapper over Procrastinate's worker (finboard.core.worker); on SQLite there is
     no queue: jobs run in the writing process after each commit.
     """
+    import logging
+
     from flask import current_app
 
     from finboard.core.worker import run_worker
     from finboard.settings import ConfigError
 
     settings = current_app.config["FINBOARD_SETTINGS"]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         run_worker(settings, concurrency=concurrency, wait=not exit_when_empty)
     except ConfigError as exc:

@@ -13,7 +13,8 @@ with one set-based INSERT), posts are sent one after the other and each waits fo
 notifications before the next. Medians over POSTS posts per size.
 
     flock /tmp/finboard-bench.lock python docs/benchmarks/2026-12-07-fanout/fanout.py [SIZES] [POSTS]
-    # SIZES defaults to 0,1000,10000,100000; POSTS to 5. Writes results.json beside this file.
+    # SIZES defaults to 0,1000,10000,100000; POSTS to 5; FANOUT_BACKENDS=flask,fastapi,django.
+    # Writes results.json beside this file (results-<largest size>.json above 100,000).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -41,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 ADMIN = os.environ.get("FINBOARD_BENCH_PG_ADMIN", "postgresql://root@127.0.0.1:5432/postgres")
 SECRET = "fanout-bench-secret-0123456789abcdef0123"  # noqa: S105 - a throwaway server's
-BACKENDS = ("flask", "fastapi", "django")
+BACKENDS = tuple(os.environ.get("FANOUT_BACKENDS", "flask,fastapi,django").split(","))
 TICKER = "AAPL"
 
 
@@ -124,7 +126,7 @@ def measure_backend(name: str, sizes: list[int], posts: int) -> dict:
         "NEW_ACCOUNT_POSTS_PER_HOUR": "100000",
     }
     server = start_backend(get(name), env=env, workers=1, timeout=60)
-    worker_log = (HERE / f"worker-{name}.log").open("wb")
+    worker_log = (Path(tempfile.gettempdir()) / f"fanout-worker-{name}.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "worker"],
         cwd=ROOT,
