@@ -8,7 +8,7 @@ CLI on :func:`procrastinate_app`. Jobs are rows of the database the writes go to
 - a task's fan-out and its notifications commit in one transaction, so a worker killed
   mid-job leaves nothing half done: its job stays ``doing`` under a worker whose heartbeat
   stops, and after ``JOBS_STALLED_AFTER`` seconds any live worker puts it back to ``todo``
-  (:func:`_retry_stalled_jobs`, Procrastinate's documented recipe);
+  (:func:`_housekeeping`, Procrastinate's documented recipe);
 - a job run twice (killed after its commit, before Procrastinate marked it done) inserts
   nothing the second time: ``uq_notifications_event`` (``ON CONFLICT DO NOTHING``).
 """
@@ -58,19 +58,30 @@ def procrastinate_app(settings: Settings) -> procrastinate.App:
     return app
 
 
-async def _retry_stalled_jobs(app: procrastinate.App, stalled_after: float) -> None:
-    """Put the running jobs of workers whose heartbeat stopped back in the queue, now and then."""
+# Succeeded jobs are kept this long (for inspection), then deleted; failed ones stay until removed by hand.
+KEEP_SUCCEEDED_HOURS = 72
+PRUNE_EVERY_S = 3600
+
+
+async def _housekeeping(app: procrastinate.App, stalled_after: float) -> None:
+    """Put the running jobs of workers whose heartbeat stopped back in the queue, now and then; and
+    once an hour delete the succeeded jobs older than KEEP_SUCCEEDED_HOURS (the table stays small)."""
+    pruned_at = 0.0
+    loop = asyncio.get_running_loop()
     while True:
         for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
             log.warning("retrying job %s of a stalled worker", job.id)
             await app.job_manager.retry_job(job)
+        if loop.time() - pruned_at >= PRUNE_EVERY_S:
+            await app.job_manager.delete_old_jobs(nb_hours=KEEP_SUCCEEDED_HOURS)
+            pruned_at = loop.time()
         await asyncio.sleep(stalled_after / 3)
 
 
 async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
     app = procrastinate_app(settings)
     async with app.open_async():
-        retrier = asyncio.create_task(_retry_stalled_jobs(app, settings.jobs_stalled_after))
+        housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
         try:
             await app.run_worker_async(
                 queues=[fanout.FANOUT_QUEUE],
@@ -80,7 +91,7 @@ async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
                 stalled_worker_timeout=settings.jobs_stalled_after,
             )
         finally:
-            retrier.cancel()
+            housekeeper.cancel()
 
 
 def run_worker(settings: Settings, concurrency: int = 1, wait: bool = True) -> None:
