@@ -3,6 +3,8 @@ of one seeded PostgreSQL database, each behind a statement-counting proxy.
 
 The copies are made with CREATE DATABASE … TEMPLATE, so every backend starts
 from byte-identical data and the same write sequence produces the same ids.
+Each writing backend also gets its own ``flask worker`` on its copy: the
+notification fan-out is a background job (``LiveBackend.wait_for_jobs``).
 """
 
 from __future__ import annotations
