@@ -170,3 +170,12 @@ def test_the_job_is_the_same_from_every_backend(pg_url):
     with create_engine(pg_url).connect() as conn:
         tasks = conn.execute(text("SELECT DISTINCT task_name, queue_name FROM procrastinate_jobs")).all()
     assert tasks == [("finboard.fanout", "notifications")]
+
+
+def test_flask_worker_on_sqlite_says_why_it_cannot_run(sqlite_url):
+    env = {**os.environ, "DATABASE_URL": sqlite_url, "SECRET_KEY": SECRET, "FLASK_APP": "wsgi"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "flask worker needs PostgreSQL" in result.stderr and "in-process after each commit" in result.stderr
