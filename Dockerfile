@@ -1,6 +1,8 @@
 # FinBoard: the same install steps as the README, in two stages.
 # Build: docker build -t finboard .
 # Run:   docker run -p 5000:5000 -e SECRET_KEY=... -e DATABASE_URL=postgresql+psycopg://... -e REDIS_URL=redis://... finboard
+# Worker (the background jobs, README "Background jobs"), same image and environment:
+#        docker run -e SECRET_KEY=... -e DATABASE_URL=postgresql+psycopg://... --entrypoint flask finboard worker
 # (No Docker engine runs on the development machines: this file is kept true
 #  to the README by using exactly its commands, not built in CI.)
 

@@ -1,7 +1,8 @@
 """FinBoard's command line, registered on Flask's CLI (``flask <command>``).
 
 ``flask db ...`` comes from Flask-Migrate; this module adds ``seed``,
-``create-user``, ``set-role`` and (from finboard.bench) ``bench``.
+``create-user``, ``set-role``, ``worker`` (the background jobs) and (from
+finboard.bench) ``bench``.
 """
 
 from __future__ import annotations
@@ -150,8 +151,34 @@ def _with_article(role: str) -> str:
     return f"an {role}" if role[0] in "aeiou" else f"a {role}"
 
 
+@click.command("worker")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True, help="Jobs run at once.")
+@click.option("--exit-when-empty", is_flag=True, help="Stop once the queue is empty instead of waiting for jobs.")
+@with_appcontext
+def worker_command(concurrency: int, exit_when_empty: bool) -> None:
+    """Run the background jobs (notification fan-out) queued in PostgreSQL, until SIGTERM/Ctrl-C.
+
+    A thin wrapper over Procrastinate's worker (finboard.core.worker); on SQLite there is
+    no queue: jobs run in the writing process after each commit.
+    """
+    import logging
+
+    from flask import current_app
+
+    from finboard.core.worker import run_worker
+    from finboard.settings import ConfigError
+
+    settings = current_app.config["FINBOARD_SETTINGS"]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(settings, concurrency=concurrency, wait=not exit_when_empty)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(set_role_command)
     from finboard.bench.cli import bench  # stdlib, click and psycopg only: no benchmark extras

@@ -118,6 +118,14 @@ class Settings(BaseSettings):
     access_log: str = Field(default="-", validation_alias="ACCESS_LOG")
     gunicorn_loglevel: str = Field(default="warning", validation_alias="GUNICORN_LOGLEVEL")
 
+    # Background jobs (finboard.core.jobs, README "Background jobs"): "queue" enqueues in the
+    # write's transaction for `flask worker` (PostgreSQL only), "embedded" runs each job in the
+    # writing process right after commit; "auto" is queue on PostgreSQL, embedded on SQLite.
+    jobs_runner: Literal["auto", "queue", "embedded"] = Field(default="auto", validation_alias="JOBS_RUNNER")
+    # Seconds without a heartbeat after which a worker counts as dead and its running jobs are
+    # retried by the others (a worker beats every third of this).
+    jobs_stalled_after: PositiveFloat = Field(default=30.0, validation_alias="JOBS_STALLED_AFTER")
+
     # The raw backend's psycopg pool: seconds a request waits for a connection.
     pg_pool_timeout: PositiveFloat = Field(default=3.0, validation_alias=_env("PG_POOL_TIMEOUT", "RAW_POOL_TIMEOUT"))
     # The benchmark's PostgreSQL superuser connection (creates its throwaway databases).
@@ -132,6 +140,14 @@ class Settings(BaseSettings):
             return normalize_database_url(value)
         except (ConfigError, ArgumentError) as exc:
             raise ValueError(str(exc)) from None
+
+    def jobs_queued(self, dialect: str) -> bool:
+        """Whether a write on ``dialect`` enqueues its jobs for ``flask worker`` (else runs them after commit)."""
+        if self.jobs_runner == "auto":
+            return dialect == "postgresql"
+        if self.jobs_runner == "queue" and dialect != "postgresql":
+            raise ConfigError(f"JOBS_RUNNER=queue needs PostgreSQL (the jobs live in it), not {dialect}")
+        return self.jobs_runner == "queue"
 
     @field_validator("environment")
     @classmethod

@@ -79,6 +79,10 @@ def app(request, database_kind, tmp_path):
             **cache_config,
         }
     )
+    # The forum's tests read notifications right after the write: jobs run after each commit,
+    # in-process, on PostgreSQL too (the queue and its worker: tests/persistence/test_jobs.py and
+    # tests/reliability/test_jobs_worker.py).
+    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(jobs_runner="embedded")
     with app.app_context():
         from finboard.extensions import cache
 

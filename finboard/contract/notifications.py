@@ -1,8 +1,9 @@
 """Notifications and watches: the schemas, and who is told of a new post or comment.
 
-The recipient rules are pure (ids in, recipients out), so every backend
-numbers and kinds the notification rows alike; reading the ids (mentioned
-users, watchers, followers) is each backend's persistence.
+Who is told is data: each event's audiences in precedence order
+(``NEW_POST_AUDIENCES``, ``NEW_COMMENT_AUDIENCES``), which every persistence
+path reads, and a pure reference (ids in, recipients out) the tests hold the
+set-based fan-out to.
 """
 
 from __future__ import annotations
@@ -72,18 +73,30 @@ class WatchState(Schema):
 
 
 # --- who is told ----------------------------------------------------------------------
+#
+# Each event has audiences in precedence order: a member in several audiences is told once, with the
+# kind of the first audience that names them, and the author is never told. The persistence paths
+# (finboard.rawsql.fanout's set-based INSERT ... SELECT, one per audience, in this order, each skipping
+# whoever already has the event's notification) and the pure reference below read the same tuples.
+
+NEW_POST_AUDIENCES: tuple[NotificationKind, ...] = ("mention", "new_post", "ticker")
+"""Mentions first, then watchers of the category, then followers of its tickers (the post's first
+ticker a member follows is the one named)."""
+
+NEW_COMMENT_AUDIENCES: tuple[NotificationKind, ...] = ("mention", "reply", "comment")
+"""Mentions first, then the post's author (a reply), then the post's watchers."""
 
 Recipient = tuple[int, str, str | None]  # (user id, kind, ticker)
 
 
-def _ranked(author_id: int, *groups: tuple[str, list[tuple[int, str | None]]]) -> list[Recipient]:
-    """One notification per user: the first group that names them decides the kind; never the author.
+def _ranked(author_id: int, audiences: tuple[str, ...], members: dict[str, list[tuple[int, str | None]]]):
+    """One notification per user: the first audience that names them decides the kind; never the author.
 
-    Each group is (kind, [(user id, ticker)]). In user id order, so every backend numbers the rows alike.
+    ``members`` maps each audience to its [(user id, ticker)] in its own precedence. In user id order.
     """
     chosen: dict[int, tuple[str, str | None]] = {}
-    for kind, entries in groups:
-        for user_id, ticker in entries:
+    for kind in audiences:
+        for user_id, ticker in members[kind]:
             chosen.setdefault(user_id, (kind, ticker))
     chosen.pop(author_id, None)
     return [(user_id, kind, ticker) for user_id, (kind, ticker) in sorted(chosen.items())]
@@ -100,22 +113,16 @@ def new_post_recipients(
     ticker_follows: list[tuple[int, str]],
     tickers: list[str],
 ) -> list[Recipient]:
-    """Mentions first, then watchers of the category, then followers of its tickers (the post's first
-    ticker a user follows is the one named)."""
+    """Who a new post tells, and how (the pure reference of the set-based fan-out; tests compare them)."""
     order = {ticker: i for i, ticker in enumerate(tickers)}
     follows = sorted(ticker_follows, key=lambda row: (order[row[1]], row[0]))
-    return _ranked(
-        author_id, ("mention", _users(mentioned)), ("new_post", _users(category_watchers)), ("ticker", follows)
-    )
+    members = {"mention": _users(mentioned), "new_post": _users(category_watchers), "ticker": follows}
+    return _ranked(author_id, NEW_POST_AUDIENCES, members)
 
 
 def new_comment_recipients(
     author_id: int, mentioned: list[int], post_author_id: int, post_watchers: list[int]
 ) -> list[Recipient]:
-    """Mentions first, then the post's author (a reply), then the post's watchers."""
-    return _ranked(
-        author_id,
-        ("mention", _users(mentioned)),
-        ("reply", _users([post_author_id])),
-        ("comment", _users(post_watchers)),
-    )
+    """Who a new comment tells, and how (the pure reference of the set-based fan-out)."""
+    members = {"mention": _users(mentioned), "reply": _users([post_author_id]), "comment": _users(post_watchers)}
+    return _ranked(author_id, NEW_COMMENT_AUDIENCES, members)

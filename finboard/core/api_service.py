@@ -25,7 +25,7 @@ from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpd
 from finboard.contract.serializers import comment_public, post_public, revision, user_public
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import account_queries, community, content_writes, lookups, watches, write_rate
+from finboard.core import account_queries, content_writes, jobs, lookups, watches, write_rate
 from finboard.core.models import Category, Post, PostRevision, User
 from finboard.core.security import (
     TokenError,
@@ -128,7 +128,7 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
         positions=payload.positions,
     )
     watches.watch_post(session, user.id, post.id)
-    community.notify_new_post(session, post, user)
+    jobs.enqueue_fanout(session, settings, "post", post.id)
     result = post_public(post)
     session.commit()
     return result
@@ -180,7 +180,7 @@ def create_comment(
     content_writes.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     write_rate.check_write_rate(session, settings, user, "comment")
     comment = content_writes.create_comment(session, post, user, payload.body)
-    community.notify_new_comment(session, post, comment, user)
+    jobs.enqueue_fanout(session, settings, "comment", comment.id)
     watches.watch_post(session, user.id, post.id)
     result = comment_public(comment)
     session.commit()

@@ -308,6 +308,8 @@ class Notification(Base):
             postgresql_where=text("read_at IS NULL"),
             sqlite_where=text("read_at IS NULL"),
         ),
+        # One notification per member and event (migration 0007): the fan-out's dedup and idempotence.
+        Index("uq_notifications_event", "user_id", "post_id", text("COALESCE(comment_id, 0)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

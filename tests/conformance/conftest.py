@@ -6,6 +6,9 @@ from byte-identical data and the same write sequence produces the same ids.
 The servers start once per session; ``backends`` (module scope) puts every
 database back to the seed and empties the rate-limit counters before each
 module, so the modules pass in any order.
+
+Each writing backend also gets its own ``flask worker`` on its copy: the
+notification fan-out is a background job (``LiveBackend.wait_for_jobs``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from finboard.serving import RunningBackend, start_backend
 from tests.conformance.pgproxy import CountingProxy
 from tests.conformance.reseed import restore_from_template
 from tests.databases import PG_ADMIN_DSN, postgres_database, require_redis
+from tests.jobs_support import WorkerProcess, wait_until
 
 SECRET = "conformance-secret-key-0123456789abcdef"
 # Seeded rows are dated before this; rows the tests create are dated now.
@@ -46,6 +50,16 @@ class LiveBackend:
     client: httpx.Client
     server_database_dsn: str
     redis_url: str
+
+    def wait_for_jobs(self, timeout: float = 30) -> None:
+        """Until this backend's worker has run every queued job (its notifications are in)."""
+
+        def drained() -> bool:
+            with psycopg.connect(self.server_database_dsn, autocommit=True) as conn:
+                pending = "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+                return conn.execute(pending).fetchone()[0] == 0
+
+        wait_until(drained, timeout, f"{self.name}'s worker to drain its queue")
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         return self.client.request(method, path, **kwargs)
@@ -107,6 +121,7 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
     """Every registered backend, started and healthy (a start failure fails the suite)."""
     require_redis()
     live: dict[str, LiveBackend] = {}
+    workers: list[WorkerProcess] = []
     databases: list[str] = []
     log_dir = tmp_path_factory.mktemp("backend-logs")
     try:
@@ -126,6 +141,7 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
                 "FINBOARD_ENV": "production",
                 "CACHE_ENABLED": "0",
                 "REDIS_URL": redis_url,
+                "JOBS_RUNNER": "queue",  # the fan-out runs in this backend's own worker (below)
                 "DB_POOL_SIZE": "2",
                 # Per-account login limits stay as shipped (they are tested);
                 # per-IP ones are raised because every request here comes from one IP.
@@ -135,11 +151,16 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)
             direct_dsn = f"postgresql://root@127.0.0.1:5432/{name}"
+            if not backend.read_only:  # its jobs, on its own database, outside the statement counts
+                log = log_dir / f"{backend.name}-worker.log"
+                workers.append(WorkerProcess(f"postgresql+psycopg://root@127.0.0.1:5432/{name}", log=log))
             live[backend.name] = LiveBackend(
                 backend.name, backend.read_only, server, proxy, client, direct_dsn, redis_url
             )
         yield live
     finally:
+        for worker in workers:
+            worker.stop()
         for item in live.values():
             item.client.close()
             item.server.stop()

@@ -94,6 +94,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("create-position-not-cashtag", "POST", posts, posts, 422, json={**body, "positions": {"NVDA": "long"}},
          headers=ann)  # fmt: skip
     created = step("create", "POST", posts, posts, 201, json=body, headers=ann).json()
+    backend.wait_for_jobs()  # the fan-out reads the audiences when it runs: before the edits below
     post = f"{P}/posts/{created['id']}"
     # Edits keep history.
     step("patch-sentiment-only", "PATCH", post, one, 200, json={"sentiment": None}, headers=ann)
@@ -107,9 +108,11 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     comments = f"{P}/posts/{{post_id}}/comments"
     step("comment-mention", "POST", f"{post}/comments", comments, 201, json={"body": "@cat_watch look at this"},
          headers=bob)  # fmt: skip
+    backend.wait_for_jobs()  # before mia starts watching
     step("watch-post", "PUT", f"{post}/watch", f"{P}/posts/{{post_id}}/watch", 200, headers=mia)
     step("comment-2", "POST", f"{post}/comments", comments, 201, json={"body": "Thanks! Still $AAPL long."},
          headers=ann)  # fmt: skip
+    backend.wait_for_jobs()  # notifications are a background job: read them once the worker ran it
     notifications = f"{P}/notifications"
     step("notifications-anonymous", "GET", notifications, notifications, 401)
     for name, headers in (("ann", ann), ("bob", bob), ("cat", cat), ("mia", mia)):

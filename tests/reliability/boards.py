@@ -107,6 +107,9 @@ class Board:
             "DATABASE_URL": self.url,
             "REDIS_URL": "",  # per-process limits and no cache: nothing shared but the database
             "CACHE_ENABLED": "0",
+            # Notifications are read right after the writes that make them: jobs run after each
+            # commit in the server (the queue and its worker are tests/reliability/test_jobs_worker.py's).
+            "JOBS_RUNNER": "embedded",
             "SECRET_KEY": SECRET,
             "FINBOARD_ENV": "production",
             "DB_POOL_SIZE": "3",

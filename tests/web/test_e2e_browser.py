@@ -100,6 +100,7 @@ def server_env(url: str, extra: dict[str, str]) -> dict[str, str]:
         SECRET_KEY="e2e-secret-key-with-enough-entropy-0123456789",
         FINBOARD_ENV="development",
         GRACEFUL_TIMEOUT="3",
+        JOBS_RUNNER="embedded",  # the reader's page shows the mention at once (no worker here)
         PYTHONPATH=str(ROOT),
         **extra,
     )

@@ -11,6 +11,7 @@ does), so Django never emulates cascades.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from finboard.contract.limits import EMAIL_MAX, REASON_MAX, SLUG_MAX, SUMMARY_MAX, TICKER_MAX, TITLE_MAX, USERNAME_MAX
@@ -261,6 +262,10 @@ class Notification(models.Model):
     class Meta:
         managed = False
         db_table = "notifications"
+        # Migration 0007's uq_notifications_event: one notification per member and event.
+        constraints = [
+            models.UniqueConstraint("user", "post", Coalesce("comment", 0), name="uq_notifications_event"),
+        ]
 
 
 class PostWatch(models.Model):

@@ -45,7 +45,7 @@ from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
 
-from . import community, content_writes, lookups, moderation_transitions, queries, watches, write_rate
+from . import content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User
 from .serializers import (
     category_public,
@@ -210,7 +210,7 @@ def _insert_post(user: User, category: Category, payload: PostCreate) -> PostPub
     post.save(force_insert=True)  # in create_post's transaction
     moderation_transitions.insert_cashtag_rows(post, tickers)
     watches.watch_post(user.id, post.id)
-    community.notify_new_post(post, user)
+    jobs.enqueue_fanout("post", post.id)
     return post_public(post)
 
 
@@ -276,7 +276,7 @@ def create_comment(settings: Settings, user: User, post_id: int, payload: Commen
         write_rate.check_write_rate(settings, user, "comment")
         comment = Comment.objects.create(post_id=post.id, author=user, body=payload.body, created_at=timezone.now())
         content_writes.move_comment_count(post.id, 1)
-        community.notify_new_comment(post, comment, user)
+        jobs.enqueue_fanout("comment", comment.id)
         watches.watch_post(user.id, post.id)
     return comment_public(comment)
 

@@ -1,0 +1,99 @@
+"""The job worker: Procrastinate's own worker, with FinBoard's tasks and the retry of dead workers' jobs.
+
+``flask worker`` (cli.py) runs :func:`run_worker`; operators can equally run Procrastinate's
+CLI on :func:`procrastinate_app`. Jobs are rows of the database the writes go to
+(migration 0007), enqueued in the writer's transaction (finboard.core.jobs), so:
+
+- a job exists iff its write committed; a worker that is down only delays it;
+- a task's fan-out and its notifications commit in one transaction, so a worker killed
+  mid-job leaves nothing half done: its job stays ``doing`` under a worker whose heartbeat
+  stops, and after ``JOBS_STALLED_AFTER`` seconds any live worker puts it back to ``todo``
+  (:func:`_housekeeping`, Procrastinate's documented recipe);
+- a job run twice (killed after its commit, before Procrastinate marked it done) inserts
+  nothing the second time: ``uq_notifications_event`` (``ON CONFLICT DO NOTHING``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import procrastinate
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from finboard.core import jobs
+from finboard.rawsql import fanout
+from finboard.settings import PG_SESSION_OPTIONS, ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+# A failing fan-out (a lost connection, a deadlock) is tried again, waiting 2, 4, 8 ... seconds.
+RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
+
+
+def procrastinate_app(settings: Settings) -> procrastinate.App:
+    """The Procrastinate app on ``DATABASE_URL``, with the fan-out task (PostgreSQL only)."""
+    if settings.is_sqlite:
+        raise ConfigError(
+            "flask worker needs PostgreSQL (the jobs live in it); on SQLite jobs run in-process after each commit"
+        )
+    connector = procrastinate.PsycopgConnector(conninfo=settings.psycopg_dsn)
+    app = procrastinate.App(connector=connector)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=2,
+        max_overflow=2,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
+    )
+
+    @app.task(name=fanout.FANOUT_TASK, queue=fanout.FANOUT_QUEUE, retry=RETRY)
+    def fan_out(event: str, event_id: int) -> int:
+        with Session(engine) as session, session.begin():
+            inserted = jobs.run_fanout(session, event, event_id)
+        log.info("%s %s: %d notifications", event, event_id, inserted)
+        return inserted
+
+    return app
+
+
+# Succeeded jobs are kept this long (for inspection), then deleted; failed ones stay until removed by hand.
+KEEP_SUCCEEDED_HOURS = 72
+PRUNE_EVERY_S = 3600
+
+
+async def _housekeeping(app: procrastinate.App, stalled_after: float) -> None:
+    """Put the running jobs of workers whose heartbeat stopped back in the queue, now and then; and
+    once an hour delete the succeeded jobs older than KEEP_SUCCEEDED_HOURS (the table stays small)."""
+    pruned_at = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
+            log.warning("retrying job %s of a stalled worker", job.id)
+            await app.job_manager.retry_job(job)
+        if loop.time() - pruned_at >= PRUNE_EVERY_S:
+            await app.job_manager.delete_old_jobs(nb_hours=KEEP_SUCCEEDED_HOURS)
+            pruned_at = loop.time()
+        await asyncio.sleep(stalled_after / 3)
+
+
+async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
+    app = procrastinate_app(settings)
+    async with app.open_async():
+        housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
+        try:
+            await app.run_worker_async(
+                queues=[fanout.FANOUT_QUEUE],
+                concurrency=concurrency,
+                wait=wait,
+                update_heartbeat_interval=settings.jobs_stalled_after / 3,
+                stalled_worker_timeout=settings.jobs_stalled_after,
+            )
+        finally:
+            housekeeper.cancel()
+
+
+def run_worker(settings: Settings, concurrency: int = 1, wait: bool = True) -> None:
+    """Run jobs until SIGINT/SIGTERM (finishing the running ones), or until the queue is empty (``wait=False``)."""
+    asyncio.run(_run(settings, concurrency, wait))

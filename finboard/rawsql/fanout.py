@@ -1,0 +1,159 @@
+"""The notification fan-out as set-based SQL, and the statement that enqueues it as a job.
+
+A new post or comment tells its audiences (``finboard.contract.notifications``: the
+kinds and their precedence). Each audience is one ``INSERT ... SELECT`` — the database
+copies the rows, no Python object per follower — run in the contract's precedence
+order with ``ON CONFLICT DO NOTHING`` on the unique index ``uq_notifications_event``
+(user, post, comment): a member already told by an earlier audience is skipped, so the
+first audience decides the kind, and running the fan-out of one event again inserts
+nothing (the job's idempotence). The author is never told.
+
+The text is written once for both drivers' placeholder styles (``param`` turns a
+name into ``:name`` for SQLAlchemy or ``%(name)s`` for Django's cursor) and runs on
+PostgreSQL and SQLite alike. Kinds and table names are literals of this module;
+every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from finboard.contract.mentions import mentioned_usernames
+from finboard.contract.notifications import NEW_COMMENT_AUDIENCES, NEW_POST_AUDIENCES
+
+EventKind = Literal["post", "comment"]
+Param = Callable[[str], str]
+Execute = Callable[[str, dict[str, Any]], Any]
+"""Runs one statement with its parameters; returns the first row (reads) or the row count (inserts)."""
+
+FANOUT_TASK = "finboard.fanout"
+FANOUT_QUEUE = "notifications"
+
+AUDIENCES = {"post": NEW_POST_AUDIENCES, "comment": NEW_COMMENT_AUDIENCES}
+
+# The event's own row: what it says (for @mentions and $tickers) and where it belongs.
+_EVENT_SOURCE = {
+    "post": "SELECT p.id, p.title, p.body, p.cashtags FROM posts p WHERE p.id = {id}",
+    "comment": "SELECT c.post_id, '', c.body, '' FROM comments c WHERE c.id = {id}",
+}
+# (table, post id, comment id) of the notification rows, read from the event's row ``e``.
+_EVENT_ROW = {
+    "post": ("posts", "e.id", "CAST(NULL AS INTEGER)"),
+    "comment": ("comments", "e.post_id", "e.id"),
+}
+# Each audience: (user_id, ticker) rows. {post_id}, {ticker}, {names} are placeholders.
+_AUDIENCE_SQL = {
+    "mention": "SELECT u.id AS user_id, NULL AS ticker FROM users u WHERE lower(u.username) IN ({names})",
+    "new_post": (
+        "SELECT w.user_id, NULL AS ticker FROM category_watches w "
+        "JOIN posts p ON p.category_id = w.category_id WHERE p.id = {post_id}"
+    ),
+    "ticker": "SELECT f.user_id, f.ticker FROM ticker_follows f WHERE f.ticker = {ticker}",
+    "reply": "SELECT p.author_id AS user_id, NULL AS ticker FROM posts p WHERE p.id = {post_id}",
+    "comment": "SELECT w.user_id, NULL AS ticker FROM post_watches w WHERE w.post_id = {post_id}",
+}
+_INSERT = (
+    "INSERT INTO notifications (user_id, kind, actor_id, post_id, comment_id, ticker, created_at) "
+    "SELECT a.user_id, '{kind}', e.author_id, {post_id_of_row}, {comment_id_of_row}, a.ticker, e.created_at "
+    "FROM {table} e, ({audience}) a "
+    "WHERE e.id = {event_id} AND a.user_id <> e.author_id "
+    "ORDER BY a.user_id "
+    "ON CONFLICT DO NOTHING"
+)
+
+# Procrastinate's own enqueue function (its schema is applied by migration 0007), called in the
+# writer's transaction: the job exists if and only if the write commits.
+_DEFER = (
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[CAST(ROW({queue}, {task}, 0, NULL, NULL, CAST({args} AS jsonb), NULL) "
+    "AS procrastinate_job_to_defer_v1)])"
+)
+
+
+def colon(name: str) -> str:
+    """SQLAlchemy ``text()`` placeholders."""
+    return f":{name}"
+
+
+def pyformat(name: str) -> str:
+    """psycopg's and Django's cursor placeholders."""
+    return f"%({name})s"
+
+
+@dataclass(frozen=True)
+class FanoutEvent:
+    """A new post or comment, as its fan-out needs it."""
+
+    kind: EventKind
+    id: int
+    post_id: int
+    mentioned: tuple[str, ...]
+    tickers: tuple[str, ...]
+
+
+def _check_kind(kind: str) -> EventKind:
+    if kind not in AUDIENCES:
+        raise ValueError(f"no fan-out for events of kind {kind!r} (known: {', '.join(AUDIENCES)})")
+    return kind  # type: ignore[return-value]
+
+
+def defer_statement(param: Param) -> str:
+    return _DEFER.format(queue=param("queue"), task=param("task"), args=param("args"))
+
+
+def defer_params(kind: str, event_id: int) -> dict[str, Any]:
+    _check_kind(kind)
+    return {"queue": FANOUT_QUEUE, "task": FANOUT_TASK, "args": json.dumps({"event": kind, "event_id": event_id})}
+
+
+def load_event(kind: str, event_id: int, fetch_one: Execute, param: Param) -> FanoutEvent | None:
+    """The event as it is now, or None when it is gone (a post or comment deleted before its job ran)."""
+    row = fetch_one(_EVENT_SOURCE[_check_kind(kind)].format(id=param("id")), {"id": event_id})
+    if row is None:
+        return None
+    post_id, title, body, cashtags = row
+    return FanoutEvent(kind, event_id, post_id, tuple(mentioned_usernames(title, body)), tuple(cashtags.split()))
+
+
+def _audience_queries(event: FanoutEvent, param: Param) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """(kind, SELECT, parameters) of each audience, in the contract's precedence order."""
+    for audience in AUDIENCES[event.kind]:
+        sql = _AUDIENCE_SQL[audience]
+        if audience == "mention":
+            if event.mentioned:
+                names = {f"name_{i}": name for i, name in enumerate(event.mentioned)}
+                yield audience, sql.format(names=", ".join(param(key) for key in names)), names
+        elif audience == "ticker":  # one statement per ticker, in the post's order: the first one names it
+            for ticker in event.tickers:
+                yield audience, sql.format(ticker=param("ticker")), {"ticker": ticker}
+        else:
+            yield audience, sql.format(post_id=param("post_id")), {"post_id": event.post_id}
+
+
+def fanout_statements(event: FanoutEvent, param: Param) -> list[tuple[str, dict[str, Any]]]:
+    """The event's INSERT ... SELECT statements, in the order they must run."""
+    table, post_id_of_row, comment_id_of_row = _EVENT_ROW[event.kind]
+    return [
+        (
+            _INSERT.format(
+                kind=audience,
+                post_id_of_row=post_id_of_row,
+                comment_id_of_row=comment_id_of_row,
+                table=table,
+                audience=select,
+                event_id=param("event_id"),
+            ),
+            {**params, "event_id": event.id},
+        )
+        for audience, select, params in _audience_queries(event, param)
+    ]
+
+
+def run_fanout(kind: str, event_id: int, fetch_one: Execute, insert: Execute, param: Param) -> int:
+    """Notify the event's audiences on the caller's connection and transaction; the rows inserted."""
+    event = load_event(kind, event_id, fetch_one, param)
+    if event is None:
+        return 0
+    return sum(insert(sql, params) for sql, params in fanout_statements(event, param))
