@@ -39,6 +39,9 @@ class Backend:
     pages: bool = False  # also serves the server-rendered forum
     read_only: bool = False  # serves only the read operations of /api/v1 (writes answer 405)
     extra: str = ""  # the pyproject.toml extra that installs ``requires`` (named when they are missing)
+    # How another server (``flask bench run --server granian``) must call ``app``: "wsgi" or "asgi";
+    # empty: ASGI when the worker class is uvicorn's, else WSGI (finboard.bench.servers.app_interface).
+    interface: str = ""
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
@@ -96,6 +99,7 @@ FASTAPI = Backend(
     framework="FastAPI + async SQLAlchemy (psycopg 3)",
     app="backends.fastapi.main:app",
     worker_class="uvicorn_worker.UvicornWorker",
+    interface="asgi",
     requires=("fastapi", "uvicorn", "uvicorn_worker", "greenlet", "gunicorn"),
     extra="fastapi",
     description="FastAPI routers and dependencies, uvicorn workers under gunicorn.",
