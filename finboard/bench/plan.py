@@ -122,7 +122,7 @@ def server_env(url: str, secret: str, pool_size: int, cache: str, redis_url: str
 
 def backend_info(name: str, backend, target: str | None, docker: bool) -> dict:
     """A backend's entry in the results file, before it runs."""
-    image = name.split("~")[0]  # the A/A copy (NAME~aa) runs the same image
+    image = name.split("~")[0].split("@")[0]  # the A/A copy (NAME~aa) and NAME@granian run the same image
     size = environment.docker_image_size_mb(f"finboard-{image}") if docker else None
     return {
         "framework": backend.framework if backend else "an already-running deployment",

@@ -14,8 +14,9 @@ import time
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, TaskProgressColumn, TextColumn
+from rich.progress import BarColumn, TextColumn
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 
 
 def clock(seconds: float) -> str:
@@ -35,12 +36,16 @@ class Progress:
         self._last_draw = 0.0
         self._bar: RichProgress | None = None
         if self.tty:
+            fixed = {"no_wrap": True}
             self._bar = RichProgress(
-                BarColumn(),
-                TaskProgressColumn(),
+                BarColumn(bar_width=20, table_column=Column(min_width=20, **fixed)),
                 TextColumn(
-                    "{task.fields[label]} · {task.fields[elapsed]} elapsed · ETA {task.fields[eta]}", markup=False
+                    "{task.percentage:>3.0f}% · ETA {task.fields[eta]} ({task.fields[elapsed]} elapsed)",
+                    markup=False,
+                    table_column=Column(min_width=30, **fixed),
                 ),
+                # the label takes what is left of the line, cut with an ellipsis on a narrow terminal
+                TextColumn("{task.fields[label]}", markup=False, table_column=Column(overflow="ellipsis", **fixed)),
                 console=Console(file=self.stream),
             )
             self._task = self._bar.add_task("bench", total=sum(self.planned) or 1, label="", elapsed="0:00", eta="?")

@@ -173,3 +173,24 @@ def test_process_cwd_reads_where_a_process_runs(tmp_path):
         process.kill()
         process.wait()
     assert baseline.process_cwd(None) is None
+
+
+def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
+    import io
+
+    from finboard.bench.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress([10, 10, 20], stream)
+    progress.finish_cell()
+    progress.cell("flask@granian", "off", "list", 64, 1, 5)
+    progress.message("raw: failed to start: [boom]")
+    progress.close()
+    out = stream.getvalue()
+    assert "━" in out and " 25%" in out  # rich's bar, a quarter of the planned seconds done
+    assert "flask@granian (cache off)" in out and "25% · ETA " in out
+    assert "raw: failed to start: [boom]\n" in out  # printed as is, above the bar
