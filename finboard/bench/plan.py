@@ -68,6 +68,8 @@ def seeding_seconds(size: int) -> float:
 # per scenario, letting the server drain after the load and the progress bookkeeping; counting its SQL (first
 # round only: with --sql-flush idle, PostgreSQL's counters need 10 s to publish).
 INSTANCE_S = 4.0
+# granian took 4-8 s to its first 200 here, gunicorn 1-3 s (--quick runs on this 2-core machine)
+INSTANCE_EXTRA_S = {"granian": 4.0}
 CELL_OVERHEAD_S = 0.6
 SCENARIO_OVERHEAD_S = 0.8
 SQL_COUNT_S = {"idle": 11.5, "end": 1.0}
@@ -88,7 +90,7 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
         instance = (key.size, key.backend, key.cache, key.repeat)
         if instance not in seen:  # start, verify, idle memory
             seen.add(instance)
-            seconds += INSTANCE_S
+            seconds += INSTANCE_S + INSTANCE_EXTRA_S.get(options.server, 0.0)
         if (instance, key.scenario) not in seen:
             seen.add((instance, key.scenario))
             seconds += options.warmup_s + SCENARIO_OVERHEAD_S
