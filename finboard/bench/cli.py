@@ -192,14 +192,15 @@ def backends_command(check: bool) -> None:
 @click.argument("name")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 256), default=opts.cores, show_default="number of cores")
-def serve_command(name: str, port: int, workers: int) -> None:
-    """Run backend NAME under its production server until Ctrl-C (uses DATABASE_URL etc.)."""
+@click.option("--server", type=click.Choice(servers.SERVERS), default=servers.DEFAULT, show_default=True)
+def serve_command(name: str, port: int, workers: int, server: str) -> None:
+    """Run backend NAME under its production server (or granian) until Ctrl-C (uses DATABASE_URL etc.)."""
     from finboard.registry import get
     from finboard.serving import BackendStartError, free_port, port_in_use, start_backend
     from finboard.settings import load_settings
 
     try:
-        backend = get(name)
+        backend = servers.served_by(get(name), server)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="NAME") from exc
     missing = backend.missing_dependencies()
@@ -215,8 +216,8 @@ def serve_command(name: str, port: int, workers: int) -> None:
     except BackendStartError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"{name} ({backend.framework}) on {running.base_url} with {workers} workers, "
-        f"started in {running.startup_s:.2f}s. Ctrl-C to stop. Log: {running.log_path}"
+        f"{backend.name} ({backend.framework}, {servers.describe(backend, server)}) on {running.base_url} with "
+        f"{workers} workers, started in {running.startup_s:.2f}s. Ctrl-C to stop. Log: {running.log_path}"
     )
 
     def interrupt(signum, frame):

@@ -194,3 +194,8 @@ def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
     assert "━" in out and " 25%" in out  # rich's bar, a quarter of the planned seconds done
     assert "flask@granian (cache off)" in out and "25% · ETA " in out
     assert "raw: failed to start: [boom]\n" in out  # printed as is, above the bar
+
+
+def test_serve_refuses_an_unknown_server_before_starting_anything():
+    result = CliRunner().invoke(bench, ["serve", "flask", "--server", "hypercorn"])
+    assert result.exit_code == 2 and "'hypercorn' is not one of 'default', 'granian'" in result.output
