@@ -71,9 +71,11 @@ INSTANCE_S = 4.0
 # granian took 4-8 s to its first 200 here, gunicorn 1-3 s (--quick runs on this 2-core machine)
 INSTANCE_EXTRA_S = {"granian": 4.0}
 CELL_OVERHEAD_S = 0.6
-SCENARIO_OVERHEAD_S = 0.8
-SQL_COUNT_S = {"idle": 11.5, "end": 1.0}
-TOKENS_S = 4.0  # a server of its own for the logins, plus the argon2 logins themselves (per 100 connections: 2 s)
+SCENARIO_OVERHEAD_S = 1.5
+SQL_COUNT_S = {"idle": 11.5, "end": 1.0}  # plus SQL_REQUEST_S per request (one at a time)
+SQL_REQUEST_S = 0.03
+TOKENS_S = 4.0  # a server of its own for the logins, plus the argon2 logins themselves: TOKEN_S per connection
+TOKEN_S = 0.5
 EXPLAIN_S = 3.0
 
 
@@ -86,7 +88,7 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
         if key.size not in seen:  # the round's data: seed, facts, tokens (EXPLAIN at the largest size)
             seen.add(key.size)
             seconds += seeding_seconds(key.size) + (EXPLAIN_S if key.size == max(options.sizes) else 0)
-            seconds += TOKENS_S + 2 * max(options.concurrency) / 100 if needs_tokens else 0
+            seconds += TOKENS_S + TOKEN_S * max(options.concurrency) if needs_tokens else 0
         instance = (key.size, key.backend, key.cache, key.repeat)
         if instance not in seen:  # start, verify, idle memory
             seen.add(instance)
@@ -94,7 +96,8 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
         if (instance, key.scenario) not in seen:
             seen.add((instance, key.scenario))
             seconds += options.warmup_s + SCENARIO_OVERHEAD_S
-            seconds += SQL_COUNT_S.get(options.sql_flush, 1.0) if key.repeat == 0 else 0
+            sql = SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
+            seconds += sql if key.repeat == 0 else 0
         planned.append(seconds)
     return planned
 
