@@ -41,6 +41,9 @@ class Backend:
     extra: str = ""  # the pyproject.toml extra that installs ``requires`` (named when they are missing)
     # The framework's or server's documented performance advice this entry applies (the bench report lists it).
     tuning: tuple[str, ...] = ()
+    # How another server (``flask bench run --server granian``) must call ``app``: "wsgi" or "asgi";
+    # empty: ASGI when the worker class is uvicorn's, else WSGI (finboard.bench.servers.app_interface).
+    interface: str = ""
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
@@ -102,6 +105,7 @@ FASTAPI = Backend(
     framework="FastAPI + async SQLAlchemy (psycopg 3)",
     app="backends.fastapi.main:app",
     worker_class=ASGI_WORKER,
+    interface="asgi",
     requires=("fastapi", "uvicorn", "uvicorn_worker", "uvloop", "httptools", "greenlet", "gunicorn"),
     extra="fastapi",
     description="FastAPI routers and dependencies, uvicorn workers (uvloop, httptools) under gunicorn.",
@@ -138,6 +142,7 @@ ASGI_RAW = Backend(
     framework="plain ASGI + psycopg async pool + orjson",
     app="backends.raw.asgi:application",
     worker_class=ASGI_WORKER,
+    interface="asgi",
     requires=("psycopg_pool", "orjson", "uvicorn", "uvicorn_worker", "uvloop", "httptools", "gunicorn"),
     extra="fastapi",
     description=(

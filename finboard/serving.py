@@ -113,19 +113,26 @@ def start_backend(
     host: str = "127.0.0.1",
     log_dir: Path | None = None,
     timeout: float = 30,
+    cwd: Path | None = None,
 ) -> RunningBackend:
-    """Spawn the backend's server in its own process group and wait for health."""
+    """Spawn the backend's server in its own process group and wait for health.
+
+    ``cwd`` serves the code of another checkout (``flask bench run --baseline``):
+    the server runs there, with that tree first on PYTHONPATH.
+    """
     port = port or free_port(host)
     if port_in_use(port, host):
         raise BackendStartError(f"port {port} is already in use")
     log_dir = log_dir or Path(tempfile.gettempdir())
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{backend.name}-{port}.log"
+    log_path = log_dir / f"{backend.name.replace('/', '-')}-{port}.log"
     full_env = {**os.environ, **backend.env, **env, "PYTHONUNBUFFERED": "1"}
+    if cwd is not None:
+        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), full_env.get("PYTHONPATH")]))
     log_file = log_path.open("wb")
     process = subprocess.Popen(
         backend.argv(host, port, workers),
-        cwd=PROJECT_ROOT,
+        cwd=cwd or PROJECT_ROOT,
         env=full_env,
         stdout=log_file,
         stderr=subprocess.STDOUT,

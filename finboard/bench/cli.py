@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import click
 
 from finboard.bench import options as opts
+from finboard.bench import servers
 from finboard.bench.scenarios import SCENARIOS, parse_names
 
 
@@ -74,14 +75,17 @@ class DataSizes(click.ParamType):
 
 
 class Seconds(click.ParamType):
-    """``60``, ``60s``, ``2m`` → whole seconds (wrk's resolution)."""
+    """``60``, ``60s``, ``2m`` → whole seconds (wrk's resolution); with ``auto``, also ``auto`` → None."""
 
     name = "DURATION"
 
-    def __init__(self, minimum: int = 1):
+    def __init__(self, minimum: int = 1, auto: bool = False):
         self.minimum = minimum
+        self.auto = auto
 
     def convert(self, value, param, ctx):
+        if value is None or (self.auto and str(value).strip().lower() == "auto"):
+            return None
         if isinstance(value, int):
             seconds = value
         else:
@@ -89,7 +93,8 @@ class Seconds(click.ParamType):
             factor = 60 if text.endswith("m") else 1
             number = text.rstrip("sm")
             if not number.isdigit():
-                self.fail(f"{value!r} is not a duration like 60, 60s or 2m", param, ctx)
+                like = "60, 60s, 2m or auto" if self.auto else "60, 60s or 2m"
+                self.fail(f"{value!r} is not a duration like {like}", param, ctx)
             seconds = int(number) * factor
         if seconds < self.minimum:
             self.fail(f"{value!r}: must be at least {self.minimum}s", param, ctx)
@@ -123,6 +128,18 @@ def _target(ctx, param, value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{value!r} is not a URL like http://127.0.0.1:8000")
     return value.rstrip("/")
+
+
+def _baseline(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from finboard.bench.baseline import BaselineError, resolve
+
+    try:
+        resolve(value)
+    except BaselineError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return value
 
 
 def _database(ctx, param, value: str | None) -> str | None:
@@ -175,14 +192,15 @@ def backends_command(check: bool) -> None:
 @click.argument("name")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 256), default=opts.cores, show_default="number of cores")
-def serve_command(name: str, port: int, workers: int) -> None:
-    """Run backend NAME under its production server until Ctrl-C (uses DATABASE_URL etc.)."""
+@click.option("--server", type=click.Choice(servers.SERVERS), default=servers.DEFAULT, show_default=True)
+def serve_command(name: str, port: int, workers: int, server: str) -> None:
+    """Run backend NAME under its production server (or granian) until Ctrl-C (uses DATABASE_URL etc.)."""
     from finboard.registry import get
     from finboard.serving import BackendStartError, free_port, port_in_use, start_backend
     from finboard.settings import load_settings
 
     try:
-        backend = get(name)
+        backend = servers.served_by(get(name), server)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="NAME") from exc
     missing = backend.missing_dependencies()
@@ -198,8 +216,8 @@ def serve_command(name: str, port: int, workers: int) -> None:
     except BackendStartError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"{name} ({backend.framework}) on {running.base_url} with {workers} workers, "
-        f"started in {running.startup_s:.2f}s. Ctrl-C to stop. Log: {running.log_path}"
+        f"{backend.name} ({backend.framework}, {servers.describe(backend, server)}) on {running.base_url} with "
+        f"{workers} workers, started in {running.startup_s:.2f}s. Ctrl-C to stop. Log: {running.log_path}"
     )
 
     def interrupt(signum, frame):
@@ -218,14 +236,12 @@ def serve_command(name: str, port: int, workers: int) -> None:
 
 
 QUICK_HELP = (
-    "A short profile that finishes in about three minutes for the four built-in backends on two cores: every "
-    "scenario, cut down to "
-    f"{','.join(map(str, opts.QUICK['concurrency']))} connections only, {opts.QUICK['duration_s']}s cells (wrk's "
-    "shortest), no per-scenario warm-up (the verification requests are the only primer), "
-    f"one data size of {opts.QUICK['data_size'][0]} posts, one repeat, cache off, "
-    f"{opts.QUICK['sql_requests']} requests per SQL count "
-    "with --sql-flush end. "
-    "Options given explicitly still win (e.g. --quick --concurrency 8,32)."
+    "A short profile that finishes within a minute on two cores: every backend, the scenarios "
+    f"{','.join(opts.QUICK['scenarios'])}, {','.join(map(str, opts.QUICK['concurrency']))} connections, "
+    f"{opts.QUICK['duration_s']}s cells (wrk's shortest), no per-scenario warm-up (the verification requests are "
+    f"the only primer), one data size of {opts.QUICK['data_size'][0]} posts, one round, no A/A copy, cache off, "
+    f"{opts.QUICK['sql_requests']} requests per SQL count with --sql-flush end. "
+    "Options given explicitly still win (e.g. --quick --scenarios all)."
 )
 
 
@@ -240,15 +256,26 @@ QUICK_HELP = (
 )
 @click.option(
     "--scenarios",
-    default="all",
+    default=",".join(opts.DEFAULT_SCENARIOS),
     show_default=True,
     callback=_scenarios,
     help=f"Comma-separated: {', '.join(SCENARIOS)}; or all.",
 )
 @click.option(
-    "--concurrency", type=CommaInts(), default="100,500,1000", show_default=True, help="Connections per cell."
+    "--concurrency",
+    type=CommaInts(),
+    default=",".join(map(str, opts.DEFAULT_CONCURRENCY)),
+    show_default=True,
+    help="Connections per cell (the seed's comparison used 100,500,1000).",
 )
-@click.option("--duration", type=Seconds(1), default="60s", show_default=True, help="Measured time per cell.")
+@click.option(
+    "--duration",
+    type=Seconds(1, auto=True),
+    default="auto",
+    show_default=True,
+    help="Measured time per cell; auto: the longest cells (2-10 s) that keep the run within its budget "
+    "(20 minutes; --quick: 60 s). The plan and its estimate are printed before anything starts.",
+)
 @click.option(
     "--warmup",
     type=Seconds(0),
@@ -298,6 +325,21 @@ QUICK_HELP = (
     "10000,1000000) runs one round per size, smallest first: seed, then every backend × scenario.",
 )
 @click.option("--target", callback=_target, help="Load an already-running deployment at this URL instead.")
+@click.option(
+    "--server",
+    type=click.Choice(servers.SERVERS),
+    default=servers.DEFAULT,
+    show_default=True,
+    help="HTTP server of every backend: each framework's documented one (gunicorn; uvicorn workers for ASGI), or "
+    "granian (WSGI or ASGI, same workers and bind; labels become NAME@granian).",
+)
+@click.option(
+    "--baseline",
+    metavar="REV",
+    callback=_baseline,
+    help="Also serve the backends of git revision REV (a temporary worktree) as NAME@REV, interleaved in the "
+    "same rounds on the same database, and report after ÷ before per backend and cell with 95% CIs.",
+)
 @click.option("--quick", is_flag=True, help=QUICK_HELP)
 @click.option(
     "--out",
@@ -337,7 +379,7 @@ QUICK_HELP = (
 @click.option(
     "--sql-flush",
     type=click.Choice(["idle", "end"]),
-    default="idle",
+    default="end",
     show_default=True,
     help="SQL count: wait 10 s per scenario for PostgreSQL's counters (exact), or end the server's idle "
     "database sessions (fast; then also counts the pools reconnecting).",
@@ -376,6 +418,11 @@ def run_command(ctx, **params) -> None:
             f"{params['aa']!r} is not one of the backends this run measures ({', '.join(values['backends'])})",
             param_hint="--aa",
         )
+    if params["target"] and (params["baseline"] or params["server"] != servers.DEFAULT):
+        raise click.BadParameter(
+            "--target loads a running deployment; --baseline and --server are for servers started here",
+            param_hint="--baseline" if params["baseline"] else "--server",
+        )
     if params["target"]:
         values["backends"] = []
     execute(opts.RunOptions(command=command_line(), **values))
@@ -383,7 +430,8 @@ def run_command(ctx, **params) -> None:
 
 def execute(options: opts.RunOptions) -> dict:
     """Run, then write the report and charts; errors become clear click exceptions."""
-    from finboard.bench import charts, report, results
+    from finboard.bench import baseline, charts, report, results
+    from finboard.bench.baseline import BaselineError
     from finboard.bench.database import DatabaseError
     from finboard.bench.runner import BenchRun
     from finboard.bench.wrk import WrkError
@@ -391,7 +439,7 @@ def execute(options: opts.RunOptions) -> dict:
     runner = BenchRun(options)
     try:
         run = runner.execute()
-    except (WrkError, DatabaseError) as exc:
+    except (WrkError, DatabaseError, BaselineError) as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt as exc:  # before the first cell: nothing to keep
         raise click.Abort() from exc
@@ -404,6 +452,8 @@ def execute(options: opts.RunOptions) -> dict:
         raise click.ClickException(results.write_problem(exc, runner.dir)) from exc
     click.echo(report.terminal_table(run))
     click.echo("\n" + report.precision_section(run).replace("**", ""))
+    if run.get("baseline"):
+        click.echo("\nBefore / after:\n" + baseline.markdown(run))
     click.echo(f"\nResults: {runner.json_path}\nReport:  {md}\nCharts:  {', '.join(str(p) for p in pngs)}")
     ctx = click.get_current_context(silent=True)
     if run.get("interrupted"):

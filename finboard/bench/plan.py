@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from finboard.bench import environment
 from finboard.bench.options import RAISED_LIMIT, RunOptions
+from finboard.bench.scenarios import SCENARIOS
 
 PENDING = "pending"
 TOKEN_TTL_S = 86400  # bearer tokens must outlive a long run
@@ -58,26 +59,45 @@ def plan_cells(
 
 
 def seeding_seconds(size: int) -> float:
-    """A rough guess of seeding (COPY) + VACUUM + reading the facts (search terms, deep page) of one round."""
+    """A rough guess of migrating, seeding (COPY) + VACUUM and reading the facts (terms, deep page) of a round."""
     return 5 + size / 4000
 
 
+# What a run spends besides the measured seconds, from the wall times of real runs on a 2-core machine
+# (docs/bench-results.md, "How long a run takes"): starting a server, verifying it and reading its idle memory;
+# per scenario, letting the server drain after the load and the progress bookkeeping; counting its SQL (first
+# round only: with --sql-flush idle, PostgreSQL's counters need 10 s to publish).
+INSTANCE_S = 4.0
+# granian took 4-8 s to its first 200 here, gunicorn 1-3 s (--quick runs on this 2-core machine)
+INSTANCE_EXTRA_S = {"granian": 4.0}
+CELL_OVERHEAD_S = 0.6
+SCENARIO_OVERHEAD_S = 1.5
+SQL_COUNT_S = {"idle": 11.5, "end": 1.0}  # plus SQL_REQUEST_S per request (one at a time)
+SQL_REQUEST_S = 0.03
+TOKENS_S = 4.0  # a server of its own for the logins, plus the argon2 logins themselves: TOKEN_S per connection
+TOKEN_S = 0.5
+EXPLAIN_S = 3.0
+
+
 def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
-    """A rough duration for each planned cell, for the ETA (which rescales it by the pace so far)."""
+    """A rough duration for each planned cell, for the plan's estimate and the ETA (rescaled by the pace so far)."""
+    needs_tokens = any(SCENARIOS[k.scenario].needs_tokens for k in plan)
     planned, seen = [], set()
     for key in plan:
-        seconds = options.duration_s + 0.5
-        if key.size not in seen:  # the round's data: seed, facts, tokens
+        seconds = (options.duration_s or 0) + CELL_OVERHEAD_S
+        if key.size not in seen:  # the round's data: seed, facts, tokens (EXPLAIN at the largest size)
             seen.add(key.size)
-            seconds += seeding_seconds(key.size)
+            seconds += seeding_seconds(key.size) + (EXPLAIN_S if key.size == max(options.sizes) else 0)
+            seconds += TOKENS_S + TOKEN_S * max(options.concurrency) if needs_tokens else 0
         instance = (key.size, key.backend, key.cache, key.repeat)
-        if instance not in seen:  # start, verify, SQL count
+        if instance not in seen:  # start, verify, idle memory
             seen.add(instance)
-            per_scenario = 11.5 if options.sql_flush == "idle" and key.repeat == 0 else 0.5
-            seconds += 6 + per_scenario * len(options.scenarios_for_cache(key.cache))
+            seconds += INSTANCE_S + INSTANCE_EXTRA_S.get(options.server, 0.0)
         if (instance, key.scenario) not in seen:
             seen.add((instance, key.scenario))
-            seconds += options.warmup_s + 1
+            seconds += options.warmup_s + SCENARIO_OVERHEAD_S
+            sql = SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
+            seconds += sql if key.repeat == 0 else 0
         planned.append(seconds)
     return planned
 
@@ -107,7 +127,7 @@ def server_env(url: str, secret: str, pool_size: int, cache: str, redis_url: str
 
 def backend_info(name: str, backend, target: str | None, docker: bool) -> dict:
     """A backend's entry in the results file, before it runs."""
-    image = name.split("~")[0]  # the A/A copy (NAME~aa) runs the same image
+    image = name.split("~")[0].split("@")[0]  # the A/A copy (NAME~aa) and NAME@granian run the same image
     size = environment.docker_image_size_mb(f"finboard-{image}") if docker else None
     return {
         "framework": backend.framework if backend else "an already-running deployment",

@@ -1,9 +1,10 @@
-"""The live progress line of ``flask bench run``: where it is, how long so far, how long to go.
+"""The live progress bar of ``flask bench run``: where it is, how long so far, how long to go.
 
-It exists because a full run takes an hour or more and must say what it is
-doing: a bar of the planned time done, backend, scenario, concurrency, repeat, elapsed time and an ETA
-(planned seconds left, scaled by how fast the plan has gone so far). On a
-terminal it redraws one line; elsewhere (CI logs) it prints a line per cell.
+It exists because a run takes minutes and must say what it is doing: a bar of
+the planned time done, backend, scenario, concurrency, round, elapsed time and
+an ETA (planned seconds left, scaled by how fast the plan has gone so far). On
+a terminal it is a rich progress bar that updates per cell; elsewhere (CI
+logs) it prints a line per cell.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from __future__ import annotations
 import sys
 import time
 from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Column
 
 
 def clock(seconds: float) -> str:
@@ -28,7 +34,22 @@ class Progress:
         self.started = time.monotonic()
         self.label = ""
         self._last_draw = 0.0
-        self._width = 0
+        self._bar: RichProgress | None = None
+        if self.tty:
+            fixed = {"no_wrap": True}
+            self._bar = RichProgress(
+                BarColumn(bar_width=20, table_column=Column(min_width=20, **fixed)),
+                TextColumn(
+                    "{task.percentage:>3.0f}% · ETA {task.fields[eta]} ({task.fields[elapsed]} elapsed)",
+                    markup=False,
+                    table_column=Column(min_width=30, **fixed),
+                ),
+                # the label takes what is left of the line, cut with an ellipsis on a narrow terminal
+                TextColumn("{task.fields[label]}", markup=False, table_column=Column(overflow="ellipsis", **fixed)),
+                console=Console(file=self.stream),
+            )
+            self._task = self._bar.add_task("bench", total=sum(self.planned) or 1, label="", elapsed="0:00", eta="?")
+            self._bar.start()
 
     @property
     def elapsed(self) -> float:
@@ -72,25 +93,26 @@ class Progress:
         if not force and now - self._last_draw < 0.5:
             return
         self._last_draw = now
-        line = f"{self.bar()} {self.label} · {clock(self.elapsed)} elapsed · ETA {clock(self.eta())}"
-        if self.tty:
-            padding = " " * max(0, self._width - len(line))
-            self.stream.write(f"\r{line}{padding}")
-            self._width = len(line)
-        elif force:
+        if self._bar is not None:
+            done = sum(self.planned[: self.done])
+            self._bar.update(
+                self._task, completed=done, label=self.label, elapsed=clock(self.elapsed), eta=clock(self.eta())
+            )
+            return
+        if force:
+            line = f"{self.bar()} {self.label} · {clock(self.elapsed)} elapsed · ETA {clock(self.eta())}"
             self.stream.write(line + "\n")
-        self.stream.flush()
+            self.stream.flush()
 
     def message(self, text: str) -> None:
-        """A line of its own (a warning, a failed backend), above the progress line."""
-        if self.tty and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self._width = 0
+        """A line of its own (a warning, a failed backend), above the progress bar."""
+        if self._bar is not None:
+            self._bar.console.print(text, markup=False, highlight=False)
+            return
         self.stream.write(text + "\n")
         self.stream.flush()
 
     def close(self) -> None:
-        if self.tty and self._width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._width = 0
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from finboard.bench import precision, targets
+from finboard.bench import baseline, precision, targets
 from finboard.bench.results import RAW
 from finboard.bench.scenarios import SCENARIOS
 from finboard.bench.stats import AA_BAND, Estimate, bootstrap_median, paired_ratio, spread, winner_text
@@ -150,6 +150,7 @@ def backends_section(run: dict) -> str:
             [
                 name,
                 info.get("framework", ""),
+                info.get("server") or "—",
                 status_text_backend(info.get("status")),
                 f"{verified} ({checked} requests)" if checked else verified,
                 problems,
@@ -157,7 +158,7 @@ def backends_section(run: dict) -> str:
         )
         if info.get("log_tail"):
             tails.append(f"<details><summary>{name}: log tail</summary>\n\n```\n{info['log_tail']}\n```\n</details>")
-    return table(["Backend", "Framework", "Status", "Verification", "Problems"], rows) + (
+    return table(["Backend", "Framework", "Server", "Status", "Verification", "Problems"], rows) + (
         "\n\n" + "\n\n".join(tails) if tails else ""
     )
 
@@ -518,6 +519,7 @@ def markdown(run: dict, charts: list[Path] | None = None) -> str:
         data_section(run),
         "## Backends",
         backends_section(run),
+        *(["## Before / after", baseline.markdown(run)] if run.get("baseline") else []),
     ]
     for one in aggs:
         parts += results_sections(one, len(aggs) > 1)

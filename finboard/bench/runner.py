@@ -27,7 +27,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from finboard.bench import database, environment, explain, precision, results, targets, wrk
+from finboard.bench import baseline, budget, database, environment, explain, precision, results, servers, targets, wrk
 from finboard.bench.client import login_tokens
 from finboard.bench.options import RAISED_LIMIT, RunOptions
 from finboard.bench.plan import PENDING, CellKey, backend_info, plan_cells, planned_seconds, rotate, server_env
@@ -68,28 +68,37 @@ class BenchRun:
         self.verifier = Verifier()
         self.active: RunningBackend | None = None
         self.failed: set[str] = set()
+        self.trees: dict[str, Path] = {}  # backend label -> the checkout it is served from (--baseline)
+        self.baseline_pairs: dict[str, str] = {}  # backend label -> its baseline copy (NAME@REV)
         self.write_problem: str | None = None
         self.run: dict = {}
 
     # --- plan -----------------------------------------------------------------
 
     def names(self) -> list[str]:
+        """Every backend label of the run; a baseline copy right after its backend (they rotate together)."""
         if self.o.target:
             return [TARGET]
         base = self.aa_base()
-        return [*self.o.backends, *([precision.aa_copy_name(base)] if base else [])]
+        names = []
+        for name in self.o.backends:
+            label = servers.label(name, self.o.server)
+            names += [label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])]
+        return [*names, *([precision.aa_copy_name(base)] if base else [])]
 
     def aa_base(self) -> str | None:
-        """The backend run twice (as NAME and NAME~aa) for the A/A control, or None (``--aa none``)."""
+        """The backend label run twice (as NAME and NAME~aa) for the A/A control, or None (``--aa none``)."""
         choice = self.o.aa
         if self.o.target or not choice or choice == "none":
             return None
         if choice != "auto":
-            return choice if choice in self.o.backends else None
-        if "flask" in self.o.backends:  # FinBoard's own app: the backend every comparison is about
-            return "flask"
-        frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
-        return frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)
+            base = choice if choice in self.o.backends else None
+        elif "flask" in self.o.backends:  # FinBoard's own app: the backend every comparison is about
+            base = "flask"
+        else:
+            frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
+            base = frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)
+        return servers.label(base, self.o.server) if base else None
 
     def applicable(self, name: str, scenario: str) -> bool:
         if name == TARGET:
@@ -113,7 +122,12 @@ class BenchRun:
             self.tmp = Path(tempfile.mkdtemp(prefix="finboard-bench-"))
             cleanup.callback(shutil.rmtree, self.tmp, ignore_errors=True)
             cleanup.callback(self._stop_active)
-            self.sizes = self._check_sources()
+            commit = baseline.resolve(self.o.baseline) if self.o.baseline else None
+            tree = cleanup.enter_context(baseline.worktree(commit)) if commit else None
+            self.sizes = self._check_sources(tree)
+            if self.o.duration_s is None:  # --duration auto: the longest cells that fit the budget
+                plan = plan_cells(self.o, self.order, self.applicable, self.sizes)
+                self.o = replace(self.o, duration_s=budget.fit_duration(plan, self.o))
             self.run = results.new_run(environment.command_line() if not self.o.command else self.o.command, {}, {})
             self.run["environment"] = environment.collect(
                 postgres_version=None if self.o.target else database.server_version(self.o.database or self.admin),
@@ -122,6 +136,14 @@ class BenchRun:
             )
             self.run["settings"] = self._settings()
             self.run["aa"] = {"backend": self.aa_base()}
+            if tree is not None:
+                self.run["baseline"] = {
+                    "rev": self.o.baseline,
+                    "commit": commit,
+                    "tree": str(tree),
+                    "pairs": dict(self.baseline_pairs),
+                    "ratios": [],
+                }
             self.run["started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             self._plan_cells()
             try:
@@ -140,18 +162,30 @@ class BenchRun:
     def admin(self) -> str:
         return database.default_admin_dsn()
 
-    def _check_sources(self) -> list[int]:
-        """The round sizes; a clear error now (before any round) when the backends or the data can't be used."""
+    def _check_sources(self, tree: Path | None = None) -> list[int]:
+        """The round sizes; a clear error now (before any round) when the backends or the data can't be used.
+
+        Each registry entry is run under the chosen server (``NAME@granian``), and with ``--baseline``
+        once more from ``tree``, the worktree of REV (``NAME@REV``).
+        """
         if self.o.target:
             self.facts = facts_from_api(self.o.target)
             self.target_pages = serves_pages(self.o.target)
             return [self.facts.post_count]
         self.target_pages = False
         all_backends = registered()
-        self.backends = {n: all_backends[n] for n in self.o.backends}
+        for name in self.o.backends:
+            backend = servers.served_by(all_backends[name], self.o.server)
+            self.backends[backend.name] = backend
+            if tree is not None:
+                before = baseline.label(backend.name, self.o.baseline)
+                self.backends[before] = replace(backend, name=before)
+                self.trees[before] = tree
+                self.baseline_pairs[backend.name] = before
         base = self.aa_base()
         if base:  # the A/A control: the same registry entry under a second name, measured like any backend
-            self.backends[precision.aa_copy_name(base)] = replace(all_backends[base], name=precision.aa_copy_name(base))
+            copy = precision.aa_copy_name(base)
+            self.backends[copy] = replace(self.backends[base], name=copy)
         if self.o.database:
             url = database.check_postgres_url(self.o.database)
             database.connect(database.libpq_dsn(url)).close()  # unreachable: a clear DatabaseError now
@@ -238,8 +272,16 @@ class BenchRun:
             )
         docker = bool(self.run["environment"].get("docker_engine"))
         for name in self.names():
-            self.run["backends"][name] = backend_info(name, self.backends.get(name), self.o.target, docker)
+            backend = self.backends.get(name)
+            self.run["backends"][name] = backend_info(name, backend, self.o.target, docker)
+            if backend is not None:
+                self.run["backends"][name]["server"] = servers.describe(backend, self.o.server)
         self.progress = Progress(planned_seconds(plan, self.o), self.stream)
+        line, warning = budget.describe(plan, self.o)  # said before the first round starts
+        self.run["settings"]["planned_s"] = round(budget.estimate_s(plan, self.o))
+        self.progress.message(line)
+        if warning:
+            self.progress.message(warning)
 
     # --- one backend, one cache mode ------------------------------------------------
 
@@ -268,12 +310,17 @@ class BenchRun:
             try:
                 self._flush_cache()
                 self.active = start_backend(
-                    self.backends[name], env=self._env(cache), workers=self.o.workers, log_dir=self.dir / "logs"
+                    self.backends[name],
+                    env=self._env(cache),
+                    workers=self.o.workers,
+                    log_dir=self.dir / "logs",
+                    cwd=self.trees.get(name),
                 )
             except (BackendStartError, OSError) as exc:
                 tail = getattr(exc, "log_tail", "")
                 return self._fail(name, keys, "failed_to_start", str(exc).split("\n--- log tail")[0], tail)
             info["startup_s"].append(round(self.active.startup_s, 3))
+            info["served_from"] = baseline.process_cwd(self.active.process.pid)
         base_url = self.o.target or self.active.base_url
         try:
             verdict = self._verify(name, base_url, sorted({k.scenario for k in keys}))
@@ -300,6 +347,7 @@ class BenchRun:
         """Keep the results so far on disk (a crash or a kill leaves them behind)."""
         self.run["results"] = list(self.cells.values())
         precision.annotate(self.run)  # the CIs and the A/A ratio so far: a crash leaves them too
+        baseline.annotate(self.run)
         try:
             results.write_run(self.run, self.json_path)
         except results.ResultsError as exc:
@@ -335,7 +383,8 @@ class BenchRun:
                     self.tokens = login_tokens(self.o.target, self.facts.usernames, count)
                 elif not self.backends[name].missing_dependencies():
                     env = self._env("off")
-                    with start_backend(self.backends[name], env=env, workers=self.o.workers) as server:
+                    backend, cwd = self.backends[name], self.trees.get(name)
+                    with start_backend(backend, env=env, workers=self.o.workers, cwd=cwd) as server:
                         self.tokens = login_tokens(server.base_url, self.facts.usernames, count)
                 break
             except (BackendStartError, RuntimeError, OSError, ValueError, KeyError) as exc:
@@ -555,6 +604,7 @@ class BenchRun:
                 )
         self.run["results"] = results.with_x_raw(list(self.cells.values()))
         precision.annotate(self.run)
+        baseline.annotate(self.run)
         self.run["sql"] = [
             {"backend": b, "cache": c, "scenario": s, "data_size": size, **v} for (size, b, c, s), v in self.sql.items()
         ]

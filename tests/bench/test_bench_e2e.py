@@ -1,4 +1,4 @@
-"""End to end: ``flask bench run --quick`` on PostgreSQL for every registered backend.
+"""End to end: ``flask bench run --quick`` on PostgreSQL for every registered backend, within its minute.
 
 No figure is asserted (benchmarks are not timed tests); the run must complete,
 verify every backend that can start, and produce the JSON, the Markdown and
@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 
@@ -48,9 +47,13 @@ def test_quick_run_on_postgres(tmp_path):
     assert run["schema_version"] == 3
     assert "bench run --quick" in run["command"]
     assert run["complete"] and not run["interrupted"]
-    backends = registered()
-    backends["flask~aa"] = replace(backends["flask"], name="flask~aa")  # the A/A control, on by default
+    backends = registered()  # --quick runs every backend, without the A/A copy (one round gives it no CI)
     concurrency, repeats = run["settings"]["concurrency"], run["settings"]["repeat"]
+    scenarios = run["settings"]["scenarios"]
+    assert scenarios == ["list", "detail"] and repeats == 1 and run["aa"]["copy"] is None
+    # the plan and its estimate were said before the first round, within --quick's budget (no warning)
+    assert "Plan: " in completed.stderr and "budget 1:00 for --quick" in completed.stderr
+    assert "warning: this plan" not in completed.stderr and run["settings"]["planned_s"] <= 60
     assert run["settings"]["data_size"] == [1000] and [r["data_size"] for r in run["rounds"]] == [1000]
 
     # one result per backend × scenario × concurrency × repeat (pages only where a backend serves them)
@@ -58,7 +61,7 @@ def test_quick_run_on_postgres(tmp_path):
         (1000, b.name, s.name, c, r)
         for b in backends.values()
         for s in SCENARIOS.values()
-        if s.applies_to(b)
+        if s.name in scenarios and s.applies_to(b)
         for c in concurrency
         for r in range(repeats)
     )
@@ -69,7 +72,7 @@ def test_quick_run_on_postgres(tmp_path):
     assert {band: bool(terms) for band, terms in data["search_terms"].items()} == {"common": True, "mid": True,
                                                                                      "rare": True}  # fmt: skip
     assert data["explain"] and not [e for e in data["explain"] if e["error"]], data["explain"]
-    assert {t["target"] for t in run["targets"]} >= {1, 3, 5, 6}
+    assert {t["target"] for t in run["targets"]} >= {1, 6}
 
     report = (run_dir / "report.md").read_text()
     for name, backend in backends.items():
@@ -89,12 +92,10 @@ def test_quick_run_on_postgres(tmp_path):
             assert entry["cpu_s"]["server"] is not None and entry["rps_ci95"] is not None
             assert entry["startup_s"] > 0
             assert entry["sql_per_request"] is not None
-            # login hashes passwords (argon2): a one-second cell may end before the first answer
-            if entry["scenario"] != "login":
-                assert entry["successes"] > 0, entry
+            assert entry["successes"] > 0, entry
         assert sum(e["successes"] for e in cells) > 0
 
-    assert run["aa"]["copy"] == "flask~aa" and run["aa_ratio"] is not None
+    assert run["aa_ratio"] is None
     assert {c["backend"] for c in run["cells"]} == set(backends)
     assert "## Precision" in report and "### 8. Where the time goes" in report
     assert "### 1. Response Time" in report and "What the numbers don't show" in report

@@ -1,0 +1,201 @@
+"""The options of ``flask bench run`` added for issue 14: --server, --baseline, the budgets, --quick.
+
+Bad options must be a clear click error (exit 2) before anything runs; the
+default and --quick plans must fit their budgets (20 minutes, 60 seconds) by
+the plan's own estimate, and --duration auto must pick the longest cells that do.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import replace
+
+import pytest
+from click.testing import CliRunner
+
+from finboard.bench import baseline, budget, cli
+from finboard.bench import options as opts
+from finboard.bench.cli import bench
+from finboard.bench.plan import plan_cells, rotate
+from finboard.bench.runner import BenchRun
+from finboard.bench.scenarios import SCENARIOS
+from finboard.registry import registered
+from finboard.settings import PROJECT_ROOT
+
+
+@pytest.fixture
+def executed(monkeypatch):
+    seen = []
+    monkeypatch.setattr(cli, "execute", seen.append)
+    return seen
+
+
+def run(*args: str):
+    return CliRunner().invoke(bench, ["run", *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--server", "hypercorn"], "'hypercorn' is not one of 'default', 'granian'"),
+        (["--baseline", "no-such-rev-xyz"], "unknown revision 'no-such-rev-xyz'"),
+        (["--baseline", "--quick"], "is not a git revision"),
+        (["--baseline", "HEAD", "--target", "http://127.0.0.1:9"], "--baseline and --server are for servers"),
+        (["--server", "granian", "--target", "http://127.0.0.1:9"], "--baseline and --server are for servers"),
+        (["--backends", "flask,nope"], "unknown backend(s) nope"),
+        (["--repeat", "0"], "0 is not in the range 1<=x<=100"),
+        (["--duration", "-5"], "not a duration like 60, 60s, 2m or auto"),
+        (["--warmup", "-1"], "not a duration like 60, 60s or 2m"),
+        (["--duration", "0"], "must be at least 1s"),
+    ],
+)
+def test_bad_options_exit_2_before_anything_runs(executed, args, message):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert executed == []
+
+
+def test_server_and_baseline_reach_the_run(executed):
+    assert run("--server", "granian", "--baseline", "HEAD").exit_code == 0
+    assert run().exit_code == 0
+    assert (executed[0].server, executed[0].baseline) == ("granian", "HEAD")
+    assert (executed[1].server, executed[1].baseline) == ("default", None)
+
+
+def test_default_and_quick_profiles(executed):
+    assert run().exit_code == 0
+    assert run("--quick").exit_code == 0
+    assert run("--quick", "--scenarios", "all", "--duration", "3").exit_code == 0
+    default, quick, widened = executed
+    assert default.duration_s is None and default.repeat == 5 and default.concurrency == [64]
+    assert default.scenarios == list(opts.DEFAULT_SCENARIOS) and default.sql_flush == "end"
+    assert quick.scenarios == ["list", "detail"] and quick.aa == "none" and quick.duration_s == 1
+    assert widened.scenarios == list(SCENARIOS) and widened.duration_s == 3  # explicit options win
+
+
+def _plan(options: opts.RunOptions):
+    """The plan the runner makes for the built-in backends (with the A/A copy when the options want one)."""
+    runner = BenchRun(options)
+    runner.backends = {n: b for n, b in registered().items() if n in options.backends}
+    return plan_cells(options, lambda r: rotate(runner.names(), r), runner.applicable)
+
+
+def test_the_default_plan_fits_20_minutes_and_quick_fits_a_minute():
+    names = list(registered())
+    default = opts.RunOptions(backends=names, scenarios=list(opts.DEFAULT_SCENARIOS))
+    plan = _plan(default)
+    fitted = replace(default, duration_s=budget.fit_duration(plan, default))
+    assert budget.estimate_s(plan, fitted) <= budget.DEFAULT_BUDGET_S
+    assert fitted.duration_s >= budget.AUTO_SHORTEST_S
+    # one second longer would not fit (or it is already the longest)
+    longer = replace(fitted, duration_s=fitted.duration_s + 1)
+    assert fitted.duration_s == budget.AUTO_LONGEST_S or budget.estimate_s(plan, longer) > budget.DEFAULT_BUDGET_S
+    assert {k.backend for k in plan} == {*names, "flask~aa"} and {k.repeat for k in plan} == set(range(5))
+
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in opts.QUICK.items()}
+    quick = opts.RunOptions(backends=names, **{**values, "quick": True})
+    quick_plan = _plan(quick)
+    line, warning = budget.describe(quick_plan, quick)
+    assert warning is None and budget.estimate_s(quick_plan, quick) <= budget.QUICK_BUDGET_S
+    assert line.startswith(f"Plan: {len(quick_plan)} cells ({len(names)} backends × 2 scenarios")
+
+
+def test_a_plan_over_budget_is_said_with_a_warning():
+    options = opts.RunOptions(backends=["flask", "raw"], scenarios=list(SCENARIOS), duration_s=60, repeat=5)
+    line, warning = budget.describe(_plan(options), options)
+    assert "60s cells" in line and warning and "over the 20:00 budget of a default run" in warning
+    assert budget.fit_duration(_plan(options), options) == budget.AUTO_SHORTEST_S  # nothing fits: the shortest
+
+
+def test_granian_labels_every_backend_and_the_aa_copy():
+    runner = BenchRun(opts.RunOptions(backends=["flask", "raw"], scenarios=["list"], server="granian"))
+    assert runner.names() == ["flask@granian", "raw@granian", "flask@granian~aa"]
+
+
+def test_baseline_copies_sit_next_to_their_backend():
+    options = opts.RunOptions(backends=["flask", "raw"], scenarios=["list"], baseline="HEAD~1", aa="none")
+    runner = BenchRun(options)
+    assert runner.names() == ["flask", "flask@HEAD~1", "raw", "raw@HEAD~1"]
+    assert rotate(runner.names(), 1) == ["flask@HEAD~1", "raw", "raw@HEAD~1", "flask"]
+
+
+def test_baseline_labels_hold_no_path_separator():
+    assert baseline.label("flask", "origin/main") == "flask@origin-main"
+    assert baseline.label("flask@granian", "v1.2^") == "flask@granian@v1.2^"
+
+
+def test_resolve_gives_the_commit_and_refuses_what_is_not_one():
+    head = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert baseline.resolve("HEAD") == head.stdout.strip()
+    with pytest.raises(baseline.BaselineError, match="unknown revision 'HEAD:README.md'"):
+        baseline.resolve("HEAD:README.md")  # a file, not a commit
+
+
+def test_the_worktree_holds_rev_and_is_removed_afterwards():
+    commit = baseline.resolve("HEAD")
+    with baseline.worktree(commit) as tree:
+        assert (tree / "finboard" / "bench" / "cli.py").is_file()
+        inside = subprocess.run(["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True, text=True)
+        assert inside.stdout.strip() == commit
+    assert not tree.exists() and not tree.parent.exists()
+    listed = subprocess.run(["git", "-C", str(PROJECT_ROOT), "worktree", "list"], capture_output=True, text=True)
+    assert str(tree) not in listed.stdout
+
+
+def _entry(backend, scenario, repeat, rps, cpu):
+    return {"backend": backend, "scenario": scenario, "repeat": repeat, "rps": rps, "cpu_us_per_request": cpu,
+            "status": "ok", "data_size": 1000, "cache": "off", "concurrency": 64}  # fmt: skip
+
+
+def test_ratios_are_after_over_before_paired_by_round():
+    entries = [_entry("flask", "list", r, after, 100) for r, after in enumerate([1100, 1210, 990])]
+    entries += [_entry("flask@HEAD", "list", r, before, 125) for r, before in enumerate([1000, 1100, 900])]
+    entries += [_entry("raw", "list", 0, 5000, 50)]  # no baseline copy of raw measured: no ratio
+    ratio = next(r for r in baseline.ratios(entries, {"flask": "flask@HEAD"}) if r["backend"] == "flask")
+    assert ratio["backend"] == "flask" and ratio["baseline"] == "flask@HEAD" and ratio["rounds"] == 3
+    assert ratio["rps_ratio"] == pytest.approx(1.1) and ratio["rps_ratio_ci95"] == [1.1, 1.1]
+    assert ratio["cpu_ratio"] == pytest.approx(0.8)
+    assert baseline.verdict(ratio) == "faster"
+    assert baseline.verdict({"rps_ratio_ci95": [0.97, 1.04]}) == "no clear change"
+    assert baseline.verdict({"rps_ratio_ci95": [0.8, 0.9]}) == "slower"
+    assert baseline.verdict({"rps_ratio_ci95": None}) == "not measured"
+    assert baseline.verdict({"rps_ratio_ci95": [1.2, 1.2], "rounds": 1}) == "one round: no CI"
+    raw = [r for r in baseline.ratios(entries, {"raw": "raw@HEAD"}) if r["backend"] == "raw"]
+    assert raw[0]["rps_ratio"] is None and raw[0]["rounds"] == 0
+
+
+def test_process_cwd_reads_where_a_process_runs(tmp_path):
+    process = subprocess.Popen(["sleep", "5"], cwd=tmp_path)
+    try:
+        assert baseline.process_cwd(process.pid) == str(tmp_path)
+    finally:
+        process.kill()
+        process.wait()
+    assert baseline.process_cwd(None) is None
+
+
+def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
+    import io
+
+    from finboard.bench.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress([10, 10, 20], stream)
+    progress.finish_cell()
+    progress.cell("flask@granian", "off", "list", 64, 1, 5)
+    progress.message("raw: failed to start: [boom]")
+    progress.close()
+    out = stream.getvalue()
+    assert "━" in out and " 25%" in out  # rich's bar, a quarter of the planned seconds done
+    assert "flask@granian (cache off)" in out and "25% · ETA " in out
+    assert "raw: failed to start: [boom]\n" in out  # printed as is, above the bar
+
+
+def test_serve_refuses_an_unknown_server_before_starting_anything():
+    result = CliRunner().invoke(bench, ["serve", "flask", "--server", "hypercorn"])
+    assert result.exit_code == 2 and "'hypercorn' is not one of 'default', 'granian'" in result.output
