@@ -96,6 +96,15 @@ class Seconds(click.ParamType):
         return seconds
 
 
+def _rates(ctx, param, value: tuple[str, ...]) -> list[float]:
+    from finboard.bench.openloop import parse_rates
+
+    try:
+        return parse_rates(",".join(value)) if value else []
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 def _backends(ctx, param, value: str) -> list[str]:
     from finboard.registry import registered
 
@@ -299,6 +308,20 @@ QUICK_HELP = (
 )
 @click.option("--target", callback=_target, help="Load an already-running deployment at this URL instead.")
 @click.option("--quick", is_flag=True, help=QUICK_HELP)
+@click.option(
+    "--rate",
+    multiple=True,
+    callback=_rates,
+    help="Open-loop latency at this offered load (requests/s; repeatable or a list, e.g. 200,400,800): send times "
+    "fixed in advance, latency counted from the intended send time; once per backend × scenario, first round.",
+)
+@click.option(
+    "--rate-connections",
+    type=click.IntRange(1, 256),
+    default=64,
+    show_default=True,
+    help="Connections (one wrk thread each) that carry the --rate load.",
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -178,3 +178,42 @@ def run_open_loop(
         extra_env={"FINBOARD_WRK_RATE": repr(float(rate))},
         parse=parse_open_loop,
     )
+
+
+def result_entry(
+    *,
+    backend: str,
+    scenario: str,
+    cache: str,
+    data_size: int | None,
+    rate: float,
+    figures: dict | None = None,
+    status: str = "ok",
+    reason: str | None = None,
+) -> dict:
+    """One open-loop cell in the results file's ``open_loop[]`` (docs/bench-results.md)."""
+    figures = figures or {}
+    loop = figures.get("open_loop") or {}
+    return {
+        "backend": backend,
+        "scenario": scenario,
+        "cache": cache,
+        "data_size": data_size,
+        "rate": rate,
+        "status": status,
+        "reason": reason,
+        "duration_s": figures.get("duration_s"),
+        "connections": loop.get("connections"),
+        "achieved_rps": loop.get("achieved_rps"),
+        "rps": figures.get("rps"),
+        "due": loop.get("due"),
+        "completed": loop.get("completed"),
+        "backlog": loop.get("backlog"),
+        "errors": figures.get("errors"),
+        "statuses": figures.get("statuses"),
+        "latency_ms": figures.get("latency_ms") or dict.fromkeys([*map(percentile_key, LADDER), "max", "mean"]),
+        "send_lag_ms": loop.get("send_lag_ms"),
+        "latency_growth": loop.get("latency_growth"),
+        "timeline": loop.get("timeline") or [],
+        "histogram_us": loop.get("histogram_us") or [],
+    }

@@ -71,6 +71,9 @@ class RunOptions:
     command: str = ""
     # The A/A control: this backend also runs as NAME~aa ("auto": the first framework backend; "none": no control).
     aa: str | None = "auto"
+    # Open-loop cells (--rate): offered requests/s, each run once per backend × scenario in the first round.
+    rate: list[float] = field(default_factory=list)
+    rate_connections: int = 64
 
     def __post_init__(self) -> None:
         sizes = [self.data_size] if isinstance(self.data_size, int) else list(self.data_size)

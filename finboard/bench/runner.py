@@ -27,7 +27,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from finboard.bench import database, environment, explain, precision, results, targets, wrk
+from finboard.bench import database, environment, explain, openloop, precision, results, targets, wrk
 from finboard.bench.client import login_tokens
 from finboard.bench.options import RAISED_LIMIT, RunOptions
 from finboard.bench.plan import PENDING, CellKey, backend_info, plan_cells, planned_seconds, rotate, server_env
@@ -70,6 +70,7 @@ class BenchRun:
         self.failed: set[str] = set()
         self.write_problem: str | None = None
         self.run: dict = {}
+        self.open_loop: list[dict] = []  # the --rate cells (results file: open_loop[])
 
     # --- plan -----------------------------------------------------------------
 
@@ -431,7 +432,28 @@ class BenchRun:
                     self.active.log_tail(),
                 )
                 return False
+        if repeat == 0 and self.o.rate:
+            self._open_loop(name, cache, scenario, base_url, requests_file)
         return True
+
+    def _open_loop(self, name, cache, scenario, base_url, requests_file) -> None:
+        """One open-loop cell per --rate (first round only), each followed by the same drain as a cell."""
+        for rate in self.o.rate:
+            self.progress.phase(f"{name} · {scenario} open loop at {rate:g} req/s")
+            tokens = self.tokens_file if SCENARIOS[scenario].needs_tokens else None
+            where = dict(backend=name, scenario=scenario, cache=cache, data_size=self.size, rate=rate)
+            try:
+                run = openloop.run_open_loop(
+                    base_url, rate=rate, requests_file=requests_file, out_file=self.tmp / "wrk-open.json",
+                    duration_s=self.o.duration_s, timeout_s=self.o.timeout_s, connections=self.o.rate_connections,
+                    tokens_file=tokens, poll=self.progress.draw,
+                )  # fmt: skip
+                self.open_loop.append(openloop.result_entry(**where, figures=run.result))
+            except wrk.WrkError as exc:
+                self.open_loop.append(openloop.result_entry(**where, status="error", reason=str(exc)))
+            finally:
+                self._after_load(scenario)
+            self.run["open_loop"] = self.open_loop
 
     def _wrk(self, base_url, requests_file, connections, duration, scenario, sampler=None):
         def started(process):

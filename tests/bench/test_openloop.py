@@ -9,6 +9,7 @@ would hide — and the unanswered requests show as backlog.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from contextlib import contextmanager
@@ -160,3 +161,50 @@ def test_over_capacity_latency_grows_with_time_and_the_backlog_shows(tmp_path, r
     assert loop["latency_growth"] > 1.5
     # the tail is queueing, many service times long — closed-loop wrk would report ~20 ms here
     assert opened["latency_ms"]["p99"] > 10 * SERVICE_S * 1000
+
+
+@pytest.mark.postgres
+def test_run_with_rate_writes_open_loop_cells_a_report_table_and_a_chart(tmp_path, monkeypatch):
+    """A real ``flask bench run --rate``: raw on a seeded database, two offered loads, one scenario."""
+    from finboard.bench import runner
+    from finboard.bench.cli import execute
+    from finboard.registry import RAW
+    from tests.bench.test_runner import small
+    from tests.databases import require_postgres
+
+    require_postgres()
+    monkeypatch.setattr(runner, "registered", lambda: {"raw": RAW})
+    run = execute(small(tmp_path, backends=["raw"], scenarios=["detail"], rate=[20.0, 40.0], rate_connections=4))
+    cells = run["open_loop"]
+    assert [(c["backend"], c["scenario"], c["rate"], c["status"]) for c in cells] == [
+        ("raw", "detail", 20.0, "ok"),
+        ("raw", "detail", 40.0, "ok"),
+    ]
+    for cell in cells:
+        assert cell["connections"] == 4 and cell["data_size"] == 100
+        assert cell["completed"] > 0 and cell["statuses"] == {"200": cell["completed"]}
+        ladder = [cell["latency_ms"][k] for k in ("p50", "p75", "p90", "p99", "p99.9", "p99.99", "max")]
+        assert all(v is not None for v in ladder) and ladder == sorted(ladder)
+        assert sum(n for _, n in cell["histogram_us"]) == cell["completed"]
+    directory = next(tmp_path.glob("*/run.json")).parent
+    written = json.loads((directory / "run.json").read_text())
+    assert written["open_loop"] == cells
+    assert (directory / "openloop-detail-off.png").stat().st_size > 0
+    report = (directory / "report.md").read_text()
+    assert "## Latency at a fixed offered load (open loop)" in report
+    assert "| detail | off | raw | 20 |" in report and "| detail | off | raw | 40 |" in report
+
+
+def test_report_without_rate_says_how_to_get_it():
+    from finboard.bench.openloop_report import section
+
+    assert "--rate" in section({"open_loop": []})
+
+
+def test_cli_refuses_a_bad_rate():
+    from click.testing import CliRunner
+
+    from finboard.bench.cli import bench
+
+    result = CliRunner().invoke(bench, ["run", "--rate", "200,fast"])
+    assert result.exit_code == 2 and "'fast' is not a rate" in result.output
