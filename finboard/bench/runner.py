@@ -551,6 +551,16 @@ class BenchRun:
         self.progress.message(f"{name}: {status.replace('_', ' ')}: {reason}")
         self._mark(keys, status, reason)
 
+    def _seed_tables(self) -> dict:
+        """Install size, code size, pools, image size of the registry entries measured (not with --target)."""
+        from finboard.bench.seedtables import SeedTablesError, collect
+
+        names = [n for n in self.o.backends if not precision.is_aa_copy(n)]
+        try:
+            return collect(names, self.o.pool_size) if names else {}
+        except (SeedTablesError, OSError, ValueError) as exc:
+            return {"error": str(exc)}
+
     def _stop_active(self) -> None:
         if self.active is not None:
             with suppress(Exception):
@@ -586,6 +596,7 @@ class BenchRun:
         self.run["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self.run["settings"]["sql_method"] = getattr(self, "sql_method", None)
         self.run["targets"] = targets.as_json(targets.evaluate(self.run))
+        self.run["seed_tables"] = self._seed_tables()
         try:
             results.write_run(self.run, self.json_path)
         except results.ResultsError as exc:
