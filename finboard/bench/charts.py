@@ -194,6 +194,39 @@ def by_size(run: dict, path: Path) -> Path:
     return path
 
 
+def latency_vs_load(run: dict, directory: Path) -> list[Path]:
+    """--rate runs: per scenario, one panel per backend: each percentile of the ladder against the offered load."""
+    from finboard.bench.openloop_report import LADDER_KEYS, series
+
+    found = series(run)
+    pngs = []
+    for scenario, cache in dict.fromkeys((s, c) for s, c, _, _ in found):
+        panels = [(b, size, entries) for (s, c, b, size), entries in found.items() if (s, c) == (scenario, cache)]
+        rows, cols = _grid(len(panels))
+        fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
+        for ax, (backend, size, entries) in zip(axes.flat, panels, strict=False):
+            rates = [e["rate"] for e in entries]
+            for k, key in enumerate(LADDER_KEYS):
+                values = [e["latency_ms"].get(key) for e in entries]
+                ax.plot(rates, values, marker="o", label=key, color=COLORS[k % len(COLORS)])
+            ax.set_title(f"{backend}" + (f", {size:,} posts" if size else ""))
+            ax.set_xlabel("offered load (req/s)")
+            ax.set_ylabel("latency from intended send (ms)")
+            ax.set_yscale("log")
+            ax.grid(alpha=0.3, which="both")
+        for ax in list(axes.flat)[len(panels) :]:
+            ax.axis("off")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right")
+        fig.suptitle(f"Latency vs offered load, open loop: {scenario} (cache {cache})")
+        fig.tight_layout(rect=(0, 0, 0.9, 0.95))
+        path = directory / f"openloop-{scenario}-{cache}.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        pngs.append(path)
+    return pngs
+
+
 def write_charts(run: dict, directory: Path) -> list[Path]:
     """throughput/latency/memory.png for one size; with several, one set per size (…-<size>.png) and size.png."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -204,6 +237,7 @@ def write_charts(run: dict, directory: Path) -> list[Path]:
             throughput(agg, directory / "throughput.png"),
             latency(agg, directory / "latency.png"),
             memory(agg, directory / "memory.png"),
+            *latency_vs_load(run, directory),
         ]
     pngs = []
     for size in sizes:
@@ -214,4 +248,4 @@ def write_charts(run: dict, directory: Path) -> list[Path]:
             latency(agg, directory / f"latency-{size}.png"),
             memory(agg, directory / f"memory-{size}.png"),
         ]
-    return [*pngs, by_size(run, directory / "size.png")]
+    return [*pngs, by_size(run, directory / "size.png"), *latency_vs_load(run, directory)]

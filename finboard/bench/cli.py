@@ -101,6 +101,15 @@ class Seconds(click.ParamType):
         return seconds
 
 
+def _rates(ctx, param, value: tuple[str, ...]) -> list[float]:
+    from finboard.bench.openloop import parse_rates
+
+    try:
+        return parse_rates(",".join(value)) if value else []
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 def _backends(ctx, param, value: str) -> list[str]:
     from finboard.registry import registered
 
@@ -342,6 +351,20 @@ QUICK_HELP = (
 )
 @click.option("--quick", is_flag=True, help=QUICK_HELP)
 @click.option(
+    "--rate",
+    multiple=True,
+    callback=_rates,
+    help="Open-loop latency at this offered load (requests/s; repeatable or a list, e.g. 200,400,800): send times "
+    "fixed in advance, latency counted from the intended send time; once per backend × scenario, first round.",
+)
+@click.option(
+    "--rate-connections",
+    type=click.IntRange(1, 256),
+    default=64,
+    show_default=True,
+    help="Connections (one wrk thread each) that carry the --rate load.",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("bench-results"),
@@ -479,6 +502,45 @@ def failed_backends(run: dict) -> list[str]:
             problems = info.get("problems") or []
             lines.append(f"{name}: {status.replace('_', ' ')}: {problems[0] if problems else 'no reason recorded'}")
     return lines
+
+
+@bench.command("agree")
+@click.argument("url", callback=_target)
+@click.option("--concurrency", type=click.IntRange(1, 1000), default=8, show_default=True)
+@click.option("--duration", type=Seconds(1), default="5s", show_default=True, help="Per measurement.")
+@click.option("--rounds", type=click.IntRange(1, 10), default=2, show_default=True, help="Measurements per tool.")
+def agree_command(url: str, concurrency: int, duration: int, rounds: int) -> None:
+    """Measure URL with flask bench (wrk + Lua) and with ab, alternating; exit 1 unless req/s agree within 10%."""
+    from finboard.bench.abcheck import AgreementError, measure
+    from finboard.bench.wrk import WrkError
+
+    try:
+        result = measure(url, concurrency=concurrency, duration_s=duration, rounds=rounds)
+    except (AgreementError, WrkError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("\n".join(result.lines()))
+    if not result.agrees:
+        raise SystemExit(1)
+
+
+@bench.command("tables")
+@click.option(
+    "--backends", "backend_names", default="all", show_default=True, callback=_backends, help="Registered names."
+)
+@click.option("--pool-size", type=click.IntRange(1, 200), default=opts.DEFAULT_POOL_SIZE, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document (the results file's seed_tables).")
+def tables_command(backend_names: list[str], pool_size: int, as_json: bool) -> None:
+    """The seed's tables that need no load: installed size, lines of code, connection pools, image size."""
+    import json
+
+    from finboard.bench import seed_report
+    from finboard.bench.seedtables import SeedTablesError, collect
+
+    try:
+        tables = collect(backend_names, pool_size)
+    except SeedTablesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(tables, indent=1) if as_json else seed_report.markdown(tables))
 
 
 @bench.command("report")

@@ -85,6 +85,9 @@ class RunOptions:
     server: str = "default"
     # A git revision whose backends run beside the working tree's (NAME@REV), interleaved: after ÷ before.
     baseline: str | None = None
+    # Open-loop cells (--rate): offered requests/s, each run once per backend × scenario in the first round.
+    rate: list[float] = field(default_factory=list)
+    rate_connections: int = 64
 
     def __post_init__(self) -> None:
         sizes = [self.data_size] if isinstance(self.data_size, int) else list(self.data_size)

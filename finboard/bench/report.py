@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from finboard.bench import baseline, precision, targets
+from finboard.bench import baseline, openloop_report, precision, seed_report, targets
 from finboard.bench.results import RAW
 from finboard.bench.scenarios import SCENARIOS
 from finboard.bench.stats import AA_BAND, Estimate, bootstrap_median, paired_ratio, spread, winner_text
@@ -525,6 +525,11 @@ def markdown(run: dict, charts: list[Path] | None = None) -> str:
         parts += results_sections(one, len(aggs) > 1)
     if len(aggs) > 1:
         parts += [f"## Size: {sizes[-1]:,} ÷ {sizes[0]:,} posts", size_section(aggs)]
+    parts += ["## Latency at a fixed offered load (open loop)", openloop_report.section(run)]
+    parts += ["## Production deployment", seed_report.production_section(run)]
+    if run.get("seed_tables"):
+        tables = run["seed_tables"]
+        parts += ["## Size, code and pools", tables.get("error") or seed_report.markdown(tables)]
     if charts:
         parts += ["## Charts", "\n\n".join(f"![{p.stem}]({p.name})" for p in charts)]
     parts += ["## Appendix: EXPLAIN (ANALYZE, BUFFERS) of the hot queries", explain_section(run)]

@@ -42,6 +42,7 @@ def new_run(command: str, environment: dict, settings: dict) -> dict:
         "results": [],
         "sql": [],
         "targets": [],
+        "open_loop": [],  # --rate cells (finboard.bench.openloop.result_entry)
     }
 
 

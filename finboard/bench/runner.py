@@ -27,7 +27,19 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from finboard.bench import baseline, budget, database, environment, explain, precision, results, servers, targets, wrk
+from finboard.bench import (
+    baseline,
+    budget,
+    database,
+    environment,
+    explain,
+    openloop,
+    precision,
+    results,
+    servers,
+    targets,
+    wrk,
+)
 from finboard.bench.client import login_tokens
 from finboard.bench.options import RAISED_LIMIT, RunOptions
 from finboard.bench.plan import PENDING, CellKey, backend_info, plan_cells, planned_seconds, rotate, server_env
@@ -72,6 +84,7 @@ class BenchRun:
         self.baseline_pairs: dict[str, str] = {}  # backend label -> its baseline copy (NAME@REV)
         self.write_problem: str | None = None
         self.run: dict = {}
+        self.open_loop: list[dict] = []  # the --rate cells (results file: open_loop[])
 
     # --- plan -----------------------------------------------------------------
 
@@ -480,7 +493,28 @@ class BenchRun:
                     self.active.log_tail(),
                 )
                 return False
+        if repeat == 0 and self.o.rate:
+            self._open_loop(name, cache, scenario, base_url, requests_file)
         return True
+
+    def _open_loop(self, name, cache, scenario, base_url, requests_file) -> None:
+        """One open-loop cell per --rate (first round only), each followed by the same drain as a cell."""
+        for rate in self.o.rate:
+            self.progress.phase(f"{name} · {scenario} open loop at {rate:g} req/s")
+            tokens = self.tokens_file if SCENARIOS[scenario].needs_tokens else None
+            where = dict(backend=name, scenario=scenario, cache=cache, data_size=self.size, rate=rate)
+            try:
+                run = openloop.run_open_loop(
+                    base_url, rate=rate, requests_file=requests_file, out_file=self.tmp / "wrk-open.json",
+                    duration_s=self.o.duration_s, timeout_s=self.o.timeout_s, connections=self.o.rate_connections,
+                    tokens_file=tokens, poll=self.progress.draw,
+                )  # fmt: skip
+                self.open_loop.append(openloop.result_entry(**where, figures=run.result))
+            except wrk.WrkError as exc:
+                self.open_loop.append(openloop.result_entry(**where, status="error", reason=str(exc)))
+            finally:
+                self._after_load(scenario)
+            self.run["open_loop"] = self.open_loop
 
     def _wrk(self, base_url, requests_file, connections, duration, scenario, sampler=None):
         def started(process):
@@ -578,6 +612,16 @@ class BenchRun:
         self.progress.message(f"{name}: {status.replace('_', ' ')}: {reason}")
         self._mark(keys, status, reason)
 
+    def _seed_tables(self) -> dict:
+        """Install size, code size, pools, image size of the registry entries measured (not with --target)."""
+        from finboard.bench.seedtables import SeedTablesError, collect
+
+        names = [n for n in self.o.backends if not precision.is_aa_copy(n)]
+        try:
+            return collect(names, self.o.pool_size) if names else {}
+        except (SeedTablesError, OSError, ValueError) as exc:
+            return {"error": str(exc)}
+
     def _stop_active(self) -> None:
         if self.active is not None:
             with suppress(Exception):
@@ -614,6 +658,7 @@ class BenchRun:
         self.run["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self.run["settings"]["sql_method"] = getattr(self, "sql_method", None)
         self.run["targets"] = targets.as_json(targets.evaluate(self.run))
+        self.run["seed_tables"] = self._seed_tables()
         try:
             results.write_run(self.run, self.json_path)
         except results.ResultsError as exc:

@@ -114,8 +114,14 @@ def run_wrk(
     tokens_file: Path | None = None,
     on_start: Callable[[subprocess.Popen], None] | None = None,
     poll: Callable[[], None] | None = None,
+    script: Path = SCRIPT,
+    extra_env: dict[str, str] | None = None,
+    parse: Callable[[dict], dict] = parse_result,
 ) -> WrkRun:
-    """Run wrk to completion (``poll`` is called ~5×/s meanwhile) and parse its done() document."""
+    """Run wrk to completion (``poll`` is called ~5×/s meanwhile) and parse its done() document.
+
+    ``script``, ``extra_env`` and ``parse`` let the open-loop runner (openloop.py) use the paced script.
+    """
     binary = find_wrk()
     threads = max(1, min(threads, connections))
     argv = [
@@ -125,7 +131,7 @@ def run_wrk(
         f"--duration={duration_s}s",
         f"--timeout={timeout_s}s",
         "--latency",
-        f"--script={SCRIPT}",
+        f"--script={script}",
         url,
     ]
     env = {
@@ -135,6 +141,8 @@ def run_wrk(
         "FINBOARD_WRK_THREADS": str(threads),
         "FINBOARD_WRK_CONNECTIONS": str(connections),
         "FINBOARD_WRK_OUT": str(out_file),
+        "FINBOARD_WRK_LUA_DIR": str(LUA_DIR),
+        **(extra_env or {}),
     }
     out_file.unlink(missing_ok=True)
     process = subprocess.Popen(
@@ -159,7 +167,7 @@ def run_wrk(
         document = json.loads(out_file.read_text())
     except ValueError as exc:
         raise WrkError(f"wrk's result file is not JSON: {exc}") from exc
-    return WrkRun(argv=argv, result=parse_result(document), stderr=stderr[-2000:], returncode=process.returncode)
+    return WrkRun(argv=argv, result=parse(document), stderr=stderr[-2000:], returncode=process.returncode)
 
 
 def stop(process: subprocess.Popen) -> None:

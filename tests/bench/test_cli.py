@@ -21,7 +21,8 @@ def test_bench_is_registered_on_flasks_cli():
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert "bench" in app.cli.commands
-    assert set(app.cli.commands["bench"].commands) == {"backends", "serve", "run", "report", "compare"}
+    commands = {"backends", "serve", "run", "report", "compare", "agree", "tables"}
+    assert set(app.cli.commands["bench"].commands) == commands
 
 
 def test_backends_lists_every_registered_backend():
