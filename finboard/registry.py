@@ -1,11 +1,14 @@
 """The backend registry: every implementation of /api/v1 that FinBoard can serve.
 
-A backend is data — its name, framework, app import path, production server
-command line (with workers, host and port as parameters) and health URL — so
-the conformance suite, ``flask bench serve`` and ``flask bench run`` all start
-backends the same way. The built-ins are listed here; a third-party adapter
-registers through the ``finboard.backends`` entry-point group, whose entry
-point is a ``Backend`` (or a callable returning one), without editing FinBoard.
+A backend is data — its name, framework and data layer, app import path,
+production server command line (with workers, host and port as parameters)
+and health URL — so the conformance suite, ``flask bench serve`` and ``flask
+bench run`` all start backends the same way. The built-ins are a matrix: each
+framework adapter on its own ORM (``-orm``) and with its reads on the shared
+hand-written SQL layer (``-sql``: ``DATA_LAYER=sql``), plus the framework-less
+ceilings (``wsgi-raw``). A third-party adapter registers through the
+``finboard.backends`` entry-point group, whose entry point is a ``Backend``
+(or a callable returning one), without editing FinBoard.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import importlib.util
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 
 logger = logging.getLogger("finboard.registry")
@@ -39,6 +42,8 @@ class Backend:
     pages: bool = False  # also serves the server-rendered forum
     read_only: bool = False  # serves only the read operations of /api/v1 (writes answer 405)
     extra: str = ""  # the pyproject.toml extra that installs ``requires`` (named when they are missing)
+    data_layer: str = ""  # what answers its reads: "orm" (the framework's own) or "sql" (finboard.rawsql)
+    postgres_only: bool = False  # refuses to start on SQLite
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
@@ -83,37 +88,71 @@ def gunicorn_argv(app: str, host: str, port: int, workers: int, *extra: str) -> 
     ]
 
 
-FLASK = Backend(
-    name="flask",
-    framework="Flask + Flask-SQLAlchemy",
+ORM, SQL = "orm", "sql"  # the data layers (Settings.data_layer, DATA_LAYER)
+SQL_ENV = {"DATA_LAYER": SQL}
+SQL_NOTE = " Reads on finboard.rawsql, writes on the ORM; PostgreSQL only."
+
+FLASK_ORM = Backend(
+    name="flask-orm",
+    framework="Flask + Flask-SQLAlchemy ORM",
     app="wsgi:app",
     requires=("flask", "flask_sqlalchemy", "gunicorn"),
     description="The FinBoard app itself (forum + /api/v1 blueprint), gunicorn sync workers.",
     pages=True,
+    data_layer=ORM,
 )
-FASTAPI = Backend(
-    name="fastapi",
-    framework="FastAPI + async SQLAlchemy (psycopg 3)",
+FLASK_SQL = replace(
+    FLASK_ORM,
+    name="flask-sql",
+    framework="Flask, reads on finboard.rawsql (psycopg + orjson), writes on Flask-SQLAlchemy",
+    env=SQL_ENV,
+    description=FLASK_ORM.description + SQL_NOTE,
+    data_layer=SQL,
+    postgres_only=True,
+)
+FASTAPI_ORM = Backend(
+    name="fastapi-orm",
+    framework="FastAPI + async SQLAlchemy ORM (psycopg 3)",
     app="backends.fastapi.main:app",
     worker_class="uvicorn_worker.UvicornWorker",
     requires=("fastapi", "uvicorn", "uvicorn_worker", "greenlet", "gunicorn"),
     extra="fastapi",
     description="FastAPI routers and dependencies, uvicorn workers under gunicorn.",
+    data_layer=ORM,
 )
-DJANGO = Backend(
-    name="django",
+FASTAPI_SQL = replace(
+    FASTAPI_ORM,
+    name="fastapi-sql",
+    framework="FastAPI, reads on finboard.rawsql (psycopg + orjson), writes on async SQLAlchemy",
+    env=SQL_ENV,
+    description=FASTAPI_ORM.description + SQL_NOTE,
+    data_layer=SQL,
+    postgres_only=True,
+)
+DJANGO_ORM = Backend(
+    name="django-orm",
     framework="Django ORM (managed=False, psycopg 3 pool)",
     app="backends.django.wsgi:application",
     requires=("django", "gunicorn"),
     extra="django",
     env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
     description="A small Django project on the same tables, gunicorn sync workers.",
+    data_layer=ORM,
+)
+DJANGO_SQL = replace(
+    DJANGO_ORM,
+    name="django-sql",
+    framework="Django, reads on finboard.rawsql (psycopg + orjson), writes on the Django ORM",
+    env={**DJANGO_ORM.env, **SQL_ENV},
+    description=DJANGO_ORM.description + SQL_NOTE,
+    data_layer=SQL,
+    postgres_only=True,
 )
 # The uncached ceiling the benchmark compares the frameworks with. It serves only
 # the reads: the conformance suite and the benchmark send it only those.
-RAW = Backend(
-    name="raw",
-    framework="plain WSGI + psycopg pool + orjson",
+WSGI_RAW = Backend(
+    name="wsgi-raw",
+    framework="plain WSGI + finboard.rawsql (psycopg pool + orjson)",
     app="backends.raw.app:application",
     requires=("psycopg_pool", "orjson", "gunicorn"),
     description=(
@@ -121,8 +160,12 @@ RAW = Backend(
         "orjson; PostgreSQL only, read-only (writes answer 405), gunicorn sync workers."
     ),
     read_only=True,
+    data_layer=SQL,
+    postgres_only=True,
 )
-BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO, RAW)
+BUILTIN: tuple[Backend, ...] = (FLASK_ORM, FLASK_SQL, FASTAPI_ORM, FASTAPI_SQL, DJANGO_ORM, DJANGO_SQL, WSGI_RAW)
+# The names before the data-layer matrix (issue 14), still accepted by get() and canonical().
+ALIASES: Mapping[str, str] = {"flask": "flask-orm", "fastapi": "fastapi-orm", "django": "django-orm", "raw": "wsgi-raw"}
 
 
 def _from_entry_points() -> list[Backend]:
@@ -149,8 +192,15 @@ def registered() -> dict[str, Backend]:
     return backends
 
 
+def canonical(name: str) -> str:
+    """The registered name behind ``name`` (an old name of ``ALIASES``, or ``name`` itself)."""
+    return ALIASES.get(name, name)
+
+
 def get(name: str) -> Backend:
+    """A backend by its registered name or an old one (``ALIASES``)."""
     backends = registered()
-    if name not in backends:
+    found = backends.get(canonical(name))
+    if found is None:
         raise KeyError(f"unknown backend {name!r}; registered: {', '.join(backends)}")
-    return backends[name]
+    return found

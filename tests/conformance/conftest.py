@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from finboard.core.seeding import seed
-from finboard.registry import registered
+from finboard.registry import canonical, registered
 from finboard.serving import RunningBackend, start_backend
 from tests.conformance.pgproxy import CountingProxy
 from tests.databases import PG_ADMIN_DSN, postgres_database, require_redis
@@ -29,7 +29,10 @@ SECRET = "conformance-secret-key-0123456789abcdef"
 # Seeded rows are dated before this; rows the tests create are dated now.
 SEED_ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)
 WORKERS = 2
-RATE_LIMIT_REDIS_DB = 10
+# Each backend's rate-limit counters live in a Redis database of its own: 1..14
+# (0 is the unit tests', 15 the browser tests' and the benchmark's).
+RATE_LIMIT_REDIS_DB = 1
+RATE_LIMIT_REDIS_DBS = 14
 
 
 @dataclass
@@ -91,10 +94,11 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
     databases: list[str] = []
     log_dir = tmp_path_factory.mktemp("backend-logs")
     try:
-        only = [n for n in os.environ.get("CONFORMANCE_BACKENDS", "").split(",") if n]
+        only = [canonical(n) for n in os.environ.get("CONFORMANCE_BACKENDS", "").split(",") if n]
         for index, backend in enumerate(registered().values()):
             if only and backend.name not in only:
                 continue
+            assert index < RATE_LIMIT_REDIS_DBS, f"more backends than Redis databases for them: {backend.name}"
             name, _ = _clone(seeded_template)
             # Rate-limit counters in a Redis database of this backend's own, emptied first.
             redis_url = f"redis://127.0.0.1:6379/{RATE_LIMIT_REDIS_DB + index}"
