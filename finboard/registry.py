@@ -166,6 +166,7 @@ WSGI_RAW = Backend(
 BUILTIN: tuple[Backend, ...] = (FLASK_ORM, FLASK_SQL, FASTAPI_ORM, FASTAPI_SQL, DJANGO_ORM, DJANGO_SQL, WSGI_RAW)
 # The names before the data-layer matrix (issue 14), still accepted by get() and canonical().
 ALIASES: Mapping[str, str] = {"flask": "flask-orm", "fastapi": "fastapi-orm", "django": "django-orm", "raw": "wsgi-raw"}
+FLASK, FASTAPI, DJANGO, RAW = FLASK_ORM, FASTAPI_ORM, DJANGO_ORM, WSGI_RAW  # their constants, likewise
 
 
 def _from_entry_points() -> list[Backend]:

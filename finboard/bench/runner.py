@@ -86,8 +86,8 @@ class BenchRun:
             return None
         if choice != "auto":
             return choice if choice in self.o.backends else None
-        if "flask" in self.o.backends:  # FinBoard's own app: the backend every comparison is about
-            return "flask"
+        if targets.FLASK in self.o.backends:  # FinBoard's own app: the backend every comparison is about
+            return targets.FLASK
         frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
         return frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)
 
