@@ -49,7 +49,7 @@ def test_quick_run_on_postgres(tmp_path):
     assert "bench run --quick" in run["command"]
     assert run["complete"] and not run["interrupted"]
     backends = registered()
-    backends["flask~aa"] = replace(backends["flask"], name="flask~aa")  # the A/A control, on by default
+    backends["flask-orm~aa"] = replace(backends["flask-orm"], name="flask-orm~aa")  # the A/A control, on by default
     concurrency, repeats = run["settings"]["concurrency"], run["settings"]["repeat"]
     assert run["settings"]["data_size"] == [1000] and [r["data_size"] for r in run["rounds"]] == [1000]
 
@@ -78,6 +78,7 @@ def test_quick_run_on_postgres(tmp_path):
             assert info["status"] == "failed_to_start" and name in report
             continue
         assert info["status"] == "ok", f"{name}: {info['problems']} {info.get('log_tail')}"
+        assert info["data_layer"] == backend.data_layer and f"| {name} | {backend.framework} | " in report
         assert info["verification"]["ok"], info["verification"]
         cells = [e for e in run["results"] if e["backend"] == name]
         assert all(e["status"] == "ok" for e in cells), [e["reason"] for e in cells]
@@ -94,7 +95,7 @@ def test_quick_run_on_postgres(tmp_path):
                 assert entry["successes"] > 0, entry
         assert sum(e["successes"] for e in cells) > 0
 
-    assert run["aa"]["copy"] == "flask~aa" and run["aa_ratio"] is not None
+    assert run["aa"]["copy"] == "flask-orm~aa" and run["aa_ratio"] is not None
     assert {c["backend"] for c in run["cells"]} == set(backends)
     assert "## Precision" in report and "### 8. Where the time goes" in report
     assert "### 1. Response Time" in report and "What the numbers don't show" in report
