@@ -1,12 +1,13 @@
 """The API's reads on PostgreSQL, the leanest way: hand-written SQL, psycopg, orjson.
 
-Shared by the ``raw`` reference backend (a bare WSGI callable around these
-functions) and the Flask app's read path on PostgreSQL, so the benchmark's
-"fraction of raw" for Flask is exactly what Flask and its extensions cost per
-request. Each function takes a psycopg connection (autocommit, ``TimeZone=UTC``;
-``finboard.rawsql.pool``) and returns the contract's JSON bytes, or raises
-``ApiError`` for a missing post. SQL: ``finboard.rawsql.statements``; bytes:
-``finboard.rawsql.documents``. The conformance suite compares the bytes with the
+Shared by the ``wsgi-raw`` ceiling (a bare WSGI callable around these
+functions) and every adapter's reads with ``DATA_LAYER=sql`` (``flask-sql``,
+``django-sql``, ...), so the benchmark's "fraction of raw" for a ``-sql``
+backend is exactly what its framework costs per request. Each function
+takes a psycopg connection (autocommit, ``TimeZone=UTC``; ``finboard.rawsql.pool``)
+and returns the contract's JSON bytes, or raises ``ApiError`` for a missing
+post. SQL: ``finboard.rawsql.statements``; bytes: ``finboard.rawsql.documents``.
+The conformance suite compares the bytes with the
 pydantic-serialised answers of FastAPI and Django.
 """
 
