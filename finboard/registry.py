@@ -50,6 +50,12 @@ class Backend:
             return self.command(host, port, workers)
         return gunicorn_argv(self.app, host, port, workers, "--worker-class", self.worker_class)
 
+    def database_problem(self, database_url: str) -> str | None:
+        """Why it can't serve that database (a PostgreSQL-only backend on SQLite), or None."""
+        if self.postgres_only and database_url.startswith("sqlite"):
+            return "needs PostgreSQL (DATABASE_URL is SQLite)"
+        return None
+
     def missing_dependencies(self) -> list[str]:
         """Why it can't start: each module in ``requires`` (or the app's own) that doesn't import."""
         absent = [m for m in self.requires if importlib.util.find_spec(m.split(".")[0]) is None]

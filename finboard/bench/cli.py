@@ -167,9 +167,7 @@ def backends_command(check: bool) -> None:
 
     database_url = load_settings(require_secret=False).database_url
     for backend in registered().values():
-        missing = backend.missing_dependencies()
-        if backend.postgres_only and database_url.startswith("sqlite"):
-            missing.append("needs PostgreSQL (DATABASE_URL is SQLite)")
+        missing = [*backend.missing_dependencies(), *filter(None, [backend.database_problem(database_url)])]
         state = "ready" if not missing else "cannot start: " + "; ".join(missing)
         if check and not missing:
             try:
@@ -196,14 +194,15 @@ def serve_command(name: str, port: int, workers: int) -> None:
         backend = get(name)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="NAME") from exc
-    missing = backend.missing_dependencies()
+    database_url = load_settings().database_url
+    missing = [*backend.missing_dependencies(), *filter(None, [backend.database_problem(database_url)])]
     if missing:
         raise click.ClickException(f"{name} cannot start: {'; '.join(missing)}")
     if port_in_use(port):
         new_port = free_port()
         click.echo(f"Port {port} is in use; using {new_port} instead.", err=True)
         port = new_port
-    env = {"DATABASE_URL": load_settings().database_url}
+    env = {"DATABASE_URL": database_url}
     try:
         running = start_backend(backend, env=env, port=port, workers=workers, timeout=60)
     except BackendStartError as exc:
