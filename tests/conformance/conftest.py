@@ -35,22 +35,10 @@ RATE_LIMIT_REDIS_DB = 1
 RATE_LIMIT_REDIS_DBS = 14
 
 
-# The -sql twins get the read cases only: their writes are their -orm twin's code, and
-# sending them every write case too took the suite from 1:51 to 6:41 here (see the commit).
-# flask-sql keeps the whole suite, so finboard.rawsql's reads are also compared on
-# the rows the writes make.
-WHOLE_SUITE_SQL_BACKENDS = {"flask-sql"}
-
-
-def reads_only(backend) -> bool:
-    """Whether the suite sends ``backend`` only the read cases (see WHOLE_SUITE_SQL_BACKENDS)."""
-    return backend.read_only or (backend.data_layer == "sql" and backend.name not in WHOLE_SUITE_SQL_BACKENDS)
-
-
 @dataclass
 class LiveBackend:
     name: str
-    read_only: bool  # sent only the read cases: a read-only ceiling, or a -sql twin (reads_only)
+    read_only: bool
     server: RunningBackend
     proxy: CountingProxy
     client: httpx.Client
@@ -132,7 +120,7 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)
             direct_dsn = f"postgresql://root@127.0.0.1:5432/{name}"
-            live[backend.name] = LiveBackend(backend.name, reads_only(backend), server, proxy, client, direct_dsn)
+            live[backend.name] = LiveBackend(backend.name, backend.read_only, server, proxy, client, direct_dsn)
         yield live
     finally:
         for item in live.values():
@@ -146,7 +134,7 @@ def backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
 
 @pytest.fixture(scope="session")
 def writable(backends) -> dict[str, LiveBackend]:
-    """The backends the write cases go to (not the read-only ceilings, nor most -sql twins: reads_only)."""
+    """The backends that implement the write operations (all but read-only references like raw)."""
     return {name: b for name, b in backends.items() if not b.read_only}
 
 
