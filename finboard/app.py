@@ -32,8 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_read_connection(app: Flask) -> None:
+    """The reads' data layer (``DATA_LAYER``), checked against the database the app really uses."""
     from finboard.reads import close_read_connection
+    from finboard.settings import require_postgres_for_sql
 
+    require_postgres_for_sql(app.config["FINBOARD_SETTINGS"].data_layer, app.config["SQLALCHEMY_DATABASE_URI"])
     app.teardown_appcontext(close_read_connection)
 
 

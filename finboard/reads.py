@@ -6,16 +6,23 @@ bytes into the contract's models, so both show the same data and share one
 cache and one invalidation rule: the generation cache every backend uses
 (``finboard.core.generation_cache``, the app's instance ``finboard.extensions.cache``).
 
-A miss runs on PostgreSQL the ``raw`` reference backend's own read code
-(``finboard.rawsql.reads``: hand-written SQL, orjson) on a psycopg connection
-borrowed from the app's one SQLAlchemy pool, so
-the benchmark's fraction of raw measures what Flask adds; on SQLite it runs
-the same reads through SQLAlchemy Core (``finboard.core.sa_reads``). Writes,
-logins and the forms stay on the Flask-SQLAlchemy session.
+A miss runs on the data layer ``DATA_LAYER`` names (``Settings.data_layer``):
 
-Within a request one read connection serves every read (a page reads the
-post, its comments and the categories) and goes back to the pool when the
-request ends (``close_read_connection``).
+- ``orm`` (the default): Flask-SQLAlchemy's session, through
+  ``finboard.core.orm_reads`` (the shared statement builders, ORM objects,
+  the contract's serialisers and pydantic) — the idiomatic Flask app, on
+  PostgreSQL or SQLite;
+- ``sql``: the ``wsgi-raw`` ceiling's own read code (``finboard.rawsql.reads``:
+  hand-written SQL, orjson) on the psycopg connection underneath a connection
+  borrowed from the app's one SQLAlchemy pool, so the benchmark's fraction of
+  raw measures what Flask alone adds. PostgreSQL only: the app refuses to start
+  with it on SQLite (``finboard.settings.require_postgres_for_sql``).
+
+Writes, logins and the forms stay on the Flask-SQLAlchemy session either way.
+
+Within a request one read connection (or the request's session) serves every
+read (a page reads the post, its comments and the categories) and goes back to
+the pool when the request ends (``close_read_connection``).
 """
 
 from __future__ import annotations
@@ -24,16 +31,16 @@ import time
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy.engine import Engine
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
-from finboard.core import sa_reads
+from finboard.core import orm_reads
 from finboard.extensions import cache, db
-from finboard.rawsql import reads as pg_reads
+from finboard.rawsql import reads as sql_reads
 
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()  # the engine, in autocommit
 NO_POST = b""  # cached marker: the post page's post does not exist
@@ -43,26 +50,31 @@ class _Connection:
     """A checked-out read connection and how to give it back."""
 
     def __init__(self, source, connection, release: Callable[[], None]):
-        self.source = source  # pg_reads or sa_reads
+        self.source = source  # orm_reads (on a Session) or sql_reads (on a psycopg connection)
         self.connection = connection
         self.release = release
 
 
-def _open() -> _Connection:
-    """An autocommit connection from the app's one pool (Flask-SQLAlchemy's engine).
+def _release_nothing() -> None:
+    """The session is Flask-SQLAlchemy's: it goes back when the app context ends."""
 
-    The ORM, the health check and these reads share that pool, so a worker holds
-    at most DB_POOL_SIZE connections. On PostgreSQL the reads run on the psycopg
-    connection underneath (``pg_reads``), on SQLite through SQLAlchemy Core.
+
+def _open() -> _Connection:
+    """The request's reader on the configured data layer.
+
+    ``orm``: Flask-SQLAlchemy's session. ``sql``: an autocommit connection from
+    the app's one pool (Flask-SQLAlchemy's engine) — the ORM, the health check
+    and these reads share that pool, so a worker holds at most DB_POOL_SIZE
+    connections — and the psycopg connection underneath it.
     """
+    if current_app.config["FINBOARD_SETTINGS"].data_layer == "orm":
+        return _Connection(orm_reads, db.session, _release_nothing)
     engine = db.engine
     reader = _readers.get(engine)
     if reader is None:
         reader = _readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
     connection = reader.connect()
-    if engine.dialect.name == "postgresql":
-        return _Connection(pg_reads, connection.connection.driver_connection, connection.close)
-    return _Connection(sa_reads, connection, connection.close)
+    return _Connection(sql_reads, connection.connection.driver_connection, connection.close)
 
 
 def _read(run: Callable) -> Callable[[], bytes]:

@@ -1,11 +1,14 @@
 """The backend registry: every implementation of /api/v1 that FinBoard can serve.
 
-A backend is data — its name, framework, app import path, production server
-command line (with workers, host and port as parameters) and health URL — so
-the conformance suite, ``flask bench serve`` and ``flask bench run`` all start
-backends the same way. The built-ins are listed here; a third-party adapter
-registers through the ``finboard.backends`` entry-point group, whose entry
-point is a ``Backend`` (or a callable returning one), without editing FinBoard.
+A backend is data — its name, framework and data layer, app import path,
+production server command line (with workers, host and port as parameters)
+and health URL — so the conformance suite, ``flask bench serve`` and ``flask
+bench run`` all start backends the same way. The built-ins are a matrix: each
+framework adapter on its own ORM (``-orm``) and with its reads on the shared
+hand-written SQL layer (``-sql``: ``DATA_LAYER=sql``), plus the framework-less
+ceilings (``wsgi-raw``). A third-party adapter registers through the
+``finboard.backends`` entry-point group, whose entry point is a ``Backend``
+(or a callable returning one), without editing FinBoard.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import importlib.util
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 
 logger = logging.getLogger("finboard.registry")
@@ -44,11 +47,19 @@ class Backend:
     # How another server (``flask bench run --server granian``) must call ``app``: "wsgi" or "asgi";
     # empty: ASGI when the worker class is uvicorn's, else WSGI (finboard.bench.servers.app_interface).
     interface: str = ""
+    data_layer: str = ""  # what answers its reads: "orm" (the framework's own) or "sql" (finboard.rawsql)
+    postgres_only: bool = False  # refuses to start on SQLite
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
             return self.command(host, port, workers)
         return gunicorn_argv(self.app, host, port, workers, "--worker-class", self.worker_class)
+
+    def database_problem(self, database_url: str) -> str | None:
+        """Why it can't serve that database (a PostgreSQL-only backend on SQLite), or None."""
+        if self.postgres_only and database_url.startswith("sqlite"):
+            return "needs PostgreSQL (DATABASE_URL is SQLite)"
+        return None
 
     def missing_dependencies(self) -> list[str]:
         """Why it can't start: each module in ``requires`` (or the app's own) that doesn't import."""
@@ -92,17 +103,31 @@ def gunicorn_argv(app: str, host: str, port: int, workers: int, *extra: str) -> 
 ASGI_WORKER = "backends.asgi_worker.TunedUvicornWorker"
 ASGI_TUNING = ("uvloop event loop", "httptools HTTP parser")
 
-FLASK = Backend(
-    name="flask",
-    framework="Flask + Flask-SQLAlchemy",
+ORM, SQL = "orm", "sql"  # the data layers (Settings.data_layer, DATA_LAYER)
+SQL_ENV = {"DATA_LAYER": SQL}
+SQL_NOTE = " Reads on finboard.rawsql, writes on the ORM; PostgreSQL only."
+
+FLASK_ORM = Backend(
+    name="flask-orm",
+    framework="Flask + Flask-SQLAlchemy ORM",
     app="wsgi:app",
     requires=("flask", "flask_sqlalchemy", "gunicorn"),
     description="The FinBoard app itself (forum + /api/v1 blueprint), gunicorn sync workers.",
     pages=True,
+    data_layer=ORM,
 )
-FASTAPI = Backend(
-    name="fastapi",
-    framework="FastAPI + async SQLAlchemy (psycopg 3)",
+FLASK_SQL = replace(
+    FLASK_ORM,
+    name="flask-sql",
+    framework="Flask, reads on finboard.rawsql (psycopg + orjson), writes on Flask-SQLAlchemy",
+    env=SQL_ENV,
+    description=FLASK_ORM.description + SQL_NOTE,
+    data_layer=SQL,
+    postgres_only=True,
+)
+FASTAPI_ORM = Backend(
+    name="fastapi-orm",
+    framework="FastAPI + async SQLAlchemy ORM (psycopg 3)",
     app="backends.fastapi.main:app",
     worker_class=ASGI_WORKER,
     interface="asgi",
@@ -114,21 +139,41 @@ FASTAPI = Backend(
         "JSON serialised once to bytes (pydantic-core; orjson with DATA_LAYER=sql) in a plain Response: "
         "no jsonable_encoder",
     ),
+    data_layer=ORM,
 )
-DJANGO = Backend(
-    name="django",
+FASTAPI_SQL = replace(
+    FASTAPI_ORM,
+    name="fastapi-sql",
+    framework="FastAPI, reads on finboard.rawsql (psycopg + orjson), writes on async SQLAlchemy",
+    env=SQL_ENV,
+    description=FASTAPI_ORM.description + SQL_NOTE,
+    data_layer=SQL,
+    postgres_only=True,
+)
+DJANGO_ORM = Backend(
+    name="django-orm",
     framework="Django ORM (managed=False, psycopg 3 pool)",
     app="backends.django.wsgi:application",
     requires=("django", "gunicorn"),
     extra="django",
     env={"DJANGO_SETTINGS_MODULE": "backends.django.settings"},
     description="A small Django project on the same tables, gunicorn sync workers.",
+    data_layer=ORM,
+)
+DJANGO_SQL = replace(
+    DJANGO_ORM,
+    name="django-sql",
+    framework="Django, reads on finboard.rawsql (psycopg + orjson), writes on the Django ORM",
+    env={**DJANGO_ORM.env, **SQL_ENV},
+    description=DJANGO_ORM.description + SQL_NOTE,
+    data_layer=SQL,
+    postgres_only=True,
 )
 # The uncached ceiling the benchmark compares the frameworks with. It serves only
 # the reads: the conformance suite and the benchmark send it only those.
-RAW = Backend(
-    name="raw",
-    framework="plain WSGI + psycopg pool + orjson",
+WSGI_RAW = Backend(
+    name="wsgi-raw",
+    framework="plain WSGI + finboard.rawsql (psycopg pool + orjson)",
     app="backends.raw.wsgi:application",
     requires=("psycopg_pool", "orjson", "gunicorn"),
     description=(
@@ -136,10 +181,13 @@ RAW = Backend(
         "orjson; PostgreSQL only, read-only (writes answer 405), gunicorn sync workers."
     ),
     read_only=True,
+    tuning=("orjson documents",),
+    data_layer=SQL,
+    postgres_only=True,
 )
 ASGI_RAW = Backend(
     name="asgi-raw",
-    framework="plain ASGI + psycopg async pool + orjson",
+    framework="plain ASGI + finboard.rawsql async face (psycopg async pool + orjson)",
     app="backends.raw.asgi:application",
     worker_class=ASGI_WORKER,
     interface="asgi",
@@ -152,8 +200,22 @@ ASGI_RAW = Backend(
     ),
     read_only=True,
     tuning=(*ASGI_TUNING, "orjson documents"),
+    data_layer=SQL,
+    postgres_only=True,
 )
-BUILTIN: tuple[Backend, ...] = (FLASK, FASTAPI, DJANGO, RAW, ASGI_RAW)
+BUILTIN: tuple[Backend, ...] = (
+    FLASK_ORM,
+    FLASK_SQL,
+    FASTAPI_ORM,
+    FASTAPI_SQL,
+    DJANGO_ORM,
+    DJANGO_SQL,
+    WSGI_RAW,
+    ASGI_RAW,
+)
+# The names before the data-layer matrix (issue 14), still accepted by get() and canonical().
+ALIASES: Mapping[str, str] = {"flask": "flask-orm", "fastapi": "fastapi-orm", "django": "django-orm", "raw": "wsgi-raw"}
+FLASK, FASTAPI, DJANGO, RAW = FLASK_ORM, FASTAPI_ORM, DJANGO_ORM, WSGI_RAW  # their constants, likewise
 
 
 def _from_entry_points() -> list[Backend]:
@@ -180,8 +242,15 @@ def registered() -> dict[str, Backend]:
     return backends
 
 
+def canonical(name: str) -> str:
+    """The registered name behind ``name`` (an old name of ``ALIASES``, or ``name`` itself)."""
+    return ALIASES.get(name, name)
+
+
 def get(name: str) -> Backend:
+    """A backend by its registered name or an old one (``ALIASES``)."""
     backends = registered()
-    if name not in backends:
+    found = backends.get(canonical(name))
+    if found is None:
         raise KeyError(f"unknown backend {name!r}; registered: {', '.join(backends)}")
-    return backends[name]
+    return found

@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -63,6 +72,20 @@ def normalize_database_url(raw: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def require_postgres_for_sql(data_layer: str, database_url: str) -> None:
+    """``DATA_LAYER=sql`` reads through ``finboard.rawsql``: PostgreSQL's SQL on psycopg.
+
+    One rule for every adapter: on SQLite there is no such layer to run, and
+    answering from the ORM instead would make a benchmark label lie, so the
+    configuration is refused before anything serves.
+    """
+    if data_layer == "sql" and make_url(database_url).get_backend_name() != "postgresql":
+        raise ConfigError(
+            "DATA_LAYER=sql needs PostgreSQL (the hand-written SQL layer finboard.rawsql is "
+            "PostgreSQL's): set DATABASE_URL to a postgresql:// URL, or DATA_LAYER=orm"
+        )
+
+
 def _env(name: str, *more: str):
     """The field reads environment variable ``name`` (and, failing that, ``more``)."""
     return AliasChoices(name, *more) if more else name
@@ -86,8 +109,8 @@ class Settings(BaseSettings):
     # Which data layer answers the API's reads (and the forum's): "orm" is each
     # framework's own ORM (Flask-SQLAlchemy, async SQLAlchemy, the Django ORM),
     # "sql" is the shared hand-written SQL layer (finboard.rawsql: psycopg +
-    # orjson; on SQLite the same documents through SQLAlchemy Core). Writes stay
-    # on the ORM either way. Every benchmark label names the layer.
+    # orjson), so PostgreSQL only (require_postgres_for_sql). Writes stay on the
+    # ORM either way. Every benchmark label names the layer.
     data_layer: Literal["orm", "sql"] = Field(default="orm", validation_alias="DATA_LAYER")
     # Rate limits in the `limits` notation, shared by every backend. The
     # benchmark raises them for its login scenario (it measures throughput).
@@ -164,6 +187,14 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"not a rate limit such as '20/minute': {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _sql_layer_on_postgres(self) -> Settings:
+        try:
+            require_postgres_for_sql(self.data_layer, self.database_url)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
     # --- derived values -------------------------------------------------------
 
@@ -281,8 +312,11 @@ def _describe(exc: ValidationError) -> str:
     """One line naming each bad variable (its value too, unless it may hold a password)."""
     problems = []
     for error in exc.errors(include_url=False):
-        name = ".".join(str(part) for part in error["loc"]) or "settings"
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a rule across variables: its message names them (the input holds secrets)
+            problems.append(message)
+            continue
+        name = ".".join(str(part) for part in error["loc"])
         shown = name if name in SECRET_BEARING else f"{name}={error['input']!r}"
         problems.append(f"{shown}: {message}")
     return "invalid configuration: " + "; ".join(problems)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
@@ -25,26 +24,20 @@ from finboard.contract.comments import CommentPage
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
-from finboard.contract.post_filters import PostFilters
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage
 from finboard.contract.serializers import category_public, category_stats, comment_page, post_detail, post_page
 from finboard.core import read_statements
 from finboard.core.generation_cache import AsyncGenerationCache
-from finboard.core.models import Post
 from finboard.rawsql import async_reads, plans
 from finboard.rawsql.async_pool import AsyncDatabase
 from finboard.rawsql.plans import Plan
 
 
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
-    dialect = session.bind.dialect.name
-    filters = PostFilters.from_query(query)
-    cursor = query.decoded_cursor
-    shape = read_statements.ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
-    params = read_statements.listing_params(filters, query.per_page, page=query.page, cursor=cursor)
-    rows = (await session.scalars(read_statements.post_page_statement(shape), params)).all()
-    total_stmt, kind = read_statements.post_total_statement(shape)
-    return post_page(rows, query, (await session.execute(total_stmt, params)).first(), kind)
+    listing = read_statements.Listing.of(query, session.bind.dialect.name)
+    rows = (await session.scalars(listing.page, listing.params)).all()
+    total_row = (await session.execute(listing.total, listing.params)).first()
+    return post_page(rows, query, total_row, listing.total_kind)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> PostDetail:
@@ -60,7 +53,7 @@ async def list_comments(session: AsyncSession, post_id: int, query: PageQuery) -
     offset = (query.page - 1) * query.per_page
     stmt = read_statements.comments_statement(newest_first=False, offset=True)
     rows = (await session.scalars(stmt, read_statements.comment_params(post_id, query.per_page, offset))).all()
-    total = await session.scalar(select(Post.comment_count).where(Post.id == post_id, Post.hidden_at.is_(None)))
+    total = await session.scalar(read_statements.comment_total_statement(), {"post_id": post_id})
     if total is None:
         raise ApiError(404, "post_not_found")
     return comment_page(rows, query, total)

@@ -111,16 +111,24 @@ def _rates(ctx, param, value: tuple[str, ...]) -> list[float]:
 
 
 def _backends(ctx, param, value: str) -> list[str]:
-    from finboard.registry import registered
+    """Registered names (old ones such as flask or raw are read as their canonical names)."""
+    from finboard.registry import canonical, registered
 
     known = registered()
-    names = [n.strip() for n in value.split(",") if n.strip()]
+    names = [canonical(n.strip()) for n in value.split(",") if n.strip()]
     if not names or names == ["all"]:
         return list(known)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise click.BadParameter(f"unknown backend(s) {', '.join(unknown)}; registered: {', '.join(known)}")
     return list(dict.fromkeys(names))
+
+
+def _aa(ctx, param, value: str) -> str:
+    """The A/A backend's registered name (an old name such as flask is read as flask-orm)."""
+    from finboard.registry import canonical
+
+    return canonical(value.strip())
 
 
 def _scenarios(ctx, param, value: str) -> list[str]:
@@ -183,18 +191,19 @@ def backends_command(check: bool) -> None:
     from finboard.serving import BackendStartError, start_backend
     from finboard.settings import load_settings
 
+    database_url = load_settings(require_secret=False).database_url
     for backend in registered().values():
-        missing = backend.missing_dependencies()
+        missing = [*backend.missing_dependencies(), *filter(None, [backend.database_problem(database_url)])]
         state = "ready" if not missing else "cannot start: " + "; ".join(missing)
         if check and not missing:
             try:
-                env = {"DATABASE_URL": load_settings().database_url}
+                env = {"DATABASE_URL": database_url}
                 with start_backend(backend, env=env, workers=1, timeout=60) as running:
                     state = f"started under its production server in {running.startup_s:.2f}s"
             except BackendStartError as exc:
                 state = "cannot start: " + str(exc).replace("\n", "\n" + " " * 11)
         pages = " + forum pages" if backend.pages else ""
-        click.echo(f"{backend.name:<10} {backend.framework}{pages}\n{'':<10} {state}")
+        click.echo(f"{backend.name:<12} {backend.framework}{pages}\n{'':<12} data layer: {backend.data_layer}; {state}")
 
 
 @bench.command("serve")
@@ -212,14 +221,15 @@ def serve_command(name: str, port: int, workers: int, server: str) -> None:
         backend = servers.served_by(get(name), server)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="NAME") from exc
-    missing = backend.missing_dependencies()
+    database_url = load_settings().database_url
+    missing = [*backend.missing_dependencies(), *filter(None, [backend.database_problem(database_url)])]
     if missing:
         raise click.ClickException(f"{name} cannot start: {'; '.join(missing)}")
     if port_in_use(port):
         new_port = free_port()
         click.echo(f"Port {port} is in use; using {new_port} instead.", err=True)
         port = new_port
-    env = {"DATABASE_URL": load_settings().database_url}
+    env = {"DATABASE_URL": database_url}
     try:
         running = start_backend(backend, env=env, port=port, workers=workers, timeout=60)
     except BackendStartError as exc:
@@ -304,8 +314,9 @@ QUICK_HELP = (
     "--aa",
     default="auto",
     show_default=True,
+    callback=_aa,
     help="A/A control: run this backend twice (as NAME and NAME~aa) and report their ratio; 'auto' picks the "
-    "first framework backend (flask when it runs), 'none' turns it off.",
+    "first framework backend (flask-orm when it runs), 'none' turns it off.",
 )
 @click.option(
     "--workers",

@@ -131,6 +131,7 @@ def backend_info(name: str, backend, target: str | None, docker: bool) -> dict:
     size = environment.docker_image_size_mb(f"finboard-{image}") if docker else None
     return {
         "framework": backend.framework if backend else "an already-running deployment",
+        "data_layer": backend.data_layer if backend else "",
         "description": backend.description if backend else target,
         "status": PENDING,
         "problems": [],

@@ -150,6 +150,7 @@ def backends_section(run: dict) -> str:
             [
                 name,
                 info.get("framework", ""),
+                info.get("data_layer") or "—",
                 info.get("server") or "—",
                 status_text_backend(info.get("status")),
                 f"{verified} ({checked} requests)" if checked else verified,
@@ -158,7 +159,7 @@ def backends_section(run: dict) -> str:
         )
         if info.get("log_tail"):
             tails.append(f"<details><summary>{name}: log tail</summary>\n\n```\n{info['log_tail']}\n```\n</details>")
-    return table(["Backend", "Framework", "Server", "Status", "Verification", "Problems"], rows) + (
+    return table(["Backend", "Framework", "Data layer", "Server", "Status", "Verification", "Problems"], rows) + (
         "\n\n" + "\n\n".join(tails) if tails else ""
     )
 

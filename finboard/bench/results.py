@@ -20,7 +20,7 @@ ERROR_KINDS = ("status", "connect", "read", "write", "timeout")
 LATENCY_KEYS = ("p50", "p75", "p90", "p99", "p99.9", "max")
 ERROR_MARK_THRESHOLD = 0.01  # a cell with more than 1 % errors is marked everywhere
 OK = "ok"
-RAW = "raw"  # the reference backend: throughput is also given as a fraction of its own
+RAW = "wsgi-raw"  # the reference backend: throughput is also given as a fraction of its own
 
 
 class ResultsError(RuntimeError):
@@ -133,8 +133,43 @@ def with_x_raw(entries: list[dict], reference: str = RAW) -> list[dict]:
     return entries
 
 
+# Files recorded before the data-layer matrix (issue 14) call the ceiling "raw": the same
+# program, read under its registered name so it stays the reference. Other names stay as
+# recorded: a file's "flask" was not necessarily today's flask-orm.
+LEGACY_NAMES = {"raw": RAW}
+
+
+def _current_name(name):
+    if not isinstance(name, str):
+        return name
+    base, sep, copy = name.partition("~")  # an A/A copy: NAME~aa
+    return LEGACY_NAMES.get(base, base) + sep + copy
+
+
+def _rename_legacy_backends(run: dict) -> None:
+    for key in ("results", "sql", "targets", "cells"):
+        for item in run.get(key) or []:
+            if isinstance(item, dict) and "backend" in item:
+                item["backend"] = _current_name(item["backend"])
+    if isinstance(run.get("backends"), dict):
+        run["backends"] = {_current_name(name): info for name, info in run["backends"].items()}
+        for info in run["backends"].values():
+            if isinstance(info, dict) and isinstance(info.get("verification"), dict):
+                verification = info["verification"]
+                verification["compared_with"] = _current_name(verification.get("compared_with"))
+    settings = run.get("settings") or {}
+    if isinstance(settings.get("backends"), list):
+        settings["backends"] = [_current_name(name) for name in settings["backends"]]
+    if isinstance(run.get("aa"), dict):
+        run["aa"] = {key: _current_name(value) for key, value in run["aa"].items()}
+
+
 def upgrade(run: dict) -> dict:
-    """An older file read as the current version: version 1 as one round at its size, then version 2 → 3."""
+    """An older file read as the current version: version 1 as one round at its size, then version 2 → 3.
+
+    Backend names of any version are read as today's (``LEGACY_NAMES``).
+    """
+    _rename_legacy_backends(run)
     if run.get("schema_version") == 1:
         _upgrade_v1(run)
     if run.get("schema_version") in (1, 2):

@@ -106,8 +106,8 @@ class BenchRun:
             return None
         if choice != "auto":
             base = choice if choice in self.o.backends else None
-        elif "flask" in self.o.backends:  # FinBoard's own app: the backend every comparison is about
-            base = "flask"
+        elif targets.FLASK in self.o.backends:  # FinBoard's own app: the backend every comparison is about
+            base = targets.FLASK
         else:
             frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
             base = frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)

@@ -2,8 +2,9 @@
 
 The Flask API calls these directly; the FastAPI adapter runs the writes via
 ``AsyncSession.run_sync``. Reads are not here: the Flask app reads through
-``finboard.reads`` (row statements straight to JSON), FastAPI through its own
-async session, both with the statement builders of ``finboard.core.read_statements``.
+``finboard.reads`` (``finboard.core.orm_reads`` or ``finboard.rawsql``, as
+``DATA_LAYER`` says), FastAPI through its own async session, both with the
+statement builders of ``finboard.core.read_statements``.
 Each function commits what it writes, so callers only invalidate caches afterwards.
 """
 

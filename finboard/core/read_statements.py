@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
 from finboard.contract.post_filters import PostFilters, given_filters, sqlite_fts_query
+from finboard.contract.posts import PostListQuery
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -73,18 +74,16 @@ class ListingShape:
     dialect: str
     cursor: bool = False
     offset: bool = False
-    rows: bool = False
     fts_words: bool = True
 
     @classmethod
-    def of(cls, filters: PostFilters, dialect: str, *, page: int = 1, cursor: Cursor | None = None, rows=False):
+    def of(cls, filters: PostFilters, dialect: str, *, page: int = 1, cursor: Cursor | None = None):
         return cls(
             given=frozenset(given_filters(filters)),
             sort=filters.sort,
             dialect=dialect,
             cursor=cursor is not None,
             offset=cursor is None and page > 1,
-            rows=rows,
             fts_words=dialect == "postgresql" or not filters.search or sqlite_fts_query(filters.search) is not None,
         )
 
@@ -103,6 +102,25 @@ def listing_params(filters: PostFilters, per_page: int, *, page: int = 1, cursor
     if cursor is not None:
         params.update(cursor_at=cursor.created_at, cursor_id=cursor.id, cursor_count=cursor.comment_count)
     return params
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A ``PostListQuery`` as statements: the page (+1 row), the total and its kind, their bound values."""
+
+    page: Select
+    total: Select
+    total_kind: str
+    params: dict
+
+    @classmethod
+    def of(cls, query: PostListQuery, dialect: str) -> Listing:
+        filters = PostFilters.from_query(query)
+        cursor = query.decoded_cursor
+        shape = ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
+        total, kind = post_total_statement(shape)
+        params = listing_params(filters, query.per_page, page=query.page, cursor=cursor)
+        return cls(post_page_statement(shape), total, kind, params)
 
 
 def _sort_columns(shape: ListingShape):
@@ -144,34 +162,8 @@ def _after(shape: ListingShape):
     return and_(created <= at, or_(created < at, ident < last))
 
 
-# Rows in the column order ``finboard.rawsql.documents`` reads (the lean read path):
-# no ORM objects, straight to JSON.
-POST_ROW = (
-    Post.id,
-    Post.title,
-    Post.body,
-    User.id,
-    User.username,
-    Category.id,
-    Category.slug,
-    Category.name,
-    Post.cashtags,
-    Post.comment_count,
-    Post.created_at,
-    Post.updated_at,
-    Post.sentiment,
-    Post.positions,
-    Post.pinned,
-    Post.locked,
-    Post.edit_count,
-)
-COMMENT_ROW = (Comment.id, Comment.post_id, User.id, User.username, Comment.body, Comment.created_at)
-
-
-def _posts_with_author_and_category(rows: bool) -> Select:
-    """Posts joined to their author and category: ORM objects (eagerly filled) or ``POST_ROW`` tuples."""
-    if rows:
-        return select(*POST_ROW).join(User, User.id == Post.author_id).join(Category, Category.id == Post.category_id)
+def _posts_with_author_and_category() -> Select:
+    """Posts joined to their author and category, both eagerly filled (one statement)."""
     return (
         select(Post)
         .join(Post.author)
@@ -190,7 +182,7 @@ def post_page_statement(shape: ListingShape) -> Select:
 
     Bound values: ``listing_params``.
     """
-    stmt = _posts_with_author_and_category(shape.rows)
+    stmt = _posts_with_author_and_category()
     if "cashtag" in shape.given:
         stmt = stmt.join(PostCashtag, _cashtag_join())
     stmt = _filtered(stmt, shape)
@@ -240,24 +232,20 @@ def post_total_statement(shape: ListingShape) -> tuple[Select, str]:
     return select(func.count()).select_from(matches), CAPPED
 
 
-@lru_cache(maxsize=4)
-def post_detail_statement(rows: bool = False) -> Select:
+@lru_cache(maxsize=1)
+def post_detail_statement() -> Select:
     """One post with author and category; bound value ``post_id``."""
-    return _posts_with_author_and_category(rows).where(Post.id == bindparam("post_id"), Post.hidden_at.is_(None))
+    return _posts_with_author_and_category().where(Post.id == bindparam("post_id"), Post.hidden_at.is_(None))
 
 
 @lru_cache(maxsize=8)
-def comments_statement(newest_first: bool = True, rows: bool = False, offset: bool = False) -> Select:
+def comments_statement(newest_first: bool = True, offset: bool = False) -> Select:
     """A post's comments with their authors; bound values ``post_id``, ``limit`` (and ``offset``)."""
     if newest_first:
         order = (Comment.created_at.desc(), Comment.id.desc())
     else:
         order = (Comment.created_at.asc(), Comment.id.asc())
-    stmt = (
-        select(*COMMENT_ROW).join(User, User.id == Comment.author_id)
-        if rows
-        else select(Comment).join(Comment.author).options(contains_eager(Comment.author))
-    )
+    stmt = select(Comment).join(Comment.author).options(contains_eager(Comment.author))
     stmt = stmt.where(Comment.post_id == bindparam("post_id"), Comment.hidden_at.is_(None)).order_by(*order)
     stmt = stmt.limit(bindparam("limit", type_=Integer()))
     return stmt.offset(bindparam("offset", type_=Integer())) if offset else stmt
@@ -267,10 +255,15 @@ def comment_params(post_id: int, limit: int, offset: int = 0) -> dict:
     return {"post_id": post_id, "limit": limit, "offset": offset}
 
 
-@lru_cache(maxsize=2)
-def categories_statement(rows: bool = False) -> Select:
-    columns = (Category.id, Category.slug, Category.name, Category.description) if rows else (Category,)
-    return select(*columns).order_by(Category.position, Category.id)
+@lru_cache(maxsize=1)
+def comment_total_statement() -> Select:
+    """A visible post's ``comment_count`` (no row: the post is missing or hidden); bound value ``post_id``."""
+    return select(Post.comment_count).where(Post.id == bindparam("post_id"), Post.hidden_at.is_(None))
+
+
+@lru_cache(maxsize=1)
+def categories_statement() -> Select:
+    return select(Category).order_by(Category.position, Category.id)
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """Rows to the contract's JSON bytes with orjson — the same bytes pydantic writes.
 
-The lean read path shared by the raw backend and the Flask API: the row
-statements (``finboard.core.read_statements`` with ``rows=True``, or ``finboard/rawsql/statements.py``)
+The lean read path shared by the ``wsgi-raw`` ceiling and every adapter's
+``DATA_LAYER=sql`` reads: the statements of ``finboard/rawsql/statements.py``
 select the columns in the order read here, and these functions write the
 response without building model objects. The conformance suite checks the
 bytes against the pydantic-serialised answers of FastAPI and Django.

@@ -1,9 +1,9 @@
 """One psycopg 3 connection pool per worker process, created on first use (the sync face).
 
-The ``raw`` backend's only database access (``finboard.rawsql.reads`` on it).
-The Flask app runs the same reads on connections borrowed from its one
-SQLAlchemy pool instead (``finboard.reads``), so each of its workers has one
-pool per database.
+The ``wsgi-raw`` backend's only database access (``finboard.rawsql.reads`` on it).
+The adapters' ``DATA_LAYER=sql`` reads run on connections borrowed from their
+own pools instead (the Flask app's SQLAlchemy pool, Django's), so each of
+their workers has one pool per database.
 
 Never at import: gunicorn imports the app before it forks (with ``--preload``)
 or in each worker, and a pool's connections and maintenance threads must belong

@@ -1,14 +1,15 @@
 """The sync face of the SQL layer: each read's plan run on a psycopg ``Connection``.
 
 Shared by the ``wsgi-raw`` ceiling (a bare WSGI callable around these
-functions) and the Flask app's read path on PostgreSQL, so the benchmark's
-"fraction of raw" for Flask is exactly what Flask and its extensions cost per
-request. Each function takes a psycopg connection (autocommit, ``TimeZone=UTC``;
-``finboard.rawsql.pool``) and returns the contract's JSON bytes, or raises
-``ApiError`` for a missing post. What runs and what it becomes is
-``finboard.rawsql.plans`` (the async face, ``async_reads``, runs the same
-plans); this module only executes. The conformance suite compares the bytes
-with the pydantic-serialised answers of FastAPI and Django.
+functions) and every adapter's reads with ``DATA_LAYER=sql`` (``flask-sql``,
+``django-sql``, ...), so the benchmark's "fraction of raw" for a ``-sql``
+backend is exactly what its framework costs per request. Each function
+takes a psycopg connection (autocommit, ``TimeZone=UTC``; ``finboard.rawsql.pool``)
+and returns the contract's JSON bytes, or raises ``ApiError`` for a missing
+post. What runs and what it becomes is ``finboard.rawsql.plans`` (the async
+face, ``async_reads``, runs the same plans); this module only executes. The
+conformance suite compares the bytes with the pydantic-serialised answers of
+the ORM paths.
 """
 
 from __future__ import annotations

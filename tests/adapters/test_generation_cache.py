@@ -116,7 +116,7 @@ def test_flask_fastapi_and_django_share_keys_and_invalidation(app, client, make,
     from fastapi.testclient import TestClient
 
     from backends.fastapi.main import create_app
-    from finboard.registry import registered
+    from finboard.registry import get
     from finboard.serving import start_backend
 
     # Flask as production configures it on this Redis (the default prefix).
@@ -142,7 +142,7 @@ def test_flask_fastapi_and_django_share_keys_and_invalidation(app, client, make,
 
     with (
         TestClient(create_app(settings)) as fastapi,
-        start_backend(registered()["django"], env=env, workers=1, log_dir=tmp_path, timeout=60) as server,
+        start_backend(get("django-orm"), env=env, workers=1, log_dir=tmp_path, timeout=60) as server,
         httpx.Client(base_url=server.base_url, timeout=30) as django,
     ):
 

@@ -25,7 +25,9 @@ from finboard.contract.errors import http_error
 from finboard.core import content_writes, moderation_transitions
 from finboard.core.models import Comment, Post, User
 from finboard.core.seeding import seed
-from finboard.registry import ASGI_RAW, BUILTIN, FLASK, RAW
+from finboard.registry import ASGI_RAW, BUILTIN
+from finboard.registry import FLASK_ORM as FLASK
+from finboard.registry import WSGI_RAW as RAW
 from finboard.serving import start_backend
 from tests.conformance.cases import READ_CASES, STATEMENT_BUDGET, UNDOCUMENTED_CASES
 from tests.conformance.pgproxy import CountingProxy

@@ -81,6 +81,7 @@ def test_quick_run_on_postgres(tmp_path):
             assert info["status"] == "failed_to_start" and name in report
             continue
         assert info["status"] == "ok", f"{name}: {info['problems']} {info.get('log_tail')}"
+        assert info["data_layer"] == backend.data_layer and f"| {name} | {backend.framework} | " in report
         assert info["verification"]["ok"], info["verification"]
         cells = [e for e in run["results"] if e["backend"] == name]
         assert all(e["status"] == "ok" for e in cells), [e["reason"] for e in cells]

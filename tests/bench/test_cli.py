@@ -55,7 +55,7 @@ def test_backends_lists_every_registered_backend():
         (["--data-size", ","], "names no data size"),
         (["--database", "postgresql://root@127.0.0.1/x", "--data-size", "100,200"], "--database keeps one database"),
         (["--target", "http://127.0.0.1:9", "--data-size", "100,200"], "a list of sizes needs servers started here"),
-        (["--backends", "flask,raw", "--aa", "django"], "'django' is not one of the backends this run measures"),
+        (["--backends", "flask,raw", "--aa", "django"], "'django-orm' is not one of the backends this run measures"),
     ],
 )
 def test_bad_options_are_clear_click_errors(args, message):

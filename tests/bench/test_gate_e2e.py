@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from finboard.bench import precision, results, runner
 from finboard.bench.cli import bench, execute
-from finboard.registry import RAW
+from finboard.registry import WSGI_RAW as RAW
 from tests.bench.helpers import FIXTURES
 from tests.bench.test_runner import small
 from tests.databases import require_postgres

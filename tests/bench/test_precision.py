@@ -40,19 +40,19 @@ def rounds_run(samples: dict[tuple[str, str], list[float]], cpu: dict | None = N
 def test_every_cell_gets_medians_with_cis_and_a_paired_ratio_to_raw():
     run = rounds_run(
         {
-            ("raw", "list"): [1000, 500, 2000, 1000, 1000],  # the machine's speed swings between rounds
-            ("flask", "list"): [800, 400, 1600, 800, 800],  # flask is 0.8 × raw in every round
+            ("wsgi-raw", "list"): [1000, 500, 2000, 1000, 1000],  # the machine's speed swings between rounds
+            ("flask-orm", "list"): [800, 400, 1600, 800, 800],  # flask is 0.8 × raw in every round
         }
     )
     cells = {c["backend"]: c for c in run["cells"]}
-    flask = cells["flask"]
+    flask = cells["flask-orm"]
     assert flask["rps"] == 800 and flask["rps_ci95"][0] <= 800 <= flask["rps_ci95"][1]
     assert flask["rps_ci95"][1] - flask["rps_ci95"][0] > 300  # wide: the rounds differ a lot…
     assert flask["x_raw"] == pytest.approx(0.8) and flask["x_raw_ci95"] == pytest.approx([0.8, 0.8])  # …paired: exact
     assert flask["rounds"] == 5 and flask["pss_mb"] == {"idle": 40.0, "load": 50.0, "peak": 60.0}
     # 1 s of CPU over 8000 requests: 125 µs each
     assert flask["cpu_us_per_request"] == pytest.approx(1e6 / 8000) and flask["cpu_us_per_request_ci95"]
-    entry = next(e for e in run["results"] if e["backend"] == "flask")
+    entry = next(e for e in run["results"] if e["backend"] == "flask-orm")
     assert (
         entry["rps_ci95"] == flask["rps_ci95"] and entry["cpu_us_per_request_ci95"] == flask["cpu_us_per_request_ci95"]
     )
@@ -62,34 +62,35 @@ def test_every_cell_gets_medians_with_cis_and_a_paired_ratio_to_raw():
 def test_aa_ratio_is_paired_by_round_and_pooled_over_cells():
     quiet = rounds_run(
         {
-            ("flask", "list"): [1000, 500, 2000, 1000, 990],
-            ("flask~aa", "list"): [1010, 495, 2010, 990, 1000],
-            ("flask", "detail"): [3000, 3100, 2900, 3050, 2950],
-            ("flask~aa", "detail"): [3020, 3080, 2910, 3030, 2960],
+            ("flask-orm", "list"): [1000, 500, 2000, 1000, 990],
+            ("flask-orm~aa", "list"): [1010, 495, 2010, 990, 1000],
+            ("flask-orm", "detail"): [3000, 3100, 2900, 3050, 2950],
+            ("flask-orm~aa", "detail"): [3020, 3080, 2910, 3030, 2960],
         },
-        aa="flask",
+        aa="flask-orm",
     )
-    assert quiet["aa"]["copy"] == "flask~aa" and quiet["aa"]["samples"] == 10
+    assert quiet["aa"]["copy"] == "flask-orm~aa" and quiet["aa"]["samples"] == 10
     assert quiet["aa_ratio"] == pytest.approx(1.0, abs=0.01)
     low, high = quiet["aa_ratio_ci95"]
     assert 0.95 <= low <= 1 <= high <= 1.05
     assert quiet["aa"]["too_noisy_to_rank"] is False
 
     noisy = rounds_run(
-        {("flask", "list"): [1000, 1000, 1000, 1000], ("flask~aa", "list"): [900, 1150, 880, 1120]}, aa="flask"
+        {("flask-orm", "list"): [1000, 1000, 1000, 1000], ("flask-orm~aa", "list"): [900, 1150, 880, 1120]},
+        aa="flask-orm",
     )
     assert noisy["aa"]["too_noisy_to_rank"] is True
     # found without being named too (files whose "aa" block is missing)
-    assert precision.aa_ratio(noisy["results"])[0] == "flask"
+    assert precision.aa_ratio(noisy["results"])[0] == "flask-orm"
 
 
 def test_where_the_time_goes_is_raws_cpu_then_what_each_framework_adds():
     run = rounds_run(
-        {("raw", "detail"): [1000] * 5, ("flask", "detail"): [500] * 5},
-        cpu={("raw", "detail"): [1.0, 1.1, 0.9, 1.0, 1.05], ("flask", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55]},
+        {("wsgi-raw", "detail"): [1000] * 5, ("flask-orm", "detail"): [500] * 5},
+        cpu={("wsgi-raw", "detail"): [1.0, 1.1, 0.9, 1.0, 1.05], ("flask-orm", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55]},
     )
     rows = precision.time_breakdown(run["results"], 1000, "detail", "off", 64)
-    assert [r["backend"] for r in rows] == ["raw", "flask"]
+    assert [r["backend"] for r in rows] == ["wsgi-raw", "flask-orm"]
     raw, flask = rows
     assert raw["cpu_us"].value == pytest.approx(100) and raw["adds_us"] is None
     # flask: 1.5 s / 5000 requests = 300 µs; over raw's 100 µs in the same round: +200
@@ -100,13 +101,13 @@ def test_where_the_time_goes_is_raws_cpu_then_what_each_framework_adds():
 def test_ranking_says_who_wins_only_when_the_paired_ci_excludes_one():
     run = rounds_run(
         {
-            ("raw", "list"): [2000, 1000, 2000, 1000, 2000],
-            ("flask", "list"): [1000, 510, 1010, 495, 990],
+            ("wsgi-raw", "list"): [2000, 1000, 2000, 1000, 2000],
+            ("flask-orm", "list"): [1000, 510, 1010, 495, 990],
             ("django", "list"): [1000, 495, 990, 505, 1010],
         }
     )
     (first, r1), (second, r2), (last, none) = precision.ranking(run["results"], 1000, "list", "off", 64)
-    assert first == "raw" and r1.low > 1.9  # clearly faster than the next one
+    assert first == "wsgi-raw" and r1.low > 1.9  # clearly faster than the next one
     assert r2.contains(1.0) and none is None  # flask vs django: no clear winner
 
 
@@ -121,10 +122,10 @@ def _write(tmp_path, name, run):
 
 def test_gate_fails_a_scenario_whose_ci_is_wholly_below_and_passes_noise(tmp_path):
     old = rounds_run(
-        {("flask", "list"): [1000, 990, 1010, 1005, 995], ("flask", "detail"): [3000, 3050, 2950, 3000, 3010]}
+        {("flask-orm", "list"): [1000, 990, 1010, 1005, 995], ("flask-orm", "detail"): [3000, 3050, 2950, 3000, 3010]}
     )
     new = rounds_run(
-        {("flask", "list"): [800, 790, 810, 805, 795], ("flask", "detail"): [2980, 3060, 2900, 3030, 2990]}
+        {("flask-orm", "list"): [800, 790, 810, 805, 795], ("flask-orm", "detail"): [2980, 3060, 2900, 3030, 2990]}
     )
     verdicts = {v.key[2]: v for v in compare.gate(old, new, 0.95)}
     assert verdicts["list"].failed and "wholly below 0.95" in verdicts["list"].line
@@ -134,7 +135,7 @@ def test_gate_fails_a_scenario_whose_ci_is_wholly_below_and_passes_noise(tmp_pat
     result = cli.invoke(bench, ["compare", _write(tmp_path, "a.json", old), _write(tmp_path, "b.json", new),
                                 "--fail-below", "0.95"])  # fmt: skip
     assert result.exit_code == 1, result.output
-    assert "FAIL flask list" in result.output and "ok   flask detail" in result.output
+    assert "FAIL flask-orm list" in result.output and "ok   flask-orm detail" in result.output
     same = cli.invoke(bench, ["compare", _write(tmp_path, "a.json", old), _write(tmp_path, "c.json", old),
                               "--fail-below", "0.95"])  # fmt: skip
     assert same.exit_code == 0, same.output
@@ -153,7 +154,7 @@ def test_gate_reads_older_files_and_says_when_nothing_is_comparable(tmp_path):
     assert all(
         line.startswith(("  ok", "  FAIL")) for line in across.output.split("Regression gate")[1].splitlines()[1:-1]
     )
-    a = _write(tmp_path, "a.json", rounds_run({("flask", "list"): [1000, 1010]}))
+    a = _write(tmp_path, "a.json", rounds_run({("flask-orm", "list"): [1000, 1010]}))
     b = _write(tmp_path, "b.json", rounds_run({("django", "list"): [1000, 1010]}))
     nothing = cli.invoke(bench, ["compare", a, b, "--fail-below", "0.95"])
     assert nothing.exit_code != 0 and "no scenario was measured in both runs" in nothing.output
@@ -174,18 +175,18 @@ def test_older_files_read_as_version_3():
 def _three_backends(aa_copy: list[float]) -> dict:
     run = rounds_run(
         {
-            ("raw", "detail"): [1000, 1100, 900, 1000, 1050],
-            ("flask", "detail"): [500, 520, 480, 510, 500],
-            ("flask~aa", "detail"): aa_copy,
+            ("wsgi-raw", "detail"): [1000, 1100, 900, 1000, 1050],
+            ("flask-orm", "detail"): [500, 520, 480, 510, 500],
+            ("flask-orm~aa", "detail"): aa_copy,
             ("django", "detail"): [505, 500, 490, 505, 510],
         },
         cpu={
-            ("raw", "detail"): [1.0, 1.1, 0.9, 1.0, 1.05],
-            ("flask", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55],
-            ("flask~aa", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55],
+            ("wsgi-raw", "detail"): [1.0, 1.1, 0.9, 1.0, 1.05],
+            ("flask-orm", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55],
+            ("flask-orm~aa", "detail"): [1.5, 1.6, 1.45, 1.5, 1.55],
             ("django", "detail"): [1.7, 1.6, 1.65, 1.7, 1.75],
         },
-        aa="flask",
+        aa="flask-orm",
     )
     run["settings"].update(concurrency=[64], data_size=[1000], workers=2)
     return run
@@ -195,16 +196,16 @@ def test_the_report_gives_the_aa_verdict_where_the_time_goes_and_ties():
     from finboard.bench import report
 
     text = report.markdown(_three_backends([505, 515, 470, 515, 498]))
-    assert "A/A control: flask~aa ÷ flask req/s = **0.996 [" in text and "steady enough to rank" in text
+    assert "A/A control: flask-orm~aa ÷ flask-orm req/s = **0.996 [" in text and "steady enough to rank" in text
     where = text.split("### 8. Where the time goes")[1].split("###")[0]
-    assert "| GET /api/v1/posts/{id} | raw | 100 µs [100–100] | ceiling |" in where
-    assert "| GET /api/v1/posts/{id} | flask | 302 µs [" in where and "| 202 µs [" in where  # flask adds ~200 µs
+    assert "| GET /api/v1/posts/{id} | wsgi-raw | 100 µs [100–100] | ceiling |" in where
+    assert "| GET /api/v1/posts/{id} | flask-orm | 302 µs [" in where and "| 202 µs [" in where  # flask adds ~200 µs
     ranking = text.split("### 9. Who is faster")[1].split("##")[0]
-    assert "raw faster (raw ÷ django = 1.98 [" in ranking and "no clear winner (django ÷ flask" in ranking
+    assert "wsgi-raw faster (wsgi-raw ÷ django = 1.98 [" in ranking and "no clear winner (django ÷ flask" in ranking
     assert "PSS idle / load / peak" in text and "40 / 50 / 60 MB" in text
     headline = text.split("## Summary")[1].split("**What")[0]
-    assert "raw 1,000 req/s vs django 505, flask 500 — 1.98 [1.84–2.20]× django (paired by round" in headline
-    assert "flask~aa" not in headline  # the A/A copy is the noise, not a competitor
+    assert "wsgi-raw 1,000 req/s vs django 505, flask-orm 500 — 1.98 [1.84–2.20]× django (paired by round" in headline
+    assert "flask-orm~aa" not in headline  # the A/A copy is the noise, not a competitor
 
     noisy = report.markdown(_three_backends([400, 600, 420, 610, 450]))
     assert "**too noisy to rank**" in noisy and "read these as ties" in noisy
@@ -225,11 +226,11 @@ def test_the_report_of_an_older_file_says_there_is_no_aa_control():
 @pytest.mark.parametrize(
     ("backends", "aa", "names"),
     [
-        (["raw", "fastapi", "flask"], "auto", ["raw", "fastapi", "flask", "flask~aa"]),
-        (["raw", "django", "fastapi"], "auto", ["raw", "django", "fastapi", "django~aa"]),
-        (["raw"], "auto", ["raw", "raw~aa"]),
-        (["flask", "django"], "django", ["flask", "django", "django~aa"]),
-        (["flask", "django"], "none", ["flask", "django"]),
+        (["wsgi-raw", "fastapi", "flask-orm"], "auto", ["wsgi-raw", "fastapi", "flask-orm", "flask-orm~aa"]),
+        (["wsgi-raw", "django", "fastapi"], "auto", ["wsgi-raw", "django", "fastapi", "django~aa"]),
+        (["wsgi-raw"], "auto", ["wsgi-raw", "wsgi-raw~aa"]),
+        (["flask-orm", "django"], "django", ["flask-orm", "django", "django~aa"]),
+        (["flask-orm", "django"], "none", ["flask-orm", "django"]),
     ],
 )
 def test_the_aa_copy_joins_the_backends_and_every_round(tmp_path, backends, aa, names):
@@ -252,14 +253,14 @@ def test_the_progress_line_has_a_bar_and_an_eta():
 
     progress = Progress([10, 10, 20], io.StringIO())
     progress.finish_cell()
-    progress.cell("flask", "off", "list", 64, 1, 5)
+    progress.cell("flask-orm", "off", "list", 64, 1, 5)
     line = progress.stream.getvalue()
-    assert line.startswith("[#####...............]  25% flask (cache off) · list · c=64 · round 2/5")
+    assert line.startswith("[#####...............]  25% flask-orm (cache off) · list · c=64 · round 2/5")
     assert "ETA" in line
 
 
 def test_a_version_3_file_left_by_a_crash_gets_its_summaries_on_reading(tmp_path):
-    run = rounds_run({("flask", "list"): [1000, 990], ("flask~aa", "list"): [1005, 985]}, aa="flask")
+    run = rounds_run({("flask-orm", "list"): [1000, 990], ("flask-orm~aa", "list"): [1005, 985]}, aa="flask-orm")
     for key in ("cells", "aa_ratio", "aa_ratio_ci95"):
         run.pop(key)
     path = tmp_path / "run.json"

@@ -15,7 +15,8 @@ import pytest
 from finboard.bench import runner
 from finboard.bench.cli import execute
 from finboard.bench.options import RunOptions
-from finboard.registry import FLASK, Backend
+from finboard.registry import FLASK_ORM as FLASK
+from finboard.registry import Backend
 from finboard.settings import PROJECT_ROOT
 from tests.databases import require_postgres
 
@@ -31,7 +32,7 @@ BROKEN = Backend(
 
 def small(tmp_path, **overrides) -> RunOptions:
     settings = dict(
-        backends=["broken", "flask"],
+        backends=["broken", "flask-orm"],
         scenarios=["aggregate", "detail"],
         concurrency=[4],
         duration_s=1,
@@ -52,16 +53,16 @@ def small(tmp_path, **overrides) -> RunOptions:
 
 def test_a_backend_that_cannot_start_is_reported_and_the_others_still_run(tmp_path, monkeypatch):
     require_postgres()
-    monkeypatch.setattr(runner, "registered", lambda: {"broken": BROKEN, "flask": FLASK})
+    monkeypatch.setattr(runner, "registered", lambda: {"broken": BROKEN, "flask-orm": FLASK})
     run = execute(small(tmp_path))
-    broken, flask = run["backends"]["broken"], run["backends"]["flask"]
+    broken, flask = run["backends"]["broken"], run["backends"]["flask-orm"]
     assert broken["status"] == "failed_to_start"
     assert "broken on purpose" in broken["log_tail"]
     assert flask["status"] == "ok"
     by_backend = {(e["backend"], e["scenario"]): e for e in run["results"]}
     assert by_backend[("broken", "detail")]["status"] == "failed_to_start"
     assert by_backend[("broken", "detail")]["rps"] is None  # no figures for it
-    assert by_backend[("flask", "detail")]["successes"] > 0
+    assert by_backend[("flask-orm", "detail")]["successes"] > 0
     [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
     report = (run_dir / "report.md").read_text()
     assert "did not start" in report and "broken on purpose" in report
@@ -71,18 +72,22 @@ def test_one_round_per_data_size_each_on_its_own_data(tmp_path):
     """Two sizes, flask and raw: every row says its size, each round its data, the targets come from both."""
     require_postgres()
     run = execute(
-        small(tmp_path, backends=["flask", "raw"], scenarios=["list", "deep", "aggregate"], data_size=[60, 140])
+        small(
+            tmp_path, backends=["flask-orm", "wsgi-raw"], scenarios=["list", "deep", "aggregate"], data_size=[60, 140]
+        )
     )
     assert run["settings"]["data_size"] == [60, 140]
     assert [(r["data_size"], r["posts"], r["deep"]["page"]) for r in run["rounds"]] == [(60, 60, 3), (140, 140, 7)]
     assert "explain" not in run["rounds"][0] and run["rounds"][1]["explain"]  # the largest size only
     rows = {(e["data_size"], e["backend"], e["scenario"]): e for e in run["results"]}
-    assert set(rows) == {(n, b, s) for n in (60, 140) for b in ("flask", "raw") for s in ("list", "deep", "aggregate")}
+    assert set(rows) == {
+        (n, b, s) for n in (60, 140) for b in ("flask-orm", "wsgi-raw") for s in ("list", "deep", "aggregate")
+    }
     assert all(e["status"] == "ok" and e["successes"] > 0 for e in rows.values()), [e["reason"] for e in rows.values()]
-    assert rows[(140, "raw", "deep")]["x_raw"] == 1.0
-    flask = rows[(140, "flask", "list")]
-    assert flask["x_raw"] == round(flask["rps"] / rows[(140, "raw", "list")]["rps"], 3)
-    assert {(t["target"], t["data_size"]) for t in run["targets"] if t["backend"] == "flask"} >= {
+    assert rows[(140, "wsgi-raw", "deep")]["x_raw"] == 1.0
+    flask = rows[(140, "flask-orm", "list")]
+    assert flask["x_raw"] == round(flask["rps"] / rows[(140, "wsgi-raw", "list")]["rps"], 3)
+    assert {(t["target"], t["data_size"]) for t in run["targets"] if t["backend"] == "flask-orm"} >= {
         (1, 60),
         (1, 140),
         (2, 140),
@@ -124,7 +129,7 @@ def test_target_leaves_what_it_cannot_measure_null(tmp_path):
 
 def test_ctrl_c_ends_every_server_and_wrk_and_keeps_the_partial_results(tmp_path):
     require_postgres()
-    command = [sys.executable, "-m", "flask", "bench", "run", "--backends", "flask", "--scenarios", "list",
+    command = [sys.executable, "-m", "flask", "bench", "run", "--backends", "flask-orm", "--scenarios", "list",
                "--concurrency", "4", "--duration", "30", "--warmup", "0", "--data-size", "100", "--cache", "off",
                "--workers", "1", "--repeat", "1", "--aa", "none", "--out", str(tmp_path)]  # fmt: skip
     process = subprocess.Popen(

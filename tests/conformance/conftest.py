@@ -13,7 +13,6 @@ notification fan-out is a background job (``LiveBackend.wait_for_jobs``).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import uuid
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from finboard.core.seeding import seed
-from finboard.registry import FASTAPI, Backend, registered
+from finboard.registry import canonical, registered
 from finboard.serving import RunningBackend, start_backend
 from tests.conformance.pgproxy import CountingProxy
 from tests.conformance.reseed import restore_from_template
@@ -38,7 +37,10 @@ SECRET = "conformance-secret-key-0123456789abcdef"
 # Seeded rows are dated before this; rows the tests create are dated now.
 SEED_ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)
 WORKERS = 2
-RATE_LIMIT_REDIS_DB = 10
+# Each backend's rate-limit counters live in a Redis database of its own: 1..14
+# (0 is the unit tests', 15 the browser tests' and the benchmark's).
+RATE_LIMIT_REDIS_DB = 1
+RATE_LIMIT_REDIS_DBS = 14
 
 
 @dataclass
@@ -108,14 +110,6 @@ def _clone(template_url: str) -> tuple[str, str]:
     return name, template
 
 
-def backends_under_test() -> list[Backend]:
-    """Every registered backend, and FastAPI on the SQL layer until the registry lists it as ``fastapi-sql``."""
-    found = registered()
-    if "fastapi-sql" not in found:  # temporary: the registry's data-layer matrix adds it
-        found["fastapi-sql"] = dataclasses.replace(FASTAPI, name="fastapi-sql", env={"DATA_LAYER": "sql"})
-    return list(found.values())
-
-
 @pytest.fixture(scope="session")
 def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
     """Every registered backend, started and healthy (a start failure fails the suite)."""
@@ -125,10 +119,11 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
     databases: list[str] = []
     log_dir = tmp_path_factory.mktemp("backend-logs")
     try:
-        only = [n for n in os.environ.get("CONFORMANCE_BACKENDS", "").split(",") if n]
-        for index, backend in enumerate(backends_under_test()):
+        only = [canonical(n) for n in os.environ.get("CONFORMANCE_BACKENDS", "").split(",") if n]
+        for index, backend in enumerate(registered().values()):
             if only and backend.name not in only:
                 continue
+            assert index < RATE_LIMIT_REDIS_DBS, f"more backends than Redis databases for them: {backend.name}"
             name, _ = _clone(seeded_template)
             # Rate-limit counters in a Redis database of this backend's own, emptied first.
             redis_url = f"redis://127.0.0.1:6379/{RATE_LIMIT_REDIS_DB + index}"

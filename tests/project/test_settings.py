@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from finboard import settings as settings_module
-from finboard.registry import FLASK
+from finboard.registry import FLASK_ORM as FLASK
 from finboard.serving import free_port, start_backend, wait_healthy
 from finboard.settings import DEFAULT_SQLITE_PATH, ConfigError, Settings, load_settings
 from tests.databases import PG_ADMIN_DSN, postgres_database, sqlite_database

@@ -31,7 +31,7 @@ from finboard.core import counters
 from finboard.core.models import User
 from finboard.core.security import create_access_token, hash_password
 from finboard.core.seeding import seed
-from finboard.registry import Backend, registered
+from finboard.registry import Backend, get, registered
 from finboard.serving import RunningBackend, start_backend
 from tests.databases import postgres_database, require_postgres, sqlite_database
 
@@ -44,8 +44,12 @@ DATABASES = ("postgres", "sqlite")
 
 
 def api_backends() -> list[Backend]:
-    """Every registered backend that writes (flask, fastapi, django; not the read-only raw)."""
-    return [b for b in registered().values() if not b.read_only]
+    """Every registered backend that writes, once per framework: the ``-orm`` entries.
+
+    Not the read-only ceilings, nor the ``-sql`` twins: their writes are their
+    ``-orm`` twin's code (and they refuse SQLite).
+    """
+    return [b for b in registered().values() if not b.read_only and b.data_layer != "sql"]
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class Board:
 
     def server(self, name: str) -> RunningBackend:
         if name not in self.servers or not self.servers[name].alive():
-            backend = registered()[name]
+            backend = get(name)
             self.servers[name] = start_backend(
                 backend, env=self.env(), workers=WORKERS, log_dir=self.log_dir, timeout=60
             )

@@ -49,8 +49,8 @@ def test_database_restart_gives_503_then_recovers(stack):
                 )
                 if response.status_code == 503:
                     assert response.json()["error"]["code"] == "service_unavailable", (name, path)
-        if "flask" in clients:
-            page = clients["flask"].get(uncached("/search").replace("search=", "q="))
+        if "flask-orm" in clients:
+            page = clients["flask-orm"].get(uncached("/search").replace("search=", "q="))
             assert page.status_code == 503 and "text/html" in page.headers["content-type"]
             assert "Temporarily unavailable" in page.text and "Traceback" not in page.text
     finally:
@@ -85,8 +85,8 @@ def test_redis_outage_degrades_to_uncached_reads(stack):
             assert client.get(uncached()).status_code == 200, name
             login = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "wrong-password"})
             assert login.status_code == 401, (name, login.status_code)  # limiter fell back to memory
-        if "flask" in clients:
-            assert clients["flask"].get("/").status_code == 200
+        if "flask-orm" in clients:
+            assert clients["flask-orm"].get("/").status_code == 200
     finally:
         stack.redis.start()
 

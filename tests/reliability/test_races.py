@@ -160,7 +160,7 @@ def live(boards, request):
         statuses = {r.status_code for r in live.fire("GET", "/api/v1/moderation/actions?per_page=1", live.moderator)}
         assert statuses == {200}, f"{live.where} warm-up: {statuses}"
     yield live
-    if name != "flask":  # the forum-form test wants flask again; the others are done
+    if name != "flask-orm":  # the forum-form test wants flask again; the others are done
         board.stop(name)
 
 
@@ -291,7 +291,7 @@ def _form_token(html: str) -> str:
 def test_forum_comment_delete_double_submit(boards, kind):
     """The author's delete form on the Flask forum, submitted N times at once with one session."""
     board = boards(kind)
-    base_url = board.server("flask").base_url
+    base_url = board.server("flask-orm").base_url
     author = board.account(prefix="fa")
     with httpx.Client(base_url=base_url, timeout=30) as client:
         token = _form_token(client.get("/auth/login").text)
@@ -314,7 +314,7 @@ def test_forum_comment_delete_double_submit(boards, kind):
     )
     where = f"{board.kind}/flask forum comment delete (author, form)"
     statuses = sorted(r.status_code for r in responses)
-    log = board.servers["flask"].log_tail(400).splitlines()
+    log = board.servers["flask-orm"].log_tail(400).splitlines()
     errors = [line.strip() for line in log if re.match(r"^\s*[\w.]+(Error|Exception)\b", line)]
     assert all(s < 500 for s in statuses), f"{where}: 5xx among {statuses}; server log: {errors[-1:] or '-'}"
     assert set(statuses) <= {302, 404}, f"{where}: answers outside [302, 404]: {statuses}"

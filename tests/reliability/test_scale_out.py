@@ -18,7 +18,7 @@ import httpx
 import psycopg
 import pytest
 
-from finboard.registry import FLASK
+from finboard.registry import FLASK_ORM as FLASK
 from finboard.serving import free_port, wait_healthy
 from tests.reliability.stack import running_stack
 

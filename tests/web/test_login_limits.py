@@ -100,7 +100,7 @@ def test_limits_are_shared_by_flask_fastapi_and_django_on_redis(app, client, aut
 
     from backends.fastapi.main import create_app
     from finboard.ratelimits import EXTENSION
-    from finboard.registry import registered
+    from finboard.registry import get
     from finboard.serving import start_backend
     from tests.databases import TEST_REDIS_URL
 
@@ -123,7 +123,7 @@ def test_limits_are_shared_by_flask_fastapi_and_django_on_redis(app, client, aut
     try:
         with (
             TestClient(create_app(settings)) as fastapi,
-            start_backend(registered()["django"], env=env, workers=1, log_dir=tmp_path, timeout=60) as server,
+            start_backend(get("django-orm"), env=env, workers=1, log_dir=tmp_path, timeout=60) as server,
             httpx.Client(base_url=server.base_url, timeout=30) as django,
         ):
             assert fastapi.app.state.resources.limiter.shared

@@ -134,7 +134,7 @@ def test_api_tokens_from_before_a_password_change_are_rejected_on_every_backend(
     from fastapi.testclient import TestClient
 
     from backends.fastapi.main import create_app
-    from finboard.registry import registered
+    from finboard.registry import get
     from finboard.serving import start_backend
 
     make.user("alice")
@@ -149,7 +149,7 @@ def test_api_tokens_from_before_a_password_change_are_rejected_on_every_backend(
     }
     credentials = {"username": "alice", "password": TEST_PASSWORD}
     post = {"title": "Token check", "body": "Long $AAPL", "category": "stocks"}
-    django_backend = registered()["django"]
+    django_backend = get("django-orm")
     fastapi_settings = settings.replace(database_url=url, redis_url=None, cache_enabled=False)
     with (
         TestClient(create_app(fastapi_settings)) as fastapi,

@@ -3,17 +3,18 @@
 The order of checks is the reference's (finboard/api/views.py): the path id
 (404), then the bearer token (401), then the body (413/400/422), then the
 use case (404/403/422/409). Reads are cached under the same names and
-parameters as the Flask backend; writes retire the cache once committed.
+parameters as the Flask backend, on the data layer DATA_LAYER names
+(``reads``); writes retire the cache once committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.views import View
 from pydantic import BaseModel
 
@@ -26,7 +27,7 @@ from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_query
 from finboard.contract.users import LoginRequest, UserCreate
 
-from . import services
+from . import reads, services
 from .models import User
 from .responses import error_response, json_response, no_content, raw_json_response
 from .runtime import content_cache, finboard_settings, rate_limiter
@@ -71,10 +72,6 @@ def current_user(request: HttpRequest) -> User:
     return services.authenticate(finboard_settings(), request.headers.get("Authorization"))
 
 
-def cached(name: str, params: str, build: Callable[[], BaseModel]) -> HttpResponse:
-    return raw_json_response(content_cache().get_or_build(name, params, lambda: build().model_dump_json().encode()))
-
-
 class ApiView(View):
     """A wrong method answers 405 in the API's error shape (with Allow)."""
 
@@ -108,7 +105,7 @@ class LoginView(ApiView):
 class PostListView(ApiView):
     def get(self, request):
         query = parse_query(query_items(request), PostListQuery)
-        return cached("posts", query.model_dump_json(), lambda: services.list_posts(query))
+        return raw_json_response(reads.posts_json(query))
 
     def post(self, request):
         user = current_user(request)
@@ -120,7 +117,7 @@ class PostListView(ApiView):
 class PostView(ApiView):
     def get(self, request, post_id: str):
         ident = parse_id(post_id)
-        return cached("post", str(ident), lambda: services.get_post(ident))
+        return raw_json_response(reads.post_json(ident))
 
     def patch(self, request, post_id: str):
         ident = parse_id(post_id)
@@ -140,7 +137,7 @@ class CommentListView(ApiView):
     def get(self, request, post_id: str):
         ident = parse_id(post_id)
         query = parse_query(query_items(request), PageQuery)
-        return cached("comments", f"{ident}:{query.model_dump_json()}", lambda: services.list_comments(ident, query))
+        return raw_json_response(reads.comments_json(ident, query))
 
     def post(self, request, post_id: str):
         ident = parse_id(post_id)
@@ -155,12 +152,12 @@ class CommentListView(ApiView):
 
 class CategoryListView(ApiView):
     def get(self, request):
-        return cached("categories", "", services.list_categories)
+        return raw_json_response(reads.categories_json())
 
 
 class CategoryStatsView(ApiView):
     def get(self, request):
-        return cached("category-stats", "", services.category_stats_list)
+        return raw_json_response(reads.category_stats_json())
 
 
 class HealthView(ApiView):

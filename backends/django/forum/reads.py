@@ -1,0 +1,68 @@
+"""/api/v1's reads in Django, cached as response JSON, on the data layer ``DATA_LAYER`` names.
+
+``orm`` (the default): the Django ORM (``services``' read functions, the
+contract's serialisers, pydantic). ``sql``: the shared hand-written SQL layer,
+``finboard.rawsql.reads``, on the psycopg connection underneath Django's own
+(``django.db.connection``: autocommit outside ``atomic``, ``TimeZone=UTC``
+with ``USE_TZ``, so the bytes are the other backends'). Writes stay on the
+ORM either way. The cache names and parameters are the Flask backend's, so one
+generation cache serves every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from psycopg import Connection
+from pydantic import BaseModel
+
+from finboard.contract.pagination import PageQuery
+from finboard.contract.posts import PostListQuery
+from finboard.rawsql import reads as sql_reads
+
+from . import services
+from .runtime import content_cache, finboard_settings
+
+
+def _psycopg_connection() -> Connection:
+    """The psycopg connection of Django's connection for this request (opened if needed)."""
+    connection.ensure_connection()
+    return connection.connection
+
+
+def _cached(name: str, params: str, orm: Callable[[], BaseModel], sql: Callable[[Connection], bytes]) -> bytes:
+    if finboard_settings().data_layer == "sql":
+        build = lambda: sql(_psycopg_connection())  # noqa: E731
+    else:
+        build = lambda: orm().model_dump_json().encode()  # noqa: E731
+    return content_cache().get_or_build(name, params, build)
+
+
+def posts_json(query: PostListQuery) -> bytes:
+    return _cached(
+        "posts", query.model_dump_json(), lambda: services.list_posts(query), lambda c: sql_reads.posts(c, query)
+    )
+
+
+def post_json(post_id: int) -> bytes:
+    """A post with its newest comments; ApiError(404) when missing."""
+    return _cached("post", str(post_id), lambda: services.get_post(post_id), lambda c: sql_reads.post(c, post_id))
+
+
+def comments_json(post_id: int, query: PageQuery) -> bytes:
+    """Oldest first; ApiError(404) when the post is missing."""
+    return _cached(
+        "comments",
+        f"{post_id}:{query.model_dump_json()}",
+        lambda: services.list_comments(post_id, query),
+        lambda c: sql_reads.comments(c, post_id, query),
+    )
+
+
+def categories_json() -> bytes:
+    return _cached("categories", "", services.list_categories, sql_reads.categories)
+
+
+def category_stats_json() -> bytes:
+    return _cached("category-stats", "", services.category_stats_list, sql_reads.category_stats)
