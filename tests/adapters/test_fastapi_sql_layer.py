@@ -135,4 +135,4 @@ def test_sqlite_with_the_sql_layer_is_refused_at_startup(monkeypatch, tmp_path):
     with pytest.raises(ConfigError, match="DATA_LAYER=sql") as refused:
         with _client(monkeypatch, f"sqlite:///{tmp_path / 'db.sqlite3'}", "sql", cache=False):
             pass
-    assert "PostgreSQL only" in str(refused.value) and "DATABASE_URL" in str(refused.value)
+    assert "needs PostgreSQL" in str(refused.value) and "DATABASE_URL" in str(refused.value)

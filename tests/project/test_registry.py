@@ -48,6 +48,6 @@ def test_the_ceiling_is_read_only_on_the_sql_layer():
 def test_the_postgres_only_backends_say_why_sqlite_will_not_do():
     sqlite, postgres = "sqlite:///instance/finboard.sqlite3", "postgresql+psycopg://root@127.0.0.1/finboard"
     refusing = {b.name for b in registry.BUILTIN if b.database_problem(sqlite)}
-    assert refusing == {"flask-sql", "fastapi-sql", "django-sql", "wsgi-raw"}
+    assert refusing == {"flask-sql", "fastapi-sql", "django-sql", "wsgi-raw", "asgi-raw"}
     assert get("django-sql").database_problem(sqlite) == "needs PostgreSQL (DATABASE_URL is SQLite)"
     assert not [b.name for b in registry.BUILTIN if b.database_problem(postgres)]

@@ -23,7 +23,7 @@ from finboard.settings import ConfigError, load_settings
 from tests.conftest import Factory
 from tests.databases import empty_tables
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "data-layer-secret-key-0123456789abcdef"
 READS = ("/api/v1/posts", "/api/v1/posts/{id}", "/api/v1/posts/{id}/comments", "/api/v1/categories")
 
