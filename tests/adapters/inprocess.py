@@ -29,7 +29,11 @@ SECRET = "in-process-adapters-secret-0123456789abcdef"
 
 
 def adapter_settings(database_url: str) -> Settings:
-    """What the conformance suite gives every server, minus Redis: no read cache, limits in memory."""
+    """What the conformance suite gives every server, minus Redis and the worker.
+
+    No read cache, limits in memory, and jobs run in-process right after each commit
+    (JOBS_RUNNER=embedded), so a notification is in before the write's answer returns.
+    """
     return load_settings(
         {
             "DATABASE_URL": database_url,
@@ -40,6 +44,7 @@ def adapter_settings(database_url: str) -> Settings:
             # Every request comes from one address: per-IP limits raised as in tests/conformance.
             "LOGIN_LIMIT_PER_IP": "1000/minute",
             "REGISTER_LIMIT_PER_IP": "1000/hour",
+            "JOBS_RUNNER": "embedded",
         }
     )
 
@@ -73,6 +78,9 @@ class InProcessBackend:
     def server_database_dsn(self) -> str:
         """The database as psycopg takes it (the conformance scripts set roles through it)."""
         return self.database_url.replace("postgresql+psycopg://", "postgresql://")
+
+    def wait_for_jobs(self) -> None:
+        """Nothing to wait for: the jobs ran after each commit, in-process (``adapter_settings``)."""
 
     def request(self, method: str, path: str, *, json=None, content: bytes | None = None, headers=None) -> Answer:
         headers = {name.lower(): value for name, value in (headers or {}).items()}

@@ -15,8 +15,15 @@ import psycopg
 LOCK_TIMEOUT = "10s"  # a server holding a transaction open fails the restore loudly
 
 
+# The job queue's own tables (Procrastinate) are not seed data, and truncating them under a running
+# worker would delete its registration and its in-flight jobs: the drain before each module empties
+# the queue instead (LiveBackend.wait_for_jobs).
+QUEUE_TABLES = r"procrastinate\_%"
+
+
 def _tables(conn: psycopg.Connection) -> list[str]:
-    return [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+    query = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE %s ORDER BY 1"
+    return [row[0] for row in conn.execute(query, (QUEUE_TABLES,))]
 
 
 def _stored_columns(conn: psycopg.Connection, table: str) -> str:
@@ -30,8 +37,11 @@ def _stored_columns(conn: psycopg.Connection, table: str) -> str:
 
 
 def _sequences(conn: psycopg.Connection) -> list[tuple[str, int | None]]:
-    query = "SELECT quote_ident(sequencename), last_value FROM pg_sequences WHERE schemaname = 'public'"
-    return list(conn.execute(query))
+    query = (
+        "SELECT quote_ident(sequencename), last_value FROM pg_sequences"
+        " WHERE schemaname = 'public' AND sequencename NOT LIKE %s"
+    )
+    return list(conn.execute(query, (QUEUE_TABLES,)))
 
 
 def restore_from_template(template_dsn: str, target_dsn: str) -> None:
