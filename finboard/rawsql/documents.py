@@ -18,8 +18,6 @@ JSON, non-ASCII text as UTF-8 and control characters as the same escapes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import orjson
 
 from finboard.contract.pagination import Page, listing_total, next_cursor
@@ -35,24 +33,24 @@ def dumps(document) -> bytes:
     return _dumps(document, option=OPTIONS)
 
 
-def post(row: Sequence) -> dict:
+def post(row) -> dict:
     """A ``sql.POST_COLUMNS`` row as ``PostPublic``."""
-    cashtags = row[8]
+    cashtags = row.cashtags
     return {
-        "id": row[0],
-        "title": row[1],
-        "body": row[2],
-        "author": {"id": row[3], "username": row[4]},
-        "category": {"id": row[5], "slug": row[6], "name": row[7]},
+        "id": row.id,
+        "title": row.title,
+        "body": row.body,
+        "author": {"id": row.author_id, "username": row.author_username},
+        "category": {"id": row.category_id, "slug": row.category_slug, "name": row.category_name},
         "cashtags": cashtags.split() if cashtags else [],
-        "comment_count": row[9],
-        "created_at": row[10],
-        "updated_at": row[11],
-        "sentiment": row[12],
-        "positions": positions(row[13]),
-        "pinned": bool(row[14]),
-        "locked": bool(row[15]),
-        "edit_count": row[16],
+        "comment_count": row.comment_count,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "sentiment": row.sentiment,
+        "positions": positions(row.positions),
+        "pinned": bool(row.pinned),
+        "locked": bool(row.locked),
+        "edit_count": row.edit_count,
     }
 
 
@@ -61,14 +59,14 @@ def positions(stored: str) -> list[dict]:
     return [{"ticker": ticker, "position": position} for ticker, position in parse_positions(stored)]
 
 
-def comment(row: Sequence) -> dict:
-    """A comment row (id, post_id, author id, author username, body, created_at) as ``CommentPublic``."""
+def comment(row) -> dict:
+    """A ``sql._COMMENTS`` row as ``CommentPublic``."""
     return {
-        "id": row[0],
-        "post_id": row[1],
-        "author": {"id": row[2], "username": row[3]},
-        "body": row[4],
-        "created_at": row[5],
+        "id": row.id,
+        "post_id": row.post_id,
+        "author": {"id": row.author_id, "username": row.author_username},
+        "body": row.body,
+        "created_at": row.created_at,
     }
 
 
@@ -80,8 +78,8 @@ def _page(items: list, page: int, per_page: int, total: int) -> bytes:
     )
 
 
-def _post_sort_key(row: Sequence) -> tuple:
-    return row[10], row[0], row[9]
+def _post_sort_key(row) -> tuple:
+    return row.created_at, row.id, row.comment_count
 
 
 def post_page(rows: list, query: PostListQuery, total_row, total_kind: str) -> bytes:
@@ -102,7 +100,7 @@ def post_page(rows: list, query: PostListQuery, total_row, total_kind: str) -> b
     )
 
 
-def post_detail(row: Sequence, comments: list) -> bytes:
+def post_detail(row, comments: list) -> bytes:
     document = post(row)
     document["comments"] = [comment(c) for c in comments]
     return _dumps(document, option=OPTIONS)
@@ -114,7 +112,7 @@ def comment_page(rows: list, page: int, per_page: int, total: int) -> bytes:
 
 def categories(rows: list) -> bytes:
     return _dumps(
-        {"items": [{"id": r[0], "slug": r[1], "name": r[2], "description": r[3]} for r in rows]},
+        {"items": [{"id": r.id, "slug": r.slug, "name": r.name, "description": r.description} for r in rows]},
         option=OPTIONS,
     )
 
@@ -124,13 +122,13 @@ def category_stats(rows: list) -> bytes:
         {
             "items": [
                 {
-                    "id": r[0],
-                    "slug": r[1],
-                    "name": r[2],
-                    "post_count": r[3],
-                    "comment_count": int(r[4]),
-                    "author_count": r[5],
-                    "newest_post_at": r[6],
+                    "id": r.id,
+                    "slug": r.slug,
+                    "name": r.name,
+                    "post_count": r.post_count,
+                    "comment_count": int(r.comment_count),
+                    "author_count": r.author_count,
+                    "newest_post_at": r.newest_post_at,
                 }
                 for r in rows
             ]

@@ -7,12 +7,16 @@ comments; a page of comments plus the post's ``comment_count``; one aggregate fo
 the category statistics; one query for the categories. Every value is a bound
 parameter — user text never becomes SQL.
 
-Column order of the post and comment rows is what ``finboard.rawsql.documents`` reads.
+Every selected column is named (``AS``) after the document key it becomes, and the
+faces read rows as named tuples (``ROW_FACTORY``), so ``finboard.rawsql.documents``
+reads ``row.title``, never a position: a new column is one line here and one key there.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from psycopg.rows import namedtuple_row
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, SEARCH_EXACT_BELOW, Cursor
 
@@ -30,10 +34,32 @@ def search_total_sql(placeholder: str) -> str:
     return SEARCH_TOTAL_SQL.format(p=placeholder, exact_below=SEARCH_EXACT_BELOW, limit=EXACT_TOTAL_MAX + 1)
 
 
-POST_COLUMNS = (
-    "p.id, p.title, p.body, u.id, u.username, c.id, c.slug, c.name, "
-    "p.cashtags, p.comment_count, p.created_at, p.updated_at, "
-    "p.sentiment, p.positions, p.pinned, p.locked, p.edit_count"
+ROW_FACTORY = namedtuple_row  # rows as named tuples: documents read columns by their names
+
+
+def _named(*columns: str) -> str:
+    """``"p.id AS id, u.username AS author_username, …"`` from ``"p.id"``, ``"u.username AS author_username"``, …"""
+    return ", ".join(c if " AS " in c else f"{c} AS {c.rsplit('.', 1)[-1]}" for c in columns)
+
+
+POST_COLUMNS = _named(
+    "p.id",
+    "p.title",
+    "p.body",
+    "u.id AS author_id",
+    "u.username AS author_username",
+    "c.id AS category_id",
+    "c.slug AS category_slug",
+    "c.name AS category_name",
+    "p.cashtags",
+    "p.comment_count",
+    "p.created_at",
+    "p.updated_at",
+    "p.sentiment",
+    "p.positions",
+    "p.pinned",
+    "p.locked",
+    "p.edit_count",
 )
 POST_FROM = "posts p JOIN users u ON u.id = p.author_id JOIN categories c ON c.id = p.category_id"
 
@@ -46,8 +72,11 @@ ORDER_BY = {
 # Statements are assembled from this module's fixed fragments only; every value is bound.
 POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s AND p.hidden_at IS NULL"  # nosec B608
 
+_COMMENT_COLUMNS = _named(
+    "m.id", "m.post_id", "u.id AS author_id", "u.username AS author_username", "m.body", "m.created_at"
+)
 _COMMENTS = (
-    "SELECT m.id, m.post_id, u.id, u.username, m.body, m.created_at "
+    f"SELECT {_COMMENT_COLUMNS} "  # nosec B608 - fixed fragments only
     "FROM comments m JOIN users u ON u.id = m.author_id WHERE m.post_id = %s AND m.hidden_at IS NULL "
 )
 NEWEST_COMMENTS = _COMMENTS + "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
@@ -57,9 +86,9 @@ COMMENT_COUNT = "SELECT comment_count FROM posts WHERE id = %s AND hidden_at IS 
 CATEGORIES = "SELECT id, slug, name, description FROM categories ORDER BY position, id"
 
 CATEGORY_STATS = (
-    "SELECT c.id, c.slug, c.name, coalesce(k.post_count, 0), coalesce(k.comment_count, 0), "
-    "coalesce(k.author_count, 0), "
-    "(SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id AND p.hidden_at IS NULL) "
+    "SELECT c.id AS id, c.slug AS slug, c.name AS name, coalesce(k.post_count, 0) AS post_count, "
+    "coalesce(k.comment_count, 0) AS comment_count, coalesce(k.author_count, 0) AS author_count, "
+    "(SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id AND p.hidden_at IS NULL) AS newest_post_at "
     "FROM categories c LEFT OUTER JOIN category_counters k ON k.category_id = c.id ORDER BY c.position, c.id"
 )
 
