@@ -7,6 +7,7 @@ of the measured cells themselves.
 
 from __future__ import annotations
 
+from finboard.bench.ceilings import ceiling_of
 from finboard.bench.report_text import size_text, table
 
 
@@ -49,6 +50,8 @@ def backends_section(run: dict) -> str:
                 info.get("framework", ""),
                 info.get("data_layer") or "—",
                 info.get("server") or "—",
+                _tuning(info),
+                ceiling_of(name) or "—",
                 status_text_backend(info.get("status")),
                 f"{verified} ({checked} requests)" if checked else verified,
                 problems,
@@ -56,9 +59,16 @@ def backends_section(run: dict) -> str:
         )
         if info.get("log_tail"):
             tails.append(f"<details><summary>{name}: log tail</summary>\n\n```\n{info['log_tail']}\n```\n</details>")
-    return table(["Backend", "Framework", "Data layer", "Server", "Status", "Verification", "Problems"], rows) + (
-        "\n\n" + "\n\n".join(tails) if tails else ""
-    )
+    headers = ["Backend", "Framework", "Data layer", "Server", "Tuning applied", "Its ceiling", "Status",
+               "Verification", "Problems"]  # fmt: skip
+    return table(headers, rows) + ("\n\n" + "\n\n".join(tails) if tails else "")
+
+
+def _tuning(info: dict) -> str:
+    """The registry's ``tuning`` the backend ran with; files recorded before it was listed say so."""
+    if "tuning" not in info:
+        return "not recorded"
+    return "; ".join(info["tuning"]) or "the framework's defaults"
 
 
 def status_text_backend(status: str | None) -> str:
