@@ -120,3 +120,17 @@ def test_a_ratio_whose_ci_straddles_the_target_is_inconclusive():
     run["settings"].update(concurrency=[64], data_size=[1000], workers=2)
     (check,) = ceiling_checks(Aggregate(run, 1000))
     assert check.ratio.low < 0.8 < check.ratio.high and check.verdict == "inconclusive"
+
+
+def test_the_backends_table_lists_the_tuning_applied_and_each_ceiling():
+    from finboard.bench.plan import backend_info
+    from finboard.bench.report_setup import backends_section
+    from finboard.registry import FASTAPI_SQL, FLASK_ORM
+
+    run = {"backends": {"fastapi-sql": backend_info("fastapi-sql", FASTAPI_SQL, None, docker=False)}}
+    run["backends"]["flask-orm"] = backend_info("flask-orm", FLASK_ORM, None, docker=False)
+    run["backends"]["raw"] = {"framework": "recorded before the matrix", "status": "ok"}
+    rows = {line.split(" | ")[0].strip("| "): line for line in backends_section(run).splitlines()}
+    assert "| sql | — | uvloop event loop; httptools HTTP parser; JSON serialised once" in rows["fastapi-sql"]
+    assert rows["fastapi-sql"].count("asgi-raw") == 1 and "| the framework's defaults | wsgi-raw |" in rows["flask-orm"]
+    assert "| not recorded | wsgi-raw |" in rows["raw"]  # an older file's name, read as today's ceiling
