@@ -18,11 +18,18 @@ copy is measured against the same ceiling as its original.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from finboard.bench.servers import LABEL_SEPARATOR, ServerError, app_interface
 from finboard.registry import ORM, SQL, Backend, canonical, registered
 
 AA_SUFFIX = "~aa"  # the A/A copy of a backend is labelled NAME~aa (finboard.bench.precision)
+
+
+@cache
+def _registered() -> Mapping[str, Backend]:
+    """The registry, read once per process: a report asks for a label's ceiling once per cell."""
+    return registered()
 
 
 def split_label(label: str) -> tuple[str, str]:
@@ -53,7 +60,7 @@ def _interface(backend: Backend) -> str | None:
 
 def ceiling_name(name: str, backends: Mapping[str, Backend] | None = None) -> str | None:
     """The registered ceiling with the same interface as backend ``name`` (itself for a ceiling), or None."""
-    backends = registered() if backends is None else backends
+    backends = _registered() if backends is None else backends
     backend = _backend(name, backends)
     if backend is None:
         return None
@@ -68,12 +75,14 @@ def ceiling_of(label: str, backends: Mapping[str, Backend] | None = None) -> str
     """The label of ``label``'s own ceiling, served the same way: ``fastapi-orm@granian`` → ``asgi-raw@granian``."""
     name, suffix = split_label(label)
     ceiling = ceiling_name(name, backends)
-    return None if ceiling is None else ceiling + suffix
+    if ceiling is None:
+        return None
+    return name + suffix if ceiling == canonical(name) else ceiling + suffix  # a ceiling is its own, by any name
 
 
 def sql_variant_of(label: str, backends: Mapping[str, Backend] | None = None) -> str | None:
     """For an ``-orm`` label, the label of the same app on the SQL layer (``django-orm@REV`` → ``django-sql@REV``)."""
-    backends = registered() if backends is None else backends
+    backends = _registered() if backends is None else backends
     name, suffix = split_label(label)
     backend = _backend(name, backends)
     if backend is None or backend.data_layer != ORM:
@@ -84,11 +93,11 @@ def sql_variant_of(label: str, backends: Mapping[str, Backend] | None = None) ->
 
 def is_ceiling_label(label: str, backends: Mapping[str, Backend] | None = None) -> bool:
     name, _ = split_label(label)
-    backend = _backend(name, registered() if backends is None else backends)
+    backend = _backend(name, _registered() if backends is None else backends)
     return backend is not None and is_ceiling(backend)
 
 
 def data_layer_of(label: str, backends: Mapping[str, Backend] | None = None) -> str:
     """``orm``, ``sql`` or empty (a label no registered backend answers to)."""
-    backend = _backend(split_label(label)[0], registered() if backends is None else backends)
+    backend = _backend(split_label(label)[0], _registered() if backends is None else backends)
     return backend.data_layer if backend else ""
