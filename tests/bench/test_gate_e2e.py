@@ -42,7 +42,7 @@ def as_raw(run: dict, name: str) -> dict:
 @pytest.mark.postgres
 def test_compare_fails_a_slowed_copy_and_passes_an_identical_one(tmp_path, monkeypatch):
     require_postgres()
-    monkeypatch.setattr(runner, "registered", lambda: {"raw": RAW, "slow": SLOW})
+    monkeypatch.setattr(runner, "registered", lambda: {"raw": replace(RAW, name="raw"), "slow": SLOW})
     run = execute(
         small(tmp_path / "run", backends=["raw", "slow"], aa="raw", scenarios=["detail"], repeat=3, concurrency=[4])
     )
