@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
-from finboard.bench.report import resource_rows  # noqa: E402
+from finboard.bench.report_results import resource_rows  # noqa: E402
 from finboard.bench.tables import Aggregate, run_sizes  # noqa: E402
 
 PERCENTILES = ("p50", "p75", "p90", "p99", "p99.9")

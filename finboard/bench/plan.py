@@ -132,6 +132,7 @@ def backend_info(name: str, backend, target: str | None, docker: bool) -> dict:
     return {
         "framework": backend.framework if backend else "an already-running deployment",
         "data_layer": backend.data_layer if backend else "",
+        "tuning": list(backend.tuning) if backend else [],  # the documented performance advice it applies
         "description": backend.description if backend else target,
         "status": PENDING,
         "problems": [],

@@ -20,10 +20,9 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from finboard.bench.results import OK, RAW
+from finboard.bench.ceilings import AA_SUFFIX, ceiling_of, is_ceiling_label, sql_variant_of
+from finboard.bench.results import OK
 from finboard.bench.stats import AA_BAND, Estimate, aa_noisy, bootstrap_median, paired_difference, paired_ratio
-
-AA_SUFFIX = "~aa"  # the A/A copy of a backend is registered under NAME~aa
 
 
 def aa_copy_name(name: str) -> str:
@@ -80,12 +79,13 @@ def cells(entries: list[dict]) -> list[dict]:
     memory = {f"{kind}_{when}": per_round(entries, f"{kind}_mb", when) for kind in ("rss", "pss", "uss")
               for when in ("idle", "load", "peak")}  # fmt: skip
     out = []
+    ceilings = {b: ceiling_of(b) for b in {e["backend"] for e in entries}}
     for cid in dict.fromkeys(cell_id(e) for e in entries):
         size, backend, scenario, cache, concurrency = cid
         rps_e = bootstrap_median(rps.get(cid, {}).values())
         cpu_e = bootstrap_median(cpu.get(cid, {}).values())
         pg_e = bootstrap_median(pg.get(cid, {}).values())
-        raw_id = (size, RAW, scenario, cache, concurrency)
+        raw_id = (size, ceilings[backend], scenario, cache, concurrency)
         x_raw = paired_ratio(rps.get(cid, {}), rps.get(raw_id, {})) if raw_id in rps else None
 
         def median_mb(kind: str, when: str, cid=cid) -> float | None:
@@ -170,27 +170,40 @@ def annotate(run: dict) -> dict:
 
 
 def time_breakdown(entries: list[dict], data_size, scenario: str, cache: str, concurrency: int) -> list[dict]:
-    """Where the time goes in one scenario: raw's CPU µs/request (the ceiling), then what each backend adds.
+    """Where the time goes in one scenario: each backend's CPU µs/request split against its ceiling and -sql variant.
 
-    ``adds`` is the backend's CPU µs/request minus raw's, round by round (paired), with its CI.
+    ``ceiling`` is the label's own framework-less ceiling (``finboard.bench.ceilings``); ``adds_us`` is what
+    the backend adds over it (for an ``-sql`` backend: what the framework adds), and for an ``-orm`` backend
+    ``orm_adds_us`` is its CPU µs minus its ``-sql`` variant's (what the ORM and serialisation add). Every
+    difference is taken round by round (paired), with its CI. Ceilings come first, each followed by the backends
+    measured against it.
     """
     cpu = per_round(entries, "cpu_us_per_request")
     pg = per_round(entries, "postgres_cpu_us_per_request")
     rps = per_round(entries, "rps")
-    raw = cpu.get((data_size, RAW, scenario, cache, concurrency), {})
+
+    def rounds(label: str | None) -> dict[int, float]:
+        return cpu.get((data_size, label, scenario, cache, concurrency), {}) if label else {}
+
     rows = []
-    backends = dict.fromkeys(e["backend"] for e in entries)
-    for backend in sorted(backends, key=lambda b: (b != RAW, b)):
+    labels = [b for b in dict.fromkeys(e["backend"] for e in entries) if rounds(b)]
+    order = {b: (ceiling_of(b) or b, not is_ceiling_label(b), b) for b in labels}
+    for backend in sorted(labels, key=lambda b: order[b]):
         cid = (data_size, backend, scenario, cache, concurrency)
-        if cid not in cpu:
-            continue
+        ceiling, variant = ceiling_of(backend), sql_variant_of(backend)
+        own = ceiling == backend
         rows.append(
             {
                 "backend": backend,
+                "ceiling": ceiling,
+                "is_ceiling": own,
                 "cpu_us": bootstrap_median(cpu[cid].values()),
-                "adds_us": None if backend == RAW or not raw else paired_difference(cpu[cid], raw),
+                "adds_us": None if own or not rounds(ceiling) else paired_difference(cpu[cid], rounds(ceiling)),
+                "sql_variant": variant,
+                "orm_adds_us": paired_difference(cpu[cid], rounds(variant)) if rounds(variant) else None,
                 "postgres_us": bootstrap_median(pg.get(cid, {}).values()),
                 "rps": bootstrap_median(rps.get(cid, {}).values()),
+                "x_ceiling": None if own else paired_ratio(rps.get(cid, {}), rps.get((cid[0], ceiling, *cid[2:]), {})),
             }
         )
     return rows

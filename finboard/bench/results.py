@@ -15,12 +15,13 @@ import tempfile
 from pathlib import Path
 
 from finboard.bench import READABLE_VERSIONS, SCHEMA_VERSION
+from finboard.bench.ceilings import ceiling_of
 
 ERROR_KINDS = ("status", "connect", "read", "write", "timeout")
 LATENCY_KEYS = ("p50", "p75", "p90", "p99", "p99.9", "max")
 ERROR_MARK_THRESHOLD = 0.01  # a cell with more than 1 % errors is marked everywhere
 OK = "ok"
-RAW = "wsgi-raw"  # the reference backend: throughput is also given as a fraction of its own
+RAW = "wsgi-raw"  # the WSGI ceiling; each backend's own ceiling is finboard.bench.ceilings.ceiling_of
 
 
 class ResultsError(RuntimeError):
@@ -119,14 +120,21 @@ def per_request_us(cpu_seconds: float | None, successes: int | None) -> float | 
     return round(cpu_seconds * 1e6 / successes, 1)
 
 
-def with_x_raw(entries: list[dict], reference: str = RAW) -> list[dict]:
-    """Each measured entry's rps ÷ the reference's median rps in the same size, scenario, cache and concurrency."""
-    raw: dict[tuple, list[float]] = {}
+def with_x_raw(entries: list[dict], reference: str | None = None) -> list[dict]:
+    """Each measured entry's rps ÷ its ceiling's median rps in the same size, scenario, cache and concurrency.
+
+    The ceiling is each label's own (``finboard.bench.ceilings``: ``wsgi-raw`` for WSGI backends, ``asgi-raw``
+    for ASGI ones, under the same server and revision); ``reference`` names one backend for every entry instead.
+    """
+    medians: dict[tuple, list[float]] = {}
     for e in entries:
-        if e["backend"] == reference and e.get("status") == OK and e.get("rps") is not None:
-            raw.setdefault((e.get("data_size"), e["scenario"], e["cache"], e["concurrency"]), []).append(e["rps"])
+        if e.get("status") == OK and e.get("rps") is not None:
+            medians.setdefault(
+                (e["backend"], e.get("data_size"), e["scenario"], e["cache"], e["concurrency"]), []
+            ).append(e["rps"])
+    ceilings = {b: reference or ceiling_of(b) for b in {e["backend"] for e in entries}}
     for e in entries:
-        values = raw.get((e.get("data_size"), e["scenario"], e["cache"], e["concurrency"]))
+        values = medians.get((ceilings[e["backend"]], e.get("data_size"), e["scenario"], e["cache"], e["concurrency"]))
         median = statistics.median(values) if values else None
         ok = e.get("status") == OK and e.get("rps") is not None
         e["x_raw"] = round(e["rps"] / median, 3) if ok and median else None

@@ -33,26 +33,47 @@ def installed_section(tables: dict) -> str:
     )
 
 
+def _paths(info: dict) -> str:
+    return ", ".join(f"`{p}`" for p in info.get("paths") or []) or "—"
+
+
 def code_section(tables: dict) -> str:
-    rows = [[name, ", ".join(f"`{p}`" for p in info["paths"]), info["files"], f"{info['code']:,}",
-             f"{info['comment']:,}"]
-            for name, info in (tables.get("lines_of_code") or {}).items() if info]  # fmt: skip
+    rows = []
+    for name, info in (tables.get("lines_of_code") or {}).items():
+        if not info:
+            continue
+        adapter = info.get("adapter", info)  # files before the matrix: the adapter's counts only
+        layer = info.get("data_layer") or {}
+        rows.append([name, _paths(adapter), f"{adapter['code']:,}", layer.get("layer") or "—", _paths(layer),
+                     f"{layer['code']:,}" if "code" in layer else "—"])  # fmt: skip
     return (
-        "Lines of code of each adapter's own files (cloc; code lines, not comments or blanks): what it takes to serve"
-        " /api/v1 on that stack once the shared contract and core exist — the measured stand-in for the seed's"
-        " “development speed” stars.\n\n" + _table(["Adapter", "Files counted", "Files", "Code", "Comments"], rows)
+        "Lines of code (cloc; code lines, not comments or blanks) of each backend's adapter — its framework's own"
+        " files, shared by its `-orm` and `-sql` entries — and, beside it, of the read code of its data layer: the"
+        " ORM's queries and their serialisation (left out of the adapter's count), or the hand-written SQL layer"
+        " `finboard/rawsql` that every `-sql` backend and ceiling shares. The shared contract (`finboard/contract`)"
+        " is counted for none. The measured stand-in for the seed's “development speed” stars.\n\n"
+        + _table(["Backend", "Adapter files", "Adapter code", "Data layer", "Its read code", "Read code"], rows)
     )
 
 
 def pools_section(tables: dict) -> str:
-    rows = [[name, p.get("library"), p.get("size"), p.get("overflow"), p.get("timeout_s"),
+    rows = [[name, p.get("library"), p.get("role"), p.get("size"), p.get("overflow"), p.get("timeout_s"),
              "yes" if p.get("checked_on_checkout") else "no", p.get("persistent")]
-            for name, p in (tables.get("pools") or {}).items() if p]  # fmt: skip
+            for name, pools in (tables.get("pools") or {}).items() for p in _as_list(pools)]  # fmt: skip
     return (
-        "Connection pool per worker process, read from each backend's own configuration (the engine, `DATABASES` or"
-        " pool it builds) with the run's DB_POOL_SIZE.\n\n"
-        + _table(["Backend", "Pool", "Size", "Overflow", "Timeout (s)", "Checked on checkout", "Persistent"], rows)
+        "Every connection pool one worker process holds, read from each backend's own configuration (the engine,"
+        " `DATABASES` or pool it builds) under its registry environment and the run's DB_POOL_SIZE: an `-sql`"
+        " backend reads on the SQL layer, on its own psycopg pool (FastAPI) or on the framework pool's"
+        " connections (Flask, Django).\n\n"
+        + _table(
+            ["Backend", "Pool", "Serves", "Size", "Overflow", "Timeout (s)", "Checked on checkout", "Persistent"], rows
+        )  # fmt: skip
     )
+
+
+def _as_list(pools) -> list[dict]:
+    """A backend's pools: a list, or one dict in files recorded before the matrix, or none."""
+    return [pools] if isinstance(pools, dict) else list(pools or [])
 
 
 def production_section(run: dict) -> str:

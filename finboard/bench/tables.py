@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from finboard.bench.results import ERROR_MARK_THRESHOLD, OK, RAW
+from finboard.bench.ceilings import ceiling_of
+from finboard.bench.results import ERROR_MARK_THRESHOLD, OK
 from finboard.bench.stats import Spread, bootstrap_median, spread
 
 ERROR_MARK = "⚠"
@@ -124,8 +125,10 @@ class Aggregate:
         return self.cells.get((backend, scenario, cache, concurrency))
 
     def x_raw(self, backend: str, scenario: str, cache: str, concurrency: int) -> float | None:
-        """Median req/s ÷ raw's median req/s in the same scenario, cache mode and concurrency (this size)."""
-        cell, raw = self.cell(backend, scenario, cache, concurrency), self.cell(RAW, scenario, cache, concurrency)
+        """Median req/s ÷ its own ceiling's (``ceiling_of``) in the same scenario, cache mode and concurrency."""
+        ceiling = ceiling_of(backend)
+        cell = self.cell(backend, scenario, cache, concurrency)
+        raw = self.cell(ceiling, scenario, cache, concurrency) if ceiling else None
         if cell is None or raw is None or cell.rps is None or raw.rps is None or not raw.rps.median:
             return None
         return cell.rps.median / raw.rps.median

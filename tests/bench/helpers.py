@@ -8,11 +8,38 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from finboard.bench import precision, results
+
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDED_WRK = FIXTURES / "wrk-done.json"  # a real wrk done() document (18 detail ids + 2 missing posts)
 # a real `flask bench run --quick --concurrency 8,64 --cache both --data-size 300,1000 --scenarios …` (version 2)
 RECORDED_RUN = FIXTURES / "quick-run.json"
 RECORDED_V1 = FIXTURES / "quick-run-v1.json"  # a real version 1 file (one size): read through results.upgrade
+
+
+def rounds_run(samples: dict[tuple[str, str], list[float]], cpu: dict | None = None, aa: str | None = None) -> dict:
+    """A results document from per-round req/s: {(backend, scenario): [rps of round 0, round 1, …]}.
+
+    ``cpu`` gives the server's CPU seconds per round likewise (else 1 s per round); 10 s cells.
+    """
+    cpu = cpu or {}
+    entries = []
+    for (backend, scenario), values in samples.items():
+        for repeat, rps in enumerate(values):
+            seconds = cpu.get((backend, scenario), [1.0] * len(values))[repeat]
+            figures = {"duration_s": 10.0, "requests": int(rps * 10), "successes": int(rps * 10), "rps": rps}
+            resources = {"server_cpu_s": seconds, "postgres_cpu_s": seconds / 4, "pss_load": 50.0, "pss_peak": 60.0}
+            entries.append(
+                results.result_entry(
+                    backend=backend, scenario=scenario, concurrency=64, repeat=repeat, cache="off", data_size=1000,
+                    figures=figures, resources=resources, rss_idle=100.0, memory_idle={"rss": 100.0, "pss": 40.0},
+                )
+            )  # fmt: skip
+    run = results.new_run("test", {}, {"repeat": max(len(v) for v in samples.values())})
+    run["results"] = results.with_x_raw(entries)
+    run["backends"] = {b: {"status": "ok", "problems": []} for b, _ in samples}
+    run["aa"] = {"backend": aa}
+    return precision.annotate(run)
 
 
 def recorded_run() -> dict:

@@ -151,7 +151,7 @@ def test_the_recorded_runs_targets_data_and_appendix_come_from_its_own_numbers()
     ok = {(e["data_size"], e["backend"], e["scenario"], e["cache"], e["concurrency"]): e for e in measured(run)}
     flask, raw = ok[(1000, "flask", "list", "off", 64)], ok[(1000, "wsgi-raw", "list", "off", 64)]
     assert flask["x_raw"] == round(flask["rps"] / raw["rps"], 3)
-    target_1 = text.split("### Target 1: Throughput × raw")[1].split("### Target 2")[0]
+    target_1 = text.split("### Target 1: Throughput × ceiling")[1].split("### Target 2")[0]
     assert f"| GET /api/v1/posts (first pages), 1,000 posts | {flask['rps'] / raw['rps']:.2f}×" in target_1
     size = text.split("## Size: 1,000 ÷ 300 posts")[1].split("\n## ")[0]
     small = ok[(300, "flask", "list", "off", 64)]["rps"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import metadata
 
+import pytest
 from click.testing import CliRunner
 from packaging.requirements import Requirement
 
@@ -12,7 +14,7 @@ from finboard.bench import seed_report, seedtables
 from finboard.bench.cli import bench
 from tests.bench.helpers import made_up_run
 
-BACKENDS = ["flask", "fastapi", "django", "raw"]
+MATRIX = ["flask-orm", "flask-sql", "fastapi-orm", "fastapi-sql", "django-orm", "django-sql", "wsgi-raw", "asgi-raw"]
 
 
 def test_closure_follows_requirements_and_their_extras():
@@ -24,34 +26,79 @@ def test_closure_follows_requirements_and_their_extras():
     assert {"fastapi", "starlette", "uvicorn", "anyio", "pydantic", "pydantic-core", "flask"} <= set(fastapi)
 
 
-def test_installed_sizes_sum_the_record_files_of_the_closure():
-    sizes = seedtables.installed_sizes(BACKENDS)
-    django = sizes["django"]
-    assert django["added"] == sorted(set(django["added"])) and "django" in django["added"]
+def test_installed_sizes_follow_each_registry_entrys_extra():
+    sizes = seedtables.installed_sizes([*MATRIX, "fastapi-sql@granian", "nope"])
+    django = sizes["django-orm"]
+    assert (
+        django["extras"] == ["django"]
+        and django["added"] == sorted(set(django["added"]))
+        and "django" in django["added"]
+    )
     expected = seedtables.distribution_bytes(metadata.distribution("Django"))
     assert expected > 1e6
     assert django["added_mb"] >= round(expected / 1e6, 1) - 0.1  # Django's own files are part of what it adds
-    assert sizes["flask"]["added_mb"] == 0.0 and sizes["flask"]["mb"] == sizes["raw"]["mb"] > 10
-    assert sizes["fastapi"]["mb"] == sizes["flask"]["mb"] + sizes["fastapi"]["added_mb"]
+    assert sizes["flask-orm"]["added_mb"] == 0.0 and sizes["flask-orm"]["mb"] == sizes["wsgi-raw"]["mb"] > 10
+    assert sizes["fastapi-orm"]["mb"] == pytest.approx(
+        sizes["flask-orm"]["mb"] + sizes["fastapi-orm"]["added_mb"], abs=0.11
+    )
+    assert (
+        sizes["asgi-raw"] == sizes["fastapi-sql"] == sizes["fastapi-orm"] == sizes["fastapi-sql@granian"]
+    )  # one extra
+    assert sizes["nope"]["mb"] is None and sizes["nope"]["note"] == "not a registered backend"
 
 
-def test_lines_of_code_are_cloc_counts_of_each_adapters_files():
-    counts = seedtables.lines_of_code(BACKENDS)
-    raw = counts["raw"]
-    source = (seedtables.PROJECT_ROOT / "backends/raw/app.py").read_text().splitlines()
-    assert raw["paths"] == ["backends/raw"]
-    # cloc counts code lines only: fewer than the file's lines, more than its non-blank, non-# lines minus docstrings
-    assert 0 < raw["code"] < len(source) + 50
-    assert counts["django"]["files"] > counts["raw"]["files"]
-    assert all(c["code"] > 0 and c["comment"] >= 0 for c in counts.values())
+def test_lines_of_code_split_the_adapter_from_its_data_layers_reads():
+    counts = seedtables.lines_of_code([*MATRIX, "fastapi"])
+    orm, sql = counts["django-orm"], counts["django-sql"]
+    assert orm["adapter"] == sql["adapter"]  # one adapter, two data layers
+    assert orm["adapter"]["paths"] == ["backends/django"]
+    assert orm["data_layer"]["layer"] == "orm" and orm["data_layer"]["paths"] == [
+        "backends/django/forum/queries.py", "backends/django/forum/serializers.py"
+    ]  # fmt: skip
+    assert sql["data_layer"]["layer"] == "sql" and sql["data_layer"]["paths"] == ["finboard/rawsql"]
+    # the ORM's reads are counted for its layer, not again in the adapter
+    whole = seedtables._cloc(shutil.which("cloc"), "django", ("backends/django",))
+    assert orm["adapter"]["code"] + orm["data_layer"]["code"] == whole["code"]
+    assert orm["adapter"]["files"] == whole["files"] - 2
+    # every -sql backend and ceiling shares the one SQL layer
+    assert (
+        len({json.dumps(counts[n]["data_layer"], sort_keys=True) for n in MATRIX if n.endswith(("-sql", "-raw"))}) == 1
+    )
+    assert counts["wsgi-raw"]["adapter"]["paths"] == ["backends/raw/wsgi.py", "backends/raw/routing.py"]
+    assert counts["fastapi"] == counts["fastapi-orm"]  # the old name is the -orm entry
+    assert all(c["adapter"]["code"] > 0 and c["data_layer"]["code"] > 0 for c in counts.values())
 
 
-def test_pool_settings_come_from_each_backends_configuration():
-    pools = seedtables.pool_settings(BACKENDS, 7)
-    assert {name: p["size"] for name, p in pools.items()} == dict.fromkeys(BACKENDS, 7)  # DB_POOL_SIZE reaches all
-    assert pools["fastapi"]["timeout_s"] == pools["flask"]["timeout_s"] == 10
-    assert pools["django"]["timeout_s"] == 3 and pools["django"]["persistent"] == "pooled (CONN_MAX_AGE=0)"
-    assert all(p["overflow"] == 0 and p["checked_on_checkout"] for p in pools.values())
+def test_pools_are_every_pool_each_backend_holds_under_its_own_environment():
+    pools = seedtables.pool_settings(MATRIX, 7)
+    assert {name: [p["size"] for p in held] for name, held in pools.items()} == {
+        **dict.fromkeys(MATRIX, [7]),
+        "fastapi-sql": [7, 7],
+    }  # DB_POOL_SIZE reaches every pool; FastAPI on the SQL layer holds two
+    writes, reads = pools["fastapi-sql"]
+    assert writes["library"].startswith("SQLAlchemy") and writes["role"] == "writes"
+    assert reads["library"].startswith("psycopg_pool.AsyncConnectionPool") and reads["role"] == "reads"
+    assert pools["asgi-raw"][0]["library"] == reads["library"]
+    assert pools["wsgi-raw"][0]["library"].startswith("psycopg_pool.ConnectionPool")
+    assert pools["fastapi-orm"][0]["timeout_s"] == pools["flask-orm"][0]["timeout_s"] == 10
+    django = pools["django-sql"][0]
+    assert django["timeout_s"] == 3 and django["persistent"] == "pooled (CONN_MAX_AGE=0)"
+    assert "SQL layer" in django["role"] and "SQL layer" not in pools["django-orm"][0]["role"]
+    assert all(p["overflow"] == 0 and p["checked_on_checkout"] for held in pools.values() for p in held)
+
+
+def test_the_report_reads_the_matrix_tables_and_those_recorded_before_it():
+    text = seed_report.markdown(seedtables.collect(["fastapi-sql", "django-orm"], 5) | {"images": {}})
+    assert "| fastapi-sql | `backends/fastapi` |" in text and "| sql | `finboard/rawsql` |" in text
+    assert "| fastapi-sql | psycopg_pool.AsyncConnectionPool (finboard.rawsql.async_pool) | reads | 5 |" in text
+    old = {
+        "lines_of_code": {"raw": {"paths": ["backends/raw"], "files": 4, "code": 300, "comment": 9, "blank": 9}},
+        "pools": {"raw": {"library": "psycopg_pool.ConnectionPool", "size": 5, "overflow": 0}},
+    }
+    text = seed_report.markdown(old)
+    assert (
+        "| raw | `backends/raw` | 300 | — | — | — |" in text and "| raw | psycopg_pool.ConnectionPool | — | 5 |" in text
+    )
 
 
 def test_images_say_why_there_is_no_size(monkeypatch):
@@ -62,11 +109,13 @@ def test_images_say_why_there_is_no_size(monkeypatch):
 
 def test_tables_command_prints_markdown_and_json():
     runner = CliRunner()
-    text = runner.invoke(bench, ["tables", "--backends", "raw,django"])
+    text = runner.invoke(bench, ["tables", "--backends", "wsgi-raw,django-orm"])
     assert text.exit_code == 0, text.output
-    assert "### Lines of code per adapter" in text.output and "| django | `backends/django` |" in text.output
-    document = json.loads(runner.invoke(bench, ["tables", "--backends", "raw", "--json"]).output)
-    assert set(document) == {"installed", "lines_of_code", "pools", "images"} and list(document["pools"]) == ["raw"]
+    assert "### Lines of code per adapter" in text.output and "| django-orm | `backends/django` |" in text.output
+    document = json.loads(runner.invoke(bench, ["tables", "--backends", "wsgi-raw", "--json"]).output)
+    assert set(document) == {"installed", "lines_of_code", "pools", "images"} and list(document["pools"]) == [
+        "wsgi-raw"
+    ]
 
 
 def test_production_table_names_the_workers_and_the_best_cell():

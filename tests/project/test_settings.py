@@ -30,8 +30,9 @@ def settings(**env: str) -> Settings:
 
 # --- the environment is read in one place ---------------------------------------------
 
-# Modules that hand the environment to a child process (they write it, never read a setting).
-CHILD_ENV = {"finboard/serving.py", "finboard/bench/wrk.py"}
+# Modules that hand the environment to a child process (they write it, never read a setting): the
+# seed tables' pool probe runs each backend's configuration in a child, under the run's environment.
+CHILD_ENV = {"finboard/serving.py", "finboard/bench/wrk.py", "finboard/bench/seedtables.py"}
 
 
 def _environment_reads(path: Path) -> list[str]:
