@@ -38,7 +38,7 @@ from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
-from finboard.core import orm_reads
+from finboard.core import orm_reads, read_cache_keys
 from finboard.extensions import cache, db
 from finboard.rawsql import reads as sql_reads
 
@@ -106,26 +106,26 @@ def close_read_connection(_error: BaseException | None = None) -> None:
 
 
 def posts_json(query: PostListQuery) -> bytes:
-    return cache.get_or_build("posts", query.model_dump_json(), _read(lambda src, conn: src.posts(conn, query)))
+    return cache.get_or_build(*read_cache_keys.posts(query), _read(lambda src, conn: src.posts(conn, query)))
 
 
 def post_json(post_id: int) -> bytes:
     """A post with its newest comments; ApiError(404) when missing."""
-    return cache.get_or_build("post", str(post_id), _read(lambda src, conn: src.post(conn, post_id)))
+    return cache.get_or_build(*read_cache_keys.post(post_id), _read(lambda src, conn: src.post(conn, post_id)))
 
 
 def comments_json(post_id: int, query: PageQuery) -> bytes:
     """Oldest first; ApiError(404) when the post is missing."""
-    params = f"{post_id}:{query.model_dump_json()}"
-    return cache.get_or_build("comments", params, _read(lambda src, conn: src.comments(conn, post_id, query)))
+    key = read_cache_keys.comments(post_id, query)
+    return cache.get_or_build(*key, _read(lambda src, conn: src.comments(conn, post_id, query)))
 
 
 def categories_json() -> bytes:
-    return cache.get_or_build("categories", "", _read(lambda src, conn: src.categories(conn)))
+    return cache.get_or_build(*read_cache_keys.CATEGORIES, _read(lambda src, conn: src.categories(conn)))
 
 
 def category_stats_json() -> bytes:
-    return cache.get_or_build("category-stats", "", _read(lambda src, conn: src.category_stats(conn)))
+    return cache.get_or_build(*read_cache_keys.CATEGORY_STATS, _read(lambda src, conn: src.category_stats(conn)))
 
 
 # --- models (the pages) -----------------------------------------------------------

@@ -107,6 +107,23 @@ ORM, SQL = "orm", "sql"  # the data layers (Settings.data_layer, DATA_LAYER)
 SQL_ENV = {"DATA_LAYER": SQL}
 SQL_NOTE = " Reads on finboard.rawsql, writes on the ORM; PostgreSQL only."
 
+
+def sql_twin(orm: Backend, framework: str) -> Backend:
+    """The ``-sql`` entry of an ORM adapter: the same app with ``DATA_LAYER=sql``, on PostgreSQL only.
+
+    One place for what every adapter's twin changes, so the three twins cannot drift apart.
+    """
+    return replace(
+        orm,
+        name=orm.name.removesuffix("-orm") + "-sql",
+        framework=framework,
+        env={**orm.env, **SQL_ENV},
+        description=orm.description + SQL_NOTE,
+        data_layer=SQL,
+        postgres_only=True,
+    )
+
+
 FLASK_ORM = Backend(
     name="flask-orm",
     framework="Flask + Flask-SQLAlchemy ORM",
@@ -116,14 +133,9 @@ FLASK_ORM = Backend(
     pages=True,
     data_layer=ORM,
 )
-FLASK_SQL = replace(
+FLASK_SQL = sql_twin(
     FLASK_ORM,
-    name="flask-sql",
-    framework="Flask, reads on finboard.rawsql (psycopg + orjson), writes on Flask-SQLAlchemy",
-    env=SQL_ENV,
-    description=FLASK_ORM.description + SQL_NOTE,
-    data_layer=SQL,
-    postgres_only=True,
+    "Flask, reads on finboard.rawsql (psycopg + orjson), writes on Flask-SQLAlchemy",
 )
 FASTAPI_ORM = Backend(
     name="fastapi-orm",
@@ -141,14 +153,9 @@ FASTAPI_ORM = Backend(
     ),
     data_layer=ORM,
 )
-FASTAPI_SQL = replace(
+FASTAPI_SQL = sql_twin(
     FASTAPI_ORM,
-    name="fastapi-sql",
-    framework="FastAPI, reads on finboard.rawsql (psycopg + orjson), writes on async SQLAlchemy",
-    env=SQL_ENV,
-    description=FASTAPI_ORM.description + SQL_NOTE,
-    data_layer=SQL,
-    postgres_only=True,
+    "FastAPI, reads on finboard.rawsql (psycopg + orjson), writes on async SQLAlchemy",
 )
 DJANGO_ORM = Backend(
     name="django-orm",
@@ -160,14 +167,9 @@ DJANGO_ORM = Backend(
     description="A small Django project on the same tables, gunicorn sync workers.",
     data_layer=ORM,
 )
-DJANGO_SQL = replace(
+DJANGO_SQL = sql_twin(
     DJANGO_ORM,
-    name="django-sql",
-    framework="Django, reads on finboard.rawsql (psycopg + orjson), writes on the Django ORM",
-    env={**DJANGO_ORM.env, **SQL_ENV},
-    description=DJANGO_ORM.description + SQL_NOTE,
-    data_layer=SQL,
-    postgres_only=True,
+    "Django, reads on finboard.rawsql (psycopg + orjson), writes on the Django ORM",
 )
 # The uncached ceiling the benchmark compares the frameworks with. It serves only
 # the reads: the conformance suite and the benchmark send it only those.

@@ -170,9 +170,12 @@ class AuthActions:
         assert match, f"no csrf_token on {path}"
         return match.group(1)
 
-    def login(self, username: str = "alice", password: str = TEST_PASSWORD):
+    def login(self, username: str = "alice", password: str = TEST_PASSWORD, next_url: str | None = None):
+        """Post the login form (with ``?next=next_url`` when given), as the login page would."""
         return self.client.post(
-            "/auth/login", data={"username": username, "password": password, "csrf_token": self.csrf()}
+            "/auth/login",
+            query_string={"next": next_url} if next_url is not None else None,
+            data={"username": username, "password": password, "csrf_token": self.csrf()},
         )
 
     def logout(self):

@@ -100,3 +100,14 @@ def empty_tables(url: str) -> None:
             for table in DATA_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
+
+
+def first_post_author(url: str) -> str:
+    """The username of the author of post 1 in a seeded database (the cases' author filters use it)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        name = conn.execute(
+            text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
+        ).scalar_one()
+    engine.dispose()
+    return name

@@ -18,9 +18,18 @@ from finboard.contract.notifications import new_comment_recipients, new_post_rec
 from finboard.core import account_queries, content_writes, jobs, watches
 from finboard.core.models import Category, CategoryWatch, Notification, PostWatch, TickerFollow
 from finboard.settings import load_settings
+from tests.databases import empty_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "jobs-test-secret-key-0123456789abcdef"
+
+
+def empty_board_and_queue(url: str) -> str:
+    """``url`` with every data table and the job queue (jobs and workers) emptied; returned for fixtures."""
+    empty_tables(url)
+    with create_engine(url).begin() as conn:
+        conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers RESTART IDENTITY CASCADE"))
+    return url
 
 
 def settings_for(url: str, runner: str = "auto", **more: str):

@@ -26,7 +26,7 @@ from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage
 from finboard.contract.serializers import category_public, category_stats, comment_page, post_detail, post_page
-from finboard.core import read_statements
+from finboard.core import read_cache_keys, read_statements
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.rawsql import async_reads, plans
 from finboard.rawsql.async_pool import AsyncDatabase
@@ -132,17 +132,17 @@ class CachedReads:
         self.source = source
 
     async def posts_json(self, query: PostListQuery) -> bytes:
-        return await self.cache.get_or_build("posts", query.model_dump_json(), lambda: self.source.posts(query))
+        return await self.cache.get_or_build(*read_cache_keys.posts(query), lambda: self.source.posts(query))
 
     async def post_json(self, post_id: int) -> bytes:
-        return await self.cache.get_or_build("post", str(post_id), lambda: self.source.post(post_id))
+        return await self.cache.get_or_build(*read_cache_keys.post(post_id), lambda: self.source.post(post_id))
 
     async def comments_json(self, post_id: int, query: PageQuery) -> bytes:
-        params = f"{post_id}:{query.model_dump_json()}"
-        return await self.cache.get_or_build("comments", params, lambda: self.source.comments(post_id, query))
+        key = read_cache_keys.comments(post_id, query)
+        return await self.cache.get_or_build(*key, lambda: self.source.comments(post_id, query))
 
     async def categories_json(self) -> bytes:
-        return await self.cache.get_or_build("categories", "", self.source.categories)
+        return await self.cache.get_or_build(*read_cache_keys.CATEGORIES, self.source.categories)
 
     async def category_stats_json(self) -> bytes:
-        return await self.cache.get_or_build("category-stats", "", self.source.category_stats)
+        return await self.cache.get_or_build(*read_cache_keys.CATEGORY_STATS, self.source.category_stats)

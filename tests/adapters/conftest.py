@@ -17,11 +17,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.adapters.inprocess import ADAPTERS, BUILDERS, InProcessBackend
 from tests.conformance.conftest import seed_conformance_data
-from tests.databases import PG_ADMIN_DSN, postgres_database, sqlite_database
+from tests.databases import PG_ADMIN_DSN, first_post_author, postgres_database, sqlite_database
 
 
 @dataclass
@@ -140,17 +139,8 @@ def _once(cache: dict, key: tuple, compute):
 @pytest.fixture
 def seeded_author(per_database_values, seeded_database, reference) -> str:
     """The username of the author of post 1 (for the author filters of the cases)."""
-
-    def read() -> str:
-        engine = create_engine(reference.database_url)
-        with engine.connect() as conn:
-            name = conn.execute(
-                text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
-            ).scalar_one()
-        engine.dispose()
-        return name
-
-    return _once(per_database_values, ("author", seeded_database.kind), read)
+    url = reference.database_url
+    return _once(per_database_values, ("author", seeded_database.kind), lambda: first_post_author(url))
 
 
 @pytest.fixture

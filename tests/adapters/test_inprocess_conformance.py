@@ -16,6 +16,7 @@ from tests.adapters.inprocess import Answer
 from tests.conformance import test_2_writes, test_6_community
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
+from tests.conformance.sequence import assert_same_log
 from tests.conformance.test_7_input import BODY_CASES, HEADER_REQUESTS, HUNT_READS, HUNT_WRITES, JSON, PATH_CASES
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
@@ -115,15 +116,10 @@ def _logs(adapter: str, fresh, reference_logs: dict, kind: str, script) -> tuple
     return script.run_sequence(fresh(adapter)), reference_logs[key]
 
 
-def _compare_logs(log, reference_log) -> None:
-    for (label, status, content, _), (_, ref_status, ref_content, _) in zip(log, reference_log, strict=True):
-        assert (status, content) == (ref_status, ref_content), f"at {label}:\n{content[:600]!r}\n{ref_content[:600]!r}"
-
-
 def test_write_sequence(adapter, fresh, seeded_database, reference_logs):
     """tests/conformance's write script: the same statuses and (normalised) bytes as Flask on its own copy."""
     log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_2_writes)
-    _compare_logs(log, reference_log)
+    assert_same_log(log, reference_log, adapter)
     detail = next(response for label, _, _, response in log if label == "detail-after-writes").json()
     assert detail["title"] == "Rotation into energy majors" and detail["cashtags"] == ["CVX"]
     assert detail["id"] == 91 and detail["comment_count"] == 2, "the first post after the 90 seeded ones"
@@ -134,5 +130,5 @@ def test_write_sequence(adapter, fresh, seeded_database, reference_logs):
 def test_community_sequence(adapter, fresh, reference_logs):
     """tests/conformance's community script (it sets roles with psycopg: PostgreSQL only)."""
     log, reference_log = _logs(adapter, fresh, reference_logs, "postgres", test_6_community)
-    _compare_logs(log, reference_log)
+    assert_same_log(log, reference_log, adapter)
     test_6_community.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})

@@ -22,7 +22,7 @@ import httpx
 import psycopg
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from finboard.core.seeding import seed
@@ -30,7 +30,7 @@ from finboard.registry import canonical, registered
 from finboard.serving import RunningBackend, start_backend
 from tests.conformance.pgproxy import CountingProxy
 from tests.conformance.reseed import restore_from_template
-from tests.databases import PG_ADMIN_DSN, postgres_database, require_redis
+from tests.databases import PG_ADMIN_DSN, first_post_author, postgres_database, require_redis
 from tests.jobs_support import WorkerProcess, wait_until
 
 SECRET = "conformance-secret-key-0123456789abcdef"
@@ -93,13 +93,7 @@ def seed_conformance_data(url: str) -> None:
 @pytest.fixture(scope="session")
 def seeded_author(seeded_template) -> str:
     """The username of the author of post 1 (for author filters)."""
-    engine = create_engine(seeded_template)
-    with engine.connect() as conn:
-        name = conn.execute(
-            text("SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = 1")
-        ).scalar_one()
-    engine.dispose()
-    return name
+    return first_post_author(seeded_template)
 
 
 def _clone(template_url: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import httpx
 
 from finboard.core.security import decode_access_token
 from tests.conformance.conftest import SECRET, bearer_headers
-from tests.conformance.contract import validate_response
+from tests.conformance.sequence import assert_logs_identical, recorder
 
 NOW_STAMP = re.compile(r'"(created_at|updated_at)":"(202[5-9]|20[3-9]\d)-[^"]+"')
 TOKEN = re.compile(r'"access_token":"[^"]+"')
@@ -36,12 +36,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, httpx.Response]]:
     """The script: every write endpoint, its error cases, in a fixed order."""
     log = []
 
-    def step(label, method, path, template, expected, **kwargs):
-        response = backend.request(method, path, **kwargs)
-        assert response.status_code == expected, (backend.name, label, response.status_code, response.text[:400])
-        validate_response(method, template, expected, response.json() if response.content else None)
-        log.append((label, response.status_code, normalise(response.content), response))
-        return response
+    step = recorder(backend, log, normalise)
 
     reg = f"{P}/auth/register"
     step(
@@ -179,10 +174,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, httpx.Response]]:
 
 def test_write_sequence_is_identical_everywhere(writable):
     logs = {name: run_sequence(backend) for name, backend in writable.items()}
-    reference_name, reference = next(iter(logs.items()))
-    for name, log in logs.items():
-        for (label, status, content, _), (_, ref_status, ref_content, _) in zip(log, reference, strict=True):
-            assert (status, content) == (ref_status, ref_content), f"{name} vs {reference_name} at {label}"
+    assert_logs_identical(logs)
 
     # Right, not only identical: check the data the sequence left behind.
     for name, log in logs.items():

@@ -14,7 +14,7 @@ import re
 
 import psycopg
 
-from tests.conformance.contract import validate_response
+from tests.conformance.sequence import assert_logs_identical, recorder
 from tests.conformance.test_2_writes import bearer
 
 P = "/api/v1"
@@ -53,12 +53,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     h = _setup_members(backend)
     mia, ann, bob, cat = (h[name] for name in MEMBERS)
 
-    def step(label, method, path, template, expected, **kwargs):
-        response = backend.request(method, path, **kwargs)
-        assert response.status_code == expected, (backend.name, label, response.status_code, response.text[:400])
-        validate_response(method, template, expected, response.json() if response.content else None)
-        log.append((label, response.status_code, normalise(response.content), response))
-        return response
+    step = recorder(backend, log, normalise)
 
     posts, one = f"{P}/posts", f"{P}/posts/{{post_id}}"
     # Profiles.
@@ -241,10 +236,7 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
 
 def test_community_sequence_is_identical_everywhere(writable):
     logs = {name: run_sequence(backend) for name, backend in writable.items()}
-    reference_name, reference = next(iter(logs.items()))
-    for name, log in logs.items():
-        for (label, status, content, _), (_, ref_status, ref_content, _) in zip(log, reference, strict=True):
-            assert (status, content) == (ref_status, ref_content), f"{name} vs {reference_name} at {label}"
+    assert_logs_identical(logs)
     for name, log in logs.items():
         check_data(name, {label: response.json() if response.content else None for label, _, _, response in log})
 

@@ -22,7 +22,15 @@ from finboard.core import account_queries, api_service, content_writes, jobs
 from finboard.core.models import Category, Notification, Post, User
 from finboard.settings import ConfigError
 from tests.databases import empty_tables
-from tests.jobs_support import ROOT, SECRET, build_board, job_statuses, notifications_of, settings_for
+from tests.jobs_support import (
+    ROOT,
+    SECRET,
+    build_board,
+    empty_board_and_queue,
+    job_statuses,
+    notifications_of,
+    settings_for,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -37,10 +45,7 @@ def url(request):
 
 @pytest.fixture
 def pg_url(postgres_url):
-    empty_tables(postgres_url)
-    with create_engine(postgres_url).begin() as conn:
-        conn.execute(text("TRUNCATE procrastinate_jobs RESTART IDENTITY CASCADE"))
-    return postgres_url
+    return empty_board_and_queue(postgres_url)
 
 
 def _django_env(url: str) -> dict[str, str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from tests.databases import empty_tables
 from tests.jobs_support import (
     WorkerProcess,
     build_board,
+    empty_board_and_queue,
     job_statuses,
     notifications_of,
     settings_for,
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_url(postgres_url):
-    empty_tables(postgres_url)
-    with create_engine(postgres_url).begin() as conn:
-        conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers RESTART IDENTITY CASCADE"))
-    return postgres_url
+    return empty_board_and_queue(postgres_url)
 
 
 def _dsn(url: str) -> str:

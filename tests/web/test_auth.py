@@ -187,11 +187,7 @@ def test_login_page_sends_a_logged_in_user_home(client, auth, make):
 @pytest.mark.parametrize("target", ["/posts/new", "/search?q=nvda&sort=old", "/u/alice"])
 def test_login_follows_next_within_the_site(client, auth, make, target):
     make.user("alice")
-    response = client.post(
-        "/auth/login",
-        query_string={"next": target},
-        data={"username": "alice", "password": TEST_PASSWORD, "csrf_token": auth.csrf()},
-    )
+    response = auth.login(next_url=target)
     assert response.status_code == 302
     assert location_path(response) == target
 
@@ -228,11 +224,7 @@ def test_safe_next_url_keeps_paths_on_the_site(target):
 @pytest.mark.parametrize("target", ["//evil.com", "https://evil.com", "/\\evil", "javascript:alert(1)", "/\t/evil.com"])
 def test_login_refuses_next_outside_the_site(client, auth, make, target):
     make.user("alice")
-    response = client.post(
-        "/auth/login",
-        query_string={"next": target},
-        data={"username": "alice", "password": TEST_PASSWORD, "csrf_token": auth.csrf()},
-    )
+    response = auth.login(next_url=target)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert flashes(client.get("/")) == ["Logged in as alice."]

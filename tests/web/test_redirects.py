@@ -13,7 +13,6 @@ from sqlalchemy import update
 from finboard.core.models import CategoryWatch, PostWatch, TickerFollow, User
 from finboard.extensions import db
 from finboard.redirects import NEXT_MAX, safe_next_url
-from tests.conftest import TEST_PASSWORD
 from tests.helpers import body, location_path, logged_in_as, sign_in
 
 SPLITTING = [
@@ -47,11 +46,7 @@ def csrf(client, path: str = "/") -> str:
 @pytest.mark.parametrize("target", SPLITTING[:4])
 def test_login_with_a_splitting_next_goes_home(client, auth, make, target):
     make.user("alice")
-    response = client.post(
-        "/auth/login",
-        query_string={"next": target},
-        data={"username": "alice", "password": TEST_PASSWORD, "csrf_token": auth.csrf()},
-    )
+    response = auth.login(next_url=target)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert logged_in_as(client) == "alice"
 

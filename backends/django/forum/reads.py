@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
+from finboard.core import read_cache_keys
 from finboard.rawsql import reads as sql_reads
 
 from . import services
@@ -31,38 +32,39 @@ def _psycopg_connection() -> Connection:
     return connection.connection
 
 
-def _cached(name: str, params: str, orm: Callable[[], BaseModel], sql: Callable[[Connection], bytes]) -> bytes:
+def _cached(key: tuple[str, str], orm: Callable[[], BaseModel], sql: Callable[[Connection], bytes]) -> bytes:
     if finboard_settings().data_layer == "sql":
         build = lambda: sql(_psycopg_connection())  # noqa: E731
     else:
         build = lambda: orm().model_dump_json().encode()  # noqa: E731
-    return content_cache().get_or_build(name, params, build)
+    return content_cache().get_or_build(*key, build)
 
 
 def posts_json(query: PostListQuery) -> bytes:
     return _cached(
-        "posts", query.model_dump_json(), lambda: services.list_posts(query), lambda c: sql_reads.posts(c, query)
+        read_cache_keys.posts(query), lambda: services.list_posts(query), lambda c: sql_reads.posts(c, query)
     )
 
 
 def post_json(post_id: int) -> bytes:
     """A post with its newest comments; ApiError(404) when missing."""
-    return _cached("post", str(post_id), lambda: services.get_post(post_id), lambda c: sql_reads.post(c, post_id))
+    return _cached(
+        read_cache_keys.post(post_id), lambda: services.get_post(post_id), lambda c: sql_reads.post(c, post_id)
+    )
 
 
 def comments_json(post_id: int, query: PageQuery) -> bytes:
     """Oldest first; ApiError(404) when the post is missing."""
     return _cached(
-        "comments",
-        f"{post_id}:{query.model_dump_json()}",
+        read_cache_keys.comments(post_id, query),
         lambda: services.list_comments(post_id, query),
         lambda c: sql_reads.comments(c, post_id, query),
     )
 
 
 def categories_json() -> bytes:
-    return _cached("categories", "", services.list_categories, sql_reads.categories)
+    return _cached(read_cache_keys.CATEGORIES, services.list_categories, sql_reads.categories)
 
 
 def category_stats_json() -> bytes:
-    return _cached("category-stats", "", services.category_stats_list, sql_reads.category_stats)
+    return _cached(read_cache_keys.CATEGORY_STATS, services.category_stats_list, sql_reads.category_stats)
