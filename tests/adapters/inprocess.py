@@ -144,12 +144,23 @@ class DjangoRuntime:
         import django
         from django.conf import settings
 
-        if not settings.configured:
-            # The adapter's own settings module, read from this environment once.
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backends.django.settings")
-            os.environ.setdefault("DATABASE_URL", database_url)
-            os.environ.setdefault("SECRET_KEY", SECRET)
-        django.setup()
+        if settings.configured:
+            django.setup()
+            return
+        # The adapter's own settings module reads the environment once, here; the variables
+        # are put back afterwards so no later test (tests/project/test_settings.py) sees them.
+        given = {"DJANGO_SETTINGS_MODULE": "backends.django.settings", "DATABASE_URL": database_url}
+        given["SECRET_KEY"] = SECRET
+        saved = {name: os.environ.get(name) for name in given}
+        os.environ.update({name: os.environ.get(name) or value for name, value in given.items()})
+        try:
+            django.setup()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     @classmethod
     def activate(cls, finboard_settings: Settings) -> None:
