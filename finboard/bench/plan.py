@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from finboard.bench import environment
+from finboard.bench import environment, precision
 from finboard.bench.options import RAISED_LIMIT, RunOptions
 from finboard.bench.scenarios import SCENARIOS
 
@@ -44,12 +44,18 @@ def plan_cells(
     applicable: Callable[[str, str], bool],
     sizes: list[int] | None = None,
 ) -> list[CellKey]:
-    """Every cell, in run order: one round per data size (smallest first), then repeats, backends, cache modes."""
+    """Every cell, in run order: per data size (smallest first) and cache mode, the rounds of every backend.
+
+    A backend's server is started on its first turn of a cache mode and kept for
+    that mode's rounds (finboard.bench.runner), so the cache mode is the outer loop.
+    """
     cells = []
     for size in sizes or options.sizes:
-        for repeat in range(options.repeat):
-            for name in order(repeat):
-                for cache in options.cache_modes:
+        for cache in options.cache_modes:
+            for repeat in range(options.repeat):
+                for name in order(repeat):
+                    if cache == "on" and precision.is_aa_copy(name):
+                        continue  # the A/A control measures the run's noise once: cache off, every scenario
                     for scenario in options.scenarios_for_cache(cache):
                         if applicable(name, scenario):
                             cells += [
@@ -89,15 +95,16 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
             seen.add(key.size)
             seconds += seeding_seconds(key.size) + (EXPLAIN_S if key.size == max(options.sizes) else 0)
             seconds += TOKENS_S + TOKEN_S * max(options.concurrency) if needs_tokens else 0
-        instance = (key.size, key.backend, key.cache, key.repeat)
+        instance = (key.size, key.backend, key.cache)  # kept across the rounds
         if instance not in seen:  # start, verify, idle memory
             seen.add(instance)
             seconds += INSTANCE_S + INSTANCE_EXTRA_S.get(options.server, 0.0)
-        if (instance, key.scenario) not in seen:
-            seen.add((instance, key.scenario))
+        if (instance, key.repeat, key.scenario) not in seen:
+            seen.add((instance, key.repeat, key.scenario))
             seconds += options.warmup_s + SCENARIO_OVERHEAD_S
-            sql = SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
-            seconds += sql if key.repeat == 0 else 0
+            if key.repeat == 0:  # SQL counts and the --rate cells: first round only
+                seconds += SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
+                seconds += len(options.rate) * ((options.duration_s or 0) + SCENARIO_OVERHEAD_S)
         planned.append(seconds)
     return planned
 

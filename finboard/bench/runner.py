@@ -78,7 +78,9 @@ class BenchRun:
         self.tokens: list[str] = []
         self.request_files: dict[str, tuple[Path, list]] = {}
         self.verifier = Verifier()
-        self.active: RunningBackend | None = None
+        self.active: RunningBackend | None = None  # the server taking its turn now
+        self.running: dict[str, RunningBackend] = {}  # label -> server kept for the cache mode's rounds
+        self.memory_idle: dict[str, dict] = {}  # label -> its server's idle RSS/PSS/USS
         self.failed: set[str] = set()
         self.trees: dict[str, Path] = {}  # backend label -> the checkout it is served from (--baseline)
         self.baseline_pairs: dict[str, str] = {}  # backend label -> its baseline copy (NAME@REV)
@@ -134,7 +136,7 @@ class BenchRun:
                 cleanup.callback(signal.signal, sig, handler)
             self.tmp = Path(tempfile.mkdtemp(prefix="finboard-bench-"))
             cleanup.callback(shutil.rmtree, self.tmp, ignore_errors=True)
-            cleanup.callback(self._stop_active)
+            cleanup.callback(self._stop_all)
             commit = baseline.resolve(self.o.baseline) if self.o.baseline else None
             tree = cleanup.enter_context(baseline.worktree(commit)) if commit else None
             self.sizes = self._check_sources(tree)
@@ -166,7 +168,7 @@ class BenchRun:
                 interrupted = True
                 self.progress.message("Interrupted: stopping servers and wrk, writing the partial results…")
             finally:
-                self._stop_active()
+                self._stop_all()
                 self.progress.close()
                 self._finish(interrupted)
         return self.run
@@ -232,10 +234,13 @@ class BenchRun:
             self.rounds[size] = record
             self.run["rounds"] = [self.rounds[s] for s in sorted(self.rounds)]
             self._obtain_tokens()
-            for repeat in range(self.o.repeat):
-                for name in self.order(repeat):
-                    for cache in self.o.cache_modes:
-                        self._instance(name, cache, repeat)
+            for cache in self.o.cache_modes:  # servers kept across the rounds of one cache mode
+                try:
+                    for repeat in range(self.o.repeat):
+                        for name in self.order(repeat):
+                            self._turn(name, cache, repeat)
+                finally:
+                    self._stop_all()
             self._save()
             if self.o.database is None and self.url:
                 self.progress.phase(f"{label} · dropping its database…")
@@ -298,7 +303,15 @@ class BenchRun:
 
     # --- one backend, one cache mode ------------------------------------------------
 
-    def _instance(self, name: str, cache: str, repeat: int) -> None:
+    def _turn(self, name: str, cache: str, repeat: int) -> None:
+        """One backend's turn in a round: its server (started on its first turn, kept after), its scenarios.
+
+        Starting a server per round cost more than a third of the default run; a kept
+        server sits idle (no load, no CPU) while the others take their turn, so the
+        rounds stay interleaved and rotated, and the A/A ratio checks that idling
+        skews nobody. A cache-on turn starts from an empty Redis database, as a fresh
+        server did, so no backend reads what another cached.
+        """
         keys = [
             k
             for k in self.cells
@@ -316,10 +329,31 @@ class BenchRun:
             self._mark(keys, "skipped", f"Redis is not reachable at {self.o.redis_url}: no cache-on pass")
             self.progress.message(f"{name}: Redis is not reachable at {self.o.redis_url}; skipping the cache-on pass")
             return
+        try:
+            self.active = self.running.get(name)
+            if self.active is None and not self._start(name, cache, keys):
+                return
+            self._flush_cache()
+            base_url = self.o.target or self.active.base_url
+            memory_idle = self.memory_idle.get(name, {})
+            for scenario in dict.fromkeys(k.scenario for k in keys):
+                if not self._scenario(name, cache, repeat, scenario, base_url, memory_idle):
+                    return
+            if repeat == 0 and name != TARGET:
+                self._count_sql(name, cache, base_url, dict.fromkeys(k.scenario for k in keys))
+        finally:
+            self.active = None
+            info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
+            self._save()
+
+    def _start(self, name: str, cache: str, keys) -> bool:
+        """Start, verify and weigh (idle memory) a backend's server for this cache mode; False when it failed."""
+        info = self.run["backends"][name]
         if name != TARGET:
             missing = self.backends[name].missing_dependencies()
             if missing:
-                return self._fail(name, keys, "failed_to_start", f"missing dependencies: {', '.join(missing)}")
+                self._fail(name, keys, "failed_to_start", f"missing dependencies: {', '.join(missing)}")
+                return False
             try:
                 self._flush_cache()
                 self.active = start_backend(
@@ -331,30 +365,25 @@ class BenchRun:
                 )
             except (BackendStartError, OSError) as exc:
                 tail = getattr(exc, "log_tail", "")
-                return self._fail(name, keys, "failed_to_start", str(exc).split("\n--- log tail")[0], tail)
+                self._fail(name, keys, "failed_to_start", str(exc).split("\n--- log tail")[0], tail)
+                return False
+            self.running[name] = self.active
             info["startup_s"].append(round(self.active.startup_s, 3))
             info["served_from"] = baseline.process_cwd(self.active.process.pid)
         base_url = self.o.target or self.active.base_url
-        try:
-            verdict = self._verify(name, base_url, sorted({k.scenario for k in keys}))
-            info["verification"] = verdict.as_dict()
-            if not verdict.ok:
-                return self._fail(name, keys, "failed_verification", "; ".join(verdict.problems[:3]))
-            memory_idle = self._idle_memory()
-            rss_idle = memory_idle.get("rss")
-            info["rss_idle_mb"].append(rss_idle)
-            info.setdefault("pss_idle_mb", []).append(memory_idle.get("pss"))
-            info.setdefault("uss_idle_mb", []).append(memory_idle.get("uss"))
-            info["status"] = "ok"
-            for scenario in dict.fromkeys(k.scenario for k in keys):
-                if not self._scenario(name, cache, repeat, scenario, base_url, memory_idle):
-                    return
-            if repeat == 0 and name != TARGET:
-                self._count_sql(name, cache, base_url, dict.fromkeys(k.scenario for k in keys))
-        finally:
-            self._stop_active()
-            info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
-            self._save()
+        scenarios = sorted({k.scenario for k in self.cells if (k.size, k.backend, k.cache) == (self.size, name, cache)})
+        verdict = self._verify(name, base_url, scenarios)
+        info["verification"] = verdict.as_dict()
+        if not verdict.ok:
+            self._fail(name, keys, "failed_verification", "; ".join(verdict.problems[:3]))
+            return False
+        memory_idle = self._idle_memory()
+        self.memory_idle[name] = memory_idle
+        info["rss_idle_mb"].append(memory_idle.get("rss"))
+        info.setdefault("pss_idle_mb", []).append(memory_idle.get("pss"))
+        info.setdefault("uss_idle_mb", []).append(memory_idle.get("uss"))
+        info["status"] = "ok"
+        return True
 
     def _save(self) -> None:
         """Keep the results so far on disk (a crash or a kill leaves them behind)."""
@@ -609,6 +638,7 @@ class BenchRun:
         if log_tail:
             info["log_tail"] = log_tail
         self.failed.add(name)
+        self._stop(name)  # a failed server takes no more turns: it must not hold workers or connections
         self.progress.message(f"{name}: {status.replace('_', ' ')}: {reason}")
         self._mark(keys, status, reason)
 
@@ -622,14 +652,21 @@ class BenchRun:
         except (SeedTablesError, OSError, ValueError) as exc:
             return {"error": str(exc)}
 
-    def _stop_active(self) -> None:
-        if self.active is not None:
-            with suppress(Exception):
-                self.active.stop()
-            # a master that died leaves no one to stop its workers: end its whole process group
-            with suppress(OSError):
-                os.killpg(self.active.process.pid, signal.SIGKILL)
-            self.active = None
+    def _stop_all(self) -> None:
+        """End every kept server (and, should a master have died, its whole process group)."""
+        for name in list(self.running):
+            self._stop(name)
+        self.active = None
+
+    def _stop(self, name: str) -> None:
+        server = self.running.pop(name, None)
+        if server is None:
+            return
+        with suppress(Exception):
+            server.stop()
+        # a master that died leaves no one to stop its workers: end its whole process group
+        with suppress(OSError):
+            os.killpg(server.process.pid, signal.SIGKILL)
 
     def _finish(self, interrupted: bool) -> None:
         if interrupted and self.o.database and self.url:  # a kept database gets its seeded state back
