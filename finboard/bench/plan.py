@@ -70,15 +70,17 @@ def seeding_seconds(size: int) -> float:
 
 
 # What a run spends besides the measured seconds, from the wall times of real runs on a 2-core machine
-# (docs/bench-results.md, "How long a run takes"): starting a server, verifying it and reading its idle memory;
-# per scenario, letting the server drain after the load and the progress bookkeeping; counting its SQL (first
-# round only: with --sql-flush idle, PostgreSQL's counters need 10 s to publish).
-INSTANCE_S = 4.0
+# (docs/bench-results.md, "How long a run takes"): starting a server, verifying it and reading its idle memory
+# (once per backend and cache mode: servers are kept across rounds); per cell, wrk's start and the server's drain
+# after the load; counting its SQL (first round only: with --sql-flush idle, PostgreSQL's counters need 10 s to
+# publish). Calibrated on the 2026-12-07 default run of the 8-backend matrix (16:47 wall): 2.59 s per 2 s cell
+# in rounds 2-5, ~13 s of start, verification and five SQL counts in a backend's first turn.
+INSTANCE_S = 2.0
 # granian took 4-8 s to its first 200 here, gunicorn 1-3 s (--quick runs on this 2-core machine)
 INSTANCE_EXTRA_S = {"granian": 4.0}
-CELL_OVERHEAD_S = 0.6
-SCENARIO_OVERHEAD_S = 1.5
-SQL_COUNT_S = {"idle": 11.5, "end": 1.0}  # plus SQL_REQUEST_S per request (one at a time)
+CELL_OVERHEAD_S = 0.3
+SCENARIO_OVERHEAD_S = 0.3
+SQL_COUNT_S = {"idle": 11.5, "end": 0.7}  # plus SQL_REQUEST_S per request (one at a time)
 SQL_REQUEST_S = 0.03
 TOKENS_S = 4.0  # a server of its own for the logins, plus the argon2 logins themselves: TOKEN_S per connection
 TOKEN_S = 0.5

@@ -133,7 +133,7 @@ def test_the_estimate_starts_each_server_once_per_cache_mode_and_counts_rate_cel
 
 
 def test_a_plan_over_budget_is_said_with_a_warning():
-    options = opts.RunOptions(backends=["flask", "raw"], scenarios=list(SCENARIOS), duration_s=60, repeat=5)
+    options = opts.RunOptions(backends=list(registered()), scenarios=list(SCENARIOS), duration_s=60, repeat=5)
     line, warning = budget.describe(_plan(options), options)
     assert "60s cells" in line and warning and "over the 20:00 budget of a default run" in warning
     assert budget.fit_duration(_plan(options), options) == budget.AUTO_SHORTEST_S  # nothing fits: the shortest
