@@ -33,19 +33,26 @@ SLOW = replace(RAW, name="slow", app="tests.bench.slow_app:application", descrip
 def as_raw(run: dict, name: str) -> dict:
     """The run with only ``name``'s entries, renamed ``raw`` (as if it were another run of raw)."""
     out = copy.deepcopy(run)
-    out["results"] = [{**e, "backend": "raw"} for e in out["results"] if e["backend"] == name]
-    out["backends"] = {"raw": out["backends"][name]}
+    out["results"] = [{**e, "backend": "wsgi-raw"} for e in out["results"] if e["backend"] == name]
+    out["backends"] = {"wsgi-raw": out["backends"][name]}
     return out
 
 
 @pytest.mark.postgres
 def test_compare_fails_a_slowed_copy_and_passes_an_identical_one(tmp_path, monkeypatch):
     require_postgres()
-    monkeypatch.setattr(runner, "registered", lambda: {"raw": RAW, "slow": SLOW})
+    monkeypatch.setattr(runner, "registered", lambda: {"wsgi-raw": RAW, "slow": SLOW})
     run = execute(
-        small(tmp_path / "run", backends=["raw", "slow"], aa="raw", scenarios=["detail"], repeat=3, concurrency=[4])
+        small(
+            tmp_path / "run",
+            backends=["wsgi-raw", "slow"],
+            aa="wsgi-raw",
+            scenarios=["detail"],
+            repeat=3,
+            concurrency=[4],
+        )
     )
-    assert {n: b["status"] for n, b in run["backends"].items()} == {"raw": "ok", "slow": "ok", "raw~aa": "ok"}
+    assert {n: b["status"] for n, b in run["backends"].items()} == {"wsgi-raw": "ok", "slow": "ok", "wsgi-raw~aa": "ok"}
     ok = [e for e in run["results"] if e["status"] == "ok"]
     assert len(ok) == 9, [e["reason"] for e in run["results"]]  # 3 backends × 3 rounds
 
@@ -55,15 +62,15 @@ def test_compare_fails_a_slowed_copy_and_passes_an_identical_one(tmp_path, monke
         assert entry["pss_mb"]["idle"] and entry["pss_mb"]["load"] and entry["uss_mb"]["peak"], entry
         assert entry["rps_ci95"][0] <= entry["rps_ci95"][1]
     assert sum(e["postgres_cpu_us_per_request"] for e in ok) > 0  # the database's backends, found by name
-    assert run["aa"]["copy"] == "raw~aa" and run["aa_ratio"] is not None and len(run["aa_ratio_ci95"]) == 2
+    assert run["aa"]["copy"] == "wsgi-raw~aa" and run["aa_ratio"] is not None and len(run["aa_ratio_ci95"]) == 2
     cells = {c["backend"]: c for c in run["cells"]}
-    assert cells["slow"]["rps"] < cells["raw"]["rps"]
+    assert cells["slow"]["rps"] < cells["wsgi-raw"]["rps"]
     burn = {r["backend"]: r for r in precision.time_breakdown(run["results"], 100, "detail", "off", 4)}["slow"]
     assert 3_500 <= burn["adds_us"].value <= 20_000, burn  # the 5 ms burn, seen from /proc
 
     slowed, same = gate(run, tmp_path)
     assert slowed.exit_code == 1, slowed.output
-    assert "FAIL raw detail c=4 cache off 100 posts: B÷A req/s" in slowed.output
+    assert "FAIL wsgi-raw detail c=4 cache off 100 posts: B÷A req/s" in slowed.output
     assert same.exit_code == 0, same.output
     assert "PASS" in same.output
 
@@ -71,13 +78,13 @@ def test_compare_fails_a_slowed_copy_and_passes_an_identical_one(tmp_path, monke
 def gate(run: dict, tmp_path):
     """``compare --fail-below 0.95`` of raw against its slowed copy, then against its A/A copy."""
     files = {}
-    for name in ("raw", "slow", "raw~aa"):
+    for name in ("wsgi-raw", "slow", "wsgi-raw~aa"):
         files[name] = tmp_path / f"{name}.json"
         files[name].write_text(json.dumps(as_raw(run, name)))
     cli = CliRunner()
     return [
-        cli.invoke(bench, ["compare", str(files["raw"]), str(files[other]), "--fail-below", "0.95"])
-        for other in ("slow", "raw~aa")
+        cli.invoke(bench, ["compare", str(files["wsgi-raw"]), str(files[other]), "--fail-below", "0.95"])
+        for other in ("slow", "wsgi-raw~aa")
     ]
 
 
@@ -101,8 +108,8 @@ def recorded_gate_run() -> dict:
         )  # fmt: skip
     run = results.new_run("flask bench run (recorded samples)", {}, {"repeat": 3})
     run["results"] = results.with_x_raw(entries)
-    run["backends"] = {name: {"status": "ok", "problems": []} for name in ("raw", "slow", "raw~aa")}
-    run["aa"] = {"backend": "raw"}
+    run["backends"] = {name: {"status": "ok", "problems": []} for name in ("wsgi-raw", "slow", "wsgi-raw~aa")}
+    run["aa"] = {"backend": "wsgi-raw"}
     return precision.annotate(run)
 
 
@@ -113,7 +120,7 @@ def test_the_gate_on_recorded_samples_of_a_real_run(tmp_path):
     assert run["aa_ratio"] == pytest.approx(1.205, abs=0.001)
     slowed, same = gate(run, tmp_path)
     assert slowed.exit_code == 1, slowed.output
-    assert "FAIL raw detail c=4 cache off 100 posts: B÷A req/s 0.257 [" in slowed.output
+    assert "FAIL wsgi-raw detail c=4 cache off 100 posts: B÷A req/s 0.257 [" in slowed.output
     assert same.exit_code == 0 and "reaches 0.95 (not clearly slower)" in same.output, same.output
     burn = {r["backend"]: r for r in precision.time_breakdown(run["results"], 100, "detail", "off", 4)}["slow"]
     assert 3_500 <= burn["adds_us"].value <= 20_000  # the 5 ms of CPU per request, seen from /proc

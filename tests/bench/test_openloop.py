@@ -173,12 +173,12 @@ def test_run_with_rate_writes_open_loop_cells_a_report_table_and_a_chart(tmp_pat
     from tests.databases import require_postgres
 
     require_postgres()
-    monkeypatch.setattr(runner, "registered", lambda: {"raw": RAW})
-    run = execute(small(tmp_path, backends=["raw"], scenarios=["detail"], rate=[20.0, 40.0], rate_connections=4))
+    monkeypatch.setattr(runner, "registered", lambda: {"wsgi-raw": RAW})
+    run = execute(small(tmp_path, backends=["wsgi-raw"], scenarios=["detail"], rate=[20.0, 40.0], rate_connections=4))
     cells = run["open_loop"]
     assert [(c["backend"], c["scenario"], c["rate"], c["status"]) for c in cells] == [
-        ("raw", "detail", 20.0, "ok"),
-        ("raw", "detail", 40.0, "ok"),
+        ("wsgi-raw", "detail", 20.0, "ok"),
+        ("wsgi-raw", "detail", 40.0, "ok"),
     ]
     for cell in cells:
         assert cell["connections"] == 4 and cell["data_size"] == 100
