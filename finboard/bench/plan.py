@@ -72,7 +72,7 @@ def seeding_seconds(size: int) -> float:
 # What a run spends besides the measured seconds, from the wall times of real runs on a 2-core machine
 # (docs/bench-results.md, "How long a run takes"): starting a server, verifying it and reading its idle memory
 # (once per backend and cache mode: servers are kept across rounds); per cell, wrk's start and the server's drain
-# after the load; counting its SQL (first round only: with --sql-flush idle, PostgreSQL's counters need 10 s to
+# after the load; counting its SQL (once, after the rounds: with --sql-flush idle, PostgreSQL's counters need 10 s to
 # publish). Calibrated on the 2026-12-07 default run of the 8-backend matrix (16:47 wall): 2.59 s per 2 s cell
 # in rounds 2-5, ~13 s of start, verification and five SQL counts in a backend's first turn.
 INSTANCE_S = 2.0
@@ -104,9 +104,10 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
         if (instance, key.repeat, key.scenario) not in seen:
             seen.add((instance, key.repeat, key.scenario))
             seconds += options.warmup_s + SCENARIO_OVERHEAD_S
-            if key.repeat == 0:  # SQL counts and the --rate cells: first round only
-                seconds += SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
+            if key.repeat == 0:  # the --rate cells: first round only
                 seconds += len(options.rate) * ((options.duration_s or 0) + SCENARIO_OVERHEAD_S)
+            if key.repeat == options.repeat - 1:  # SQL counts: after the last round (finboard.bench.runner)
+                seconds += SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
         planned.append(seconds)
     return planned
 

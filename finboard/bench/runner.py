@@ -228,6 +228,7 @@ class BenchRun(Measurement, RoundData, RunRecord):
                     for repeat in range(self.o.repeat):
                         for name in self.order(repeat):
                             self._turn(name, cache, repeat)
+                    self._count_sql_after_rounds(cache)
                 finally:
                     self._stop_all()
             self._save()
@@ -271,11 +272,28 @@ class BenchRun(Measurement, RoundData, RunRecord):
             for scenario in dict.fromkeys(k.scenario for k in keys):
                 if not self._scenario(name, cache, repeat, scenario, base_url, memory_idle):
                     return
-            if repeat == 0 and name != TARGET:
-                self._count_sql(name, cache, base_url, dict.fromkeys(k.scenario for k in keys))
         finally:
             self.active = None
             info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
+            self._save()
+
+    def _count_sql_after_rounds(self, cache: str) -> None:
+        """Each kept server's SQL per request, once its rounds are over.
+
+        After the rounds, not within them: --sql-flush end ends the database's
+        sessions, every kept server's, whose pools would meet them broken in
+        the next cells.
+        """
+        for name in self.names():
+            server = self.running.get(name)
+            if server is None:
+                continue
+            measured = [k for k in self.cells if (k.size, k.backend, k.cache) == (self.size, name, cache)]
+            self.active = server
+            try:
+                self._count_sql(name, cache, server.base_url, dict.fromkeys(k.scenario for k in measured))
+            finally:
+                self.active = None
             self._save()
 
     def _start(self, name: str, cache: str, keys) -> bool:

@@ -192,7 +192,7 @@ def test_run_with_rate_writes_open_loop_cells_a_report_table_and_a_chart(tmp_pat
     assert (directory / "openloop-detail-off.png").stat().st_size > 0
     report = (directory / "report.md").read_text()
     assert "## Latency at a fixed offered load (open loop)" in report
-    assert "| detail | off | raw | 20 |" in report and "| detail | off | raw | 40 |" in report
+    assert "| detail | off | wsgi-raw | 20 |" in report and "| detail | off | wsgi-raw | 40 |" in report
 
 
 def test_report_without_rate_says_how_to_get_it():
