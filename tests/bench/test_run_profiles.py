@@ -120,7 +120,7 @@ def test_the_plan_runs_each_cache_mode_in_rounds_and_the_aa_copy_with_cache_off_
 
 
 def test_the_estimate_starts_each_server_once_per_cache_mode_and_counts_rate_cells():
-    options = opts.RunOptions(backends=["wsgi-raw"], scenarios=["list"], cache="off", aa="none", duration_s=2)
+    options = opts.RunOptions(backends=["wsgi-raw"], scenarios=["list"], cache="off", aa="none", duration_s=2, repeat=1)
     one, three = (_plan(replace(options, repeat=n)) for n in (1, 3))
     per_round = options.duration_s + plan_module.CELL_OVERHEAD_S + plan_module.SCENARIO_OVERHEAD_S
     # two more rounds add their cells and drains, and no server start
