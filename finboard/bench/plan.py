@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from finboard.bench import environment
+from finboard.bench import environment, precision
 from finboard.bench.options import RAISED_LIMIT, RunOptions
 from finboard.bench.scenarios import SCENARIOS
 
@@ -44,12 +44,18 @@ def plan_cells(
     applicable: Callable[[str, str], bool],
     sizes: list[int] | None = None,
 ) -> list[CellKey]:
-    """Every cell, in run order: one round per data size (smallest first), then repeats, backends, cache modes."""
+    """Every cell, in run order: per data size (smallest first) and cache mode, the rounds of every backend.
+
+    A backend's server is started on its first turn of a cache mode and kept for
+    that mode's rounds (finboard.bench.runner), so the cache mode is the outer loop.
+    """
     cells = []
     for size in sizes or options.sizes:
-        for repeat in range(options.repeat):
-            for name in order(repeat):
-                for cache in options.cache_modes:
+        for cache in options.cache_modes:
+            for repeat in range(options.repeat):
+                for name in order(repeat):
+                    if cache == "on" and precision.is_aa_copy(name):
+                        continue  # the A/A control measures the run's noise once: cache off, every scenario
                     for scenario in options.scenarios_for_cache(cache):
                         if applicable(name, scenario):
                             cells += [
@@ -64,15 +70,17 @@ def seeding_seconds(size: int) -> float:
 
 
 # What a run spends besides the measured seconds, from the wall times of real runs on a 2-core machine
-# (docs/bench-results.md, "How long a run takes"): starting a server, verifying it and reading its idle memory;
-# per scenario, letting the server drain after the load and the progress bookkeeping; counting its SQL (first
-# round only: with --sql-flush idle, PostgreSQL's counters need 10 s to publish).
-INSTANCE_S = 4.0
+# (docs/bench-results.md, "How long a run takes"): starting a server, verifying it and reading its idle memory
+# (once per backend and cache mode: servers are kept across rounds); per cell, wrk's start and the server's drain
+# after the load; counting its SQL (once, after the rounds: with --sql-flush idle, PostgreSQL's counters need 10 s to
+# publish). Calibrated on the 2026-12-07 default run of the 8-backend matrix (16:47 wall): 2.59 s per 2 s cell
+# in rounds 2-5, ~13 s of start, verification and five SQL counts in a backend's first turn.
+INSTANCE_S = 2.0
 # granian took 4-8 s to its first 200 here, gunicorn 1-3 s (--quick runs on this 2-core machine)
 INSTANCE_EXTRA_S = {"granian": 4.0}
-CELL_OVERHEAD_S = 0.6
-SCENARIO_OVERHEAD_S = 1.5
-SQL_COUNT_S = {"idle": 11.5, "end": 1.0}  # plus SQL_REQUEST_S per request (one at a time)
+CELL_OVERHEAD_S = 0.3
+SCENARIO_OVERHEAD_S = 0.3
+SQL_COUNT_S = {"idle": 11.5, "end": 0.7}  # plus SQL_REQUEST_S per request (one at a time)
 SQL_REQUEST_S = 0.03
 TOKENS_S = 4.0  # a server of its own for the logins, plus the argon2 logins themselves: TOKEN_S per connection
 TOKEN_S = 0.5
@@ -89,15 +97,17 @@ def planned_seconds(plan: list[CellKey], options: RunOptions) -> list[float]:
             seen.add(key.size)
             seconds += seeding_seconds(key.size) + (EXPLAIN_S if key.size == max(options.sizes) else 0)
             seconds += TOKENS_S + TOKEN_S * max(options.concurrency) if needs_tokens else 0
-        instance = (key.size, key.backend, key.cache, key.repeat)
+        instance = (key.size, key.backend, key.cache)  # kept across the rounds
         if instance not in seen:  # start, verify, idle memory
             seen.add(instance)
             seconds += INSTANCE_S + INSTANCE_EXTRA_S.get(options.server, 0.0)
-        if (instance, key.scenario) not in seen:
-            seen.add((instance, key.scenario))
+        if (instance, key.repeat, key.scenario) not in seen:
+            seen.add((instance, key.repeat, key.scenario))
             seconds += options.warmup_s + SCENARIO_OVERHEAD_S
-            sql = SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
-            seconds += sql if key.repeat == 0 else 0
+            if key.repeat == 0:  # the --rate cells: first round only
+                seconds += len(options.rate) * ((options.duration_s or 0) + SCENARIO_OVERHEAD_S)
+            if key.repeat == options.repeat - 1:  # SQL counts: after the last round (finboard.bench.runner)
+                seconds += SQL_COUNT_S.get(options.sql_flush, 1.0) + SQL_REQUEST_S * options.sql_requests
         planned.append(seconds)
     return planned
 

@@ -14,6 +14,8 @@ from contextlib import suppress
 from finboard.bench.client import Client
 from finboard.bench.scenarios import Request
 
+TARGET = "target"  # the one backend label of a --target run
+
 
 def facts_from_api(base_url: str, pages: int = 20):
     """DataFacts for ``--target``: what a deployment's own API shows (ids, authors, categories, tickers).

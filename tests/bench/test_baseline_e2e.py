@@ -61,7 +61,7 @@ def test_head_as_baseline_is_served_from_its_own_worktree_and_paired(tmp_path):
 def test_a_baseline_whose_backend_cannot_start_keeps_the_rest_and_exits_3(tmp_path):
     require_postgres()
     root = _git("rev-list", "--max-parents=0", "HEAD")  # the first commit: no backends/raw yet
-    args = ["run", "--backends", "raw", "--baseline", root, "--scenarios", "detail", "--duration", "1"]
+    args = ["run", "--backends", "wsgi-raw", "--baseline", root, "--scenarios", "detail", "--duration", "1"]
     args += ["--warmup", "0", "--repeat", "1", "--aa", "none", "--data-size", "100", "--cache", "off"]
     args += ["--workers", "1", "--threads", "1", "--concurrency", "4", "--sql-requests", "3", "--out", str(tmp_path)]
     result = CliRunner().invoke(bench, args)

@@ -7,7 +7,7 @@ import errno
 import pytest
 from click.testing import CliRunner
 
-from finboard.bench import cli, results
+from finboard.bench import cli_run, results
 from finboard.bench.cli import bench, parse_sizes
 from tests.bench.helpers import RECORDED_RUN, recorded_run
 
@@ -73,7 +73,7 @@ def test_data_sizes_are_a_sorted_comma_separated_list():
 
 def test_run_passes_every_size_and_quick_keeps_one_small_size(monkeypatch):
     seen = []
-    monkeypatch.setattr(cli, "execute", seen.append)
+    monkeypatch.setattr(cli_run, "execute", seen.append)
     assert run("run", "--data-size", "1000000,10000").exit_code == 0
     assert run("run", "--quick").exit_code == 0
     assert run("run", "--quick", "--data-size", "500,2000").exit_code == 0

@@ -13,8 +13,9 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from finboard.bench import baseline, budget, cli
+from finboard.bench import baseline, budget, cli_run
 from finboard.bench import options as opts
+from finboard.bench import plan as plan_module
 from finboard.bench.cli import bench
 from finboard.bench.plan import plan_cells, rotate
 from finboard.bench.runner import BenchRun
@@ -26,7 +27,7 @@ from finboard.settings import PROJECT_ROOT
 @pytest.fixture
 def executed(monkeypatch):
     seen = []
-    monkeypatch.setattr(cli, "execute", seen.append)
+    monkeypatch.setattr(cli_run, "execute", seen.append)
     return seen
 
 
@@ -71,6 +72,8 @@ def test_default_and_quick_profiles(executed):
     assert default.duration_s is None and default.repeat == 5 and default.concurrency == [64]
     assert default.scenarios == list(opts.DEFAULT_SCENARIOS) and default.sql_flush == "end"
     assert quick.scenarios == ["list", "detail"] and quick.aa == "none" and quick.duration_s == 1
+    assert default.backends == list(registered()) and quick.backends == list(opts.QUICK["backends"])
+    assert set(quick.backends) < set(default.backends)  # --quick: a subset of the matrix, to fit its minute
     assert widened.scenarios == list(SCENARIOS) and widened.duration_s == 3  # explicit options win
 
 
@@ -91,18 +94,46 @@ def test_the_default_plan_fits_20_minutes_and_quick_fits_a_minute():
     # one second longer would not fit (or it is already the longest)
     longer = replace(fitted, duration_s=fitted.duration_s + 1)
     assert fitted.duration_s == budget.AUTO_LONGEST_S or budget.estimate_s(plan, longer) > budget.DEFAULT_BUDGET_S
-    assert {k.backend for k in plan} == {*names, "flask~aa"} and {k.repeat for k in plan} == set(range(5))
+    assert {k.backend for k in plan} == {*names, "flask-orm~aa"} and {k.repeat for k in plan} == set(range(5))
+    assert {k.cache for k in plan} == {"off", "on"}
 
     values = {k: list(v) if isinstance(v, tuple) else v for k, v in opts.QUICK.items()}
-    quick = opts.RunOptions(backends=names, **{**values, "quick": True})
+    quick = opts.RunOptions(**{**values, "quick": True})
     quick_plan = _plan(quick)
     line, warning = budget.describe(quick_plan, quick)
     assert warning is None and budget.estimate_s(quick_plan, quick) <= budget.QUICK_BUDGET_S
-    assert line.startswith(f"Plan: {len(quick_plan)} cells ({len(names)} backends × 2 scenarios")
+    assert line.startswith(f"Plan: {len(quick_plan)} cells ({len(opts.QUICK['backends'])} backends × 2 scenarios")
+
+
+def test_the_plan_runs_each_cache_mode_in_rounds_and_the_aa_copy_with_cache_off_only():
+    options = opts.RunOptions(backends=["flask-orm", "wsgi-raw"], scenarios=["list", "detail"], repeat=3)
+    plan = _plan(options)
+    caches = [k.cache for k in plan]
+    assert caches == sorted(caches, key=lambda c: c != "off")  # every cache-off round before the cache-on ones
+    for cache in ("off", "on"):
+        repeats = [k.repeat for k in plan if k.cache == cache]
+        assert repeats == sorted(repeats) and set(repeats) == {0, 1, 2}  # interleaved rounds within a mode
+        for repeat in range(3):  # every backend once per round, the order rotated
+            turns = list(dict.fromkeys(k.backend for k in plan if (k.cache, k.repeat) == (cache, repeat)))
+            expected = rotate(["flask-orm", "wsgi-raw", "flask-orm~aa"], repeat)
+            assert turns == [b for b in expected if cache == "off" or not b.endswith("~aa")]
+
+
+def test_the_estimate_starts_each_server_once_per_cache_mode_and_counts_rate_cells():
+    options = opts.RunOptions(backends=["wsgi-raw"], scenarios=["list"], cache="off", aa="none", duration_s=2, repeat=1)
+    one, three = (_plan(replace(options, repeat=n)) for n in (1, 3))
+    per_round = options.duration_s + plan_module.CELL_OVERHEAD_S + plan_module.SCENARIO_OVERHEAD_S
+    # two more rounds add their cells and drains, and no server start
+    assert budget.estimate_s(three, replace(options, repeat=3)) - budget.estimate_s(one, options) == pytest.approx(
+        2 * per_round
+    )
+    rated = replace(options, rate=[100.0, 200.0])
+    extra = budget.estimate_s(one, rated) - budget.estimate_s(one, options)
+    assert extra == pytest.approx(2 * (options.duration_s + plan_module.SCENARIO_OVERHEAD_S))
 
 
 def test_a_plan_over_budget_is_said_with_a_warning():
-    options = opts.RunOptions(backends=["flask", "raw"], scenarios=list(SCENARIOS), duration_s=60, repeat=5)
+    options = opts.RunOptions(backends=list(registered()), scenarios=list(SCENARIOS), duration_s=60, repeat=5)
     line, warning = budget.describe(_plan(options), options)
     assert "60s cells" in line and warning and "over the 20:00 budget of a default run" in warning
     assert budget.fit_duration(_plan(options), options) == budget.AUTO_SHORTEST_S  # nothing fits: the shortest

@@ -163,3 +163,16 @@ def test_ctrl_c_ends_every_server_and_wrk_and_keeps_the_partial_results(tmp_path
     assert run["interrupted"] and not run["complete"]
     assert [e["status"] for e in run["results"]] == ["interrupted"]
     assert (run_dir / "report.md").exists()
+
+
+def test_each_server_starts_once_per_cache_mode_and_serves_every_round(tmp_path):
+    """Servers are kept across the rounds of a cache mode: one start, one verification, a turn per round."""
+    require_postgres()
+    run = execute(small(tmp_path, backends=["flask-orm", "wsgi-raw"], scenarios=["list"], repeat=3, cache="both"))
+    for name in ("flask-orm", "wsgi-raw"):
+        info = run["backends"][name]
+        assert len(info["startup_s"]) == 2 and len(info["rss_idle_mb"]) == 2  # cache off, then cache on
+        assert len(info["wall_s"]) == 6  # a turn per round and cache mode
+        cells = [e for e in run["results"] if e["backend"] == name]
+        assert sorted((e["cache"], e["repeat"]) for e in cells) == [(c, r) for c in ("off", "on") for r in range(3)]
+        assert all(e["status"] == "ok" and e["successes"] > 0 for e in cells), [e["reason"] for e in cells]

@@ -48,7 +48,7 @@ def test_granian_command_line_keeps_workers_bind_and_app():
 
 
 def test_default_server_leaves_the_backend_and_its_name_alone():
-    backend = registered()["flask"]
+    backend = registered()["flask-orm"]
     assert servers.served_by(backend, "default") is backend
     assert servers.label("flask", "default") == "flask"
     assert servers.describe(backend, "default").startswith("gunicorn")
@@ -67,7 +67,7 @@ def _get_json(url: str) -> dict:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("name", ["flask", "fastapi"])  # one WSGI, one ASGI backend
+@pytest.mark.parametrize("name", ["flask-orm", "fastapi-orm"])  # one WSGI, one ASGI backend
 def test_backend_answers_under_granian_with_its_workers_counted(name, tmp_path):
     backend = servers.served_by(registered()[name], "granian")
     assert not backend.missing_dependencies()

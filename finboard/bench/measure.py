@@ -1,0 +1,155 @@
+"""The measured part of ``flask bench run``: verifying a server, then its cells, open-loop cells and drains.
+
+It exists apart from the orchestration (finboard.bench.runner) because a cell
+has its own rules: the server is verified (every scenario's requests, bodies
+compared across backends) before it is timed; each cell samples the server's
+and PostgreSQL's CPU and memory while wrk runs; after each cell the server
+drains what wrk left queued (it must not spill into the next cell) and write
+scenarios are undone; a server that died under load fails its remaining cells.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+
+from finboard.bench import openloop, results, wrk
+from finboard.bench.plan import PENDING
+from finboard.bench.resources import Sampler, tree_memory_mb
+from finboard.bench.scenarios import SCENARIOS, write_lua
+from finboard.bench.sqlcount import settle
+from finboard.bench.target import TARGET, blank_server_figures, post_total
+
+MIXED_PARTS = [name for name, s in SCENARIOS.items() if s.mix_weight]
+
+
+class Measurement:
+    """Verification, cells and drains of the server taking its turn (mixed into BenchRun)."""
+
+    def _verify(self, name: str, base_url: str, scenarios: list[str]):
+        if "mixed" in scenarios:  # verified through the scenarios it mixes
+            scenarios = list(dict.fromkeys([s for s in scenarios if s != "mixed"] + MIXED_PARTS))
+        plan = {s: (self._requests(s)[1], SCENARIOS[s].writes) for s in scenarios}
+        verdict = self.verifier.verify(name, base_url, plan, self.tokens[0] if self.tokens else None)
+        self._reset()
+        return verdict
+
+    def _requests(self, scenario: str) -> tuple[Path, list]:
+        if scenario not in self.request_files:
+            requests = SCENARIOS[scenario].generate(self.facts)
+            expected = SCENARIOS[scenario].expected_statuses(requests)
+            self.request_files[scenario] = (write_lua(self.tmp / f"{scenario}.lua", requests, expected), requests)
+        return self.request_files[scenario]
+
+    def _idle_memory(self) -> dict:
+        """RSS, PSS and USS (MiB) of the server's tree once it has settled after start-up and the primer."""
+        if self.active is None:
+            return {}
+        settle(self.active.process.pid)
+        return tree_memory_mb(self.active.process.pid) or {}
+
+    def _scenario(self, name, cache, repeat, scenario, base_url, memory_idle) -> bool:
+        """Warm-up then one cell per concurrency; False when the server died."""
+        requests_file, _ = self._requests(scenario)
+        keys = sorted(
+            (
+                k
+                for k in self.cells
+                if (k.size, k.backend, k.scenario, k.repeat, k.cache) == (self.size, name, scenario, repeat, cache)
+            ),
+            key=lambda k: k.concurrency,
+        )
+        if self.o.warmup_s and keys:
+            self.progress.cell(name, cache, f"{scenario} warm-up", keys[-1].concurrency, repeat, self.o.repeat)
+            try:
+                with suppress(wrk.WrkError):
+                    self._wrk(base_url, requests_file, keys[-1].concurrency, self.o.warmup_s, scenario)
+            finally:
+                self._after_load(scenario)
+        for key in keys:
+            self.progress.cell(name, cache, scenario, key.concurrency, repeat, self.o.repeat)
+            before = post_total(base_url) if name == TARGET and SCENARIOS[scenario].writes else None
+            pid = self.active.process.pid if self.active else None
+            with Sampler(pid, postgres=self._local_db(), database=self._dbname()) as sampler:
+                try:
+                    run = self._wrk(base_url, requests_file, key.concurrency, self.o.duration_s, scenario, sampler)
+                except wrk.WrkError as exc:
+                    run = None
+                    self.cells[key].update(status="error", reason=str(exc))
+                finally:
+                    sampler.stop()
+                    self._after_load(scenario)
+            self.progress.finish_cell()
+            if run is not None:
+                self.cells[key] = results.result_entry(
+                    backend=name,
+                    scenario=scenario,
+                    concurrency=key.concurrency,
+                    repeat=repeat,
+                    cache=cache,
+                    data_size=key.size,
+                    figures=run.result,
+                    resources=sampler.window.summary(),
+                    rss_idle=memory_idle.get("rss"),
+                    memory_idle=memory_idle,
+                    startup_s=self.active.startup_s if self.active else None,
+                )
+                if name == TARGET:
+                    blank_server_figures(self.cells[key], before, base_url)
+            if self.active is not None and not self.active.alive():
+                died = [k for k in self.cells if k.backend == name and self.cells[k]["status"] == PENDING]
+                self._fail(
+                    name,
+                    died,
+                    "died",
+                    f"{name} exited with code {self.active.process.returncode} under load",
+                    self.active.log_tail(),
+                )
+                return False
+        if repeat == 0 and self.o.rate:
+            self._open_loop(name, cache, scenario, base_url, requests_file)
+        return True
+
+    def _open_loop(self, name, cache, scenario, base_url, requests_file) -> None:
+        """One open-loop cell per --rate (first round only), each followed by the same drain as a cell."""
+        for rate in self.o.rate:
+            self.progress.phase(f"{name} · {scenario} open loop at {rate:g} req/s")
+            tokens = self.tokens_file if SCENARIOS[scenario].needs_tokens else None
+            where = dict(backend=name, scenario=scenario, cache=cache, data_size=self.size, rate=rate)
+            try:
+                run = openloop.run_open_loop(
+                    base_url, rate=rate, requests_file=requests_file, out_file=self.tmp / "wrk-open.json",
+                    duration_s=self.o.duration_s, timeout_s=self.o.timeout_s, connections=self.o.rate_connections,
+                    tokens_file=tokens, poll=self.progress.draw,
+                )  # fmt: skip
+                self.open_loop.append(openloop.result_entry(**where, figures=run.result))
+            except wrk.WrkError as exc:
+                self.open_loop.append(openloop.result_entry(**where, status="error", reason=str(exc)))
+            finally:
+                self._after_load(scenario)
+            self.run["open_loop"] = self.open_loop
+
+    def _wrk(self, base_url, requests_file, connections, duration, scenario, sampler=None):
+        def started(process):
+            if sampler is not None:
+                sampler.wrk_pid = process.pid
+
+        return wrk.run_wrk(
+            base_url,
+            requests_file=requests_file,
+            out_file=self.tmp / "wrk-out.json",
+            connections=connections,
+            threads=self.o.threads,
+            duration_s=duration,
+            timeout_s=self.o.timeout_s,
+            tokens_file=self.tokens_file if SCENARIOS[scenario].needs_tokens else None,
+            on_start=started,
+            poll=self.progress.draw,
+        )
+
+    def _after_load(self, scenario: str) -> None:
+        """Let the server drain what wrk left queued (it must not spill into the next cell); undo writes."""
+        if self.active is not None:
+            settle(self.active.process.pid, timeout=180)  # 1000 queued logins take a while
+        if SCENARIOS[scenario].writes:
+            self._reset()
