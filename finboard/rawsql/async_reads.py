@@ -15,13 +15,12 @@ from psycopg import AsyncConnection
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
 from finboard.rawsql import plans
-from finboard.rawsql import statements as sql
 from finboard.rawsql.plans import Plan
 
 
 async def run(conn: AsyncConnection, plan: Plan):
     """Execute ``plan``'s statements in order on one cursor; its return value (the bytes)."""
-    cursor = conn.cursor(row_factory=sql.ROW_FACTORY)
+    cursor = conn.cursor()
     try:
         statement, params, all_rows = next(plan)
         while True:

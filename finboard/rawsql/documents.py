@@ -23,6 +23,7 @@ import orjson
 from finboard.contract.pagination import Page, listing_total, next_cursor
 from finboard.contract.positions import parse_positions
 from finboard.contract.posts import PostListQuery
+from finboard.rawsql import statements as sql
 
 OPTIONS = orjson.OPT_UTC_Z
 _dumps = orjson.dumps
@@ -33,24 +34,33 @@ def dumps(document) -> bytes:
     return _dumps(document, option=OPTIONS)
 
 
+# Column positions by name (``statements.POST`` etc.), bound once: reading ``row[_TITLE]`` costs
+# what ``row[1]`` does, and a column added or moved in statements.py moves its index with it.
+_P, _M, _C, _S = sql.POST, sql.COMMENT, sql.CATEGORY, sql.CATEGORY_STAT
+_ID, _TITLE, _BODY, _AUTHOR_ID, _AUTHOR_NAME = _P.id, _P.title, _P.body, _P.author_id, _P.author_username
+_CAT_ID, _CAT_SLUG, _CAT_NAME, _CASHTAGS = _P.category_id, _P.category_slug, _P.category_name, _P.cashtags
+_COMMENTS, _CREATED, _UPDATED, _SENTIMENT = _P.comment_count, _P.created_at, _P.updated_at, _P.sentiment
+_POSITIONS, _PINNED, _LOCKED, _EDITS = _P.positions, _P.pinned, _P.locked, _P.edit_count
+
+
 def post(row) -> dict:
     """A ``sql.POST_COLUMNS`` row as ``PostPublic``."""
-    cashtags = row.cashtags
+    cashtags = row[_CASHTAGS]
     return {
-        "id": row.id,
-        "title": row.title,
-        "body": row.body,
-        "author": {"id": row.author_id, "username": row.author_username},
-        "category": {"id": row.category_id, "slug": row.category_slug, "name": row.category_name},
+        "id": row[_ID],
+        "title": row[_TITLE],
+        "body": row[_BODY],
+        "author": {"id": row[_AUTHOR_ID], "username": row[_AUTHOR_NAME]},
+        "category": {"id": row[_CAT_ID], "slug": row[_CAT_SLUG], "name": row[_CAT_NAME]},
         "cashtags": cashtags.split() if cashtags else [],
-        "comment_count": row.comment_count,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "sentiment": row.sentiment,
-        "positions": positions(row.positions),
-        "pinned": bool(row.pinned),
-        "locked": bool(row.locked),
-        "edit_count": row.edit_count,
+        "comment_count": row[_COMMENTS],
+        "created_at": row[_CREATED],
+        "updated_at": row[_UPDATED],
+        "sentiment": row[_SENTIMENT],
+        "positions": positions(row[_POSITIONS]),
+        "pinned": bool(row[_PINNED]),
+        "locked": bool(row[_LOCKED]),
+        "edit_count": row[_EDITS],
     }
 
 
@@ -62,11 +72,11 @@ def positions(stored: str) -> list[dict]:
 def comment(row) -> dict:
     """A ``sql._COMMENTS`` row as ``CommentPublic``."""
     return {
-        "id": row.id,
-        "post_id": row.post_id,
-        "author": {"id": row.author_id, "username": row.author_username},
-        "body": row.body,
-        "created_at": row.created_at,
+        "id": row[_M.id],
+        "post_id": row[_M.post_id],
+        "author": {"id": row[_M.author_id], "username": row[_M.author_username]},
+        "body": row[_M.body],
+        "created_at": row[_M.created_at],
     }
 
 
@@ -79,7 +89,7 @@ def _page(items: list, page: int, per_page: int, total: int) -> bytes:
 
 
 def _post_sort_key(row) -> tuple:
-    return row.created_at, row.id, row.comment_count
+    return row[_CREATED], row[_ID], row[_COMMENTS]
 
 
 def post_page(rows: list, query: PostListQuery, total_row, total_kind: str) -> bytes:
@@ -112,7 +122,12 @@ def comment_page(rows: list, page: int, per_page: int, total: int) -> bytes:
 
 def categories(rows: list) -> bytes:
     return _dumps(
-        {"items": [{"id": r.id, "slug": r.slug, "name": r.name, "description": r.description} for r in rows]},
+        {
+            "items": [
+                {"id": r[_C.id], "slug": r[_C.slug], "name": r[_C.name], "description": r[_C.description]}
+                for r in rows
+            ]
+        },
         option=OPTIONS,
     )
 
@@ -122,13 +137,13 @@ def category_stats(rows: list) -> bytes:
         {
             "items": [
                 {
-                    "id": r.id,
-                    "slug": r.slug,
-                    "name": r.name,
-                    "post_count": r.post_count,
-                    "comment_count": int(r.comment_count),
-                    "author_count": r.author_count,
-                    "newest_post_at": r.newest_post_at,
+                    "id": r[_S.id],
+                    "slug": r[_S.slug],
+                    "name": r[_S.name],
+                    "post_count": r[_S.post_count],
+                    "comment_count": int(r[_S.comment_count]),
+                    "author_count": r[_S.author_count],
+                    "newest_post_at": r[_S.newest_post_at],
                 }
                 for r in rows
             ]

@@ -19,7 +19,6 @@ from psycopg import Connection
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
 from finboard.rawsql import plans
-from finboard.rawsql import statements as sql
 from finboard.rawsql.plans import DEFAULT_LIST_QUERY, Plan, list_statements
 
 # DEFAULT_LIST_QUERY and list_statements stay importable here (the Flask API and tools use them).
@@ -39,7 +38,7 @@ __all__ = [
 
 def run(conn: Connection, plan: Plan):
     """Execute ``plan``'s statements in order on one cursor; its return value (the bytes)."""
-    cursor = conn.cursor(row_factory=sql.ROW_FACTORY)
+    cursor = conn.cursor()
     try:
         statement, params, all_rows = next(plan)
         while True:

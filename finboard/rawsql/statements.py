@@ -7,16 +7,17 @@ comments; a page of comments plus the post's ``comment_count``; one aggregate fo
 the category statistics; one query for the categories. Every value is a bound
 parameter — user text never becomes SQL.
 
-Every selected column is named (``AS``) after the document key it becomes, and the
-faces read rows as named tuples (``ROW_FACTORY``), so ``finboard.rawsql.documents``
-reads ``row.title``, never a position: a new column is one line here and one key there.
+Every selected column is named (``AS``) after the document key it becomes, and each
+column list also gives the index of every name (``POST.title``), so
+``finboard.rawsql.documents`` reads ``row[POST.title]`` — by name, on plain tuples
+(psycopg's named-tuple rows cost ~17 µs per statement; measured in
+docs/benchmarks/2026-12-07-layers): a new column is one line here and one key there.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-
-from psycopg.rows import namedtuple_row
+from types import SimpleNamespace
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, SEARCH_EXACT_BELOW, Cursor
 
@@ -34,15 +35,21 @@ def search_total_sql(placeholder: str) -> str:
     return SEARCH_TOTAL_SQL.format(p=placeholder, exact_below=SEARCH_EXACT_BELOW, limit=EXACT_TOTAL_MAX + 1)
 
 
-ROW_FACTORY = namedtuple_row  # rows as named tuples: documents read columns by their names
+def _alias(column: str) -> str:
+    return column.split(" AS ")[1] if " AS " in column else column.rsplit(".", 1)[-1]
 
 
 def _named(*columns: str) -> str:
     """``"p.id AS id, u.username AS author_username, …"`` from ``"p.id"``, ``"u.username AS author_username"``, …"""
-    return ", ".join(c if " AS " in c else f"{c} AS {c.rsplit('.', 1)[-1]}" for c in columns)
+    return ", ".join(f"{c.split(' AS ')[0]} AS {_alias(c)}" for c in columns)
 
 
-POST_COLUMNS = _named(
+def _indexes(*columns: str) -> SimpleNamespace:
+    """Where each named column sits in the row: ``POST.title`` is the position of ``... AS title``."""
+    return SimpleNamespace(**{_alias(c): i for i, c in enumerate(columns)})
+
+
+_POST = (
     "p.id",
     "p.title",
     "p.body",
@@ -61,6 +68,8 @@ POST_COLUMNS = _named(
     "p.locked",
     "p.edit_count",
 )
+POST = _indexes(*_POST)
+POST_COLUMNS = _named(*_POST)
 POST_FROM = "posts p JOIN users u ON u.id = p.author_id JOIN categories c ON c.id = p.category_id"
 
 ORDER_BY = {
@@ -72,9 +81,9 @@ ORDER_BY = {
 # Statements are assembled from this module's fixed fragments only; every value is bound.
 POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s AND p.hidden_at IS NULL"  # nosec B608
 
-_COMMENT_COLUMNS = _named(
-    "m.id", "m.post_id", "u.id AS author_id", "u.username AS author_username", "m.body", "m.created_at"
-)
+_COMMENT = ("m.id", "m.post_id", "u.id AS author_id", "u.username AS author_username", "m.body", "m.created_at")
+COMMENT = _indexes(*_COMMENT)
+_COMMENT_COLUMNS = _named(*_COMMENT)
 _COMMENTS = (
     f"SELECT {_COMMENT_COLUMNS} "  # nosec B608 - fixed fragments only
     "FROM comments m JOIN users u ON u.id = m.author_id WHERE m.post_id = %s AND m.hidden_at IS NULL "
@@ -83,12 +92,22 @@ NEWEST_COMMENTS = _COMMENTS + "ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
 COMMENT_PAGE = _COMMENTS + "ORDER BY m.created_at ASC, m.id ASC LIMIT %s OFFSET %s"
 COMMENT_COUNT = "SELECT comment_count FROM posts WHERE id = %s AND hidden_at IS NULL"
 
-CATEGORIES = "SELECT id, slug, name, description FROM categories ORDER BY position, id"
+_CATEGORY = ("id", "slug", "name", "description")
+CATEGORY = _indexes(*_CATEGORY)
+CATEGORIES = f"SELECT {', '.join(_CATEGORY)} FROM categories ORDER BY position, id"  # nosec B608
 
+_CATEGORY_STATS = (
+    "c.id",
+    "c.slug",
+    "c.name",
+    "coalesce(k.post_count, 0) AS post_count",
+    "coalesce(k.comment_count, 0) AS comment_count",
+    "coalesce(k.author_count, 0) AS author_count",
+    "(SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id AND p.hidden_at IS NULL) AS newest_post_at",
+)
+CATEGORY_STAT = _indexes(*_CATEGORY_STATS)
 CATEGORY_STATS = (
-    "SELECT c.id AS id, c.slug AS slug, c.name AS name, coalesce(k.post_count, 0) AS post_count, "
-    "coalesce(k.comment_count, 0) AS comment_count, coalesce(k.author_count, 0) AS author_count, "
-    "(SELECT max(p.created_at) FROM posts p WHERE p.category_id = c.id AND p.hidden_at IS NULL) AS newest_post_at "
+    f"SELECT {_named(*_CATEGORY_STATS)} "  # nosec B608 - fixed fragments only
     "FROM categories c LEFT OUTER JOIN category_counters k ON k.category_id = c.id ORDER BY c.position, c.id"
 )
 
