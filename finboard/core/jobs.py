@@ -29,6 +29,7 @@ from finboard.settings import Settings
 log = logging.getLogger(__name__)
 
 _AFTER_COMMIT = "finboard.jobs.after_commit"
+_COMMITTED = "finboard.jobs.committed"
 
 
 def enqueue_fanout(session: Session, settings: Settings, kind: str, event_id: int) -> None:
@@ -53,8 +54,25 @@ def run_fanout(session: Session, kind: str, event_id: int) -> int:
 
 
 @event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
+def _release_after_commit(session: Session) -> None:
+    """The write committed: its jobs may run, once the session has given its connection back."""
     pending = session.info.pop(_AFTER_COMMIT, None)
+    if pending:
+        session.info.setdefault(_COMMITTED, []).extend(pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_committed(session: Session, transaction) -> None:
+    """Run the committed write's jobs after its connection is back in the pool.
+
+    ``after_commit`` fires while the session still holds its connection; a job run there
+    needs a second one, and a few concurrent writes on a small pool (FastAPI's three)
+    then wait on each other until the pool times out. ``after_transaction_end`` of the
+    outermost transaction fires after the connection is released.
+    """
+    if transaction.parent is not None:
+        return
+    pending = session.info.pop(_COMMITTED, None)
     if not pending:
         return
     bind = session.get_bind()

@@ -146,6 +146,26 @@ def test_the_embedded_default_runs_after_commit_and_forgets_a_rollback(sqlite_ur
     assert notifications_of(sqlite_url, post_id, comment=False) == []
 
 
+def test_an_embedded_job_waits_for_the_write_to_give_its_connection_back(postgres_url):
+    """On a pool of one connection the job still runs: it starts after the write's session
+    has returned its connection (a job run while the write still held it would wait for a
+    second one, and concurrent writes on FastAPI's small pool timed out that way)."""
+    empty_board_and_queue(postgres_url)
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    settings = settings_for(postgres_url, "embedded")
+    with Session(engine) as session:
+        ann = account_queries.create_user(session, "ann", "ann@example.com", "x")
+        bob = account_queries.create_user(session, "bob", "bob@example.com", "x")
+        session.commit()
+        category = session.scalars(select(Category).where(Category.slug == "stocks")).one()
+        post = content_writes.create_post(session, ann, category, "Hello @bob", "one connection")
+        jobs.enqueue_fanout(session, settings, "post", post.id)
+        post_id, bob_id = post.id, bob.id
+        session.commit()
+    assert notifications_of(postgres_url, post_id, comment=False) == [(bob_id, "mention", None)]
+    engine.dispose()
+
+
 def test_a_queue_on_sqlite_is_a_configuration_error(sqlite_url):
     with pytest.raises(ConfigError, match="JOBS_RUNNER=queue needs PostgreSQL"):
         settings_for(sqlite_url, "queue").jobs_queued("sqlite")
