@@ -167,3 +167,32 @@ def test_openapi_document_is_the_same_everywhere(backends):
     document = json.loads(next(iter(texts.values())))
     assert document["openapi"].startswith("3.1")
     assert "/api/v1/posts" in document["paths"]
+
+
+def test_the_api_docs_viewer_is_the_same_everywhere(writable):
+    """/api/v1/docs: the same page and files from every full backend (raw, a read-only
+    benchmark ceiling, serves only the reads), cacheable, under the API's CSP."""
+    from finboard.contract import api_docs
+
+    version = api_docs.SWAGGER_UI_VERSION
+    paths = {
+        "/api/v1/docs": "text/html",
+        f"/api/v1/docs/{version}/init.js": "text/javascript",
+        f"/api/v1/docs/{version}/swagger-ui.css": "text/css",
+        f"/api/v1/docs/{version}/swagger-ui-bundle.js": "text/javascript",
+    }
+    for path, content_type in paths.items():
+        answers = _answers(writable, "GET", path)
+        bodies = {name: r.content for name, r in answers.items()}
+        assert len(set(bodies.values())) == 1, (path, list(bodies))
+        for name, response in answers.items():
+            assert response.status_code == 200, (name, path)
+            assert response.headers["content-type"].startswith(content_type), (name, path)
+            assert response.headers["cache-control"].startswith("public, max-age="), (name, path)
+            assert "script-src 'self'" in response.headers["content-security-policy"], (name, path)
+    page = next(iter(_answers(writable, "GET", "/api/v1/docs").values())).text
+    assert f"/api/v1/docs/{version}/swagger-ui-bundle.js" in page and "<script>" not in page
+    for path in (f"/api/v1/docs/{version}/index.html", "/api/v1/docs/0.0.1/init.js", "/api/v1/docs/%2e%2e/setup.py"):
+        answers = _answers(writable, "GET", path)
+        _assert_identical(answers, 404)
+        assert next(iter(answers.values())).json()["error"]["code"] == "not_found"

@@ -492,3 +492,31 @@ def community_journey(author: Page, reader: Page, moderator: Page, server: Serve
     expect(reader.locator(".post-card h2").filter(has_text=BULL_TITLE)).to_have_count(0)
     expect(reader.locator("#sentiment-7d .empty")).to_have_text("No bullish or bearish posts in the last 7 days.")
     steps.shot("community-hidden-for-members")
+
+
+def test_api_docs_are_linked_and_work_under_the_csp(browser, server):
+    """The footer's link opens Swagger UI (served from the pinned package, no CDN), which
+    lists the API's operations and runs one, with no Content-Security-Policy violation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.base_url) else None)
+    try:
+        page.goto(server.url("/"))
+        page.get_by_role("link", name="API documentation").click()
+        expect(page).to_have_title(re.compile("FinBoard API"))
+        listing = page.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/posts$")).first
+        expect(listing).to_be_visible()
+        listing.click()
+        page.get_by_role("button", name="Try it out").click()
+        page.get_by_role("button", name="Execute").click()
+        expect(page.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
+        page.screenshot(path=str(server.shots / "api-docs.png"), full_page=False)
+        expect(page.locator(".live-responses-table tbody .response-col_description").first).to_contain_text("\"items\"")
+    finally:
+        context.close()
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+    assert outside == [], f"the viewer asked a third party: {outside}"

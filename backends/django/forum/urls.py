@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import market_views, moderation_views, profile_views, subscription_views, views
+from . import docs_views, market_views, moderation_views, profile_views, subscription_views, views
 
 app_name = "api"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("stats/categories", views.CategoryStatsView.as_view(), name="category-stats"),
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path("openapi.json", views.OpenApiView.as_view(), name="openapi"),
+    path("docs", docs_views.DocsView.as_view(), name="docs"),
+    path("docs/<path:path>", docs_views.DocsAssetView.as_view(), name="docs-asset"),
     # profiles, moderation, subscriptions and market (finboard/api/profiles.py, moderation.py, ...)
     path("users/<str:username>", profile_views.UserView.as_view(), name="user"),
     path("users/<str:username>/comments", profile_views.UserCommentsView.as_view(), name="user-comments"),
