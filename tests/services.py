@@ -131,6 +131,7 @@ auth_file = {root}/userlist.txt
 pool_mode = transaction
 default_pool_size = {pool_size}
 max_client_conn = 500
+query_wait_timeout = 10
 logfile = {root}/pgbouncer.log
 pidfile = {root}/pgbouncer.pid
 """
