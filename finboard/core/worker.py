@@ -41,11 +41,12 @@ RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
 
 def procrastinate_app(settings: Settings) -> procrastinate.App:
-    """The Procrastinate app on ``DATABASE_URL``, with the fan-out task (PostgreSQL only)."""
+    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out task (PostgreSQL only)."""
     if settings.is_sqlite:
         raise ConfigError(
             "flask worker needs PostgreSQL (the jobs live in it); on SQLite jobs run in-process after each commit"
         )
+    settings = settings.worker_settings()  # also for Procrastinate's own CLI on this app
     connector = procrastinate.PsycopgConnector(
         conninfo=settings.psycopg_dsn,
         kwargs=connect.connect_kwargs(settings.database_pgbouncer, utc=False),
