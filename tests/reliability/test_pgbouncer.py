@@ -13,18 +13,24 @@ the database). What must hold through transaction pooling:
 - logins (API tokens, a forum session), writes, concurrent writes and identical concurrent
   writes behave as directly on PostgreSQL;
 - the job queue end to end: a post through each backend, ``flask worker`` through PgBouncer
-  alone (polling, no LISTEN) and on ``DATABASE_DIRECT_URL`` (LISTEN), its notifications.
+  alone (polling, no LISTEN) and on ``DATABASE_DIRECT_URL`` (LISTEN), its notifications;
+- ``flask db upgrade`` goes to ``DATABASE_DIRECT_URL``.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -32,7 +38,7 @@ from finboard.bench.plan import WRITE_LIMITS
 from finboard.core.seeding import seed
 from finboard.registry import get
 from finboard.serving import start_backend
-from tests.databases import postgres_database
+from tests.databases import ROOT, postgres_database
 from tests.jobs_support import WorkerProcess, wait_until
 from tests.services import ThrowawayPgBouncer
 
@@ -285,3 +291,21 @@ def test_jobs_from_every_backend_reach_their_audience(bounced, mode, tmp_path):
         assert _told(bounced["direct"], post) == {"mention": 1, "ticker": FOLLOWERS}, log.read_text()
     assert listeners == (0 if mode.startswith("polling") else 1), listeners
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_flask_db_upgrade_goes_to_the_direct_url(bounced):
+    """Migrations run on DATABASE_DIRECT_URL: here DATABASE_URL names, through PgBouncer, a database
+    that does not exist, so an upgrade that went that way would fail."""
+    env = {
+        **os.environ,
+        **bounced["env"],
+        "DATABASE_URL": bounced["bouncer"].url(f"{bounced['name']}_missing"),
+        "FLASK_APP": "wsgi",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    with psycopg.connect(_dsn(bounced["direct"])) as conn:
+        head = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert head == ScriptDirectory.from_config(Config(str(ROOT / "migrations" / "alembic.ini"))).get_current_head()
