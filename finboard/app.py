@@ -66,6 +66,17 @@ def register_extensions(app: Flask) -> None:
     init_sessions(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_pragmas(app)
+    else:
+        _prepare_postgres_sessions(app)
+
+
+def _prepare_postgres_sessions(app: Flask) -> None:
+    """Behind PgBouncer, each new connection sets the UTC time zone its startup options would have."""
+    from finboard.core.pg_sessions import prepare_engine
+
+    with app.app_context():
+        engine = db.engine
+    prepare_engine(engine, app.config["FINBOARD_SETTINGS"], utc=True)
 
 
 def register_migrations(app: Flask) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from finboard.core.generation_cache import KEY_PREFIX, LOCAL_THRESHOLD, TTL_SECONDS
-from finboard.settings import PG_SESSION_OPTIONS, Settings, load_settings, server_workers
+from finboard.core.pg_sessions import connect_args
+from finboard.settings import Settings, load_settings, server_workers
 
 MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -19,8 +20,9 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
             max_overflow=0,
             pool_timeout=10,
             # TimeZone=UTC: the read path (finboard.rawsql.reads) formats timestamps
-            # as they come back; it borrows its connections from this same pool.
-            connect_args={"options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
+            # as they come back; it borrows its connections from this same pool. Behind
+            # PgBouncer the app sets it per connection (app.register_extensions).
+            connect_args=connect_args(settings, utc=True),
         )
     config: dict[str, Any] = {
         "FINBOARD_SETTINGS": settings,

@@ -149,6 +149,16 @@ class Settings(BaseSettings):
     # retried by the others (a worker beats every third of this).
     jobs_stalled_after: PositiveFloat = Field(default=30.0, validation_alias="JOBS_STALLED_AFTER")
 
+    # Between the app and PostgreSQL, PgBouncer in transaction pooling (README, "PgBouncer"): every
+    # psycopg connection then goes without startup `options` and prepared statements, and sets its
+    # TimeZone by a SET that PgBouncer replays (finboard.rawsql.connect).
+    database_pgbouncer: bool = Field(default=False, validation_alias="DATABASE_PGBOUNCER")
+    # PostgreSQL itself, for what needs a server session of its own: the job worker's LISTEN.
+    database_direct_url: str | None = Field(default=None, validation_alias="DATABASE_DIRECT_URL")
+    # Seconds between a worker's looks for new jobs when it cannot LISTEN (behind PgBouncer, without
+    # DATABASE_DIRECT_URL); with LISTEN it is woken at once and looks every 5 s besides.
+    jobs_poll_interval: PositiveFloat = Field(default=1.0, validation_alias="JOBS_POLL_INTERVAL")
+
     # The raw backend's psycopg pool: seconds a request waits for a connection.
     pg_pool_timeout: PositiveFloat = Field(default=3.0, validation_alias=_env("PG_POOL_TIMEOUT", "RAW_POOL_TIMEOUT"))
     # The benchmark's PostgreSQL superuser connection (creates its throwaway databases).
@@ -163,6 +173,19 @@ class Settings(BaseSettings):
             return normalize_database_url(value)
         except (ConfigError, ArgumentError) as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("database_direct_url")
+    @classmethod
+    def _direct_is_postgres(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = normalize_database_url(value)
+        except (ConfigError, ArgumentError) as exc:
+            raise ValueError(str(exc).replace("DATABASE_URL", "DATABASE_DIRECT_URL")) from None
+        if not url.startswith("postgresql"):
+            raise ValueError("DATABASE_DIRECT_URL must be PostgreSQL (the server behind DATABASE_URL's PgBouncer)")
+        return url
 
     def jobs_queued(self, dialect: str) -> bool:
         """Whether a write on ``dialect`` enqueues its jobs for ``flask worker`` (else runs them after commit)."""
@@ -196,6 +219,12 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return self
 
+    @model_validator(mode="after")
+    def _pgbouncer_on_postgres(self) -> Settings:
+        if self.database_pgbouncer and self.is_sqlite:
+            raise ValueError("DATABASE_PGBOUNCER=1 needs a postgresql:// DATABASE_URL (the PgBouncer's address)")
+        return self
+
     # --- derived values -------------------------------------------------------
 
     def replace(self, **changes) -> Settings:
@@ -209,6 +238,19 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def worker_settings(self) -> Settings:
+        """What the job worker connects with: PostgreSQL itself when ``DATABASE_DIRECT_URL`` is set
+        (Procrastinate's LISTEN needs a server session of its own, which transaction pooling never
+        gives), else ``DATABASE_URL`` as the app uses it (behind PgBouncer the worker then polls)."""
+        if self.database_direct_url is None:
+            return self
+        return self.replace(database_url=self.database_direct_url, database_pgbouncer=False, database_direct_url=None)
+
+    @property
+    def worker_listens(self) -> bool:
+        """Whether a worker on these settings is woken by LISTEN/NOTIFY (not through PgBouncer)."""
+        return not self.database_pgbouncer
 
     @property
     def psycopg_dsn(self) -> str:
@@ -305,7 +347,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, require_secret: b
     return settings.model_copy(update={"secret_key": _development_secret()})
 
 
-SECRET_BEARING = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FINBOARD_BENCH_PG_ADMIN")
+SECRET_BEARING = ("DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "SECRET_KEY", "FINBOARD_BENCH_PG_ADMIN")
 
 
 def _describe(exc: ValidationError) -> str:

@@ -24,16 +24,20 @@ target_metadata = Base.metadata
 
 
 def database_url() -> str:
+    """The database to migrate: ``DATABASE_DIRECT_URL`` when set (behind PgBouncer the DDL goes to
+    PostgreSQL itself, README *PgBouncer*), else the app's."""
     if url := config.get_main_option("sqlalchemy.url"):
         return url
     try:
         from flask import current_app, has_app_context
 
         if has_app_context():
-            return current_app.config["SQLALCHEMY_DATABASE_URI"]
+            direct = current_app.config["FINBOARD_SETTINGS"].database_direct_url
+            return direct or current_app.config["SQLALCHEMY_DATABASE_URI"]
     except ImportError:  # pragma: no cover - Flask is always installed with FinBoard
         pass
-    return load_settings().database_url
+    settings = load_settings(require_secret=False)
+    return settings.database_direct_url or settings.database_url
 
 
 def run_migrations_offline() -> None:
@@ -43,7 +47,11 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connectable = engine_from_config({"sqlalchemy.url": database_url()}, prefix="sqlalchemy.", poolclass=pool.NullPool)
+    url = database_url()
+    # No prepared statements: through PgBouncer's transaction pooling they would outlive the
+    # migration on a server connection other clients then get (finboard.rawsql.connect).
+    more = {"connect_args": {"prepare_threshold": None}} if url.startswith("postgresql") else {}
+    connectable = engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool, **more)
     with connectable.connect() as connection:
         context.configure(
             connection=connection,

@@ -129,7 +129,9 @@ def job_statuses(url: str) -> list[tuple[str, dict, int]]:
 class WorkerProcess:
     """``flask worker`` in a subprocess on ``url``'s database: the real thing, started and stopped by id."""
 
-    def __init__(self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None):
+    def __init__(
+        self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None, env: dict | None = None
+    ):
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -137,6 +139,7 @@ class WorkerProcess:
             "JOBS_STALLED_AFTER": str(stalled_after),
             "FLASK_APP": "wsgi",
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         self.log = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

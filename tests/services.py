@@ -116,3 +116,84 @@ class ThrowawayRedis:
 
     def destroy(self) -> None:
         self.stop()
+
+
+PGBOUNCER_INI = """\
+[databases]
+* = host={pg_host} port={pg_port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {root}/userlist.txt
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 500
+query_wait_timeout = 10
+logfile = {root}/pgbouncer.log
+pidfile = {root}/pgbouncer.pid
+"""
+
+
+class ThrowawayPgBouncer:
+    """Debian's ``pgbouncer`` in transaction pooling on a free port, in front of ``pg_host:pg_port``.
+
+    Its ini is the README's (section *PgBouncer*) with a small ``default_pool_size``, so server
+    connections are shared by many clients. PgBouncer refuses to run as root: as root it is
+    started with ``-u postgres`` (its files then belong to postgres).
+    """
+
+    def __init__(self, pg_host: str = "127.0.0.1", pg_port: int = 5432, pool_size: int = 4):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not Path(binary).exists():
+            raise RuntimeError("pgbouncer not found: apt-get install -y pgbouncer")
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="finboard-pgbouncer-"))
+        self.ini = self.root / "pgbouncer.ini"
+        self.log = self.root / "pgbouncer.log"
+        self.ini.write_text(
+            PGBOUNCER_INI.format(pg_host=pg_host, pg_port=pg_port, port=self.port, root=self.root, pool_size=pool_size)
+        )
+        (self.root / "userlist.txt").write_text('"root" ""\n')
+        argv = [binary, str(self.ini)]
+        if os.geteuid() == 0:
+            for path in (self.root, *self.root.iterdir()):
+                shutil.chown(path, "postgres")
+            argv[1:1] = ["-u", "postgres"]
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pgbouncer exited with {self.process.returncode}: {self.log_text()}")
+            try:
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=1, prepare_threshold=None) as conn:
+                    conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError:
+                time.sleep(0.05)
+        self.destroy()
+        raise RuntimeError(f"pgbouncer did not answer on port {self.port}: {self.log_text()}")
+
+    def dsn(self, database: str) -> str:
+        return f"postgresql://root@127.0.0.1:{self.port}/{database}"
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://root@127.0.0.1:{self.port}/{database}"
+
+    def log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def destroy(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -6,7 +6,8 @@ SECRET_KEY configures all three. Everything that would change a response
 (debug pages, slash redirects, CSRF, sessions) is left out.
 """
 
-from finboard.settings import PG_SESSION_OPTIONS, Settings, load_settings
+from finboard.rawsql.connect import connect_kwargs
+from finboard.settings import Settings, load_settings
 
 
 def database_config(finboard_settings: Settings) -> dict:
@@ -34,8 +35,14 @@ def database_config(finboard_settings: Settings) -> dict:
                 "reconnect_timeout": 2,
             },
             "connect_timeout": 5,
-            "options": PG_SESSION_OPTIONS,
+            # Directly: PG_SESSION_OPTIONS; behind PgBouncer no startup options and no prepared
+            # statements (finboard.rawsql.connect). Django sets the UTC time zone itself, by a
+            # SET PgBouncer replays on every server connection.
+            **connect_kwargs(finboard_settings.database_pgbouncer, utc=False),
         }
+        # Transaction pooling gives a cursor's next FETCH to another server connection: no
+        # server-side cursors (QuerySet.iterator() then reads in chunks client-side).
+        database["DISABLE_SERVER_SIDE_CURSORS"] = finboard_settings.database_pgbouncer
     else:
         # The Flask backend's SQLite pragmas: WAL for concurrent readers, a busy
         # timeout for writers (foreign keys are always on in Django's SQLite backend).

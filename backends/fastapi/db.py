@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from finboard.settings import PG_SESSION_OPTIONS, Settings
+from finboard.core.pg_sessions import connect_args
+from finboard.settings import Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -21,7 +22,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=10,
         pool_pre_ping=True,
-        connect_args={"options": PG_SESSION_OPTIONS},
+        connect_args=connect_args(settings, utc=False),
     )
 
 

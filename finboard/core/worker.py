@@ -11,6 +11,13 @@ CLI on :func:`procrastinate_app`. Jobs are rows of the database the writes go to
   (:func:`_housekeeping`, Procrastinate's documented recipe);
 - a job run twice (killed after its commit, before Procrastinate marked it done) inserts
   nothing the second time: ``uq_notifications_event`` (``ON CONFLICT DO NOTHING``).
+
+The worker connects with ``Settings.worker_settings()``: ``DATABASE_DIRECT_URL`` when set, so
+that it is woken by ``LISTEN`` on a server session of its own. Through PgBouncer's transaction
+pooling a LISTEN would be registered on whichever server connection ran it and its
+notifications lost, so there the worker does not listen: it polls every ``JOBS_POLL_INTERVAL``
+seconds. Either way every connection is begun by ``finboard.rawsql.connect`` (no prepared
+statements behind PgBouncer).
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from finboard.core import jobs
-from finboard.rawsql import fanout
-from finboard.settings import PG_SESSION_OPTIONS, ConfigError, Settings
+from finboard.core.pg_sessions import connect_args, prepare_engine
+from finboard.rawsql import connect, fanout
+from finboard.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +41,25 @@ RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
 
 def procrastinate_app(settings: Settings) -> procrastinate.App:
-    """The Procrastinate app on ``DATABASE_URL``, with the fan-out task (PostgreSQL only)."""
+    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out task (PostgreSQL only)."""
     if settings.is_sqlite:
         raise ConfigError(
             "flask worker needs PostgreSQL (the jobs live in it); on SQLite jobs run in-process after each commit"
         )
-    connector = procrastinate.PsycopgConnector(conninfo=settings.psycopg_dsn)
+    settings = settings.worker_settings()  # also for Procrastinate's own CLI on this app
+    connector = procrastinate.PsycopgConnector(
+        conninfo=settings.psycopg_dsn,
+        kwargs=connect.connect_kwargs(settings.database_pgbouncer, utc=False),
+    )
     app = procrastinate.App(connector=connector)
     engine = create_engine(
         settings.database_url,
         pool_size=2,
         max_overflow=2,
         pool_pre_ping=True,
-        connect_args={"options": f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"},
+        connect_args=connect_args(settings, utc=True),
     )
+    prepare_engine(engine, settings, utc=True)
 
     @app.task(name=fanout.FANOUT_TASK, queue=fanout.FANOUT_QUEUE, retry=RETRY)
     def fan_out(event: str, event_id: int) -> int:
@@ -79,6 +92,7 @@ async def _housekeeping(app: procrastinate.App, stalled_after: float) -> None:
 
 
 async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
+    settings = settings.worker_settings()
     app = procrastinate_app(settings)
     async with app.open_async():
         housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
@@ -89,6 +103,8 @@ async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
                 wait=wait,
                 update_heartbeat_interval=settings.jobs_stalled_after / 3,
                 stalled_worker_timeout=settings.jobs_stalled_after,
+                listen_notify=settings.worker_listens,
+                **({} if settings.worker_listens else {"fetch_job_polling_interval": settings.jobs_poll_interval}),
             )
         finally:
             housekeeper.cancel()

@@ -1,7 +1,7 @@
 """One psycopg 3 ``AsyncConnectionPool`` per worker, opened in its event loop (the async face).
 
 Configured exactly like the sync pool (``finboard.rawsql.pool.PoolSettings``:
-autocommit, ``TimeZone=UTC`` plus ``PG_SESSION_OPTIONS``, every checkout
+autocommit, ``TimeZone=UTC`` (``finboard.rawsql.connect``, PgBouncer or not), every checkout
 checked, ``PG_POOL_TIMEOUT`` to wait for a connection, reconnection attempts
 given up after ``RECONNECT_TIMEOUT``), for the async servers: ``asgi-raw`` and
 FastAPI with ``DATA_LAYER=sql``.
@@ -25,8 +25,8 @@ from finboard.rawsql.pool import PoolSettings
 class AsyncDatabase(PoolSettings):
     """The async pool's settings; ``open()`` creates the pool in the running loop."""
 
-    def __init__(self, conninfo: str, pool_size: int, timeout: float):
-        super().__init__(conninfo, pool_size, timeout)
+    def __init__(self, conninfo: str, pool_size: int, timeout: float, *, pgbouncer: bool = False):
+        super().__init__(conninfo, pool_size, timeout, pgbouncer=pgbouncer)
         self._pool: AsyncConnectionPool | None = None
         self._opening: asyncio.Lock | None = None
 
@@ -42,9 +42,8 @@ class AsyncDatabase(PoolSettings):
             self._opening = asyncio.Lock()
         async with self._opening:
             if self._pool is None:
-                pool = AsyncConnectionPool(
-                    self.conninfo, **self.pool_kwargs(AsyncConnectionPool.check_connection), open=False
-                )
+                check = AsyncConnectionPool.check_connection
+                pool = AsyncConnectionPool(self.conninfo, **self.pool_kwargs(check, asynchronous=True), open=False)
                 await pool.open(wait=False)
                 self._pool = pool
         return self._pool

@@ -10,7 +10,8 @@ or in each worker, and a pool's connections and maintenance threads must belong
 to the process that uses them. Connections are autocommit (each read is one
 statement: no BEGIN/ROLLBACK round trips; PostgreSQL's default READ COMMITTED
 gives every statement its own snapshot either way, as in the other backends) and
-run with ``TimeZone=UTC`` so timestamps come back in UTC.
+run with ``TimeZone=UTC`` so timestamps come back in UTC (set at startup, or behind PgBouncer by
+a ``SET`` PgBouncer replays: ``finboard.rawsql.connect``).
 
 Every checkout is checked (``ConnectionPool.check_connection``, like SQLAlchemy's
 ``pool_pre_ping`` in the other backends), so a connection killed by a database
@@ -32,34 +33,39 @@ import threading
 
 from psycopg_pool import ConnectionPool
 
-from finboard.settings import PG_SESSION_OPTIONS, ConfigError, Settings
+from finboard.rawsql import connect
+from finboard.settings import ConfigError, Settings
 
 RECONNECT_TIMEOUT = 2.0
-CONNECTION_OPTIONS = f"-c TimeZone=UTC {PG_SESSION_OPTIONS}"
 
 
 class PoolSettings:
     """How every pool of the SQL layer is configured, sync or async: one place for both faces."""
 
-    def __init__(self, conninfo: str, pool_size: int, timeout: float):
-        """``conninfo`` is the settings' ``psycopg_dsn``."""
+    def __init__(self, conninfo: str, pool_size: int, timeout: float, *, pgbouncer: bool = False):
+        """``conninfo`` is the settings' ``psycopg_dsn``; ``pgbouncer``: it reaches PgBouncer (transaction pooling)."""
         self.conninfo = conninfo
         self.max_size = max(1, pool_size)
         self.timeout = timeout
+        self.pgbouncer = pgbouncer
 
     @classmethod
     def from_settings(cls, settings: Settings, who: str = "the raw backend"):
         """PostgreSQL only: SQLite is refused with a clear message naming ``who`` needs it."""
         if settings.is_sqlite:
             raise ConfigError(f"{who} serves PostgreSQL only: set DATABASE_URL to a postgresql:// URL (it is 'sqlite')")
-        return cls(settings.psycopg_dsn, settings.db_pool_size, settings.pg_pool_timeout)
+        return cls(
+            settings.psycopg_dsn, settings.db_pool_size, settings.pg_pool_timeout, pgbouncer=settings.database_pgbouncer
+        )
 
-    def pool_kwargs(self, check) -> dict:
+    def pool_kwargs(self, check, *, asynchronous: bool = False) -> dict:
         """The pool's arguments: autocommit UTC connections, checked on checkout, bounded waits."""
+        configure = connect.async_pool_configure if asynchronous else connect.pool_configure
         return {
             "min_size": 1,
             "max_size": self.max_size,
-            "kwargs": {"autocommit": True, "options": CONNECTION_OPTIONS},
+            "kwargs": {"autocommit": True, **connect.connect_kwargs(self.pgbouncer, utc=True)},
+            "configure": configure(self.pgbouncer, utc=True),
             "check": check,
             "timeout": self.timeout,
             "reconnect_timeout": RECONNECT_TIMEOUT,
@@ -70,8 +76,8 @@ class PoolSettings:
 class Database(PoolSettings):
     """What the app needs to reach PostgreSQL; the pool itself comes on first use."""
 
-    def __init__(self, conninfo: str, pool_size: int, timeout: float):
-        super().__init__(conninfo, pool_size, timeout)
+    def __init__(self, conninfo: str, pool_size: int, timeout: float, *, pgbouncer: bool = False):
+        super().__init__(conninfo, pool_size, timeout, pgbouncer=pgbouncer)
         self._pool: ConnectionPool | None = None
         self._pid = 0
         self._lock = threading.Lock()

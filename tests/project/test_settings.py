@@ -124,6 +124,45 @@ def test_database_url_is_normalised_once_with_its_derived_forms():
         _ = settings(DATABASE_URL="sqlite:///x.db").psycopg_dsn
 
 
+def test_behind_pgbouncer_every_connection_goes_without_options_and_prepared_statements():
+    """DATABASE_PGBOUNCER reaches every psycopg connection the project makes (README, *PgBouncer*);
+    the worker moves to DATABASE_DIRECT_URL, where it may LISTEN, or polls without it."""
+    from backends.django.settings import database_config
+    from finboard.config import flask_config
+    from finboard.rawsql.connect import SET_UTC, setup_statements
+    from finboard.rawsql.pool import Database
+
+    direct = settings(DATABASE_URL="postgresql://app@db:5432/finboard")
+    bounced = settings(
+        DATABASE_URL="postgresql://app@pgbouncer:6432/finboard",
+        DATABASE_PGBOUNCER="1",
+        DATABASE_DIRECT_URL="postgres://app@db:5432/finboard",
+    )
+    engine_args = flask_config(bounced)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert engine_args == {"prepare_threshold": None}
+    assert "options" in flask_config(direct)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    django = database_config(bounced)
+    assert django["OPTIONS"]["prepare_threshold"] is None and "options" not in django["OPTIONS"]
+    assert django["DISABLE_SERVER_SIDE_CURSORS"] is True
+    pool = Database.from_settings(bounced).pool_kwargs(check=None)
+    assert pool["kwargs"] == {"autocommit": True, "prepare_threshold": None} and pool["configure"] is not None
+    assert Database.from_settings(direct).pool_kwargs(check=None)["configure"] is None
+    assert setup_statements(True, utc=True) == (SET_UTC,) and setup_statements(False, utc=True) == ()
+
+    worker = bounced.worker_settings()
+    assert (worker.database_url, worker.database_pgbouncer, worker.worker_listens) == (
+        "postgresql+psycopg://app@db:5432/finboard",
+        False,
+        True,
+    )
+    polling = settings(DATABASE_URL="postgresql://app@pgbouncer:6432/finboard", DATABASE_PGBOUNCER="1")
+    assert polling.worker_settings() is polling and not polling.worker_listens
+    with pytest.raises(ConfigError, match="DATABASE_PGBOUNCER=1 needs a postgresql"):
+        settings(DATABASE_PGBOUNCER="1")
+    with pytest.raises(ConfigError, match="DATABASE_DIRECT_URL must be PostgreSQL"):
+        settings(DATABASE_DIRECT_URL="sqlite:///x.db")
+
+
 def test_in_process_cache_only_when_gunicorn_runs_one_worker():
     assert settings().in_process_cache(1)  # one worker, no Redis
     assert not settings().in_process_cache(3)  # `--workers 3` included (the server's real count)
