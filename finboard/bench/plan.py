@@ -3,7 +3,7 @@
 It exists so the fairness rules are written down in one place, apart from the
 orchestration: every backend gets the same cells and the same server
 environment (workers, pool, raised rate limits, cache switch), and with
-``--repeat`` the order of backends rotates so none always goes first.
+``--repeat`` the order of backends follows a balanced Latin square (finboard.bench.rotation).
 """
 
 from __future__ import annotations
@@ -17,14 +17,6 @@ from finboard.bench.scenarios import SCENARIOS
 
 PENDING = "pending"
 TOKEN_TTL_S = 86400  # bearer tokens must outlive a long run
-
-
-def rotate(names: list[str], repeat: int) -> list[str]:
-    """The backend order of a repeat: shifted by one each time."""
-    if not names:
-        return []
-    shift = repeat % len(names)
-    return names[shift:] + names[:shift]
 
 
 class CellKey(NamedTuple):

@@ -5,7 +5,8 @@ data size (smallest first: seed a throwaway database, read its facts, then
 every backend × scenario on it); per cache mode, every backend's server is
 started once (same workers, pool and limits), verified before it is timed,
 and kept for that mode's rounds, idle while the others take their turns; in
-every round each backend takes one turn, the order rotated. A backend that
+every round each backend takes one turn, the order a balanced Latin square
+(finboard.bench.rotation). A backend that
 can't start or dies is recorded with its log tail and the run goes on;
 Ctrl-C (or SIGTERM) ends every server and wrk it started and still writes the
 partial results. The cells themselves are finboard.bench.measure's, the
@@ -39,7 +40,8 @@ from finboard.bench import (
 )
 from finboard.bench.measure import Measurement
 from finboard.bench.options import RunOptions
-from finboard.bench.plan import PENDING, CellKey, plan_cells, rotate
+from finboard.bench.plan import PENDING, CellKey, plan_cells
+from finboard.bench.rotation import round_order
 from finboard.bench.rounddata import RoundData
 from finboard.bench.runrecord import RunRecord
 from finboard.bench.scenarios import SCENARIOS
@@ -83,16 +85,33 @@ class BenchRun(Measurement, RoundData, RunRecord):
         self.run: dict = {}
         self.open_loop: list[dict] = []  # the --rate cells (results file: open_loop[])
 
-    def names(self) -> list[str]:
-        """Every backend label of the run; a baseline copy right after its backend (they rotate together)."""
+    def units(self) -> list[list[str]]:
+        """What rotates (finboard.bench.rotation): each backend with its baseline copy, and the A/A copy on its own.
+
+        The A/A copy is placed about a third of the way round from its original, so
+        that in the Williams rows it runs before its original as often as after and
+        at a distance that varies like two random backends' do (mean a third of a
+        round): listed right next to it, it ran at the same short distance every round.
+        """
         if self.o.target:
-            return [TARGET]
-        base = self.aa_base()
-        names = []
+            return [[TARGET]]
+        units = []
         for name in self.o.backends:
             label = servers.label(name, self.o.server)
-            names += [label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])]
-        return [*names, *([precision.aa_copy_name(base)] if base else [])]
+            units.append([label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])])
+        base = self.aa_base()
+        if base:
+            at = next(i for i, unit in enumerate(units) if unit[0] == base)
+            step = max(1, round((len(units) + 1) / 3))
+            at = at + step if at + step <= len(units) else at + step - len(units)
+            units.insert(at, [precision.aa_copy_name(base)])
+        return units
+
+    def names(self) -> list[str]:
+        """Every backend label, in the tables' order: a baseline copy after its backend, the A/A copy last."""
+        copy = [precision.aa_copy_name(self.aa_base())] if self.aa_base() else []
+        labels = [label for unit in self.units() for label in unit if label not in copy]
+        return [*labels, *copy]
 
     def aa_base(self) -> str | None:
         """The backend label run twice (as NAME and NAME~aa) for the A/A control, or None (``--aa none``)."""
@@ -115,7 +134,8 @@ class BenchRun(Measurement, RoundData, RunRecord):
         return backend is None or SCENARIOS[scenario].applies_to(backend)
 
     def order(self, repeat: int) -> list[str]:
-        return rotate(self.names(), repeat)
+        """Round ``repeat``'s turns: a balanced Latin-square (Williams) row of the units."""
+        return round_order(self.units(), repeat)
 
     def execute(self) -> dict:
         wrk_path = wrk.find_wrk()  # WrkError before anything is started

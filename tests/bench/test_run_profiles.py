@@ -17,7 +17,8 @@ from finboard.bench import baseline, budget, cli_run
 from finboard.bench import options as opts
 from finboard.bench import plan as plan_module
 from finboard.bench.cli import bench
-from finboard.bench.plan import plan_cells, rotate
+from finboard.bench.plan import plan_cells
+from finboard.bench.rotation import round_order
 from finboard.bench.runner import BenchRun
 from finboard.bench.scenarios import SCENARIOS
 from finboard.registry import registered
@@ -81,7 +82,7 @@ def _plan(options: opts.RunOptions):
     """The plan the runner makes for the built-in backends (with the A/A copy when the options want one)."""
     runner = BenchRun(options)
     runner.backends = {n: b for n, b in registered().items() if n in options.backends}
-    return plan_cells(options, lambda r: rotate(runner.names(), r), runner.applicable)
+    return plan_cells(options, runner.order, runner.applicable)
 
 
 def test_the_default_plan_fits_20_minutes_and_quick_fits_a_minute():
@@ -113,9 +114,9 @@ def test_the_plan_runs_each_cache_mode_in_rounds_and_the_aa_copy_with_cache_off_
     for cache in ("off", "on"):
         repeats = [k.repeat for k in plan if k.cache == cache]
         assert repeats == sorted(repeats) and set(repeats) == {0, 1, 2}  # interleaved rounds within a mode
-        for repeat in range(3):  # every backend once per round, the order rotated
+        for repeat in range(3):  # every backend once per round, the order balanced (finboard.bench.rotation)
             turns = list(dict.fromkeys(k.backend for k in plan if (k.cache, k.repeat) == (cache, repeat)))
-            expected = rotate(["flask-orm", "wsgi-raw", "flask-orm~aa"], repeat)
+            expected = round_order([["flask-orm"], ["flask-orm~aa"], ["wsgi-raw"]], repeat)  # the copy a third round
             assert turns == [b for b in expected if cache == "off" or not b.endswith("~aa")]
 
 
@@ -148,7 +149,8 @@ def test_baseline_copies_sit_next_to_their_backend():
     options = opts.RunOptions(backends=["flask", "raw"], scenarios=["list"], baseline="HEAD~1", aa="none")
     runner = BenchRun(options)
     assert runner.names() == ["flask", "flask@HEAD~1", "raw", "raw@HEAD~1"]
-    assert rotate(runner.names(), 1) == ["flask@HEAD~1", "raw", "raw@HEAD~1", "flask"]
+    assert runner.units() == [["flask", "flask@HEAD~1"], ["raw", "raw@HEAD~1"]]
+    assert runner.order(1) == ["raw@HEAD~1", "raw", "flask@HEAD~1", "flask"]  # pairs stay adjacent, swapped
 
 
 def test_baseline_labels_hold_no_path_separator():
