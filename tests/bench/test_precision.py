@@ -227,8 +227,8 @@ def test_the_progress_line_has_a_bar_and_an_eta():
 
     from finboard.bench.progress import Progress
 
-    progress = Progress([10, 10, 20], io.StringIO())
-    progress.finish_cell()
+    progress = Progress({"a": 10, "b": 10, "c": 20}, io.StringIO())
+    progress.complete("a")
     progress.cell("flask-orm", "off", "list", 64, 1, 5)
     line = progress.stream.getvalue()
     assert line.startswith("[#####...............]  25% flask-orm (cache off) · list · c=64 · round 2/5")
@@ -243,6 +243,20 @@ def test_a_version_3_file_left_by_a_crash_gets_its_summaries_on_reading(tmp_path
     path.write_text(json.dumps(run))
     again = results.load_run(path)
     assert again["cells"] and again["aa_ratio"] == pytest.approx(1.0, abs=0.01) and "upgraded_from" not in again
+
+
+def test_primer_entries_stay_out_of_every_statistic():
+    """A primer (cold server, first load) is kept in ``primer[]``; cells, CIs and the A/A ratio never see it."""
+    samples = {("flask-orm", "list"): [1000, 1010, 990], ("flask-orm~aa", "list"): [1000, 1005, 995]}
+    run = rounds_run(samples, aa="flask-orm")
+    before = {key: run[key] for key in ("cells", "aa_ratio", "aa_ratio_ci95", "aa")}
+    figures = {"duration_s": 2.0, "successes": 200, "rps": 100.0}
+    where = {"scenario": "list", "concurrency": 64, "repeat": None, "cache": "off", "data_size": 1000}
+    cold = results.result_entry(backend="flask-orm~aa", **where, figures=figures)
+    run["primer"] = [{**cold, "primer": True}]
+    again = precision.annotate(run)
+    assert {key: again[key] for key in before} == before
+    assert again["primer"] == [{**cold, "primer": True}] and all(e["repeat"] is not None for e in again["results"])
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from finboard.bench import baseline, budget, cli_run
 from finboard.bench import options as opts
-from finboard.bench import plan as plan_module
+from finboard.bench import steps as plan_module
 from finboard.bench.cli import bench
 from finboard.bench.plan import plan_cells
 from finboard.bench.rotation import round_order
@@ -130,7 +130,7 @@ def test_the_estimate_starts_each_server_once_per_cache_mode_and_counts_rate_cel
     )
     rated = replace(options, rate=[100.0, 200.0])
     extra = budget.estimate_s(one, rated) - budget.estimate_s(one, options)
-    assert extra == pytest.approx(2 * (options.duration_s + plan_module.SCENARIO_OVERHEAD_S))
+    assert extra == pytest.approx(2 * (options.duration_s + plan_module.OPEN_LOOP_OVERHEAD_S))
 
 
 def test_a_plan_over_budget_is_said_with_a_warning():
@@ -218,8 +218,8 @@ def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
             return True
 
     stream = Terminal()
-    progress = Progress([10, 10, 20], stream)
-    progress.finish_cell()
+    progress = Progress({"a": 10, "b": 10, "c": 20}, stream)
+    progress.complete("a")
     progress.cell("flask@granian", "off", "list", 64, 1, 5)
     progress.message("raw: failed to start: [boom]")
     progress.close()
@@ -232,3 +232,32 @@ def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
 def test_serve_refuses_an_unknown_server_before_starting_anything():
     result = CliRunner().invoke(bench, ["serve", "flask", "--server", "hypercorn"])
     assert result.exit_code == 2 and "'hypercorn' is not one of 'default', 'granian'" in result.output
+
+
+def test_the_bar_counts_each_step_under_its_own_key_when_its_work_is_over():
+    """Open-loop cells, primers and SQL counts have steps of their own: the bar moves while they run."""
+    import io
+
+    from finboard.bench.progress import Progress
+    from finboard.bench.steps import PrimerKey, Step, planned_steps
+
+    options = opts.RunOptions(backends=["flask-orm", "wsgi-raw"], scenarios=["list"], cache="off", aa="none",
+                              duration_s=2, repeat=2, rate=[100.0], primer_s=1)  # fmt: skip
+    plan = _plan(options)
+    steps = planned_steps(plan, options)
+    assert sum(steps.values()) == pytest.approx(budget.estimate_s(plan, options))
+    kinds = [getattr(k, "kind", type(k).__name__) for k in steps]
+    assert kinds.count("open") == 2 and kinds.count("sql") == 2 and kinds.count("PrimerKey") == 2
+    progress = Progress(steps, io.StringIO())
+    first = plan[0]
+    progress.complete(Step("data", first.size), Step("start", first.size, first.backend, "off"))
+    progress.complete(PrimerKey(first.size, first.backend, "list", 64, "off"), first)
+    before_open = progress.fraction()
+    progress.complete(Step("open", first.size, first.backend, "off", "list", 100.0))
+    assert before_open < progress.fraction() < 1
+    progress.cell("wsgi-raw", "off", "list", 64, 0, 2)
+    assert progress.cells_done == 1 and progress.label.endswith(f"cell 2/{len(plan)}")
+    progress.complete_matching(backend=first.backend)  # it failed: none of its steps will run
+    assert progress.cells_done == 2 and progress.fraction() < 1
+    progress.complete_all()
+    assert progress.fraction() == 1.0 and progress.eta() == 0
