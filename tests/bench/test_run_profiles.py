@@ -73,6 +73,7 @@ def test_default_and_quick_profiles(executed):
     assert default.duration_s is None and default.repeat == 5 and default.concurrency == [64]
     assert default.scenarios == list(opts.DEFAULT_SCENARIOS) and default.sql_flush == "end"
     assert quick.scenarios == ["list", "detail"] and quick.aa == "none" and quick.duration_s == 1
+    assert (default.primer_s, quick.primer_s) == (2, 0)  # the default run primes every server; --quick can't afford it
     assert default.backends == list(registered()) and quick.backends == list(opts.QUICK["backends"])
     assert set(quick.backends) < set(default.backends)  # --quick: a subset of the matrix, to fit its minute
     assert widened.scenarios == list(SCENARIOS) and widened.duration_s == 3  # explicit options win
@@ -92,6 +93,11 @@ def test_the_default_plan_fits_20_minutes_and_quick_fits_a_minute():
     fitted = replace(default, duration_s=budget.fit_duration(plan, default))
     assert budget.estimate_s(plan, fitted) <= budget.DEFAULT_BUDGET_S
     assert fitted.duration_s >= budget.AUTO_SHORTEST_S
+    # the primer pass is in the estimate: every backend × scenario × cache mode once, before round 1
+    unprimed = budget.estimate_s(plan, replace(fitted, primer_s=0))
+    primers = len({(k.backend, k.scenario, k.cache) for k in plan})
+    each = fitted.primer_s + plan_module.CELL_OVERHEAD_S + plan_module.SCENARIO_OVERHEAD_S  # load, then its drain
+    assert fitted.primer_s == 2 and budget.estimate_s(plan, fitted) - unprimed == pytest.approx(primers * each)
     # one second longer would not fit (or it is already the longest)
     longer = replace(fitted, duration_s=fitted.duration_s + 1)
     assert fitted.duration_s == budget.AUTO_LONGEST_S or budget.estimate_s(plan, longer) > budget.DEFAULT_BUDGET_S
