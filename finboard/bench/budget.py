@@ -3,8 +3,8 @@
 It exists because a benchmark nobody has time to run measures nothing: the
 default run must give every table within 20 minutes on a 2-core machine and
 ``--quick`` within a minute. The plan's duration is computed up front from its
-cells (``plan.planned_seconds``: cells, warm-ups, server starts, SQL counts,
-seeding), printed before anything starts, and with ``--duration auto`` (the
+cells (``steps.planned_steps``: cells, primers, warm-ups, server starts, open-loop
+cells, SQL counts, seeding), printed before anything starts, and with ``--duration auto`` (the
 default) the cells get the longest whole-second length that keeps the plan
 within its budget, so adding backends or rounds shortens cells instead of
 silently doubling the run. A plan over its budget is run, with a warning.
@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from finboard.bench.options import RunOptions
-from finboard.bench.plan import CellKey, planned_seconds
+from finboard.bench.plan import CellKey
 from finboard.bench.progress import clock
+from finboard.bench.steps import planned_steps
 
 DEFAULT_BUDGET_S = 20 * 60
 QUICK_BUDGET_S = 60
@@ -33,7 +34,7 @@ def budget_s(options: RunOptions) -> int:
 
 def estimate_s(plan: list[CellKey], options: RunOptions) -> float:
     """Seconds the plan should take on an idle 2-core machine (the ETA rescales it by the real pace)."""
-    return sum(planned_seconds(plan, options))
+    return sum(planned_steps(plan, options).values())
 
 
 def fit_duration(plan: list[CellKey], options: RunOptions) -> int:
@@ -55,7 +56,8 @@ def describe(plan: list[CellKey], options: RunOptions) -> tuple[str, str | None]
     line = (
         f"Plan: {len(plan)} cells ({backends} backends × {scenarios} scenarios × "
         f"{len(options.concurrency)} concurrency × {options.repeat} rounds, cache {'+'.join(options.cache_modes)}), "
-        f"{options.duration_s}s cells after {options.warmup_s}s warm-ups: about {clock(estimate)} "
+        f"{options.duration_s}s cells after {options.warmup_s}s warm-ups, {options.primer_s}s primers: "
+        f"about {clock(estimate)} "
         f"(budget {clock(budget)}{' for --quick' if options.quick else ''})."
     )
     if estimate <= budget:
@@ -63,5 +65,5 @@ def describe(plan: list[CellKey], options: RunOptions) -> tuple[str, str | None]
     return line, (
         f"warning: this plan (about {clock(estimate)}) is over the {clock(budget)} budget"
         f"{' of --quick' if options.quick else ' of a default run'}; fewer --backends, --scenarios, --repeat or "
-        "--concurrency levels, or shorter --duration/--warmup, would bring it back."
+        "--concurrency levels, or shorter --duration/--warmup/--primer, would bring it back."
     )

@@ -33,8 +33,9 @@ QUICK_HELP = (
     f"A short profile that finishes within a minute on two cores: the backends {','.join(opts.QUICK['backends'])}, "
     "the scenarios "
     f"{','.join(opts.QUICK['scenarios'])}, {','.join(map(str, opts.QUICK['concurrency']))} connections, "
-    f"{opts.QUICK['duration_s']}s cells (wrk's shortest), no per-scenario warm-up (the verification requests are "
-    f"the only primer), one data size of {opts.QUICK['data_size'][0]} posts, one round, no A/A copy, cache off, "
+    f"{opts.QUICK['duration_s']}s cells (wrk's shortest), no per-scenario warm-up and no --primer (the verification "
+    f"requests prime the servers), one data size of {opts.QUICK['data_size'][0]} posts, one round, no A/A copy, "
+    "cache off, "
     f"{opts.QUICK['sql_requests']} requests per SQL count with --sql-flush end. "
     "Options given explicitly still win (e.g. --quick --scenarios all)."
 )
@@ -79,12 +80,21 @@ QUICK_HELP = (
     help="Uncounted load at the highest concurrency before each scenario.",
 )
 @click.option(
+    "--primer",
+    type=Seconds(0),
+    default=f"{opts.DEFAULT_PRIMER_S}s",
+    show_default=True,
+    help="Before round 1 (of each cache mode), run every backend × scenario once for this long at the highest "
+    "concurrency, unmeasured (run.json: primer[]), so round 1 does not pay for cold servers and caches; 0 turns it "
+    "off. Counted in the plan's estimate and --duration auto's budget.",
+)
+@click.option(
     "--repeat",
     type=click.IntRange(1, 100),
     default=opts.DEFAULT_REPEAT,
     show_default=True,
-    help="Interleaved rounds: every backend once per round, the order rotated; figures are medians with "
-    "95% bootstrap CIs, ratios between backends are paired by round.",
+    help="Interleaved rounds: every backend once per round, the order a balanced Latin square; figures are medians "
+    "with 95% bootstrap CIs, ratios between backends are paired by round.",
 )
 @click.option(
     "--aa",
@@ -200,7 +210,13 @@ def run_command(ctx, **params) -> None:
     from finboard.bench.environment import command_line
 
     # option name -> RunOptions field (the --quick profile fills those left at their default)
-    fields = {"duration": "duration_s", "warmup": "warmup_s", "timeout": "timeout_s", "backend_names": "backends"}
+    fields = {
+        "duration": "duration_s",
+        "warmup": "warmup_s",
+        "primer": "primer_s",
+        "timeout": "timeout_s",
+        "backend_names": "backends",
+    }
     values = {fields.get(name, name): value for name, value in params.items()}
     if params["quick"]:
         for name in params:

@@ -1,4 +1,4 @@
-"""The measured part of ``flask bench run``: verifying a server, then its cells, open-loop cells and drains.
+"""The measured part of ``flask bench run``: verifying a server, its primers, cells, open-loop cells and drains.
 
 It exists apart from the orchestration (finboard.bench.runner) because a cell
 has its own rules: the server is verified (every scenario's requests, bodies
@@ -18,6 +18,7 @@ from finboard.bench.plan import PENDING
 from finboard.bench.resources import Sampler, tree_memory_mb
 from finboard.bench.scenarios import SCENARIOS, write_lua
 from finboard.bench.sqlcount import settle
+from finboard.bench.steps import PrimerKey, Step
 from finboard.bench.target import TARGET, blank_server_figures, post_total
 
 MIXED_PARTS = [name for name, s in SCENARIOS.items() if s.mix_weight]
@@ -79,7 +80,7 @@ class Measurement:
                 finally:
                     sampler.stop()
                     self._after_load(scenario)
-            self.progress.finish_cell()
+            self.progress.complete(key)
             if run is not None:
                 self.cells[key] = results.result_entry(
                     backend=name,
@@ -127,7 +128,34 @@ class Measurement:
                 self.open_loop.append(openloop.result_entry(**where, status="error", reason=str(exc)))
             finally:
                 self._after_load(scenario)
+                self.progress.complete(Step("open", self.size, name, cache, scenario, rate))
             self.run["open_loop"] = self.open_loop
+
+    def _prime(self, name: str, primer: PrimerKey, base_url: str) -> bool:
+        """One primer: the scenario's load for --primer seconds, recorded in ``primer[]`` only; False when it died."""
+        requests_file, _ = self._requests(primer.scenario)
+        self.progress.phase(f"{name} (cache {primer.cache}) · {primer.scenario} · c={primer.concurrency} · primer")
+        pid = self.active.process.pid if self.active else None
+        where = dict(backend=name, scenario=primer.scenario, concurrency=primer.concurrency, repeat=None,
+                     cache=primer.cache, data_size=primer.size)  # fmt: skip
+        with Sampler(pid, postgres=self._local_db(), database=self._dbname()) as sampler:
+            try:
+                run = self._wrk(base_url, requests_file, primer.concurrency, self.o.primer_s, primer.scenario, sampler)
+                entry = None
+            except wrk.WrkError as exc:
+                entry = results.result_entry(**where, status="error", reason=str(exc))
+            finally:
+                sampler.stop()
+                self._after_load(primer.scenario)
+        if entry is None:
+            entry = results.result_entry(**where, figures=run.result, resources=sampler.window.summary())
+        self.run.setdefault("primer", []).append({**entry, "primer": True})
+        if self.active is not None and not self.active.alive():
+            died = [k for k in self.cells if k.backend == name and self.cells[k]["status"] == PENDING]
+            code = self.active.process.returncode
+            self._fail(name, died, "died", f"{name} exited with code {code} under the primer", self.active.log_tail())
+            return False
+        return True
 
     def _wrk(self, base_url, requests_file, connections, duration, scenario, sampler=None):
         def started(process):

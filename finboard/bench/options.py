@@ -21,10 +21,15 @@ DEFAULT_CONCURRENCY = (64,)
 DEFAULT_SCENARIOS = ("list", "detail", "search", "deep", "create", "pages")
 DEFAULT_DURATION_S = None  # None: auto, the longest cells that fit the budget
 DEFAULT_WARMUP_S = 0
+# The primer: before round 1 of each cache mode, every backend × scenario runs once for this long at the highest
+# concurrency, unmeasured (results file: primer[]), so round 1 does not pay for cold servers and caches
+# (PostgreSQL's buffers, each framework's lazy set-up, the pools' connections). 2 s keeps the default run within
+# its 20 minutes (finboard.bench.budget); the A/A control of a run without it was 1.07 [0.95-1.23].
+DEFAULT_PRIMER_S = 2
 DEFAULT_DATA_SIZE = 10_000
 DATA_SIZE_MAX = 5_000_000
 DEFAULT_TIMEOUT_S = 10
-# Interleaved rounds: every backend once per round, the order rotated; figures are medians with 95 % CIs.
+# Interleaved rounds: every backend once per round, the order balanced (Latin square); medians with 95 % CIs.
 DEFAULT_REPEAT = 5
 DEFAULT_POOL_SIZE = 5
 DEFAULT_SQL_REQUESTS = 50  # per backend and scenario, one at a time: the counts are per request
@@ -37,15 +42,16 @@ RAISED_LIMIT = "1000000/second"
 # --quick: within a minute (finboard.bench.budget) — one idiomatic backend per framework and the ceiling (the
 # question in brief: which framework, against what it could reach; the 8-backend matrix takes ~90 s even so), the
 # two hottest reads (list and detail), one concurrency level, one-second cells (wrk's shortest), no per-scenario
-# warm-up (the verification requests are the primer), one size of 1000 posts, one round, no A/A copy (one round
-# gives it no CI), cache off, 10-request SQL counts that end the server's database sessions instead of waiting
-# 10 s for PostgreSQL's counters.
+# warm-up and no primer pass (the verification requests prime the servers), one size of 1000 posts, one round, no
+# A/A copy (one round gives it no CI), cache off, 10-request SQL counts that end the server's database sessions
+# instead of waiting 10 s for PostgreSQL's counters.
 QUICK = {
     "backends": ("flask-orm", "fastapi-orm", "django-orm", "wsgi-raw"),
     "scenarios": ("list", "detail"),
     "concurrency": (16,),
     "duration_s": 1,
     "warmup_s": 0,
+    "primer_s": 0,
     "repeat": 1,
     "aa": "none",
     "data_size": (1000,),
@@ -66,6 +72,7 @@ class RunOptions:
     concurrency: list[int] = field(default_factory=lambda: list(DEFAULT_CONCURRENCY))
     duration_s: int | None = DEFAULT_DURATION_S  # None: auto (finboard.bench.budget.fit_duration)
     warmup_s: int = DEFAULT_WARMUP_S
+    primer_s: int = DEFAULT_PRIMER_S  # 0: no primer pass
     repeat: int = DEFAULT_REPEAT
     workers: int = field(default_factory=cores)
     threads: int = field(default_factory=cores)

@@ -2,7 +2,7 @@
 
 It exists because a single number per backend invites ranking on noise. A run
 measures every cell once per round (``repeat``), every backend once per round
-with the order rotated, so figures of one round were taken close together in
+with the order balanced (finboard.bench.rotation), so figures of one round were taken close together in
 time. From those per-round samples this module gives:
 
 - per cell (data size × backend × scenario × cache × concurrency): the median

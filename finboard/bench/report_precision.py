@@ -12,7 +12,16 @@ def precision_section(run: dict) -> str:
     """The A/A control's verdict and how many rounds the figures rest on."""
     settings = run.get("settings") or {}
     rounds = settings.get("repeat", 1)
-    lines = [f"{rounds} interleaved round{'s' if rounds != 1 else ''} (every backend once per round, order rotated)."]
+    lines = [
+        f"{rounds} interleaved round{'s' if rounds != 1 else ''} (every backend once per round, the order a balanced"
+        " Latin square: each backend early and late, before and after each other, alike)."
+    ]
+    primer = settings.get("primer_s")
+    if primer:
+        lines.append(
+            f"Before round 1 every server was primed once for {primer} s per scenario (cold caches, lazy set-up;"
+            " `primer[]` in run.json), outside every figure."
+        )
     aa = run.get("aa") or {}
     base, copy = aa.get("backend"), aa.get("copy")
     if not base or run.get("aa_ratio") is None:

@@ -5,8 +5,10 @@ data size (smallest first: seed a throwaway database, read its facts, then
 every backend × scenario on it); per cache mode, every backend's server is
 started once (same workers, pool and limits), verified before it is timed,
 and kept for that mode's rounds, idle while the others take their turns; in
-every round each backend takes one turn, the order rotated. A backend that
-can't start or dies is recorded with its log tail and the run goes on;
+every round each backend takes one turn, the order a balanced Latin square
+(finboard.bench.rotation), after a primer pass that warms every server
+(finboard.bench.lifecycle starts them). A backend that can't start or dies is
+recorded with its log tail and the run goes on;
 Ctrl-C (or SIGTERM) ends every server and wrk it started and still writes the
 partial results. The cells themselves are finboard.bench.measure's, the
 round's data finboard.bench.rounddata's, the results file
@@ -15,12 +17,11 @@ finboard.bench.runrecord's.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import tempfile
 import time
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,23 +38,26 @@ from finboard.bench import (
     targets,
     wrk,
 )
+from finboard.bench.lifecycle import Lifecycle
 from finboard.bench.measure import Measurement
 from finboard.bench.options import RunOptions
-from finboard.bench.plan import PENDING, CellKey, plan_cells, rotate
+from finboard.bench.plan import CellKey, plan_cells
+from finboard.bench.rotation import round_order
 from finboard.bench.rounddata import RoundData
 from finboard.bench.runrecord import RunRecord
 from finboard.bench.scenarios import SCENARIOS
+from finboard.bench.steps import Step
 from finboard.bench.target import TARGET, facts_from_api, serves_pages
 from finboard.bench.verify import Verifier
 from finboard.registry import Backend, registered
-from finboard.serving import BackendStartError, RunningBackend, start_backend
+from finboard.serving import RunningBackend
 
 
 def _interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: clean up, keep partial results
     raise KeyboardInterrupt
 
 
-class BenchRun(Measurement, RoundData, RunRecord):
+class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
     """One ``flask bench run``: backends, rounds, turns (cells: Measurement, data: RoundData, file: RunRecord)."""
 
     def __init__(self, options: RunOptions, stream=None):
@@ -82,17 +86,35 @@ class BenchRun(Measurement, RoundData, RunRecord):
         self.write_problem: str | None = None
         self.run: dict = {}
         self.open_loop: list[dict] = []  # the --rate cells (results file: open_loop[])
+        self.primers: list = []  # the primer pass's PrimerKeys, planned with the cells (results file: primer[])
 
-    def names(self) -> list[str]:
-        """Every backend label of the run; a baseline copy right after its backend (they rotate together)."""
+    def units(self) -> list[list[str]]:
+        """What rotates (finboard.bench.rotation): each backend with its baseline copy, and the A/A copy on its own.
+
+        The A/A copy is placed about a third of the way round from its original, so
+        that in the Williams rows it runs before its original as often as after and
+        at a distance that varies like two random backends' do (mean a third of a
+        round): listed right next to it, it ran at the same short distance every round.
+        """
         if self.o.target:
-            return [TARGET]
-        base = self.aa_base()
-        names = []
+            return [[TARGET]]
+        units = []
         for name in self.o.backends:
             label = servers.label(name, self.o.server)
-            names += [label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])]
-        return [*names, *([precision.aa_copy_name(base)] if base else [])]
+            units.append([label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])])
+        base = self.aa_base()
+        if base:
+            at = next(i for i, unit in enumerate(units) if unit[0] == base)
+            step = max(1, round((len(units) + 1) / 3))
+            at = at + step if at + step <= len(units) else at + step - len(units)
+            units.insert(at, [precision.aa_copy_name(base)])
+        return units
+
+    def names(self) -> list[str]:
+        """Every backend label, in the tables' order: a baseline copy after its backend, the A/A copy last."""
+        copy = [precision.aa_copy_name(self.aa_base())] if self.aa_base() else []
+        labels = [label for unit in self.units() for label in unit if label not in copy]
+        return [*labels, *copy]
 
     def aa_base(self) -> str | None:
         """The backend label run twice (as NAME and NAME~aa) for the A/A control, or None (``--aa none``)."""
@@ -115,7 +137,8 @@ class BenchRun(Measurement, RoundData, RunRecord):
         return backend is None or SCENARIOS[scenario].applies_to(backend)
 
     def order(self, repeat: int) -> list[str]:
-        return rotate(self.names(), repeat)
+        """Round ``repeat``'s turns: a balanced Latin-square (Williams) row of the units."""
+        return round_order(self.units(), repeat)
 
     def execute(self) -> dict:
         wrk_path = wrk.find_wrk()  # WrkError before anything is started
@@ -160,6 +183,8 @@ class BenchRun(Measurement, RoundData, RunRecord):
                 self.progress.message("Interrupted: stopping servers and wrk, writing the partial results…")
             finally:
                 self._stop_all()
+                if not interrupted:
+                    self.progress.complete_all()  # what did not run (a failed backend's, a skipped pass) is not to do
                 self.progress.close()
                 self._finish(interrupted)
         return self.run
@@ -223,8 +248,10 @@ class BenchRun(Measurement, RoundData, RunRecord):
             self.rounds[size] = record
             self.run["rounds"] = [self.rounds[s] for s in sorted(self.rounds)]
             self._obtain_tokens()
+            self.progress.complete(Step("data", size))
             for cache in self.o.cache_modes:  # servers kept across the rounds of one cache mode
                 try:
+                    self._primer_pass(cache)
                     for repeat in range(self.o.repeat):
                         for name in self.order(repeat):
                             self._turn(name, cache, repeat)
@@ -241,32 +268,18 @@ class BenchRun(Measurement, RoundData, RunRecord):
 
         Starting a server per round cost more than a third of the default run; a kept
         server sits idle (no load, no CPU) while the others take their turn, so the
-        rounds stay interleaved and rotated, and the A/A ratio checks that idling
+        rounds stay interleaved and balanced, and the A/A ratio checks that idling
         skews nobody. A cache-on turn starts from an empty Redis database, as a fresh
         server did, so no backend reads what another cached.
         """
-        keys = [
-            k
-            for k in self.cells
-            if (k.size, k.backend, k.repeat, k.cache) == (self.size, name, repeat, cache)
-            and self.cells[k]["status"] == PENDING
-        ]
-        if not keys:
+        keys = self._pending(name, cache, repeat)
+        if not keys or self._skipped(name, cache, keys):
             return
         info = self.run["backends"][name]
         started = time.monotonic()
-        if name in self.failed:
-            self._mark(keys, "skipped", f"{name} failed earlier in this run: {info['problems'][-1]}")
-            return
-        if cache == "on" and not self._redis_ok():
-            self._mark(keys, "skipped", f"Redis is not reachable at {self.o.redis_url}: no cache-on pass")
-            self.progress.message(f"{name}: Redis is not reachable at {self.o.redis_url}; skipping the cache-on pass")
-            return
         try:
-            self.active = self.running.get(name)
-            if self.active is None and not self._start(name, cache, keys):
+            if not self._serve(name, cache, keys):
                 return
-            self._flush_cache()
             base_url = self.o.target or self.active.base_url
             memory_idle = self.memory_idle.get(name, {})
             for scenario in dict.fromkeys(k.scenario for k in keys):
@@ -276,6 +289,36 @@ class BenchRun(Measurement, RoundData, RunRecord):
             self.active = None
             info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
             self._save()
+
+    def _primer_pass(self, cache: str) -> None:
+        """Before round 1 of a cache mode: each backend's server started and every scenario of it primed.
+
+        Round 1 otherwise paid for what is cold in a fresh server and database (a
+        framework's lazy set-up, the pools' connections, PostgreSQL's buffers); the
+        default run without it, on a busy machine, had an A/A ratio of 1.07
+        [0.95-1.23]. The primers are recorded (results file: ``primer[]``) and never
+        enter the statistics.
+        """
+        primers = [p for p in self.primers if (p.size, p.cache) == (self.size, cache)]
+        for name in dict.fromkeys(p.backend for p in primers):
+            mine = [p for p in primers if p.backend == name]
+            keys = self._pending(name, cache, 0)  # what a failed start marks (later rounds: skipped)
+            if not keys or self._skipped(name, cache, keys):
+                self.progress.complete(*mine)
+                continue
+            info = self.run["backends"][name]
+            started = time.monotonic()
+            try:
+                if self._serve(name, cache, keys):
+                    base_url = self.o.target or self.active.base_url
+                    for primer in mine:
+                        if not self._prime(name, primer, base_url):
+                            break
+            finally:
+                self.progress.complete(*mine)
+                self.active = None
+                info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))
+                self._save()
 
     def _count_sql_after_rounds(self, cache: str) -> None:
         """Each kept server's SQL per request, once its rounds are over.
@@ -294,79 +337,5 @@ class BenchRun(Measurement, RoundData, RunRecord):
                 self._count_sql(name, cache, server.base_url, dict.fromkeys(k.scenario for k in measured))
             finally:
                 self.active = None
+                self.progress.complete(Step("sql", self.size, name, cache))
             self._save()
-
-    def _start(self, name: str, cache: str, keys) -> bool:
-        """Start, verify and weigh (idle memory) a backend's server for this cache mode; False when it failed."""
-        info = self.run["backends"][name]
-        if name != TARGET:
-            missing = self.backends[name].missing_dependencies()
-            if missing:
-                self._fail(name, keys, "failed_to_start", f"missing dependencies: {', '.join(missing)}")
-                return False
-            try:
-                self._flush_cache()
-                self.active = start_backend(
-                    self.backends[name],
-                    env=self._env(cache),
-                    workers=self.o.workers,
-                    log_dir=self.dir / "logs",
-                    cwd=self.trees.get(name),
-                )
-            except (BackendStartError, OSError) as exc:
-                tail = getattr(exc, "log_tail", "")
-                self._fail(name, keys, "failed_to_start", str(exc).split("\n--- log tail")[0], tail)
-                return False
-            self.running[name] = self.active
-            info["startup_s"].append(round(self.active.startup_s, 3))
-            info["served_from"] = baseline.process_cwd(self.active.process.pid)
-        base_url = self.o.target or self.active.base_url
-        scenarios = sorted({k.scenario for k in self.cells if (k.size, k.backend, k.cache) == (self.size, name, cache)})
-        verdict = self._verify(name, base_url, scenarios)
-        info["verification"] = verdict.as_dict()
-        if not verdict.ok:
-            self._fail(name, keys, "failed_verification", "; ".join(verdict.problems[:3]))
-            return False
-        memory_idle = self._idle_memory()
-        self.memory_idle[name] = memory_idle
-        info["rss_idle_mb"].append(memory_idle.get("rss"))
-        info.setdefault("pss_idle_mb", []).append(memory_idle.get("pss"))
-        info.setdefault("uss_idle_mb", []).append(memory_idle.get("uss"))
-        info["status"] = "ok"
-        return True
-
-    def _mark(self, keys, status: str, reason: str) -> None:
-        for key in keys:
-            if self.cells[key]["status"] == PENDING:
-                self.cells[key].update(status=status, reason=reason)
-        self.progress.skip(len(keys))
-
-    def _fail(self, name: str, keys, status: str, reason: str, log_tail: str = "") -> None:
-        info = self.run["backends"][name]
-        info["status"] = status
-        info["problems"].append(reason)
-        if log_tail:
-            info["log_tail"] = log_tail
-        self.failed.add(name)
-        self._stop(name)  # a failed server takes no more turns: it must not hold workers or connections
-        self.progress.message(f"{name}: {status.replace('_', ' ')}: {reason}")
-        self._mark(keys, status, reason)
-
-    def _stop_all(self) -> None:
-        """End every kept server: SIGTERM to all at once (their graceful shutdowns overlap), then wait for each."""
-        for server in self.running.values():
-            with suppress(OSError):
-                os.killpg(server.process.pid, signal.SIGTERM)
-        for name in list(self.running):
-            self._stop(name)
-        self.active = None
-
-    def _stop(self, name: str) -> None:
-        server = self.running.pop(name, None)
-        if server is None:
-            return
-        with suppress(Exception):
-            server.stop()
-        # a master that died leaves no one to stop its workers: end its whole process group
-        with suppress(OSError):
-            os.killpg(server.process.pid, signal.SIGKILL)

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 from finboard.bench import baseline, budget, precision, results, servers, targets
 from finboard.bench.options import RAISED_LIMIT
-from finboard.bench.plan import PENDING, backend_info, plan_cells, planned_seconds
+from finboard.bench.plan import PENDING, backend_info, plan_cells
 from finboard.bench.progress import Progress
+from finboard.bench.steps import plan_primer, planned_steps
 
 
 class RunRecord:
@@ -51,7 +52,9 @@ class RunRecord:
             self.run["backends"][name] = backend_info(name, backend, self.o.target, docker)
             if backend is not None:
                 self.run["backends"][name]["server"] = servers.describe(backend, self.o.server)
-        self.progress = Progress(planned_seconds(plan, self.o), self.stream)
+        self.primers = plan_primer(plan, self.o)  # run before round 1 of each cache mode, kept out of results[]
+        self.run["primer"] = []
+        self.progress = Progress(planned_steps(plan, self.o), self.stream)
         line, warning = budget.describe(plan, self.o)  # said before the first round starts
         self.run["settings"]["planned_s"] = round(budget.estimate_s(plan, self.o))
         self.progress.message(line)

@@ -166,7 +166,7 @@ def test_over_capacity_latency_grows_with_time_and_the_backlog_shows(tmp_path, r
 @pytest.mark.postgres
 def test_run_with_rate_writes_open_loop_cells_a_report_table_and_a_chart(tmp_path, monkeypatch):
     """A real ``flask bench run --rate``: raw on a seeded database, two offered loads, one scenario."""
-    from finboard.bench import runner
+    from finboard.bench import progress, runner, runrecord
     from finboard.bench.cli import execute
     from finboard.registry import RAW
     from tests.bench.test_runner import small
@@ -174,7 +174,21 @@ def test_run_with_rate_writes_open_loop_cells_a_report_table_and_a_chart(tmp_pat
 
     require_postgres()
     monkeypatch.setattr(runner, "registered", lambda: {"wsgi-raw": RAW})
+    drawn = []  # (label, share of the plan done) each time the progress bar is drawn
+
+    class Recording(progress.Progress):
+        def draw(self, force: bool = False) -> None:
+            drawn.append((self.label, self.fraction()))
+            super().draw(force)
+
+    monkeypatch.setattr(runrecord, "Progress", Recording)
     run = execute(small(tmp_path, backends=["wsgi-raw"], scenarios=["detail"], rate=[20.0, 40.0], rate_connections=4))
+    # the bar counts each open-loop cell when it is over (it sat still through them before), and ends full
+    shares = [share for _, share in drawn]
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    at = {rate: next(s for label, s in drawn if f"open loop at {rate} req/s" in label) for rate in (20, 40)}
+    cell = next(s for label, s in drawn if "· detail · c=4" in label)
+    assert cell < at[20] < at[40] < 1.0
     cells = run["open_loop"]
     assert [(c["backend"], c["scenario"], c["rate"], c["status"]) for c in cells] == [
         ("wsgi-raw", "detail", 20.0, "ok"),

@@ -227,8 +227,8 @@ def test_the_progress_line_has_a_bar_and_an_eta():
 
     from finboard.bench.progress import Progress
 
-    progress = Progress([10, 10, 20], io.StringIO())
-    progress.finish_cell()
+    progress = Progress({"a": 10, "b": 10, "c": 20}, io.StringIO())
+    progress.complete("a")
     progress.cell("flask-orm", "off", "list", 64, 1, 5)
     line = progress.stream.getvalue()
     assert line.startswith("[#####...............]  25% flask-orm (cache off) · list · c=64 · round 2/5")
@@ -243,3 +243,42 @@ def test_a_version_3_file_left_by_a_crash_gets_its_summaries_on_reading(tmp_path
     path.write_text(json.dumps(run))
     again = results.load_run(path)
     assert again["cells"] and again["aa_ratio"] == pytest.approx(1.0, abs=0.01) and "upgraded_from" not in again
+
+
+def test_primer_entries_stay_out_of_every_statistic():
+    """A primer (cold server, first load) is kept in ``primer[]``; cells, CIs and the A/A ratio never see it."""
+    samples = {("flask-orm", "list"): [1000, 1010, 990], ("flask-orm~aa", "list"): [1000, 1005, 995]}
+    run = rounds_run(samples, aa="flask-orm")
+    before = {key: run[key] for key in ("cells", "aa_ratio", "aa_ratio_ci95", "aa")}
+    figures = {"duration_s": 2.0, "successes": 200, "rps": 100.0}
+    where = {"scenario": "list", "concurrency": 64, "repeat": None, "cache": "off", "data_size": 1000}
+    cold = results.result_entry(backend="flask-orm~aa", **where, figures=figures)
+    run["primer"] = [{**cold, "primer": True}]
+    again = precision.annotate(run)
+    assert {key: again[key] for key in before} == before
+    assert again["primer"] == [{**cold, "primer": True}] and all(e["repeat"] is not None for e in again["results"])
+
+
+@pytest.mark.parametrize(
+    ("ci", "noisy"),
+    [
+        ((0.95, 1.05), False),  # the band's edges are inside
+        ((0.97, 1.03), False),
+        ((0.949, 1.225), True),  # the first default run's control, on a loaded machine
+        ((0.9499, 1.01), True),  # below only
+        ((0.99, 1.0501), True),  # above only
+    ],
+)
+def test_the_report_marks_the_run_too_noisy_to_rank_exactly_when_the_aa_ci_leaves_the_band(ci, noisy):
+    from finboard.bench import report
+    from finboard.bench.stats import Estimate, aa_noisy
+
+    run = _three_backends([505, 515, 470, 515, 498])
+    summary = precision.aa_summary(run["results"], "flask-orm")
+    assert summary["aa"]["too_noisy_to_rank"] is False  # the made-up run itself is quiet
+    run.update(aa_ratio=1.0, aa_ratio_ci95=list(ci))
+    run["aa"]["too_noisy_to_rank"] = aa_noisy(Estimate(1.0, ci[0], ci[1], 30))
+    assert run["aa"]["too_noisy_to_rank"] is noisy
+    text = report.markdown(run)
+    assert ("**too noisy to rank**" in text) is noisy and ("read these as ties" in text) is noisy
+    assert ("steady enough to rank" in text) is not noisy

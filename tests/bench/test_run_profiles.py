@@ -15,9 +15,10 @@ from click.testing import CliRunner
 
 from finboard.bench import baseline, budget, cli_run
 from finboard.bench import options as opts
-from finboard.bench import plan as plan_module
+from finboard.bench import steps as plan_module
 from finboard.bench.cli import bench
-from finboard.bench.plan import plan_cells, rotate
+from finboard.bench.plan import plan_cells
+from finboard.bench.rotation import round_order
 from finboard.bench.runner import BenchRun
 from finboard.bench.scenarios import SCENARIOS
 from finboard.registry import registered
@@ -72,6 +73,7 @@ def test_default_and_quick_profiles(executed):
     assert default.duration_s is None and default.repeat == 5 and default.concurrency == [64]
     assert default.scenarios == list(opts.DEFAULT_SCENARIOS) and default.sql_flush == "end"
     assert quick.scenarios == ["list", "detail"] and quick.aa == "none" and quick.duration_s == 1
+    assert (default.primer_s, quick.primer_s) == (2, 0)  # the default run primes every server; --quick can't afford it
     assert default.backends == list(registered()) and quick.backends == list(opts.QUICK["backends"])
     assert set(quick.backends) < set(default.backends)  # --quick: a subset of the matrix, to fit its minute
     assert widened.scenarios == list(SCENARIOS) and widened.duration_s == 3  # explicit options win
@@ -81,7 +83,7 @@ def _plan(options: opts.RunOptions):
     """The plan the runner makes for the built-in backends (with the A/A copy when the options want one)."""
     runner = BenchRun(options)
     runner.backends = {n: b for n, b in registered().items() if n in options.backends}
-    return plan_cells(options, lambda r: rotate(runner.names(), r), runner.applicable)
+    return plan_cells(options, runner.order, runner.applicable)
 
 
 def test_the_default_plan_fits_20_minutes_and_quick_fits_a_minute():
@@ -91,6 +93,11 @@ def test_the_default_plan_fits_20_minutes_and_quick_fits_a_minute():
     fitted = replace(default, duration_s=budget.fit_duration(plan, default))
     assert budget.estimate_s(plan, fitted) <= budget.DEFAULT_BUDGET_S
     assert fitted.duration_s >= budget.AUTO_SHORTEST_S
+    # the primer pass is in the estimate: every backend × scenario × cache mode once, before round 1
+    unprimed = budget.estimate_s(plan, replace(fitted, primer_s=0))
+    primers = len({(k.backend, k.scenario, k.cache) for k in plan})
+    each = fitted.primer_s + plan_module.CELL_OVERHEAD_S + plan_module.SCENARIO_OVERHEAD_S  # load, then its drain
+    assert fitted.primer_s == 2 and budget.estimate_s(plan, fitted) - unprimed == pytest.approx(primers * each)
     # one second longer would not fit (or it is already the longest)
     longer = replace(fitted, duration_s=fitted.duration_s + 1)
     assert fitted.duration_s == budget.AUTO_LONGEST_S or budget.estimate_s(plan, longer) > budget.DEFAULT_BUDGET_S
@@ -113,9 +120,9 @@ def test_the_plan_runs_each_cache_mode_in_rounds_and_the_aa_copy_with_cache_off_
     for cache in ("off", "on"):
         repeats = [k.repeat for k in plan if k.cache == cache]
         assert repeats == sorted(repeats) and set(repeats) == {0, 1, 2}  # interleaved rounds within a mode
-        for repeat in range(3):  # every backend once per round, the order rotated
+        for repeat in range(3):  # every backend once per round, the order balanced (finboard.bench.rotation)
             turns = list(dict.fromkeys(k.backend for k in plan if (k.cache, k.repeat) == (cache, repeat)))
-            expected = rotate(["flask-orm", "wsgi-raw", "flask-orm~aa"], repeat)
+            expected = round_order([["flask-orm"], ["flask-orm~aa"], ["wsgi-raw"]], repeat)  # the copy a third round
             assert turns == [b for b in expected if cache == "off" or not b.endswith("~aa")]
 
 
@@ -129,7 +136,7 @@ def test_the_estimate_starts_each_server_once_per_cache_mode_and_counts_rate_cel
     )
     rated = replace(options, rate=[100.0, 200.0])
     extra = budget.estimate_s(one, rated) - budget.estimate_s(one, options)
-    assert extra == pytest.approx(2 * (options.duration_s + plan_module.SCENARIO_OVERHEAD_S))
+    assert extra == pytest.approx(2 * (options.duration_s + plan_module.OPEN_LOOP_OVERHEAD_S))
 
 
 def test_a_plan_over_budget_is_said_with_a_warning():
@@ -148,7 +155,8 @@ def test_baseline_copies_sit_next_to_their_backend():
     options = opts.RunOptions(backends=["flask", "raw"], scenarios=["list"], baseline="HEAD~1", aa="none")
     runner = BenchRun(options)
     assert runner.names() == ["flask", "flask@HEAD~1", "raw", "raw@HEAD~1"]
-    assert rotate(runner.names(), 1) == ["flask@HEAD~1", "raw", "raw@HEAD~1", "flask"]
+    assert runner.units() == [["flask", "flask@HEAD~1"], ["raw", "raw@HEAD~1"]]
+    assert runner.order(1) == ["raw@HEAD~1", "raw", "flask@HEAD~1", "flask"]  # pairs stay adjacent, swapped
 
 
 def test_baseline_labels_hold_no_path_separator():
@@ -216,8 +224,8 @@ def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
             return True
 
     stream = Terminal()
-    progress = Progress([10, 10, 20], stream)
-    progress.finish_cell()
+    progress = Progress({"a": 10, "b": 10, "c": 20}, stream)
+    progress.complete("a")
     progress.cell("flask@granian", "off", "list", 64, 1, 5)
     progress.message("raw: failed to start: [boom]")
     progress.close()
@@ -230,3 +238,32 @@ def test_on_a_terminal_the_progress_is_a_rich_bar_updated_per_cell():
 def test_serve_refuses_an_unknown_server_before_starting_anything():
     result = CliRunner().invoke(bench, ["serve", "flask", "--server", "hypercorn"])
     assert result.exit_code == 2 and "'hypercorn' is not one of 'default', 'granian'" in result.output
+
+
+def test_the_bar_counts_each_step_under_its_own_key_when_its_work_is_over():
+    """Open-loop cells, primers and SQL counts have steps of their own: the bar moves while they run."""
+    import io
+
+    from finboard.bench.progress import Progress
+    from finboard.bench.steps import PrimerKey, Step, planned_steps
+
+    options = opts.RunOptions(backends=["flask-orm", "wsgi-raw"], scenarios=["list"], cache="off", aa="none",
+                              duration_s=2, repeat=2, rate=[100.0], primer_s=1)  # fmt: skip
+    plan = _plan(options)
+    steps = planned_steps(plan, options)
+    assert sum(steps.values()) == pytest.approx(budget.estimate_s(plan, options))
+    kinds = [getattr(k, "kind", type(k).__name__) for k in steps]
+    assert kinds.count("open") == 2 and kinds.count("sql") == 2 and kinds.count("PrimerKey") == 2
+    progress = Progress(steps, io.StringIO())
+    first = plan[0]
+    progress.complete(Step("data", first.size), Step("start", first.size, first.backend, "off"))
+    progress.complete(PrimerKey(first.size, first.backend, "list", 64, "off"), first)
+    before_open = progress.fraction()
+    progress.complete(Step("open", first.size, first.backend, "off", "list", 100.0))
+    assert before_open < progress.fraction() < 1
+    progress.cell("wsgi-raw", "off", "list", 64, 0, 2)
+    assert progress.cells_done == 1 and progress.label.endswith(f"cell 2/{len(plan)}")
+    progress.complete_matching(backend=first.backend)  # it failed: none of its steps will run
+    assert progress.cells_done == 2 and progress.fraction() < 1
+    progress.complete_all()
+    assert progress.fraction() == 1.0 and progress.eta() == 0

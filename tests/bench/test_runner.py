@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import psutil
 import pytest
@@ -37,6 +38,7 @@ def small(tmp_path, **overrides) -> RunOptions:
         concurrency=[4],
         duration_s=1,
         warmup_s=0,
+        primer_s=0,  # the primer has a test of its own (below)
         data_size=100,
         cache="off",
         sql_requests=3,
@@ -165,14 +167,31 @@ def test_ctrl_c_ends_every_server_and_wrk_and_keeps_the_partial_results(tmp_path
     assert (run_dir / "report.md").exists()
 
 
-def test_each_server_starts_once_per_cache_mode_and_serves_every_round(tmp_path):
-    """Servers are kept across the rounds of a cache mode: one start, one verification, a turn per round."""
+def test_each_server_starts_once_per_cache_mode_is_primed_and_serves_every_round(tmp_path):
+    """Servers are kept across the rounds of a cache mode: one start, one verification, a primer, a turn per round.
+
+    The primers are in the results file (``primer[]``) and nowhere in the statistics.
+    """
     require_postgres()
-    run = execute(small(tmp_path, backends=["flask-orm", "wsgi-raw"], scenarios=["list"], repeat=3, cache="both"))
+    options = small(tmp_path, backends=["flask-orm", "wsgi-raw"], scenarios=["list"], repeat=3, cache="both")
+    run = execute(replace(options, primer_s=1))
     for name in ("flask-orm", "wsgi-raw"):
         info = run["backends"][name]
         assert len(info["startup_s"]) == 2 and len(info["rss_idle_mb"]) == 2  # cache off, then cache on
-        assert len(info["wall_s"]) == 6  # a turn per round and cache mode
+        assert len(info["wall_s"]) == 8  # the primer's turn and one per round, in each cache mode
         cells = [e for e in run["results"] if e["backend"] == name]
         assert sorted((e["cache"], e["repeat"]) for e in cells) == [(c, r) for c in ("off", "on") for r in range(3)]
         assert all(e["status"] == "ok" and e["successes"] > 0 for e in cells), [e["reason"] for e in cells]
+        primers = [e for e in run["primer"] if e["backend"] == name]
+        assert [(e["cache"], e["scenario"], e["concurrency"], e["repeat"]) for e in primers] == [
+            ("off", "list", 4, None),
+            ("on", "list", 4, None),
+        ]
+        assert all(e["primer"] and e["status"] == "ok" and e["successes"] > 0 for e in primers)
+        assert all(e["duration_s"] < 2 and e["cpu_s"]["server"] is not None for e in primers)  # 1 s, measured
+    assert run["settings"]["primer_s"] == 1
+    assert not [e for e in run["results"] if e.get("primer") or e["repeat"] is None]
+    assert {c["rounds"] for c in run["cells"]} == {3}  # the medians and CIs rest on the three rounds only
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert json.loads((run_dir / "run.json").read_text())["primer"] == run["primer"]
+    assert "primed once for 1 s per scenario" in (run_dir / "report.md").read_text()
