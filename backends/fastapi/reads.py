@@ -24,6 +24,7 @@ from finboard.contract.comments import CommentPage
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
+from finboard.contract.post_filters import missing_target
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage
 from finboard.contract.serializers import category_public, category_stats, comment_page, post_detail, post_page
 from finboard.core import read_cache_keys, read_statements
@@ -36,6 +37,10 @@ from finboard.rawsql.plans import Plan
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
     listing = read_statements.Listing.of(query, session.bind.dialect.name)
     rows = (await session.scalars(listing.page, listing.params)).all()
+    if not rows:  # an empty page: does the category or member it is filtered by exist at all?
+        for kind, value in listing.targets:
+            if await session.scalar(read_statements.named_target_exists(kind), {"value": value}) is None:
+                raise missing_target(kind)
     total_row = (await session.execute(listing.total, listing.params)).first()
     return post_page(rows, query, total_row, listing.total_kind)
 

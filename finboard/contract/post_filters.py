@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from finboard.contract.cashtags import normalize_ticker
+from finboard.contract.errors import ApiError
 from finboard.contract.posts import PostListQuery
 
 
@@ -40,6 +41,25 @@ class PostFilters:
             until=_aware(query.until),
             sort=query.sort,
         )
+
+
+# A filter that names a category or a member names something that must exist: the page of an
+# unknown category or member is a 404, so the API's listing filtered by one is the same 404
+# (a body field naming a missing category is a 422: the request itself is invalid). A ticker
+# needs no row to exist, so an unknown one is an empty listing on both. Checked only when the
+# page comes back empty, so a listing that finds posts pays nothing for it.
+NAMED_TARGET_ERRORS = {"category": "category_not_found", "author": "user_not_found"}
+
+
+def named_targets(filters: PostFilters) -> list[tuple[str, str]]:
+    """(kind, value to look up) of each filter that names a category or a member, in that order;
+    the member's name lower-cased as the listing compares it."""
+    targets = [("category", filters.category)] if filters.category else []
+    return targets + ([("author", filters.author.lower())] if filters.author else [])
+
+
+def missing_target(kind: str) -> ApiError:
+    return ApiError(404, NAMED_TARGET_ERRORS[kind])
 
 
 def given_filters(filters: PostFilters) -> set[str]:

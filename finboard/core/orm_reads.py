@@ -21,6 +21,7 @@ from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
+from finboard.contract.post_filters import missing_target
 from finboard.contract.posts import PostListQuery
 from finboard.core import read_statements as queries
 from finboard.core.models import Post
@@ -35,9 +36,13 @@ def _visible_post(session: Session, post_id: int) -> Post | None:
 
 
 def posts(session: Session, query: PostListQuery) -> bytes:
-    """GET /posts: a page (+1 row) and its total — 2 statements."""
+    """GET /posts: a page (+1 row) and its total — 2 statements (+1 per named filter on an empty page)."""
     listing = queries.Listing.of(query, session.get_bind().dialect.name)
     rows = session.scalars(listing.page, listing.params).all()
+    if not rows:
+        for kind, value in listing.targets:
+            if session.scalar(queries.named_target_exists(kind), {"value": value}) is None:
+                raise missing_target(kind)
     total_row = session.execute(listing.total, listing.params).first()
     return _json(serializers.post_page(rows, query, total_row, listing.total_kind))
 

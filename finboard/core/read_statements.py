@@ -15,7 +15,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, o
 from sqlalchemy.orm import contains_eager
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
-from finboard.contract.post_filters import PostFilters, given_filters, sqlite_fts_query
+from finboard.contract.post_filters import PostFilters, given_filters, named_targets, sqlite_fts_query
 from finboard.contract.posts import PostListQuery
 from finboard.core.models import (
     AuthorCounter,
@@ -112,6 +112,7 @@ class Listing:
     total: Select
     total_kind: str
     params: dict
+    targets: list[tuple[str, str]]  # the category and member the filters name (checked on an empty page)
 
     @classmethod
     def of(cls, query: PostListQuery, dialect: str) -> Listing:
@@ -120,7 +121,15 @@ class Listing:
         shape = ListingShape.of(filters, dialect, page=query.page, cursor=cursor)
         total, kind = post_total_statement(shape)
         params = listing_params(filters, query.per_page, page=query.page, cursor=cursor)
-        return cls(post_page_statement(shape), total, kind, params)
+        return cls(post_page_statement(shape), total, kind, params, named_targets(filters))
+
+
+@lru_cache
+def named_target_exists(kind: str) -> Select:
+    """Whether the category (by slug) or member (by lower-cased name) a filter names exists; bound ``value``."""
+    if kind == "category":
+        return select(Category.id).where(Category.slug == bindparam("value"))
+    return select(User.id).where(func.lower(User.username) == bindparam("value"))
 
 
 def _sort_columns(shape: ListingShape):

@@ -115,7 +115,12 @@ def search():
         if query.category and not any(c.slug == query.category for c in list_categories().items):
             errors["category"] = "Unknown category."
         elif any(raw[k] for k in SEARCH_FIELDS if k != "sort"):
-            page = list_posts(query)
+            try:
+                page = list_posts(query)
+            except ApiError as exc:  # the listing names a member who does not exist
+                if exc.args[0] != "user_not_found":
+                    raise
+                errors["author"] = "No member by that name."
     status = 400 if errors else 200
     return (
         render_template(

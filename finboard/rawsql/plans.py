@@ -18,7 +18,7 @@ from typing import Any
 from finboard.contract.errors import ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
-from finboard.contract.post_filters import PostFilters
+from finboard.contract.post_filters import PostFilters, missing_target, named_targets
 from finboard.contract.posts import PostListQuery
 from finboard.rawsql import documents
 from finboard.rawsql import statements as sql
@@ -50,10 +50,14 @@ _DEFAULT_LIST = list_statements(DEFAULT_LIST_QUERY)
 
 
 def posts(query: PostListQuery) -> Plan:
-    """GET /posts: a page (+1 row) and its total — 2 statements."""
+    """GET /posts: a page (+1 row) and its total — 2 statements (+1 per named filter on an empty page)."""
     statements = _DEFAULT_LIST if query is DEFAULT_LIST_QUERY else list_statements(query)
     page_sql, page_params, total_sql, total_params, total_kind = statements
     rows = yield page_sql, page_params, ALL_ROWS
+    if not rows:  # an empty page: does the category or member it is filtered by exist at all?
+        for kind, value in named_targets(PostFilters.from_query(query)):
+            if (yield sql.NAMED_TARGET_EXISTS[kind], (value,), FIRST_ROW) is None:
+                raise missing_target(kind)
     total_row = yield total_sql, total_params, FIRST_ROW
     return documents.post_page(rows, query, total_row, total_kind)
 

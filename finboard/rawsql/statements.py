@@ -124,6 +124,12 @@ SEARCH_TOTAL = search_total_sql("%s")
 
 HEALTH = "SELECT 1"
 
+# Does the category or member a listing filter names exist (finboard.contract.post_filters.named_targets)?
+NAMED_TARGET_EXISTS = {
+    "category": "SELECT 1 FROM categories WHERE slug = %s",
+    "author": "SELECT 1 FROM users WHERE lower(username) = %s",
+}
+
 
 def _keyset(sort: str, created: str, ident: str, cursor: Cursor) -> tuple[str, list]:
     """finboard.core.read_statements._after: rows strictly after the cursor, with a leading bound for the index."""

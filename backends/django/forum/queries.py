@@ -192,6 +192,13 @@ def _by_username(username: str) -> QuerySet[User]:
     return User.objects.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
 
 
+def named_target_exists(kind: str, value: str) -> bool:
+    """Whether the category or member a listing filter names exists (``post_filters.named_targets``)."""
+    if kind == "category":
+        return Category.objects.filter(slug=value).exists()
+    return _by_username(value).exists()
+
+
 def username_taken(username: str) -> bool:
     return _by_username(username).exists()
 

@@ -26,7 +26,7 @@ from finboard.contract.permissions import (
 )
 from finboard.contract.positions import positions_for
 from finboard.contract.post_edits import text_edit
-from finboard.contract.post_filters import PostFilters
+from finboard.contract.post_filters import PostFilters, missing_target, named_targets
 from finboard.contract.posts import (
     PinnedPosts,
     PostCreate,
@@ -114,6 +114,10 @@ def list_posts(query: PostListQuery) -> PostPage:
     rows = queries.post_page(
         queries.filtered_posts(filters, connection.vendor, cursor), filters, query.per_page, query.page, cursor
     )
+    if not rows:  # an empty page: does the category or member it is filtered by exist at all?
+        for target, value in named_targets(filters):
+            if not queries.named_target_exists(target, value):
+                raise missing_target(target)
     total_row, kind = queries.post_total(queries.filtered_posts(filters, connection.vendor), filters, connection.vendor)
     return post_page(rows, query, total_row, kind)
 

@@ -28,9 +28,9 @@ def paths() -> dict[str, Any]:
                 "Posts, newest first, with filters",
                 200,
                 PostPage,
-                (422, 503),
+                (404, 422, 503),
                 query=query_parameters(PostListQuery),
-                description="A page of posts",
+                description="A page of posts (404: the category or author the filters name does not exist)",
             ),
             "post": operation(
                 "createPost", "Write a post", 201, PostPublic, (*WRITE_ERRORS, 403, 429), body=PostCreate, auth=True
