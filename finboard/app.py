@@ -110,6 +110,7 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Importing these registers their routes on their blueprint (the API's, members', moderation's, posts').
+    import finboard.api.blocks  # noqa: F401
     import finboard.api.market  # noqa: F401
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401

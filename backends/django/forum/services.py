@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from finboard.contract.blocks import check_not_blocked
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
@@ -45,7 +46,7 @@ from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
 
-from . import content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
+from . import block_services, content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User
 from .serializers import (
     category_public,
@@ -268,9 +269,10 @@ def delete_post(user: User, post_id: int) -> None:
 
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
-    excepted), hourly limit (429)."""
+    excepted), a block by the post's author (403 ``blocked``), hourly limit (429)."""
     post = lookups.visible_post(post_id)
     check_may_comment(user, post)
+    check_not_blocked(post.author_id != user.id and block_services.blocks(post.author_id, user.id))
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)
         write_rate.check_write_rate(settings, user, "comment")
