@@ -72,7 +72,9 @@ def test_block_collapses_their_posts_stops_their_mentions_and_comments(app, make
     assert "blocked" not in body(app.test_client().get("/")) and "blocked" not in body(bob.get("/"))
     detail = body(alice.get(f"/posts/{mine}"))
     assert '<details class="blocked-comment"><summary>Comment by a member you blocked</summary>' in detail
-    # bob cannot comment on alice's post: a clear message, nothing written.
+    # bob cannot comment on alice's post: the page says so, and a forced POST gets the message.
+    assert "The author of this post has blocked you" in text(bob.get(f"/posts/{mine}"))
+    assert f'action="/posts/{mine}/comments"' not in body(bob.get(f"/posts/{mine}"))
     response = bob.post(f"/posts/{mine}/comments", data={"body": "Let me in", "csrf_token": bob_csrf})
     assert response.status_code == 403
     assert "The author of this post has blocked you" in text(response)

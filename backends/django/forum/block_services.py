@@ -20,11 +20,7 @@ from finboard.contract.posts import PostPage
 
 from . import lookups, watch_services
 from .models import User, UserBlock, UserMute
-
-
-def blocks(user_id: int, blocked_id: int) -> bool:
-    """Does ``user_id`` block ``blocked_id``?"""
-    return UserBlock.objects.filter(blocker_id=user_id, blocked_id=blocked_id).exists()
+from .services import lock_author  # the account's write lock, shared with posts and comments
 
 
 def block_list(user: User) -> BlockList:
@@ -38,8 +34,6 @@ def block_list(user: User) -> BlockList:
 
 def set_block(user: User, username: str, blocking: bool) -> BlockList:
     """Block or unblock a member by name: 404 unknown, 422 yourself or over ``BLOCKS_MAX``."""
-    from .services import lock_author  # the account's write lock, shared with posts and comments
-
     target = lookups.user_by_name(username)
     check_block_target(user.id, target.id)
     rows = UserBlock.objects.filter(blocker_id=user.id)
@@ -65,8 +59,6 @@ def mute_list(user: User) -> MuteList:
 
 def set_mute(user: User, kind: str, raw: str, muting: bool) -> MuteList:
     """Mute or unmute a word or ticker: 422 for a bad term or over ``MUTES_MAX``."""
-    from .services import lock_author
-
     term = normalize_mute(kind, raw)
     rows = UserMute.objects.filter(user_id=user.id)
     with transaction.atomic():

@@ -46,8 +46,8 @@ from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
 
-from . import block_services, content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
-from .models import Category, Comment, Post, PostCashtag, PostRevision, User
+from . import content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
+from .models import Category, Comment, Post, PostCashtag, PostRevision, User, UserBlock
 from .serializers import (
     category_public,
     category_stats,
@@ -267,12 +267,18 @@ def delete_post(user: User, post_id: int) -> None:
             raise author_delete_refused(Post.objects.filter(id=post_id, hidden_at__isnull=False).exists())
 
 
+def blocks(user_id: int, blocked_id: int) -> bool:
+    """Does ``user_id`` block ``blocked_id``? (block_services manages the rows; the check lives here,
+    with the comment it guards, so block_services may import this module's ``lock_author``.)"""
+    return UserBlock.objects.filter(blocker_id=user_id, blocked_id=blocked_id).exists()
+
+
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
     excepted), a block by the post's author (403 ``blocked``), hourly limit (429)."""
     post = lookups.visible_post(post_id)
     check_may_comment(user, post)
-    check_not_blocked(post.author_id != user.id and block_services.blocks(post.author_id, user.id))
+    check_not_blocked(post.author_id != user.id and blocks(post.author_id, user.id))
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)
         write_rate.check_write_rate(settings, user, "comment")
