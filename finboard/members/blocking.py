@@ -51,13 +51,13 @@ def _settings_page() -> str:
     return url_for("members.blocks")
 
 
-def _refused_flash(exc: ApiError):
-    """A 422 (yourself, a full list, a bad word) is a message on the page it came from; others the error page."""
+def _refused_flash(exc: ApiError, page: str):
+    """A 422 (yourself, a full list, a bad word) is a message on ``page``; others the error page."""
     db.session.rollback()
     if exc.status != 422:
         return refused(exc)
     flash(next(iter(exc.fields.values()), exc.message), "error")
-    return back(_settings_page())
+    return back(page)
 
 
 @bp.get("/settings/blocks")
@@ -75,7 +75,7 @@ def _switch_block(username: str, blocking: bool):
     try:
         listed = block_service.set_block(db.session, me(), username, blocking)
     except ApiError as exc:
-        return _refused_flash(exc)
+        return _refused_flash(exc, url_for("posts.author", username=username))
     name = next((n for n in listed.usernames if n.lower() == username.lower()), username)
     if blocking:
         flash(
@@ -106,7 +106,7 @@ def _switch_mute(muting: bool):
     try:
         block_service.set_mute(db.session, me(), kind, request.form.get("term", ""), muting)
     except ApiError as exc:
-        return _refused_flash(exc)
+        return _refused_flash(exc, _settings_page())
     flash("Muted: matching posts are hidden from your pages." if muting else "Unmuted.", "success")
     return back(_settings_page())
 
