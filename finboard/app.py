@@ -121,11 +121,13 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Importing these registers their routes on their blueprint (the API's, members', moderation's, posts').
+    import finboard.api.blocks  # noqa: F401
     import finboard.api.docs  # noqa: F401
     import finboard.api.market  # noqa: F401
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
+    import finboard.members.blocking  # noqa: F401
     import finboard.members.views  # noqa: F401
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401

@@ -35,6 +35,8 @@ COMMUNITY_TABLES = (
     "post_watches",
     "category_watches",
     "ticker_follows",
+    "user_blocks",
+    "user_mutes",
 )
 DATA_TABLES = (*COMMUNITY_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
 

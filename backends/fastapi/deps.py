@@ -132,6 +132,7 @@ def path_text(name: str):
 Username = Annotated[str, path_text("username")]
 Slug = Annotated[str, path_text("slug")]
 Ticker = Annotated[str, path_text("ticker")]
+Word = Annotated[str, path_text("word")]
 
 
 def _quote_invalid(error: UnicodeDecodeError) -> tuple[str, int]:

@@ -13,7 +13,7 @@ from finboard.api.views import body, bp, current_api_user, list_query, respond
 from finboard.contract.notifications import MarkRead, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text
-from finboard.core import notification_service, watch_service
+from finboard.core import block_service, notification_service, watch_service
 from finboard.extensions import db
 
 
@@ -60,4 +60,4 @@ def follow_ticker(ticker: str):
 @bp.get("/feed")
 def feed():
     user = current_api_user()
-    return respond(watch_service.feed(db.session, user, list_query(PageQuery, PageQuery())))
+    return respond(block_service.feed(db.session, user, list_query(PageQuery, PageQuery())))

@@ -54,6 +54,7 @@ MESSAGES = {
     "category_not_found": "Category not found.",
     "report_resolved": "This report is already resolved.",
     "post_hidden": "A moderator hid this post: it is kept for moderation and cannot be deleted.",
+    "blocked": "The author of this post has blocked you: you cannot comment on it.",
     "comment_hidden": "A moderator hid this comment: it is kept for moderation and cannot be deleted.",
 }
 UNKNOWN_CATEGORY = "Unknown category."

@@ -31,6 +31,9 @@ DETAIL_COMMENTS = 20
 MAX_POSITIONS = 20
 SUSPENSION_DAYS_MAX = 3650
 WATCHLIST_MAX = 100  # tickers one member may follow
+BLOCKS_MAX = 500  # members one member may block
+MUTES_MAX = 100  # words and tickers one member may mute (together)
+MUTE_WORD_MAX = 40  # characters of a muted word or phrase
 
 # Request bodies and ids.
 MAX_BODY_BYTES = 64 * 1024

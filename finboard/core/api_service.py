@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
+from finboard.contract.blocks import check_not_blocked
 from finboard.contract.comments import CommentCreate, CommentPublic
 from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.contract.permissions import (
@@ -26,7 +27,7 @@ from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpd
 from finboard.contract.serializers import comment_public, post_public, revision, user_public
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import account_queries, content_writes, jobs, lookups, watches, write_rate
+from finboard.core import account_queries, block_service, content_writes, jobs, lookups, watches, write_rate
 from finboard.core.models import Category, Post, PostRevision, User
 from finboard.core.security import (
     TokenError,
@@ -175,9 +176,11 @@ def delete_post(session: Session, user: User, post_id: int) -> None:
 def create_comment(
     session: Session, settings: Settings, user: User, post_id: int, payload: CommentCreate
 ) -> CommentPublic:
-    """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), hourly limit (429)."""
+    """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), the post's
+    author blocks the commenter (403 ``blocked``), hourly limit (429)."""
     post = lookups.visible_post(session, post_id)
     check_may_comment(user, post)
+    check_not_blocked(post.author_id != user.id and block_service.blocks(session, post.author_id, user.id))
     content_writes.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     write_rate.check_write_rate(session, settings, user, "comment")
     comment = content_writes.create_comment(session, post, user, payload.body)

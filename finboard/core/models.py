@@ -38,6 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from finboard.contract.limits import (
     EMAIL_MAX,
+    MUTE_WORD_MAX,
     REASON_MAX,
     SLUG_MAX,
     SUMMARY_MAX,
@@ -346,6 +347,27 @@ class TickerFollow(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     ticker: Mapped[str] = mapped_column(String(TICKER_MAX), primary_key=True, index=True)
+
+
+class UserBlock(Base):
+    """A member (``blocker``) no longer hears from another (``blocked``): ``finboard.contract.blocks``."""
+
+    __tablename__ = "user_blocks"
+    __table_args__ = (CheckConstraint("blocker_id <> blocked_id", name="not_self"),)
+
+    blocker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class UserMute(Base):
+    """A muted word or ticker (``kind``), its ``term`` stored normalised."""
+
+    __tablename__ = "user_mutes"
+    __table_args__ = (CheckConstraint("kind IN ('word', 'ticker')", name="kind_valid"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(6), primary_key=True)
+    term: Mapped[str] = mapped_column(String(MUTE_WORD_MAX), primary_key=True)
 
 
 # --- counters ----------------------------------------------------------------

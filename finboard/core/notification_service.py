@@ -5,22 +5,32 @@ Not cached: they are per user. The fan-out that inserts them is ``finboard.core.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from finboard.contract.notifications import MarkRead, NotificationPage, NotificationQuery, UnreadCount
 from finboard.contract.pagination import page_fields
 from finboard.contract.serializers import notification
 from finboard.core import lookups
-from finboard.core.models import Notification, Post, User, utcnow
+from finboard.core.models import Notification, Post, User, UserBlock, UserMute, utcnow
+
+
+def _unmuted(user_id: int):
+    """Not from a member the user blocks (older than the block: the fan-out skips newer ones),
+    nor a ``ticker`` notification of a ticker they muted (``finboard.contract.blocks``)."""
+    blocked = exists().where(UserBlock.blocker_id == user_id, UserBlock.blocked_id == Notification.actor_id)
+    muted = exists().where(UserMute.user_id == user_id, UserMute.kind == "ticker", UserMute.term == Notification.ticker)
+    return and_(~blocked, ~muted)
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return session.scalar(
+        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None), _unmuted(user_id))
+    )
 
 
 def notifications(session: Session, user: User, query: NotificationQuery) -> NotificationPage:
-    chosen = select(Notification).where(Notification.user_id == user.id)
+    chosen = select(Notification).where(Notification.user_id == user.id, _unmuted(user.id))
     if query.unread:
         chosen = chosen.where(Notification.read_at.is_(None))
     total = session.scalar(select(func.count()).select_from(chosen.subquery()))

@@ -15,7 +15,7 @@ from finboard.contract.permissions import is_moderator, require_writer
 from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import validate
 from finboard.contract.transitions import hidden_evidence
-from finboard.core import api_service, content_writes, watch_service
+from finboard.core import api_service, block_service, content_writes, watch_service
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.members.views import profile_context
@@ -191,8 +191,15 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         moderator=moderator,
         watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
         can_comment=hidden_at is None and (not post.locked or moderator),
+        blocked_by_author=_blocked_by_author(user, post.author.id),
     )
     return page, status
+
+
+def _blocked_by_author(user: User | None, author_id: int) -> bool:
+    """Whether the post's author blocks the reader (one primary-key probe, members only): the page
+    says so instead of offering a comment form the rules would refuse (403 ``blocked``)."""
+    return user is not None and user.id != author_id and block_service.blocks(db.session, author_id, user.id)
 
 
 def _settings():

@@ -13,7 +13,7 @@ import pytest
 
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import Answer
-from tests.conformance import test_2_writes, test_6_community
+from tests.conformance import test_2_writes, test_6_community, test_8_blocks
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -132,3 +132,10 @@ def test_community_sequence(adapter, fresh, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, "postgres", test_6_community)
     assert_same_log(log, reference_log, adapter)
     test_6_community.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+
+
+def test_blocks_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's blocks-and-mutes script, on SQLite and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_8_blocks)
+    assert_same_log(log, reference_log, adapter)
+    test_8_blocks.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})

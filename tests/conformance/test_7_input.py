@@ -84,6 +84,10 @@ PATH_CASES = [
     ("moderate-user-nul-no-token", "POST", f"{P}/moderation/users/x%00", False),
     ("watchlist-nul", "PUT", f"{P}/watchlist/%00", True),
     ("cashtag-nul", "GET", f"{P}/cashtags/%00", False),
+    ("block-nul", "PUT", f"{P}/blocks/%00", True),
+    ("block-nul-no-token", "DELETE", f"{P}/blocks/a%00", False),
+    ("mute-word-control", "PUT", f"{P}/mutes/words/a%1Fb", True),
+    ("mute-ticker-nul", "DELETE", f"{P}/mutes/tickers/%00", True),
 ]
 
 

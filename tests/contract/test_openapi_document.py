@@ -51,6 +51,14 @@ OPERATIONS = [
     ("delete", "/api/v1/watchlist/{ticker}", "unfollowTicker"),
     ("get", "/api/v1/feed", "feed"),
     ("get", "/api/v1/cashtags/{ticker}", "cashtagStats"),
+    ("get", "/api/v1/blocks", "getBlocks"),
+    ("put", "/api/v1/blocks/{username}", "blockMember"),
+    ("delete", "/api/v1/blocks/{username}", "unblockMember"),
+    ("get", "/api/v1/mutes", "getMutes"),
+    ("put", "/api/v1/mutes/words/{word}", "muteWord"),
+    ("delete", "/api/v1/mutes/words/{word}", "unmuteWord"),
+    ("put", "/api/v1/mutes/tickers/{ticker}", "muteTicker"),
+    ("delete", "/api/v1/mutes/tickers/{ticker}", "unmuteTicker"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

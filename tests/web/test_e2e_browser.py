@@ -520,3 +520,67 @@ def test_api_docs_are_linked_and_work_under_the_csp(browser, server):
         context.close()
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert outside == [], f"the viewer asked a third party: {outside}"
+
+
+BLOCKER = ("cat_blocker", "cat.blocker@example.com", "e2e-blocker-pass-1")
+LOUD = ("dan_loud", "dan.loud@example.com", "e2e-loud-pass-1")
+LOUD_TITLE = "Hey @cat_blocker, $GME to the moon"
+
+
+def register(page: Page, server: Server, account: tuple[str, str, str]) -> None:
+    username, email, password = account
+    page.goto(server.url("/auth/register"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Repeat password").fill(password)
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect_flash(page, f"Welcome to FinBoard, {username}!")
+
+
+def test_block_journey(browser, server):
+    """Block a member from their profile and no longer get their mentions (issue 17)."""
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
+    blocker, loud = (context.new_page() for context in contexts)
+    try:
+        for page, account in ((blocker, BLOCKER), (loud, LOUD)):  # the form logs in: no CLI, no second hash
+            register(page, server, account)
+        blocker.goto(server.url(f"/u/{LOUD[0]}"))
+        blocker.get_by_role("button", name="Block", exact=True).click()
+        expect(blocker.locator(".flash")).to_contain_text(f"You blocked {LOUD[0]}")
+        expect(blocker.get_by_role("button", name="Unblock", exact=True)).to_be_visible()
+
+        loud.get_by_role("link", name="New post").click()
+        loud.get_by_label("Title").fill(LOUD_TITLE)
+        loud.get_by_label("Category").select_option("stocks")
+        loud.get_by_label("Body (Markdown)").fill("Calling @cat_blocker: this one is going up.")
+        loud.get_by_role("button", name="Publish").click()
+        expect_flash(loud, "Your post is live.")
+
+        # No bell, no notification; the post is collapsed behind a reveal, no JavaScript needed.
+        blocker.goto(server.url("/"))
+        expect(blocker.locator("#bell-count")).to_have_count(0)
+        collapsed = blocker.locator("details.blocked-post").filter(has_text=LOUD_TITLE)
+        expect(collapsed.locator("summary")).to_have_text("Post by a member you blocked")
+        expect(collapsed.locator(".post-card")).to_be_hidden()
+        collapsed.locator("summary").click()
+        expect(collapsed.locator(".post-card h2")).to_have_text(LOUD_TITLE)
+        blocker.screenshot(path=str(server.shots / "block-collapsed.png"), full_page=True)
+        blocker.goto(server.url("/notifications"))
+        expect(blocker.locator(".notification")).to_have_count(0)
+
+        # Muting a word from /settings/blocks hides the post altogether.
+        blocker.locator("header").get_by_role("link", name="Blocks").click()
+        blocker.get_by_label("Word, phrase or ticker").fill("MOON")
+        blocker.get_by_role("button", name="Mute", exact=True).click()
+        expect_flash(blocker, "Muted: matching posts are hidden from your pages.")
+        blocker.goto(server.url("/"))
+        expect(blocker.locator(".post-card h2").filter(has_text=LOUD_TITLE)).to_have_count(0)
+        expect(blocker.locator(".muted-note")).to_contain_text("1 post on this page hidden")
+    except Exception:
+        for name, page in (("blocker", blocker), ("loud", loud)):
+            page.screenshot(path=str(server.shots / f"block-failure-{name}.png"), full_page=True)
+        raise
+    finally:
+        for context in contexts:
+            context.close()

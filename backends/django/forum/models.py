@@ -14,7 +14,16 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from finboard.contract.limits import EMAIL_MAX, REASON_MAX, SLUG_MAX, SUMMARY_MAX, TICKER_MAX, TITLE_MAX, USERNAME_MAX
+from finboard.contract.limits import (
+    EMAIL_MAX,
+    MUTE_WORD_MAX,
+    REASON_MAX,
+    SLUG_MAX,
+    SUMMARY_MAX,
+    TICKER_MAX,
+    TITLE_MAX,
+    USERNAME_MAX,
+)
 from finboard.contract.post_rows import PostColumnReadings
 
 
@@ -298,3 +307,28 @@ class TickerFollow(models.Model):
     class Meta:
         managed = False
         db_table = "ticker_follows"
+
+
+class UserBlock(models.Model):
+    """A member (``blocker``) no longer hears from another (``blocked``)."""
+
+    pk = models.CompositePrimaryKey("blocker_id", "blocked_id")
+    blocker = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    blocked = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta:
+        managed = False
+        db_table = "user_blocks"
+
+
+class UserMute(models.Model):
+    """A muted word or ticker (``kind``), its ``term`` stored normalised."""
+
+    pk = models.CompositePrimaryKey("user_id", "kind", "term")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=6)
+    term = models.CharField(max_length=MUTE_WORD_MAX)
+
+    class Meta:
+        managed = False
+        db_table = "user_mutes"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from finboard.contract.notifications import MarkRead, NotificationPage, NotificationQuery, UnreadCount
@@ -10,15 +11,23 @@ from finboard.contract.pagination import page_fields, page_slice
 from finboard.contract.serializers import notification
 
 from . import lookups
-from .models import Notification, Post, User
+from .models import Notification, Post, User, UserBlock, UserMute
+
+
+def _listed(user_id: int):
+    """The user's notifications, less those from a member they block and ``ticker`` ones of a
+    ticker they muted (as finboard.core.notification_service)."""
+    blocked = UserBlock.objects.filter(blocker_id=user_id, blocked_id=OuterRef("actor_id"))
+    muted = UserMute.objects.filter(user_id=user_id, kind="ticker", term=OuterRef("ticker"))
+    return Notification.objects.filter(user_id=user_id).exclude(Exists(blocked)).exclude(Exists(muted))
 
 
 def unread_count(user_id: int) -> int:
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    return _listed(user_id).filter(read_at__isnull=True).count()
 
 
 def notifications(user: User, query: NotificationQuery) -> NotificationPage:
-    chosen = Notification.objects.filter(user_id=user.id)
+    chosen = _listed(user.id)
     if query.unread:
         chosen = chosen.filter(read_at__isnull=True)
     total = chosen.count()

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from finboard.contract.blocks import check_not_blocked
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
@@ -46,7 +47,7 @@ from finboard.core.security import create_access_token, hash_password, verify_pa
 from finboard.settings import Settings
 
 from . import content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
-from .models import Category, Comment, Post, PostCashtag, PostRevision, User
+from .models import Category, Comment, Post, PostCashtag, PostRevision, User, UserBlock
 from .serializers import (
     category_public,
     category_stats,
@@ -270,11 +271,18 @@ def delete_post(user: User, post_id: int) -> None:
             raise author_delete_refused(Post.objects.filter(id=post_id, hidden_at__isnull=False).exists())
 
 
+def blocks(user_id: int, blocked_id: int) -> bool:
+    """Does ``user_id`` block ``blocked_id``? (block_services manages the rows; the check lives here,
+    with the comment it guards, so block_services may import this module's ``lock_author``.)"""
+    return UserBlock.objects.filter(blocker_id=user_id, blocked_id=blocked_id).exists()
+
+
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
-    excepted), hourly limit (429)."""
+    excepted), a block by the post's author (403 ``blocked``), hourly limit (429)."""
     post = lookups.visible_post(post_id)
     check_may_comment(user, post)
+    check_not_blocked(post.author_id != user.id and blocks(post.author_id, user.id))
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)
         write_rate.check_write_rate(settings, user, "comment")

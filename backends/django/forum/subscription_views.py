@@ -10,7 +10,7 @@ from finboard.contract.notifications import MarkRead, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
 
-from . import notification_services, watch_services
+from . import block_services, notification_services, watch_services
 from .responses import json_response
 from .views import ApiView, body, current_user, query_items
 
@@ -74,4 +74,4 @@ class FollowTickerView(ApiView):
 class FeedView(ApiView):
     def get(self, request):
         user = current_user(request)
-        return json_response(watch_services.feed(user, parse_query(query_items(request), PageQuery)))
+        return json_response(block_services.feed(user, parse_query(query_items(request), PageQuery)))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import docs_views, market_views, moderation_views, profile_views, subscription_views, views
+from . import block_views, docs_views, market_views, moderation_views, profile_views, subscription_views, views
 
 app_name = "api"
 
@@ -45,5 +45,10 @@ urlpatterns = [
     path("watchlist", subscription_views.WatchlistView.as_view(), name="watchlist"),
     path("watchlist/<str:ticker>", subscription_views.FollowTickerView.as_view(), name="watchlist-ticker"),
     path("feed", subscription_views.FeedView.as_view(), name="feed"),
+    path("blocks", block_views.BlocksView.as_view(), name="blocks"),
+    path("blocks/<str:username>", block_views.BlockView.as_view(), name="block"),
+    path("mutes", block_views.MutesView.as_view(), name="mutes"),
+    path("mutes/words/<str:term>", block_views.MuteView.as_view(kind="word"), name="mute-word"),
+    path("mutes/tickers/<str:term>", block_views.MuteView.as_view(kind="ticker"), name="mute-ticker"),
     path("cashtags/<str:ticker>", market_views.CashtagStatsView.as_view(), name="cashtag-stats"),
 ]

@@ -21,7 +21,7 @@ from backends.fastapi.deps import (
     Ticker,
 )
 from backends.fastapi.responses import json_response
-from finboard.core import notification_service, watch_service
+from finboard.core import block_service, notification_service, watch_service
 
 router = APIRouter(tags=["subscriptions"])
 ON_OFF = ["PUT", "DELETE"]
@@ -63,4 +63,4 @@ async def follow_ticker(ticker: Ticker, user: CurrentUser, request: Request, ses
 
 @router.get("/feed")
 async def feed(user: CurrentUser, query: PageParams, session: SessionDep) -> Response:
-    return json_response(await session.run_sync(watch_service.feed, user, query))
+    return json_response(await session.run_sync(block_service.feed, user, query))

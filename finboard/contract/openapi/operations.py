@@ -36,7 +36,7 @@ ERROR_TEXTS = {
     400: f"Malformed JSON body: not UTF-8, not JSON, or nested more than {MAX_JSON_DEPTH} levels deep",
     401: "Missing, invalid or expired bearer token",
     403: "Not allowed: not the author, not a moderator, suspended, the post is locked, "
-    "or the author deletes what a moderator hid (code hidden)",
+    "the post's author blocks you (code blocked), or the author deletes what a moderator hid (code hidden)",
     404: "Not found",
     409: "Conflict: already registered, already reported, or nothing to change",
     413: f"Request body over {MAX_BODY_BYTES // 1024} KiB",
