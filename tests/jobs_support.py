@@ -129,9 +129,12 @@ def job_statuses(url: str) -> list[tuple[str, dict, int]]:
 class WorkerProcess:
     """``flask worker`` in a subprocess on ``url``'s database: the real thing, started and stopped by id."""
 
-    def __init__(self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None):
+    def __init__(
+        self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None, env: dict | None = None
+    ):
         env = {
             **os.environ,
+            **(env or {}),
             "DATABASE_URL": url,
             "SECRET_KEY": SECRET,
             "JOBS_STALLED_AFTER": str(stalled_after),
