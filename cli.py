@@ -152,10 +152,12 @@ def _with_article(role: str) -> str:
 
 
 @click.command("worker")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True, help="Jobs run at once.")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=None, help="Jobs run at once [default: JOBS_CONCURRENCY, 4]."
+)
 @click.option("--exit-when-empty", is_flag=True, help="Stop once the queue is empty instead of waiting for jobs.")
 @with_appcontext
-def worker_command(concurrency: int, exit_when_empty: bool) -> None:
+def worker_command(concurrency: int | None, exit_when_empty: bool) -> None:
     """Run the background jobs (notification fan-out) queued in PostgreSQL, until SIGTERM/Ctrl-C.
 
     A thin wrapper over Procrastinate's worker (finboard.core.worker); on SQLite there is
@@ -171,7 +173,7 @@ def worker_command(concurrency: int, exit_when_empty: bool) -> None:
     settings = current_app.config["FINBOARD_SETTINGS"]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        run_worker(settings, concurrency=concurrency, wait=not exit_when_empty)
+        run_worker(settings, concurrency=concurrency or settings.jobs_concurrency, wait=not exit_when_empty)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 

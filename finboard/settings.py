@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     # Seconds without a heartbeat after which a worker counts as dead and its running jobs are
     # retried by the others (a worker beats every third of this).
     jobs_stalled_after: PositiveFloat = Field(default=30.0, validation_alias="JOBS_STALLED_AFTER")
+    # A fan-out to more ticker followers than this is split into one job per range of this many
+    # (finboard.rawsql.fanout), which a worker runs JOBS_CONCURRENCY at a time (README, measured).
+    jobs_fanout_chunk: PositiveInt = Field(default=20_000, validation_alias="JOBS_FANOUT_CHUNK")
+    # Jobs one `flask worker` process runs at once (its --concurrency default).
+    jobs_concurrency: PositiveInt = Field(default=4, validation_alias="JOBS_CONCURRENCY")
 
     # Between the app and PostgreSQL, PgBouncer in transaction pooling (README, "PgBouncer"): every
     # psycopg connection then goes without startup `options` and prepared statements, and sets its

@@ -134,6 +134,7 @@ class WorkerProcess:
     ):
         env = {
             **os.environ,
+            **(env or {}),
             "DATABASE_URL": url,
             "SECRET_KEY": SECRET,
             "JOBS_STALLED_AFTER": str(stalled_after),

@@ -41,16 +41,42 @@ def enqueue_fanout(session: Session, settings: Settings, kind: str, event_id: in
         session.info.setdefault(_AFTER_COMMIT, []).append((kind, event_id))
 
 
-def run_fanout(session: Session, kind: str, event_id: int) -> int:
-    """Notify the event's audiences in the session's transaction; the rows inserted (0 on a repeat)."""
+def _lock(session: Session) -> str:
+    return fanout.LOCK_EVENT if session.get_bind().dialect.name == "postgresql" else ""
 
-    def fetch_one(sql, params):
-        return session.execute(text(sql), params).first()
+
+def _fetch_one(session: Session):
+    return lambda sql, params: session.execute(text(sql), params).first()
+
+
+def run_fanout(session: Session, kind: str, event_id: int, user_range: fanout.UserRange = fanout.EVERYONE) -> int:
+    """Notify the event's audiences (those in ``user_range``) in the session's transaction; the
+    rows inserted (0 on a repeat)."""
 
     def insert(sql, params) -> int:
         return session.execute(text(sql), params).rowcount
 
-    return fanout.run_fanout(kind, event_id, fetch_one, insert, fanout.colon)
+    return fanout.run_fanout(
+        kind, event_id, _fetch_one(session), insert, fanout.colon, lock=_lock(session), user_range=user_range
+    )
+
+
+def split_fanout(session: Session, kind: str, event_id: int, chunk: int) -> list[fanout.UserRange]:
+    """The queued fan-out's first step: run it here when its audience fits in one chunk, or else
+    enqueue one ``FANOUT_RANGE_TASK`` job per range (in this transaction) for the worker to run
+    several at once. The ranges enqueued; ``[]`` when it ran here or the event is gone."""
+    event = fanout.load_event(kind, event_id, _fetch_one(session), fanout.colon, _lock(session))
+    if event is None:
+        return []
+    fetch_all = lambda sql, params: session.execute(text(sql), params).all()  # noqa: E731
+    ranges = fanout.chunk_bounds(event, chunk, fetch_all, fanout.colon)
+    if ranges == [fanout.EVERYONE]:
+        run_fanout(session, kind, event_id)
+        return []
+    defer = text(fanout.defer_statement(fanout.colon))
+    for user_range in ranges:
+        session.execute(defer, fanout.defer_range_params(kind, event_id, user_range))
+    return ranges
 
 
 @event.listens_for(Session, "after_commit")

@@ -10,7 +10,10 @@ CLI on :func:`procrastinate_app`. Jobs are rows of the database the writes go to
   stops, and after ``JOBS_STALLED_AFTER`` seconds any live worker puts it back to ``todo``
   (:func:`_housekeeping`, Procrastinate's documented recipe);
 - a job run twice (killed after its commit, before Procrastinate marked it done) inserts
-  nothing the second time: ``uq_notifications_event`` (``ON CONFLICT DO NOTHING``).
+  nothing the second time: ``uq_notifications_event`` (``ON CONFLICT DO NOTHING``);
+- a fan-out to more than ``JOBS_FANOUT_CHUNK`` ticker followers is split into one job per
+  keyset range of members (finboard.rawsql.fanout), which one worker runs ``--concurrency``
+  at a time: the rows are the same as unsplit, each range commits (or is retried) alone.
 
 The worker connects with ``Settings.worker_settings()``: ``DATABASE_DIRECT_URL`` when set, so
 that it is woken by ``LISTEN`` on a server session of its own. Through PgBouncer's transaction
@@ -40,8 +43,8 @@ log = logging.getLogger(__name__)
 RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
 
-def procrastinate_app(settings: Settings) -> procrastinate.App:
-    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out task (PostgreSQL only)."""
+def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate.App:
+    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out tasks (PostgreSQL)."""
     if settings.is_sqlite:
         raise ConfigError(
             "flask worker needs PostgreSQL (the jobs live in it); on SQLite jobs run in-process after each commit"
@@ -54,7 +57,7 @@ def procrastinate_app(settings: Settings) -> procrastinate.App:
     app = procrastinate.App(connector=connector)
     engine = create_engine(
         settings.database_url,
-        pool_size=2,
+        pool_size=max(2, concurrency),  # one connection per job running at once
         max_overflow=2,
         pool_pre_ping=True,
         connect_args=connect_args(settings, utc=True),
@@ -64,8 +67,15 @@ def procrastinate_app(settings: Settings) -> procrastinate.App:
     @app.task(name=fanout.FANOUT_TASK, queue=fanout.FANOUT_QUEUE, retry=RETRY)
     def fan_out(event: str, event_id: int) -> int:
         with Session(engine) as session, session.begin():
-            inserted = jobs.run_fanout(session, event, event_id)
-        log.info("%s %s: %d notifications", event, event_id, inserted)
+            ranges = jobs.split_fanout(session, event, event_id, settings.jobs_fanout_chunk)
+        log.info("%s %s: %s", event, event_id, f"split into {len(ranges)} jobs" if ranges else "done")
+        return len(ranges)
+
+    @app.task(name=fanout.FANOUT_RANGE_TASK, queue=fanout.FANOUT_QUEUE, retry=RETRY)
+    def fan_out_range(event: str, event_id: int, user_from: int | None, user_to: int | None) -> int:
+        with Session(engine) as session, session.begin():
+            inserted = jobs.run_fanout(session, event, event_id, (user_from, user_to))
+        log.info("%s %s, members [%s, %s): %d notifications", event, event_id, user_from, user_to, inserted)
         return inserted
 
     return app
@@ -93,7 +103,7 @@ async def _housekeeping(app: procrastinate.App, stalled_after: float) -> None:
 
 async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
     settings = settings.worker_settings()
-    app = procrastinate_app(settings)
+    app = procrastinate_app(settings, concurrency)
     async with app.open_async():
         housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
         try:

@@ -71,6 +71,7 @@ def test_readme_defaults():
     assert (s.new_account_posts_per_hour, s.new_account_comments_per_hour, s.new_account_hours) == (3, 10, 24)
     assert (s.bind, s.workers, s.threads, s.graceful_timeout) == ("127.0.0.1:5000", 1, 4, 30)
     assert (s.trusted_proxies, s.forwarded_allow_ips) == (0, "")
+    assert (s.jobs_fanout_chunk, s.jobs_concurrency) == (20_000, 4)
     with_redis = settings(REDIS_URL="redis://127.0.0.1:6379/0")
     assert (with_redis.workers, with_redis.threads) == (os.cpu_count() * 2 + 1, 1)
 

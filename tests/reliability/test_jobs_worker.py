@@ -92,3 +92,44 @@ def test_a_worker_killed_mid_job_leaves_it_to_be_retried_once(pg_url, tmp_path):
     assert notifications_of(pg_url, board.post_id, comment=True) == board.expected_comment
     log = (tmp_path / "second.log").read_text()
     assert "retrying job 1 of a stalled worker" in log, log
+
+
+def test_a_split_fanout_runs_its_ranges_at_once_and_a_killed_range_is_retried(pg_url, tmp_path):
+    """JOBS_FANOUT_CHUNK=20 splits the post's 45 ticker followers into 3 range jobs. The last range
+    blocks (as above), the worker runs the others meanwhile and is SIGKILLed; a second worker
+    retries only the killed range, and the rows are exactly the unsplit fan-out's."""
+    with Session(create_engine(pg_url)) as session:
+        board = build_board(session, settings_for(pg_url, "queue"), followers=40)
+    last_member = max(user for user, kind, _ in board.expected_post if kind == "ticker")
+    blocker = psycopg.connect(_dsn(pg_url))
+    blocker.execute(
+        "INSERT INTO notifications (user_id, kind, actor_id, post_id, comment_id, ticker, created_at) "
+        "SELECT %s, 'ticker', author_id, id, NULL, 'AAPL', created_at FROM posts WHERE id = %s",
+        (last_member, board.post_id),
+    )
+    env = {"JOBS_FANOUT_CHUNK": "20"}
+    first = WorkerProcess(pg_url, "--concurrency", "3", log=tmp_path / "first.log", env=env)
+    second = None
+
+    def statuses() -> list[str]:
+        return [status for status, _, _ in job_statuses(pg_url)]
+
+    try:
+        wait_until(
+            lambda: statuses() == ["succeeded", "succeeded", "succeeded", "succeeded", "doing"],
+            30,
+            "the split, the comment and two ranges done, the last range blocked",
+        )
+        first.kill()
+        blocker.rollback()
+        blocker.close()
+        assert len(notifications_of(pg_url, board.post_id, comment=False)) == 40 - 1, "two ranges of 20, less ann"
+        second = WorkerProcess(pg_url, log=tmp_path / "second.log", env=env)
+        wait_until(lambda: statuses() == ["succeeded"] * 5, 60, "the second worker to retry the killed range")
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+    assert [attempts for _, _, attempts in job_statuses(pg_url)] == [1, 1, 1, 1, 2]
+    assert notifications_of(pg_url, board.post_id, comment=False) == board.expected_post
+    assert notifications_of(pg_url, board.post_id, comment=True) == board.expected_comment

@@ -43,7 +43,8 @@ def run_fanout(kind: str, event_id: int) -> int:
             cursor.execute(sql, params)
             return cursor.rowcount
 
-        return fanout.run_fanout(kind, event_id, fetch_one, insert, fanout.pyformat)
+        lock = fanout.LOCK_EVENT if connection.vendor == "postgresql" else ""
+        return fanout.run_fanout(kind, event_id, fetch_one, insert, fanout.pyformat, lock=lock)
 
 
 def _run_after_commit(kind: str, event_id: int) -> None:

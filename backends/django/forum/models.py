@@ -258,6 +258,8 @@ class ModerationAction(models.Model):
 
 
 class Notification(models.Model):
+    # actor and post are references without a constraint on PostgreSQL (migration 0012: a trigger
+    # deletes a deleted post's notifications), so Django never deletes them itself (DO_NOTHING).
     id = models.AutoField(primary_key=True)
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
     kind = models.CharField(max_length=16)
