@@ -229,5 +229,10 @@ async def login_rate_limit(request: Request, raw: RawBody, session: SessionDep) 
     await _allowed(request, limiter.allow_login, client_ip(request), account_key(user_id, login))
 
 
+async def code_rate_limit(request: Request, user_id: int) -> None:
+    """The shared two-factor code limiter (per account and per IP): 429 when over."""
+    await _allowed(request, resources(request).limiter.allow_code, client_ip(request), user_id)
+
+
 async def register_rate_limit(request: Request) -> None:
     await _allowed(request, resources(request).limiter.allow_register, client_ip(request))

@@ -55,6 +55,9 @@ MESSAGES = {
     "report_resolved": "This report is already resolved.",
     "post_hidden": "A moderator hid this post: it is kept for moderation and cannot be deleted.",
     "comment_hidden": "A moderator hid this comment: it is kept for moderation and cannot be deleted.",
+    "two_factor_required": "This account has two-factor login: send the 6-digit code or a recovery code as `code`.",
+    "invalid_two_factor_code": "That code is wrong, expired or already used.",
+    "two_factor_enrolment_required": "Moderators and admins must turn on two-factor login first (Settings).",
 }
 UNKNOWN_CATEGORY = "Unknown category."
 USERNAME_TAKEN = "Already taken."

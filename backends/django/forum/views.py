@@ -10,6 +10,7 @@ parameters as the Flask backend, on the data layer DATA_LAYER names
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -96,7 +97,8 @@ class LoginView(ApiView):
         raw = request_body(request)
         if not rate_limiter().allow_login(client_ip(request), services.login_account_key(login_name(raw))):
             raise http_error(429)
-        return json_response(services.login(finboard_settings(), parse_body(raw, LoginRequest)))
+        allow_code = partial(rate_limiter().allow_code, client_ip(request))
+        return json_response(services.login(finboard_settings(), parse_body(raw, LoginRequest), allow_code))
 
 
 # --- posts and comments ---------------------------------------------------------
