@@ -6,7 +6,9 @@ copies the rows, no Python object per follower — run in the contract's precede
 order with ``ON CONFLICT DO NOTHING`` on the unique index ``uq_notifications_event``
 (user, post, comment): a member already told by an earlier audience is skipped, so the
 first audience decides the kind, and running the fan-out of one event again inserts
-nothing (the job's idempotence). The author is never told.
+nothing (the job's idempotence). The author is never told, nor a member who turned that
+kind off (``notification_preferences``, the settings page): the next audience may still
+name them.
 
 The text is written once for both drivers' placeholder styles (``param`` turns a
 name into ``:name`` for SQLAlchemy or ``%(name)s`` for Django's cursor) and runs on
@@ -60,6 +62,8 @@ _INSERT = (
     "SELECT a.user_id, '{kind}', e.author_id, {post_id_of_row}, {comment_id_of_row}, a.ticker, e.created_at "
     "FROM {table} e, ({audience}) a "
     "WHERE e.id = {event_id} AND a.user_id <> e.author_id "
+    "AND NOT EXISTS (SELECT 1 FROM notification_preferences np "
+    "WHERE np.user_id = a.user_id AND np.kind = '{kind}' AND np.delivery = 'off') "
     "ORDER BY a.user_id "
     "ON CONFLICT DO NOTHING"
 )
