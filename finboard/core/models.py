@@ -410,4 +410,4 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
 
 # The account tables (two-factor, recovery codes, notification preferences) live in their own
 # module; imported here so that ``Base.metadata`` is complete wherever the models are.
-from finboard.core.account_models import NotificationPreference, RecoveryCode, TwoFactor  # noqa: E402,F401
+import finboard.core.account_models  # noqa: E402,F401 - not a name: this module may be importing it

@@ -10,9 +10,20 @@ are shown once, on the page that made them.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask import url_for as url
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
 from finboard.auth.forms import PasswordChangeForm
 from finboard.auth.session import revoke_others
@@ -90,7 +101,8 @@ def profile():
             return _page(422, profile_form=form)
         user.avatar = avatars.store(settings().avatar_dir, png)
     try:
-        profile_service.update_profile(db.session, user, validate(ProfileUpdate, {"bio": (form.bio.data or "").strip()}))
+        changes = validate(ProfileUpdate, {"bio": (form.bio.data or "").strip()})
+        profile_service.update_profile(db.session, user, changes)
     except ApiError as exc:
         db.session.rollback()
         form.bio.errors = [exc.fields.get("bio", exc.message)]
@@ -133,12 +145,21 @@ def two_factor_setup():
             if codes is not None:
                 db.session.commit()
                 flash("Two-factor login is on.", "success")
-                return render_template("settings/recovery_codes.html", codes=codes)
+                return _private(render_template("settings/recovery_codes.html", codes=codes))
             db.session.rollback()
             form.code.errors.append("That code does not match. Check the device's clock and try the next one.")
     uri = totp.provisioning_uri(secret, user.username)
     status = 422 if form.errors and status == 200 else status
-    return render_template("settings/two_factor_setup.html", form=form, qr=totp.qr_svg(uri), secret=secret), status
+    form.code.label.text = "6-digit code from the app"
+    page = render_template("settings/two_factor_setup.html", form=form, qr=totp.qr_svg(uri), secret=secret)
+    return _private(page, status)
+
+
+def _private(page: str, status: int = 200):
+    """A page holding a secret (the enrolment key, recovery codes): never stored by a cache."""
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _confirm_code(form, user) -> bool:
@@ -180,7 +201,7 @@ def recovery_codes():
         codes = two_factor.replace_recovery_codes(db.session, user.id)
         db.session.commit()
         flash("New recovery codes made; the old ones no longer work.", "success")
-        return render_template("settings/recovery_codes.html", codes=codes)
+        return _private(render_template("settings/recovery_codes.html", codes=codes))
     db.session.rollback()
     return _page(429 if any(TOO_MANY_CODES in e for e in form.code.errors) else 422, code_form=form)
 

@@ -127,7 +127,8 @@ def test_new_recovery_codes_replace_the_old(app, client, make, auth):
     auth.login()
     secret, old = enrol(client)
     token = csrf_of(client.get("/settings").get_data(as_text=True), "regen")
-    response = client.post("/settings/two-factor/recovery-codes", data={"regen-code": code_at(secret), "regen-csrf_token": token})
+    form = {"regen-code": code_at(secret), "regen-csrf_token": token}
+    response = client.post("/settings/two-factor/recovery-codes", data=form)
     new = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", response.get_data(as_text=True))
     assert len(new) == 10 and not set(new) & set(old)
     login = {"username": "alice", "password": TEST_PASSWORD}
