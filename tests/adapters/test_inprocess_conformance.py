@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
-from tests.adapters.inprocess import Answer
-from tests.conformance import test_2_writes, test_6_community
+from tests.adapters.inprocess import SECRET, Answer
+from tests.conformance import test_2_writes, test_6_community, test_8_two_factor
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -132,3 +132,10 @@ def test_community_sequence(adapter, fresh, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, "postgres", test_6_community)
     assert_same_log(log, reference_log, adapter)
     test_6_community.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_two_factor_login(adapter, fresh):
+    """tests/conformance's two-factor logins (it enrols with psycopg: PostgreSQL only)."""
+    test_8_two_factor.check_two_factor_login(fresh(adapter), SECRET)

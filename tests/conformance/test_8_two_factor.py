@@ -1,0 +1,74 @@
+"""Two-factor login on the API of every backend: ``POST /api/v1/auth/login`` with ``code``.
+
+The accounts are enrolled in the database directly (the enrolment is the forum's
+settings page, tests/web/test_two_factor.py), with the same encryption and hashes
+the backends read (finboard.core.totp). Each backend then answers: no code 401
+``two_factor_required``; a wrong code 401 ``invalid_two_factor_code``; the current
+code 200 once, then 401 (replay); a recovery code 200 once, then 401; an over-long
+code 422 naming ``code``. A token got with a code works like any other.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pyotp
+
+from finboard.core import totp
+from tests.conformance.conftest import SECRET
+from tests.conformance.contract import validate_response
+
+P = "/api/v1"
+LOGIN = "/api/v1/auth/login"
+PASSWORD = "two-factor-pass-1"
+
+
+def enrol(backend, username: str, secret_key: str) -> tuple[str, list[str]]:
+    """Register ``username`` on the backend and turn two-factor login on in its database."""
+    account = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+    assert backend.request("POST", f"{P}/auth/register", json=account).status_code == 201
+    secret, codes = totp.new_secret(), totp.new_recovery_codes()
+    with psycopg.connect(backend.server_database_dsn, autocommit=True) as conn:
+        user_id = conn.execute("SELECT id FROM users WHERE username = %s", (username,)).fetchone()[0]
+        conn.execute(
+            "INSERT INTO user_two_factor (user_id, secret_encrypted, created_at, enabled_at, last_used_step) "
+            "VALUES (%s, %s, now(), now(), 0)",
+            (user_id, totp.encrypt_secret(secret_key, secret)),
+        )
+        for code in codes:
+            conn.execute(
+                "INSERT INTO user_recovery_codes (user_id, code_hash, created_at) VALUES (%s, %s, now())",
+                (user_id, totp.recovery_code_hash(code)),
+            )
+    return secret, codes
+
+
+def _login(backend, username: str, code: str | None, expected: int, error: str | None = None):
+    body = {"username": username, "password": PASSWORD, **({"code": code} if code is not None else {})}
+    response = backend.request("POST", LOGIN, json=body)
+    assert response.status_code == expected, (backend.name, code, response.status_code, response.text)
+    validate_response("POST", LOGIN, expected, response.json())
+    if error:
+        assert response.json()["error"]["code"] == error, (backend.name, response.text)
+    return response
+
+
+def check_two_factor_login(backend, secret_key: str) -> None:
+    """The answers above on one backend (two accounts: each stays under five logins a minute)."""
+    secret, _ = enrol(backend, "totp_tom", secret_key)
+    _login(backend, "totp_tom", None, 401, "two_factor_required")
+    _login(backend, "totp_tom", "000000", 401, "invalid_two_factor_code")
+    token = _login(backend, "totp_tom", pyotp.TOTP(secret).now(), 200).json()["access_token"]
+    _login(backend, "totp_tom", pyotp.TOTP(secret).now(), 401, "invalid_two_factor_code")  # replayed
+    mine = backend.request("GET", f"{P}/notifications", headers={"Authorization": f"Bearer {token}"})
+    assert mine.status_code == 200, (backend.name, mine.text)
+
+    _, recovery = enrol(backend, "totp_tia", secret_key)
+    _login(backend, "totp_tia", recovery[0], 200)
+    _login(backend, "totp_tia", recovery[0], 401, "invalid_two_factor_code")  # single use
+    too_long = _login(backend, "totp_tia", "1" * 33, 422)
+    assert "code" in too_long.json()["error"]["fields"], backend.name
+
+
+def test_two_factor_login_everywhere(writable):
+    for backend in writable.values():
+        check_two_factor_login(backend, SECRET)
