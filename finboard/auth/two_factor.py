@@ -98,7 +98,7 @@ def init_app(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return None
-        if not two_factor.staff_must_enrol(settings().require_2fa_for_staff, db.session, current_user):
+        if not two_factor.staff_must_enrol(db.session, settings().require_2fa_for_staff, current_user):
             return None
         flash("Moderators and admins must turn on two-factor login before moderating.", "error")
         return redirect(url_for("settings.two_factor_setup"))

@@ -34,9 +34,15 @@ def is_enabled(session: Session, user_id: int) -> bool:
     return row is not None
 
 
-def staff_must_enrol(require_for_staff: bool, session: Session, user: User) -> bool:
+def staff_must_enrol(session: Session, require_for_staff: bool, user: User) -> bool:
     """Whether ``REQUIRE_2FA_FOR_STAFF`` keeps this moderator or admin out of moderation."""
     return require_for_staff and user.role in STAFF_ROLES and not is_enabled(session, user.id)
+
+
+def check_staff(session: Session, require_for_staff: bool, user: User) -> None:
+    """The API's form of the staff gate: 403 ``two_factor_enrolment_required`` (after the body's checks)."""
+    if staff_must_enrol(session, require_for_staff, user):
+        raise ApiError(403, "two_factor_enrolment_required", code="two_factor_enrolment_required")
 
 
 def pending_secret(session: Session, secret_key: str, user_id: int) -> str:

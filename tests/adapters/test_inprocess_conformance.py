@@ -139,3 +139,10 @@ def test_community_sequence(adapter, fresh, reference_logs):
 def test_two_factor_login(adapter, fresh):
     """tests/conformance's two-factor logins (it enrols with psycopg: PostgreSQL only)."""
     test_8_two_factor.check_two_factor_login(fresh(adapter), SECRET)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_staff_gate(adapter, fresh):
+    """REQUIRE_2FA_FOR_STAFF on the moderation API of every adapter."""
+    test_8_two_factor.check_staff_gate(fresh(adapter, REQUIRE_2FA_FOR_STAFF="1"), SECRET)

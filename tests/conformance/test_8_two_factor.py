@@ -22,10 +22,16 @@ LOGIN = "/api/v1/auth/login"
 PASSWORD = "two-factor-pass-1"
 
 
-def enrol(backend, username: str, secret_key: str) -> tuple[str, list[str]]:
-    """Register ``username`` on the backend and turn two-factor login on in its database."""
+def register(backend, username: str, role: str = "member") -> None:
     account = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
     assert backend.request("POST", f"{P}/auth/register", json=account).status_code == 201
+    if role != "member":
+        with psycopg.connect(backend.server_database_dsn, autocommit=True) as conn:
+            conn.execute("UPDATE users SET role = %s WHERE username = %s", (role, username))
+
+
+def enrol(backend, username: str, secret_key: str) -> tuple[str, list[str]]:
+    """Turn two-factor login on for ``username`` in the backend's database."""
     secret, codes = totp.new_secret(), totp.new_recovery_codes()
     with psycopg.connect(backend.server_database_dsn, autocommit=True) as conn:
         user_id = conn.execute("SELECT id FROM users WHERE username = %s", (username,)).fetchone()[0]
@@ -54,6 +60,7 @@ def _login(backend, username: str, code: str | None, expected: int, error: str |
 
 def check_two_factor_login(backend, secret_key: str) -> None:
     """The answers above on one backend (two accounts: each stays under five logins a minute)."""
+    register(backend, "totp_tom")
     secret, _ = enrol(backend, "totp_tom", secret_key)
     _login(backend, "totp_tom", None, 401, "two_factor_required")
     _login(backend, "totp_tom", "000000", 401, "invalid_two_factor_code")
@@ -62,6 +69,7 @@ def check_two_factor_login(backend, secret_key: str) -> None:
     mine = backend.request("GET", f"{P}/notifications", headers={"Authorization": f"Bearer {token}"})
     assert mine.status_code == 200, (backend.name, mine.text)
 
+    register(backend, "totp_tia")
     _, recovery = enrol(backend, "totp_tia", secret_key)
     _login(backend, "totp_tia", recovery[0], 200)
     _login(backend, "totp_tia", recovery[0], 401, "invalid_two_factor_code")  # single use
@@ -72,3 +80,29 @@ def check_two_factor_login(backend, secret_key: str) -> None:
 def test_two_factor_login_everywhere(writable):
     for backend in writable.values():
         check_two_factor_login(backend, SECRET)
+
+
+def check_staff_gate(backend, secret_key: str) -> None:
+    """With REQUIRE_2FA_FOR_STAFF=1: a moderator without two-factor login gets 403
+    ``two_factor_enrolment_required`` from the moderation API (after the body's 422), a
+    member still ``forbidden``; once enrolled, the moderator moderates."""
+    register(backend, "gate_mod", role="moderator")
+    register(backend, "gate_member")
+    tokens = {}
+    for name in ("gate_mod", "gate_member"):
+        login = backend.request("POST", LOGIN, json={"username": name, "password": PASSWORD})
+        tokens[name] = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    queue = f"{P}/moderation/reports"
+    gated = backend.request("GET", queue, headers=tokens["gate_mod"])
+    assert gated.status_code == 403, (backend.name, gated.text)
+    assert gated.json()["error"]["code"] == "two_factor_enrolment_required"
+    hide = backend.request("POST", f"{P}/moderation/posts/1", json={"action": "hide"}, headers=tokens["gate_mod"])
+    assert hide.status_code == 422, (backend.name, hide.text)  # the body is checked first
+    hide = backend.request(
+        "POST", f"{P}/moderation/posts/1", json={"action": "hide", "reason": "spam"}, headers=tokens["gate_mod"]
+    )
+    assert hide.json()["error"]["code"] == "two_factor_enrolment_required", backend.name
+    member = backend.request("GET", queue, headers=tokens["gate_member"])
+    assert member.status_code == 403 and member.json()["error"]["code"] == "forbidden", backend.name
+    enrol(backend, "gate_mod", secret_key)
+    assert backend.request("GET", queue, headers=tokens["gate_mod"]).status_code == 200, backend.name

@@ -16,10 +16,17 @@ from django.utils import timezone
 from backends.django.forum.models import RecoveryCode, TwoFactor, User
 from finboard.contract.errors import ApiError
 from finboard.core import totp
+from finboard.core.two_factor import STAFF_ROLES
 
 
 def _enabled(user_id: int) -> TwoFactor | None:
     return TwoFactor.objects.filter(user_id=user_id, enabled_at__isnull=False).first()
+
+
+def check_staff(require_for_staff: bool, user: User) -> None:
+    """``REQUIRE_2FA_FOR_STAFF``: 403 ``two_factor_enrolment_required`` for a moderator or admin without it."""
+    if require_for_staff and user.role in STAFF_ROLES and _enabled(user.id) is None:
+        raise ApiError(403, "two_factor_enrolment_required", code="two_factor_enrolment_required")
 
 
 def verify(secret_key: str, row: TwoFactor, code: str) -> bool:
