@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from finboard.contract.errors import ApiError
@@ -58,8 +59,11 @@ def pending_secret(session: Session, secret_key: str, user_id: int) -> str:
         session.delete(row)  # unreadable (SECRET_KEY changed): start over
         session.flush()
     secret = totp.new_secret()
-    session.add(TwoFactor(user_id=user_id, secret_encrypted=totp.encrypt_secret(secret_key, secret)))
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent first visit may insert the row first
+            session.add(TwoFactor(user_id=user_id, secret_encrypted=totp.encrypt_secret(secret_key, secret)))
+    except IntegrityError:
+        return pending_secret(session, secret_key, user_id)
     return secret
 
 
@@ -85,7 +89,10 @@ def confirm(session: Session, secret_key: str, user_id: int, code: str) -> list[
 
 
 def replace_recovery_codes(session: Session, user_id: int) -> list[str]:
-    """Ten fresh recovery codes; every older one stops working."""
+    """Ten fresh recovery codes; every older one stops working. The enrolment row is locked
+    first, so of two requests at once the second replaces the first one's codes (never
+    twenty valid codes, ten of them never shown)."""
+    session.execute(select(TwoFactor.id).where(TwoFactor.user_id == user_id).with_for_update())
     codes = totp.new_recovery_codes()
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     session.add_all(RecoveryCode(user_id=user_id, code_hash=totp.recovery_code_hash(c)) for c in codes)

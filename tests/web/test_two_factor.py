@@ -148,3 +148,29 @@ def test_staff_must_enrol_before_moderating(app, client, make, auth):
     enrol(client)
     assert client.get("/moderation").status_code == 200
     assert client.get("/posts/1/report").status_code != 302  # members' pages of the blueprint stay open
+
+
+def test_one_code_twice_at_once_works_once(app, client, make, auth):
+    """Two logins racing with the same code (or the same recovery code): exactly one wins."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from finboard.core import two_factor
+
+    user_id = make.user("alice")
+    auth.login()
+    secret, recovery = enrol(client)
+    key = app.config["FINBOARD_SETTINGS"].secret_key
+    for code in (code_at(secret), recovery[0]):
+        barrier = threading.Barrier(2)
+
+        def take(code=code, barrier=barrier) -> bool:
+            with app.app_context():
+                barrier.wait()
+                taken = two_factor.verify(db.session, key, user_id, code)
+                db.session.commit()
+                return taken
+
+        with ThreadPoolExecutor(2) as pool:
+            results = sorted(pool.map(lambda _: take(), range(2)))
+        assert results == [False, True], code
