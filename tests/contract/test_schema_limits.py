@@ -62,6 +62,7 @@ NOT_STORED: dict[tuple[type[BaseModel], str], str] = {
     (UserCreate, "password"): "only its argon2 hash is stored (fixed length)",
     (LoginRequest, "username"): "looked up, never written",
     (LoginRequest, "password"): "verified, never written",
+    (LoginRequest, "code"): "verified, never written (a recovery code is looked up by its SHA-256)",
     (PostCreate, "category"): "looked up: the post stores category_id",
     (PostUpdate, "category"): "looked up: the post stores category_id",
     (PostListQuery, "search"): "a query parameter",
