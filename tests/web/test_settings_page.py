@@ -79,6 +79,7 @@ def test_avatar_is_resized_stripped_and_content_addressed(app, client, make, aut
     served = client.get(f"/avatars/{name}.png")
     assert served.status_code == 200 and served.data == stored and served.mimetype == "image/png"
     assert f"/avatars/{name}.png" in client.get("/settings").get_data(as_text=True)
+    assert f"/avatars/{name}.png" in client.get("/u/alice").get_data(as_text=True)  # on the member's page
     assert client.get("/avatars/..%2Fsecret.png").status_code == 404
 
 
