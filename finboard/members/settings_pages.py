@@ -92,6 +92,11 @@ def profile():
     if suspended(user):
         flash(suspension_message(user), "error")
         return _page(403, profile_form=form)
+    try:  # the bio first: a refused bio must not leave an avatar file behind
+        changes = validate(ProfileUpdate, {"bio": (form.bio.data or "").strip()})
+    except ApiError as exc:
+        form.bio.errors = [exc.fields.get("bio", exc.message)]
+        return _page(exc.status, profile_form=form)
     upload = form.avatar.data
     if upload and getattr(upload, "filename", ""):
         try:
@@ -101,11 +106,10 @@ def profile():
             return _page(422, profile_form=form)
         user.avatar = avatars.store(settings().avatar_dir, png)
     try:
-        changes = validate(ProfileUpdate, {"bio": (form.bio.data or "").strip()})
         profile_service.update_profile(db.session, user, changes)
     except ApiError as exc:
         db.session.rollback()
-        form.bio.errors = [exc.fields.get("bio", exc.message)]
+        flash(exc.message, "error")
         return _page(exc.status, profile_form=form)
     flash("Profile saved.", "success")
     return redirect(url("settings.index"))
