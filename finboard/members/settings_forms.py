@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from finboard.contract.limits import BIO_MAX, PASSWORD_MAX, TWO_FACTOR_CODE_MAX
@@ -57,5 +58,5 @@ for _kind, _label in NOTIFICATION_KINDS.items():
     setattr(
         NotificationsForm,
         f"kind_{_kind}",
-        SelectField(_label, choices=list(DELIVERY_LABELS.items()), default="in_app"),
+        SelectField(_label, choices=[SelectChoice(v, label) for v, label in DELIVERY_LABELS.items()], default="in_app"),
     )
