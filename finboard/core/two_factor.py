@@ -17,11 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from finboard.contract.errors import ApiError
+from finboard.contract.permissions import is_moderator
 from finboard.core import totp
 from finboard.core.account_models import RecoveryCode, TwoFactor
 from finboard.core.models import User, utcnow
-
-STAFF_ROLES = ("moderator", "admin")
 
 
 def enrolment(session: Session, user_id: int) -> TwoFactor | None:
@@ -37,7 +36,7 @@ def is_enabled(session: Session, user_id: int) -> bool:
 
 def staff_must_enrol(session: Session, require_for_staff: bool, user: User) -> bool:
     """Whether ``REQUIRE_2FA_FOR_STAFF`` keeps this moderator or admin out of moderation."""
-    return require_for_staff and user.role in STAFF_ROLES and not is_enabled(session, user.id)
+    return require_for_staff and is_moderator(user) and not is_enabled(session, user.id)
 
 
 def check_staff(session: Session, require_for_staff: bool, user: User) -> None:

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from backends.django.forum.models import RecoveryCode, TwoFactor, User
 from finboard.contract.errors import ApiError
+from finboard.contract.permissions import is_moderator
 from finboard.core import totp
-from finboard.core.two_factor import STAFF_ROLES
 
 
 def _enabled(user_id: int) -> TwoFactor | None:
@@ -25,7 +25,7 @@ def _enabled(user_id: int) -> TwoFactor | None:
 
 def check_staff(require_for_staff: bool, user: User) -> None:
     """``REQUIRE_2FA_FOR_STAFF``: 403 ``two_factor_enrolment_required`` for a moderator or admin without it."""
-    if require_for_staff and user.role in STAFF_ROLES and _enabled(user.id) is None:
+    if require_for_staff and is_moderator(user) and _enabled(user.id) is None:
         raise ApiError(403, "two_factor_enrolment_required", code="two_factor_enrolment_required")
 
 
