@@ -31,7 +31,7 @@ from finboard.contract.moderation import (
     ReportResolve,
     UserModeration,
 )
-from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.notifications import MarkRead, NotificationPreferencesUpdate, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_path_text, parse_query
@@ -204,6 +204,7 @@ PostDecision = Annotated[PostModeration, json_body(PostModeration)]
 CommentDecision = Annotated[CommentModeration, json_body(CommentModeration)]
 UserDecision = Annotated[UserModeration, json_body(UserModeration)]
 ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
+PreferenceChanges = Annotated[NotificationPreferencesUpdate, json_body(NotificationPreferencesUpdate)]
 
 
 # --- rate limits (checked before the body is validated, like every backend) ----

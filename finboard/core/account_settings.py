@@ -10,10 +10,14 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from finboard.contract.notifications import (
+    DEFAULT_DELIVERY,
+    NotificationPreferences,
+    NotificationPreferencesUpdate,
+    preferences_public,
+)
 from finboard.core.account_models import DELIVERIES, NotificationPreference
 from finboard.core.models import User, UserSession, utcnow
-
-DEFAULT_DELIVERY = "in_app"
 
 
 def active_sessions(session: Session, user_id: int) -> list[UserSession]:
@@ -45,15 +49,32 @@ def notification_preferences(session: Session, user_id: int) -> dict[str, str]:
     return {kind: delivery for kind, delivery in session.execute(statement)}
 
 
+def _lock(session: Session, user: User) -> None:
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 def set_notification_preferences(session: Session, user: User, choices: dict[str, str]) -> None:
     """Replace the member's preferences; only those other than the default are stored.
     The member's row is locked first, so two saves at once apply one after the other."""
     if any(delivery not in DELIVERIES for delivery in choices.values()):
         raise ValueError("unknown delivery")
-    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    _lock(session, user)
     session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
     session.add_all(
         NotificationPreference(user_id=user.id, kind=kind, delivery=delivery)
         for kind, delivery in sorted(choices.items())
         if delivery != DEFAULT_DELIVERY
     )
+
+
+def preferences(session: Session, user: User) -> NotificationPreferences:
+    return preferences_public(notification_preferences(session, user.id))
+
+
+def update_preferences(session: Session, user: User, payload: NotificationPreferencesUpdate) -> NotificationPreferences:
+    """The API's PATCH: the kinds sent change, the others keep their delivery. Commits. The
+    member's row is locked before the current choices are read, so two PATCHes at once both apply."""
+    _lock(session, user)
+    set_notification_preferences(session, user, {**notification_preferences(session, user.id), **payload.preferences})
+    session.commit()
+    return preferences(session, user)

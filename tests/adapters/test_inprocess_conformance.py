@@ -146,3 +146,14 @@ def test_two_factor_login(adapter, fresh):
 def test_staff_gate(adapter, fresh):
     """REQUIRE_2FA_FOR_STAFF on the moderation API of every adapter."""
     test_8_two_factor.check_staff_gate(fresh(adapter, REQUIRE_2FA_FOR_STAFF="1"), SECRET)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_notification_preferences(adapter, fresh, reference_logs):
+    """/notifications/preferences: the same statuses and bytes as Flask."""
+    key = ("postgres", "preference_answers")
+    if key not in reference_logs:
+        reference_logs[key] = test_8_two_factor.preference_answers(fresh("flask"))
+    answers = reference_logs[key] if adapter == "flask" else test_8_two_factor.preference_answers(fresh(adapter))
+    assert answers == reference_logs[key]

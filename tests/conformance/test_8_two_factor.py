@@ -1,4 +1,6 @@
-"""Two-factor login on the API of every backend: ``POST /api/v1/auth/login`` with ``code``.
+"""Two-factor login and notification preferences on the API of every backend.
+
+``POST /api/v1/auth/login`` with ``code``:
 
 The accounts are enrolled in the database directly (the enrolment is the forum's
 settings page, tests/web/test_two_factor.py), with the same encryption and hashes
@@ -6,9 +8,13 @@ the backends read (finboard.core.totp). Each backend then answers: no code 401
 ``two_factor_required``; a wrong code 401 ``invalid_two_factor_code``; the current
 code 200 once, then 401 (replay); a recovery code 200 once, then 401; an over-long
 code 422 naming ``code``. A token got with a code works like any other.
+
+``/api/v1/notifications/preferences`` (GET, PATCH): the same bytes from every backend.
 """
 
 from __future__ import annotations
+
+import json
 
 import psycopg
 import pyotp
@@ -106,3 +112,41 @@ def check_staff_gate(backend, secret_key: str) -> None:
     assert member.status_code == 403 and member.json()["error"]["code"] == "forbidden", backend.name
     enrol(backend, "gate_mod", secret_key)
     assert backend.request("GET", queue, headers=tokens["gate_mod"]).status_code == 200, backend.name
+
+
+PREFERENCES = f"{P}/notifications/preferences"
+
+
+def preference_answers(backend) -> list[tuple[str, int, bytes]]:
+    """``/notifications/preferences`` on one backend: defaults, a change, a partial change,
+    bad kinds and deliveries, no token; (label, status, body) for comparing backends."""
+    register(backend, "pref_pia")
+    login = backend.request("POST", LOGIN, json={"username": "pref_pia", "password": PASSWORD})
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    steps = [
+        ("defaults", "GET", None, auth, 200),
+        ("change", "PATCH", {"preferences": {"mention": "off", "reply": "weekly"}}, auth, 200),
+        ("partial", "PATCH", {"preferences": {"reply": "in_app", "ticker": "daily"}}, auth, 200),
+        ("after", "GET", None, auth, 200),
+        ("bad-kind", "PATCH", {"preferences": {"likes": "off"}}, auth, 422),
+        ("bad-delivery", "PATCH", {"preferences": {"mention": "sms"}}, auth, 422),
+        ("missing-field", "PATCH", {}, auth, 422),
+        ("no-token", "GET", None, {}, 401),
+    ]
+    answers = []
+    for label, method, body, headers, status in steps:
+        response = backend.request(method, PREFERENCES, json=body, headers=headers)
+        assert response.status_code == status, (backend.name, label, response.status_code, response.text)
+        validate_response(method, PREFERENCES, status, response.json())
+        answers.append((label, response.status_code, response.content))
+    expected = {"mention": "off", "reply": "in_app", "comment": "in_app", "new_post": "in_app", "ticker": "daily"}
+    assert json.loads(answers[3][2]) == {"preferences": expected}, backend.name
+    return answers
+
+
+def test_notification_preferences_everywhere(writable):
+    reference = None
+    for name, backend in writable.items():
+        answers = preference_answers(backend)
+        reference = reference or (name, answers)
+        assert answers == reference[1], (name, "differs from", reference[0])

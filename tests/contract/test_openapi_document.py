@@ -45,6 +45,8 @@ OPERATIONS = [
     ("post", "/api/v1/moderation/users/{username}", "moderateUser"),
     ("get", "/api/v1/moderation/actions", "moderationLog"),
     ("get", "/api/v1/notifications", "listNotifications"),
+    ("get", "/api/v1/notifications/preferences", "getNotificationPreferences"),
+    ("patch", "/api/v1/notifications/preferences", "updateNotificationPreferences"),
     ("post", "/api/v1/notifications/read", "markRead"),
     ("get", "/api/v1/watchlist", "getWatchlist"),
     ("put", "/api/v1/watchlist/{ticker}", "followTicker"),

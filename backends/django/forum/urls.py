@@ -37,6 +37,11 @@ urlpatterns = [
     path("moderation/actions", moderation_views.ModerationLogView.as_view(), name="moderation-actions"),
     path("notifications", subscription_views.NotificationsView.as_view(), name="notifications"),
     path("notifications/read", subscription_views.MarkReadView.as_view(), name="notifications-read"),
+    path(
+        "notifications/preferences",
+        subscription_views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("posts/<str:post_id>/watch", subscription_views.PostWatchView.as_view(), name="post-watch"),
     path("categories/<str:slug>/watch", subscription_views.CategoryWatchView.as_view(), name="category-watch"),
     path("categories/<str:slug>/pinned", market_views.PinnedPostsView.as_view(), name="category-pinned"),
