@@ -35,6 +35,7 @@ from finboard.contract.notifications import MarkRead, NotificationPreferencesUpd
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_path_text, parse_query
+from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
 from finboard.core import api_service
 from finboard.core.generation_cache import AsyncGenerationCache
@@ -204,6 +205,8 @@ PostDecision = Annotated[PostModeration, json_body(PostModeration)]
 CommentDecision = Annotated[CommentModeration, json_body(CommentModeration)]
 UserDecision = Annotated[UserModeration, json_body(UserModeration)]
 ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
+TwoFactorCode = Annotated[TwoFactorEnable, json_body(TwoFactorEnable)]
+TwoFactorOff = Annotated[TwoFactorDisable, json_body(TwoFactorDisable)]
 PreferenceChanges = Annotated[NotificationPreferencesUpdate, json_body(NotificationPreferencesUpdate)]
 
 

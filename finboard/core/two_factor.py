@@ -16,11 +16,19 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from finboard.contract.errors import ApiError
+from finboard.contract.errors import MESSAGES, ApiError
 from finboard.contract.permissions import is_moderator
+from finboard.contract.two_factor import (
+    RecoveryCodes,
+    TwoFactorDisable,
+    TwoFactorEnable,
+    TwoFactorSetup,
+    TwoFactorStatus,
+)
 from finboard.core import totp
 from finboard.core.account_models import RecoveryCode, TwoFactor
 from finboard.core.models import User, utcnow
+from finboard.core.security import verify_password
 
 
 def enrolment(session: Session, user_id: int) -> TwoFactor | None:
@@ -152,3 +160,56 @@ def check_login_code(
         session.rollback()
         raise ApiError(401, "invalid_two_factor_code", code="invalid_two_factor_code")
     session.commit()
+
+
+# --- the API's use cases (POST /api/v1/auth/two-factor/…): the same steps as the settings page --
+
+
+def status(session: Session, user: User) -> TwoFactorStatus:
+    return TwoFactorStatus(
+        enabled=is_enabled(session, user.id), recovery_codes_left=unused_recovery_codes(session, user.id)
+    )
+
+
+def api_setup(session: Session, secret_key: str, user: User) -> TwoFactorSetup:
+    """The pending secret (409 once enabled). Commits the pending row."""
+    if is_enabled(session, user.id):
+        raise ApiError(409, "two_factor_enabled")
+    secret = pending_secret(session, secret_key, user.id)
+    session.commit()
+    return TwoFactorSetup(secret=secret, otpauth_uri=totp.provisioning_uri(secret, user.username))
+
+
+def api_enable(
+    session: Session, secret_key: str, user: User, payload: TwoFactorEnable, allow_code: Callable[[int], bool]
+) -> RecoveryCodes:
+    row = enrolment(session, user.id)
+    if row is None:
+        raise ApiError(409, "two_factor_not_started")
+    if row.enabled_at is not None:
+        raise ApiError(409, "two_factor_enabled")
+    if not allow_code(user.id):
+        raise ApiError(429, "rate_limited")
+    codes = confirm(session, secret_key, user.id, payload.code)
+    if codes is None:
+        session.rollback()
+        raise ApiError(422, "invalid", {"code": MESSAGES["wrong_code"]})
+    session.commit()
+    return RecoveryCodes(recovery_codes=codes)
+
+
+def api_disable(
+    session: Session, secret_key: str, user: User, payload: TwoFactorDisable, allow_code: Callable[[int], bool]
+) -> TwoFactorStatus:
+    if not is_enabled(session, user.id):
+        raise ApiError(409, "two_factor_not_enabled")
+    if not verify_password(user.password_hash, payload.password):
+        raise ApiError(422, "invalid", {"password": MESSAGES["wrong_password"]})
+    if not allow_code(user.id):
+        raise ApiError(429, "rate_limited")
+    if not verify(session, secret_key, user.id, payload.code):
+        session.rollback()
+        raise ApiError(422, "invalid", {"code": MESSAGES["wrong_code"]})
+    disable(session, user.id)
+    session.commit()
+    return TwoFactorStatus(enabled=False, recovery_codes_left=0)

@@ -157,3 +157,10 @@ def test_notification_preferences(adapter, fresh, reference_logs):
         reference_logs[key] = test_8_two_factor.preference_answers(fresh("flask"))
     answers = reference_logs[key] if adapter == "flask" else test_8_two_factor.preference_answers(fresh(adapter))
     assert answers == reference_logs[key]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_two_factor_api_enrolment(adapter, fresh):
+    """Setup, enable, status and disable through each adapter's API."""
+    test_8_two_factor.check_api_enrolment(fresh(adapter))

@@ -15,6 +15,7 @@ code 422 naming ``code``. A token got with a code works like any other.
 from __future__ import annotations
 
 import json
+import time
 
 import psycopg
 import pyotp
@@ -150,3 +151,44 @@ def test_notification_preferences_everywhere(writable):
         answers = preference_answers(backend)
         reference = reference or (name, answers)
         assert answers == reference[1], (name, "differs from", reference[0])
+
+
+def check_api_enrolment(backend) -> list[int]:
+    """Turning two-factor login on and off through the API; the statuses, for comparing backends."""
+    register(backend, "enrol_eve")
+    login = backend.request("POST", LOGIN, json={"username": "enrol_eve", "password": PASSWORD})
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    base = f"{P}/auth/two-factor"
+    statuses = []
+
+    def call(method: str, path: str, status: int, body=None, template: str | None = None):
+        response = backend.request(method, path, json=body, headers=auth)
+        assert response.status_code == status, (backend.name, path, response.status_code, response.text)
+        validate_response(method, template or path, status, response.json())
+        statuses.append(status)
+        return response.json()
+
+    assert call("GET", base, 200) == {"enabled": False, "recovery_codes_left": 0}
+    call("POST", f"{base}/enable", 409, {"code": "123456"})  # no setup yet
+    setup = call("POST", f"{base}/setup", 200)
+    assert call("POST", f"{base}/setup", 200)["secret"] == setup["secret"]  # resumed, not replaced
+    app = pyotp.parse_uri(setup["otpauth_uri"])
+    assert app.secret == setup["secret"] and app.name == "enrol_eve"
+    wrong = call("POST", f"{base}/enable", 422, {"code": "000000"})
+    assert set(wrong["error"]["fields"]) == {"code"}
+    codes = call("POST", f"{base}/enable", 200, {"code": app.at(time.time() - 30)})["recovery_codes"]
+    assert len(set(codes)) == 10
+    assert call("GET", base, 200) == {"enabled": True, "recovery_codes_left": 10}
+    call("POST", f"{base}/setup", 409)  # the secret is never shown again
+    _login(backend, "enrol_eve", None, 401, "two_factor_required")
+    bad = call("POST", f"{base}/disable", 422, {"password": "not-the-password", "code": codes[0]})
+    assert set(bad["error"]["fields"]) == {"password"}
+    call("POST", f"{base}/disable", 200, {"password": PASSWORD, "code": codes[0]})
+    assert call("GET", base, 200) == {"enabled": False, "recovery_codes_left": 0}
+    call("POST", f"{base}/disable", 409, {"password": PASSWORD, "code": codes[1]})
+    return statuses
+
+
+def test_api_enrolment_everywhere(writable):
+    answers = {name: check_api_enrolment(backend) for name, backend in writable.items()}
+    assert len({tuple(statuses) for statuses in answers.values()}) == 1, answers

@@ -18,6 +18,10 @@ from finboard.contract.openapi import openapi_document, openapi_json
 OPERATIONS = [
     ("post", "/api/v1/auth/register", "register"),
     ("post", "/api/v1/auth/login", "login"),
+    ("get", "/api/v1/auth/two-factor", "getTwoFactor"),
+    ("post", "/api/v1/auth/two-factor/setup", "setUpTwoFactor"),
+    ("post", "/api/v1/auth/two-factor/enable", "enableTwoFactor"),
+    ("post", "/api/v1/auth/two-factor/disable", "disableTwoFactor"),
     ("get", "/api/v1/posts", "listPosts"),
     ("post", "/api/v1/posts", "createPost"),
     ("get", "/api/v1/posts/{post_id}", "getPost"),

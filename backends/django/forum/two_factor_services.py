@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backends.django.forum.models import RecoveryCode, TwoFactor, User
-from finboard.contract.errors import ApiError
+from finboard.contract.errors import MESSAGES, ApiError
 from finboard.contract.permissions import is_moderator
+from finboard.contract.two_factor import (
+    RecoveryCodes,
+    TwoFactorDisable,
+    TwoFactorEnable,
+    TwoFactorSetup,
+    TwoFactorStatus,
+)
 from finboard.core import totp
+from finboard.core.security import verify_password
 
 
 def _enabled(user_id: int) -> TwoFactor | None:
@@ -56,3 +64,81 @@ def check_login_code(secret_key: str, user: User, code: str | None, allow_code: 
     with transaction.atomic():
         if not verify(secret_key, row, code):
             raise ApiError(401, "invalid_two_factor_code", code="invalid_two_factor_code")
+
+
+# --- the API's enrolment (POST /api/v1/auth/two-factor/…), as finboard.core.two_factor's api_* ---
+
+
+def _unused_codes(user_id: int) -> int:
+    return RecoveryCode.objects.filter(user_id=user_id, used_at__isnull=True).count()
+
+
+def status(user: User) -> TwoFactorStatus:
+    return TwoFactorStatus(enabled=_enabled(user.id) is not None, recovery_codes_left=_unused_codes(user.id))
+
+
+def setup(secret_key: str, user: User) -> TwoFactorSetup:
+    """The pending secret, created on first call (a concurrent first call's row is reused)."""
+    row = TwoFactor.objects.filter(user_id=user.id).first()
+    if row is not None and row.enabled_at is not None:
+        raise ApiError(409, "two_factor_enabled")
+    secret = totp.decrypt_secret(secret_key, row.secret_encrypted) if row is not None else None
+    if secret is None:
+        secret = totp.new_secret()
+        encrypted = totp.encrypt_secret(secret_key, secret)
+        try:
+            with transaction.atomic():
+                TwoFactor.objects.update_or_create(
+                    user_id=user.id, enabled_at=None, defaults={"secret_encrypted": encrypted}
+                )
+        except IntegrityError:
+            return setup(secret_key, user)
+    return TwoFactorSetup(secret=secret, otpauth_uri=totp.provisioning_uri(secret, user.username))
+
+
+def _new_recovery_codes(user_id: int) -> list[str]:
+    list(TwoFactor.objects.select_for_update().filter(user_id=user_id).values_list("id"))
+    codes = totp.new_recovery_codes()
+    RecoveryCode.objects.filter(user_id=user_id).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user_id=user_id, code_hash=totp.recovery_code_hash(c), created_at=timezone.now()) for c in codes
+    )
+    return codes
+
+
+def enable(secret_key: str, user: User, payload: TwoFactorEnable, allow_code: Callable[[int], bool]) -> RecoveryCodes:
+    row = TwoFactor.objects.filter(user_id=user.id).first()
+    if row is None:
+        raise ApiError(409, "two_factor_not_started")
+    if row.enabled_at is not None:
+        raise ApiError(409, "two_factor_enabled")
+    if not allow_code(user.id):
+        raise ApiError(429, "rate_limited")
+    secret = totp.decrypt_secret(secret_key, row.secret_encrypted)
+    step = totp.matching_step(secret, payload.code) if secret else None
+    with transaction.atomic():
+        taken = step is not None and TwoFactor.objects.filter(id=row.id, enabled_at__isnull=True).update(
+            enabled_at=timezone.now(), last_used_step=step
+        )
+        if not taken:
+            raise ApiError(422, "invalid", {"code": MESSAGES["wrong_code"]})
+        codes = _new_recovery_codes(user.id)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+def disable(
+    secret_key: str, user: User, payload: TwoFactorDisable, allow_code: Callable[[int], bool]
+) -> TwoFactorStatus:
+    row = _enabled(user.id)
+    if row is None:
+        raise ApiError(409, "two_factor_not_enabled")
+    if not verify_password(user.password_hash, payload.password):
+        raise ApiError(422, "invalid", {"password": MESSAGES["wrong_password"]})
+    if not allow_code(user.id):
+        raise ApiError(429, "rate_limited")
+    with transaction.atomic():
+        if not verify(secret_key, row, payload.code):
+            raise ApiError(422, "invalid", {"code": MESSAGES["wrong_code"]})
+        RecoveryCode.objects.filter(user_id=user.id).delete()
+        TwoFactor.objects.filter(user_id=user.id).delete()
+    return TwoFactorStatus(enabled=False, recovery_codes_left=0)
