@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
+    import finboard.api.two_factor  # noqa: F401
     import finboard.members.blocking  # noqa: F401
     import finboard.members.views  # noqa: F401
     import finboard.moderation.reports  # noqa: F401
@@ -148,6 +149,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(market_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
+    register_account_pages(app)
+
+
+def register_account_pages(app: Flask) -> None:
+    """Settings and the login's two-factor step (their own modules: finboard/members/settings_pages.py,
+    finboard/auth/two_factor.py)."""
+    from finboard.auth import two_factor
+    from finboard.members import settings_pages
+
+    app.register_blueprint(two_factor.bp)
+    two_factor.init_app(app)
+    settings_pages.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

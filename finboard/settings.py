@@ -38,6 +38,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "finboard.sqlite3"
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
+DEFAULT_AVATAR_DIR = PROJECT_ROOT / "instance" / "avatars"
 DEVELOPMENT_ENVIRONMENTS = ("development", "testing")
 
 
@@ -117,6 +118,13 @@ class Settings(BaseSettings):
     login_limit_per_ip: str = Field(default="20/minute", validation_alias="LOGIN_LIMIT_PER_IP")
     login_limit_per_account: str = Field(default="5/minute", validation_alias="LOGIN_LIMIT_PER_ACCOUNT")
     register_limit_per_ip: str = Field(default="10/hour", validation_alias="REGISTER_LIMIT_PER_IP")
+    # Two-factor codes (login, confirming enrolment, turning it off), on top of the login limits.
+    two_factor_limit_per_account: str = Field(default="5/minute", validation_alias="TWO_FACTOR_LIMIT_PER_ACCOUNT")
+    two_factor_limit_per_ip: str = Field(default="20/minute", validation_alias="TWO_FACTOR_LIMIT_PER_IP")
+    # Moderators and admins must turn on two-factor login before they can moderate.
+    require_2fa_for_staff: bool = Field(default=False, validation_alias="REQUIRE_2FA_FOR_STAFF")
+    # Where re-encoded avatars are written (content-addressed file names).
+    avatar_dir: str = Field(default=str(DEFAULT_AVATAR_DIR), validation_alias="AVATAR_DIR")
     cache_enabled: bool = Field(default=True, validation_alias="CACHE_ENABLED")
     # In-process cache without Redis: unset means "when gunicorn runs one
     # worker" (see in_process_cache).
@@ -205,7 +213,13 @@ class Settings(BaseSettings):
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
 
-    @field_validator("login_limit_per_ip", "login_limit_per_account", "register_limit_per_ip")
+    @field_validator(
+        "login_limit_per_ip",
+        "login_limit_per_account",
+        "register_limit_per_ip",
+        "two_factor_limit_per_account",
+        "two_factor_limit_per_ip",
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many

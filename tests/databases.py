@@ -38,7 +38,10 @@ COMMUNITY_TABLES = (
     "user_blocks",
     "user_mutes",
 )
-DATA_TABLES = (*COMMUNITY_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES)
+ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
+DATA_TABLES = (
+    *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES
+)
 
 
 def require_postgres() -> None:

@@ -31,10 +31,11 @@ from finboard.contract.moderation import (
     ReportResolve,
     UserModeration,
 )
-from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.notifications import MarkRead, NotificationPreferencesUpdate, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_path_text, parse_query
+from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
 from finboard.core import api_service
 from finboard.core.generation_cache import AsyncGenerationCache
@@ -205,6 +206,9 @@ PostDecision = Annotated[PostModeration, json_body(PostModeration)]
 CommentDecision = Annotated[CommentModeration, json_body(CommentModeration)]
 UserDecision = Annotated[UserModeration, json_body(UserModeration)]
 ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
+TwoFactorCode = Annotated[TwoFactorEnable, json_body(TwoFactorEnable)]
+TwoFactorOff = Annotated[TwoFactorDisable, json_body(TwoFactorDisable)]
+PreferenceChanges = Annotated[NotificationPreferencesUpdate, json_body(NotificationPreferencesUpdate)]
 
 
 # --- rate limits (checked before the body is validated, like every backend) ----
@@ -228,6 +232,11 @@ async def login_rate_limit(request: Request, raw: RawBody, session: SessionDep) 
     user_id = await session.scalar(user_id_by_login_statement(login)) if resolvable(login) else None
     limiter = resources(request).limiter
     await _allowed(request, limiter.allow_login, client_ip(request), account_key(user_id, login))
+
+
+async def code_rate_limit(request: Request, user_id: int) -> None:
+    """The shared two-factor code limiter (per account and per IP): 429 when over."""
+    await _allowed(request, resources(request).limiter.allow_code, client_ip(request), user_id)
 
 
 async def register_rate_limit(request: Request) -> None:

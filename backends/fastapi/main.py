@@ -16,7 +16,18 @@ from fastapi import FastAPI
 from backends.fastapi import db, errors, reads
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
-from backends.fastapi.routes import auth, blocks, categories, market, meta, moderation, posts, profiles, subscriptions
+from backends.fastapi.routes import (
+    auth,
+    blocks,
+    categories,
+    market,
+    meta,
+    moderation,
+    posts,
+    profiles,
+    subscriptions,
+    two_factor,
+)
 from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
@@ -71,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
-    for module in (auth, posts, categories, meta, profiles, moderation, subscriptions, market, blocks):
+    for module in (auth, two_factor, posts, categories, meta, profiles, moderation, subscriptions, market, blocks):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

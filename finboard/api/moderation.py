@@ -7,7 +7,7 @@ query (400/422), then the use case's own checks.
 
 from __future__ import annotations
 
-from finboard.api.views import body, bp, current_api_user, list_query, respond
+from finboard.api.views import body, bp, current_api_user, list_query, respond, settings
 from finboard.contract.moderation import (
     CommentModeration,
     PostModeration,
@@ -18,8 +18,13 @@ from finboard.contract.moderation import (
 )
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text
-from finboard.core import moderation_service, report_service
+from finboard.core import moderation_service, report_service, two_factor
 from finboard.extensions import cache, db
+
+
+def staff_gate(user) -> None:
+    """``REQUIRE_2FA_FOR_STAFF``: a moderator without two-factor login is refused (403), after the body."""
+    two_factor.check_staff(db.session, settings().require_2fa_for_staff, user)
 
 
 @bp.post("/reports")
@@ -31,21 +36,27 @@ def create_report():
 @bp.get("/moderation/reports")
 def moderation_reports():
     user = current_api_user()
-    return respond(report_service.reports(db.session, user, list_query(ReportQuery, ReportQuery())))
+    query = list_query(ReportQuery, ReportQuery())
+    staff_gate(user)
+    return respond(report_service.reports(db.session, user, query))
 
 
 @bp.post("/moderation/reports/<report_id>/resolve")
 def resolve_report(report_id: str):
     ident = parse_id(report_id)
     user = current_api_user()
-    return respond(report_service.resolve_report(db.session, user, ident, body(ReportResolve)))
+    payload = body(ReportResolve)
+    staff_gate(user)
+    return respond(report_service.resolve_report(db.session, user, ident, payload))
 
 
 @bp.post("/moderation/posts/<post_id>")
 def moderate_post(post_id: str):
     ident = parse_id(post_id)
     user = current_api_user()
-    result = moderation_service.moderate_post(db.session, user, ident, body(PostModeration))
+    payload = body(PostModeration)
+    staff_gate(user)
+    result = moderation_service.moderate_post(db.session, user, ident, payload)
     cache.invalidate()
     return respond(result)
 
@@ -54,7 +65,9 @@ def moderate_post(post_id: str):
 def moderate_comment(comment_id: str):
     ident = parse_id(comment_id)
     user = current_api_user()
-    result = moderation_service.moderate_comment(db.session, user, ident, body(CommentModeration))
+    payload = body(CommentModeration)
+    staff_gate(user)
+    result = moderation_service.moderate_comment(db.session, user, ident, payload)
     cache.invalidate()
     return respond(result)
 
@@ -63,10 +76,14 @@ def moderate_comment(comment_id: str):
 def moderate_user(username: str):
     username = parse_path_text(username)
     user = current_api_user()
-    return respond(moderation_service.moderate_user(db.session, user, username, body(UserModeration)))
+    payload = body(UserModeration)
+    staff_gate(user)
+    return respond(moderation_service.moderate_user(db.session, user, username, payload))
 
 
 @bp.get("/moderation/actions")
 def moderation_log():
     user = current_api_user()
-    return respond(moderation_service.moderation_log(db.session, user, list_query(PageQuery, PageQuery())))
+    query = list_query(PageQuery, PageQuery())
+    staff_gate(user)
+    return respond(moderation_service.moderation_log(db.session, user, query))

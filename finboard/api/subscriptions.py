@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import request
 
 from finboard.api.views import body, bp, current_api_user, list_query, respond
-from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.notifications import MarkRead, NotificationPreferencesUpdate, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text
-from finboard.core import block_service, notification_service, watch_service
+from finboard.core import account_settings, block_service, notification_service, watch_service
 from finboard.extensions import db
 
 
@@ -29,6 +29,17 @@ def notifications():
 def mark_read():
     user = current_api_user()
     return respond(notification_service.mark_read(db.session, user, body(MarkRead)))
+
+
+@bp.get("/notifications/preferences")
+def notification_preferences():
+    return respond(account_settings.preferences(db.session, current_api_user()))
+
+
+@bp.patch("/notifications/preferences")
+def update_notification_preferences():
+    user = current_api_user()
+    return respond(account_settings.update_preferences(db.session, user, body(NotificationPreferencesUpdate)))
 
 
 @bp.route("/posts/<post_id>/watch", methods=["PUT", "DELETE"])

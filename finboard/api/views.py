@@ -8,6 +8,8 @@ the FastAPI and Django adapters produce.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -23,7 +25,7 @@ from finboard.contract.users import LoginRequest, UserCreate
 from finboard.core import api_service
 from finboard.core.models import User
 from finboard.extensions import cache, csrf, db
-from finboard.ratelimits import check_login, check_register
+from finboard.ratelimits import check_login, check_register, limiter
 from finboard.reads import categories_json, category_stats_json, comments_json, post_json, posts_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -85,7 +87,9 @@ def register():
 def login():
     # Counted before the body is validated, on the account the raw body names.
     check_login(login_name(request.get_data(cache=True)), api=True)
-    return respond(api_service.login(db.session, settings(), body(LoginRequest)))
+    ip = request.remote_addr or ""
+    allow_code = partial(limiter().allow_code, ip)
+    return respond(api_service.login(db.session, settings(), body(LoginRequest), allow_code))
 
 
 @bp.get("/posts")

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from finboard.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from finboard.auth.session import revoke, revoke_others, sign_in
-from finboard.core import account_queries
+from finboard.auth.two_factor import begin as second_step
+from finboard.core import account_queries, two_factor
 from finboard.core.security import hash_password, verify_password
 from finboard.extensions import db
 from finboard.ratelimits import check_login, check_register
@@ -57,6 +58,8 @@ def login():
         user = db.session.scalars(account_queries.user_by_login_statement(form.username.data)).first()
         # verify_password spends one hash even for unknown users (same timing).
         if verify_password(user.password_hash if user else None, form.password.data) and user:
+            if two_factor.is_enabled(db.session, user.id):  # not logged in until the code step
+                return second_step(user, request.args.get("next"))
             sign_in(user)
             flash(f"Logged in as {user.username}.", "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("posts.index"))
@@ -93,6 +96,6 @@ def change_password():
             db.session.commit()
             login_user(user)  # this session stays, with the new version
             flash("Password changed. Other sessions and API tokens were signed out.", "success")
-            return redirect(url_for("posts.author", username=user.username))
+            return redirect(url_for("settings.index"))
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status

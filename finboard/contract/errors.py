@@ -56,6 +56,14 @@ MESSAGES = {
     "post_hidden": "A moderator hid this post: it is kept for moderation and cannot be deleted.",
     "blocked": "The author of this post has blocked you: you cannot comment on it.",
     "comment_hidden": "A moderator hid this comment: it is kept for moderation and cannot be deleted.",
+    "two_factor_required": "This account has two-factor login: send the 6-digit code or a recovery code as `code`.",
+    "invalid_two_factor_code": "That code is wrong, expired or already used.",
+    "two_factor_enabled": "Two-factor login is already on.",
+    "two_factor_not_enabled": "Two-factor login is off.",
+    "two_factor_not_started": "Start with POST /api/v1/auth/two-factor/setup.",
+    "wrong_code": "That code is wrong, expired or already used.",
+    "wrong_password": "That is not your current password.",
+    "two_factor_enrolment_required": "Moderators and admins must turn on two-factor login first (Settings).",
 }
 UNKNOWN_CATEGORY = "Unknown category."
 USERNAME_TAKEN = "Already taken."

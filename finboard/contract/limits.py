@@ -19,6 +19,8 @@ REASON_MAX = 500
 SUMMARY_MAX = 200
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+# A two-factor code: 6 digits, or a recovery code ("abcde-fghij", spaces tolerated).
+TWO_FACTOR_CODE_MAX = 32
 SEARCH_MAX = 200
 
 # Numbered pages.

@@ -20,6 +20,11 @@ from finboard.contract.pagination import Page
 from finboard.contract.users import AuthorRef
 
 NotificationKind = Literal["mention", "reply", "comment", "new_post", "ticker"]
+NOTIFICATION_KINDS: tuple[str, ...] = ("mention", "reply", "comment", "new_post", "ticker")
+# How a member wants a kind delivered: in the app only, also by e-mail at once, in a daily or
+# weekly digest, or not at all ("off" stops the in-app notification too).
+Delivery = Literal["in_app", "email", "daily", "weekly", "off"]
+DEFAULT_DELIVERY = "in_app"
 
 
 class NotificationPublic(Schema):
@@ -126,3 +131,20 @@ def new_comment_recipients(
     """Who a new comment tells, and how (the pure reference of the set-based fan-out)."""
     members = {"mention": _users(mentioned), "reply": _users([post_author_id]), "comment": _users(post_watchers)}
     return _ranked(author_id, NEW_COMMENT_AUDIENCES, members)
+
+
+class NotificationPreferences(Schema):
+    """Every kind with its delivery, in ``NOTIFICATION_KINDS`` order (unset kinds: ``in_app``)."""
+
+    preferences: dict[NotificationKind, Delivery]
+
+
+class NotificationPreferencesUpdate(Input):
+    preferences: dict[NotificationKind, Delivery] = Field(
+        description="The kinds to change; kinds left out keep their delivery."
+    )
+
+
+def preferences_public(stored: dict[str, str]) -> NotificationPreferences:
+    """The stored rows (kind → delivery, defaults absent) as the full, ordered answer."""
+    return NotificationPreferences(preferences={k: stored.get(k, DEFAULT_DELIVERY) for k in NOTIFICATION_KINDS})

@@ -13,7 +13,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from finboard.contract.base import Input, Schema
 from finboard.contract.fields import Bio, Password, Role, Username
-from finboard.contract.limits import EMAIL_MAX, PASSWORD_MAX
+from finboard.contract.limits import EMAIL_MAX, PASSWORD_MAX, TWO_FACTOR_CODE_MAX
 
 
 class AuthorRef(Schema):
@@ -38,6 +38,12 @@ class LoginRequest(Input):
         description="A username or an email address."
     )
     password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=TWO_FACTOR_CODE_MAX)] | None = Field(
+        default=None,
+        description="For an account with two-factor login: the 6-digit authenticator code or an unused "
+        "recovery code. Without it such an account is refused with 401 `two_factor_required`; "
+        "a wrong, expired or replayed code is 401 `invalid_two_factor_code`.",
+    )
 
 
 class Token(Schema):

@@ -10,6 +10,8 @@ Each function commits what it writes, so callers only invalidate caches afterwar
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
@@ -27,7 +29,7 @@ from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpd
 from finboard.contract.serializers import comment_public, post_public, revision, user_public
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import account_queries, block_service, content_writes, jobs, lookups, watches, write_rate
+from finboard.core import account_queries, block_service, content_writes, jobs, lookups, two_factor, watches, write_rate
 from finboard.core.models import Category, Post, PostRevision, User
 from finboard.core.security import (
     TokenError,
@@ -62,10 +64,13 @@ def register(session: Session, payload: UserCreate) -> UserPublic:
     return result
 
 
-def login(session: Session, settings: Settings, payload: LoginRequest) -> Token:
+def login(session: Session, settings: Settings, payload: LoginRequest, allow_code: Callable[[int], bool]) -> Token:
+    """The password, then (for an account with two-factor login) the code; ``allow_code``
+    is the adapter's two-factor rate limit for this client (finboard.core.two_factor)."""
     user = session.scalars(account_queries.user_by_login_statement(payload.username)).first()
     if not verify_password(user.password_hash if user else None, payload.password) or user is None:
         raise ApiError(401, "invalid_credentials", code="invalid_credentials")
+    two_factor.check_login_code(session, settings.secret_key, user, payload.code, allow_code)
     token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
 

@@ -108,6 +108,8 @@ class User(Base):
     bio: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A suspended user reads but cannot write until this moment (None: not suspended).
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
+    # The content hash naming the re-encoded avatar file (finboard.core.avatars); None: no avatar.
+    avatar: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
     # Flask-Login's protocol, kept framework-free (no UserMixin import here).
     is_active = True
@@ -428,3 +430,8 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
     ("earnings", "Earnings", "Quarterly reports, guidance and the calls behind them."),
     ("off-topic", "Off-topic", "Everything else, kept civil."),
 ]
+
+
+# The account tables (two-factor, recovery codes, notification preferences) live in their own
+# module; imported here so that ``Base.metadata`` is complete wherever the models are.
+import finboard.core.account_models  # noqa: E402,F401 - not a name: this module may be importing it

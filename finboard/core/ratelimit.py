@@ -8,7 +8,10 @@ same buckets, through the ``limits`` library:
   endpoint share one allowance; a name that belongs to nobody is keyed by
   itself, normalised;
 - one per IP, across every login endpoint;
-- one per IP for registrations (the form and the API).
+- one per IP for registrations (the form and the API);
+- two-factor codes, per account and per IP (``allow_code``), for every code a
+  member types: the login's second step on the forum and every backend's API,
+  confirming an enrolment, turning two-factor login off.
 
 The storage is Redis when ``REDIS_URL`` is set, so the counters are shared by
 every worker, machine and backend; without it (or while Redis is unreachable)
@@ -84,6 +87,8 @@ class AuthRateLimiter:
         self.login_per_ip = _limit(settings.login_limit_per_ip)
         self.login_per_account = _limit(settings.login_limit_per_account)
         self.register_per_ip = _limit(settings.register_limit_per_ip)
+        self.code_per_account = _limit(settings.two_factor_limit_per_account)
+        self.code_per_ip = _limit(settings.two_factor_limit_per_ip)
 
     @property
     def shared(self) -> bool:
@@ -107,6 +112,13 @@ class AuthRateLimiter:
         if account is not None and not self._hit(self.login_per_account, "login-account", account):
             return False
         return self._hit(self.login_per_ip, "login-ip", ip)
+
+    def allow_code(self, ip: str, user_id: int) -> bool:
+        """Count one two-factor code (login, enrolment, turning it off) of ``user_id`` from ``ip``;
+        False when either is over its limit (the account first, as for logins)."""
+        if not self._hit(self.code_per_account, "code-account", f"user:{user_id}"):
+            return False
+        return self._hit(self.code_per_ip, "code-ip", ip)
 
     def allow_register(self, ip: str) -> bool:
         return self._hit(self.register_per_ip, "register-ip", ip)

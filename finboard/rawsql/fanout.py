@@ -6,9 +6,11 @@ copies the rows, no Python object per follower — run in the contract's precede
 order with ``ON CONFLICT DO NOTHING`` on the unique index ``uq_notifications_event``
 (user, post, comment): a member already told by an earlier audience is skipped, so the
 first audience decides the kind, and running the fan-out of one event again inserts
-nothing (the job's idempotence). The author is never told, and neither is a member who
-blocks the author (``user_blocks``, ``finboard.contract.blocks``): a ``NOT EXISTS`` in the
-same statement, one primary-key probe per recipient, so a block costs no extra round trip.
+nothing (the job's idempotence). The author is never told, nor a member who turned that
+kind off (``notification_preferences``, the settings page: the next audience may still
+name them), nor a member who blocks the author (``user_blocks``, ``finboard.contract.blocks``):
+each a ``NOT EXISTS`` in the same statement, one primary-key probe per recipient, so
+neither costs an extra round trip.
 
 A large audience is split (issue 16, point 2): :func:`chunk_bounds` cuts the members'
 ids into keyset ranges of about ``chunk`` ticker followers each, and each range is a job of
@@ -79,6 +81,8 @@ _INSERT = (
     "FROM {table} e, ({audience}) a "
     "WHERE e.id = {event_id} AND a.user_id <> e.author_id{user_range} "
     "AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = a.user_id AND b.blocked_id = e.author_id) "
+    "AND NOT EXISTS (SELECT 1 FROM notification_preferences np "
+    "WHERE np.user_id = a.user_id AND np.kind = '{kind}' AND np.delivery = 'off') "
     "ORDER BY a.user_id "
     "ON CONFLICT DO NOTHING"
 )

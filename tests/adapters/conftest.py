@@ -181,12 +181,13 @@ def reference_logs() -> dict:
 
 @pytest.fixture
 def fresh(seeded_database) -> Iterator:
-    """Build an adapter on a database copy of its own: ``fresh("django")``. Copies are dropped after the test."""
+    """Build an adapter on a database copy of its own: ``fresh("django")``, with settings of its
+    own as ``fresh("django", REQUIRE_2FA_FOR_STAFF="1")``. Copies are dropped after the test."""
     with ExitStack() as stack:
 
-        def build(name: str) -> InProcessBackend:
+        def build(name: str, **environ: str) -> InProcessBackend:
             url = seeded_database.copy()
             stack.callback(seeded_database.drop, url)
-            return stack.enter_context(BUILDERS[name](url))  # closed before its database is dropped
+            return stack.enter_context(BUILDERS[name](url, **environ))  # closed before its database is dropped
 
         yield build

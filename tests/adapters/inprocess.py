@@ -28,7 +28,7 @@ ADAPTERS = ("flask", "fastapi", "django")
 SECRET = "in-process-adapters-secret-0123456789abcdef"
 
 
-def adapter_settings(database_url: str) -> Settings:
+def adapter_settings(database_url: str, **environ: str) -> Settings:
     """What the conformance suite gives every server, minus Redis and the worker.
 
     No read cache, limits in memory, and jobs run in-process right after each commit
@@ -45,6 +45,7 @@ def adapter_settings(database_url: str) -> Settings:
             "LOGIN_LIMIT_PER_IP": "1000/minute",
             "REGISTER_LIMIT_PER_IP": "1000/hour",
             "JOBS_RUNNER": "embedded",
+            **environ,  # a test's own settings (REQUIRE_2FA_FOR_STAFF=1, …)
         }
     )
 
@@ -96,13 +97,13 @@ def _lowered(headers) -> dict[str, str]:
 
 
 @contextmanager
-def flask_backend(database_url: str) -> Iterator[InProcessBackend]:
+def flask_backend(database_url: str, **environ: str) -> Iterator[InProcessBackend]:
     from finboard.app import create_app
     from finboard.config import flask_config
     from finboard.extensions import db
     from finboard.ratelimits import limiter
 
-    app = create_app(flask_config(adapter_settings(database_url)))
+    app = create_app(flask_config(adapter_settings(database_url, **environ)))
     with app.app_context():
         limiter().reset()  # the in-memory login counters are per process, not per app
     client = app.test_client()
@@ -120,12 +121,12 @@ def flask_backend(database_url: str) -> Iterator[InProcessBackend]:
 
 
 @contextmanager
-def fastapi_backend(database_url: str) -> Iterator[InProcessBackend]:
+def fastapi_backend(database_url: str, **environ: str) -> Iterator[InProcessBackend]:
     from fastapi.testclient import TestClient
 
     from backends.fastapi.main import create_app
 
-    with TestClient(create_app(adapter_settings(database_url))) as client:  # runs the lifespan
+    with TestClient(create_app(adapter_settings(database_url, **environ))) as client:  # runs the lifespan
 
         def send(method, path, content, headers):
             response = client.request(method, path, content=content, headers=headers)
@@ -199,11 +200,11 @@ class DjangoRuntime:
 
 
 @contextmanager
-def django_backend(database_url: str) -> Iterator[InProcessBackend]:
+def django_backend(database_url: str, **environ: str) -> Iterator[InProcessBackend]:
     from django.test import Client
 
     DjangoRuntime.setup(database_url)
-    finboard_settings = adapter_settings(database_url)
+    finboard_settings = adapter_settings(database_url, **environ)
     client = Client()
 
     def send(method, path, content, headers):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
-from tests.adapters.inprocess import Answer
-from tests.conformance import test_2_writes, test_6_community, test_8_blocks
+from tests.adapters.inprocess import SECRET, Answer
+from tests.conformance import test_2_writes, test_6_community, test_8_blocks, test_8_two_factor
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -139,3 +139,35 @@ def test_blocks_sequence(adapter, fresh, seeded_database, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_8_blocks)
     assert_same_log(log, reference_log, adapter)
     test_8_blocks.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_two_factor_login(adapter, fresh):
+    """tests/conformance's two-factor logins (it enrols with psycopg: PostgreSQL only)."""
+    test_8_two_factor.check_two_factor_login(fresh(adapter), SECRET)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_staff_gate(adapter, fresh):
+    """REQUIRE_2FA_FOR_STAFF on the moderation API of every adapter."""
+    test_8_two_factor.check_staff_gate(fresh(adapter, REQUIRE_2FA_FOR_STAFF="1"), SECRET)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_notification_preferences(adapter, fresh, reference_logs):
+    """/notifications/preferences: the same statuses and bytes as Flask."""
+    key = ("postgres", "preference_answers")
+    if key not in reference_logs:
+        reference_logs[key] = test_8_two_factor.preference_answers(fresh("flask"))
+    answers = reference_logs[key] if adapter == "flask" else test_8_two_factor.preference_answers(fresh(adapter))
+    assert answers == reference_logs[key]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_two_factor_api_enrolment(adapter, fresh):
+    """Setup, enable, status and disable through each adapter's API."""
+    test_8_two_factor.check_api_enrolment(fresh(adapter))

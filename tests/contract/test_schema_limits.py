@@ -30,6 +30,7 @@ from finboard.contract.limits import MAX_POSITIONS
 from finboard.contract.moderation import CommentModeration, PostModeration, ReportCreate, ReportResolve, UserModeration
 from finboard.contract.positions import format_positions
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
 from finboard.core.models import Base
 
@@ -62,6 +63,10 @@ NOT_STORED: dict[tuple[type[BaseModel], str], str] = {
     (UserCreate, "password"): "only its argon2 hash is stored (fixed length)",
     (LoginRequest, "username"): "looked up, never written",
     (LoginRequest, "password"): "verified, never written",
+    (LoginRequest, "code"): "verified, never written (a recovery code is looked up by its SHA-256)",
+    (TwoFactorEnable, "code"): "verified, never written",
+    (TwoFactorDisable, "code"): "verified, never written",
+    (TwoFactorDisable, "password"): "verified, never written",
     (PostCreate, "category"): "looked up: the post stores category_id",
     (PostUpdate, "category"): "looked up: the post stores category_id",
     (PostListQuery, "search"): "a query parameter",

@@ -54,6 +54,7 @@ class User(models.Model):
     bio = models.TextField(default="", blank=True)
     # A suspended user reads but cannot write until this moment (None: not suspended).
     suspended_until = UTCDateTimeField(null=True, default=None)
+    avatar = models.CharField(max_length=64, null=True, default=None)  # the avatar file's content hash
 
     class Meta:
         managed = False
@@ -77,6 +78,48 @@ class UserSession(models.Model):
     class Meta:
         managed = False
         db_table = "user_sessions"
+
+
+class TwoFactor(models.Model):
+    """A member's TOTP enrolment (secret Fernet-encrypted; enabled once a first code confirms it)."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+", unique=True)
+    secret_encrypted = models.CharField(max_length=255)
+    created_at = UTCDateTimeField(default=timezone.now)
+    enabled_at = UTCDateTimeField(null=True, default=None)
+    last_used_step = models.IntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "user_two_factor"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code (its SHA-256; unique index on user and hash)."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = UTCDateTimeField(default=timezone.now)
+    used_at = UTCDateTimeField(null=True, default=None)
+
+    class Meta:
+        managed = False
+        db_table = "user_recovery_codes"
+
+
+class NotificationPreference(models.Model):
+    """How a member wants one kind of notification delivered (no row: in-app)."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=16)
+    delivery = models.CharField(max_length=16)
+
+    class Meta:
+        managed = False
+        db_table = "notification_preferences"
 
 
 class Category(models.Model):

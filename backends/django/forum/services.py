@@ -8,6 +8,8 @@ like finboard.core.content_writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,7 +48,7 @@ from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
 
-from . import content_writes, jobs, lookups, moderation_transitions, queries, watches, write_rate
+from . import content_writes, jobs, lookups, moderation_transitions, queries, two_factor_services, watches, write_rate
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User, UserBlock
 from .serializers import (
     category_public,
@@ -86,10 +88,13 @@ def register(payload: UserCreate) -> UserPublic:
     return user_public(user)
 
 
-def login(settings: Settings, payload: LoginRequest) -> Token:
+def login(settings: Settings, payload: LoginRequest, allow_code: Callable[[int], bool]) -> Token:
+    """The password, then the two-factor code of an account that has it (``allow_code``:
+    the shared code limiter for this client)."""
     user = queries.user_by_login(payload.username)
     if not verify_password(user.password_hash if user else None, payload.password) or user is None:
         raise ApiError(401, "invalid_credentials", code="invalid_credentials")
+    two_factor_services.check_login_code(settings.secret_key, user, payload.code, allow_code)
     token = create_access_token(settings.secret_key, user.id, user.token_version, settings.token_ttl_seconds)
     return Token(access_token=token, expires_in=settings.token_ttl_seconds)
 

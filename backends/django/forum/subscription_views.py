@@ -6,11 +6,11 @@ The reference is finboard/api/subscriptions.py, and so is the order of checks.
 
 from __future__ import annotations
 
-from finboard.contract.notifications import MarkRead, NotificationQuery
+from finboard.contract.notifications import MarkRead, NotificationPreferencesUpdate, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.request_parsing import parse_id, parse_path_text, parse_query
 
-from . import block_services, notification_services, watch_services
+from . import block_services, notification_services, preference_services, watch_services
 from .responses import json_response
 from .views import ApiView, body, current_user, query_items
 
@@ -27,6 +27,15 @@ class MarkReadView(ApiView):
     def post(self, request):
         user = current_user(request)
         return json_response(notification_services.mark_read(user, body(request, MarkRead)))
+
+
+class NotificationPreferencesView(ApiView):
+    def get(self, request):
+        return json_response(preference_services.preferences(current_user(request)))
+
+    def patch(self, request):
+        user = current_user(request)
+        return json_response(preference_services.update_preferences(user, body(request, NotificationPreferencesUpdate)))
 
 
 class PostWatchView(ApiView):

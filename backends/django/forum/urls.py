@@ -9,6 +9,10 @@ app_name = "api"
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="register"),
     path("auth/login", views.LoginView.as_view(), name="login"),
+    path("auth/two-factor", views.TwoFactorView.as_view(), name="two-factor"),
+    path("auth/two-factor/setup", views.TwoFactorSetupView.as_view(), name="two-factor-setup"),
+    path("auth/two-factor/enable", views.TwoFactorEnableView.as_view(), name="two-factor-enable"),
+    path("auth/two-factor/disable", views.TwoFactorDisableView.as_view(), name="two-factor-disable"),
     path("posts", views.PostListView.as_view(), name="posts"),
     path("posts/<str:post_id>", views.PostView.as_view(), name="post"),
     path("posts/<str:post_id>/comments", views.CommentListView.as_view(), name="comments"),
@@ -39,6 +43,11 @@ urlpatterns = [
     path("moderation/actions", moderation_views.ModerationLogView.as_view(), name="moderation-actions"),
     path("notifications", subscription_views.NotificationsView.as_view(), name="notifications"),
     path("notifications/read", subscription_views.MarkReadView.as_view(), name="notifications-read"),
+    path(
+        "notifications/preferences",
+        subscription_views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("posts/<str:post_id>/watch", subscription_views.PostWatchView.as_view(), name="post-watch"),
     path("categories/<str:slug>/watch", subscription_views.CategoryWatchView.as_view(), name="category-watch"),
     path("categories/<str:slug>/pinned", market_views.PinnedPostsView.as_view(), name="category-pinned"),

@@ -10,6 +10,7 @@ parameters as the Flask backend, on the data layer DATA_LAYER names
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -25,9 +26,10 @@ from finboard.contract.openapi import openapi_json
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_query
+from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, UserCreate
 
-from . import reads, services
+from . import reads, services, two_factor_services
 from .models import User
 from .responses import error_response, json_response, no_content, raw_json_response
 from .runtime import content_cache, finboard_settings, rate_limiter
@@ -96,7 +98,35 @@ class LoginView(ApiView):
         raw = request_body(request)
         if not rate_limiter().allow_login(client_ip(request), services.login_account_key(login_name(raw))):
             raise http_error(429)
-        return json_response(services.login(finboard_settings(), parse_body(raw, LoginRequest)))
+        allow_code = partial(rate_limiter().allow_code, client_ip(request))
+        return json_response(services.login(finboard_settings(), parse_body(raw, LoginRequest), allow_code))
+
+
+class TwoFactorView(ApiView):
+    def get(self, request):
+        return json_response(two_factor_services.status(current_user(request)))
+
+
+class TwoFactorSetupView(ApiView):
+    def post(self, request):
+        user = current_user(request)
+        return json_response(two_factor_services.setup(finboard_settings().secret_key, user))
+
+
+class TwoFactorEnableView(ApiView):
+    def post(self, request):
+        user = current_user(request)
+        payload = body(request, TwoFactorEnable)
+        allow_code = partial(rate_limiter().allow_code, client_ip(request))
+        return json_response(two_factor_services.enable(finboard_settings().secret_key, user, payload, allow_code))
+
+
+class TwoFactorDisableView(ApiView):
+    def post(self, request):
+        user = current_user(request)
+        payload = body(request, TwoFactorDisable)
+        allow_code = partial(rate_limiter().allow_code, client_ip(request))
+        return json_response(two_factor_services.disable(finboard_settings().secret_key, user, payload, allow_code))
 
 
 # --- posts and comments ---------------------------------------------------------

@@ -15,13 +15,14 @@ from backends.fastapi.deps import (
     NotificationParams,
     PageParams,
     PostId,
+    PreferenceChanges,
     ReadMarks,
     SessionDep,
     Slug,
     Ticker,
 )
 from backends.fastapi.responses import json_response
-from finboard.core import block_service, notification_service, watch_service
+from finboard.core import account_settings, block_service, notification_service, watch_service
 
 router = APIRouter(tags=["subscriptions"])
 ON_OFF = ["PUT", "DELETE"]
@@ -39,6 +40,18 @@ async def notifications(user: CurrentUser, query: NotificationParams, session: S
 @router.post("/notifications/read")
 async def mark_read(user: CurrentUser, payload: ReadMarks, session: SessionDep) -> Response:
     return json_response(await session.run_sync(notification_service.mark_read, user, payload))
+
+
+@router.get("/notifications/preferences")
+async def notification_preferences(user: CurrentUser, session: SessionDep) -> Response:
+    return json_response(await session.run_sync(account_settings.preferences, user))
+
+
+@router.patch("/notifications/preferences")
+async def update_notification_preferences(
+    user: CurrentUser, payload: PreferenceChanges, session: SessionDep
+) -> Response:
+    return json_response(await session.run_sync(account_settings.update_preferences, user, payload))
 
 
 @router.api_route("/posts/{post_id}/watch", methods=ON_OFF)

@@ -9,9 +9,28 @@ from pydantic import BaseModel
 from finboard.contract.comments import CommentPage
 from finboard.contract.openapi.operations import USERNAME, operation, query_parameters
 from finboard.contract.pagination import PageQuery
+from finboard.contract.two_factor import (
+    RecoveryCodes,
+    TwoFactorDisable,
+    TwoFactorEnable,
+    TwoFactorSetup,
+    TwoFactorStatus,
+)
 from finboard.contract.users import LoginRequest, ProfileUpdate, Token, UserCreate, UserProfile, UserPublic
 
-MODELS: list[type[BaseModel]] = [UserCreate, UserPublic, LoginRequest, Token, UserProfile, ProfileUpdate]
+MODELS: list[type[BaseModel]] = [
+    UserCreate,
+    UserPublic,
+    LoginRequest,
+    Token,
+    UserProfile,
+    ProfileUpdate,
+    TwoFactorStatus,
+    TwoFactorSetup,
+    TwoFactorEnable,
+    RecoveryCodes,
+    TwoFactorDisable,
+]
 
 
 def auth_paths() -> dict[str, Any]:
@@ -35,6 +54,43 @@ def auth_paths() -> dict[str, Any]:
                 (400, 401, 413, 422, 429, 503),
                 body=LoginRequest,
                 description="A token",
+            ),
+        },
+        "/api/v1/auth/two-factor": {
+            "get": operation(
+                "getTwoFactor", "Whether two-factor login is on", 200, TwoFactorStatus, (401, 503), auth=True
+            ),
+        },
+        "/api/v1/auth/two-factor/setup": {
+            "post": operation(
+                "setUpTwoFactor",
+                "Start (or resume) an enrolment: the secret to put in an authenticator app",
+                200,
+                TwoFactorSetup,
+                (401, 409, 503),
+                auth=True,
+            ),
+        },
+        "/api/v1/auth/two-factor/enable": {
+            "post": operation(
+                "enableTwoFactor",
+                "Confirm the enrolment with a first code: the ten recovery codes, shown once",
+                200,
+                RecoveryCodes,
+                (400, 401, 409, 413, 422, 429, 503),
+                body=TwoFactorEnable,
+                auth=True,
+            ),
+        },
+        "/api/v1/auth/two-factor/disable": {
+            "post": operation(
+                "disableTwoFactor",
+                "Turn two-factor login off (the password and a code)",
+                200,
+                TwoFactorStatus,
+                (400, 401, 409, 413, 422, 429, 503),
+                body=TwoFactorDisable,
+                auth=True,
             ),
         },
     }
