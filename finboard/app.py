@@ -34,10 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_read_connection(app: Flask) -> None:
     """The reads' data layer (``DATA_LAYER``), checked against the database the app really uses."""
     from finboard.reads import close_read_connection
+    from finboard.replicas import init_app as init_replicas
     from finboard.settings import require_postgres_for_sql
 
     require_postgres_for_sql(app.config["FINBOARD_SETTINGS"].data_layer, app.config["SQLALCHEMY_DATABASE_URI"])
     app.teardown_appcontext(close_read_connection)
+    init_replicas(app)  # DATABASE_REPLICA_URLS: content reads on the replicas, read-your-writes
 
 
 def register_static_files(app: Flask) -> None:
