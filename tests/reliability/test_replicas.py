@@ -15,6 +15,7 @@ restarted it is back in rotation.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ from tests.pg_standby import Standby
 from tests.services import ThrowawayPostgres, ThrowawayRedis
 
 SECRET = "replica-tests-secret-key-0123456789abcdef"
+PASSWORD = "replica-pass-0123"
 MAX_LAG = 2.0
 CHECK_INTERVAL = 0.2
 WRITERS = [b.name for b in registered().values() if not b.read_only]  # flask, fastapi, django x orm, sql
@@ -45,6 +47,7 @@ READERS = [b.name for b in registered().values() if b.read_only]  # wsgi-raw, as
 @dataclass
 class Member:
     id: int
+    username: str
     headers: dict[str, str]
 
 
@@ -91,7 +94,7 @@ def _member(engine, name: str) -> Member:
         user = User(
             username=name,
             email=f"{name}@example.com",
-            password_hash=hash_password("pw-unused"),
+            password_hash=hash_password(PASSWORD),
             role="member",
             token_version=0,
         )
@@ -99,7 +102,7 @@ def _member(engine, name: str) -> Member:
         session.commit()
         ident = user.id
     token = create_access_token(SECRET, ident, 0, 3600)
-    return Member(ident, {"Authorization": f"Bearer {token}"})
+    return Member(ident, name, {"Authorization": f"Bearer {token}"})
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +187,36 @@ def test_reads_come_from_the_replica_and_the_writer_sees_their_write_at_once(clu
         assert time.monotonic() < deadline, "the replayed post never reached the other member's listing"
         time.sleep(0.1)
     assert client.get(f"/api/v1/posts/{post_id}").json()["title"] == title
+
+
+def _csrf(client: httpx.Client, path: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', client.get(path).text).group(1)
+
+
+@pytest.mark.parametrize("backend", ["flask-orm", "flask-sql"])
+def test_a_forum_member_sees_their_post_on_the_pages_at_once(cluster, backend):
+    """The forum's pages: the pin follows the signed session cookie's member."""
+    base_url = cluster.clients[backend].base_url
+    with httpx.Client(base_url=base_url) as member, httpx.Client(base_url=base_url) as anonymous:
+        form = {"username": cluster.writer.username, "password": PASSWORD, "csrf_token": _csrf(member, "/auth/login")}
+        assert member.post("/auth/login", data=form).status_code == 302
+        cluster.replica_in_rotation()
+        cluster.standby.pause_replay()
+        try:
+            title = f"Page check {uuid.uuid4().hex[:12]}"
+            form = {
+                "title": title,
+                "body": "From a page.",
+                "category": "stocks",
+                "csrf_token": _csrf(member, "/posts/new"),
+            }
+            created = member.post("/posts/new", data=form)
+            assert created.status_code == 302
+            assert title in member.get(created.headers["location"]).text
+            assert title in member.get("/").text
+            assert title not in anonymous.get("/").text  # the paused replica's listing
+        finally:
+            cluster.standby.resume_replay()
 
 
 def test_the_read_only_servers_read_from_the_replica(cluster):
