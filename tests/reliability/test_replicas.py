@@ -280,6 +280,22 @@ def test_a_stopped_replica_costs_no_request_an_error_and_comes_back(cluster):
     cluster.wait_until_every_backend_reads_from_the_replica()
 
 
+def test_without_redis_a_writer_still_reads_their_write(cluster):
+    """Pins unreadable: a member's reads count as pinned (the primary), never as unpinned."""
+    cluster.replica_in_rotation()
+    cluster.redis.stop()
+    cluster.standby.pause_replay()
+    try:
+        for name in WRITERS:
+            post_id, title = cluster.post(name, cluster.writer)
+            mine = cluster.clients[name].get(f"/api/v1/posts/{post_id}", headers=cluster.writer.headers)
+            assert mine.status_code == 200 and mine.json()["title"] == title, name
+            assert cluster.clients[name].get(f"/api/v1/posts/{post_id}").status_code == 404, name  # anonymous: replica
+    finally:
+        cluster.standby.resume_replay()
+        cluster.redis.start()
+
+
 def test_replicas_need_postgres_and_redis():
     base = {"SECRET_KEY": SECRET, "DATABASE_REPLICA_URLS": "postgresql://root@127.0.0.1:5433/x"}
     with pytest.raises(ConfigError, match="DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL"):
