@@ -171,17 +171,31 @@ class Standby:
                 raise TimeoutError(f"standby on port {self.port} did not replay {target} in {timeout}s: {self.log}")
             time.sleep(0.05)
 
-    def destroy(self) -> None:
+    def destroy(self, drop_slot: bool = True) -> None:
+        """Stop it and remove its files; ``drop_slot=False`` when the primary goes away too."""
         try:
             self.stop("immediate")
         except subprocess.CalledProcessError:
             pass
+        if drop_slot:
+            self._drop_slot()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _drop_slot(self, timeout: float = 10) -> None:
+        """Drop the slot on the primary (its walsender may take a moment to notice the standby died)."""
+        deadline = time.monotonic() + timeout
         try:
             with psycopg.connect(self.primary_admin_dsn, autocommit=True) as conn:
-                conn.execute(
-                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                    (self.slot,),
-                )
+                while True:
+                    try:
+                        conn.execute(
+                            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                            (self.slot,),
+                        )
+                        return
+                    except psycopg.errors.ObjectInUse:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.1)
         except psycopg.Error:
-            pass
-        shutil.rmtree(self.root, ignore_errors=True)
+            pass  # left behind: the next Standby() drops inactive slots of ours (_drop_stale_slots)
