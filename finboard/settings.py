@@ -181,12 +181,12 @@ class Settings(BaseSettings):
             if not raw:
                 continue
             try:
-                url = normalize_database_url(raw)
-            except (ConfigError, ArgumentError) as exc:
-                raise ValueError(str(exc).replace("DATABASE_URL", "each replica")) from None
-            if make_url(url).get_backend_name() != "postgresql":
-                raise ValueError("replicas are PostgreSQL streaming standbys: postgresql:// URLs only")
-            urls.append(url)
+                backend = make_url(raw).get_backend_name()
+            except ArgumentError:
+                raise ValueError("not a database URL (comma-separated postgresql:// URLs)") from None
+            if backend not in ("postgres", "postgresql"):
+                raise ValueError(f"replicas are PostgreSQL standbys: postgresql:// URLs only, not {backend!r}")
+            urls.append(normalize_database_url(raw))
         return ",".join(urls)
 
     def jobs_queued(self, dialect: str) -> bool:

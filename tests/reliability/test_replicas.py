@@ -304,8 +304,11 @@ def test_replicas_need_postgres_and_redis():
         load_settings({**base, "DATABASE_URL": "sqlite:///x.sqlite3", "REDIS_URL": "redis://h"})
     with pytest.raises(ConfigError, match="DATABASE_REPLICA_URLS needs REDIS_URL"):
         load_settings({**base, "DATABASE_URL": "postgresql://root@127.0.0.1/x"})
-    with pytest.raises(ConfigError, match="postgresql:// URLs only"):
+    with pytest.raises(ConfigError, match="postgresql:// URLs only, not 'sqlite'"):
         load_settings({**base, "DATABASE_REPLICA_URLS": "sqlite:///r.sqlite3", "REDIS_URL": "redis://h"})
+    with pytest.raises(ConfigError, match="not a database URL") as refused:
+        load_settings({**base, "DATABASE_REPLICA_URLS": "postgresql://u:hunter2@r/x,not a url", "REDIS_URL": "r://"})
+    assert "hunter2" not in str(refused.value)  # the URLs may hold passwords: never echoed
     both = load_settings(
         {
             **base,
