@@ -34,10 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_read_connection(app: Flask) -> None:
     """The reads' data layer (``DATA_LAYER``), checked against the database the app really uses."""
     from finboard.reads import close_read_connection
+    from finboard.replicas import init_app as init_replicas
     from finboard.settings import require_postgres_for_sql
 
     require_postgres_for_sql(app.config["FINBOARD_SETTINGS"].data_layer, app.config["SQLALCHEMY_DATABASE_URI"])
     app.teardown_appcontext(close_read_connection)
+    init_replicas(app)  # DATABASE_REPLICA_URLS: content reads on the replicas, read-your-writes
 
 
 def register_static_files(app: Flask) -> None:
@@ -75,8 +77,9 @@ def _prepare_postgres_sessions(app: Flask) -> None:
     from finboard.core.pg_sessions import prepare_engine
 
     with app.app_context():
-        engine = db.engine
-    prepare_engine(engine, app.config["FINBOARD_SETTINGS"], utc=True)
+        engines = list(db.engines.values())  # the primary's and each read replica's
+    for engine in engines:
+        prepare_engine(engine, app.config["FINBOARD_SETTINGS"], utc=True)
 
 
 def register_migrations(app: Flask) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from finboard.core.generation_cache import KEY_PREFIX, LOCAL_THRESHOLD, TTL_SECONDS
 from finboard.core.pg_sessions import connect_args
+from finboard.replicas import engine_binds
 from finboard.settings import Settings, load_settings, server_workers
 
 MAX_CONTENT_LENGTH = 256 * 1024
@@ -30,6 +31,8 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key,
         "SQLALCHEMY_DATABASE_URI": settings.database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        # The read replicas, one bind each (finboard.replicas); none without DATABASE_REPLICA_URLS.
+        "SQLALCHEMY_BINDS": engine_binds(settings, engine_options),
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

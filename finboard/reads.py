@@ -20,6 +20,9 @@ A miss runs on the data layer ``DATA_LAYER`` names (``Settings.data_layer``):
 
 Writes, logins and the forms stay on the Flask-SQLAlchemy session either way.
 
+With read replicas (``DATABASE_REPLICA_URLS``, ``finboard.replicas``) a miss runs on a
+replica when one is fit for this reader, and on the primary otherwise.
+
 Within a request one read connection (or the request's session) serves every
 read (a page reads the post, its comments and the categories) and goes back to
 the pool when the request ends (``close_read_connection``).
@@ -33,6 +36,7 @@ from weakref import WeakKeyDictionary
 
 from flask import current_app, g, has_request_context
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentPage
@@ -41,6 +45,7 @@ from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPub
 from finboard.core import orm_reads, read_cache_keys
 from finboard.extensions import cache, db
 from finboard.rawsql import reads as sql_reads
+from finboard.replicas import READ_ERRORS, bind_key, replica_set
 
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()  # the engine, in autocommit
 NO_POST = b""  # cached marker: the post page's post does not exist
@@ -77,10 +82,24 @@ def _open() -> _Connection:
     return _Connection(sql_reads, connection.connection.driver_connection, connection.close)
 
 
-def _read(run: Callable) -> Callable[[], bytes]:
-    """A cache-miss builder: ``run(source, connection)`` on this request's read connection."""
+def _on_replica(run: Callable, index: int) -> bytes:
+    """``run`` on replica ``index``: a session or connection of its own, returned at once."""
+    engine = db.engines[bind_key(index)]
+    if current_app.config["FINBOARD_SETTINGS"].data_layer == "orm":
+        with Session(engine) as session:
+            return run(orm_reads, session)
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with reader.connect() as connection:
+        return run(sql_reads, connection.connection.driver_connection)
 
-    def build() -> bytes:
+
+def _read(run: Callable) -> Callable[[], bytes]:
+    """A cache-miss builder: ``run(source, connection)`` on a replica (``finboard.replicas``) or
+    this request's read connection on the primary."""
+
+    def on_primary() -> bytes:
         if not has_request_context():
             opened = _open()
             try:
@@ -91,6 +110,12 @@ def _read(run: Callable) -> Callable[[], bytes]:
         if opened is None:
             opened = g.read_connection = _open()
         return run(opened.source, opened.connection)
+
+    def build() -> bytes:
+        replicas = replica_set()
+        if replicas is None:
+            return on_primary()
+        return replicas.read(lambda index: on_primary() if index is None else _on_replica(run, index), READ_ERRORS)
 
     return build
 

@@ -172,6 +172,15 @@ class Settings(BaseSettings):
     # DATABASE_DIRECT_URL); with LISTEN it is woken at once and looks every 5 s besides.
     jobs_poll_interval: PositiveFloat = Field(default=1.0, validation_alias="JOBS_POLL_INTERVAL")
 
+    # Read replicas (finboard.rawsql.replicas, README "Running on more than one machine"):
+    # comma-separated PostgreSQL URLs of streaming standbys of DATABASE_URL. The content reads
+    # go to a healthy one; writes, the worker and a member who just wrote stay on the primary.
+    database_replica_urls: str = Field(default="", validation_alias="DATABASE_REPLICA_URLS")
+    # A replica whose replay is more than this many seconds behind the primary serves nothing.
+    replica_max_lag: PositiveFloat = Field(default=5.0, validation_alias="REPLICA_MAX_LAG")
+    # Seconds between two health checks of each replica (a dead one is retried with backoff).
+    replica_check_interval: PositiveFloat = Field(default=1.0, validation_alias="REPLICA_CHECK_INTERVAL")
+
     # The raw backend's psycopg pool: seconds a request waits for a connection.
     pg_pool_timeout: PositiveFloat = Field(default=3.0, validation_alias=_env("PG_POOL_TIMEOUT", "RAW_POOL_TIMEOUT"))
     # The benchmark's PostgreSQL superuser connection (creates its throwaway databases).
@@ -199,6 +208,22 @@ class Settings(BaseSettings):
         if not url.startswith("postgresql"):
             raise ValueError("DATABASE_DIRECT_URL must be PostgreSQL (the server behind DATABASE_URL's PgBouncer)")
         return url
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _normalise_replicas(cls, value: str) -> str:
+        urls = []
+        for raw in (part.strip() for part in value.split(",")):
+            if not raw:
+                continue
+            try:
+                backend = make_url(raw).get_backend_name()
+            except ArgumentError:
+                raise ValueError("not a database URL (comma-separated postgresql:// URLs)") from None
+            if backend not in ("postgres", "postgresql"):
+                raise ValueError(f"replicas are PostgreSQL standbys: postgresql:// URLs only, not {backend!r}")
+            urls.append(normalize_database_url(raw))
+        return ",".join(urls)
 
     def jobs_queued(self, dialect: str) -> bool:
         """Whether a write on ``dialect`` enqueues its jobs for ``flask worker`` (else runs them after commit)."""
@@ -236,6 +261,14 @@ class Settings(BaseSettings):
             require_postgres_for_sql(self.data_layer, self.database_url)
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
+        if self.database_replica_urls:
+            if self.is_sqlite:
+                raise ValueError("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL (the replicas stream from it)")
+            if not self.redis_url:
+                raise ValueError(
+                    "DATABASE_REPLICA_URLS needs REDIS_URL: the read-your-writes pins live there, "
+                    "where every worker and host sees them"
+                )
         return self
 
     @model_validator(mode="after")
@@ -279,16 +312,27 @@ class Settings(BaseSettings):
             raise ConfigError(f"DATABASE_URL is not PostgreSQL ({url.get_backend_name()!r})")
         return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def async_database_url(self) -> str:
-        """The same database for async SQLAlchemy (psycopg 3 / aiosqlite)."""
-        url = make_url(self.database_url)
+    @property
+    def replica_urls(self) -> tuple[str, ...]:
+        """DATABASE_REPLICA_URLS as SQLAlchemy URLs (psycopg 3), in the order given; () without replicas."""
+        return tuple(self.database_replica_urls.split(",")) if self.database_replica_urls else ()
+
+    def replica_psycopg_dsns(self) -> tuple[str, ...]:
+        """The replicas as libpq URIs, for psycopg itself (the SQL layer's pools, the health checks)."""
+        return tuple(
+            make_url(u).set(drivername="postgresql").render_as_string(hide_password=False) for u in self.replica_urls
+        )
+
+    def async_database_url(self, url_text: str | None = None) -> str:
+        """The same database (or the replica ``url_text``) for async SQLAlchemy (psycopg 3 / aiosqlite)."""
+        url = make_url(url_text or self.database_url)
         if url.get_backend_name() == "postgresql":
             return url.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False)
         return url.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
 
-    def django_database(self) -> dict:
-        """The same database as a Django ``DATABASES['default']`` entry."""
-        url = make_url(self.database_url)
+    def django_database(self, url_text: str | None = None) -> dict:
+        """The same database (or the replica ``url_text``) as a Django ``DATABASES`` entry."""
+        url = make_url(url_text or self.database_url)
         if url.get_backend_name() == "postgresql":
             return {
                 "ENGINE": "django.db.backends.postgresql",
@@ -366,7 +410,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, require_secret: b
     return settings.model_copy(update={"secret_key": _development_secret()})
 
 
-SECRET_BEARING = ("DATABASE_URL", "DATABASE_DIRECT_URL", "REDIS_URL", "SECRET_KEY", "FINBOARD_BENCH_PG_ADMIN")
+SECRET_BEARING = (
+    "DATABASE_URL",
+    "DATABASE_DIRECT_URL",
+    "DATABASE_REPLICA_URLS",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "FINBOARD_BENCH_PG_ADMIN",
+)
 
 
 def _describe(exc: ValidationError) -> str:

@@ -10,9 +10,11 @@ from finboard.rawsql.connect import connect_kwargs
 from finboard.settings import Settings, load_settings
 
 
-def database_config(finboard_settings: Settings) -> dict:
-    """``DATABASES['default']`` for these settings (the in-process tests repoint Django with it)."""
-    database = finboard_settings.django_database()
+def database_config(finboard_settings: Settings, replica_url: str | None = None) -> dict:
+    """``DATABASES['default']`` for these settings (the in-process tests repoint Django with it),
+    or a replica's entry (``replica_url``: short waits, so a replica that is gone hands the read
+    to the primary within a second or two)."""
+    database = finboard_settings.django_database(replica_url)
     database.update(
         # Connections come from psycopg's pool (PostgreSQL) and go back to it at
         # the end of each request; CONN_MAX_AGE must be 0 with a pool. The health
@@ -22,6 +24,7 @@ def database_config(finboard_settings: Settings) -> dict:
         CONN_HEALTH_CHECKS=True,
     )
     if database["ENGINE"] == "django.db.backends.postgresql":
+        replica = replica_url is not None
         database["OPTIONS"] = {
             "pool": {
                 "min_size": 1,
@@ -31,10 +34,10 @@ def database_config(finboard_settings: Settings) -> dict:
                 # limits are short so a stopped database is a 503 within seconds
                 # (well inside gunicorn's worker timeout), and once it is back the
                 # next request connects at once instead of after a long backoff.
-                "timeout": 3,
+                "timeout": 1 if replica else 3,
                 "reconnect_timeout": 2,
             },
-            "connect_timeout": 5,
+            "connect_timeout": 2 if replica else 5,
             # Directly: PG_SESSION_OPTIONS; behind PgBouncer no startup options and no prepared
             # statements (finboard.rawsql.connect). Django sets the UTC time zone itself, by a
             # SET PgBouncer replays on every server connection.
@@ -72,6 +75,8 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["backends.django.forum"]
 
 MIDDLEWARE = [
+    # DATABASE_REPLICA_URLS: each request's read context, and read-your-writes pins.
+    "backends.django.forum.replicas.ReadYourWritesMiddleware",
     # The shared security headers (finboard.core.security_headers), as the Flask app sends them.
     "backends.django.forum.middleware.SecurityHeadersMiddleware",
     "backends.django.forum.middleware.ContentLengthMiddleware",
@@ -83,8 +88,14 @@ WSGI_APPLICATION = "backends.django.wsgi.application"
 
 DATABASES = {"default": database_config(FINBOARD_SETTINGS)}
 
+# DATABASE_REPLICA_URLS: one alias per replica; ReplicaRouter sends only the content reads there.
+for _index, _url in enumerate(FINBOARD_SETTINGS.replica_urls):
+    DATABASES[f"replica-{_index}"] = database_config(FINBOARD_SETTINGS, _url)
 # migrations/ (Alembic) is the only DDL: Django never creates or alters a table.
-DATABASE_ROUTERS = ["backends.django.forum.routers.NoMigrationsRouter"]
+DATABASE_ROUTERS = [
+    "backends.django.forum.replicas.ReplicaRouter",
+    "backends.django.forum.routers.NoMigrationsRouter",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 USE_TZ = True

@@ -5,24 +5,32 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from finboard.core.pg_sessions import connect_args
+from finboard.core.pg_sessions import connect_args as pg_connect_args
+from finboard.rawsql.replicas import CONNECT_TIMEOUT
 from finboard.settings import Settings
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    """psycopg 3 async for PostgreSQL (pool sized like the Flask app's), aiosqlite for SQLite."""
-    url = settings.async_database_url()
+def create_engine(settings: Settings, replica_url: str | None = None) -> AsyncEngine:
+    """psycopg 3 async for PostgreSQL (pool sized like the Flask app's), aiosqlite for SQLite.
+
+    ``replica_url``: the same engine on a read replica, with short waits (a replica
+    that is gone hands the read to the primary within a second or two).
+    """
+    url = settings.async_database_url(replica_url)
     if settings.is_sqlite:
         engine = create_async_engine(url, pool_pre_ping=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    connect_args = pg_connect_args(settings, utc=False)  # no startup options behind PgBouncer
+    if replica_url is not None:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=0,
-        pool_timeout=10,
+        pool_timeout=10 if replica_url is None else 1,
         pool_pre_ping=True,
-        connect_args=connect_args(settings, utc=False),
+        connect_args=connect_args,
     )
 
 

@@ -41,6 +41,7 @@ from finboard.core import api_service
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.models import User
 from finboard.core.ratelimit import AuthRateLimiter, account_key, resolvable, user_id_by_login_statement
+from finboard.rawsql.replicas import ReplicaSet
 from finboard.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -56,6 +57,7 @@ class Resources:
     cache: AsyncGenerationCache
     limiter: AuthRateLimiter
     reads: CachedReads  # the five cached reads, on the data layer DATA_LAYER names
+    replicas: ReplicaSet | None = None  # DATABASE_REPLICA_URLS (backends.fastapi.replicas)
 
 
 def resources(request: Request) -> Resources:

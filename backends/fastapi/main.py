@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backends.fastapi import db, errors, reads
+from backends.fastapi import replicas as replica_reads
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import (
@@ -32,6 +33,7 @@ from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
 from finboard.rawsql.async_pool import AsyncDatabase
+from finboard.rawsql.replicas import ReplicaSet
 from finboard.settings import Settings, load_settings
 
 
@@ -54,7 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache = AsyncGenerationCache.for_redis(resolved.redis_url if resolved.cache_enabled else None)
         if sql_layer is not None:
             await sql_layer.open()
-        source = reads.OrmSource(sessions) if sql_layer is None else reads.SqlSource(sql_layer)
+        replicas = ReplicaSet.from_settings(resolved)  # DATABASE_REPLICA_URLS; None: every read on the primary
+        if replicas is not None:
+            replicas.start()
+        replica_engines = replica_reads.replica_engines(resolved, db.create_engine) if replicas else []
+        replica_pools = replica_reads.replica_pools(resolved) if replicas and sql_layer is not None else []
+        for pool in replica_pools:
+            await pool.open()
+        if sql_layer is None:
+            source = reads.OrmSource(sessions, replica_reads.replica_sessions(replica_engines), replicas)
+        else:
+            source = reads.SqlSource(sql_layer, replica_pools, replicas)
         app.state.resources = Resources(
             settings=resolved,
             engine=engine,
@@ -62,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cache=cache,
             limiter=AuthRateLimiter(resolved),
             reads=reads.CachedReads(cache, source),
+            replicas=replicas,
         )
         try:
             yield
@@ -69,6 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await cache.close()
             if sql_layer is not None:
                 await sql_layer.close()
+            for pool in replica_pools:
+                await pool.close()
+            for replica_engine in replica_engines:
+                await replica_engine.dispose()
+            if replicas is not None:
+                replicas.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -80,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,  # like Flask: /api/v1/posts/ is a 404, not a redirect
     )
     errors.install(app)
+    app.add_middleware(replica_reads.ReadYourWrites)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
     for module in (auth, two_factor, posts, categories, meta, profiles, moderation, subscriptions, market, blocks):

@@ -15,8 +15,10 @@ SQLAlchemy whatever the layer.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
+import psycopg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
@@ -32,6 +34,7 @@ from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.rawsql import async_reads, plans
 from finboard.rawsql.async_pool import AsyncDatabase
 from finboard.rawsql.plans import Plan
+from finboard.rawsql.replicas import ReplicaSet
 
 
 async def list_posts(session: AsyncSession, query: PostListQuery) -> PostPage:
@@ -77,15 +80,37 @@ async def category_stats_list(session: AsyncSession) -> CategoryStatsList:
 # --- the two data layers: the same five reads, as JSON bytes -----------------------
 
 
-class OrmSource:
-    """The reads above on a session of their own (opened only on a cache miss)."""
+# What a replica that died or was cut off raises: the read is retried on the primary.
+REPLICA_READ_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, psycopg.OperationalError)
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+
+class OrmSource:
+    """The reads above on a session of their own (opened only on a cache miss), on a replica
+    when ``replicas`` has one fit for this reader (``backends.fastapi.replicas``)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        replica_sessions: list[async_sessionmaker[AsyncSession]] | None = None,
+        replicas: ReplicaSet | None = None,
+    ):
         self.sessions = sessions
+        self.replica_sessions = replica_sessions or []
+        self.replicas = replicas
+
+    async def _dump_on(self, sessions: async_sessionmaker[AsyncSession], read, *args) -> bytes:
+        async with sessions() as session:
+            return (await read(session, *args)).model_dump_json().encode()
 
     async def _dump(self, read, *args) -> bytes:
-        async with self.sessions() as session:
-            return (await read(session, *args)).model_dump_json().encode()
+        if self.replicas is None:
+            return await self._dump_on(self.sessions, read, *args)
+
+        def run(index: int | None) -> Awaitable[bytes]:
+            sessions = self.sessions if index is None else self.replica_sessions[index]
+            return self._dump_on(sessions, read, *args)
+
+        return await self.replicas.aread(run, REPLICA_READ_ERRORS)
 
     def posts(self, query: PostListQuery) -> Awaitable[bytes]:
         return self._dump(list_posts, query)
@@ -106,27 +131,40 @@ class OrmSource:
 class SqlSource:
     """The SQL layer's plans (``finboard.rawsql.plans``) on the async face, one pooled connection per read."""
 
-    def __init__(self, database: AsyncDatabase):
+    def __init__(self, database: AsyncDatabase, replica_pools: list[AsyncDatabase] | None = None, replicas=None):
         self.database = database
+        self.replica_pools = replica_pools or []
+        self.replicas: ReplicaSet | None = replicas
 
-    async def _run(self, plan: Plan) -> bytes:
-        async with self.database.connection() as conn:
+    async def _run_on(self, database: AsyncDatabase, plan: Plan) -> bytes:
+        async with database.connection() as conn:
             return await async_reads.run(conn, plan)
 
+    async def _run(self, plan: Callable[[], Plan]) -> bytes:
+        """``plan()`` on the primary's pool, or a replica's; each attempt gets a fresh plan (a
+        generator half-run on a replica that failed cannot be resumed on the primary)."""
+        if self.replicas is None:
+            return await self._run_on(self.database, plan())
+
+        def run(index: int | None) -> Awaitable[bytes]:
+            return self._run_on(self.database if index is None else self.replica_pools[index], plan())
+
+        return await self.replicas.aread(run, REPLICA_READ_ERRORS)
+
     def posts(self, query: PostListQuery) -> Awaitable[bytes]:
-        return self._run(plans.posts(query))
+        return self._run(lambda: plans.posts(query))
 
     def post(self, post_id: int) -> Awaitable[bytes]:
-        return self._run(plans.post(post_id))
+        return self._run(lambda: plans.post(post_id))
 
     def comments(self, post_id: int, query: PageQuery) -> Awaitable[bytes]:
-        return self._run(plans.comments(post_id, query))
+        return self._run(lambda: plans.comments(post_id, query))
 
     def categories(self) -> Awaitable[bytes]:
-        return self._run(plans.categories())
+        return self._run(lambda: plans.categories())
 
     def category_stats(self) -> Awaitable[bytes]:
-        return self._run(plans.category_stats())
+        return self._run(lambda: plans.category_stats())
 
 
 class CachedReads:

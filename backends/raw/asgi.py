@@ -19,9 +19,12 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+import psycopg
+
 from backends.raw.routing import Answer, failure, header_pairs, resolve
 from finboard.rawsql import async_reads
 from finboard.rawsql.async_pool import AsyncDatabase
+from finboard.rawsql.replicas import REPLICA_POOL_TIMEOUT, ReplicaSet
 from finboard.settings import load_settings
 
 logger = logging.getLogger("finboard.raw")
@@ -36,10 +39,33 @@ def asgi_headers(status: int, length: int, allow: str | None) -> tuple[tuple[byt
 
 
 class RawAsgiApp:
-    """The ASGI callable (HTTP only) on one async pool."""
+    """The ASGI callable (HTTP only) on one async pool (and one per read replica)."""
 
-    def __init__(self, database: AsyncDatabase):
+    def __init__(self, database: AsyncDatabase, replicas: ReplicaSet | None = None, replica_pools=()):
         self.db = database
+        self.replicas = replicas
+        self.replica_pools: list[AsyncDatabase] = list(replica_pools)
+
+    async def open(self) -> None:
+        for database in (self.db, *self.replica_pools):
+            await database.open()
+
+    async def close(self) -> None:
+        for database in (self.db, *self.replica_pools):
+            await database.close()
+
+    async def _read(self, method: str, scope: dict) -> bytes:
+        """The request's plan on a replica fit to answer (a fresh plan on the primary if it fails)."""
+
+        async def run(index: int | None) -> bytes:
+            database = self.db if index is None else self.replica_pools[index]
+            plan = resolve(method, scope["path"], scope["query_string"])
+            async with database.connection() as conn:
+                return await async_reads.run(conn, plan)
+
+        if self.replicas is None:
+            return await run(None)
+        return await self.replicas.aread(run, (psycopg.OperationalError,))
 
     async def __call__(self, scope: dict, receive, send) -> None:
         method = scope["method"]
@@ -47,9 +73,8 @@ class RawAsgiApp:
             answer = resolve(method, scope["path"], scope["query_string"])
             if not isinstance(answer, Answer):
                 if not self.db.is_open:
-                    await self.db.open()
-                async with self.db.connection() as conn:
-                    answer = Answer(200, await async_reads.run(conn, answer))
+                    await self.open()
+                answer = Answer(200, await self._read(method, scope))
         except Exception as exc:  # noqa: BLE001 - never a stack trace, always the error shape
             answer = failure(exc)
         body = answer.body
@@ -63,9 +88,15 @@ class RawAsgiApp:
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
 
+def _started(replicas: ReplicaSet | None) -> ReplicaSet | None:
+    return replicas.start() if replicas is not None else None
+
+
 def create_app() -> RawAsgiApp:
     """The app for the environment's DATABASE_URL (PostgreSQL only); raw signs nothing: no SECRET_KEY."""
-    return RawAsgiApp(AsyncDatabase.from_settings(load_settings(require_secret=False)))
+    settings = load_settings(require_secret=False)
+    pools = [AsyncDatabase(dsn, settings.db_pool_size, REPLICA_POOL_TIMEOUT) for dsn in settings.replica_psycopg_dsns()]
+    return RawAsgiApp(AsyncDatabase.from_settings(settings), _started(ReplicaSet.from_settings(settings)), pools)
 
 
 class _Application:
@@ -90,7 +121,7 @@ class _Application:
             if message["type"] == "lifespan.startup":
                 try:
                     self._app = create_app()
-                    await self._app.db.open()
+                    await self._app.open()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which stops the worker
                     logger.error("asgi-raw cannot start: %s", exc)
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
@@ -98,7 +129,7 @@ class _Application:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._app is not None:
-                    await self._app.db.close()
+                    await self._app.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -29,37 +29,60 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+import psycopg
+
 from backends.raw.routing import Answer, failure, resolve
 from finboard.rawsql import reads
 from finboard.rawsql.pool import Database
+from finboard.rawsql.replicas import REPLICA_POOL_TIMEOUT, ReplicaSet
 from finboard.settings import load_settings
 
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
 class RawWsgiApp:
-    """The WSGI callable on one sync pool."""
+    """The WSGI callable on one sync pool (and one per read replica, ``DATABASE_REPLICA_URLS``)."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, replicas: ReplicaSet | None = None, replica_pools=()):
         self.db = database
+        self.replicas = replicas
+        self.replica_pools: list[Database] = list(replica_pools)
+
+    def _read(self, method: str, environ: dict) -> bytes:
+        """The request's plan on a replica fit to answer (a fresh plan on the primary if it fails)."""
+
+        def run(index: int | None) -> bytes:
+            database = self.db if index is None else self.replica_pools[index]
+            plan = resolve(method, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+            with database.connection() as conn:
+                return reads.run(conn, plan)
+
+        if self.replicas is None:
+            return run(None)
+        return self.replicas.read(run, (psycopg.OperationalError,))
 
     def __call__(self, environ: dict, start_response):
         method = environ["REQUEST_METHOD"]
         try:
             answer = resolve(method, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
             if not isinstance(answer, Answer):
-                with self.db.connection() as conn:
-                    answer = Answer(200, reads.run(conn, answer))
+                answer = Answer(200, self._read(method, environ))
         except Exception as exc:  # noqa: BLE001 - never a stack trace, always the error shape
             answer = failure(exc)
         start_response(STATUS_LINES[answer.status], answer.headers)
         return [answer.body] if answer.body and method != "HEAD" else []
 
 
+def _started(replicas: ReplicaSet | None) -> ReplicaSet | None:
+    return replicas.start() if replicas is not None else None
+
+
 def create_app() -> RawWsgiApp:
     """The app for the environment's DATABASE_URL (PostgreSQL only)."""
     # raw signs nothing, so it needs no SECRET_KEY.
-    return RawWsgiApp(Database.from_settings(load_settings(require_secret=False)))
+    settings = load_settings(require_secret=False)
+    pools = [Database(dsn, settings.db_pool_size, REPLICA_POOL_TIMEOUT) for dsn in settings.replica_psycopg_dsns()]
+    return RawWsgiApp(Database.from_settings(settings), _started(ReplicaSet.from_settings(settings)), pools)
 
 
 class _LazyApplication:

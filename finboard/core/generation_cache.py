@@ -18,6 +18,12 @@ Django) and an async face (:class:`AsyncGenerationCache`: FastAPI):
   successful read, so no reader sees a page from before a write once the
   cache is back.
 
+With read replicas (``finboard.rawsql.replicas``) two more rules keep the cache from
+undoing read-your-writes: a member pinned to the primary by a recent write reads
+around the cache (and stores nothing), and a read built on a replica is kept only
+for the replicas' maximum lag, not the full TTL, so no reader sees a replica's
+lag for longer than a replica itself may have it.
+
 Without Redis the same scheme runs on :class:`LocalStore`, a bounded dict in
 this process (only coherent in a single process; the settings decide when it
 is used); ``store=None`` turns caching off.
@@ -33,6 +39,8 @@ from collections.abc import Awaitable, Callable
 
 import redis
 import redis.asyncio as aioredis
+
+from finboard.rawsql import replicas
 
 logger = logging.getLogger("finboard.cache")
 
@@ -71,6 +79,13 @@ def _as_bytes(value: int | bytes | str) -> bytes:
     if isinstance(value, bytes):
         return value
     return str(value).encode()
+
+
+def _ttl(ttl: int, reads: replicas.ReadContext | None) -> int:
+    """How long to keep a value just built: at most the replicas' maximum lag when built on one."""
+    if reads is not None and reads.on_replica:
+        return min(ttl, reads.replica_ttl) if ttl else reads.replica_ttl
+    return ttl
 
 
 # --- stores: the four operations the rule needs -----------------------------------
@@ -234,7 +249,8 @@ class GenerationCache(_Face):
 
     def get_or_build(self, name: str, params: str, build: Callable[[], bytes]) -> bytes:
         """``build()`` cached under (name, params) for the current generation."""
-        if self.store is None:
+        reads = replicas.current()
+        if self.store is None or (reads is not None and reads.pinned):
             return build()
         key = value_key(name, params, self.prefix)
         try:
@@ -253,7 +269,7 @@ class GenerationCache(_Face):
         value = build()
         if generation is not None:
             try:
-                self.store.write(key, _tag(_as_bytes(generation)) + value, self.ttl)
+                self.store.write(key, _tag(_as_bytes(generation)) + value, _ttl(self.ttl, reads))
             except _CACHE_ERRORS:
                 logger.warning("cache write failed", exc_info=True)
         return value
@@ -286,7 +302,8 @@ class AsyncGenerationCache(_Face):
         return cls(AsyncRedisStore.from_url(url) if url else None, **kwargs)
 
     async def get_or_build(self, name: str, params: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
-        if self.store is None:
+        reads = replicas.current()
+        if self.store is None or (reads is not None and reads.pinned):
             return await build()
         key = value_key(name, params, self.prefix)
         try:
@@ -305,7 +322,7 @@ class AsyncGenerationCache(_Face):
         value = await build()
         if generation is not None:
             try:
-                await self.store.write(key, _tag(_as_bytes(generation)) + value, self.ttl)
+                await self.store.write(key, _tag(_as_bytes(generation)) + value, _ttl(self.ttl, reads))
             except _CACHE_ERRORS:
                 logger.warning("cache write failed", exc_info=True)
         return value

@@ -171,7 +171,7 @@ class DjangoRuntime:
         from django.conf import settings
         from django.db import connections
 
-        from backends.django.forum import runtime
+        from backends.django.forum import replicas, runtime
         from backends.django.settings import database_config
 
         cls.release()
@@ -182,6 +182,7 @@ class DjangoRuntime:
         connections.__dict__.pop("settings", None)  # (a cached_property)
         runtime.content_cache.cache_clear()
         runtime.rate_limiter.cache_clear()
+        replicas.replica_set.cache_clear()
         cls.active = (finboard_settings.database_url, finboard_settings)
 
     @classmethod

@@ -145,12 +145,27 @@ def test_router_never_allows_migrations(django_models):
 
     from backends.django.forum.routers import NoMigrationsRouter
 
-    assert settings.DATABASE_ROUTERS == ["backends.django.forum.routers.NoMigrationsRouter"]
+    assert settings.DATABASE_ROUTERS == [
+        "backends.django.forum.replicas.ReplicaRouter",  # only the content reads, only with replicas
+        "backends.django.forum.routers.NoMigrationsRouter",
+    ]
     for model in django_models.values():
         assert router.allow_migrate_model("default", model) is False
         assert router.allow_migrate("default", model._meta.app_label, model_name=model._meta.model_name) is False
     assert NoMigrationsRouter().allow_migrate("default", "forum") is False
     assert NoMigrationsRouter().allow_migrate("other", "contenttypes", model_name="contenttype") is False
+
+
+def test_the_replica_router_reads_from_a_replica_only_inside_a_content_read(django_models):
+    from django.db import router
+
+    from backends.django.forum.replicas import reading_from
+
+    post = django_models["posts"]
+    assert (router.db_for_read(post), router.db_for_write(post)) == ("default", "default")
+    with reading_from("replica-0"):
+        assert (router.db_for_read(post), router.db_for_write(post)) == ("replica-0", "default")
+    assert router.db_for_read(post) == "default"
 
 
 @pytest.mark.parametrize("cashtag", [None, "BTC"])

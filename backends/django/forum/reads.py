@@ -5,7 +5,8 @@ contract's serialisers, pydantic). ``sql``: the shared hand-written SQL layer,
 ``finboard.rawsql.reads``, on the psycopg connection underneath Django's own
 (``django.db.connection``: autocommit outside ``atomic``, ``TimeZone=UTC``
 with ``USE_TZ``, so the bytes are the other backends'). Writes stay on the
-ORM either way. The cache names and parameters are the Flask backend's, so one
+ORM either way. With ``DATABASE_REPLICA_URLS`` a miss runs on a replica fit for
+this reader (``forum.replicas``), else on the primary. The cache names and parameters are the Flask backend's, so one
 generation cache serves every backend.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import connections
 from psycopg import Connection
 from pydantic import BaseModel
 
@@ -22,22 +23,30 @@ from finboard.contract.posts import PostListQuery
 from finboard.core import read_cache_keys
 from finboard.rawsql import reads as sql_reads
 
-from . import services
+from . import replicas, services
 from .runtime import content_cache, finboard_settings
 
 
-def _psycopg_connection() -> Connection:
-    """The psycopg connection of Django's connection for this request (opened if needed)."""
+def _psycopg_connection(name: str) -> Connection:
+    """The psycopg connection of Django's connection ``name`` for this request (opened if needed)."""
+    connection = connections[name]
     connection.ensure_connection()
     return connection.connection
 
 
 def _cached(key: tuple[str, str], orm: Callable[[], BaseModel], sql: Callable[[Connection], bytes]) -> bytes:
+    """The read through the cache; a miss on a replica fit for this reader, else the primary."""
     if finboard_settings().data_layer == "sql":
-        build = lambda: sql(_psycopg_connection())  # noqa: E731
+
+        def run(name: str) -> bytes:
+            return sql(_psycopg_connection(name))
     else:
-        build = lambda: orm().model_dump_json().encode()  # noqa: E731
-    return content_cache().get_or_build(*key, build)
+
+        def run(name: str) -> bytes:
+            with replicas.reading_from(name):
+                return orm().model_dump_json().encode()
+
+    return content_cache().get_or_build(*key, lambda: replicas.read(run))
 
 
 def posts_json(query: PostListQuery) -> bytes:
