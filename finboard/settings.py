@@ -36,6 +36,8 @@ from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "finboard.sqlite3"
+DEFAULT_OUTBOX = PROJECT_ROOT / "instance" / "outbox"
+MAIL_SCHEMES = ("smtp", "smtps", "smtp+plain")
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
 DEVELOPMENT_ENVIRONMENTS = ("development", "testing")
@@ -117,6 +119,18 @@ class Settings(BaseSettings):
     login_limit_per_ip: str = Field(default="20/minute", validation_alias="LOGIN_LIMIT_PER_IP")
     login_limit_per_account: str = Field(default="5/minute", validation_alias="LOGIN_LIMIT_PER_ACCOUNT")
     register_limit_per_ip: str = Field(default="10/hour", validation_alias="REGISTER_LIMIT_PER_IP")
+    # The forms and endpoints that send account mail (password reset, verification, e-mail
+    # change) and the ones that take its links, per IP and per account.
+    account_mail_limit_per_ip: str = Field(default="20/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_IP")
+    account_mail_limit_per_account: str = Field(default="5/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_ACCOUNT")
+    # Outgoing mail (finboard.core.mail): smtp://user:pass@host:587 (STARTTLS, required),
+    # smtps://…:465 (implicit TLS), smtp+plain://host:25 (no TLS: a local relay). Unset: each
+    # mail is written as an .eml file to MAIL_OUTBOX and logged.
+    mail_url: str | None = Field(default=None, validation_alias="MAIL_URL")
+    mail_from: str = Field(default="FinBoard <noreply@finboard.invalid>", validation_alias="MAIL_FROM")
+    mail_outbox: Path = Field(default=DEFAULT_OUTBOX, validation_alias="MAIL_OUTBOX")
+    # The address the forum is reached at: the links in mail are built on it (a job has no request).
+    site_url: str = Field(default="http://127.0.0.1:5000", validation_alias="SITE_URL")
     cache_enabled: bool = Field(default=True, validation_alias="CACHE_ENABLED")
     # In-process cache without Redis: unset means "when gunicorn runs one
     # worker" (see in_process_cache).
@@ -177,7 +191,32 @@ class Settings(BaseSettings):
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
 
-    @field_validator("login_limit_per_ip", "login_limit_per_account", "register_limit_per_ip")
+    @field_validator("mail_url")
+    @classmethod
+    def _mail_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in MAIL_SCHEMES or not parts.hostname:
+            raise ValueError("must be smtp://host:587 (STARTTLS), smtps://host:465 or smtp+plain://host:25")
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// address: {value!r}")
+        return value.rstrip("/")
+
+    @field_validator(
+        "login_limit_per_ip",
+        "login_limit_per_account",
+        "register_limit_per_ip",
+        "account_mail_limit_per_ip",
+        "account_mail_limit_per_account",
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many
@@ -305,7 +344,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, require_secret: b
     return settings.model_copy(update={"secret_key": _development_secret()})
 
 
-SECRET_BEARING = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FINBOARD_BENCH_PG_ADMIN")
+SECRET_BEARING = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FINBOARD_BENCH_PG_ADMIN", "MAIL_URL")
 
 
 def _describe(exc: ValidationError) -> str:

@@ -10,6 +10,9 @@ A write that must tell an audience (finboard.rawsql.fanout) does not wait for it
   inside the write's, which a rollback forgets it with. A job that fails there is logged;
   there is no retry (the README says so).
 
+Account mail (finboard.core.mail_jobs) is enqueued the same way (:func:`enqueue_mail`); in
+embedded mode its message is composed after the commit and sent from a background thread.
+
 ``Settings.jobs_queued`` decides which. The Flask app and FastAPI (through ``run_sync``)
 write through this module; Django's ORM path is ``backends.django.forum.jobs``, on the
 same statements.
@@ -23,6 +26,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from finboard.core import mail_jobs
 from finboard.rawsql import fanout
 from finboard.settings import Settings
 
@@ -38,7 +42,15 @@ def enqueue_fanout(session: Session, settings: Settings, kind: str, event_id: in
         session.execute(text(fanout.defer_statement(fanout.colon)), fanout.defer_params(kind, event_id))
     else:
         fanout.defer_params(kind, event_id)  # an unknown kind fails now, in the write, not after it
-        session.info.setdefault(_AFTER_COMMIT, []).append((kind, event_id))
+        session.info.setdefault(_AFTER_COMMIT, []).append(("fanout", kind, event_id))
+
+
+def enqueue_mail(session: Session, settings: Settings, args: dict) -> None:
+    """An account mail (``mail_jobs.job_args``), as a job of the session's open transaction."""
+    if settings.jobs_queued(session.get_bind().dialect.name):
+        session.execute(text(fanout.defer_statement(fanout.colon)), mail_jobs.defer_params(args))
+    else:
+        session.info.setdefault(_AFTER_COMMIT, []).append(("mail", settings, args))
 
 
 def run_fanout(session: Session, kind: str, event_id: int) -> int:
@@ -76,12 +88,16 @@ def _run_committed(session: Session, transaction) -> None:
     if not pending:
         return
     bind = session.get_bind()
-    for kind, event_id in pending:
+    for job, first, second in pending:
         try:
             with Session(bind) as job_session, job_session.begin():
-                run_fanout(job_session, kind, event_id)
+                if job == "fanout":
+                    run_fanout(job_session, first, second)
+                else:  # the message is composed here; the mail thread sends it
+                    message = mail_jobs.compose(first, second, mail_jobs.load_account(job_session, second))
+                    mail_jobs.deliver_later(first, message)
         except SQLAlchemyError:
-            log.exception("the %s %s fan-out failed after its commit (embedded jobs are not retried)", kind, event_id)
+            log.exception("the %s job %s failed after its commit (embedded jobs are not retried)", job, second)
 
 
 @event.listens_for(Session, "after_rollback")

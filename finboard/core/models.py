@@ -107,6 +107,8 @@ class User(Base):
     bio: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A suspended user reads but cannot write until this moment (None: not suspended).
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
+    # When the member followed the mailed verification link (None: not verified yet).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
     # Flask-Login's protocol, kept framework-free (no UserMixin import here).
     is_active = True

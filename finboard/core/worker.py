@@ -22,7 +22,7 @@ import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import jobs
+from finboard.core import jobs, mail_jobs
 from finboard.rawsql import fanout
 from finboard.settings import PG_SESSION_OPTIONS, ConfigError, Settings
 
@@ -55,6 +55,12 @@ def procrastinate_app(settings: Settings) -> procrastinate.App:
         log.info("%s %s: %d notifications", event, event_id, inserted)
         return inserted
 
+    @app.task(name=mail_jobs.MAIL_TASK, queue=mail_jobs.MAIL_QUEUE, retry=mail_jobs.RETRY)
+    def send_mail(args: dict) -> bool:
+        """One account mail; a mail server that is down raises MailError and the job runs again later."""
+        with Session(engine) as session:
+            return mail_jobs.run_mail(session, settings, args)
+
     return app
 
 
@@ -84,7 +90,7 @@ async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
         housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
         try:
             await app.run_worker_async(
-                queues=[fanout.FANOUT_QUEUE],
+                queues=[fanout.FANOUT_QUEUE, mail_jobs.MAIL_QUEUE],
                 concurrency=concurrency,
                 wait=wait,
                 update_heartbeat_interval=settings.jobs_stalled_after / 3,

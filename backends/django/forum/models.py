@@ -45,6 +45,8 @@ class User(models.Model):
     bio = models.TextField(default="", blank=True)
     # A suspended user reads but cannot write until this moment (None: not suspended).
     suspended_until = UTCDateTimeField(null=True, default=None)
+    # When the member followed the mailed verification link (None: not verified yet).
+    email_verified_at = UTCDateTimeField(null=True, default=None)
 
     class Meta:
         managed = False
