@@ -82,7 +82,10 @@ def app(request, database_kind, tmp_path):
     # The forum's tests read notifications right after the write: jobs run after each commit,
     # in-process, on PostgreSQL too (the queue and its worker: tests/persistence/test_jobs.py and
     # tests/reliability/test_jobs_worker.py).
-    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(jobs_runner="embedded")
+    # Account mail goes to this test's own outbox folder (tests/web/test_account_mail.py sends it by SMTP).
+    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(
+        jobs_runner="embedded", mail_outbox=str(tmp_path / "outbox")
+    )
     with app.app_context():
         from finboard.extensions import cache
 

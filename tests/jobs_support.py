@@ -129,14 +129,19 @@ def job_statuses(url: str) -> list[tuple[str, dict, int]]:
 class WorkerProcess:
     """``flask worker`` in a subprocess on ``url``'s database: the real thing, started and stopped by id."""
 
-    def __init__(self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None):
+    def __init__(
+        self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None, env: dict | None = None
+    ):
         env = {
+            # Account mail goes to a throwaway outbox, never the checkout's instance/ folder.
+            "MAIL_OUTBOX": str(Path(os.environ.get("TMPDIR", "/tmp")) / "finboard-test-outbox"),
             **os.environ,
             "DATABASE_URL": url,
             "SECRET_KEY": SECRET,
             "JOBS_STALLED_AFTER": str(stalled_after),
             "FLASK_APP": "wsgi",
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         self.log = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from backends.fastapi import db, errors, reads
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
-from backends.fastapi.routes import auth, categories, market, meta, moderation, posts, profiles, subscriptions
+from backends.fastapi.routes import accounts, auth, categories, market, meta, moderation, posts, profiles, subscriptions
 from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
 from finboard.core.ratelimit import AuthRateLimiter
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
-    for module in (auth, posts, categories, meta, profiles, moderation, subscriptions, market):
+    for module in (auth, posts, categories, meta, profiles, moderation, subscriptions, market, accounts):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

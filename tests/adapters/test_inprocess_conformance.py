@@ -13,7 +13,7 @@ import pytest
 
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import Answer
-from tests.conformance import test_2_writes, test_6_community
+from tests.conformance import test_2_writes, test_6_community, test_8_accounts
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -132,3 +132,16 @@ def test_community_sequence(adapter, fresh, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, "postgres", test_6_community)
     assert_same_log(log, reference_log, adapter)
     test_6_community.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_account_sequence(adapter, fresh, reference_logs):
+    """tests/conformance's account script (it signs the links from the rows with psycopg: PostgreSQL only)."""
+    key = ("postgres", test_8_accounts.__name__)
+    if key not in reference_logs:
+        reference_logs[key] = test_8_accounts.run_sequence(fresh("flask"))
+    backend = fresh(adapter)
+    log = test_8_accounts.run_sequence(backend)
+    assert_same_log(log, reference_logs[key], adapter)
+    test_8_accounts.check_data(adapter, backend, {label: r.json() if r.content else None for label, _, _, r in log})

@@ -51,6 +51,12 @@ OPERATIONS = [
     ("delete", "/api/v1/watchlist/{ticker}", "unfollowTicker"),
     ("get", "/api/v1/feed", "feed"),
     ("get", "/api/v1/cashtags/{ticker}", "cashtagStats"),
+    ("post", "/api/v1/auth/password-reset", "requestPasswordReset"),
+    ("post", "/api/v1/auth/password-reset/confirm", "resetPassword"),
+    ("post", "/api/v1/auth/email/verify", "verifyEmail"),
+    ("post", "/api/v1/auth/email/confirm", "confirmEmailChange"),
+    ("post", "/api/v1/users/me/email/verification", "resendVerification"),
+    ("post", "/api/v1/users/me/email", "changeEmail"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

@@ -4,7 +4,8 @@ On PostgreSQL the write's own transaction calls Procrastinate's enqueue function
 ``connection.cursor()`` — the statement finboard.rawsql.fanout writes for every backend —
 so ``flask worker`` runs the same job whichever backend took the write. In embedded mode
 (SQLite) ``transaction.on_commit`` runs the fan-out after the commit, in its own atomic
-block. The fan-out itself is the shared set-based SQL run with ``cursor.execute``: a
+block. Account mail (finboard.core.mail_jobs) takes the same two paths (:func:`enqueue_mail`).
+The fan-out itself is the shared set-based SQL run with ``cursor.execute``: a
 Django engineer would reach for raw SQL here too, as the ORM has no ``INSERT ... SELECT``
 (``bulk_create`` would bring every follower's row into Python, the cost this removes).
 """
@@ -16,6 +17,7 @@ import logging
 from django.db import DatabaseError, connection, transaction
 
 from backends.django.forum.runtime import finboard_settings
+from finboard.core import mail_jobs
 from finboard.rawsql import fanout
 
 log = logging.getLogger(__name__)
@@ -52,3 +54,30 @@ def _run_after_commit(kind: str, event_id: int) -> None:
             run_fanout(kind, event_id)
     except DatabaseError:
         log.exception("the %s %s fan-out failed after its commit (embedded jobs are not retried)", kind, event_id)
+
+
+def enqueue_mail(args: dict) -> None:
+    """An account mail (``mail_jobs.job_args``), as a job of the open transaction."""
+    if finboard_settings().jobs_queued(connection.vendor):
+        with connection.cursor() as cursor:
+            cursor.execute(fanout.defer_statement(fanout.pyformat), mail_jobs.defer_params(args))
+    else:
+        transaction.on_commit(lambda: _mail_after_commit(args))
+
+
+def _load_account(args: dict):
+    from .models import User
+
+    if args.get("user_id") is not None:
+        return User.objects.filter(id=args["user_id"]).first()
+    email = str(args.get("email") or "").strip().lower()
+    return User.objects.filter(email=email).first() if email else None
+
+
+def _mail_after_commit(args: dict) -> None:
+    """Embedded: compose from the account as it is now; the mail thread sends it (with retries)."""
+    settings = finboard_settings()
+    try:
+        mail_jobs.deliver_later(settings, mail_jobs.compose(settings, args, _load_account(args)))
+    except DatabaseError:
+        log.exception("the %s mail failed after its commit", args["kind"])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import market_views, moderation_views, profile_views, subscription_views, views
+from . import account_views, market_views, moderation_views, profile_views, subscription_views, views
 
 app_name = "api"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path("openapi.json", views.OpenApiView.as_view(), name="openapi"),
     # profiles, moderation, subscriptions and market (finboard/api/profiles.py, moderation.py, ...)
+    # account recovery and the address (finboard/api/accounts.py), before users/<username>
+    path("auth/password-reset", account_views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path("auth/password-reset/confirm", account_views.PasswordResetView.as_view(), name="password-reset-confirm"),
+    path("auth/email/verify", account_views.VerifyEmailView.as_view(), name="email-verify"),
+    path("auth/email/confirm", account_views.ConfirmEmailChangeView.as_view(), name="email-confirm"),
+    path("users/me/email", account_views.ChangeEmailView.as_view(), name="email-change"),
+    path("users/me/email/verification", account_views.ResendVerificationView.as_view(), name="email-verification"),
     path("users/<str:username>", profile_views.UserView.as_view(), name="user"),
     path("users/<str:username>/comments", profile_views.UserCommentsView.as_view(), name="user-comments"),
     path("posts/<str:post_id>/revisions", profile_views.RevisionsView.as_view(), name="post-revisions"),

@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from finboard.contract.errors import Error
 from finboard.contract.openapi import (
+    accounts,
     categories,
     comments,
     market,
@@ -42,9 +43,10 @@ PATH_SECTIONS = (
     moderation.paths,
     notifications.paths,
     market.paths,
+    accounts.paths,
     service.document_paths,
 )
-RESOURCE_MODULES = (users, posts, comments, categories, watches, moderation, notifications, market, service)
+RESOURCE_MODULES = (users, accounts, posts, comments, categories, watches, moderation, notifications, market, service)
 
 
 @lru_cache(maxsize=1)
