@@ -45,6 +45,9 @@ class SmtpServer:
         return f"smtp+plain://127.0.0.1:{self.port}"
 
     def start(self) -> SmtpServer:
+        """Listen (again) on this server's port; a no-op while it is up."""
+        if self._controller is not None:
+            return self
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, server_hostname="localhost")
         self._controller.start()
         return self
