@@ -32,5 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("email_verified_at")
+    # Not batch mode on SQLite: rebuilding the table would drop the expression index
+    # uq_users_username_lower (SQLAlchemy cannot reflect it). SQLite 3.35+ drops a column itself.
+    op.execute("ALTER TABLE users DROP COLUMN email_verified_at")
