@@ -23,6 +23,9 @@ from finboard.ratelimits import check_account_mail, email_account_key
 from finboard.redirects import safe_next_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+# The change-of-address form's fields are "change-email" and "change-password": unique ids on a
+# settings page that shows it next to other forms (templates/settings/_email.html).
+EMAIL_FORM_PREFIX = "change"
 
 
 def _settings():
@@ -96,7 +99,7 @@ def resend_verification():
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
 def change_email():
-    form = EmailChangeForm()
+    form = EmailChangeForm(prefix=EMAIL_FORM_PREFIX)
     if request.method == "POST":
         check_account_mail(account_key(current_user.id, ""), api=False)
     if form.validate_on_submit():
@@ -113,7 +116,7 @@ def change_email():
                 "info",
             )
             return redirect(url_for("account.change_email"))
-    return render_template("account/email.html", form=form), 422 if form.errors else 200
+    return render_template("account/email.html", email_form=form), 422 if form.errors else 200
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])

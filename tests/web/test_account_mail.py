@@ -145,10 +145,21 @@ def test_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old(mail_
     user_id = make.user("alice")
     make.user("bob")
     auth.login()
-    wrong = _form(client, auth, "/account/email", email="new@example.com", password="not-my-password")
-    assert wrong.status_code == 422 and field_error(wrong, "password") == "That is not your current password."
-    taken = _form(client, auth, "/account/email", email="bob@example.com", password=TEST_PASSWORD)
-    asked = _form(client, auth, "/account/email", email="New@Example.com", password=TEST_PASSWORD)
+    change = {"change-email": "new@example.com", "change-password": "not-my-password"}
+    wrong = _form(client, auth, "/account/email", **change)
+    assert wrong.status_code == 422 and field_error(wrong, "change-password") == "That is not your current password."
+    taken = _form(
+        client,
+        auth,
+        "/account/email",
+        **{**change, "change-email": "bob@example.com", "change-password": TEST_PASSWORD},
+    )
+    asked = _form(
+        client,
+        auth,
+        "/account/email",
+        **{**change, "change-email": "New@Example.com", "change-password": TEST_PASSWORD},
+    )
     assert taken.status_code == asked.status_code == 302
     (message,) = smtp.wait_for("new@example.com")
     mail_jobs.wait_idle()
