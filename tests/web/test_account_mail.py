@@ -1,5 +1,10 @@
 """Verification, password reset and change of address, through the forum's forms and the Flask API,
-with the mail delivered to a real SMTP server in the test process (tests/mail_support.py)."""
+with the mail delivered to a real SMTP server in the test process (tests/mail_support.py).
+
+The walks run on SQLite only (the same use cases run on PostgreSQL in the account sequence
+of tests/adapters/test_inprocess_conformance.py, and the queued mail in
+tests/persistence/test_mail_jobs.py); the answers that must not tell addresses apart and the
+limits (in Redis there) run on both."""
 
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ def smtp():
     server.stop()
 
 
+SQLITE_ONLY = pytest.mark.parametrize("database_kind", ["sqlite"])
+
+
 @pytest.fixture
 def mail_app(app, smtp):
     smtp.clear()
@@ -43,6 +51,7 @@ def _api_token(client, username="alice", password=TEST_PASSWORD) -> str:
     return client.post("/api/v1/auth/login", json={"username": username, "password": password}).json["access_token"]
 
 
+@SQLITE_ONLY
 def test_sign_up_mails_a_link_that_verifies_once(mail_app, client, auth, smtp, make):
     response = _form(client, auth, "/auth/register", username="carol", email="carol@example.com",
                      password="long-enough-9", confirm="long-enough-9")  # fmt: skip
@@ -65,6 +74,7 @@ def test_sign_up_mails_a_link_that_verifies_once(mail_app, client, auth, smtp, m
     assert replay.status_code == 422 and "already been used" in replay.get_data(as_text=True)
 
 
+@SQLITE_ONLY
 def test_unverified_member_writes_and_can_ask_again(mail_app, client, auth, smtp, make):
     make.user("alice")
     auth.login()
@@ -77,6 +87,7 @@ def test_unverified_member_writes_and_can_ask_again(mail_app, client, auth, smtp
     assert "/account/verify/" in link(message, "/account/verify/")
 
 
+@SQLITE_ONLY
 def test_forgotten_password_resets_once_and_signs_everything_out(mail_app, client, auth, smtp, make, app):
     user_id = make.user("alice")
     auth.login()
@@ -118,6 +129,7 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(mail_app, client
     assert len(smtp.to("alice@example.com")) == 2 and smtp.to("nobody@example.com") == []
 
 
+@SQLITE_ONLY
 def test_reset_through_the_api_once(mail_app, client, smtp, make):
     user_id = make.user("alice")
     assert client.post("/api/v1/auth/password-reset", json={"email": "alice@example.com"}).status_code == 202
@@ -141,6 +153,7 @@ def test_reset_through_the_api_once(mail_app, client, smtp, make):
     assert verify_password(make.get(User, user_id).password_hash, "long-enough-1")
 
 
+@SQLITE_ONLY
 def test_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old(mail_app, client, auth, smtp, make):
     user_id = make.user("alice")
     make.user("bob")
