@@ -11,7 +11,7 @@ A write that must tell an audience (finboard.rawsql.fanout) does not wait for it
   there is no retry (the README says so).
 
 Account mail (finboard.core.mail_jobs) is enqueued the same way (:func:`enqueue_mail`); in
-embedded mode its message is composed after the commit and sent from a background thread.
+embedded mode it is handed after the commit to a background thread that composes and sends it.
 
 ``Settings.jobs_queued`` decides which. The Flask app and FastAPI (through ``run_sync``)
 write through this module; Django's ORM path is ``backends.django.forum.jobs``, on the
@@ -20,6 +20,7 @@ same statements.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from sqlalchemy import event, text
@@ -89,13 +90,12 @@ def _run_committed(session: Session, transaction) -> None:
         return
     bind = session.get_bind()
     for job, first, second in pending:
+        if job == "mail":  # the mail thread reads the account, composes and sends
+            mail_jobs.send_later(first, functools.partial(mail_jobs.compose_from, bind, first, second))
+            continue
         try:
             with Session(bind) as job_session, job_session.begin():
-                if job == "fanout":
-                    run_fanout(job_session, first, second)
-                else:  # the message is composed here; the mail thread sends it
-                    message = mail_jobs.compose(first, second, mail_jobs.load_account(job_session, second))
-                    mail_jobs.deliver_later(first, message)
+                run_fanout(job_session, first, second)
         except SQLAlchemyError:
             log.exception("the %s job %s failed after its commit (embedded jobs are not retried)", job, second)
 

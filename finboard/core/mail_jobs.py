@@ -7,9 +7,11 @@ request. It records a job in its own transaction (finboard.core.jobs; Django's
 - **queue** (PostgreSQL): a Procrastinate job ``finboard.mail`` on the ``mail`` queue,
   run by ``flask worker``; a mail server that is down raises :class:`MailError` and
   Procrastinate runs the job again later (:data:`RETRY`), so the mail is delayed, not lost;
-- **embedded** (SQLite): after the commit the message is composed and handed to one
-  background thread of this process (:func:`deliver_later`), which retries a failed
-  delivery a few times (:data:`EMBEDDED_WAITS`) and logs the mail if it still fails.
+- **embedded** (SQLite): after the commit the job is handed to one background thread of
+  this process (:func:`send_later`), which reads the account, composes the message and
+  delivers it, retrying a failed delivery a few times (:data:`EMBEDDED_WAITS`) and logging
+  the mail if it still fails. The request only hands it over, so it answers in the same
+  time whether the job finds an account or not.
 
 The job's arguments hold no secret: the link's token is signed when the job runs, from
 the account as it is then. A reset asked for an unknown address is a job too, which
@@ -23,12 +25,13 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 from typing import Any
 
 import procrastinate
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from finboard.core import account_tokens
@@ -129,11 +132,41 @@ def _deliver_with_retries(settings: Settings, message: EmailMessage) -> bool:
     return False  # pragma: no cover - the loop returns
 
 
-def deliver_later(settings: Settings, message: EmailMessage | None) -> Future | None:
-    """Send ``message`` from this process's mail thread, never from the request's own thread."""
-    if message is None:
-        return None
-    return _pool().submit(_deliver_with_retries, settings, message)
+def send_later(settings: Settings, make_message: Callable[[], EmailMessage | None]) -> Future:
+    """Compose (``make_message``: reads the account) and send from this process's mail thread."""
+
+    def work() -> bool:
+        try:
+            message = make_message()
+        except Exception:  # noqa: BLE001 - the thread outlives any one job: log it, go on
+            log.exception("an account mail could not be composed")
+            return False
+        return message is not None and _deliver_with_retries(settings, message)
+
+    return _pool().submit(work)
+
+
+_sync_engines: dict[str, Engine] = {}
+_ASYNC_DRIVERS = {"sqlite+aiosqlite": "sqlite", "postgresql+psycopg_async": "postgresql+psycopg"}
+
+
+def thread_bind(bind: Engine) -> Engine:
+    """An engine the mail thread can use on the same database: ``bind`` itself, or for an
+    async engine's sync face (FastAPI), which needs its event loop, a sync engine of its own."""
+    if not bind.dialect.is_async:
+        return bind
+    url = bind.url.set(drivername=_ASYNC_DRIVERS.get(bind.url.drivername, bind.url.drivername))
+    key = url.render_as_string(hide_password=False)
+    with _executor_lock:
+        if key not in _sync_engines:
+            _sync_engines[key] = create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+        return _sync_engines[key]
+
+
+def compose_from(bind: Engine, settings: Settings, args: dict[str, Any]) -> EmailMessage | None:
+    """The embedded job's message, read in the mail thread on its own session."""
+    with Session(thread_bind(bind)) as session:
+        return compose(settings, args, load_account(session, args))
 
 
 def wait_idle(timeout: float = 30.0) -> None:

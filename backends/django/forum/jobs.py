@@ -12,9 +12,10 @@ Django engineer would reach for raw SQL here too, as the ORM has no ``INSERT ...
 
 from __future__ import annotations
 
+import functools
 import logging
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from backends.django.forum.runtime import finboard_settings
 from finboard.core import mail_jobs
@@ -75,9 +76,16 @@ def _load_account(args: dict):
 
 
 def _mail_after_commit(args: dict) -> None:
-    """Embedded: compose from the account as it is now; the mail thread sends it (with retries)."""
+    """Embedded: the mail thread reads the account, composes and sends (the request only hands it over)."""
     settings = finboard_settings()
+    mail_jobs.send_later(settings, functools.partial(_compose_in_thread, settings, args))
+
+
+def _compose_in_thread(settings, args: dict):
     try:
-        mail_jobs.deliver_later(settings, mail_jobs.compose(settings, args, _load_account(args)))
-    except DatabaseError:
-        log.exception("the %s mail failed after its commit", args["kind"])
+        return mail_jobs.compose(settings, args, _load_account(args))
+    finally:
+        # The mail thread's own connection, closed and forgotten: the next job opens one on the
+        # database as configured then (not kept open between rare mails).
+        connections["default"].close()
+        del connections["default"]
