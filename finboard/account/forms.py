@@ -47,5 +47,15 @@ class EmailChangeForm(FlaskForm):
     )
 
 
+# The change-of-address form's fields are "change-email" and "change-password": unique ids on a
+# settings page that shows it next to other forms (templates/settings/_email.html).
+EMAIL_FORM_PREFIX = "change"
+
+
+def email_change_form() -> EmailChangeForm:
+    """The form templates/settings/_email.html takes as ``email_form`` (posting to account.change_email)."""
+    return EmailChangeForm(prefix=EMAIL_FORM_PREFIX)
+
+
 class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token (confirming a link by POST, not on a mail scanner's GET)."""

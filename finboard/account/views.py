@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
-from finboard.account.forms import ConfirmForm, EmailChangeForm, ForgotPasswordForm, ResetPasswordForm
+from finboard.account.forms import ConfirmForm, ForgotPasswordForm, ResetPasswordForm, email_change_form
 from finboard.contract.accounts import MAIL_ACCEPTED
 from finboard.contract.errors import ApiError
 from finboard.core import account_service
@@ -23,9 +23,6 @@ from finboard.ratelimits import check_account_mail, email_account_key
 from finboard.redirects import safe_next_url
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-# The change-of-address form's fields are "change-email" and "change-password": unique ids on a
-# settings page that shows it next to other forms (templates/settings/_email.html).
-EMAIL_FORM_PREFIX = "change"
 
 
 def _settings():
@@ -99,7 +96,7 @@ def resend_verification():
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
 def change_email():
-    form = EmailChangeForm(prefix=EMAIL_FORM_PREFIX)
+    form = email_change_form()
     if request.method == "POST":
         check_account_mail(account_key(current_user.id, ""), api=False)
     if form.validate_on_submit():
