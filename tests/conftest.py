@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import func, select
 
 from finboard.app import create_app
-from finboard.core import account_queries, content_writes
+from finboard.core import account_queries, content_writes, mail_jobs
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.security import hash_password
 from finboard.extensions import db
@@ -92,6 +92,7 @@ def app(request, database_kind, tmp_path):
         cache.clear()
         limiter().reset()
     yield app
+    mail_jobs.wait_idle()  # the test's mail is sent (or given up) before its database goes
     with app.app_context():
         db.session.remove()
         db.engines[None].dispose()
