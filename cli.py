@@ -101,8 +101,14 @@ def _has_users(db) -> bool:
 @click.option("--email", prompt=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(["member", "moderator", "admin"]), default="member", show_default=True)
+@click.option(
+    "--verified/--unverified",
+    default=False,
+    show_default=True,
+    help="Take the address as confirmed (the operator vouches for it); else the account is asked to confirm it.",
+)
 @with_appcontext
-def create_user_command(username: str, email: str, password: str, role: str) -> None:
+def create_user_command(username: str, email: str, password: str, role: str, verified: bool) -> None:
     """Create an account (validated like the registration form)."""
     from pydantic import ValidationError
 
@@ -118,6 +124,8 @@ def create_user_command(username: str, email: str, password: str, role: str) -> 
         raise click.ClickException("that username or email is already registered")
     try:
         user = account_queries.create_user(db.session, data.username, data.email, hash_password(data.password), role)
+        if verified:
+            user.email_verified_at = user.created_at
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

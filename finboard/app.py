@@ -124,6 +124,7 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Importing these registers their routes on their blueprint (the API's, members', moderation's, posts').
+    import finboard.api.accounts  # noqa: F401
     import finboard.api.blocks  # noqa: F401
     import finboard.api.docs  # noqa: F401
     import finboard.api.market  # noqa: F401
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401
     import finboard.posts.history  # noqa: F401
+    from finboard.account.views import bp as account_bp
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
     from finboard.health import bp as health_bp
@@ -146,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from finboard.posts.views import bp as posts_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(moderation_bp)

@@ -24,7 +24,6 @@ from finboard.core.ratelimit import (
 EXTENSION = "finboard_limiter"
 
 
-
 def init_app(app: Flask) -> None:
     options = app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}
     app.extensions[EXTENSION] = AuthRateLimiter(
@@ -57,4 +56,20 @@ def check_login(login: str, *, api: bool) -> None:
 
 def check_register(*, api: bool) -> None:
     if not limiter().allow_register(request.remote_addr or ""):
+        _refuse(api)
+
+
+def email_account_key(email: object) -> str | None:
+    """The per-account bucket of an address: its user, else the address itself."""
+    from finboard.extensions import db
+
+    login = str(email or "")
+    user_id = db.session.scalar(user_id_by_login_statement(login)) if resolvable(login) else None
+    return account_key(user_id, login)
+
+
+def check_account_mail(account: str | None, *, api: bool) -> None:
+    """Count one use of an account-mail form or link (reset, verification, change of address);
+    429 when the account (``account_key``) or this IP is over its limit."""
+    if not limiter().allow_account_mail(request.remote_addr or "", account):
         _refuse(api)

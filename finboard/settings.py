@@ -36,6 +36,8 @@ from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "finboard.sqlite3"
+DEFAULT_OUTBOX = PROJECT_ROOT / "instance" / "outbox"
+MAIL_SCHEMES = ("smtp", "smtps", "smtp+plain")
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
 DEFAULT_AVATAR_DIR = PROJECT_ROOT / "instance" / "avatars"
@@ -125,6 +127,18 @@ class Settings(BaseSettings):
     require_2fa_for_staff: bool = Field(default=False, validation_alias="REQUIRE_2FA_FOR_STAFF")
     # Where re-encoded avatars are written (content-addressed file names).
     avatar_dir: str = Field(default=str(DEFAULT_AVATAR_DIR), validation_alias="AVATAR_DIR")
+    # The forms and endpoints that send account mail (password reset, verification, e-mail
+    # change) and the ones that take its links, per IP and per account.
+    account_mail_limit_per_ip: str = Field(default="20/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_IP")
+    account_mail_limit_per_account: str = Field(default="5/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_ACCOUNT")
+    # Outgoing mail (finboard.core.mail): smtp://user:pass@host:587 (STARTTLS, required),
+    # smtps://…:465 (implicit TLS), smtp+plain://host:25 (no TLS: a local relay). Unset: each
+    # mail is written as an .eml file to MAIL_OUTBOX and logged.
+    mail_url: str | None = Field(default=None, validation_alias="MAIL_URL")
+    mail_from: str = Field(default="FinBoard <noreply@finboard.invalid>", validation_alias="MAIL_FROM")
+    mail_outbox: Path = Field(default=DEFAULT_OUTBOX, validation_alias="MAIL_OUTBOX")
+    # The address the forum is reached at: the links in mail are built on it (a job has no request).
+    site_url: str = Field(default="http://127.0.0.1:5000", validation_alias="SITE_URL")
     cache_enabled: bool = Field(default=True, validation_alias="CACHE_ENABLED")
     # In-process cache without Redis: unset means "when gunicorn runs one
     # worker" (see in_process_cache).
@@ -238,12 +252,33 @@ class Settings(BaseSettings):
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
 
+    @field_validator("mail_url")
+    @classmethod
+    def _mail_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in MAIL_SCHEMES or not parts.hostname:
+            raise ValueError("must be smtp://host:587 (STARTTLS), smtps://host:465 or smtp+plain://host:25")
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// address: {value!r}")
+        return value.rstrip("/")
+
     @field_validator(
         "login_limit_per_ip",
         "login_limit_per_account",
         "register_limit_per_ip",
         "two_factor_limit_per_account",
         "two_factor_limit_per_ip",
+        "account_mail_limit_per_ip",
+        "account_mail_limit_per_account",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
@@ -417,6 +452,7 @@ SECRET_BEARING = (
     "REDIS_URL",
     "SECRET_KEY",
     "FINBOARD_BENCH_PG_ADMIN",
+    "MAIL_URL",
 )
 
 

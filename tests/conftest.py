@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import func, select
 
 from finboard.app import create_app
-from finboard.core import account_queries, content_writes
+from finboard.core import account_queries, content_writes, mail_jobs
 from finboard.core.models import Category, Comment, Post, User
 from finboard.core.security import hash_password
 from finboard.extensions import db
@@ -82,13 +82,17 @@ def app(request, database_kind, tmp_path):
     # The forum's tests read notifications right after the write: jobs run after each commit,
     # in-process, on PostgreSQL too (the queue and its worker: tests/persistence/test_jobs.py and
     # tests/reliability/test_jobs_worker.py).
-    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(jobs_runner="embedded")
+    # Account mail goes to this test's own outbox folder (tests/web/test_account_mail.py sends it by SMTP).
+    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(
+        jobs_runner="embedded", mail_outbox=str(tmp_path / "outbox")
+    )
     with app.app_context():
         from finboard.extensions import cache
 
         cache.clear()
         limiter().reset()
     yield app
+    mail_jobs.wait_idle()  # the test's mail is sent (or given up) before its database goes
     with app.app_context():
         db.session.remove()
         db.engines[None].dispose()

@@ -133,6 +133,8 @@ class WorkerProcess:
         self, url: str, *args: str, stalled_after: float = 2.0, log: Path | None = None, env: dict | None = None
     ):
         env = {
+            # Account mail goes to a throwaway outbox, never the checkout's instance/ folder.
+            "MAIL_OUTBOX": str(Path(os.environ.get("TMPDIR", "/tmp")) / "finboard-test-outbox"),
             **os.environ,
             **(env or {}),
             "DATABASE_URL": url,

@@ -18,6 +18,7 @@ from backends.fastapi import replicas as replica_reads
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import (
+    accounts,
     auth,
     blocks,
     categories,
@@ -102,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(replica_reads.ReadYourWrites)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
-    for module in (auth, two_factor, posts, categories, meta, profiles, moderation, subscriptions, market, blocks):
+    routers = (auth, two_factor, accounts, posts, categories, meta, profiles, moderation, subscriptions, market, blocks)
+    for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

@@ -79,7 +79,7 @@ def api_error(exc: ApiError) -> Response:
 @bp.post("/auth/register")
 def register():
     check_register(api=True)  # counted before the body is validated, like every backend
-    user = api_service.register(db.session, body(UserCreate))
+    user = api_service.register(db.session, body(UserCreate), settings())
     return respond(user, 201)
 
 

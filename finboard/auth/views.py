@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from finboard.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from finboard.auth.session import revoke, revoke_others, sign_in
 from finboard.auth.two_factor import begin as second_step
-from finboard.core import account_queries, two_factor
+from finboard.core import account_queries, account_service, two_factor
 from finboard.core.security import hash_password, verify_password
 from finboard.extensions import db
 from finboard.ratelimits import check_login, check_register
@@ -35,7 +35,7 @@ def register():
         if not form.errors:
             try:
                 user = account_queries.create_user(db.session, username, email, hash_password(form.password.data))
-                db.session.commit()
+                account_service.send_verification(db.session, current_app.config["FINBOARD_SETTINGS"], user)
             except IntegrityError:  # a concurrent registration won the race
                 db.session.rollback()
                 form.username.errors.append("That username or email is taken.")

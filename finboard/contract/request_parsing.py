@@ -64,12 +64,17 @@ def load_json(raw: bytes) -> Any:
 def login_name(raw: bytes | None) -> str:
     """The account a login attempt targets, read from the raw body before it is
     validated (rate limits come first); "" when the body has none to read."""
+    return body_text(raw, "username")
+
+
+def body_text(raw: bytes | None, name: str) -> str:
+    """A string field of the raw body, read before validation (for rate limits); "" when absent."""
     try:
         data = load_json(raw or b"")
     except ApiError:
         return ""
-    name = data.get("username") if isinstance(data, dict) else None
-    return name if isinstance(name, str) else ""
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def parse_body(raw: bytes, schema: type[ModelT]) -> ModelT:

@@ -29,7 +29,17 @@ from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpd
 from finboard.contract.serializers import comment_public, post_public, revision, user_public
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import account_queries, block_service, content_writes, jobs, lookups, two_factor, watches, write_rate
+from finboard.core import (
+    account_queries,
+    block_service,
+    content_writes,
+    jobs,
+    lookups,
+    mail_jobs,
+    two_factor,
+    watches,
+    write_rate,
+)
 from finboard.core.models import Category, Post, PostRevision, User
 from finboard.core.security import (
     TokenError,
@@ -44,7 +54,8 @@ from finboard.settings import Settings
 # --- auth ---------------------------------------------------------------------
 
 
-def register(session: Session, payload: UserCreate) -> UserPublic:
+def register(session: Session, payload: UserCreate, settings: Settings | None = None) -> UserPublic:
+    """Create the account; with ``settings``, its verification mail is queued in the same transaction."""
     fields = {}
     if account_queries.username_taken(session, payload.username):
         fields["username"] = USERNAME_TAKEN
@@ -56,6 +67,8 @@ def register(session: Session, payload: UserCreate) -> UserPublic:
         user = account_queries.create_user(
             session, payload.username, str(payload.email), hash_password(payload.password)
         )
+        if settings is not None:
+            jobs.enqueue_mail(session, settings, mail_jobs.job_args("verify", user_id=user.id))
         result = user_public(user)
         session.commit()
     except IntegrityError as exc:  # lost a race with a concurrent registration

@@ -10,6 +10,9 @@ A write that must tell an audience (finboard.rawsql.fanout) does not wait for it
   inside the write's, which a rollback forgets it with. A job that fails there is logged;
   there is no retry (the README says so).
 
+Account mail (finboard.core.mail_jobs) is enqueued the same way (:func:`enqueue_mail`); in
+embedded mode it is handed after the commit to a background thread that composes and sends it.
+
 ``Settings.jobs_queued`` decides which. The Flask app and FastAPI (through ``run_sync``)
 write through this module; Django's ORM path is ``backends.django.forum.jobs``, on the
 same statements.
@@ -17,12 +20,14 @@ same statements.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from finboard.core import mail_jobs
 from finboard.rawsql import fanout
 from finboard.settings import Settings
 
@@ -38,7 +43,15 @@ def enqueue_fanout(session: Session, settings: Settings, kind: str, event_id: in
         session.execute(text(fanout.defer_statement(fanout.colon)), fanout.defer_params(kind, event_id))
     else:
         fanout.defer_params(kind, event_id)  # an unknown kind fails now, in the write, not after it
-        session.info.setdefault(_AFTER_COMMIT, []).append((kind, event_id))
+        session.info.setdefault(_AFTER_COMMIT, []).append(("fanout", kind, event_id))
+
+
+def enqueue_mail(session: Session, settings: Settings, args: dict) -> None:
+    """An account mail (``mail_jobs.job_args``), as a job of the session's open transaction."""
+    if settings.jobs_queued(session.get_bind().dialect.name):
+        session.execute(text(fanout.defer_statement(fanout.colon)), mail_jobs.defer_params(args))
+    else:
+        session.info.setdefault(_AFTER_COMMIT, []).append(("mail", settings, args))
 
 
 def _lock(session: Session) -> str:
@@ -102,12 +115,15 @@ def _run_committed(session: Session, transaction) -> None:
     if not pending:
         return
     bind = session.get_bind()
-    for kind, event_id in pending:
+    for job, first, second in pending:
+        if job == "mail":  # the mail thread reads the account, composes and sends
+            mail_jobs.send_later(first, functools.partial(mail_jobs.compose_from, bind, first, second))
+            continue
         try:
             with Session(bind) as job_session, job_session.begin():
-                run_fanout(job_session, kind, event_id)
+                run_fanout(job_session, first, second)
         except SQLAlchemyError:
-            log.exception("the %s %s fan-out failed after its commit (embedded jobs are not retried)", kind, event_id)
+            log.exception("the %s job %s failed after its commit (embedded jobs are not retried)", job, second)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -110,6 +110,8 @@ class User(Base):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
     # The content hash naming the re-encoded avatar file (finboard.core.avatars); None: no avatar.
     avatar: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    # When the member followed the mailed verification link (None: not verified yet).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
     # Flask-Login's protocol, kept framework-free (no UserMixin import here).
     is_active = True

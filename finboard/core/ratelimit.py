@@ -12,6 +12,9 @@ same buckets, through the ``limits`` library:
 - two-factor codes, per account and per IP (``allow_code``), for every code a
   member types: the login's second step on the forum and every backend's API,
   confirming an enrolment, turning two-factor login off.
+- one per account and one per IP for the account-mail forms and endpoints (asking for a
+  password reset, a verification mail or a change of address, and following their links):
+  the account is the user the address, the bearer token or the link names.
 
 The storage is Redis when ``REDIS_URL`` is set, so the counters are shared by
 every worker, machine and backend; without it (or while Redis is unreachable)
@@ -89,6 +92,8 @@ class AuthRateLimiter:
         self.register_per_ip = _limit(settings.register_limit_per_ip)
         self.code_per_account = _limit(settings.two_factor_limit_per_account)
         self.code_per_ip = _limit(settings.two_factor_limit_per_ip)
+        self.mail_per_ip = _limit(settings.account_mail_limit_per_ip)
+        self.mail_per_account = _limit(settings.account_mail_limit_per_account)
 
     @property
     def shared(self) -> bool:
@@ -122,6 +127,12 @@ class AuthRateLimiter:
 
     def allow_register(self, ip: str) -> bool:
         return self._hit(self.register_per_ip, "register-ip", ip)
+
+    def allow_account_mail(self, ip: str, account: str | None) -> bool:
+        """One use of a reset, verification or e-mail-change form or link; False when over a limit."""
+        if account is not None and not self._hit(self.mail_per_account, "mail-account", account):
+            return False
+        return self._hit(self.mail_per_ip, "mail-ip", ip)
 
     def reset(self) -> None:
         """Forget every counter (tests): this limiter's Redis keys and its memory."""

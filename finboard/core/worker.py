@@ -32,7 +32,7 @@ import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import jobs
+from finboard.core import jobs, mail_jobs
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
 from finboard.settings import ConfigError, Settings
@@ -78,6 +78,12 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         log.info("%s %s, members [%s, %s): %d notifications", event, event_id, user_from, user_to, inserted)
         return inserted
 
+    @app.task(name=mail_jobs.MAIL_TASK, queue=mail_jobs.MAIL_QUEUE, retry=mail_jobs.RETRY)
+    def send_mail(args: dict) -> bool:
+        """One account mail; a mail server that is down raises MailError and the job runs again later."""
+        with Session(engine) as session:
+            return mail_jobs.run_mail(session, settings, args)
+
     return app
 
 
@@ -108,7 +114,7 @@ async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
         housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
         try:
             await app.run_worker_async(
-                queues=[fanout.FANOUT_QUEUE],
+                queues=[fanout.FANOUT_QUEUE, mail_jobs.MAIL_QUEUE],
                 concurrency=concurrency,
                 wait=wait,
                 update_heartbeat_interval=settings.jobs_stalled_after / 3,

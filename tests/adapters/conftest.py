@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from finboard.core import mail_jobs
 from tests.adapters.inprocess import ADAPTERS, BUILDERS, InProcessBackend
 from tests.conformance.conftest import seed_conformance_data
 from tests.databases import PG_ADMIN_DSN, first_post_author, postgres_database, sqlite_database
@@ -44,6 +45,7 @@ class SeededDatabase:
         return self.template_url.rsplit("/", 1)[0] + f"/{name}"
 
     def drop(self, url: str) -> None:
+        mail_jobs.wait_idle()  # the copy's account mail (sent after commit, from a thread) is out first
         if self.kind == "sqlite":
             Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
             return

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json as json_lib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from finboard.settings import Settings, load_settings
@@ -44,7 +46,9 @@ def adapter_settings(database_url: str, **environ: str) -> Settings:
             # Every request comes from one address: per-IP limits raised as in tests/conformance.
             "LOGIN_LIMIT_PER_IP": "1000/minute",
             "REGISTER_LIMIT_PER_IP": "1000/hour",
+            "ACCOUNT_MAIL_LIMIT_PER_IP": "1000/hour",
             "JOBS_RUNNER": "embedded",
+            "MAIL_OUTBOX": str(Path(tempfile.gettempdir()) / "finboard-test-outbox"),
             **environ,  # a test's own settings (REQUIRE_2FA_FOR_STAFF=1, …)
         }
     )

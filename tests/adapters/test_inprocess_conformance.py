@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from finboard.core import mail_jobs
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
-from tests.adapters.inprocess import SECRET, Answer
-from tests.conformance import test_2_writes, test_6_community, test_8_blocks, test_8_two_factor
+from tests.adapters.inprocess import SECRET, Answer, adapter_settings
+from tests.conformance import test_2_writes, test_6_community, test_8_accounts, test_8_blocks, test_8_two_factor
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -171,3 +172,23 @@ def test_notification_preferences(adapter, fresh, reference_logs):
 def test_two_factor_api_enrolment(adapter, fresh):
     """Setup, enable, status and disable through each adapter's API."""
     test_8_two_factor.check_api_enrolment(fresh(adapter))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_account_sequence(adapter, fresh, reference_logs):
+    """tests/conformance's account script (it signs the links from the rows with psycopg: PostgreSQL only);
+    every adapter's embedded mail thread composes and sends its mails (to the outbox) without an error."""
+    key = ("postgres", test_8_accounts.__name__)
+    if key not in reference_logs:
+        reference_logs[key] = test_8_accounts.run_sequence(fresh("flask"))
+    backend = fresh(adapter)
+    outbox = adapter_settings(backend.database_url).mail_outbox
+    mail_jobs.wait_idle()
+    before = set(outbox.glob("*.eml"))
+    log = test_8_accounts.run_sequence(backend)
+    assert_same_log(log, reference_logs[key], adapter)
+    test_8_accounts.check_data(adapter, backend, {label: r.json() if r.content else None for label, _, _, r in log})
+    mail_jobs.wait_idle()
+    # 3 sign-ups, 2 resets of accounts (the unknown address: none), a resend, a change and its notice.
+    assert len(set(outbox.glob("*.eml")) - before) == 8

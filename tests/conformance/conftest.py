@@ -136,6 +136,7 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
                 # per-IP ones are raised because every request here comes from one IP.
                 "LOGIN_LIMIT_PER_IP": "1000/minute",
                 "REGISTER_LIMIT_PER_IP": "1000/hour",
+                "ACCOUNT_MAIL_LIMIT_PER_IP": "1000/hour",
             }
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)

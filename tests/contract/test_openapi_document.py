@@ -65,6 +65,12 @@ OPERATIONS = [
     ("delete", "/api/v1/mutes/words/{word}", "unmuteWord"),
     ("put", "/api/v1/mutes/tickers/{ticker}", "muteTicker"),
     ("delete", "/api/v1/mutes/tickers/{ticker}", "unmuteTicker"),
+    ("post", "/api/v1/auth/password-reset", "requestPasswordReset"),
+    ("post", "/api/v1/auth/password-reset/confirm", "resetPassword"),
+    ("post", "/api/v1/auth/email/verify", "verifyEmail"),
+    ("post", "/api/v1/auth/email/confirm", "confirmEmailChange"),
+    ("post", "/api/v1/users/me/email/verification", "resendVerification"),
+    ("post", "/api/v1/users/me/email", "changeEmail"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

@@ -45,6 +45,7 @@ EXTRAS_ONLY_MODULES = (
     "playwright",
     "schemathesis",
     "importlinter",
+    "aiosmtpd",
 )
 
 

@@ -158,6 +158,7 @@ class Board:
                 role=role,
                 token_version=0,
                 created_at=created,
+                email_verified_at=created,  # confirmed: the allowance depends on the age alone
             )
             session.add(user)
             session.commit()

@@ -34,9 +34,15 @@ def _member(client, name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _age(app, name: str, days: int) -> None:
+def _age(app, name: str, days: int, confirmed: bool = True) -> None:
+    """Make the account ``days`` old (and its address confirmed, unless not ``confirmed``)."""
+    created = utcnow() - timedelta(days=days)
     with app.app_context():
-        db.session.execute(update(User).where(User.username == name).values(created_at=utcnow() - timedelta(days=days)))
+        db.session.execute(
+            update(User)
+            .where(User.username == name)
+            .values(created_at=created, email_verified_at=created if confirmed else None)
+        )
         db.session.commit()
 
 
@@ -73,6 +79,16 @@ def test_an_established_account_gets_the_larger_allowance(app, client, limits):
         db.session.execute(update(Post).values(created_at=utcnow() - timedelta(hours=2)))
         db.session.commit()
     assert _post(client, headers, 7).status_code == 201
+
+
+def test_an_old_account_with_an_unconfirmed_address_keeps_the_small_allowance(app, client, limits):
+    headers = _member(client, "quiet_quinn")
+    _age(app, "quiet_quinn", days=30, confirmed=False)
+    assert [_post(client, headers, n).status_code for n in range(3)] == [201, 201, 429]
+    assert _post(client, headers, 4).get_json()["error"]["message"] == (
+        "Until you confirm your email address you can write 2 posts an hour. "
+        "Follow the link we mailed you to write more."
+    )
 
 
 def test_comments_have_their_own_allowance(app, client, limits):

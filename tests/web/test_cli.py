@@ -154,14 +154,15 @@ def test_create_user(client, runner, make, auth):
     user = only_user(make)
     assert result.output.strip() == f"Created member 'dave' (id {user.id})."
     assert (user.username, user.email, user.role) == ("dave", "dave@example.com", "member")
+    assert user.email_verified_at is None  # asked to confirm it, unless --verified
     assert verify_password(user.password_hash, PASSWORD)
     response = auth.login("dave", PASSWORD)
     assert response.status_code == 302 and location_path(response) == "/"
 
 
 def test_create_user_with_a_role(runner, make):
-    assert create_user(runner, "--role", "admin").exit_code == 0
-    assert only_user(make).role == "admin"
+    assert create_user(runner, "--role", "admin", "--verified").exit_code == 0
+    assert only_user(make).role == "admin" and only_user(make).email_verified_at is not None
     result = create_user(runner, "--role", "king", username="erin", email="erin@example.com")
     assert result.exit_code == 2 and "Invalid value for '--role'" in result.output
     assert make.count(User) == 1

@@ -139,8 +139,9 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
     shots = ARTIFACTS / kind
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
-    with fresh_database(kind, tmp_path_factory.mktemp(f"e2e-{kind}")) as (url, extra):
-        env = server_env(url, extra)
+    folder = tmp_path_factory.mktemp(f"e2e-{kind}")
+    with fresh_database(kind, folder) as (url, extra):
+        env = server_env(url, {**extra, "MAIL_OUTBOX": str(folder / "outbox")})
         seeded = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi:app", "seed", *SEED],
             cwd=ROOT,

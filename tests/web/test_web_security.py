@@ -28,13 +28,18 @@ def test_security_headers_on_every_response(client, path):
 
 
 def test_templates_have_no_inline_script_or_style():
-    """The CSP forbids inline code, so no template may rely on it."""
+    """The CSP forbids inline code, so no template may rely on it.
+
+    Mail (templates/mail/) is never served under the CSP, and mail clients read only inline
+    styles: it may have them, but no script or event handler either."""
     assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY["script-src"]
     for template in TEMPLATES.rglob("*.html"):
         html = template.read_text()
-        assert not re.search(r"<script(?![^>]*\bsrc=)", html), template
+        is_mail = template.relative_to(TEMPLATES).parts[0] == "mail"
+        assert not re.search(r"<script" if is_mail else r"<script(?![^>]*\bsrc=)", html), template
         assert not re.search(r"\son[a-z]+\s*=", html), template
-        assert not re.search(r"\sstyle\s*=", html), template
+        if not is_mail:
+            assert not re.search(r"\sstyle\s*=", html), template
 
 
 def _session_cookie(response) -> str:

@@ -4,18 +4,21 @@ On PostgreSQL the write's own transaction calls Procrastinate's enqueue function
 ``connection.cursor()`` — the statement finboard.rawsql.fanout writes for every backend —
 so ``flask worker`` runs the same job whichever backend took the write. In embedded mode
 (SQLite) ``transaction.on_commit`` runs the fan-out after the commit, in its own atomic
-block. The fan-out itself is the shared set-based SQL run with ``cursor.execute``: a
+block. Account mail (finboard.core.mail_jobs) takes the same two paths (:func:`enqueue_mail`).
+The fan-out itself is the shared set-based SQL run with ``cursor.execute``: a
 Django engineer would reach for raw SQL here too, as the ORM has no ``INSERT ... SELECT``
 (``bulk_create`` would bring every follower's row into Python, the cost this removes).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from backends.django.forum.runtime import finboard_settings
+from finboard.core import mail_jobs
 from finboard.rawsql import fanout
 
 log = logging.getLogger(__name__)
@@ -53,3 +56,37 @@ def _run_after_commit(kind: str, event_id: int) -> None:
             run_fanout(kind, event_id)
     except DatabaseError:
         log.exception("the %s %s fan-out failed after its commit (embedded jobs are not retried)", kind, event_id)
+
+
+def enqueue_mail(args: dict) -> None:
+    """An account mail (``mail_jobs.job_args``), as a job of the open transaction."""
+    if finboard_settings().jobs_queued(connection.vendor):
+        with connection.cursor() as cursor:
+            cursor.execute(fanout.defer_statement(fanout.pyformat), mail_jobs.defer_params(args))
+    else:
+        transaction.on_commit(lambda: _mail_after_commit(args))
+
+
+def _load_account(args: dict):
+    from .models import User
+
+    if args.get("user_id") is not None:
+        return User.objects.filter(id=args["user_id"]).first()
+    email = str(args.get("email") or "").strip().lower()
+    return User.objects.filter(email=email).first() if email else None
+
+
+def _mail_after_commit(args: dict) -> None:
+    """Embedded: the mail thread reads the account, composes and sends (the request only hands it over)."""
+    settings = finboard_settings()
+    mail_jobs.send_later(settings, functools.partial(_compose_in_thread, settings, args))
+
+
+def _compose_in_thread(settings, args: dict):
+    try:
+        return mail_jobs.compose(settings, args, _load_account(args))
+    finally:
+        # The mail thread's own connection, closed and forgotten: the next job opens one on the
+        # database as configured then (not kept open between rare mails).
+        connections["default"].close()
+        del connections["default"]

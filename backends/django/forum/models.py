@@ -55,6 +55,8 @@ class User(models.Model):
     # A suspended user reads but cannot write until this moment (None: not suspended).
     suspended_until = UTCDateTimeField(null=True, default=None)
     avatar = models.CharField(max_length=64, null=True, default=None)  # the avatar file's content hash
+    # When the member followed the mailed verification link (None: not verified yet).
+    email_verified_at = UTCDateTimeField(null=True, default=None)
 
     class Meta:
         managed = False

@@ -43,7 +43,7 @@ from finboard.contract.posts import (
 from finboard.contract.serializers import revision
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
-from finboard.core import api_service
+from finboard.core import api_service, mail_jobs
 from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
@@ -65,6 +65,7 @@ from .serializers import (
 
 
 def register(payload: UserCreate) -> UserPublic:
+    """Create the account and, in the same transaction, its verification mail's job."""
     fields = {}
     if queries.username_taken(payload.username):
         fields["username"] = USERNAME_TAKEN
@@ -83,6 +84,7 @@ def register(payload: UserCreate) -> UserPublic:
                 token_version=0,
                 created_at=timezone.now(),
             )
+            jobs.enqueue_mail(mail_jobs.job_args("verify", user_id=user.id))
     except IntegrityError as exc:  # lost a race with a concurrent registration
         raise ApiError(409, "conflict") from exc
     return user_public(user)

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from . import block_views, docs_views, market_views, moderation_views, profile_views, subscription_views, views
+from . import (
+    account_views,
+    block_views,
+    docs_views,
+    market_views,
+    moderation_views,
+    profile_views,
+    subscription_views,
+    views,
+)
 
 app_name = "api"
 
@@ -23,6 +32,13 @@ urlpatterns = [
     path("docs", docs_views.DocsView.as_view(), name="docs"),
     path("docs/<path:path>", docs_views.DocsAssetView.as_view(), name="docs-asset"),
     # profiles, moderation, subscriptions and market (finboard/api/profiles.py, moderation.py, ...)
+    # account recovery and the address (finboard/api/accounts.py), before users/<username>
+    path("auth/password-reset", account_views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path("auth/password-reset/confirm", account_views.PasswordResetView.as_view(), name="password-reset-confirm"),
+    path("auth/email/verify", account_views.VerifyEmailView.as_view(), name="email-verify"),
+    path("auth/email/confirm", account_views.ConfirmEmailChangeView.as_view(), name="email-confirm"),
+    path("users/me/email", account_views.ChangeEmailView.as_view(), name="email-change"),
+    path("users/me/email/verification", account_views.ResendVerificationView.as_view(), name="email-verification"),
     path("users/<str:username>", profile_views.UserView.as_view(), name="user"),
     path("users/<str:username>/comments", profile_views.UserCommentsView.as_view(), name="user-comments"),
     path("posts/<str:post_id>/revisions", profile_views.RevisionsView.as_view(), name="post-revisions"),

@@ -24,8 +24,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/register", dependencies=[Depends(register_rate_limit)])
-async def register(payload: NewUser, session: SessionDep) -> Response:
-    user = await session.run_sync(api_service.register, payload)
+async def register(payload: NewUser, session: SessionDep, settings: SettingsDep) -> Response:
+    user = await session.run_sync(api_service.register, payload, settings)
     return json_response(user, 201)
 
 

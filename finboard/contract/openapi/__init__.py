@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from finboard.contract.errors import Error
 from finboard.contract.openapi import (
+    accounts,
     blocks,
     categories,
     comments,
@@ -44,9 +45,12 @@ PATH_SECTIONS = (
     notifications.paths,
     market.paths,
     blocks.paths,
+    accounts.paths,
     service.document_paths,
 )
-RESOURCE_MODULES = (users, posts, comments, categories, watches, moderation, notifications, market, blocks, service)
+RESOURCE_MODULES = (
+    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, service
+)
 
 
 @lru_cache(maxsize=1)

@@ -115,6 +115,6 @@ def operation(
         built["parameters"] = query
     if body is not None:
         built["requestBody"] = json_body(body)
-    ok = description or ("OK" if status == 200 else "Created")
+    ok = description or {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}[status]
     built["responses"] = {str(status): response(ok, model), **errors(*error_statuses)}
     return built

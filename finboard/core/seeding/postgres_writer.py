@@ -122,8 +122,9 @@ class PostgresLoader:
             password_hash = hash_password(DEMO_PASSWORD).replace("\\", "\\\\")  # COPY text escapes "\"
             tail = f"\t{password_hash}\tmember\t0\t"
             n = self._copy(
-                "users (id, username, email, password_hash, role, token_version, created_at)",
-                (f"{uid}\t{name}\t{email}{tail}{ts(at)}\n" for uid, name, email, at in gen.users()),
+                # demo accounts count as verified (their made-up addresses never get a link)
+                "users (id, username, email, password_hash, role, token_version, created_at, email_verified_at)",
+                (f"{uid}\t{name}\t{email}{tail}{ts(at)}\t{ts(at)}\n" for uid, name, email, at in gen.users()),
             )
             report("users", n)
         n = self._copy(

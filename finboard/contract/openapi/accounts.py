@@ -1,0 +1,70 @@
+"""OpenAPI paths of account recovery and the address: password reset, verification, change of e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from finboard.contract.accounts import EmailChange, EmailConfirm, MailAccepted, PasswordReset, PasswordResetRequest
+from finboard.contract.openapi.operations import operation
+
+MODELS: list[type[BaseModel]] = [PasswordResetRequest, PasswordReset, EmailConfirm, EmailChange, MailAccepted]
+
+ACCEPTED = "Accepted: the same answer whether or not the address has an account"
+USED = "Done (the link is used up)"
+LINK_ERRORS = (400, 413, 422, 429, 503)
+
+
+def paths() -> dict[str, Any]:
+    def link(operation_id: str, summary: str, body: type[BaseModel]) -> dict[str, Any]:
+        built = operation(operation_id, summary, 204, None, LINK_ERRORS, body=body, description=USED)
+        return {"post": built}
+
+    return {
+        "/api/v1/auth/password-reset": {
+            "post": operation(
+                "requestPasswordReset",
+                "Mail a password-reset link to the account with this address, if any",
+                202,
+                MailAccepted,
+                (400, 413, 422, 429, 503),
+                body=PasswordResetRequest,
+                description=ACCEPTED,
+            ),
+        },
+        "/api/v1/auth/password-reset/confirm": link(
+            "resetPassword",
+            "Set a new password with a mailed link; every session and token of the account ends",
+            PasswordReset,
+        ),
+        "/api/v1/auth/email/verify": link(
+            "verifyEmail", "Confirm the account's address with a mailed link", EmailConfirm
+        ),
+        "/api/v1/auth/email/confirm": link(
+            "confirmEmailChange", "Switch to a new address with the link mailed to it", EmailConfirm
+        ),
+        "/api/v1/users/me/email/verification": {
+            "post": operation(
+                "resendVerification",
+                "Mail the verification link again (nothing when the address is verified)",
+                202,
+                MailAccepted,
+                (401, 429, 503),
+                auth=True,
+                description=ACCEPTED,
+            ),
+        },
+        "/api/v1/users/me/email": {
+            "post": operation(
+                "changeEmail",
+                "Mail a confirmation link to a new address (the current password is required)",
+                202,
+                MailAccepted,
+                (400, 401, 413, 422, 429, 503),
+                body=EmailChange,
+                auth=True,
+                description=ACCEPTED,
+            ),
+        },
+    }
