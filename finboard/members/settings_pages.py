@@ -25,6 +25,7 @@ from flask import (
 from flask import url_for as url
 from flask_login import login_required, login_user, logout_user
 
+from finboard.account.forms import email_change_form
 from finboard.auth.forms import PasswordChangeForm
 from finboard.auth.session import revoke_others
 from finboard.contract.errors import ApiError
@@ -62,6 +63,7 @@ def _page(status: int = 200, **forms):
     context = {
         "profile_form": ProfileForm(formdata=None, data={"bio": user.bio}),
         "password_form": PasswordChangeForm(formdata=None),
+        "email_form": email_change_form(),
         "code_form": CodeForm(formdata=None, prefix="regen"),
         "disable_form": DisableTwoFactorForm(formdata=None, prefix="disable"),
         "notifications_form": NotificationsForm(
