@@ -48,6 +48,7 @@ class Host:
     namespace: str
     address: str
     processes: list[subprocess.Popen] = field(default_factory=list)
+    probes: list[str] = field(default_factory=list)  # what the last wait_http's failed attempts got
 
     def argv(self, argv: list[str]) -> list[str]:
         return ["ip", "netns", "exec", self.namespace, *argv]
@@ -72,23 +73,29 @@ class Host:
             pass
         process.wait(10)
 
-    def http_ok(self, url: str, timeout: float = 1.0) -> bool:
-        """True when ``url`` answers 2xx from this host (curl inside the namespace)."""
+    def http_status(self, url: str, timeout: float = 1.0) -> str:
+        """``url``'s HTTP status from this host (curl inside the namespace), or curl's error code."""
         probe = subprocess.run(
-            self.argv(["curl", "-sf", "-o", "/dev/null", "--max-time", str(timeout), url]), capture_output=True
+            self.argv(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", str(timeout), url]),
+            capture_output=True,
+            text=True,
         )
-        return probe.returncode == 0
+        return probe.stdout if probe.returncode == 0 else f"curl exit {probe.returncode}"
 
     def wait_http(self, url: str, timeout: float, process: subprocess.Popen | None = None) -> float:
-        """Seconds until ``url`` answers 2xx from this host; fails if ``process`` dies first."""
+        """Seconds until ``url`` answers 2xx from this host; fails if ``process`` dies first.
+        ``probes`` keeps what the failed attempts got (refused, timed out, 503 …)."""
         started = time.monotonic()
+        self.probes = []
         while time.monotonic() - started < timeout:
             if process is not None and process.poll() is not None:
                 raise RuntimeError(f"{self.name}: the server exited ({process.returncode}) before {url} answered")
-            if self.http_ok(url):
+            status = self.http_status(url)
+            if status.startswith("2"):
                 return time.monotonic() - started
+            self.probes.append(status)
             time.sleep(0.1)
-        raise TimeoutError(f"{self.name}: no 2xx from {url} within {timeout:.0f}s")
+        raise TimeoutError(f"{self.name}: no 2xx from {url} within {timeout:.0f}s: {self.probes[-5:]}")
 
 
 class Network:
@@ -106,9 +113,13 @@ class Network:
         self._namespaces: list[str] = []
 
     def __enter__(self) -> Network:
-        self._add_namespace(self.switch)
-        _ip("-n", self.switch, "link", "add", "br0", "type", "bridge")
-        _ip("-n", self.switch, "link", "set", "br0", "up")
+        try:
+            self._add_namespace(self.switch)
+            _ip("-n", self.switch, "link", "add", "br0", "type", "bridge")
+            _ip("-n", self.switch, "link", "set", "br0", "up")
+        except BaseException:
+            self.destroy()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
