@@ -53,8 +53,12 @@ class Host:
     def argv(self, argv: list[str]) -> list[str]:
         return ["ip", "netns", "exec", self.namespace, *argv]
 
-    def run(self, argv: list[str], timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run(self.argv(argv), check=True, capture_output=True, text=True, timeout=timeout, **kwargs)
+    def run(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run ``argv`` on this host to completion; a failure says what the command printed."""
+        done = subprocess.run(self.argv(argv), capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"{self.name}: {' '.join(argv)} exited {done.returncode}: {done.stderr or done.stdout}")
+        return done
 
     def popen(self, argv: list[str], *, env: dict[str, str], log: Path, cwd: Path | None = None) -> subprocess.Popen:
         """Start ``argv`` on this host in a process group of its own (so it can be killed whole)."""
