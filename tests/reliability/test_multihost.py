@@ -7,8 +7,8 @@ client. The client posts through nginx for LOAD_S seconds; at KILL_AT one app ho
 worker are SIGKILLed (master and workers, mid-request and mid-job), and DOWN_S later both are
 started again. Then every acknowledged write must be in the primary and in the standby, every
 post's fan-out must have run exactly once in effect (its notifications exist once per
-recipient, its job once and succeeded), and a 5xx may only be an answer to a request that was
-in flight on the killed host. The figures are written to ``multihost-figures.json`` in the test's
+recipient, its job once and succeeded), and a request may only fail (a 502, or an answer cut
+short) if the killed host held it at the kill. The figures are written to ``multihost-figures.json`` in the test's
 temporary directory and printed (README "Running on more than one machine" quotes them).
 """
 
