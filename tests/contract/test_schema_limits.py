@@ -23,6 +23,7 @@ from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import Column, String
 
 import finboard.contract
+from finboard.contract.accounts import EmailChange, EmailConfirm, PasswordReset, PasswordResetRequest
 from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, extract_cashtags, normalize_ticker
 from finboard.contract.comments import CommentCreate
 from finboard.contract.fields import PositionKind, Ticker
@@ -46,6 +47,7 @@ def column(name: str) -> Column:
 STORED: dict[tuple[type[BaseModel], str], tuple[str, ...]] = {
     (UserCreate, "username"): ("users.username",),
     (UserCreate, "email"): ("users.email",),
+    (EmailChange, "email"): ("users.email",),  # once the link mailed to it is followed
     (PostCreate, "title"): ("posts.title", "post_revisions.title"),
     (PostUpdate, "title"): ("posts.title", "post_revisions.title"),
     (PostCreate, "body"): ("posts.body", "post_revisions.body"),
@@ -62,6 +64,11 @@ STORED: dict[tuple[type[BaseModel], str], tuple[str, ...]] = {
 NOT_STORED: dict[tuple[type[BaseModel], str], str] = {
     (UserCreate, "password"): "only its argon2 hash is stored (fixed length)",
     (LoginRequest, "username"): "looked up, never written",
+    (PasswordResetRequest, "email"): "looked up, never written",
+    (PasswordReset, "password"): "only its argon2 hash is stored (fixed length)",
+    (PasswordReset, "token"): "a signed link: verified, never written",
+    (EmailConfirm, "token"): "a signed link: verified, never written",
+    (EmailChange, "password"): "verified, never written",
     (LoginRequest, "password"): "verified, never written",
     (LoginRequest, "code"): "verified, never written (a recovery code is looked up by its SHA-256)",
     (TwoFactorEnable, "code"): "verified, never written",

@@ -120,6 +120,8 @@ def _settings(hosts: dict[str, Host]) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": f"postgresql+psycopg://root@{hosts['pg1'].address}:{svc.PG_PORT}/finboard",
+        # The standby serves the cached content reads (README: Read replicas); writers read their own writes.
+        "DATABASE_REPLICA_URLS": f"postgresql+psycopg://root@{hosts['pg2'].address}:{svc.PG_PORT}/finboard",
         "REDIS_URL": f"redis://{hosts['redis'].address}:{svc.REDIS_PORT}/0",
         "SECRET_KEY": SECRET,
         "FINBOARD_ENV": "production",
