@@ -571,7 +571,8 @@ def test_block_journey(browser, server):
         expect(blocker.locator(".notification")).to_have_count(0)
 
         # Muting a word from /settings/blocks hides the post altogether.
-        blocker.locator("header").get_by_role("link", name="Blocks").click()
+        blocker.locator("header").get_by_role("link", name="Settings").click()
+        blocker.get_by_role("link", name="Blocks and mutes").click()
         blocker.get_by_label("Word, phrase or ticker").fill("MOON")
         blocker.get_by_role("button", name="Mute", exact=True).click()
         expect_flash(blocker, "Muted: matching posts are hidden from your pages.")
