@@ -52,7 +52,9 @@ def test_injection_strings_leave_the_data_intact(backends, token_headers):
         for text in INJECTIONS:
             for parameter in QUERY_PARAMETERS:
                 response = backend.request("GET", f"{P}/posts?{parameter}={quote(text)}")
-                assert response.status_code in (200, 422), (name, parameter, text, response.status_code)
+                # 404: a category or member of that name does not exist (and is looked up as a value)
+                expected = (200, 404, 422) if parameter in ("category", "author") else (200, 422)
+                assert response.status_code in expected, (name, parameter, text, response.status_code)
                 assert "items" in response.json() or "error" in response.json()
             for path in (f"{P}/posts/{quote(text, safe='')}", f"{P}/posts/{quote(text, safe='')}/comments"):
                 assert backend.request("GET", path).status_code == 404, (name, path)
