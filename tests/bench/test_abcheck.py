@@ -45,8 +45,16 @@ def test_missing_ab_is_a_clear_message(monkeypatch, tmp_path):
 
 
 @pytest.mark.postgres
-def test_flask_bench_and_ab_agree_on_a_real_backend_url():
-    """raw (gunicorn, 1 worker) on a seeded throwaway database: one post's URL, both tools, within 10 %."""
+def test_flask_bench_and_ab_are_compared_on_a_real_backend_url():
+    """raw (gunicorn, 1 worker) on a seeded throwaway database: one post's URL, both tools.
+
+    The comparison itself is checked (both tools measured twice, alternating, the ratio of their
+    medians, the verdict and the exit code that follow from it), not that they agree: whether
+    they do is a measurement (docs/bench-results.md: `flask bench agree`, ratio 1.003), and
+    a timed assertion here would fail whenever the suite shares the machine with other load.
+    """
+    from statistics import median
+
     from finboard.bench import database
     from finboard.bench.cli import bench
     from finboard.bench.plan import server_env
@@ -63,10 +71,18 @@ def test_flask_bench_and_ab_agree_on_a_real_backend_url():
             target = f"{server.base_url}/api/v1/posts/1"
             result = CliRunner().invoke(bench, ["agree", target, "--concurrency", "4", "--duration", "3s"])
     print(result.output)
-    assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith(f"{target}: 4 connections, 3s")
+    assert lines[0].startswith(f"{target}: 4 connections, 3s"), result.output
     fb = [float(v.replace(",", "")) for v in lines[1].split(":")[1].split("req/s")[0].split(", ")]
     ab = [float(v.replace(",", "")) for v in lines[2].split(":")[1].split("req/s")[0].split(", ")]
     assert len(fb) == len(ab) == 2 and min(fb + ab) > 0
-    assert "agree (tolerance ±10%)" in lines[3]
+    ratio = median(fb) / median(ab)
+    printed = float(lines[3].split("=")[1].split(":")[0])
+    assert printed == pytest.approx(ratio, abs=0.01)  # the printed figures are rounded to req/s
+    agrees = "agree (tolerance ±10%)" in lines[3]
+    assert agrees or "DISAGREE (tolerance ±10%)" in lines[3]
+    assert result.exit_code == (0 if agrees else 1), result.output
+    if abs(ratio - 1) > 0.11:
+        assert not agrees
+    if abs(ratio - 1) < 0.09:
+        assert agrees
