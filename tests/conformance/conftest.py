@@ -143,7 +143,10 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
             direct_dsn = f"postgresql://root@127.0.0.1:5432/{name}"
             if not backend.read_only:  # its jobs, on its own database, outside the statement counts
                 log = log_dir / f"{backend.name}-worker.log"
-                workers.append(WorkerProcess(f"postgresql+psycopg://root@127.0.0.1:5432/{name}", log=log))
+                # One job at a time: six workers stay up for the whole session, and each job slot holds a
+                # connection of the shared server (max_connections 100) that later modules need too.
+                url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+                workers.append(WorkerProcess(url, "--concurrency", "1", log=log))
             live[backend.name] = LiveBackend(
                 backend.name, backend.read_only, server, proxy, client, direct_dsn, redis_url
             )
