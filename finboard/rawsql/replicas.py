@@ -241,9 +241,7 @@ class ReplicaSet:
             for attempt in (1, 2):
                 try:
                     if self._primary is None or self._primary.closed:
-                        self._primary = psycopg.connect(
-                            self.primary_dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=CHECK_OPTIONS
-                        )
+                        self._primary = _checking_connection(self.primary_dsn)
                     return parse_lsn(self._primary.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0])
                 except psycopg.OperationalError:
                     self._close_primary()
@@ -252,12 +250,8 @@ class ReplicaSet:
         raise AssertionError("unreachable")
 
     def _close_primary(self) -> None:
-        if self._primary is not None:
-            try:
-                self._primary.close()
-            except psycopg.Error:
-                pass
-            self._primary = None
+        _close_quietly(self._primary)
+        self._primary = None
 
     # --- health check ----------------------------------------------------------------
 
@@ -307,9 +301,7 @@ class ReplicaSet:
     def _check(self, replica: Replica) -> None:
         try:
             if replica.connection is None or replica.connection.closed:
-                replica.connection = psycopg.connect(
-                    replica.dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=CHECK_OPTIONS
-                )
+                replica.connection = _checking_connection(replica.dsn)
             standby, replayed = replica.connection.execute(
                 "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text"
             ).fetchone()
@@ -338,12 +330,8 @@ class ReplicaSet:
         replica.healthy = False
         replica.failures += 1
         replica.next_check = time.monotonic() + min(self.interval * 2**replica.failures, MAX_BACKOFF)
-        if replica.connection is not None:
-            try:
-                replica.connection.close()
-            except psycopg.Error:
-                pass
-            replica.connection = None
+        _close_quietly(replica.connection)
+        replica.connection = None
 
     def close(self) -> None:
         """Stop this process's health check and close its connections (tests, shutdown)."""
@@ -356,3 +344,17 @@ class ReplicaSet:
                 replica.connection.close()
                 replica.connection = None
         self.redis.close()
+
+
+def _checking_connection(dsn: str) -> psycopg.Connection:
+    """A connection of the health check or the LSN probe: autocommit, short connect and statement timeouts."""
+    return psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=CHECK_OPTIONS)
+
+
+def _close_quietly(connection: psycopg.Connection | None) -> None:
+    """Close a probe's connection that may already be broken (its error says nothing new)."""
+    if connection is not None:
+        try:
+            connection.close()
+        except psycopg.Error:
+            pass
