@@ -7,11 +7,13 @@ is returned only by ``setup`` while the enrolment is unconfirmed; recovery codes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from finboard.contract.base import Input, Schema
+from finboard.contract.errors import ApiError
 from finboard.contract.limits import PASSWORD_MAX, TWO_FACTOR_CODE_MAX
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=TWO_FACTOR_CODE_MAX)]
@@ -38,3 +40,14 @@ class RecoveryCodes(Schema):
 class TwoFactorDisable(Input):
     password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
     code: Code
+
+
+def check_enable(*, started: bool, enabled: bool, allow_code: Callable[[], bool]) -> None:
+    """Refuse confirming an enrolment in the order every backend answers: nothing started (409),
+    already on (409), then over the code limit (429) — the limit is spent only by a real attempt."""
+    if not started:
+        raise ApiError(409, "two_factor_not_started")
+    if enabled:
+        raise ApiError(409, "two_factor_enabled")
+    if not allow_code():
+        raise ApiError(429, "rate_limited")

@@ -24,6 +24,7 @@ from finboard.contract.two_factor import (
     TwoFactorEnable,
     TwoFactorSetup,
     TwoFactorStatus,
+    check_enable,
 )
 from finboard.core import totp
 from finboard.core.account_models import RecoveryCode, TwoFactor
@@ -184,12 +185,11 @@ def api_enable(
     session: Session, secret_key: str, user: User, payload: TwoFactorEnable, allow_code: Callable[[int], bool]
 ) -> RecoveryCodes:
     row = enrolment(session, user.id)
-    if row is None:
-        raise ApiError(409, "two_factor_not_started")
-    if row.enabled_at is not None:
-        raise ApiError(409, "two_factor_enabled")
-    if not allow_code(user.id):
-        raise ApiError(429, "rate_limited")
+    check_enable(
+        started=row is not None,
+        enabled=row is not None and row.enabled_at is not None,
+        allow_code=lambda: allow_code(user.id),
+    )
     codes = confirm(session, secret_key, user.id, payload.code)
     if codes is None:
         session.rollback()

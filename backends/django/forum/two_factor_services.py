@@ -22,6 +22,7 @@ from finboard.contract.two_factor import (
     TwoFactorEnable,
     TwoFactorSetup,
     TwoFactorStatus,
+    check_enable,
 )
 from finboard.core import totp
 from finboard.core.security import verify_password
@@ -108,12 +109,11 @@ def _new_recovery_codes(user_id: int) -> list[str]:
 
 def enable(secret_key: str, user: User, payload: TwoFactorEnable, allow_code: Callable[[int], bool]) -> RecoveryCodes:
     row = TwoFactor.objects.filter(user_id=user.id).first()
-    if row is None:
-        raise ApiError(409, "two_factor_not_started")
-    if row.enabled_at is not None:
-        raise ApiError(409, "two_factor_enabled")
-    if not allow_code(user.id):
-        raise ApiError(429, "rate_limited")
+    check_enable(
+        started=row is not None,
+        enabled=row is not None and row.enabled_at is not None,
+        allow_code=lambda: allow_code(user.id),
+    )
     secret = totp.decrypt_secret(secret_key, row.secret_encrypted)
     step = totp.matching_step(secret, payload.code) if secret else None
     with transaction.atomic():
