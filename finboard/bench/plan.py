@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from finboard.bench import environment, precision
 from finboard.bench.options import RAISED_LIMIT, RunOptions
+from finboard.bench.rotation import slot
 
 PENDING = "pending"
 TOKEN_TTL_S = 86400  # bearer tokens must outlive a long run
@@ -35,19 +36,22 @@ def plan_cells(
     applicable: Callable[[str, str], bool],
     sizes: list[int] | None = None,
 ) -> list[CellKey]:
-    """Every cell, in run order: per data size (smallest first) and cache mode, the rounds of every backend.
+    """Every cell, in run order: per data size (smallest first) and cache mode, the rounds; in a round, each
+    scenario in turn run by every backend in the order of its slot (finboard.bench.rotation).
 
     A backend's server is started on its first turn of a cache mode and kept for
     that mode's rounds (finboard.bench.runner), so the cache mode is the outer loop.
+    ``order`` takes a slot: ``rotation.slot(repeat, scenario_index, scenarios)``.
     """
     cells = []
     for size in sizes or options.sizes:
         for cache in options.cache_modes:
+            scenarios = options.scenarios_for_cache(cache)
             for repeat in range(options.repeat):
-                for name in order(repeat):
-                    if cache == "on" and precision.is_aa_copy(name):
-                        continue  # the A/A control measures the run's noise once: cache off, every scenario
-                    for scenario in options.scenarios_for_cache(cache):
+                for index, scenario in enumerate(scenarios):
+                    for name in order(slot(repeat, index, len(scenarios))):
+                        if cache == "on" and precision.is_aa_copy(name):
+                            continue  # the A/A control measures the run's noise once: cache off, every scenario
                         if applicable(name, scenario):
                             cells += [
                                 CellKey(size, name, scenario, c, repeat, cache) for c in sorted(options.concurrency)

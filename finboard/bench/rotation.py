@@ -21,6 +21,15 @@ is exactly the middle and every two units have run in each order equally
 often, while a unit rarely takes two turns in a row across a round boundary (a
 row next to its own mirror: once a cycle at most, from four units up). Within
 a unit the backend and its baseline copy swap places every round.
+
+A round is scenario-major: for each scenario in turn, every backend runs that
+scenario's cells back to back, in the row of that *slot* (``slot``: round ×
+scenarios + the scenario's index). Two backends' cells of one scenario are then
+seconds apart rather than the minutes a backend-major round put between them
+(every scenario of one backend, then the next backend), so a drift of the
+machine over a round no longer shifts every scenario of one backend against
+another the same way; and 5 rounds × 6 scenarios walk 30 rows, three full
+cycles of the design, instead of half of one.
 """
 
 from __future__ import annotations
@@ -65,6 +74,11 @@ def row_of_round(n: int, repeat: int) -> list[int]:
         shift, mirrored = 2 * block, offset == 1
     row = williams_row(n, shift)
     return row[::-1] if mirrored else row
+
+
+def slot(repeat: int, scenario_index: int, scenarios: int) -> int:
+    """The row index of one scenario's turns within round ``repeat``: rows advance scenario by scenario."""
+    return repeat * max(1, scenarios) + scenario_index
 
 
 def round_order(units: Sequence[Sequence[str]], repeat: int) -> list[str]:

@@ -42,7 +42,7 @@ from finboard.bench.lifecycle import Lifecycle
 from finboard.bench.measure import Measurement
 from finboard.bench.options import RunOptions
 from finboard.bench.plan import CellKey, plan_cells
-from finboard.bench.rotation import round_order
+from finboard.bench.rotation import round_order, slot
 from finboard.bench.rounddata import RoundData
 from finboard.bench.runrecord import RunRecord
 from finboard.bench.scenarios import SCENARIOS
@@ -136,9 +136,9 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         backend = self.backends.get(name)
         return backend is None or SCENARIOS[scenario].applies_to(backend)
 
-    def order(self, repeat: int) -> list[str]:
-        """Round ``repeat``'s turns: a balanced Latin-square (Williams) row of the units."""
-        return round_order(self.units(), repeat)
+    def order(self, slot: int) -> list[str]:
+        """The turns of one slot (a scenario of a round, ``rotation.slot``): a Williams row of the units."""
+        return round_order(self.units(), slot)
 
     def execute(self) -> dict:
         wrk_path = wrk.find_wrk()  # WrkError before anything is started
@@ -252,9 +252,11 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
             for cache in self.o.cache_modes:  # servers kept across the rounds of one cache mode
                 try:
                     self._primer_pass(cache)
+                    scenarios = self.o.scenarios_for_cache(cache)
                     for repeat in range(self.o.repeat):
-                        for name in self.order(repeat):
-                            self._turn(name, cache, repeat)
+                        for index, scenario in enumerate(scenarios):
+                            for name in self.order(slot(repeat, index, len(scenarios))):
+                                self._turn(name, cache, repeat, scenario)
                     self._count_sql_after_rounds(cache)
                 finally:
                     self._stop_all()
@@ -263,8 +265,9 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
                 self.progress.phase(f"{label} · dropping its database…")
         self.url = None if self.o.database is None else self.url
 
-    def _turn(self, name: str, cache: str, repeat: int) -> None:
-        """One backend's turn in a round: its server (started on its first turn, kept after), its scenarios.
+    def _turn(self, name: str, cache: str, repeat: int, scenario: str) -> None:
+        """One backend's turn at one scenario of a round: its server (started on its first turn, kept after), the
+        scenario's cells. A round is scenario-major (finboard.bench.rotation: ``slot``).
 
         Starting a server per round cost more than a third of the default run; a kept
         server sits idle (no load, no CPU) while the others take their turn, so the
@@ -272,19 +275,17 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         skews nobody. A cache-on turn starts from an empty Redis database, as a fresh
         server did, so no backend reads what another cached.
         """
-        keys = self._pending(name, cache, repeat)
-        if not keys or self._skipped(name, cache, keys):
+        in_round = self._pending(name, cache, repeat)  # what a failed start marks, every scenario of the round
+        if not any(k.scenario == scenario for k in in_round) or self._skipped(name, cache, in_round):
             return
         info = self.run["backends"][name]
         started = time.monotonic()
         try:
-            if not self._serve(name, cache, keys):
+            if not self._serve(name, cache, in_round):
                 return
             base_url = self.o.target or self.active.base_url
             memory_idle = self.memory_idle.get(name, {})
-            for scenario in dict.fromkeys(k.scenario for k in keys):
-                if not self._scenario(name, cache, repeat, scenario, base_url, memory_idle):
-                    return
+            self._scenario(name, cache, repeat, scenario, base_url, memory_idle)
         finally:
             self.active = None
             info.setdefault("wall_s", []).append(round(time.monotonic() - started, 1))

@@ -18,7 +18,7 @@ from finboard.bench import options as opts
 from finboard.bench import steps as plan_module
 from finboard.bench.cli import bench
 from finboard.bench.plan import plan_cells
-from finboard.bench.rotation import round_order
+from finboard.bench.rotation import round_order, slot
 from finboard.bench.runner import BenchRun
 from finboard.bench.scenarios import SCENARIOS
 from finboard.registry import registered
@@ -120,10 +120,15 @@ def test_the_plan_runs_each_cache_mode_in_rounds_and_the_aa_copy_with_cache_off_
     for cache in ("off", "on"):
         repeats = [k.repeat for k in plan if k.cache == cache]
         assert repeats == sorted(repeats) and set(repeats) == {0, 1, 2}  # interleaved rounds within a mode
-        for repeat in range(3):  # every backend once per round, the order balanced (finboard.bench.rotation)
-            turns = list(dict.fromkeys(k.backend for k in plan if (k.cache, k.repeat) == (cache, repeat)))
-            expected = round_order([["flask-orm"], ["flask-orm~aa"], ["wsgi-raw"]], repeat)  # the copy a third round
-            assert turns == [b for b in expected if cache == "off" or not b.endswith("~aa")]
+        scenarios = options.scenarios_for_cache(cache)
+        for repeat in range(3):  # scenario-major: each scenario's cells of every backend back to back…
+            in_round = [k for k in plan if (k.cache, k.repeat) == (cache, repeat)]
+            assert [k.scenario for k in in_round] == sorted((k.scenario for k in in_round), key=scenarios.index)
+            for index, scenario in enumerate(scenarios):  # …in the balanced order of its slot (finboard.bench.rotation)
+                turns = [k.backend for k in in_round if k.scenario == scenario]
+                units = [["flask-orm"], ["flask-orm~aa"], ["wsgi-raw"]]
+                expected = round_order(units, slot(repeat, index, len(scenarios)))
+                assert turns == [b for b in expected if cache == "off" or not b.endswith("~aa")]
 
 
 def test_the_estimate_starts_each_server_once_per_cache_mode_and_counts_rate_cells():
