@@ -32,6 +32,28 @@ def sqlite_url(tmp_path_factory):
         yield url
 
 
+# `python3 -m pytest -n 2` (pytest-xdist, `--dist loadgroup` in pyproject.toml) spreads the
+# suite over two processes. Tests that share a fixed resource of the machine run in one
+# group, one after another, on the same process: the conformance suite (Redis databases
+# 1 and up, its session-long servers), flask bench (Redis database 15, load on both cores)
+# and the browser journeys (Redis database 15, one chromium each). Everything else creates
+# its own databases, key prefixes and ports, so it runs beside them.
+SERIAL_FOLDERS = ("conformance", "bench")
+
+
+def _shares_fixed_resources(item: pytest.Item) -> bool:
+    parts = item.path.parts
+    folder = parts[parts.index("tests") + 1] if "tests" in parts else ""
+    browser = item.get_closest_marker("browser") is not None
+    return folder in SERIAL_FOLDERS or browser or item.path.name.startswith("test_e2e_")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _shares_fixed_resources(item):
+            item.add_marker(pytest.mark.xdist_group("fixed-resources"))
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     with postgres_database() as url:
