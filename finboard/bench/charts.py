@@ -24,6 +24,21 @@ from finboard.bench.tables import Aggregate, run_sizes  # noqa: E402
 PERCENTILES = ("p50", "p75", "p90", "p99", "p99.9")
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 ERROR_COLOR = "#d62728"
+# A framework keeps one hue, its data layers a dark (-orm) and a light (-sql) shade of it, the
+# ceilings two greys (matplotlib's tab20 pairs), so nine backends never share a colour and the
+# eye groups a framework's two bars. Copies (the A/A control ``~aa``, ``@REV``, ``@granian``) and
+# registered plug-ins take the hues left, in their order in the run; red stays for errors.
+FAMILY_COLORS = {
+    "flask-orm": "#1f77b4",
+    "flask-sql": "#aec7e8",
+    "django-orm": "#ff7f0e",
+    "django-sql": "#ffbb78",
+    "fastapi-orm": "#2ca02c",
+    "fastapi-sql": "#98df8a",
+    "wsgi-raw": "#7f7f7f",
+    "asgi-raw": "#c7c7c7",
+}
+OTHER_COLORS = ("#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d")
 
 
 def _grid(count: int) -> tuple[int, int]:
@@ -31,8 +46,14 @@ def _grid(count: int) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
+def backend_colors(backends: list[str]) -> dict[str, str]:
+    """One colour per backend label of a run: the family shades above, then the other hues in order."""
+    others = [b for b in backends if b not in FAMILY_COLORS]
+    return {b: FAMILY_COLORS.get(b) or OTHER_COLORS[others.index(b) % len(OTHER_COLORS)] for b in backends}
+
+
 def _color(agg: Aggregate, backend: str) -> str:
-    return COLORS[agg.backends.index(backend) % len(COLORS)]
+    return backend_colors(agg.backends)[backend]
 
 
 def throughput(agg: Aggregate, path: Path) -> Path:

@@ -95,6 +95,17 @@ def test_charts_from_the_recorded_run(tmp_path):
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 10_000
 
 
+def test_every_backend_of_the_matrix_and_its_copies_gets_its_own_colour():
+    """Nine backends drew with six colours: flask-orm~aa and fastapi-sql were the same blue."""
+    from finboard.registry import registered
+
+    labels = [*registered(), "flask-orm~aa", "flask-orm@granian", "wsgi-raw@HEAD~1", "plugin"]
+    colors = charts.backend_colors(labels)
+    assert len(set(colors.values())) == len(labels)
+    assert charts.ERROR_COLOR not in colors.values()
+    assert colors["flask-orm"] == charts.backend_colors(["wsgi-raw", "flask-orm"])["flask-orm"]  # stable across runs
+
+
 def test_one_size_keeps_the_chart_names_of_version_1(tmp_path):
     pngs = charts.write_charts(results.load_run(RECORDED_V1), tmp_path)
     assert [p.name for p in pngs] == ["throughput.png", "latency.png", "memory.png"]
