@@ -32,9 +32,10 @@ import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import jobs, mail_jobs
+from finboard.core import jobs, mail_jobs, notification_mail
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
+from finboard.rawsql import notification_mail as notification_mail_sql
 from finboard.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
     def fan_out_range(event: str, event_id: int, user_from: int | None, user_to: int | None) -> int:
         with Session(engine) as session, session.begin():
             inserted = jobs.run_fanout(session, event, event_id, (user_from, user_to))
+            jobs.enqueue_notification_mail(session, event, event_id, (user_from, user_to))
         log.info("%s %s, members [%s, %s): %d notifications", event, event_id, user_from, user_to, inserted)
         return inserted
 
@@ -83,6 +85,14 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         """One account mail; a mail server that is down raises MailError and the job runs again later."""
         with Session(engine) as session:
             return mail_jobs.run_mail(session, settings, args)
+
+    @app.task(
+        name=notification_mail_sql.NOTIFICATION_MAIL_TASK, queue=notification_mail_sql.MAIL_QUEUE, retry=mail_jobs.RETRY
+    )
+    def send_notification_mail(notification_id: int) -> bool:
+        """One notification mailed at once; a server that is down rolls the claim back and the job runs again."""
+        with Session(engine) as session:
+            return notification_mail.run_queued(session, settings, notification_id)
 
     return app
 
