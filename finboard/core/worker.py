@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import jobs, mail_jobs, notification_mail
+from finboard.core import digests, jobs, mail_jobs, notification_mail
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
 from finboard.rawsql import notification_mail as notification_mail_sql
@@ -40,6 +41,7 @@ from finboard.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
+DIGEST_TASK = "finboard.digests"
 # A failing fan-out (a lost connection, a deadlock) is tried again, waiting 2, 4, 8 ... seconds.
 RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
@@ -93,6 +95,17 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         """One notification mailed at once; a server that is down rolls the claim back and the job runs again."""
         with Session(engine) as session:
             return notification_mail.run_queued(session, settings, notification_id)
+
+    for period in digests.PERIODS:
+
+        @app.periodic(cron=digests.CRON[period], periodic_id=period, task_kwargs={"period": period})
+        @app.task(name=f"{DIGEST_TASK}.{period}", queue=mail_jobs.MAIL_QUEUE)
+        def send_digests(timestamp: int, period: str) -> int:
+            """This period's digests (the scheduler defers it once per tick, whichever worker runs it)."""
+            when = datetime.fromtimestamp(timestamp, tz=UTC)
+            run = digests.send_all(engine, settings, period, when)
+            log.info("%s digests: %d sent, %d skipped, %d failed", period, run.sent, run.skipped, run.failed)
+            return run.sent
 
     return app
 
