@@ -21,13 +21,14 @@ same statements.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from finboard.core import mail_jobs, notification_mail
+from finboard.core import data_export, mail_jobs, notification_mail
 from finboard.rawsql import fanout
 from finboard.rawsql import notification_mail as notification_mail_sql
 from finboard.settings import Settings
@@ -53,6 +54,19 @@ def enqueue_mail(session: Session, settings: Settings, args: dict) -> None:
         session.execute(text(fanout.defer_statement(fanout.colon)), mail_jobs.defer_params(args))
     else:
         session.info.setdefault(_AFTER_COMMIT, []).append(("mail", settings, args))
+
+
+def enqueue_export(session: Session, settings: Settings, export_id: int) -> None:
+    """A "Download my data" archive and its mail (finboard.core.data_export), as a job of the open transaction."""
+    if settings.jobs_queued(session.get_bind().dialect.name):
+        params = {
+            "queue": mail_jobs.MAIL_QUEUE,
+            "task": data_export.EXPORT_TASK,
+            "args": json.dumps({"export_id": export_id}),
+        }
+        session.execute(text(fanout.defer_statement(fanout.colon)), params)
+    else:
+        session.info.setdefault(_AFTER_COMMIT, []).append(("export", settings, export_id))
 
 
 def _lock(session: Session) -> str:
@@ -135,6 +149,9 @@ def _run_committed(session: Session, transaction) -> None:
     for job, first, second in pending:
         if job == "mail":  # the mail thread reads the account, composes and sends
             mail_jobs.send_later(first, functools.partial(mail_jobs.compose_from, bind, first, second))
+            continue
+        if job == "export":  # the mail thread builds the archive and mails its link
+            data_export.send_later(bind, first, second)
             continue
         kind, event_id = second
         try:

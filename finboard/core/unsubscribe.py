@@ -112,4 +112,3 @@ def unsubscribe(session: Session, secret: str, token: str) -> UnsubscribeClaim:
     account_settings.set_notification_preferences(session, user, {**current, **dict.fromkeys(stopped, "in_app")})
     session.commit()
     return claim
-

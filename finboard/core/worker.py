@@ -33,7 +33,7 @@ import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import digests, jobs, mail_jobs, notification_mail
+from finboard.core import data_export, digests, jobs, mail_jobs, notification_mail
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
 from finboard.rawsql import notification_mail as notification_mail_sql
@@ -95,6 +95,12 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         """One notification mailed at once; a server that is down rolls the claim back and the job runs again."""
         with Session(engine) as session:
             return notification_mail.run_queued(session, settings, notification_id)
+
+    @app.task(name=data_export.EXPORT_TASK, queue=mail_jobs.MAIL_QUEUE, retry=mail_jobs.RETRY)
+    def build_data_export(export_id: int) -> bool:
+        """A member's archive, built once, and its link mailed (retried while the server is down)."""
+        with Session(engine) as session:
+            return data_export.run_queued(session, settings, export_id)
 
     for period in digests.PERIODS:
 

@@ -4,7 +4,8 @@
   ``email``); the primary key is the mail job's single-send guard;
 - ``digest_sends (user_id, period, period_start)`` unique: a member's daily or weekly
   digest of one period, claimed before it is sent, so it is never sent twice;
-- ``unsubscribe_uses (nonce)``: the unsubscribe links already followed (single use).
+- ``unsubscribe_uses (nonce)``: the unsubscribe links already followed (single use);
+- ``data_exports``: "Download my data" requests, their unguessable file name and expiry.
 
 Revision ID: 0013
 Revises: 0012
@@ -54,9 +55,27 @@ def upgrade() -> None:
         sa.Column("used_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("nonce", name=op.f("pk_unsubscribe_uses")),
     )
+    op.create_table(
+        "data_exports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("file_name", sa.String(length=64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("ready_at", UTCDateTime(), nullable=True),
+        sa.Column("expires_at", UTCDateTime(), nullable=True),
+        sa.Column("mailed_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_data_exports_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_exports")),
+        sa.UniqueConstraint("file_name", name=op.f("uq_data_exports_file_name")),
+    )
+    op.create_index(op.f("ix_data_exports_user_id"), "data_exports", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_data_exports_user_id"), table_name="data_exports")
+    op.drop_table("data_exports")
     op.drop_table("unsubscribe_uses")
     op.drop_index("uq_digest_sends_user_period", table_name="digest_sends")
     op.drop_table("digest_sends")
