@@ -1,7 +1,7 @@
 """FinBoard's command line, registered on Flask's CLI (``flask <command>``).
 
 ``flask db ...`` comes from Flask-Migrate; this module adds ``seed``,
-``create-user``, ``set-role``, ``worker`` (the background jobs), ``digests send`` and (from
+``create-user``, ``set-role``, ``worker`` (the background jobs), ``digests send``, ``accounts purge`` and (from
 finboard.bench) ``bench``.
 """
 
@@ -210,7 +210,26 @@ def digests_send_command(period: str) -> None:
         raise SystemExit(1)
 
 
+@click.group("accounts")
+def accounts_group() -> None:
+    """Accounts whose members asked to delete them."""
+
+
+@accounts_group.command("purge")
+@with_appcontext
+def accounts_purge_command() -> None:
+    """Anonymise the accounts whose grace period is over (for cron; the worker does it hourly)."""
+    from flask import current_app
+
+    from finboard.core import account_deletion
+    from finboard.extensions import db
+
+    done = account_deletion.purge_due(db.engine, current_app.config["FINBOARD_SETTINGS"])
+    click.echo(f"{done} accounts anonymised")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(accounts_group)
     app.cli.add_command(digests_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)

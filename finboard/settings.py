@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     # the mailed link works.
     export_dir: str = Field(default=str(DEFAULT_EXPORT_DIR), validation_alias="EXPORT_DIR")
     export_days: int = Field(default=7, ge=1, le=90, validation_alias="EXPORT_DAYS")
+    # "Delete my account": days between the request and the anonymisation (cancel meanwhile).
+    account_deletion_grace_days: int = Field(default=7, ge=0, le=90, validation_alias="ACCOUNT_DELETION_GRACE_DAYS")
     # The forms and endpoints that send account mail (password reset, verification, e-mail
     # change) and the ones that take its links, per IP and per account.
     account_mail_limit_per_ip: str = Field(default="20/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_IP")

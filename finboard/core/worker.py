@@ -33,7 +33,7 @@ import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import data_export, digests, jobs, mail_jobs, notification_mail
+from finboard.core import account_deletion, data_export, digests, jobs, mail_jobs, notification_mail
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
 from finboard.rawsql import notification_mail as notification_mail_sql
@@ -42,6 +42,7 @@ from finboard.settings import ConfigError, Settings
 log = logging.getLogger(__name__)
 
 DIGEST_TASK = "finboard.digests"
+PURGE_TASK = "finboard.purge_deleted_accounts"
 # A failing fan-out (a lost connection, a deadlock) is tried again, waiting 2, 4, 8 ... seconds.
 RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
@@ -101,6 +102,14 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         """A member's archive, built once, and its link mailed (retried while the server is down)."""
         with Session(engine) as session:
             return data_export.run_queued(session, settings, export_id)
+
+    @app.periodic(cron="0 * * * *", periodic_id="hourly")
+    @app.task(name=PURGE_TASK, queue=mail_jobs.MAIL_QUEUE)
+    def purge_deleted_accounts(timestamp: int) -> int:
+        """Anonymise the accounts whose grace period is over (finboard.core.account_deletion)."""
+        done = account_deletion.purge_due(engine, settings)
+        log.info("%d accounts anonymised", done)
+        return done
 
     for period in digests.PERIODS:
 

@@ -5,7 +5,8 @@
 - ``digest_sends (user_id, period, period_start)`` unique: a member's daily or weekly
   digest of one period, claimed before it is sent, so it is never sent twice;
 - ``unsubscribe_uses (nonce)``: the unsubscribe links already followed (single use);
-- ``data_exports``: "Download my data" requests, their unguessable file name and expiry.
+- ``data_exports``: "Download my data" requests, their unguessable file name and expiry;
+- ``account_deletions``: accounts to anonymise after their grace period, and how.
 
 Revision ID: 0013
 Revises: 0012
@@ -71,9 +72,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("file_name", name=op.f("uq_data_exports_file_name")),
     )
     op.create_index(op.f("ix_data_exports_user_id"), "data_exports", ["user_id"])
+    op.create_table(
+        "account_deletions",
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("requested_at", UTCDateTime(), nullable=False),
+        sa.Column("delete_after", UTCDateTime(), nullable=False),
+        sa.Column("keep_content", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_account_deletions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_account_deletions")),
+    )
+    op.create_index(op.f("ix_account_deletions_delete_after"), "account_deletions", ["delete_after"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_account_deletions_delete_after"), table_name="account_deletions")
+    op.drop_table("account_deletions")
     op.drop_index(op.f("ix_data_exports_user_id"), table_name="data_exports")
     op.drop_table("data_exports")
     op.drop_table("unsubscribe_uses")

@@ -1,4 +1,4 @@
-""""Download my data": asked on /settings, built by the job, mailed as a link only its member can use.
+""" "Download my data": asked on /settings, built by the job, mailed as a link only its member can use.
 
 The mail arrives at a real SMTP server in the test process; the ZIP it links holds the
 member's profile, posts with revisions, comments, watches, follows, notifications, blocks

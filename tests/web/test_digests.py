@@ -163,4 +163,4 @@ def test_the_worker_schedules_both_digests():
     settings = load_settings({"DATABASE_URL": "postgresql+psycopg://root@127.0.0.1/unused", "SECRET_KEY": "k" * 32})
     app = worker.procrastinate_app(settings)
     schedules = {task.periodic_id: task.cron for task in app.periodic_registry.periodic_tasks.values()}
-    assert schedules == {"daily": "0 7 * * *", "weekly": "0 7 * * 1"}
+    assert schedules == {"daily": "0 7 * * *", "weekly": "0 7 * * 1", "hourly": "0 * * * *"}
