@@ -125,6 +125,7 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Importing these registers their routes on their blueprint (the API's, members', moderation's, posts').
     import finboard.account.unsubscribe_views  # noqa: F401
+    import finboard.api.account_data  # noqa: F401
     import finboard.api.accounts  # noqa: F401
     import finboard.api.blocks  # noqa: F401
     import finboard.api.docs  # noqa: F401

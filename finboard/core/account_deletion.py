@@ -30,6 +30,7 @@ moderation logs keep a valid author.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -75,10 +76,19 @@ def pending(session: Session, user_id: int) -> AccountDeletion | None:
 
 
 def request_deletion(
-    session: Session, settings: Settings, user: User, password: str, code: str | None, keep_content: bool
+    session: Session,
+    settings: Settings,
+    user: User,
+    password: str,
+    code: str | None,
+    keep_content: bool,
+    allow_attempt: Callable[[int], bool] | None = None,
 ) -> AccountDeletion:
     """Re-authenticate, record the request and revoke every session and token at once. Commits.
-    422 naming ``password`` or ``code``; 409 when already asked."""
+    429 when ``allow_attempt`` (the two-factor code limiter, per account and IP) refuses; 422
+    naming ``password`` or ``code``; 409 when already asked."""
+    if allow_attempt is not None and not allow_attempt(user.id):
+        raise ApiError(429, "rate_limited")
     if not verify_password(user.password_hash, password or ""):
         raise ApiError(422, "invalid", {"password": WRONG_PASSWORD})
     if two_factor.is_enabled(session, user.id):

@@ -64,16 +64,19 @@ def pending_deletion():
 @login_required
 def delete_account():
     user = me()
-    if not _code_allowed(user.id):
-        flash(TOO_MANY_CODES, "error")
-        return redirect(url("settings.index") + "#delete"), 303
     keep = request.form.get("content", "keep") != "remove"
     try:
         row = account_deletion.request_deletion(
-            db.session, settings(), user, request.form.get("password", ""), request.form.get("code") or None, keep
+            db.session,
+            settings(),
+            user,
+            request.form.get("password", ""),
+            request.form.get("code") or None,
+            keep,
+            allow_attempt=_code_allowed,
         )
     except ApiError as exc:
-        flash(next(iter(exc.fields.values()), exc.message), "error")
+        flash(TOO_MANY_CODES if exc.status == 429 else next(iter(exc.fields.values()), exc.message), "error")
         return redirect(url("settings.index") + "#delete"), 303
     logout_user()
     flash(
