@@ -176,6 +176,14 @@ def thread_bind(bind: Engine) -> Engine:
         return _sync_engines[key]
 
 
+def url_engine(database_url: str) -> Engine:
+    """The mail thread's engine on ``database_url``, for an adapter that has none (Django)."""
+    with _executor_lock:
+        if database_url not in _sync_engines:
+            _sync_engines[database_url] = create_engine(database_url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+        return _sync_engines[database_url]
+
+
 def compose_from(bind: Engine, settings: Settings, args: dict[str, Any]) -> EmailMessage | None:
     """The embedded job's message, read in the mail thread on its own session."""
     with Session(thread_bind(bind)) as session:

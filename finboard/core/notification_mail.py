@@ -22,7 +22,7 @@ import functools
 import logging
 from email.message import EmailMessage
 
-from sqlalchemy import Engine, create_engine, delete, exists, select
+from sqlalchemy import Engine, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,14 +124,8 @@ def send_later(bind: Engine, settings: Settings, notification_ids: list[int]) ->
         )
 
 
-_engines: dict[str, Engine] = {}
-
-
 def send_later_on(database_url: str, settings: Settings, notification_ids: list[int]) -> None:
-    """Embedded, for an adapter without a SQLAlchemy engine (Django): :func:`send_later` on one of
-    this module's own, opened on the same database."""
-    if not notification_ids:
-        return
-    if database_url not in _engines:
-        _engines[database_url] = create_engine(database_url)
-    send_later(_engines[database_url], settings, notification_ids)
+    """Embedded, for an adapter without a SQLAlchemy engine (Django): :func:`send_later` on the
+    mail thread's own engine on the same database."""
+    if notification_ids:
+        send_later(mail_jobs.url_engine(database_url), settings, notification_ids)
