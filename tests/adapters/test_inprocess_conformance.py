@@ -14,7 +14,14 @@ import pytest
 from finboard.core import mail_jobs
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import SECRET, Answer, adapter_settings
-from tests.conformance import test_2_writes, test_6_community, test_8_accounts, test_8_blocks, test_8_two_factor
+from tests.conformance import (
+    test_2_writes,
+    test_6_community,
+    test_8_accounts,
+    test_8_blocks,
+    test_8_two_factor,
+    test_9_account_data,
+)
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -192,3 +199,17 @@ def test_account_sequence(adapter, fresh, reference_logs):
     mail_jobs.wait_idle()
     # 3 sign-ups, 2 resets of accounts (the unknown address: none), a resend, a change and its notice.
     assert len(set(outbox.glob("*.eml")) - before) == 8
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_account_data_sequence(adapter, fresh, reference_logs):
+    """tests/conformance's export-and-deletion script (it reads the rows with psycopg: PostgreSQL only)."""
+    key = ("postgres", test_9_account_data.__name__)
+    if key not in reference_logs:
+        reference_logs[key] = test_9_account_data.run_sequence(fresh("flask"))
+    backend = fresh(adapter)
+    log = test_9_account_data.run_sequence(backend)
+    assert_same_log(log, reference_logs[key], adapter)
+    test_9_account_data.check_data(adapter, backend, {label: r.json() if r.content else None for label, _, _, r in log})
+    mail_jobs.wait_idle()  # the export's archive and mail, in this adapter's mail thread
