@@ -47,8 +47,13 @@ PURGE_TASK = "finboard.purge_deleted_accounts"
 RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
 
-def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate.App:
-    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out tasks (PostgreSQL)."""
+def procrastinate_app(settings: Settings, concurrency: int = 1, schedule: bool = True) -> procrastinate.App:
+    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out tasks (PostgreSQL).
+
+    ``schedule``: with the periodic tasks (digests at 07:00 UTC, the purge of deleted accounts
+    hourly), which Procrastinate's scheduler in every long-running worker defers once per tick.
+    A worker that only drains the queue (``--exit-when-empty``) leaves them out: it would
+    otherwise defer a tick that passed minutes ago."""
     if settings.is_sqlite:
         raise ConfigError(
             "flask worker needs PostgreSQL (the jobs live in it); on SQLite jobs run in-process after each commit"
@@ -103,6 +108,12 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         with Session(engine) as session:
             return data_export.run_queued(session, settings, export_id)
 
+    if schedule:
+        _scheduled_tasks(app, engine, settings)
+    return app
+
+
+def _scheduled_tasks(app: procrastinate.App, engine, settings: Settings) -> None:
     @app.periodic(cron="0 * * * *", periodic_id="hourly")
     @app.task(name=PURGE_TASK, queue=mail_jobs.MAIL_QUEUE)
     def purge_deleted_accounts(timestamp: int) -> int:
@@ -121,8 +132,6 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
             run = digests.send_all(engine, settings, period, when)
             log.info("%s digests: %d sent, %d skipped, %d failed", period, run.sent, run.skipped, run.failed)
             return run.sent
-
-    return app
 
 
 # Succeeded jobs are kept this long (for inspection), then deleted; failed ones stay until removed by hand.
@@ -147,7 +156,7 @@ async def _housekeeping(app: procrastinate.App, stalled_after: float) -> None:
 
 async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
     settings = settings.worker_settings()
-    app = procrastinate_app(settings, concurrency)
+    app = procrastinate_app(settings, concurrency, schedule=wait)
     async with app.open_async():
         housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
         try:
