@@ -222,9 +222,11 @@ def accounts_purge_command() -> None:
     from flask import current_app
 
     from finboard.core import account_deletion
-    from finboard.extensions import db
+    from finboard.extensions import cache, db
 
     done = account_deletion.purge_due(db.engine, current_app.config["FINBOARD_SETTINGS"])
+    if done:
+        cache.invalidate()  # pages showing their names or content (Redis: every backend's)
     click.echo(f"{done} accounts anonymised")
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from finboard.core import account_deletion, data_export, digests, jobs, mail_jobs, notification_mail
+from finboard.core.generation_cache import GenerationCache
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
 from finboard.rawsql import notification_mail as notification_mail_sql
@@ -119,6 +120,8 @@ def _scheduled_tasks(app: procrastinate.App, engine, settings: Settings) -> None
     def purge_deleted_accounts(timestamp: int) -> int:
         """Anonymise the accounts whose grace period is over (finboard.core.account_deletion)."""
         done = account_deletion.purge_due(engine, settings)
+        if done and settings.cache_enabled:  # the shared read cache (Redis) shows their names or content
+            GenerationCache.for_redis(settings.redis_url).invalidate()
         log.info("%d accounts anonymised", done)
         return done
 
