@@ -118,8 +118,7 @@ def test_a_mention_is_mailed_once_and_one_click_turns_that_kind_off(mail_app, cl
 
 def test_a_replayed_link_stays_used_after_the_mail_is_turned_back_on(mail_app, client, make):
     alice = _member(mail_app, make, "alice", reply="email")
-    with mail_app.app_context():
-        token = unsubscribe.make_token("test-secret-key-with-enough-entropy", alice, "reply")
+    token = unsubscribe.make_token(mail_app.config["FINBOARD_SETTINGS"].secret_key, alice, "reply")
     assert client.post(f"/account/unsubscribe/{token}").status_code == 200
     assert _delivery(mail_app, alice, "reply") == "in_app"
     with mail_app.app_context():
@@ -131,7 +130,7 @@ def test_a_replayed_link_stays_used_after_the_mail_is_turned_back_on(mail_app, c
 
 def test_tampered_and_expired_links_are_refused_and_change_nothing(mail_app, client, make, monkeypatch):
     alice = _member(mail_app, make, "alice", mention="email")
-    secret = "test-secret-key-with-enough-entropy"
+    secret = mail_app.config["FINBOARD_SETTINGS"].secret_key
     token = unsubscribe.make_token(secret, alice, "mention")
     other = unsubscribe.make_token(secret, alice + 1, "mention")
     forged = other.partition(".")[0] + "." + token.partition(".")[2]  # bob's payload, alice's signature
