@@ -23,13 +23,12 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import Engine, and_, exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from finboard.core import lookups, unsubscribe
 from finboard.core.account_models import NotificationPreference
 from finboard.core.mail import MailError, deliver, render
-from finboard.core.mail_models import DigestSend
+from finboard.core.mail_models import DigestSend, claim
 from finboard.core.models import Notification, Post, PostCashtag, TickerFollow, User, UserBlock, UserMute, utcnow
 from finboard.settings import Settings
 
@@ -136,10 +135,7 @@ def send_one(session: Session, settings: Settings, user_id: int, period: str, no
     already sent for this period (or there is nothing to say); MailError rolls the claim back."""
     start = period_start(period, now)
     with session.begin():
-        try:
-            with session.begin_nested():
-                session.add(DigestSend(user_id=user_id, period=period, period_start=start, sent_at=utcnow()))
-        except IntegrityError:
+        if not claim(session, DigestSend, user_id=user_id, period=period, period_start=start, sent_at=utcnow()):
             return False
         user = session.get(User, user_id)
         if user is None or user.email_verified_at is None:

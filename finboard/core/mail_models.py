@@ -16,9 +16,11 @@ end, so ``Base.metadata`` is always complete):
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from finboard.core.models import Base, UTCDateTime, utcnow
 
@@ -48,3 +50,13 @@ class UnsubscribeUse(Base):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def claim(session: Session, model: type[Base], **values: Any) -> bool:
+    """Insert the row unless its key is taken (``ON CONFLICT DO NOTHING``): True when this
+    transaction took it. A concurrent claim waits for the first one's transaction: it finds the
+    row if that committed, takes it if that rolled back. (No savepoint: pysqlite's would commit.)"""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    key = model.__table__.primary_key.columns.values()[0]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None  # RETURNING: a row iff inserted

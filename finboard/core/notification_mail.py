@@ -23,14 +23,13 @@ import logging
 from email.message import EmailMessage
 
 from sqlalchemy import Engine, delete, exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from finboard.core import mail_jobs, unsubscribe
 from finboard.core.account_models import NotificationPreference
 from finboard.core.mail import deliver, render
-from finboard.core.mail_models import NotificationEmail
-from finboard.core.models import Notification, Post, User, UserBlock, UserMute
+from finboard.core.mail_models import NotificationEmail, claim
+from finboard.core.models import Notification, Post, User, UserBlock, UserMute, utcnow
 from finboard.settings import Settings
 
 log = logging.getLogger("finboard.mail")
@@ -78,12 +77,7 @@ def compose(session: Session, settings: Settings, notification_id: int) -> Email
 
 def _claim(session: Session, notification_id: int) -> bool:
     """Take the notification's single send; False when it is taken (sent, or being sent)."""
-    try:
-        with session.begin_nested():
-            session.add(NotificationEmail(notification_id=notification_id))
-    except IntegrityError:
-        return False
-    return True
+    return claim(session, NotificationEmail, notification_id=notification_id, sent_at=utcnow())
 
 
 def run_queued(session: Session, settings: Settings, notification_id: int) -> bool:

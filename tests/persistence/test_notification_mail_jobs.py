@@ -77,8 +77,9 @@ def test_the_fanout_enqueues_the_mail_which_survives_a_server_down_and_is_sent_o
     assert message["List-Unsubscribe"].startswith("<http://forum.test/account/unsubscribe/")
     assert smtp.to("bob@example.com") == []
 
-    with Session(engine) as session:  # the job again (a worker killed after sending): nothing more
+    with Session(engine) as session:
         (note_id,) = session.scalars(select(NotificationEmail.notification_id)).all()
+    with Session(engine) as session:  # the job again (a worker killed after sending): nothing more
         assert notification_mail.run_queued(session, settings, note_id) is False
     with Session(engine) as session, session.begin():  # the fan-out again: nothing left to mail
         jobs.split_fanout(session, "post", post_id, chunk=1000)
