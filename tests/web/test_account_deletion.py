@@ -73,12 +73,12 @@ def test_a_wrong_password_deletes_nothing(app, client, alice):
 @SQLITE_AND_PG
 def test_asking_signs_out_everywhere_and_signing_in_again_can_cancel(app, client, auth, alice):
     token = _api_token(app.test_client())
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     answer = _delete(client)
     assert answer.status_code == 302
     assert "will be deleted on" in flashes(client.get("/"))[0]
     assert client.get("/settings").status_code == 302  # this browser is signed out
-    assert app.test_client().get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert app.test_client().get("/api/v1/notifications", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     with app.app_context():
         row = db.session.get(AccountDeletion, alice["id"])
         assert row.keep_content is True
