@@ -158,6 +158,14 @@ def test_two_factor_login(adapter, fresh):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_two_factor_code_limits(adapter, fresh):
+    """Two-factor codes are limited per account and per IP on every adapter (limits lowered here)."""
+    limits = {"TWO_FACTOR_LIMIT_PER_ACCOUNT": "3/minute", "TWO_FACTOR_LIMIT_PER_IP": "5/minute"}
+    test_8_two_factor.check_code_limits(fresh(adapter, **limits), SECRET)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
 def test_staff_gate(adapter, fresh):
     """REQUIRE_2FA_FOR_STAFF on the moderation API of every adapter."""
     test_8_two_factor.check_staff_gate(fresh(adapter, REQUIRE_2FA_FOR_STAFF="1"), SECRET)
