@@ -99,7 +99,14 @@ def test_asking_signs_out_everywhere_and_signing_in_again_can_cancel(app, client
 
 
 @SQLITE_AND_PG
-def test_the_purge_keeps_content_as_a_deleted_member_and_erases_the_rest(app, client, auth, alice):
+def test_the_purge_keeps_content_as_a_deleted_member_and_erases_the_rest(app, client, auth, alice, tmp_path):
+    app.config["FINBOARD_SETTINGS"] = app.config["FINBOARD_SETTINGS"].replace(avatar_dir=str(tmp_path / "avatars"))
+    avatar = tmp_path / "avatars" / f"{'a' * 64}.png"
+    avatar.parent.mkdir()
+    avatar.write_bytes(b"png")
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == alice["id"]).values(avatar="a" * 64))
+        db.session.commit()
     _delete(client, content="keep")
     runner = app.test_cli_runner()
     assert runner.invoke(args=["accounts", "purge"]).output.strip() == "0 accounts anonymised"  # still in grace
@@ -112,6 +119,7 @@ def test_the_purge_keeps_content_as_a_deleted_member_and_erases_the_rest(app, cl
         for model in (TickerFollow, NotificationPreference, UserSession, AccountDeletion):
             assert db.session.scalar(select(func.count()).select_from(model).where(model.user_id == alice["id"])) == 0
         assert db.session.get(Post, alice["post"]).author_id == alice["id"]  # kept
+    assert not avatar.exists()  # nobody else's avatar was the same image
     visitor = app.test_client()
     assert visitor.get("/u/alice").status_code == 404
     post_page = body(visitor.get(f"/posts/{alice['post']}"))
