@@ -1,7 +1,7 @@
 """FinBoard's command line, registered on Flask's CLI (``flask <command>``).
 
 ``flask db ...`` comes from Flask-Migrate; this module adds ``seed``,
-``create-user``, ``set-role``, ``worker`` (the background jobs) and (from
+``create-user``, ``set-role``, ``worker`` (the background jobs), ``digests send``, ``accounts purge`` and (from
 finboard.bench) ``bench``.
 """
 
@@ -186,7 +186,53 @@ def worker_command(concurrency: int | None, exit_when_empty: bool) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@click.group("digests")
+def digests_group() -> None:
+    """Daily and weekly notification digests by e-mail."""
+
+
+@digests_group.command("send")
+@click.option("--period", type=click.Choice(["daily", "weekly"]), required=True, help="Which digest.")
+@with_appcontext
+def digests_send_command(period: str) -> None:
+    """Send this period's digests now (for cron; the worker's scheduler does it on PostgreSQL).
+
+    Safe to repeat and to run beside the scheduler: a member's digest of one period is sent once.
+    """
+    from flask import current_app
+
+    from finboard.core import digests
+    from finboard.extensions import db
+
+    run = digests.send_all(db.engine, current_app.config["FINBOARD_SETTINGS"], period)
+    click.echo(f"{period} digests: {run.sent} sent, {run.skipped} skipped, {run.failed} failed (sent by the next run)")
+    if run.failed:
+        raise SystemExit(1)
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """Accounts whose members asked to delete them."""
+
+
+@accounts_group.command("purge")
+@with_appcontext
+def accounts_purge_command() -> None:
+    """Anonymise the accounts whose grace period is over (for cron; the worker does it hourly)."""
+    from flask import current_app
+
+    from finboard.core import account_deletion
+    from finboard.extensions import cache, db
+
+    done = account_deletion.purge_due(db.engine, current_app.config["FINBOARD_SETTINGS"])
+    if done:
+        cache.invalidate()  # pages showing their names or content (Redis: every backend's)
+    click.echo(f"{done} accounts anonymised")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(accounts_group)
+    app.cli.add_command(digests_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(create_user_command)

@@ -124,6 +124,8 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Importing these registers their routes on their blueprint (the API's, members', moderation's, posts').
+    import finboard.account.unsubscribe_views  # noqa: F401
+    import finboard.api.account_data  # noqa: F401
     import finboard.api.accounts  # noqa: F401
     import finboard.api.blocks  # noqa: F401
     import finboard.api.docs  # noqa: F401
@@ -133,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
     import finboard.members.blocking  # noqa: F401
+    import finboard.members.data_pages  # noqa: F401
     import finboard.members.views  # noqa: F401
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401

@@ -41,6 +41,7 @@ MAIL_SCHEMES = ("smtp", "smtps", "smtp+plain")
 
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
 DEFAULT_AVATAR_DIR = PROJECT_ROOT / "instance" / "avatars"
+DEFAULT_EXPORT_DIR = PROJECT_ROOT / "instance" / "exports"
 DEVELOPMENT_ENVIRONMENTS = ("development", "testing")
 
 
@@ -127,6 +128,12 @@ class Settings(BaseSettings):
     require_2fa_for_staff: bool = Field(default=False, validation_alias="REQUIRE_2FA_FOR_STAFF")
     # Where re-encoded avatars are written (content-addressed file names).
     avatar_dir: str = Field(default=str(DEFAULT_AVATAR_DIR), validation_alias="AVATAR_DIR")
+    # "Download my data": where the ZIPs are built (unguessable names), and for how many days
+    # the mailed link works.
+    export_dir: str = Field(default=str(DEFAULT_EXPORT_DIR), validation_alias="EXPORT_DIR")
+    export_days: int = Field(default=7, ge=1, le=90, validation_alias="EXPORT_DAYS")
+    # "Delete my account": days between the request and the anonymisation (cancel meanwhile).
+    account_deletion_grace_days: int = Field(default=7, ge=0, le=90, validation_alias="ACCOUNT_DELETION_GRACE_DAYS")
     # The forms and endpoints that send account mail (password reset, verification, e-mail
     # change) and the ones that take its links, per IP and per account.
     account_mail_limit_per_ip: str = Field(default="20/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_IP")

@@ -39,7 +39,10 @@ COMMUNITY_TABLES = (
     "user_mutes",
 )
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
+# Notification mail and digests (migration 0013): before the notifications they point at.
+MAIL_TABLES = ("notification_emails", "digest_sends", "unsubscribe_uses", "data_exports", "account_deletions")
 DATA_TABLES = (
+    *MAIL_TABLES,
     *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES
 )
 

@@ -18,6 +18,7 @@ from backends.fastapi import replicas as replica_reads
 from backends.fastapi.deps import Resources
 from backends.fastapi.middleware import AutomaticMethods, SecurityHeaders
 from backends.fastapi.routes import (
+    account_data,
     accounts,
     auth,
     blocks,
@@ -103,7 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(replica_reads.ReadYourWrites)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
-    routers = (auth, two_factor, accounts, posts, categories, meta, profiles, moderation, subscriptions, market, blocks)
+    routers = (
+        auth, two_factor, accounts, account_data, posts, categories, meta, profiles, moderation, subscriptions, market,
+        blocks,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     return app

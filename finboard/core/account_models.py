@@ -58,3 +58,8 @@ class NotificationPreference(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     delivery: Mapped[str] = mapped_column(String(16))
+
+
+# The notification-mail and digest tables (migration 0013), for the same reason models imports this.
+import finboard.core.account_data_models  # noqa: E402,F401 - the data-export table, likewise
+import finboard.core.mail_models  # noqa: E402,F401 - not a name: registers the tables on Base.metadata

@@ -53,13 +53,15 @@ class TokenInvalid(Exception):
         self.reason = reason
 
 
-class _Signer(TimestampSigner):
+class ClockSigner(TimestampSigner):
+    """Stamps and checks with :data:`clock` (the unsubscribe links use it too)."""
+
     def get_timestamp(self) -> int:
         return int(clock())
 
 
 def _serializer(secret: str, purpose: Purpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=f"finboard.account.{purpose}", signer=_Signer)
+    return URLSafeTimedSerializer(secret, salt=f"finboard.account.{purpose}", signer=ClockSigner)
 
 
 def fingerprint(user: Account, purpose: Purpose) -> str:

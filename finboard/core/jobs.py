@@ -21,14 +21,16 @@ same statements.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from finboard.core import mail_jobs
+from finboard.core import data_export, mail_jobs, notification_mail
 from finboard.rawsql import fanout
+from finboard.rawsql import notification_mail as notification_mail_sql
 from finboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def enqueue_fanout(session: Session, settings: Settings, kind: str, event_id: in
         session.execute(text(fanout.defer_statement(fanout.colon)), fanout.defer_params(kind, event_id))
     else:
         fanout.defer_params(kind, event_id)  # an unknown kind fails now, in the write, not after it
-        session.info.setdefault(_AFTER_COMMIT, []).append(("fanout", kind, event_id))
+        session.info.setdefault(_AFTER_COMMIT, []).append(("fanout", settings, (kind, event_id)))
 
 
 def enqueue_mail(session: Session, settings: Settings, args: dict) -> None:
@@ -52,6 +54,19 @@ def enqueue_mail(session: Session, settings: Settings, args: dict) -> None:
         session.execute(text(fanout.defer_statement(fanout.colon)), mail_jobs.defer_params(args))
     else:
         session.info.setdefault(_AFTER_COMMIT, []).append(("mail", settings, args))
+
+
+def enqueue_export(session: Session, settings: Settings, export_id: int) -> None:
+    """A "Download my data" archive and its mail (finboard.core.data_export), as a job of the open transaction."""
+    if settings.jobs_queued(session.get_bind().dialect.name):
+        params = {
+            "queue": mail_jobs.MAIL_QUEUE,
+            "task": data_export.EXPORT_TASK,
+            "args": json.dumps({"export_id": export_id}),
+        }
+        session.execute(text(fanout.defer_statement(fanout.colon)), params)
+    else:
+        session.info.setdefault(_AFTER_COMMIT, []).append(("export", settings, export_id))
 
 
 def _lock(session: Session) -> str:
@@ -74,6 +89,21 @@ def run_fanout(session: Session, kind: str, event_id: int, user_range: fanout.Us
     )
 
 
+def notifications_to_mail(session: Session, kind: str, event_id: int) -> list[int]:
+    """The event's notifications whose recipients want them mailed at once, not mailed yet (embedded)."""
+    sql, params = notification_mail_sql.due_statement(kind, event_id, fanout.colon)
+    return list(session.scalars(text(sql), params))
+
+
+def enqueue_notification_mail(
+    session: Session, kind: str, event_id: int, user_range: fanout.UserRange = fanout.EVERYONE
+) -> None:
+    """Queued: one mail job per notification of the event (in ``user_range``) to mail at once,
+    enqueued in the fan-out's own transaction (set-based, PostgreSQL)."""
+    sql, params = notification_mail_sql.defer_due_statement(kind, event_id, fanout.colon, user_range)
+    session.execute(text(sql), params)
+
+
 def split_fanout(session: Session, kind: str, event_id: int, chunk: int) -> list[fanout.UserRange]:
     """The queued fan-out's first step: run it here when its audience fits in one chunk, or else
     enqueue one ``FANOUT_RANGE_TASK`` job per range (in this transaction) for the worker to run
@@ -85,6 +115,7 @@ def split_fanout(session: Session, kind: str, event_id: int, chunk: int) -> list
     ranges = fanout.chunk_bounds(event, chunk, fetch_all, fanout.colon)
     if ranges == [fanout.EVERYONE]:
         run_fanout(session, kind, event_id)
+        enqueue_notification_mail(session, kind, event_id)
         return []
     defer = text(fanout.defer_statement(fanout.colon))
     for user_range in ranges:
@@ -119,11 +150,18 @@ def _run_committed(session: Session, transaction) -> None:
         if job == "mail":  # the mail thread reads the account, composes and sends
             mail_jobs.send_later(first, functools.partial(mail_jobs.compose_from, bind, first, second))
             continue
+        if job == "export":  # the mail thread builds the archive and mails its link
+            data_export.send_later(bind, first, second)
+            continue
+        kind, event_id = second
         try:
             with Session(bind) as job_session, job_session.begin():
-                run_fanout(job_session, first, second)
+                run_fanout(job_session, kind, event_id)
+                due = notifications_to_mail(job_session, kind, event_id)
         except SQLAlchemyError:
             log.exception("the %s job %s failed after its commit (embedded jobs are not retried)", job, second)
+            continue
+        notification_mail.send_later(bind, first, due)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -132,8 +132,13 @@ def _deliver_with_retries(settings: Settings, message: EmailMessage) -> bool:
     return False  # pragma: no cover - the loop returns
 
 
-def send_later(settings: Settings, make_message: Callable[[], EmailMessage | None]) -> Future:
-    """Compose (``make_message``: reads the account) and send from this process's mail thread."""
+def send_later(
+    settings: Settings,
+    make_message: Callable[[], EmailMessage | None],
+    on_failure: Callable[[], None] | None = None,
+) -> Future:
+    """Compose (``make_message``: reads the account) and send from this process's mail thread;
+    ``on_failure`` runs there when the mail could not be sent after the retries."""
 
     def work() -> bool:
         try:
@@ -141,7 +146,15 @@ def send_later(settings: Settings, make_message: Callable[[], EmailMessage | Non
         except Exception:  # noqa: BLE001 - the thread outlives any one job: log it, go on
             log.exception("an account mail could not be composed")
             return False
-        return message is not None and _deliver_with_retries(settings, message)
+        if message is None:
+            return False
+        sent = _deliver_with_retries(settings, message)
+        if not sent and on_failure is not None:
+            try:
+                on_failure()
+            except Exception:  # noqa: BLE001 - as above
+                log.exception("a failed mail could not be cleaned up")
+        return sent
 
     return _pool().submit(work)
 
@@ -161,6 +174,14 @@ def thread_bind(bind: Engine) -> Engine:
         if key not in _sync_engines:
             _sync_engines[key] = create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
         return _sync_engines[key]
+
+
+def url_engine(database_url: str) -> Engine:
+    """The mail thread's engine on ``database_url``, for an adapter that has none (Django)."""
+    with _executor_lock:
+        if database_url not in _sync_engines:
+            _sync_engines[database_url] = create_engine(database_url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+        return _sync_engines[database_url]
 
 
 def compose_from(bind: Engine, settings: Settings, args: dict[str, Any]) -> EmailMessage | None:

@@ -27,24 +27,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 import procrastinate
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from finboard.core import jobs, mail_jobs
+from finboard.core import account_deletion, data_export, digests, jobs, mail_jobs, notification_mail
+from finboard.core.generation_cache import GenerationCache
 from finboard.core.pg_sessions import connect_args, prepare_engine
 from finboard.rawsql import connect, fanout
+from finboard.rawsql import notification_mail as notification_mail_sql
 from finboard.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
+DIGEST_TASK = "finboard.digests"
+PURGE_TASK = "finboard.purge_deleted_accounts"
 # A failing fan-out (a lost connection, a deadlock) is tried again, waiting 2, 4, 8 ... seconds.
 RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 
 
-def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate.App:
-    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out tasks (PostgreSQL)."""
+def procrastinate_app(settings: Settings, concurrency: int = 1, schedule: bool = True) -> procrastinate.App:
+    """The Procrastinate app on ``DATABASE_DIRECT_URL`` or ``DATABASE_URL``, with the fan-out tasks (PostgreSQL).
+
+    ``schedule``: with the periodic tasks (digests at 07:00 UTC, the purge of deleted accounts
+    hourly), which Procrastinate's scheduler in every long-running worker defers once per tick.
+    A worker that only drains the queue (``--exit-when-empty``) leaves them out: it would
+    otherwise defer a tick that passed minutes ago."""
     if settings.is_sqlite:
         raise ConfigError(
             "flask worker needs PostgreSQL (the jobs live in it); on SQLite jobs run in-process after each commit"
@@ -75,6 +85,7 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
     def fan_out_range(event: str, event_id: int, user_from: int | None, user_to: int | None) -> int:
         with Session(engine) as session, session.begin():
             inserted = jobs.run_fanout(session, event, event_id, (user_from, user_to))
+            jobs.enqueue_notification_mail(session, event, event_id, (user_from, user_to))
         log.info("%s %s, members [%s, %s): %d notifications", event, event_id, user_from, user_to, inserted)
         return inserted
 
@@ -84,7 +95,46 @@ def procrastinate_app(settings: Settings, concurrency: int = 1) -> procrastinate
         with Session(engine) as session:
             return mail_jobs.run_mail(session, settings, args)
 
+    @app.task(
+        name=notification_mail_sql.NOTIFICATION_MAIL_TASK, queue=notification_mail_sql.MAIL_QUEUE, retry=mail_jobs.RETRY
+    )
+    def send_notification_mail(notification_id: int) -> bool:
+        """One notification mailed at once; a server that is down rolls the claim back and the job runs again."""
+        with Session(engine) as session:
+            return notification_mail.run_queued(session, settings, notification_id)
+
+    @app.task(name=data_export.EXPORT_TASK, queue=mail_jobs.MAIL_QUEUE, retry=mail_jobs.RETRY)
+    def build_data_export(export_id: int) -> bool:
+        """A member's archive, built once, and its link mailed (retried while the server is down)."""
+        with Session(engine) as session:
+            return data_export.run_queued(session, settings, export_id)
+
+    if schedule:
+        _scheduled_tasks(app, engine, settings)
     return app
+
+
+def _scheduled_tasks(app: procrastinate.App, engine, settings: Settings) -> None:
+    @app.periodic(cron="0 * * * *", periodic_id="hourly")
+    @app.task(name=PURGE_TASK, queue=mail_jobs.MAIL_QUEUE)
+    def purge_deleted_accounts(timestamp: int) -> int:
+        """Anonymise the accounts whose grace period is over (finboard.core.account_deletion)."""
+        done = account_deletion.purge_due(engine, settings)
+        if done and settings.cache_enabled:  # the shared read cache (Redis) shows their names or content
+            GenerationCache.for_redis(settings.redis_url).invalidate()
+        log.info("%d accounts anonymised", done)
+        return done
+
+    for period in digests.PERIODS:
+
+        @app.periodic(cron=digests.CRON[period], periodic_id=period, task_kwargs={"period": period})
+        @app.task(name=f"{DIGEST_TASK}.{period}", queue=mail_jobs.MAIL_QUEUE)
+        def send_digests(timestamp: int, period: str) -> int:
+            """This period's digests (the scheduler defers it once per tick, whichever worker runs it)."""
+            when = datetime.fromtimestamp(timestamp, tz=UTC)
+            run = digests.send_all(engine, settings, period, when)
+            log.info("%s digests: %d sent, %d skipped, %d failed", period, run.sent, run.skipped, run.failed)
+            return run.sent
 
 
 # Succeeded jobs are kept this long (for inspection), then deleted; failed ones stay until removed by hand.
@@ -109,7 +159,7 @@ async def _housekeeping(app: procrastinate.App, stalled_after: float) -> None:
 
 async def _run(settings: Settings, concurrency: int, wait: bool) -> None:
     settings = settings.worker_settings()
-    app = procrastinate_app(settings, concurrency)
+    app = procrastinate_app(settings, concurrency, schedule=wait)
     async with app.open_async():
         housekeeper = asyncio.create_task(_housekeeping(app, settings.jobs_stalled_after))
         try:

@@ -14,7 +14,14 @@ import pytest
 from finboard.core import mail_jobs
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import SECRET, Answer, adapter_settings
-from tests.conformance import test_2_writes, test_6_community, test_8_accounts, test_8_blocks, test_8_two_factor
+from tests.conformance import (
+    test_2_writes,
+    test_6_community,
+    test_8_accounts,
+    test_8_blocks,
+    test_8_two_factor,
+    test_9_account_data,
+)
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -151,6 +158,14 @@ def test_two_factor_login(adapter, fresh):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_two_factor_code_limits(adapter, fresh):
+    """Two-factor codes are limited per account and per IP on every adapter (limits lowered here)."""
+    limits = {"TWO_FACTOR_LIMIT_PER_ACCOUNT": "3/minute", "TWO_FACTOR_LIMIT_PER_IP": "5/minute"}
+    test_8_two_factor.check_code_limits(fresh(adapter, **limits), SECRET)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
 def test_staff_gate(adapter, fresh):
     """REQUIRE_2FA_FOR_STAFF on the moderation API of every adapter."""
     test_8_two_factor.check_staff_gate(fresh(adapter, REQUIRE_2FA_FOR_STAFF="1"), SECRET)
@@ -192,3 +207,17 @@ def test_account_sequence(adapter, fresh, reference_logs):
     mail_jobs.wait_idle()
     # 3 sign-ups, 2 resets of accounts (the unknown address: none), a resend, a change and its notice.
     assert len(set(outbox.glob("*.eml")) - before) == 8
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seeded_database", ["postgres"], indirect=True)
+def test_account_data_sequence(adapter, fresh, reference_logs):
+    """tests/conformance's export-and-deletion script (it reads the rows with psycopg: PostgreSQL only)."""
+    key = ("postgres", test_9_account_data.__name__)
+    if key not in reference_logs:
+        reference_logs[key] = test_9_account_data.run_sequence(fresh("flask"))
+    backend = fresh(adapter)
+    log = test_9_account_data.run_sequence(backend)
+    assert_same_log(log, reference_logs[key], adapter)
+    test_9_account_data.check_data(adapter, backend, {label: r.json() if r.content else None for label, _, _, r in log})
+    mail_jobs.wait_idle()  # the export's archive and mail, in this adapter's mail thread

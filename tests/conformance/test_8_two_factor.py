@@ -84,6 +84,22 @@ def check_two_factor_login(backend, secret_key: str) -> None:
     assert "code" in too_long.json()["error"]["fields"], backend.name
 
 
+def check_code_limits(backend, secret_key: str) -> None:
+    """With TWO_FACTOR_LIMIT_PER_ACCOUNT=3/minute and TWO_FACTOR_LIMIT_PER_IP=5/minute: an account's
+    fourth code in a minute is refused (429), even the right one; a second account's codes from the
+    same address stop at the address's fifth (a refusal by the account does not count for the IP)."""
+    register(backend, "limit_lou")
+    secret, _ = enrol(backend, "limit_lou", secret_key)
+    for _ in range(3):
+        _login(backend, "limit_lou", "000000", 401, "invalid_two_factor_code")
+    _login(backend, "limit_lou", pyotp.TOTP(secret).now(), 429, "rate_limited")  # per account
+    register(backend, "limit_lia")
+    secret, _ = enrol(backend, "limit_lia", secret_key)
+    for _ in range(2):
+        _login(backend, "limit_lia", "000000", 401, "invalid_two_factor_code")
+    _login(backend, "limit_lia", pyotp.TOTP(secret).now(), 429, "rate_limited")  # per IP: 3 + 2 codes
+
+
 def test_two_factor_login_everywhere(writable):
     for backend in writable.values():
         check_two_factor_login(backend, SECRET)

@@ -71,6 +71,9 @@ OPERATIONS = [
     ("post", "/api/v1/auth/email/confirm", "confirmEmailChange"),
     ("post", "/api/v1/users/me/email/verification", "resendVerification"),
     ("post", "/api/v1/users/me/email", "changeEmail"),
+    ("post", "/api/v1/users/me/export", "requestDataExport"),
+    ("post", "/api/v1/users/me/deletion", "requestAccountDeletion"),
+    ("delete", "/api/v1/users/me/deletion", "cancelAccountDeletion"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

@@ -18,8 +18,9 @@ import logging
 from django.db import DatabaseError, connection, connections, transaction
 
 from backends.django.forum.runtime import finboard_settings
-from finboard.core import mail_jobs
+from finboard.core import mail_jobs, notification_mail
 from finboard.rawsql import fanout
+from finboard.rawsql import notification_mail as notification_mail_sql
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,15 @@ def _run_after_commit(kind: str, event_id: int) -> None:
     try:
         with transaction.atomic():
             run_fanout(kind, event_id)
+            with connection.cursor() as cursor:
+                cursor.execute(*notification_mail_sql.due_statement(kind, event_id, fanout.pyformat))
+                due = [row[0] for row in cursor.fetchall()]
     except DatabaseError:
         log.exception("the %s %s fan-out failed after its commit (embedded jobs are not retried)", kind, event_id)
+        return
+    # Notifications mailed at once: the shared mail thread claims, composes and sends them.
+    settings = finboard_settings()
+    notification_mail.send_later_on(settings.database_url, settings, due)
 
 
 def enqueue_mail(args: dict) -> None:

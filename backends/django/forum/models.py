@@ -379,3 +379,32 @@ class UserMute(models.Model):
     class Meta:
         managed = False
         db_table = "user_mutes"
+
+
+class DataExport(models.Model):
+    """A "Download my data" request (finboard.core.account_data_models); the job fills it in."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    file_name = models.CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=timezone.now)
+    ready_at = UTCDateTimeField(null=True, default=None)
+    expires_at = UTCDateTimeField(null=True, default=None)
+    mailed_at = UTCDateTimeField(null=True, default=None)
+
+    class Meta:
+        managed = False
+        db_table = "data_exports"
+
+
+class AccountDeletion(models.Model):
+    """A member's pending account deletion and their choice for their content."""
+
+    user = models.OneToOneField(User, on_delete=models.DO_NOTHING, primary_key=True, related_name="+")
+    requested_at = UTCDateTimeField(default=timezone.now)
+    delete_after = UTCDateTimeField()
+    keep_content = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "account_deletions"

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import (
+    account_data_views,
     account_views,
     block_views,
     docs_views,
@@ -39,6 +40,8 @@ urlpatterns = [
     path("auth/email/confirm", account_views.ConfirmEmailChangeView.as_view(), name="email-confirm"),
     path("users/me/email", account_views.ChangeEmailView.as_view(), name="email-change"),
     path("users/me/email/verification", account_views.ResendVerificationView.as_view(), name="email-verification"),
+    path("users/me/export", account_data_views.DataExportView.as_view(), name="data-export"),
+    path("users/me/deletion", account_data_views.AccountDeletionView.as_view(), name="account-deletion"),
     path("users/<str:username>", profile_views.UserView.as_view(), name="user"),
     path("users/<str:username>/comments", profile_views.UserCommentsView.as_view(), name="user-comments"),
     path("posts/<str:post_id>/revisions", profile_views.RevisionsView.as_view(), name="post-revisions"),

@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from finboard.contract.errors import Error
 from finboard.contract.openapi import (
+    account_data,
     accounts,
     blocks,
     categories,
@@ -46,10 +47,12 @@ PATH_SECTIONS = (
     market.paths,
     blocks.paths,
     accounts.paths,
+    account_data.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
-    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, service
+    users, accounts, account_data, posts, comments, categories, watches, moderation, notifications, market, blocks,
+    service,
 )
 
 
