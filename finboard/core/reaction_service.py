@@ -153,3 +153,14 @@ def comment_reactions_on_page(
             reaction_count=sum(counts.values()), counts=counts, mine=mine.get(comment_id)
         )
     return states
+
+
+def visible_post_reactions(session: Session, post_id: int, user_id: int | None) -> ReactionState:
+    """GET …/reactions: a visible post's reactions (404 when missing or hidden)."""
+    _visible_post(session, post_id)
+    return post_reactions(session, post_id, user_id)
+
+
+def visible_comment_reactions(session: Session, comment_id: int, user_id: int | None) -> ReactionState:
+    _visible_comment(session, comment_id)
+    return comment_reactions(session, comment_id, user_id)
