@@ -8,7 +8,7 @@
 - ``posts.reaction_count`` / ``comments.reaction_count``: kept by triggers on the reaction
   tables in the writer's transaction, whichever backend writes (as migration 0002's counters).
 - ``posts.hot_score``: ``finboard.contract.reactions.hot_score``, recomputed by a trigger
-  whenever a post is inserted or its reaction or comment count moves; ``ix_posts_hot``
+  whenever a post is inserted or its reaction count, comment count (or creation time) changes; ``ix_posts_hot``
   (hot_score, id) makes the hot listing a read off the top of an index.
 - ``ix_posts_reaction_count_created`` (reaction_count, created_at, id): "top of all time".
 
@@ -42,7 +42,7 @@ BEGIN
     NEW.hot_score := {hot};
     RETURN NEW;
 END $$;
-CREATE TRIGGER posts_hot BEFORE INSERT OR UPDATE OF reaction_count, comment_count ON posts
+CREATE TRIGGER posts_hot BEFORE INSERT OR UPDATE OF reaction_count, comment_count, created_at ON posts
     FOR EACH ROW EXECUTE FUNCTION finboard_posts_hot();
 
 CREATE FUNCTION finboard_post_reactions_count() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -88,7 +88,7 @@ def _sqlite_triggers() -> dict[str, str]:
     return {
         "posts_hot_insert": f"AFTER INSERT ON posts BEGIN UPDATE posts SET hot_score = {hot('NEW')} "
         "WHERE id = NEW.id; END",
-        "posts_hot_update": "AFTER UPDATE OF reaction_count, comment_count ON posts "
+        "posts_hot_update": "AFTER UPDATE OF reaction_count, comment_count, created_at ON posts "
         f"BEGIN UPDATE posts SET hot_score = {hot('NEW')} WHERE id = NEW.id; END",
         "post_reactions_count_insert": "AFTER INSERT ON post_reactions BEGIN "
         "UPDATE posts SET reaction_count = reaction_count + 1 WHERE id = NEW.post_id; END",
