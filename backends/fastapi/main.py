@@ -27,6 +27,7 @@ from backends.fastapi.routes import (
     moderation,
     posts,
     profiles,
+    reactions,
     subscriptions,
     two_factor,
 )
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
     routers = (auth, two_factor, accounts, posts, categories, meta, profiles, moderation, subscriptions, market, blocks)
+    routers += (reactions,)
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     return app
