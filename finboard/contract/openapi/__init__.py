@@ -24,6 +24,7 @@ from finboard.contract.openapi import (
     moderation,
     notifications,
     posts,
+    reactions,
     service,
     users,
     watches,
@@ -45,11 +46,23 @@ PATH_SECTIONS = (
     notifications.paths,
     market.paths,
     blocks.paths,
+    reactions.paths,
     accounts.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
-    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, service
+    users,
+    accounts,
+    posts,
+    comments,
+    categories,
+    watches,
+    moderation,
+    notifications,
+    market,
+    blocks,
+    reactions,
+    service,
 )
 
 
