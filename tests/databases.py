@@ -39,8 +39,17 @@ COMMUNITY_TABLES = (
     "user_mutes",
 )
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
+REACTION_TABLES = ("post_reactions", "comment_reactions")
 DATA_TABLES = (
-    *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES
+    *REACTION_TABLES,
+    *COMMUNITY_TABLES,
+    *ACCOUNT_TABLES,
+    "user_sessions",
+    "comments",
+    "post_cashtags",
+    "posts",
+    "users",
+    *COUNTER_TABLES,
 )
 
 

@@ -14,7 +14,14 @@ import pytest
 from finboard.core import mail_jobs
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import SECRET, Answer, adapter_settings
-from tests.conformance import test_2_writes, test_6_community, test_8_accounts, test_8_blocks, test_8_two_factor
+from tests.conformance import (
+    test_2_writes,
+    test_6_community,
+    test_8_accounts,
+    test_8_blocks,
+    test_8_two_factor,
+    test_9_reactions,
+)
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -124,6 +131,13 @@ def test_write_sequence(adapter, fresh, seeded_database, reference_logs):
     detail = next(response for label, _, _, response in log if label == "detail-after-writes").json()
     assert detail["title"] == "Rotation into energy majors" and detail["cashtags"] == ["CVX"]
     assert detail["id"] == 91 and detail["comment_count"] == 2, "the first post after the 90 seeded ones"
+
+
+def test_reactions_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's reactions script, on SQLite and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_reactions)
+    assert_same_log(log, reference_log, adapter)
+    test_9_reactions.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
 
 
 @pytest.mark.postgres
