@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from flask import request
 
-from finboard.api.views import body, bp, current_api_user, respond
+from finboard.api.views import body, bp, current_api_user, json_bytes, respond
 from finboard.contract.reactions import ReactionSet
 from finboard.contract.request_parsing import parse_id
 from finboard.core import reaction_service
 from finboard.extensions import cache, db
+from finboard.market.trending import trending_json
 from finboard.ratelimits import limiter
 
 
@@ -55,3 +56,9 @@ def react_to_comment(comment_id: str):
     state = reaction_service.set_comment_reaction(db.session, user, ident, _kind(), limiter().allow_reaction)
     cache.invalidate()
     return respond(state)
+
+
+@bp.get("/trending")
+def trending():
+    """Trending tickers (finboard.contract.reactions), cached per minute."""
+    return json_bytes(trending_json())

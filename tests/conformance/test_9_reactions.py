@@ -69,6 +69,7 @@ def run_sequence(backend) -> list:
     step("top-all", "GET", f"{posts}?sort=top&per_page=2", posts, 200)
     step("hot", "GET", f"{posts}?sort=hot&per_page=3", posts, 200)
     step("bad-period", "GET", f"{posts}?sort=top&period=year", posts, 422)
+    step("trending", "GET", f"{P}/trending", f"{P}/trending", 200)
     step("unreact", "DELETE", on_post, post_t, 200, headers=bob)
     step("unreact-again", "DELETE", on_post, post_t, 200, headers=bob)
     step("comment-unreact", "DELETE", on_comment, comment_t, 200, headers=bob)
@@ -105,6 +106,14 @@ def check_data(name: str, r: dict) -> None:
     assert r["top-all"]["items"][0]["title"] == "$RXN breaks out" and r["top-all"]["next_cursor"]
     assert r["hot"]["items"][0]["title"] == "$RXN breaks out", "newest and reacted to"
     assert set(r["bad-period"]["error"]["fields"]) == {"period"}
+    # $RXN: one mention and two reactions today, nothing in the week before (the seed is older).
+    assert r["trending"]["items"][0] == {
+        "ticker": "RXN",
+        "score": 3.0,
+        "mentions": 1,
+        "reactions": 2,
+        "baseline_daily": 0.0,
+    }, name
     assert r["unreact"] == r["unreact-again"] == {"reaction_count": 1, "counts": {"bull": 1}, "mine": None}
     assert r["comment-unreact"] == {"reaction_count": 0, "counts": {}, "mine": None}
     assert r["comments-after"]["items"][0]["reaction_count"] == 0

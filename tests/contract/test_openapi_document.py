@@ -71,6 +71,7 @@ OPERATIONS = [
     ("get", "/api/v1/comments/{comment_id}/reactions", "getCommentReactions"),
     ("post", "/api/v1/comments/{comment_id}/reactions", "reactToComment"),
     ("delete", "/api/v1/comments/{comment_id}/reactions", "unreactToComment"),
+    ("get", "/api/v1/trending", "getTrending"),
     ("post", "/api/v1/auth/password-reset", "requestPasswordReset"),
     ("post", "/api/v1/auth/password-reset/confirm", "resetPassword"),
     ("post", "/api/v1/auth/email/verify", "verifyEmail"),

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from finboard.contract.errors import ApiError
 from finboard.contract.permissions import require_writer
-from finboard.contract.reactions import REACTION_KINDS, ReactionState
+from finboard.contract.reactions import REACTION_KINDS, ReactionState, TrendingList, rank_trending, trending_public
+from finboard.rawsql import trending as trending_sql
 
 from .models import Comment, CommentReaction, Post, PostReaction, User
 
@@ -86,3 +87,18 @@ def post_reactions(post_id: int, user_id: int | None) -> ReactionState:
 def comment_reactions(comment_id: int, user_id: int | None) -> ReactionState:
     _visible_comment(comment_id)
     return _state(CommentReaction, "comment_id", comment_id, user_id)
+
+
+def trending() -> TrendingList:
+    """Trending tickers: the shared statements (finboard.rawsql.trending) on Django's connection."""
+    params = trending_sql.window(timezone.now())
+    field = PostReaction._meta.get_field("created_at")
+    values = [field.get_db_prep_value(params[name], connection) for name in trending_sql.PARAMETER_ORDER]
+    mentions_sql, reactions_sql = trending_sql.statements(lambda _: "%s")
+    with connection.cursor() as cursor:
+        cursor.execute(mentions_sql, values)
+        mentions = cursor.fetchall()
+        cursor.execute(reactions_sql, values)
+        reactions = cursor.fetchall()
+    rows = trending_sql.activities(mentions, reactions)
+    return TrendingList(items=[trending_public(row) for row in rank_trending(rows)])

@@ -4,11 +4,14 @@ token (401), body (422), then the use case."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from finboard.contract.reactions import ReactionSet
 from finboard.contract.request_parsing import parse_id
+from finboard.rawsql.trending import CACHE_NAME, cache_params
 
 from . import reaction_services
-from .responses import json_response
+from .responses import json_response, raw_json_response
 from .runtime import content_cache, rate_limiter
 from .views import ApiView, body, current_user
 
@@ -56,3 +59,10 @@ class CommentReactionsView(ApiView):
         user = current_user(request)
         state = reaction_services.set_comment_reaction(user, ident, None, rate_limiter().allow_reaction)
         return PostReactionsView.write(state)
+
+
+class TrendingView(ApiView):
+    def get(self, request):
+        now = datetime.now(UTC)
+        build = lambda: reaction_services.trending().model_dump_json().encode()  # noqa: E731
+        return raw_json_response(content_cache().get_or_build(CACHE_NAME, cache_params(now), build))

@@ -83,4 +83,5 @@ urlpatterns = [
         reaction_views.CommentReactionsView.as_view(),
         name="comment-reactions",
     ),
+    path("trending", reaction_views.TrendingView.as_view(), name="trending"),
 ]

@@ -5,6 +5,8 @@ with a bearer token). A write retires the cache: counts and the hot order moved.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request, Response
 
 from backends.fastapi.deps import (
@@ -18,7 +20,7 @@ from backends.fastapi.deps import (
     resources,
 )
 from backends.fastapi.responses import json_response
-from finboard.core import reaction_service
+from finboard.core import reaction_service, trending_service
 
 router = APIRouter(tags=["reactions"])
 
@@ -82,3 +84,16 @@ async def unreact_to_comment(
     state = await session.run_sync(reaction_service.set_comment_reaction, user, comment_id, None, allow)
     await cache.invalidate()
     return json_response(state)
+
+
+@router.get("/trending")
+async def trending(session: SessionDep, cache: CacheDep) -> Response:
+    """Trending tickers, cached per minute under the key every backend uses."""
+    now = datetime.now(UTC)
+
+    async def build() -> bytes:
+        return await session.run_sync(trending_service.trending_json, now)
+
+    return json_response(
+        await cache.get_or_build(trending_service.CACHE_NAME, trending_service.cache_params(now), build)
+    )

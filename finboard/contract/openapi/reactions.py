@@ -7,9 +7,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from finboard.contract.openapi.operations import POST_ID, id_parameter, operation
-from finboard.contract.reactions import REACTION_EMOJI, REACTION_KINDS, ReactionSet, ReactionState
+from finboard.contract.reactions import (
+    REACTION_EMOJI,
+    REACTION_KINDS,
+    ReactionSet,
+    ReactionState,
+    TrendingList,
+)
 
-MODELS: list[type[BaseModel]] = [ReactionSet, ReactionState]
+MODELS: list[type[BaseModel]] = [ReactionSet, ReactionState, TrendingList]
+TRENDING = (
+    "Tickers ranked by activity (mentions + reactions on posts mentioning them) in the last 24 hours "
+    "divided by (their daily average over the 7 days before + 1); at least 2 to appear; 10 at most. "
+    "Recomputed at most once a minute (cached until then or until the next write)."
+)
 COMMENT_ID = id_parameter("comment_id")
 SET_ERRORS = (400, 401, 403, 404, 413, 422, 429, 503)
 REMOVE_ERRORS = (401, 403, 404, 429, 503)
@@ -55,4 +66,7 @@ def paths() -> dict[str, Any]:
     return {
         "/api/v1/posts/{post_id}/reactions": _item("Post", "ToPost", POST_ID),
         "/api/v1/comments/{comment_id}/reactions": _item("Comment", "ToComment", COMMENT_ID),
+        "/api/v1/trending": {
+            "get": operation("getTrending", "Trending tickers", 200, TrendingList, (503,), description=TRENDING),
+        },
     }
