@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from finboard.contract.errors import ApiError
 from finboard.contract.permissions import require_writer
 from finboard.contract.reactions import REACTION_KINDS, ReactionState
+from finboard.core import content_writes
 from finboard.core.models import Comment, Post, User, utcnow
 from finboard.core.reaction_models import CommentReaction, PostReaction
 
@@ -64,10 +65,21 @@ def _visible_comment(session: Session, comment_id: int) -> int:
     return row[0]
 
 
-def _write(session: Session, user: User, allow: Allow, model, key: dict, kind: str | None, missing: str) -> None:
+def _begin(session: Session, user: User, allow: Allow) -> None:
+    """The checks every write starts with, then the member's write lock.
+
+    ``lock_author`` first: on SQLite its no-op write takes the database's write lock as the
+    transaction's first statement (a read first would have to upgrade its lock, and two such
+    readers fail at once instead of waiting); on PostgreSQL it serialises the member's own
+    writes. The item's visibility is read after it, in the same transaction.
+    """
     require_writer(user)
     if not allow(user.id):
         raise ApiError(429, "reactions_rate_limited")
+    content_writes.lock_author(session, user.id)
+
+
+def _write(session: Session, model, key: dict, kind: str | None, missing: str) -> None:
     try:
         if kind is None:
             session.execute(delete(model).filter_by(**key))
@@ -81,8 +93,9 @@ def _write(session: Session, user: User, allow: Allow, model, key: dict, kind: s
 
 def set_post_reaction(session: Session, user: User, post_id: int, kind: str | None, allow: Allow) -> ReactionState:
     """Set (``kind``) or remove (``None``) the member's reaction on a visible post; commits."""
+    _begin(session, user, allow)
     _visible_post(session, post_id)
-    _write(session, user, allow, PostReaction, {"post_id": post_id, "user_id": user.id}, kind, "post_not_found")
+    _write(session, PostReaction, {"post_id": post_id, "user_id": user.id}, kind, "post_not_found")
     return post_reactions(session, post_id, user.id)
 
 
@@ -90,9 +103,10 @@ def set_comment_reaction(
     session: Session, user: User, comment_id: int, kind: str | None, allow: Allow
 ) -> ReactionState:
     """Set (``kind``) or remove (``None``) the member's reaction on a visible comment; commits."""
+    _begin(session, user, allow)
     _visible_comment(session, comment_id)
     key = {"comment_id": comment_id, "user_id": user.id}
-    _write(session, user, allow, CommentReaction, key, kind, "comment_not_found")
+    _write(session, CommentReaction, key, kind, "comment_not_found")
     return comment_reactions(session, comment_id, user.id)
 
 
