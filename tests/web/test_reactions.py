@@ -276,3 +276,23 @@ def test_hot_listing_pages_by_cursor_in_hot_order(app, make, members):
     assert post_titles(client.get("/?sort=hot")) == expected
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PostReaction)) == 1
+
+
+@pytest.mark.parametrize("database_kind", ["postgres"], indirect=True)
+@pytest.mark.parametrize(("sort", "index"), [("hot", "ix_posts_hot"), ("top", "ix_posts_reaction_count_created")])
+def test_hot_and_top_of_all_time_read_their_index_in_order(app, sort, index):
+    """The listing's ORDER BY is its index's order: PostgreSQL reads the index's top (no sort of
+    the table). Sequential scans are switched off only so that a 0-row table still shows the plan."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql
+
+    from finboard.contract.posts import PostListQuery
+    from finboard.core.read_statements import Listing
+
+    listing = Listing.of(PostListQuery(sort=sort), "postgresql")
+    compiled = listing.page.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    sql = str(compiled).replace("%(limit)s", "21")
+    with app.app_context():
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")))
+    assert index in plan and "Sort" not in plan.split(index)[0], plan
