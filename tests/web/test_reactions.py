@@ -290,7 +290,7 @@ def test_hot_and_top_of_all_time_read_their_index_in_order(app, sort, index):
     from finboard.core.read_statements import Listing
 
     listing = Listing.of(PostListQuery(sort=sort), "postgresql")
-    compiled = listing.page.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    compiled = listing.page.compile(dialect=postgresql.dialect())
     sql = str(compiled).replace("%(limit)s", "21")
     with app.app_context():
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
