@@ -38,8 +38,8 @@ REACTIONS: tuple[tuple[str, str, str], ...] = (
     ("like", "👍", "Like"),
     ("insightful", "💡", "Insightful"),
     ("rocket", "🚀", "To the moon"),
-    ("bull", "🐂", "Bullish"),
-    ("bear", "🐻", "Bearish"),
+    ("bull", "🐂", "Bull"),
+    ("bear", "🐻", "Bear"),
 )
 REACTION_KINDS: tuple[str, ...] = tuple(kind for kind, _, _ in REACTIONS)
 REACTION_EMOJI: dict[str, str] = {kind: emoji for kind, emoji, _ in REACTIONS}
