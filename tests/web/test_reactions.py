@@ -296,3 +296,36 @@ def test_hot_and_top_of_all_time_read_their_index_in_order(app, sort, index):
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")))
     assert index in plan and "Sort" not in plan.split(index)[0], plan
+
+
+def test_trending_ranks_a_ticker_waking_up_above_its_usual_chatter(app, make, members):
+    """$WAKE: quiet for a week, 2 posts and 2 reactions today (score 4). $BUSY: 1 post and 1
+    reaction today, but 14 posts in the week before (2 a day: score 2 / 3). $ONCE: 1 mention, too little."""
+    wake = [make.post(members["alice"], title=f"$WAKE news {n}", body="Volume.") for n in range(2)]
+    make.post(members["alice"], title="$ONCE only", body="Hm.")
+    busy_today = make.post(members["alice"], title="$BUSY today", body="Again.")
+    before = [make.post(members["alice"], title=f"$BUSY old {n}", body="Old.") for n in range(14)]
+    with app.app_context():
+        for n, post_id in enumerate(before):
+            older = utcnow() - timedelta(days=2 + n % 6, hours=1)
+            db.session.execute(update(Post).where(Post.id == post_id).values(created_at=older))
+        db.session.commit()
+        bob = db.session.get(User, members["bob"])
+        carol = db.session.get(User, members["carol"])
+        for user in (bob, carol):
+            reaction_service.set_post_reaction(db.session, user, wake[0], "rocket", lambda _: True)
+        reaction_service.set_post_reaction(db.session, bob, busy_today, "like", lambda _: True)
+    from finboard.extensions import cache
+
+    with app.app_context():
+        cache.invalidate()
+    client = app.test_client()
+    items = client.get("/api/v1/trending").json["items"]
+    assert items == [
+        {"ticker": "WAKE", "score": 4.0, "mentions": 2, "reactions": 2, "baseline_daily": 0.0},
+        {"ticker": "BUSY", "score": 0.67, "mentions": 1, "reactions": 1, "baseline_daily": 2.0},
+    ]
+    page = body(client.get("/trending"))
+    assert page.index("$WAKE") < page.index("$BUSY") and "$ONCE" not in page
+    home = body(client.get("/"))
+    assert 'aria-labelledby="trending-title"' in home and "$WAKE</a>" in home
