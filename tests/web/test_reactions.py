@@ -329,3 +329,18 @@ def test_trending_ranks_a_ticker_waking_up_above_its_usual_chatter(app, make, me
     assert page.index("$WAKE") < page.index("$BUSY") and "$ONCE" not in page
     home = body(client.get("/"))
     assert 'aria-labelledby="trending-title"' in home and "$WAKE</a>" in home
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["rows", "bulk"])
+def test_a_seeded_board_has_every_hot_score_right(app, runner, monkeypatch, bulk):
+    """``flask seed`` (on PostgreSQL also its bulk COPY path) leaves the formula's score on every post."""
+    from finboard.core.seeding import postgres_writer
+
+    monkeypatch.setattr(postgres_writer, "BULK_ROWS", 0 if bulk else 10**9)
+    result = runner.invoke(args=["seed", "--users", "6", "--posts", "80", "--comments", "200", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(select(Post.hot_score, Post.reaction_count, Post.comment_count, Post.created_at))
+        rows = rows.all()
+    assert len(rows) == 80 and any(c for _, _, c, _ in rows)
+    assert [hot for hot, *_ in rows] == [hot_score(r, c, t) for _, r, c, t in rows]
