@@ -88,6 +88,11 @@ def test_react_and_sort_by_hot(browser, server):  # noqa: F811 - the imported fi
             small.goto(server.url("/?sort=hot"))
             expect(small.locator(".sort-control a[aria-current]")).to_have_text("Hot")
             small.screenshot(path=str(server.shots / "hot-phone.png"), full_page=False)
+            log_in(small, server, MEMBER)
+            small.goto(server.url("/?sort=hot"))
+            small.locator(".post-card h2 a").first.click()
+            expect(small.get_by_role("group", name="React to this post")).to_be_visible()
+            small.screenshot(path=str(server.shots / "post-phone.png"), full_page=True)
         finally:
             phone.close()
     except Exception:
