@@ -344,3 +344,20 @@ def test_a_seeded_board_has_every_hot_score_right(app, runner, monkeypatch, bulk
         rows = rows.all()
     assert len(rows) == 80 and any(c for _, _, c, _ in rows)
     assert [hot for hot, *_ in rows] == [hot_score(r, c, t) for _, r, c, t in rows]
+
+
+def test_search_sorts_by_reactions(app, make, members):
+    quiet = make.post(members["alice"], title="Copper $FCX quiet", body="Copper demand.")
+    loved = make.post(members["alice"], title="Copper $FCX loved", body="Copper supply.")
+    with app.app_context():
+        bob = db.session.get(User, members["bob"])
+        reaction_service.set_post_reaction(db.session, bob, quiet, "like", lambda _: True)
+    from finboard.extensions import cache
+
+    with app.app_context():
+        cache.invalidate()
+    client = app.test_client()
+    assert post_titles(client.get("/search?q=copper&sort=new")) == ["Copper $FCX loved", "Copper $FCX quiet"]
+    assert post_titles(client.get("/search?q=copper&sort=top")) == ["Copper $FCX quiet", "Copper $FCX loved"]
+    assert '<option value="top" selected>Most reactions</option>' in body(client.get("/search?q=copper&sort=top"))
+    assert loved
