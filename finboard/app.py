@@ -132,14 +132,17 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.market  # noqa: F401
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401
+    import finboard.api.reactions  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
+    import finboard.market.trending  # noqa: F401
     import finboard.members.blocking  # noqa: F401
     import finboard.members.data_pages  # noqa: F401
     import finboard.members.views  # noqa: F401
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401
     import finboard.posts.history  # noqa: F401
+    import finboard.posts.reactions  # noqa: F401
     from finboard.account.views import bp as account_bp
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp

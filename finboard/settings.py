@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     # change) and the ones that take its links, per IP and per account.
     account_mail_limit_per_ip: str = Field(default="20/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_IP")
     account_mail_limit_per_account: str = Field(default="5/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_ACCOUNT")
+    # Reactions set or removed per account (pages and every backend's API).
+    reaction_limit_per_account: str = Field(default="60/minute", validation_alias="REACTION_LIMIT_PER_ACCOUNT")
     # Outgoing mail (finboard.core.mail): smtp://user:pass@host:587 (STARTTLS, required),
     # smtps://…:465 (implicit TLS), smtp+plain://host:25 (no TLS: a local relay). Unset: each
     # mail is written as an .eml file to MAIL_OUTBOX and logged.
@@ -286,6 +288,7 @@ class Settings(BaseSettings):
         "two_factor_limit_per_ip",
         "account_mail_limit_per_ip",
         "account_mail_limit_per_account",
+        "reaction_limit_per_account",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

@@ -41,8 +41,9 @@ COMMUNITY_TABLES = (
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
 # Notification mail and digests (migration 0013): before the notifications they point at.
 MAIL_TABLES = ("notification_emails", "digest_sends", "unsubscribe_uses", "data_exports", "account_deletions")
+REACTION_TABLES = ("post_reactions", "comment_reactions")
 DATA_TABLES = (
-    *MAIL_TABLES,
+    *MAIL_TABLES, *REACTION_TABLES,
     *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES
 )
 

@@ -34,6 +34,7 @@ from finboard.contract.moderation import (
 from finboard.contract.notifications import MarkRead, NotificationPreferencesUpdate, NotificationQuery
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.reactions import ReactionSet
 from finboard.contract.request_parsing import login_name, parse_body, parse_id, parse_path_text, parse_query
 from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
@@ -102,6 +103,18 @@ async def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def optional_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> User | None:
+    """The bearer token's user when one is sent (401 when it is bad), else None: a visitor."""
+    return await current_user(session, settings, authorization) if authorization else None
+
+
+ViewerOrNone = Annotated[User | None, Depends(optional_user)]
 
 
 # --- path and query ---------------------------------------------------------
@@ -209,6 +222,7 @@ CommentDecision = Annotated[CommentModeration, json_body(CommentModeration)]
 UserDecision = Annotated[UserModeration, json_body(UserModeration)]
 ReadMarks = Annotated[MarkRead, json_body(MarkRead)]
 TwoFactorCode = Annotated[TwoFactorEnable, json_body(TwoFactorEnable)]
+NewReaction = Annotated[ReactionSet, json_body(ReactionSet)]
 TwoFactorOff = Annotated[TwoFactorDisable, json_body(TwoFactorDisable)]
 PreferenceChanges = Annotated[NotificationPreferencesUpdate, json_body(NotificationPreferencesUpdate)]
 

@@ -28,6 +28,7 @@ from backends.fastapi.routes import (
     moderation,
     posts,
     profiles,
+    reactions,
     subscriptions,
     two_factor,
 )
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # added last: outermost
     routers = (
         auth, two_factor, accounts, account_data, posts, categories, meta, profiles, moderation, subscriptions, market,
-        blocks,
+        blocks, reactions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

@@ -20,6 +20,7 @@ class CommentPublic(Schema):
     author: AuthorRef
     body: str
     created_at: datetime
+    reaction_count: int
 
 
 class CommentPage(Page):

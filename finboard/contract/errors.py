@@ -63,6 +63,7 @@ MESSAGES = {
     "two_factor_not_started": "Start with POST /api/v1/auth/two-factor/setup.",
     "wrong_code": "That code is wrong, expired or already used.",
     "wrong_password": "That is not your current password.",
+    "reactions_rate_limited": "Too many reactions in a minute. Try again shortly.",
     "two_factor_enrolment_required": "Moderators and admins must turn on two-factor login first (Settings).",
 }
 UNKNOWN_CATEGORY = "Unknown category."

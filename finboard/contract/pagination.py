@@ -57,7 +57,9 @@ ESTIMATED = "estimated"  # (estimate or exact count, whether it was counted)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR_MAX_LENGTH = 200
-_SORT_CODES = {"new": "n", "old": "o", "comments": "c"}
+_SORT_CODES = {"new": "n", "old": "o", "comments": "c", "hot": "h", "top": "t"}
+# Sorts led by a count before (created_at, id): the column behind the cursor's ``comment_count`` slot.
+COUNTED_SORTS = {"comments": "comment_count", "hot": "hot_score", "top": "reaction_count"}
 _SORTS = {code: sort for sort, code in _SORT_CODES.items()}
 
 
@@ -77,7 +79,7 @@ class Cursor:
     def encode(self) -> str:
         micros = (self.created_at - EPOCH) // timedelta(microseconds=1)
         fields = [str(micros), str(self.id)]
-        if self.sort == "comments":
+        if self.sort in COUNTED_SORTS:
             fields.insert(0, str(self.comment_count))
         raw = f"{_SORT_CODES[self.sort]}.{'.'.join(fields)}"
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -93,12 +95,13 @@ class Cursor:
         code, _, rest = raw.partition(".")
         sort = _SORTS.get(code)
         parts = rest.split(".")
-        if sort is None or len(parts) != (3 if sort == "comments" else 2):
+        counted = sort in COUNTED_SORTS
+        if sort is None or len(parts) != (3 if counted else 2):
             raise CursorError("invalid cursor")
         if not all(part.isdigit() and len(part) <= 19 for part in parts):
             raise CursorError("invalid cursor")
         numbers = [int(part) for part in parts]
-        comment_count = numbers.pop(0) if sort == "comments" else 0
+        comment_count = numbers.pop(0) if counted else 0
         micros, ident = numbers
         try:
             created_at = EPOCH + timedelta(microseconds=micros)
@@ -116,19 +119,19 @@ class Cursor:
         return cls(sort=sort, created_at=created_at.astimezone(UTC), id=ident, comment_count=comment_count)
 
 
-def _sort_key(row) -> tuple[datetime, int, int]:
-    return row.created_at, row.id, row.comment_count
+def _sort_key(row, sort: str) -> tuple[datetime, int, int]:
+    return row.created_at, row.id, getattr(row, COUNTED_SORTS.get(sort, "comment_count"))
 
 
 def next_cursor(sort: str, rows: list, per_page: int, key=_sort_key) -> str | None:
     """The next page's cursor: the sort key of this page's last row, if a row follows it.
 
-    Pages are read with ``LIMIT per_page + 1``; ``key`` gives a row's
-    (created_at, id, comment_count) — by default the attributes of an ORM row.
+    Pages are read with ``LIMIT per_page + 1``; ``key(row, sort)`` gives a row's
+    (created_at, id, count of the sort: ``COUNTED_SORTS``) — by default the attributes of an ORM row.
     """
     if len(rows) <= per_page:
         return None
-    created_at, ident, comment_count = key(rows[per_page - 1])
+    created_at, ident, comment_count = key(rows[per_page - 1], sort)
     return Cursor.after(sort, created_at, ident, comment_count).encode()
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from finboard.contract.cashtags import normalize_ticker
 from finboard.contract.errors import ApiError
 from finboard.contract.posts import PostListQuery
+from finboard.contract.reactions import top_since
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,12 @@ class PostFilters:
     since: datetime | None = None
     until: datetime | None = None
     sort: str = "new"
+    # sort=top within a period: posts created from this moment (finboard.contract.reactions.top_since).
+    top_since: datetime | None = None
 
     @classmethod
-    def from_query(cls, query: PostListQuery) -> PostFilters:
+    def from_query(cls, query: PostListQuery, now: datetime | None = None) -> PostFilters:
+        window = top_since(query.period, now or datetime.now(UTC)) if query.sort == "top" else None
         return cls(
             search=query.search or None,
             category=query.category,
@@ -40,6 +44,7 @@ class PostFilters:
             since=_aware(query.since),
             until=_aware(query.until),
             sort=query.sort,
+            top_since=window,
         )
 
 
@@ -63,7 +68,8 @@ def missing_target(kind: str) -> ApiError:
 
 
 def given_filters(filters: PostFilters) -> set[str]:
-    return {name for name in ("search", "category", "author", "cashtag", "since", "until") if getattr(filters, name)}
+    names = ("search", "category", "author", "cashtag", "since", "until", "top_since")
+    return {name for name in names if getattr(filters, name)}
 
 
 def _aware(value: datetime | None) -> datetime | None:

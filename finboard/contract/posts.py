@@ -28,6 +28,7 @@ from finboard.contract.pagination import (
     PageQuery,
     numbered_page_too_deep,
 )
+from finboard.contract.reactions import TopPeriod
 from finboard.contract.users import AuthorRef
 
 # PostgreSQL's websearch_to_tsquery keeps its operators on a 32-deep stack: a
@@ -85,6 +86,7 @@ class PostPublic(Schema):
     pinned: bool = Field(description="Pinned by a moderator to the top of its category.")
     locked: bool = Field(description="Locked by a moderator: no new comments.")
     edit_count: int = Field(description="Times edited; the earlier versions are at /posts/{id}/revisions.")
+    reaction_count: int = Field(description="Reactions of members (one per member); per kind at /posts/{id}/reactions.")
 
 
 class PostDetail(PostPublic):
@@ -107,7 +109,7 @@ class PostPage(Page):
     items: list[PostPublic]
 
 
-SortOrder = Literal["new", "old", "comments"]
+SortOrder = Literal["new", "old", "comments", "hot", "top"]
 
 
 class PostListQuery(PageQuery):
@@ -119,7 +121,16 @@ class PostListQuery(PageQuery):
     cashtag: Annotated[str, StringConstraints(pattern=TICKER_PATTERN)] | None = None
     since: datetime | None = None
     until: datetime | None = None
-    sort: SortOrder = "new"
+    sort: SortOrder = Field(
+        "new",
+        description=(
+            "new, old, comments (most commented), hot (engagement decayed by age: finboard.contract.reactions) "
+            "or top (most reactions within `period`)."
+        ),
+    )
+    period: TopPeriod = Field(
+        "all", description="sort=top only: posts created within the last day, week, month, or all of them."
+    )
     cursor: Annotated[str, StringConstraints(max_length=CURSOR_MAX_LENGTH)] | None = Field(
         None,
         description=(

@@ -57,6 +57,7 @@ def post_public(post) -> PostPublic:
         pinned=bool(post.pinned),
         locked=bool(post.locked),
         edit_count=post.edit_count,
+        reaction_count=post.reaction_count,
     )
 
 
@@ -67,6 +68,7 @@ def comment_public(comment) -> CommentPublic:
         author=author_ref(comment.author),
         body=comment.body,
         created_at=comment.created_at,
+        reaction_count=comment.reaction_count,
     )
 
 

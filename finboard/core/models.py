@@ -56,6 +56,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
 def utcnow() -> datetime:
     """Evaluated per row (never at import): the current time in UTC."""
     return datetime.now(UTC)
@@ -169,6 +170,8 @@ class Post(PostColumnReadings, Base):
         Index("ix_posts_category_created", "category_id", "created_at", "id"),
         Index("ix_posts_author_created", "author_id", "created_at", "id"),
         Index("ix_posts_comment_count_created", "comment_count", "created_at", "id"),
+        Index("ix_posts_hot", "hot_score", "created_at", "id"),
+        Index("ix_posts_reaction_count_created", "reaction_count", "created_at", "id"),
         CheckConstraint("comment_count >= 0", name="comment_count_nonnegative"),
         CheckConstraint("sentiment IN ('bullish', 'bearish')", name="sentiment_valid"),
     )
@@ -191,6 +194,10 @@ class Post(PostColumnReadings, Base):
     edit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set by a moderator: the post leaves every listing and every counter until restored.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
+    # Kept by triggers (migration 0014): reactions on the post, and the hot score they and the
+    # comment count give (finboard.contract.reactions.hot_score).
+    reaction_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hot_score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
@@ -228,6 +235,7 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
+    reaction_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # trigger-kept (0014)
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
 
@@ -437,3 +445,4 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
 # The account tables (two-factor, recovery codes, notification preferences) live in their own
 # module; imported here so that ``Base.metadata`` is complete wherever the models are.
 import finboard.core.account_models  # noqa: E402,F401 - not a name: this module may be importing it
+import finboard.core.reaction_models  # noqa: E402,F401 - the same, for the reaction tables

@@ -12,6 +12,7 @@ same buckets, through the ``limits`` library:
 - two-factor codes, per account and per IP (``allow_code``), for every code a
   member types: the login's second step on the forum and every backend's API,
   confirming an enrolment, turning two-factor login off.
+- one per account for reactions set or removed (``allow_reaction``);
 - one per account and one per IP for the account-mail forms and endpoints (asking for a
   password reset, a verification mail or a change of address, and following their links):
   the account is the user the address, the bearer token or the link names.
@@ -94,6 +95,7 @@ class AuthRateLimiter:
         self.code_per_ip = _limit(settings.two_factor_limit_per_ip)
         self.mail_per_ip = _limit(settings.account_mail_limit_per_ip)
         self.mail_per_account = _limit(settings.account_mail_limit_per_account)
+        self.reaction_per_account = _limit(settings.reaction_limit_per_account)
 
     @property
     def shared(self) -> bool:
@@ -133,6 +135,10 @@ class AuthRateLimiter:
         if account is not None and not self._hit(self.mail_per_account, "mail-account", account):
             return False
         return self._hit(self.mail_per_ip, "mail-ip", ip)
+
+    def allow_reaction(self, user_id: int) -> bool:
+        """One reaction set or removed by ``user_id`` (forum and every API); False when over the limit."""
+        return self._hit(self.reaction_per_account, "reaction-account", f"user:{user_id}")
 
     def reset(self) -> None:
         """Forget every counter (tests): this limiter's Redis keys and its memory."""

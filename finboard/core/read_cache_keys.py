@@ -7,6 +7,8 @@ invalidate, and a build in one to serve, the others. So they are written only he
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
 
@@ -17,7 +19,11 @@ CATEGORY_STATS: CacheKey = ("category-stats", "")
 
 
 def posts(query: PostListQuery) -> CacheKey:
-    return "posts", query.model_dump_json()
+    """A top listing within a period also names the minute: its window moves with the clock."""
+    params = query.model_dump_json()
+    if query.sort == "top" and query.period != "all":
+        params += datetime.now(UTC).strftime("@%Y-%m-%dT%H:%M")
+    return "posts", params
 
 
 def post(post_id: int) -> CacheKey:

@@ -58,6 +58,8 @@ def _filtered(stmt: Select, shape: ListingShape) -> Select:
         stmt = stmt.where(Post.created_at <= bindparam("until"))
     if "search" in shape.given:
         stmt = stmt.where(search_predicate(shape.dialect, shape.fts_words))
+    if "top_since" in shape.given:
+        stmt = stmt.where(Post.created_at >= bindparam("top_since", type_=UTCDateTime()))
     return stmt
 
 
@@ -91,7 +93,7 @@ class ListingShape:
 def listing_params(filters: PostFilters, per_page: int, *, page: int = 1, cursor: Cursor | None = None) -> dict:
     """The bound values of a listing's page and total statements."""
     params: dict = {"limit": per_page + 1, "offset": (page - 1) * per_page}
-    for name in ("category", "cashtag", "since", "until"):
+    for name in ("category", "cashtag", "since", "until", "top_since"):
         if getattr(filters, name):
             params[name] = getattr(filters, name)
     if filters.author:
@@ -144,12 +146,18 @@ def _sort_columns(shape: ListingShape):
     return Post.created_at, Post.id
 
 
+def _count_column(sort: str):
+    """The count leading a counted sort (``pagination.COUNTED_SORTS``), or None."""
+    return {"comments": Post.comment_count, "hot": Post.hot_score, "top": Post.reaction_count}.get(sort)
+
+
 def ordering(shape: ListingShape) -> tuple:
     created, ident = _sort_columns(shape)
     if shape.sort == "old":
         return created.asc(), ident.asc()
-    if shape.sort == "comments":
-        return Post.comment_count.desc(), created.desc(), ident.desc()
+    count = _count_column(shape.sort)
+    if count is not None:
+        return count.desc(), created.desc(), ident.desc()
     return created.desc(), ident.desc()
 
 
@@ -165,9 +173,10 @@ def _after(shape: ListingShape):
     if shape.sort == "old":
         return and_(created >= at, or_(created > at, ident > last))
     older = or_(created < at, and_(created == at, ident < last))
-    if shape.sort == "comments":
+    column = _count_column(shape.sort)
+    if column is not None:
         count = bindparam("cursor_count")
-        return and_(Post.comment_count <= count, or_(Post.comment_count < count, older))
+        return and_(column <= count, or_(column < count, older))
     return and_(created <= at, or_(created < at, ident < last))
 
 

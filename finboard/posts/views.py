@@ -51,9 +51,14 @@ def _paging_args() -> dict:
     return {"page": page}
 
 
+def _sort_args() -> dict:
+    """``?sort=`` (new, hot, top, comments, old) and ``?period=`` (with top) of the sort control."""
+    return {name: request.args[name] for name in ("sort", "period") if request.args.get(name)}
+
+
 def _listing(template: str, filters: dict | None = None, **context):
     try:
-        query = validate(PostListQuery, {**(filters or {}), **_paging_args(), "per_page": PER_PAGE})
+        query = validate(PostListQuery, {**(filters or {}), **_sort_args(), **_paging_args(), "per_page": PER_PAGE})
     except ApiError:
         abort(400)  # e.g. a cursor of another sort order: not one of our links
     page = list_posts(query)

@@ -9,7 +9,7 @@ bytes against the pydantic-serialised answers of FastAPI and Django.
 Keys come in the order of the ``finboard.contract`` models (``PostPage``:
 page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
 category, cashtags, comment_count, created_at, updated_at, sentiment, positions,
-pinned, locked, edit_count; and so on). Datetimes
+pinned, locked, edit_count, reaction_count; and so on). Datetimes
 arrive timezone-aware in UTC (the pool's connections run with ``TimeZone=UTC``)
 and ``OPT_UTC_Z`` writes them as pydantic v2 does: ``2023-05-01T12:00:00Z``, or
 ``2023-05-01T12:00:00.123456Z`` when there are microseconds. Both write compact
@@ -41,6 +41,8 @@ _ID, _TITLE, _BODY, _AUTHOR_ID, _AUTHOR_NAME = _P.id, _P.title, _P.body, _P.auth
 _CAT_ID, _CAT_SLUG, _CAT_NAME, _CASHTAGS = _P.category_id, _P.category_slug, _P.category_name, _P.cashtags
 _COMMENTS, _CREATED, _UPDATED, _SENTIMENT = _P.comment_count, _P.created_at, _P.updated_at, _P.sentiment
 _POSITIONS, _PINNED, _LOCKED, _EDITS = _P.positions, _P.pinned, _P.locked, _P.edit_count
+_REACTIONS, _HOT = _P.reaction_count, _P.hot_score
+_SORT_COUNT = {"comments": _COMMENTS, "hot": _HOT, "top": _REACTIONS}
 
 
 def post(row) -> dict:
@@ -61,6 +63,7 @@ def post(row) -> dict:
         "pinned": bool(row[_PINNED]),
         "locked": bool(row[_LOCKED]),
         "edit_count": row[_EDITS],
+        "reaction_count": row[_REACTIONS],
     }
 
 
@@ -77,6 +80,7 @@ def comment(row) -> dict:
         "author": {"id": row[_M.author_id], "username": row[_M.author_username]},
         "body": row[_M.body],
         "created_at": row[_M.created_at],
+        "reaction_count": row[_M.reaction_count],
     }
 
 
@@ -88,8 +92,8 @@ def _page(items: list, page: int, per_page: int, total: int) -> bytes:
     )
 
 
-def _post_sort_key(row) -> tuple:
-    return row[_CREATED], row[_ID], row[_COMMENTS]
+def _post_sort_key(row, sort: str) -> tuple:
+    return row[_CREATED], row[_ID], row[_SORT_COUNT.get(sort, _COMMENTS)]
 
 
 def post_page(rows: list, query: PostListQuery, total_row, total_kind: str) -> bytes:
@@ -124,8 +128,7 @@ def categories(rows: list) -> bytes:
     return _dumps(
         {
             "items": [
-                {"id": r[_C.id], "slug": r[_C.slug], "name": r[_C.name], "description": r[_C.description]}
-                for r in rows
+                {"id": r[_C.id], "slug": r[_C.slug], "name": r[_C.name], "description": r[_C.description]} for r in rows
             ]
         },
         option=OPTIONS,

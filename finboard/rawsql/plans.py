@@ -42,6 +42,7 @@ def list_statements(query: PostListQuery) -> tuple[str, list, str, list, str]:
         page=query.page,
         per_page=query.per_page,
         cursor=query.decoded_cursor,
+        top_since=filters.top_since,
     )
 
 

@@ -67,6 +67,8 @@ _POST = (
     "p.pinned",
     "p.locked",
     "p.edit_count",
+    "p.reaction_count",
+    "p.hot_score",
 )
 POST = _indexes(*_POST)
 POST_COLUMNS = _named(*_POST)
@@ -76,12 +78,24 @@ ORDER_BY = {
     "new": "{created} DESC, {id} DESC",
     "old": "{created} ASC, {id} ASC",
     "comments": "p.comment_count DESC, {created} DESC, {id} DESC",
+    "hot": "p.hot_score DESC, {created} DESC, {id} DESC",
+    "top": "p.reaction_count DESC, {created} DESC, {id} DESC",
 }
+# The count leading a counted sort (finboard.contract.pagination.COUNTED_SORTS).
+_COUNT_COLUMN = {"comments": "p.comment_count", "hot": "p.hot_score", "top": "p.reaction_count"}
 
 # Statements are assembled from this module's fixed fragments only; every value is bound.
 POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s AND p.hidden_at IS NULL"  # nosec B608
 
-_COMMENT = ("m.id", "m.post_id", "u.id AS author_id", "u.username AS author_username", "m.body", "m.created_at")
+_COMMENT = (
+    "m.id",
+    "m.post_id",
+    "u.id AS author_id",
+    "u.username AS author_username",
+    "m.body",
+    "m.created_at",
+    "m.reaction_count",
+)
 COMMENT = _indexes(*_COMMENT)
 _COMMENT_COLUMNS = _named(*_COMMENT)
 _COMMENTS = (
@@ -136,10 +150,10 @@ def _keyset(sort: str, created: str, ident: str, cursor: Cursor) -> tuple[str, l
     at, last = cursor.created_at, cursor.id
     if sort == "old":
         return f"{created} >= %s AND ({created} > %s OR {ident} > %s)", [at, at, last]
-    if sort == "comments":
-        count = cursor.comment_count
+    if sort in _COUNT_COLUMN:
+        count, column = cursor.comment_count, _COUNT_COLUMN[sort]
         return (
-            f"p.comment_count <= %s AND (p.comment_count < %s OR {created} < %s OR ({created} = %s AND {ident} < %s))",
+            f"{column} <= %s AND ({column} < %s OR {created} < %s OR ({created} = %s AND {ident} < %s))",
             [count, count, at, at, last],
         )
     return f"{created} <= %s AND ({created} < %s OR {ident} < %s)", [at, at, last]
@@ -157,6 +171,7 @@ def post_list(
     page: int,
     per_page: int,
     cursor: Cursor | None = None,
+    top_since: datetime | None = None,
 ) -> tuple[str, list, str, list, str]:
     """(page SQL, its parameters, total SQL, its parameters, total kind) for resolved filters.
 
@@ -194,6 +209,9 @@ def post_list(
     if search:
         where.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
         params.append(search)
+    if top_since:
+        where.append("p.created_at >= %s")
+        params.append(top_since)
     join_params = [cashtag] if cashtag else []
     filter_params = [*join_params, *params]
     page_where = list(where)
@@ -211,7 +229,8 @@ def post_list(
         page_sql += " OFFSET %s"
         page_params.append((page - 1) * per_page)
     values = {"search": search, "category": category, "author": author, "cashtag": cashtag}
-    given = {name for name, value in {**values, "since": since, "until": until}.items() if value}
+    bounds = {"since": since, "until": until, "top_since": top_since}
+    given = {name for name, value in {**values, **bounds}.items() if value}
     if not given:
         return page_sql, page_params, TOTAL_ALL, [], EXACT
     if given == {"category"}:

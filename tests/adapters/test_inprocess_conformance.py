@@ -21,6 +21,7 @@ from tests.conformance import (
     test_8_blocks,
     test_8_two_factor,
     test_9_account_data,
+    test_9_reactions,
 )
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
@@ -131,6 +132,13 @@ def test_write_sequence(adapter, fresh, seeded_database, reference_logs):
     detail = next(response for label, _, _, response in log if label == "detail-after-writes").json()
     assert detail["title"] == "Rotation into energy majors" and detail["cashtags"] == ["CVX"]
     assert detail["id"] == 91 and detail["comment_count"] == 2, "the first post after the 90 seeded ones"
+
+
+def test_reactions_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's reactions script, on SQLite and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_reactions)
+    assert_same_log(log, reference_log, adapter)
+    test_9_reactions.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
 
 
 @pytest.mark.postgres

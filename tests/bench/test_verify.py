@@ -23,6 +23,7 @@ POST = {
     "pinned": False,
     "locked": False,
     "edit_count": 0,
+    "reaction_count": 0,
 }
 PAGE = {"items": [POST], "page": 1, "per_page": 20, "total": 1, "pages": 1, "total_exact": True, "next_cursor": None}
 LIST = Request("GET", "/api/v1/posts?page=1", "/api/v1/posts", 200)

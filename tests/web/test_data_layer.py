@@ -26,6 +26,7 @@ from tests.databases import empty_tables
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "data-layer-secret-key-0123456789abcdef"
 READS = ("/api/v1/posts", "/api/v1/posts/{id}", "/api/v1/posts/{id}/comments", "/api/v1/categories")
+READS += ("/api/v1/posts?sort=hot", "/api/v1/posts?sort=top&period=week")  # reactions and ranking
 
 
 def flask_app(url: str, layer: str):

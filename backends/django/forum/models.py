@@ -25,6 +25,7 @@ from finboard.contract.limits import (
     USERNAME_MAX,
 )
 from finboard.contract.post_rows import PostColumnReadings
+from finboard.contract.reactions import REACTION_KIND_MAX
 
 
 class UTCDateTimeField(models.DateTimeField):
@@ -158,6 +159,9 @@ class Post(PostColumnReadings, models.Model):
     edit_count = models.IntegerField(default=0)
     # Set by a moderator: the post leaves every listing and every counter until restored.
     hidden_at = UTCDateTimeField(null=True, default=None)
+    # Kept by triggers (migration 0014): reactions, and the hot score (finboard.contract.reactions).
+    reaction_count = models.IntegerField(default=0)
+    hot_score = models.IntegerField(default=0)
     # search_vector (PostgreSQL) / posts_fts (SQLite) exist only in the database.
 
     class Meta:
@@ -232,6 +236,7 @@ class Comment(models.Model):
     body = models.TextField()
     created_at = UTCDateTimeField(default=timezone.now)
     hidden_at = UTCDateTimeField(null=True, default=None)
+    reaction_count = models.IntegerField(default=0)  # kept by triggers (migration 0014)
 
     class Meta:
         managed = False
@@ -408,3 +413,32 @@ class AccountDeletion(models.Model):
     class Meta:
         managed = False
         db_table = "account_deletions"
+# --- reactions (migration 0014) ----------------------------------------------------
+
+
+class PostReaction(models.Model):
+    """A member's one reaction on a post (``finboard.contract.reactions.REACTION_KINDS``)."""
+
+    pk = models.CompositePrimaryKey("post_id", "user_id")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=REACTION_KIND_MAX)
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "post_reactions"
+
+
+class CommentReaction(models.Model):
+    """A member's one reaction on a comment."""
+
+    pk = models.CompositePrimaryKey("comment_id", "user_id")
+    comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=REACTION_KIND_MAX)
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "comment_reactions"

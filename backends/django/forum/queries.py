@@ -33,7 +33,11 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "new": ("-{created}", "-{id}"),
     "old": ("{created}", "{id}"),
     "comments": ("-comment_count", "-{created}", "-{id}"),
+    "hot": ("-hot_score", "-{created}", "-{id}"),
+    "top": ("-reaction_count", "-{created}", "-{id}"),
 }
+# The count leading a counted sort (finboard.contract.pagination.COUNTED_SORTS).
+COUNT_FIELDS = {"comments": "comment_count", "hot": "hot_score", "top": "reaction_count"}
 CASHTAG_SORT_FIELDS = {"created": "cashtag_rows__created_at", "id": "cashtag_rows__post_id"}
 POST_SORT_FIELDS = {"created": "created_at", "id": "id"}
 
@@ -90,6 +94,8 @@ def filtered_posts(filters: PostFilters, vendor: str, cursor: Cursor | None = No
         posts = posts.filter(created_at__lte=filters.until)
     if filters.search:
         posts = posts.filter(search_predicate(filters.search, vendor))
+    if filters.top_since:
+        posts = posts.filter(created_at__gte=filters.top_since)
     return posts
 
 
@@ -106,8 +112,9 @@ def _after(filters: PostFilters, cursor: Cursor) -> Q:
             Q(**{f"{created}__gt": cursor.created_at}) | Q(**{f"{ident}__gt": cursor.id})
         )
     older = Q(**{f"{created}__lt": cursor.created_at}) | Q(**{created: cursor.created_at, f"{ident}__lt": cursor.id})
-    if filters.sort == "comments":
-        return Q(comment_count__lte=cursor.comment_count) & (Q(comment_count__lt=cursor.comment_count) | older)
+    count = COUNT_FIELDS.get(filters.sort)
+    if count is not None:
+        return Q(**{f"{count}__lte": cursor.comment_count}) & (Q(**{f"{count}__lt": cursor.comment_count}) | older)
     return Q(**{f"{created}__lte": cursor.created_at}) & (
         Q(**{f"{created}__lt": cursor.created_at}) | Q(**{f"{ident}__lt": cursor.id})
     )

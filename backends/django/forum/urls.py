@@ -10,6 +10,7 @@ from . import (
     market_views,
     moderation_views,
     profile_views,
+    reaction_views,
     subscription_views,
     views,
 )
@@ -79,4 +80,11 @@ urlpatterns = [
     path("mutes/words/<str:term>", block_views.MuteView.as_view(kind="word"), name="mute-word"),
     path("mutes/tickers/<str:term>", block_views.MuteView.as_view(kind="ticker"), name="mute-ticker"),
     path("cashtags/<str:ticker>", market_views.CashtagStatsView.as_view(), name="cashtag-stats"),
+    path("posts/<str:post_id>/reactions", reaction_views.PostReactionsView.as_view(), name="post-reactions"),
+    path(
+        "comments/<str:comment_id>/reactions",
+        reaction_views.CommentReactionsView.as_view(),
+        name="comment-reactions",
+    ),
+    path("trending", reaction_views.TrendingView.as_view(), name="trending"),
 ]

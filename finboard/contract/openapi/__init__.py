@@ -25,6 +25,7 @@ from finboard.contract.openapi import (
     moderation,
     notifications,
     posts,
+    reactions,
     service,
     users,
     watches,
@@ -46,12 +47,14 @@ PATH_SECTIONS = (
     notifications.paths,
     market.paths,
     blocks.paths,
+    reactions.paths,
     accounts.paths,
     account_data.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
     users, accounts, account_data, posts, comments, categories, watches, moderation, notifications, market, blocks,
+    reactions,
     service,
 )
 

@@ -29,7 +29,8 @@ LIST_DESCRIPTIONS = {
     "cashtag": "Ticker, with or without $ (AAPL, $BRK.B).",
     "since": "Created at or after (ISO 8601; dates are UTC midnight).",
     "until": "Created at or before (ISO 8601).",
-    "sort": "new (default), old or comments.",
+    "sort": "new (default), old, comments, hot (engagement decayed by age) or top (most reactions in period).",
+    "period": "With sort=top: day, week, month or all (default).",
 }
 
 ERROR_TEXTS = {
@@ -41,7 +42,7 @@ ERROR_TEXTS = {
     409: "Conflict: already registered, already reported, or nothing to change",
     413: f"Request body over {MAX_BODY_BYTES // 1024} KiB",
     422: "Invalid fields (named in error.fields)",
-    429: "Too many attempts, or the account's hourly allowance of posts or comments is used up",
+    429: "Too many attempts, or the account's allowance of posts, comments or reactions is used up",
     503: "Database unavailable",
 }
 
