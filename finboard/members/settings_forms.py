@@ -18,6 +18,7 @@ NOTIFICATION_KINDS = {
     "comment": "A comment on a post you watch",
     "new_post": "A new post in a category you watch",
     "ticker": "A new post on a ticker you follow",
+    "comment_reply": "A reply to your comment",
 }
 DELIVERY_LABELS = {
     "in_app": "In the app",

@@ -81,7 +81,16 @@ ORDER_BY = {
 # Statements are assembled from this module's fixed fragments only; every value is bound.
 POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s AND p.hidden_at IS NULL"  # nosec B608
 
-_COMMENT = ("m.id", "m.post_id", "u.id AS author_id", "u.username AS author_username", "m.body", "m.created_at")
+_COMMENT = (
+    "m.id",
+    "m.post_id",
+    "m.parent_id",
+    "u.id AS author_id",
+    "u.username AS author_username",
+    "m.body",
+    "m.created_at",
+    "m.edit_count",
+)
 COMMENT = _indexes(*_COMMENT)
 _COMMENT_COLUMNS = _named(*_COMMENT)
 _COMMENTS = (
