@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401
     import finboard.posts.history  # noqa: F401
+    import finboard.posts.replies  # noqa: F401
     from finboard.account.views import bp as account_bp
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp
