@@ -40,8 +40,9 @@ COMMUNITY_TABLES = (
 )
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
 DATA_TABLES = (
-    *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES
-)
+    *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comment_revisions", "comments", "post_cashtags", "posts",
+    "users", *COUNTER_TABLES,
+)  # fmt: skip
 
 
 def require_postgres() -> None:
