@@ -39,8 +39,18 @@ def check_parent(session: Session, post_id: int, parent_id: int) -> Comment:
 
 
 def visible_comment(session: Session, comment_id: int, lock: bool = False) -> Comment:
-    """A comment that is not hidden, on a post that is not hidden, or 404."""
-    options = {"with_for_update": {"key_share": True}, "populate_existing": True} if lock and _postgres(session) else {}
+    """A comment that is not hidden, on a post that is not hidden, or 404.
+
+    ``lock``: held until the transaction ends, so concurrent edits run one after the other, each
+    keeping the body the previous one wrote: ``FOR NO KEY UPDATE`` on PostgreSQL; on SQLite a
+    no-op write to the row first, which takes the database's write lock (see ``lock_author``)."""
+    options = {}
+    if lock and _postgres(session):
+        options = {"with_for_update": {"key_share": True}, "populate_existing": True}
+    elif lock:
+        table = Comment.__table__
+        session.execute(update(table).where(table.c.id == comment_id).values(id=table.c.id))
+        options = {"populate_existing": True}
     comment = session.get(Comment, comment_id, **options)
     if comment is None or comment.hidden_at is not None:
         raise ApiError(404, "comment_not_found")
