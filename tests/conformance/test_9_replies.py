@@ -10,20 +10,14 @@ database (and in-process, tests/adapters/test_inprocess_conformance.py, on SQLit
 
 from __future__ import annotations
 
-import re
-
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE
 from tests.conformance.sequence import assert_logs_identical, recorder
 from tests.conformance.test_2_writes import bearer
+from tests.conformance.test_8_blocks import normalise
 
 P = "/api/v1"
-NOW = re.compile(r'"(created_at|updated_at)":"(202[5-9]|20[3-9]\d)-[^"]+"')
 PASSWORD = "replies-pass-1"
 MEMBERS = ("rep_ann", "rep_bob")
-
-
-def normalise(content: bytes) -> bytes:
-    return NOW.sub(lambda m: f'"{m.group(1)}":"<now>"', content.decode()).encode()
 
 
 def _members(backend) -> dict[str, dict[str, str]]:
