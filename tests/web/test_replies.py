@@ -10,10 +10,11 @@ from sqlalchemy import func, select, update
 
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE, CommentCreate
 from finboard.contract.errors import ApiError
+from finboard.contract.notifications import new_comment_recipients
 from finboard.contract.threads import COLLAPSE_ABOVE, SHOWN_WHEN_COLLAPSED
 from finboard.core import api_service, content_writes
 from finboard.core.comment_models import CommentRevision
-from finboard.core.models import Comment, Notification, Post, User
+from finboard.core.models import Comment, Notification, Post, PostWatch, User
 from finboard.extensions import db
 from tests.helpers import body, field_error, flashes, form_value, location_path, sign_in, text
 
@@ -102,6 +103,22 @@ def test_a_reply_to_a_post_authors_own_comment_tells_them_once_as_a_reply_to_the
     ]
     sign_in(client, people["alice"])
     assert "bob replied to your comment on Why $AAPL still matters" in text(client.get("/notifications"))
+
+
+def test_a_replys_fanout_is_the_contracts_reference(client, make, people, post, top):
+    """Overlapping audiences: mentioned (carol), the parent's author (bob, who also watches), the post's
+    author (alice), a watcher (erin); each told once, with the kind of their first audience."""
+    dan, erin = make.user("dan"), make.user("erin")
+    with make.app.app_context():
+        db.session.add_all(PostWatch(user_id=uid, post_id=post) for uid in (people["bob"], erin, people["carol"]))
+        db.session.commit()
+    sign_in(client, dan)
+    new = comment_id_of(post_form(client, f"/comments/{top}/reply", body="@carol see what bob says"))
+    watchers = [people["bob"], erin, people["carol"], dan]  # replying made dan a watcher too
+    expected = new_comment_recipients(dan, [people["carol"]], people["alice"], watchers, people["bob"])
+    stored = [(n.user_id, n.kind, n.ticker) for n in rows(make, Notification, Notification.comment_id == new)]
+    assert sorted(stored) == expected
+    assert {kind for _, kind, _ in expected} == {"mention", "comment_reply", "reply", "comment"}
 
 
 def test_replying_to_a_hidden_comment_is_refused_and_writes_nothing(client, make, people, post, top):
