@@ -169,7 +169,7 @@ def test_a_parent_deleted_between_the_page_and_the_write_is_a_clear_422(client, 
 
 def test_the_reply_page_needs_a_login(client, top):
     response = client.get(f"/comments/{top}/reply")
-    assert response.status_code == 302 and location_path(response) == "/auth/login"
+    assert response.status_code == 302 and location_path(response) == f"/auth/login?next=%2Fcomments%2F{top}%2Freply"
 
 
 # --- the post page ----------------------------------------------------------------------------------
