@@ -31,7 +31,10 @@ PARENT_FK = "fk_comments_parent_id_comments"
 
 def upgrade():
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE comments ADD COLUMN parent_id INTEGER REFERENCES comments (id) ON DELETE SET NULL")
+        op.execute(
+            f"ALTER TABLE comments ADD COLUMN parent_id INTEGER CONSTRAINT {PARENT_FK} "
+            "REFERENCES comments (id) ON DELETE SET NULL"
+        )
     else:
         op.add_column("comments", sa.Column("parent_id", sa.Integer(), nullable=True))
         op.create_foreign_key(PARENT_FK, "comments", "comments", ["parent_id"], ["id"], ondelete="SET NULL")

@@ -141,6 +141,17 @@ def test_replying_to_a_deleted_comment_is_a_404_and_writes_nothing(client, make,
     assert count(make, Comment) == 0 and make.get(Post, post).comment_count == 0
 
 
+def test_deleting_a_comment_keeps_its_replies_as_top_level_comments(client, make, people, post, top):
+    answer = reply(make, post, people["carol"], top, "Carol's answer stays.")
+    sign_in(client, people["bob"])
+    assert post_form(client, f"/comments/{top}/delete").status_code == 302
+    kept = make.get(Comment, answer)
+    assert (kept.body, kept.parent_id) == ("Carol's answer stays.", None)
+    assert make.get(Post, post).comment_count == 1
+    html = body(client.get(f"/posts/{post}"))
+    assert f'id="comment-{answer}"' in html and '<div class="replies"' not in html
+
+
 def test_an_empty_reply_shows_the_error_and_writes_nothing(client, make, people, post, top):
     sign_in(client, people["carol"])
     response = post_form(client, f"/comments/{top}/reply", body="   ")
