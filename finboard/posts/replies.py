@@ -14,7 +14,6 @@ from flask_login import current_user, login_required
 
 from finboard.contract.comments import CommentCreate, CommentUpdate
 from finboard.contract.errors import ApiError
-from finboard.contract.limits import COMMENT_BODY_MAX
 from finboard.contract.request_parsing import validate
 from finboard.contract.threads import quote_markdown
 from finboard.core import api_service, comment_service
@@ -53,13 +52,12 @@ def _refused(exc: ApiError, form: CommentForm, template: str, **context):
 @bp.route(f"/comments/{COMMENT_ID}/reply", methods=["GET", "POST"])
 @login_required
 def reply(comment_id: int):
-    """Reply to a comment; ``?quote=1`` starts the reply with the comment quoted (``&text=``: only
-    the passage the reader selected, sent by quote.js; it is the reader's own draft either way)."""
+    """Reply to a comment; ``?quote=1`` starts the reply with the comment quoted (the reader trims it
+    to the passage they answer: the forum ships no JavaScript, and pages carry no script at all)."""
     parent, parent_author = _visible(comment_id)
     form = CommentForm()
     if request.method == "GET" and request.args.get("quote"):
-        passage = request.args.get("text", "").strip()[:COMMENT_BODY_MAX] or parent.body  # the selection (quote.js)
-        form.body.data = quote_markdown(parent_author, passage)
+        form.body.data = quote_markdown(parent_author, parent.body)
     context = {"parent": parent, "parent_author": parent_author}
     if form.validate_on_submit():
         settings = current_app.config["FINBOARD_SETTINGS"]

@@ -137,20 +137,6 @@ def walk(ann: Page, bob: Page, site: Server, browser) -> None:  # noqa: F811 - t
     expect(quoted.locator(".markdown")).to_contain_text(QUOTE_ANSWER)
     bob.screenshot(path=str(site.shots / "replies-3-quoted.png"), full_page=True)
 
-    # With JavaScript, Quote takes only the passage selected in that comment.
-    first_comment = bob.locator(".thread").first.locator(".comment").first
-    first_comment.locator(".markdown p").evaluate(
-        """(p) => {
-            const range = document.createRange();
-            range.setStart(p.firstChild, 0);
-            range.setEnd(p.firstChild, "Payout ratio is near 75%".length);
-            getSelection().removeAllRanges();
-            getSelection().addRange(range);
-        }"""
-    )
-    first_comment.get_by_role("link", name="Quote").click()
-    expect(bob.get_by_label("Your comment")).to_have_value(f"**{names[0]}** wrote:\n\n> Payout ratio is near 75%\n\n")
-
     # ann edits her comment: "edited" links to the history with both versions.
     ann.goto(post_url)
     ann.locator(".thread").first.locator(".comment").first.get_by_role("link", name="Edit comment").click()

@@ -244,13 +244,6 @@ def test_quote_prefills_a_blockquote_with_attribution_and_renders_sanitised(clie
     assert kinds == {people["bob"]: "comment_reply", people["alice"]: "reply"}  # the quote mentions no one
 
 
-def test_quote_of_a_selected_passage_quotes_just_it(client, make, people, post, top):
-    sign_in(client, people["carol"])
-    page = client.get(f"/comments/{top}/reply", query_string={"quote": "1", "text": "  whole story  "})
-    assert form_value(page, "body") == "**bob** wrote:\n\n> whole story\n\n"
-    assert count(make, Comment) == 1  # a prefilled form writes nothing
-
-
 # --- editing ----------------------------------------------------------------------------------------
 
 
