@@ -12,27 +12,16 @@ from __future__ import annotations
 
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE
 from tests.conformance.sequence import assert_logs_identical, recorder
-from tests.conformance.test_2_writes import bearer
-from tests.conformance.test_8_blocks import normalise
+from tests.conformance.test_8_blocks import _members, normalise
 
 P = "/api/v1"
 PASSWORD = "replies-pass-1"
 MEMBERS = ("rep_ann", "rep_bob")
 
 
-def _members(backend) -> dict[str, dict[str, str]]:
-    headers = {}
-    for name in MEMBERS:
-        account = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        assert backend.request("POST", f"{P}/auth/register", json=account).status_code == 201
-        response = backend.request("POST", f"{P}/auth/login", json={"username": name, "password": PASSWORD})
-        headers[name] = bearer(response.json()["access_token"])
-    return headers
-
-
 def run_sequence(backend) -> list:
     log: list = []
-    members = _members(backend)
+    members = _members(backend, MEMBERS, PASSWORD)
     ann, bob = (members[name] for name in MEMBERS)
     step = recorder(backend, log, normalise)
     posts, comments = f"{P}/posts", f"{P}/posts/{{post_id}}/comments"

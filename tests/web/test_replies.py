@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE, CommentCreate
 from finboard.contract.errors import ApiError
@@ -17,29 +17,7 @@ from finboard.core.comment_models import CommentRevision
 from finboard.core.models import Comment, Notification, Post, PostWatch, User
 from finboard.extensions import db
 from tests.helpers import body, field_error, flashes, form_value, location_path, sign_in, text
-
-
-def csrf(client, path: str = "/") -> str:
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', body(client.get(path)))
-    assert match, f"no csrf_token on {path}"
-    return match.group(1)
-
-
-def post_form(client, path: str, **data):
-    return client.post(path, data={**data, "csrf_token": csrf(client)})
-
-
-def rows(make, model, *where):
-    with make.app.app_context():
-        found = db.session.scalars(select(model).where(*where).order_by(model.id)).all()
-        for row in found:
-            db.session.expunge(row)
-        return found
-
-
-def count(make, model, *where) -> int:
-    with make.app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.web.test_community_pages import count, csrf, post_form, rows
 
 
 def reply(make, post_id: int, author_id: int, parent_id: int, text_: str = "A reply.") -> int:
