@@ -8,16 +8,17 @@ import re
 import pytest
 from sqlalchemy import func, update
 
-from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE, CommentCreate
+from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE, CommentCreate, CommentUpdate
 from finboard.contract.errors import ApiError
 from finboard.contract.notifications import new_comment_recipients
 from finboard.contract.threads import COLLAPSE_ABOVE, SHOWN_WHEN_COLLAPSED
-from finboard.core import api_service, content_writes
+from finboard.core import api_service, comment_service, content_writes
 from finboard.core.comment_models import CommentRevision
 from finboard.core.models import Comment, Notification, Post, PostWatch, User
 from finboard.extensions import db
 from tests.helpers import body, field_error, flashes, form_value, location_path, sign_in, text
 from tests.web.test_community_pages import count, csrf, post_form, rows
+from tests.web.test_moderation_atomic import _race
 
 
 def reply(make, post_id: int, author_id: int, parent_id: int, text_: str = "A reply.") -> int:
@@ -244,6 +245,20 @@ def test_the_author_edits_a_comment_and_the_history_keeps_the_old_body(client, m
     words = text(history)
     assert "2 versions of this comment by bob" in words
     assert words.index("Margins and buybacks are the story.") < words.index("Margins are the whole story.")
+
+
+def test_concurrent_identical_edits_keep_one_revision(app, make, people, top):
+    """Four identical edits at once (each on its own session): the comment's row lock makes them run one
+    after the other, so the first changes the body and the others find nothing to change."""
+    answers = _race(
+        app,
+        people["bob"],
+        lambda session, bob: comment_service.update_comment(session, bob, top, CommentUpdate(body="Same edit.")),
+    )
+    assert answers == [200] * 4
+    stored = make.get(Comment, top)
+    assert (stored.body, stored.edit_count) == ("Same edit.", 1)
+    assert [r.body for r in rows(make, CommentRevision)] == ["Margins are the **whole** story."]
 
 
 def test_an_edit_that_changes_nothing_keeps_no_revision(client, make, people, top):
