@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401
     import finboard.api.reactions  # noqa: F401
+    import finboard.api.replies  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
     import finboard.market.trending  # noqa: F401
@@ -143,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.moderation.views  # noqa: F401
     import finboard.posts.history  # noqa: F401
     import finboard.posts.reactions  # noqa: F401
+    import finboard.posts.replies  # noqa: F401
     from finboard.account.views import bp as account_bp
     from finboard.api.views import bp as api_bp
     from finboard.auth.views import bp as auth_bp

@@ -44,8 +44,9 @@ MAIL_TABLES = ("notification_emails", "digest_sends", "unsubscribe_uses", "data_
 REACTION_TABLES = ("post_reactions", "comment_reactions")
 DATA_TABLES = (
     *MAIL_TABLES, *REACTION_TABLES,
-    *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comments", "post_cashtags", "posts", "users", *COUNTER_TABLES
-)
+    *COMMUNITY_TABLES, *ACCOUNT_TABLES, "user_sessions", "comment_revisions", "comments", "post_cashtags", "posts",
+    "users", *COUNTER_TABLES,
+)  # fmt: skip
 
 
 def require_postgres() -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from backends.fastapi.reads import CachedReads
-from finboard.contract.comments import CommentCreate
+from finboard.contract.comments import CommentCreate, CommentUpdate
 from finboard.contract.errors import ApiError, http_error
 from finboard.contract.limits import MAX_BODY_BYTES
 from finboard.contract.moderation import (
@@ -214,6 +214,7 @@ Credentials = Annotated[LoginRequest, json_body(LoginRequest)]
 NewPost = Annotated[PostCreate, json_body(PostCreate)]
 PostChanges = Annotated[PostUpdate, json_body(PostUpdate)]
 NewComment = Annotated[CommentCreate, json_body(CommentCreate)]
+CommentChanges = Annotated[CommentUpdate, json_body(CommentUpdate)]
 ProfileChanges = Annotated[ProfileUpdate, json_body(ProfileUpdate)]
 NewReport = Annotated[ReportCreate, json_body(ReportCreate)]
 Resolution = Annotated[ReportResolve, json_body(ReportResolve)]

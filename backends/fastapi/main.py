@@ -29,6 +29,7 @@ from backends.fastapi.routes import (
     posts,
     profiles,
     reactions,
+    replies,
     subscriptions,
     two_factor,
 )
@@ -106,8 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
     routers = (
-        auth, two_factor, accounts, account_data, posts, categories, meta, profiles, moderation, subscriptions, market,
-        blocks, reactions,
+        auth, two_factor, accounts, account_data, posts, categories, meta, profiles, replies, moderation, subscriptions,
+        market, blocks, reactions,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

@@ -19,8 +19,8 @@ from finboard.contract.limits import WATCHLIST_MAX
 from finboard.contract.pagination import Page
 from finboard.contract.users import AuthorRef
 
-NotificationKind = Literal["mention", "reply", "comment", "new_post", "ticker"]
-NOTIFICATION_KINDS: tuple[str, ...] = ("mention", "reply", "comment", "new_post", "ticker")
+NotificationKind = Literal["mention", "reply", "comment", "new_post", "ticker", "comment_reply"]
+NOTIFICATION_KINDS: tuple[str, ...] = ("mention", "reply", "comment", "new_post", "ticker", "comment_reply")
 # How a member wants a kind delivered: in the app only, also by e-mail at once, in a daily or
 # weekly digest, or not at all ("off" stops the in-app notification too).
 Delivery = Literal["in_app", "email", "daily", "weekly", "off"]
@@ -29,7 +29,8 @@ DEFAULT_DELIVERY = "in_app"
 
 class NotificationPublic(Schema):
     """``mention``: you were @mentioned; ``reply``: a comment on your post; ``comment``: on a post you watch;
-    ``new_post``: in a category you watch; ``ticker``: on a ticker of your watchlist."""
+    ``new_post``: in a category you watch; ``ticker``: on a ticker of your watchlist;
+    ``comment_reply``: a reply to your comment."""
 
     id: int
     kind: NotificationKind
@@ -88,8 +89,10 @@ NEW_POST_AUDIENCES: tuple[NotificationKind, ...] = ("mention", "new_post", "tick
 """Mentions first, then watchers of the category, then followers of its tickers (the post's first
 ticker a member follows is the one named)."""
 
-NEW_COMMENT_AUDIENCES: tuple[NotificationKind, ...] = ("mention", "reply", "comment")
-"""Mentions first, then the post's author (a reply), then the post's watchers."""
+NEW_COMMENT_AUDIENCES: tuple[NotificationKind, ...] = ("mention", "comment_reply", "reply", "comment")
+"""Mentions first, then the author of the comment it replies to (``comment_reply``, the more specific
+news for a post's author replied to in their own thread), then the post's author (a reply), then
+the post's watchers."""
 
 Recipient = tuple[int, str, str | None]  # (user id, kind, ticker)
 
@@ -126,10 +129,20 @@ def new_post_recipients(
 
 
 def new_comment_recipients(
-    author_id: int, mentioned: list[int], post_author_id: int, post_watchers: list[int]
+    author_id: int,
+    mentioned: list[int],
+    post_author_id: int,
+    post_watchers: list[int],
+    parent_author_id: int | None = None,
 ) -> list[Recipient]:
-    """Who a new comment tells, and how (the pure reference of the set-based fan-out)."""
-    members = {"mention": _users(mentioned), "reply": _users([post_author_id]), "comment": _users(post_watchers)}
+    """Who a new comment (a reply to ``parent_author_id``'s comment) tells, and how (the pure reference
+    of the set-based fan-out)."""
+    members = {
+        "mention": _users(mentioned),
+        "comment_reply": _users([parent_author_id] if parent_author_id is not None else []),
+        "reply": _users([post_author_id]),
+        "comment": _users(post_watchers),
+    }
     return _ranked(author_id, NEW_COMMENT_AUDIENCES, members)
 
 

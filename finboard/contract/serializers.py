@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from finboard.contract.categories import CategoryPublic, CategoryRef, CategoryStats
-from finboard.contract.comments import CommentPage, CommentPublic
+from finboard.contract.comments import CommentPage, CommentPublic, CommentRevision
 from finboard.contract.market import CashtagStats, DayCount, SentimentSplit
 from finboard.contract.moderation import ModerationActionPublic, ReportPublic, TargetRef
 from finboard.contract.notifications import NotificationPublic
@@ -65,10 +65,12 @@ def comment_public(comment) -> CommentPublic:
     return CommentPublic(
         id=comment.id,
         post_id=comment.post_id,
+        parent_id=comment.parent_id,
         author=author_ref(comment.author),
         body=comment.body,
         created_at=comment.created_at,
         reaction_count=comment.reaction_count,
+        edit_count=comment.edit_count or 0,
     )
 
 
@@ -136,6 +138,10 @@ def user_profile(user, post_count: int, comment_count: int) -> UserProfile:
 
 def revision(row, editor) -> Revision:
     return Revision(id=row.id, title=row.title, body=row.body, editor=author_ref(editor), created_at=row.created_at)
+
+
+def comment_revision(row, editor) -> CommentRevision:
+    return CommentRevision(id=row.id, body=row.body, editor=author_ref(editor), created_at=row.created_at)
 
 
 def excerpt(text: str) -> str:

@@ -32,6 +32,7 @@ from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import (
     account_queries,
     block_service,
+    comment_service,
     content_writes,
     jobs,
     lookups,
@@ -195,13 +196,15 @@ def create_comment(
     session: Session, settings: Settings, user: User, post_id: int, payload: CommentCreate
 ) -> CommentPublic:
     """Checked in this order: post (404), suspension (403), lock (403, moderators excepted), the post's
-    author blocks the commenter (403 ``blocked``), hourly limit (429)."""
+    author blocks the commenter (403 ``blocked``), hourly limit (429), a reply's parent (422)."""
     post = lookups.visible_post(session, post_id)
     check_may_comment(user, post)
     check_not_blocked(post.author_id != user.id and block_service.blocks(session, post.author_id, user.id))
     content_writes.lock_author(session, user.id)  # check and insert under the author's lock (see create_post)
     write_rate.check_write_rate(session, settings, user, "comment")
-    comment = content_writes.create_comment(session, post, user, payload.body)
+    if payload.parent_id is not None:  # a reply: to a visible comment of this post (422 parent_id)
+        comment_service.check_parent(session, post.id, payload.parent_id)
+    comment = content_writes.create_comment(session, post, user, payload.body, payload.parent_id)
     jobs.enqueue_fanout(session, settings, "comment", comment.id)
     watches.watch_post(session, user.id, post.id)
     result = comment_public(comment)

@@ -143,9 +143,12 @@ def move_comment_count(session: Session, post_id: int, by: int) -> None:
     session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + by))
 
 
-def create_comment(session: Session, post: Post, author: User, body: str) -> Comment:
-    """A comment, its post's ``comment_count`` moved in the same transaction."""
-    comment = Comment(post_id=post.id, author_id=author.id, body=body, created_at=utcnow())
+def create_comment(session: Session, post: Post, author: User, body: str, parent_id: int | None = None) -> Comment:
+    """A comment (a reply when ``parent_id``, already checked), its post's ``comment_count`` moved in the
+    same transaction."""
+    comment = Comment(
+        post_id=post.id, author_id=author.id, body=body, created_at=utcnow(), parent_id=parent_id, edit_count=0
+    )
     comment.author = author
     session.add(comment)
     move_comment_count(session, post.id, 1)

@@ -236,6 +236,11 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
     reaction_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # trigger-kept (0014)
+    # Threaded replies (migration 0015): the comment this one answers, and the author's edits.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), nullable=True, default=None, index=True
+    )
+    edit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
 
@@ -445,4 +450,5 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
 # The account tables (two-factor, recovery codes, notification preferences) live in their own
 # module; imported here so that ``Base.metadata`` is complete wherever the models are.
 import finboard.core.account_models  # noqa: E402,F401 - not a name: this module may be importing it
+import finboard.core.comment_models  # noqa: E402,F401 - comment revisions (threaded replies), same reason
 import finboard.core.reaction_models  # noqa: E402,F401 - the same, for the reaction tables

@@ -15,6 +15,7 @@ from finboard.core.account_models import DELIVERIES
 NOTIFICATION_KINDS = {
     "mention": "Someone @mentions you",
     "reply": "A comment on your post",
+    "comment_reply": "A reply to your comment",
     "comment": "A comment on a post you watch",
     "new_post": "A new post in a category you watch",
     "ticker": "A new post on a ticker you follow",

@@ -14,6 +14,7 @@ from finboard.contract.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError,
 from finboard.contract.permissions import is_moderator, require_writer
 from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQuery, PostUpdate
 from finboard.contract.request_parsing import validate
+from finboard.contract.threads import build_threads, parents_elsewhere
 from finboard.contract.transitions import hidden_evidence
 from finboard.core import api_service, block_service, content_writes, watch_service
 from finboard.core.models import Category, Comment, Post, User
@@ -197,8 +198,20 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
         can_comment=hidden_at is None and (not post.locked or moderator),
         blocked_by_author=_blocked_by_author(user, post.author.id),
+        threads=build_threads(comments.items, _parent_names(comments.items)),
     )
     return page, status
+
+
+def _parent_names(comments: list) -> dict[int, str]:
+    """The authors of the parents a page of comments answers but does not show (one query, or none)."""
+    ids = parents_elsewhere(comments)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.id, User.username).join(User, User.id == Comment.author_id).where(Comment.id.in_(ids))
+    )
+    return dict(rows.tuples().all())
 
 
 def _blocked_by_author(user: User | None, author_id: int) -> bool:

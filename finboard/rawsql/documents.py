@@ -77,10 +77,12 @@ def comment(row) -> dict:
     return {
         "id": row[_M.id],
         "post_id": row[_M.post_id],
+        "parent_id": row[_M.parent_id],
         "author": {"id": row[_M.author_id], "username": row[_M.author_username]},
         "body": row[_M.body],
         "created_at": row[_M.created_at],
         "reaction_count": row[_M.reaction_count],
+        "edit_count": row[_M.edit_count],
     }
 
 

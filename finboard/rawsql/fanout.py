@@ -73,6 +73,10 @@ _AUDIENCE_SQL = {
     ),
     "ticker": "SELECT f.user_id, f.ticker FROM ticker_follows f WHERE f.ticker = {ticker}",
     "reply": "SELECT p.author_id AS user_id, NULL AS ticker FROM posts p WHERE p.id = {post_id}",
+    "comment_reply": (
+        "SELECT pc.author_id AS user_id, NULL AS ticker FROM comments c "
+        "JOIN comments pc ON pc.id = c.parent_id WHERE c.id = {event_id}"
+    ),
     "comment": "SELECT w.user_id, NULL AS ticker FROM post_watches w WHERE w.post_id = {post_id}",
 }
 _INSERT = (
@@ -169,6 +173,8 @@ def _audience_queries(event: FanoutEvent, param: Param) -> Iterable[tuple[str, s
             if event.mentioned:
                 names = {f"name_{i}": name for i, name in enumerate(event.mentioned)}
                 yield audience, sql.format(names=", ".join(param(key) for key in names)), names
+        elif audience == "comment_reply":  # the author of the comment this one replies to (none: no row)
+            yield audience, sql.format(event_id=param("event_id")), {}
         elif audience == "ticker":  # one statement per ticker, in the post's order: the first one names it
             for ticker in event.tickers:
                 yield audience, sql.format(ticker=param("ticker")), {"ticker": ticker}

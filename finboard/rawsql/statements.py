@@ -90,11 +90,13 @@ POST_DETAIL = f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.id = %s AND p.hid
 _COMMENT = (
     "m.id",
     "m.post_id",
+    "m.parent_id",
     "u.id AS author_id",
     "u.username AS author_username",
     "m.body",
     "m.created_at",
     "m.reaction_count",
+    "m.edit_count",
 )
 COMMENT = _indexes(*_COMMENT)
 _COMMENT_COLUMNS = _named(*_COMMENT)

@@ -22,6 +22,7 @@ from tests.conformance import (
     test_8_two_factor,
     test_9_account_data,
     test_9_reactions,
+    test_9_replies,
 )
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
@@ -155,6 +156,13 @@ def test_blocks_sequence(adapter, fresh, seeded_database, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_8_blocks)
     assert_same_log(log, reference_log, adapter)
     test_8_blocks.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+
+
+def test_replies_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's threaded-replies script, on SQLite and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_replies)
+    assert_same_log(log, reference_log, adapter)
+    test_9_replies.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
 
 
 @pytest.mark.postgres

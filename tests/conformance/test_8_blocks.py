@@ -25,12 +25,13 @@ def normalise(content: bytes) -> bytes:
     return NOW.sub(lambda m: f'"{m.group(1)}":"<now>"', content.decode()).encode()
 
 
-def _members(backend) -> dict[str, dict[str, str]]:
+def _members(backend, names: tuple[str, ...] = MEMBERS, password: str = PASSWORD) -> dict[str, dict[str, str]]:
+    """Register and log in ``names`` on ``backend``: their bearer headers by name."""
     headers = {}
-    for name in MEMBERS:
-        account = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    for name in names:
+        account = {"username": name, "email": f"{name}@example.com", "password": password}
         assert backend.request("POST", f"{P}/auth/register", json=account).status_code == 201
-        response = backend.request("POST", f"{P}/auth/login", json={"username": name, "password": PASSWORD})
+        response = backend.request("POST", f"{P}/auth/login", json={"username": name, "password": password})
         headers[name] = bearer(response.json()["access_token"])
     return headers
 

@@ -156,7 +156,14 @@ def preference_answers(backend) -> list[tuple[str, int, bytes]]:
         assert response.status_code == status, (backend.name, label, response.status_code, response.text)
         validate_response(method, PREFERENCES, status, response.json())
         answers.append((label, response.status_code, response.content))
-    expected = {"mention": "off", "reply": "in_app", "comment": "in_app", "new_post": "in_app", "ticker": "daily"}
+    expected = {
+        "mention": "off",
+        "reply": "in_app",
+        "comment": "in_app",
+        "new_post": "in_app",
+        "ticker": "daily",
+        "comment_reply": "in_app",
+    }
     assert json.loads(answers[3][2]) == {"preferences": expected}, backend.name
     return answers
 

@@ -36,6 +36,8 @@ OPERATIONS = [
     ("get", "/api/v1/users/{username}", "getProfile"),
     ("get", "/api/v1/users/{username}/comments", "listUserComments"),
     ("get", "/api/v1/posts/{post_id}/revisions", "listRevisions"),
+    ("patch", "/api/v1/comments/{comment_id}", "updateComment"),
+    ("get", "/api/v1/comments/{comment_id}/history", "commentHistory"),
     ("put", "/api/v1/posts/{post_id}/watch", "watchPost"),
     ("delete", "/api/v1/posts/{post_id}/watch", "unwatchPost"),
     ("put", "/api/v1/categories/{slug}/watch", "watchCategory"),

@@ -25,7 +25,7 @@ from sqlalchemy import Column, String
 import finboard.contract
 from finboard.contract.accounts import EmailChange, EmailConfirm, PasswordReset, PasswordResetRequest
 from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, extract_cashtags, normalize_ticker
-from finboard.contract.comments import CommentCreate
+from finboard.contract.comments import CommentCreate, CommentUpdate
 from finboard.contract.fields import PositionKind, Ticker
 from finboard.contract.limits import MAX_POSITIONS
 from finboard.contract.moderation import CommentModeration, PostModeration, ReportCreate, ReportResolve, UserModeration
@@ -53,6 +53,7 @@ STORED: dict[tuple[type[BaseModel], str], tuple[str, ...]] = {
     (PostCreate, "body"): ("posts.body", "post_revisions.body"),
     (PostUpdate, "body"): ("posts.body", "post_revisions.body"),
     (CommentCreate, "body"): ("comments.body",),
+    (CommentUpdate, "body"): ("comments.body", "comment_revisions.body"),
     (ProfileUpdate, "bio"): ("users.bio",),
     (ReportCreate, "reason"): ("reports.reason",),
     (ReportResolve, "resolution"): ("reports.resolution", "moderation_actions.reason"),

@@ -237,6 +237,9 @@ class Comment(models.Model):
     created_at = UTCDateTimeField(default=timezone.now)
     hidden_at = UTCDateTimeField(null=True, default=None)
     reaction_count = models.IntegerField(default=0)  # kept by triggers (migration 0014)
+    # Threaded replies (migration 0015); the database sets a deleted parent's replies' parent_id NULL.
+    parent = models.ForeignKey("self", on_delete=models.DO_NOTHING, null=True, default=None, related_name="+")
+    edit_count = models.IntegerField(default=0)
 
     class Meta:
         managed = False
@@ -262,6 +265,20 @@ class PostRevision(models.Model):
     class Meta:
         managed = False
         db_table = "post_revisions"
+
+
+class CommentRevision(models.Model):
+    """A comment's body as it was before an edit (migration 0015)."""
+
+    id = models.AutoField(primary_key=True)
+    comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, related_name="revisions")
+    editor = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    body = models.TextField()
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "comment_revisions"
 
 
 class Report(models.Model):

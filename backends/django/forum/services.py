@@ -48,7 +48,17 @@ from finboard.core.ratelimit import account_key, resolvable
 from finboard.core.security import create_access_token, hash_password, verify_password
 from finboard.settings import Settings
 
-from . import content_writes, jobs, lookups, moderation_transitions, queries, two_factor_services, watches, write_rate
+from . import (
+    comment_services,
+    content_writes,
+    jobs,
+    lookups,
+    moderation_transitions,
+    queries,
+    two_factor_services,
+    watches,
+    write_rate,
+)
 from .models import Category, Comment, Post, PostCashtag, PostRevision, User, UserBlock
 from .serializers import (
     category_public,
@@ -286,14 +296,18 @@ def blocks(user_id: int, blocked_id: int) -> bool:
 
 def create_comment(settings: Settings, user: User, post_id: int, payload: CommentCreate) -> CommentPublic:
     """Checked in the reference's order: post (404), suspension (403), lock (403, moderators
-    excepted), a block by the post's author (403 ``blocked``), hourly limit (429)."""
+    excepted), a block by the post's author (403 ``blocked``), hourly limit (429), a reply's parent (422)."""
     post = lookups.visible_post(post_id)
     check_may_comment(user, post)
     check_not_blocked(post.author_id != user.id and blocks(post.author_id, user.id))
     with transaction.atomic():
         lock_author(user.id)  # check and insert under the author's lock (see create_post)
         write_rate.check_write_rate(settings, user, "comment")
-        comment = Comment.objects.create(post_id=post.id, author=user, body=payload.body, created_at=timezone.now())
+        if payload.parent_id is not None:  # a reply: to a visible comment of this post (422 parent_id)
+            comment_services.check_parent(post.id, payload.parent_id)
+        comment = Comment.objects.create(
+            post_id=post.id, author=user, body=payload.body, created_at=timezone.now(), parent_id=payload.parent_id
+        )
         content_writes.move_comment_count(post.id, 1)
         jobs.enqueue_fanout("comment", comment.id)
         watches.watch_post(user.id, post.id)

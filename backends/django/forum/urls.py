@@ -6,6 +6,7 @@ from . import (
     account_data_views,
     account_views,
     block_views,
+    comment_views,
     docs_views,
     market_views,
     moderation_views,
@@ -46,6 +47,8 @@ urlpatterns = [
     path("users/<str:username>", profile_views.UserView.as_view(), name="user"),
     path("users/<str:username>/comments", profile_views.UserCommentsView.as_view(), name="user-comments"),
     path("posts/<str:post_id>/revisions", profile_views.RevisionsView.as_view(), name="post-revisions"),
+    path("comments/<str:comment_id>", comment_views.CommentView.as_view(), name="comment"),
+    path("comments/<str:comment_id>/history", comment_views.CommentHistoryView.as_view(), name="comment-history"),
     path("reports", moderation_views.ReportsView.as_view(), name="reports"),
     path("moderation/reports", moderation_views.ModerationReportsView.as_view(), name="moderation-reports"),
     path(

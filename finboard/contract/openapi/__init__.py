@@ -41,6 +41,7 @@ PATH_SECTIONS = (
     service.health_paths,
     users.profile_paths,
     posts.revision_paths,
+    comments.edit_paths,
     watches.paths,
     categories.pinned_paths,
     moderation.paths,
