@@ -11,7 +11,7 @@ with a SQLite URL and never connects.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
 
 from finboard.core.models import Base, UTCDateTime
 
@@ -62,6 +62,8 @@ def _django_type(field) -> tuple[str, int | None]:
         return ("utc-datetime", None)
     if isinstance(field, models.DateTimeField):
         return ("datetime", None)
+    if isinstance(field, models.DateField):
+        return ("date", None)
     name = f"{field.model.__name__}.{field.name}"
     raise AssertionError(f"no SQLAlchemy counterpart for {field.__class__.__name__} ({name})")
 
@@ -80,6 +82,8 @@ def _sqlalchemy_type(column) -> tuple[str, int | None]:
         return ("text", None)
     if isinstance(kind, DateTime):
         return ("datetime", None)
+    if isinstance(kind, Date):
+        return ("date", None)
     raise AssertionError(f"no Django counterpart for {kind!r} ({column.table.name}.{column.name})")
 
 

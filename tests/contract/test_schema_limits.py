@@ -23,6 +23,7 @@ from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import Column, String
 
 import finboard.contract
+from finboard.contract.account_data import AccountDeletionRequest
 from finboard.contract.accounts import EmailChange, EmailConfirm, PasswordReset, PasswordResetRequest
 from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, extract_cashtags, normalize_ticker
 from finboard.contract.comments import CommentCreate, CommentUpdate
@@ -75,6 +76,8 @@ NOT_STORED: dict[tuple[type[BaseModel], str], str] = {
     (TwoFactorEnable, "code"): "verified, never written",
     (TwoFactorDisable, "code"): "verified, never written",
     (TwoFactorDisable, "password"): "verified, never written",
+    (AccountDeletionRequest, "code"): "verified, never written",
+    (AccountDeletionRequest, "password"): "verified, never written",
     (PostCreate, "category"): "looked up: the post stores category_id",
     (PostUpdate, "category"): "looked up: the post stores category_id",
     (PostListQuery, "search"): "a query parameter",

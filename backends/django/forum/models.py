@@ -430,6 +430,43 @@ class AccountDeletion(models.Model):
     class Meta:
         managed = False
         db_table = "account_deletions"
+class NotificationEmail(models.Model):
+    """A notification mailed at once (finboard.core.mail_models): the jobs that send run on the shared core,
+    mirrored here so the Django project knows every table it shares."""
+
+    notification = models.OneToOneField(Notification, on_delete=models.DO_NOTHING, primary_key=True, related_name="+")
+    sent_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "notification_emails"
+
+
+class DigestSend(models.Model):
+    """One digest sent to a member for one period (unique per member, period and its start)."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    period = models.CharField(max_length=8)
+    period_start = models.DateField()
+    sent_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "digest_sends"
+
+
+class UnsubscribeUse(models.Model):
+    """The nonce of an unsubscribe link followed: each link works once."""
+
+    nonce = models.CharField(max_length=32, primary_key=True)
+    used_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "unsubscribe_uses"
+
+
 # --- reactions (migration 0014) ----------------------------------------------------
 
 
