@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
     import finboard.members.blocking  # noqa: F401
+    import finboard.members.reading  # noqa: F401
     import finboard.members.views  # noqa: F401
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401

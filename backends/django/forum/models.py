@@ -379,3 +379,30 @@ class UserMute(models.Model):
     class Meta:
         managed = False
         db_table = "user_mutes"
+
+
+class PostRead(models.Model):
+    """The highest comment id a member had seen when they last opened a post (migration 0016)."""
+
+    pk = models.CompositePrimaryKey("user_id", "post_id")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    last_read_comment_id = models.IntegerField(default=0)
+    read_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "post_reads"
+
+
+class Bookmark(models.Model):
+    """A post a member saved, and when (migration 0016)."""
+
+    pk = models.CompositePrimaryKey("user_id", "post_id")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "bookmarks"
