@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.market  # noqa: F401
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401
+    import finboard.api.reading  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
     import finboard.members.blocking  # noqa: F401

@@ -27,6 +27,7 @@ from backends.fastapi.routes import (
     moderation,
     posts,
     profiles,
+    reading,
     subscriptions,
     two_factor,
 )
@@ -103,7 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(replica_reads.ReadYourWrites)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
-    routers = (auth, two_factor, accounts, posts, categories, meta, profiles, moderation, subscriptions, market, blocks)
+    routers = (
+        *(auth, two_factor, accounts, posts, categories, meta, profiles),
+        *(moderation, subscriptions, market, blocks, reading),
+    )
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -71,6 +71,11 @@ OPERATIONS = [
     ("post", "/api/v1/auth/email/confirm", "confirmEmailChange"),
     ("post", "/api/v1/users/me/email/verification", "resendVerification"),
     ("post", "/api/v1/users/me/email", "changeEmail"),
+    ("put", "/api/v1/posts/{post_id}/bookmark", "bookmarkPost"),
+    ("delete", "/api/v1/posts/{post_id}/bookmark", "unbookmarkPost"),
+    ("get", "/api/v1/bookmarks", "listBookmarks"),
+    ("get", "/api/v1/posts/{post_id}/read", "getReadState"),
+    ("post", "/api/v1/posts/{post_id}/read", "markPostRead"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

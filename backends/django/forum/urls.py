@@ -9,6 +9,7 @@ from . import (
     market_views,
     moderation_views,
     profile_views,
+    reading_views,
     subscription_views,
     views,
 )
@@ -76,4 +77,7 @@ urlpatterns = [
     path("mutes/words/<str:term>", block_views.MuteView.as_view(kind="word"), name="mute-word"),
     path("mutes/tickers/<str:term>", block_views.MuteView.as_view(kind="ticker"), name="mute-ticker"),
     path("cashtags/<str:ticker>", market_views.CashtagStatsView.as_view(), name="cashtag-stats"),
+    path("posts/<str:post_id>/bookmark", reading_views.BookmarkView.as_view(), name="post-bookmark"),
+    path("bookmarks", reading_views.BookmarksView.as_view(), name="bookmarks"),
+    path("posts/<str:post_id>/read", reading_views.ReadStateView.as_view(), name="post-read"),
 ]

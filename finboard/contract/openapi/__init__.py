@@ -24,6 +24,7 @@ from finboard.contract.openapi import (
     moderation,
     notifications,
     posts,
+    reading,
     service,
     users,
     watches,
@@ -46,10 +47,11 @@ PATH_SECTIONS = (
     market.paths,
     blocks.paths,
     accounts.paths,
+    reading.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
-    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, service
+    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, reading, service
 )
 
 
