@@ -14,7 +14,14 @@ import pytest
 from finboard.core import mail_jobs
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import SECRET, Answer, adapter_settings
-from tests.conformance import test_2_writes, test_6_community, test_8_accounts, test_8_blocks, test_8_two_factor
+from tests.conformance import (
+    test_2_writes,
+    test_6_community,
+    test_8_accounts,
+    test_8_blocks,
+    test_8_two_factor,
+    test_9_unread,
+)
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -192,3 +199,10 @@ def test_account_sequence(adapter, fresh, reference_logs):
     mail_jobs.wait_idle()
     # 3 sign-ups, 2 resets of accounts (the unknown address: none), a resend, a change and its notice.
     assert len(set(outbox.glob("*.eml")) - before) == 8
+
+
+def test_unread_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's read-state-and-bookmarks script, on SQLite and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_unread)
+    assert_same_log(log, reference_log, adapter)
+    test_9_unread.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
