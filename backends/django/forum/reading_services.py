@@ -21,9 +21,9 @@ from .models import Bookmark, Comment, PostRead, User
 
 def _progress(user_id: int, post_id: int) -> tuple[ReadState, int]:
     """The member's read state of the post, and its newest visible comment id (0 if none)."""
-    last_read = PostRead.objects.filter(user_id=user_id, post_id=post_id).values_list(
-        "last_read_comment_id", flat=True
-    ).first()
+    last_read = (
+        PostRead.objects.filter(user_id=user_id, post_id=post_id).values_list("last_read_comment_id", flat=True).first()
+    )
     news = Q(id__gt=last_read or 0) & ~Q(author_id=user_id)
     seen = Comment.objects.filter(post_id=post_id, hidden_at__isnull=True).aggregate(
         latest=Max("id"), unread=Count("id", filter=news), first_unread=Min("id", filter=news)
