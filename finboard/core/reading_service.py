@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -115,7 +115,7 @@ def card_marks(session: Session, user_id: int, post_ids: list[int]) -> dict[int,
     if not post_ids:
         return {}
     unread = (
-        select(PostRead.post_id, func.count(Comment.id).label("unread"), literal(0).label("saved"))
+        select(PostRead.post_id, func.count(Comment.id).label("unread"), literal_column("0").label("saved"))
         .join(
             Comment,
             and_(
@@ -128,7 +128,7 @@ def card_marks(session: Session, user_id: int, post_ids: list[int]) -> dict[int,
         .where(PostRead.user_id == user_id, PostRead.post_id.in_(post_ids))
         .group_by(PostRead.post_id)
     )
-    saved = select(Bookmark.post_id, literal(0), literal(1)).where(
+    saved = select(Bookmark.post_id, literal_column("0"), literal_column("1")).where(
         Bookmark.user_id == user_id, Bookmark.post_id.in_(post_ids)
     )
     counts: dict[int, int] = {}
@@ -178,8 +178,3 @@ def bookmarks(session: Session, user, query: BookmarkQuery) -> BookmarkPage:
     ).all()
     return bookmark_page([(at, post_public(post)) for at, post in rows], query.per_page)
 
-
-def forget_bookmark(session: Session, user_id: int, post_id: int) -> None:
-    """Remove one bookmark whatever the post's state (the /bookmarks page's Remove)."""
-    session.execute(delete(Bookmark).where(Bookmark.user_id == user_id, Bookmark.post_id == post_id))
-    session.commit()
