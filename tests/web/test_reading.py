@@ -18,18 +18,13 @@ from finboard.core import reading_service
 from finboard.core.models import Notification, Post, User, utcnow
 from finboard.core.reading_models import Bookmark, PostRead
 from finboard.extensions import db
-from tests.helpers import body, flashes, location_path, sign_in, text
+from tests.helpers import body, flashes, location_path, text
+from tests.web.test_blocks import client_for
 
 
 @pytest.fixture
 def members(app, make):
     return {name: make.user(name) for name in ("alice", "bob", "carol")}
-
-
-def client_for(app, user_id: int):
-    client = app.test_client()
-    sign_in(client, user_id)
-    return client
 
 
 def csrf(client, path: str = "/") -> str:
