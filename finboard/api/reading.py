@@ -17,25 +17,25 @@ DEFAULT_BOOKMARK_QUERY = BookmarkQuery()
 
 
 @bp.route("/posts/<post_id>/bookmark", methods=["PUT", "DELETE"])
-def bookmark(post_id: str):
+def bookmark_post(post_id: str):
     ident = parse_id(post_id)
     user = current_api_user()
     return respond(reading_service.set_bookmark(db.session, user, ident, request.method == "PUT"))
 
 
 @bp.get("/bookmarks")
-def bookmarks():
+def list_bookmarks():
     user = current_api_user()
     return respond(reading_service.bookmarks(db.session, user, list_query(BookmarkQuery, DEFAULT_BOOKMARK_QUERY)))
 
 
 @bp.get("/posts/<post_id>/read")
-def read_state(post_id: str):
+def post_read_state(post_id: str):
     ident = parse_id(post_id)
     return respond(reading_service.read_state_of(db.session, current_api_user(), ident))
 
 
 @bp.post("/posts/<post_id>/read")
-def mark_read(post_id: str):
+def mark_post_read(post_id: str):
     ident = parse_id(post_id)
     return respond(reading_service.mark_read(db.session, current_api_user(), ident))
