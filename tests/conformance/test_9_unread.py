@@ -105,7 +105,7 @@ def check_data(name: str, r: dict) -> None:
     done = {"post_id": first, "last_read_comment_id": bob_c, "unread_comments": 0, "first_unread_comment_id": None}
     assert r["mark"] == r["mark-again"] == r["read-after"] == done, name
     assert ann_1 < ann_2 < bob_c
-    assert (r["read-missing"]["error"]["code"], r["read-missing"]["error"]["message"]) == ("not_found", "Post not found.")
+    assert missing(r["read-missing"]) == ("not_found", "Post not found."), name
     assert r["bookmark-1"] == r["bookmark-1-again"] == r["bookmark-2"] == {"bookmarked": True}
     listed = [item["post"]["id"] for item in r["bookmarks"]["items"]]
     assert listed == [second, first] and r["bookmarks"]["next_cursor"] is None, name
@@ -116,4 +116,8 @@ def check_data(name: str, r: dict) -> None:
     assert r["bookmarks-ann"] == {"items": [], "next_cursor": None}
     assert r["unbookmark-2"] == r["unbookmark-2-again"] == {"bookmarked": False}
     assert [i["post"]["id"] for i in r["bookmarks-after"]["items"]] == [first]
-    assert (r["bookmark-missing"]["error"]["code"], r["bookmark-missing"]["error"]["message"]) == ("not_found", "Post not found.")
+    assert missing(r["bookmark-missing"]) == ("not_found", "Post not found."), name
+
+
+def missing(answer: dict) -> tuple[str, str]:
+    return answer["error"]["code"], answer["error"]["message"]
