@@ -201,3 +201,19 @@ def test_concurrent_bookmarks_leave_one_row(app, make, members, database_kind):
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(put, range(8))) == [True] * 8
     assert make.count(Bookmark) == 1
+
+
+def test_concurrent_opens_leave_one_read_row(app, make, members):
+    post = make.post(members["alice"])
+    latest = make.comment(post, members["bob"])
+    with app.app_context():
+        carol = db.session.get(User, members["carol"])
+        db.session.expunge(carol)
+
+    def mark(_):
+        with app.app_context():
+            return reading_service.mark_read(db.session, carol, post).last_read_comment_id
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(mark, range(8))) == [latest] * 8
+    assert make.count(PostRead) == 1 and read_row(app, members["carol"], post).last_read_comment_id == latest
