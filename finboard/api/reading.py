@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import request
 
 from finboard.api.views import bp, current_api_user, list_query, respond
-from finboard.contract.reading import BookmarkQuery
-from finboard.contract.request_parsing import parse_id
+from finboard.contract.reading import BookmarkQuery, ReadStateQuery
+from finboard.contract.request_parsing import parse_id, parse_query
 from finboard.core import reading_service
 from finboard.extensions import db
 
@@ -39,3 +39,11 @@ def post_read_state(post_id: str):
 def mark_post_read(post_id: str):
     ident = parse_id(post_id)
     return respond(reading_service.mark_read(db.session, current_api_user(), ident))
+
+
+@bp.get("/read-states")
+def read_states():
+    user = current_api_user()
+    return respond(
+        reading_service.read_states(db.session, user, parse_query(request.args.items(multi=True), ReadStateQuery))
+    )

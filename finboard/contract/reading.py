@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, field_validator
 
 from finboard.contract.base import Input, Schema
-from finboard.contract.limits import PER_PAGE_DEFAULT, PER_PAGE_MAX
+from finboard.contract.limits import MAX_ID, PER_PAGE_DEFAULT, PER_PAGE_MAX
 from finboard.contract.pagination import CURSOR_MAX_LENGTH, Cursor, CursorError
 from finboard.contract.posts import PostPublic
 
@@ -114,3 +114,25 @@ def read_state(post_id: int, last_read: int | None, unread: int, first_unread: i
         unread_comments=unread if last_read is not None else 0,
         first_unread_comment_id=first_unread if last_read is not None else None,
     )
+
+
+class ReadStateList(Schema):
+    items: list[ReadState] = Field(description="In the order asked, once each; missing and hidden posts left out.")
+
+
+class ReadStateQuery(Input):
+    post_ids: Annotated[str, StringConstraints(pattern=rf"^[0-9]{{1,10}}(,[0-9]{{1,10}}){{0,{PER_PAGE_MAX - 1}}}$")] = (
+        Field(description=f"Up to {PER_PAGE_MAX} post ids, comma-separated (a page of a listing).")
+    )
+
+    @field_validator("post_ids")
+    @classmethod
+    def _real_ids(cls, value: str) -> str:
+        if not all(0 < int(part) <= MAX_ID for part in value.split(",")):
+            raise ValueError("post ids are positive 32-bit integers")
+        return value
+
+    @property
+    def ids(self) -> list[int]:
+        """The ids asked, in order, each once."""
+        return list(dict.fromkeys(int(part) for part in self.post_ids.split(",")))

@@ -16,7 +16,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
 from finboard.contract.errors import ApiError
-from finboard.contract.reading import BookmarkPage, BookmarkQuery, BookmarkState, ReadState, bookmark_page, read_state
+from finboard.contract.reading import (
+    BookmarkPage,
+    BookmarkQuery,
+    BookmarkState,
+    ReadState,
+    ReadStateList,
+    ReadStateQuery,
+    bookmark_page,
+    read_state,
+)
 from finboard.contract.serializers import post_public
 from finboard.core import lookups, watches
 from finboard.core.models import Comment, Post, utcnow
@@ -101,6 +110,31 @@ def read_state_of(session: Session, user, post_id: int) -> ReadState:
     return progress(session, user.id, post_id).state
 
 
+def read_states(session: Session, user, query: ReadStateQuery) -> ReadStateList:
+    """``GET /read-states?post_ids=``: the read state of a listing page's posts in three queries."""
+    ids = query.ids
+    visible = set(session.scalars(select(Post.id).where(Post.id.in_(ids), Post.hidden_at.is_(None))))
+    rows = select(PostRead.post_id, PostRead.last_read_comment_id).where(
+        PostRead.user_id == user.id, PostRead.post_id.in_(ids)
+    )
+    last_read = dict(session.execute(rows).tuples().all())
+    news = (
+        select(Comment.post_id, func.count(Comment.id), func.min(Comment.id))
+        .join(PostRead, and_(PostRead.post_id == Comment.post_id, PostRead.user_id == user.id))
+        .where(
+            Comment.post_id.in_(ids),
+            Comment.id > PostRead.last_read_comment_id,
+            Comment.author_id != user.id,
+            Comment.hidden_at.is_(None),
+        )
+        .group_by(Comment.post_id)
+    )
+    unread = {post_id: (count, first) for post_id, count, first in session.execute(news)}
+    return ReadStateList(
+        items=[read_state(pid, last_read.get(pid), *unread.get(pid, (0, None))) for pid in ids if pid in visible]
+    )
+
+
 def mark_read(session: Session, user, post_id: int) -> ReadState:
     """``POST /posts/{id}/read``: every visible comment of the post is read now."""
     lookups.visible_post(session, post_id)
@@ -177,4 +211,3 @@ def bookmarks(session: Session, user, query: BookmarkQuery) -> BookmarkPage:
         statement.order_by(Bookmark.created_at.desc(), Bookmark.post_id.desc()).limit(query.per_page + 1)
     ).all()
     return bookmark_page([(at, post_public(post)) for at, post in rows], query.per_page)
-

@@ -54,6 +54,11 @@ def run_sequence(backend) -> list:
     step("comment-ann-2", "POST", on_first, comments, 201, json={"body": "Second update."}, headers=ann)
     step("comment-bob", "POST", on_first, comments, 201, json={"body": "Thanks."}, headers=bob)
     step("read-news", "GET", read, read_t, 200, headers=bob)
+    states, many = f"{P}/read-states", f"{P}/read-states?post_ids={second},{first},{first},{MISSING}"
+    step("read-states-news", "GET", many, states, 200, headers=bob)
+    step("read-states-anonymous", "GET", many, states, 401)
+    step("read-states-bad", "GET", f"{states}?post_ids={first},x", states, 422, headers=bob)
+    step("read-states-none", "GET", states, states, 422, headers=bob)
     step("mark", "POST", read, read_t, 200, headers=bob)
     step("mark-again", "POST", read, read_t, 200, headers=bob)
     step("read-after", "GET", read, read_t, 200, headers=bob)
@@ -104,6 +109,9 @@ def check_data(name: str, r: dict) -> None:
     assert r["read-news"] == news, (name, "bob's own comment is not news")
     done = {"post_id": first, "last_read_comment_id": bob_c, "unread_comments": 0, "first_unread_comment_id": None}
     assert r["mark"] == r["mark-again"] == r["read-after"] == done, name
+    never_second = {**never, "post_id": second}
+    assert r["read-states-news"] == {"items": [never_second, news]}, (name, "in order, once each, missing left out")
+    assert set(r["read-states-bad"]["error"]["fields"]) == set(r["read-states-none"]["error"]["fields"]) == {"post_ids"}
     assert ann_1 < ann_2 < bob_c
     assert missing(r["read-missing"]) == ("not_found", "Post not found."), name
     assert r["bookmark-1"] == r["bookmark-1-again"] == r["bookmark-2"] == {"bookmarked": True}

@@ -76,6 +76,7 @@ OPERATIONS = [
     ("get", "/api/v1/bookmarks", "listBookmarks"),
     ("get", "/api/v1/posts/{post_id}/read", "getReadState"),
     ("post", "/api/v1/posts/{post_id}/read", "markPostRead"),
+    ("get", "/api/v1/read-states", "listReadStates"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

@@ -8,15 +8,24 @@ concurrent opens leave one row and never move the mark back.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from finboard.contract.errors import ApiError
-from finboard.contract.reading import BookmarkPage, BookmarkQuery, BookmarkState, ReadState, bookmark_page, read_state
+from finboard.contract.reading import (
+    BookmarkPage,
+    BookmarkQuery,
+    BookmarkState,
+    ReadState,
+    ReadStateList,
+    ReadStateQuery,
+    bookmark_page,
+    read_state,
+)
 from finboard.contract.serializers import post_public
 
 from . import lookups, watches
-from .models import Bookmark, Comment, PostRead, User
+from .models import Bookmark, Comment, Post, PostRead, User
 
 
 def _progress(user_id: int, post_id: int) -> tuple[ReadState, int]:
@@ -35,6 +44,28 @@ def _progress(user_id: int, post_id: int) -> tuple[ReadState, int]:
 def read_state_of(user: User, post_id: int) -> ReadState:
     lookups.visible_post(post_id)
     return _progress(user.id, post_id)[0]
+
+
+def read_states(user: User, query: ReadStateQuery) -> ReadStateList:
+    """The read state of a listing page's posts: the visible ones, the member's rows, their news."""
+    ids = query.ids
+    visible = set(Post.objects.filter(id__in=ids, hidden_at__isnull=True).values_list("id", flat=True))
+    mine = PostRead.objects.filter(user_id=user.id)
+    last_read = dict(mine.filter(post_id__in=ids).values_list("post_id", "last_read_comment_id"))
+    seen_up_to = Subquery(mine.filter(post_id=OuterRef("post_id")).values("last_read_comment_id")[:1])
+    news = (
+        Comment.objects.filter(post_id__in=list(last_read), hidden_at__isnull=True)
+        .exclude(author_id=user.id)
+        .annotate(seen_up_to=seen_up_to)
+        .filter(id__gt=F("seen_up_to"))
+        .values("post_id")
+        .annotate(unread=Count("id"), first=Min("id"))
+        .order_by()
+    )
+    unread = {row["post_id"]: (row["unread"], row["first"]) for row in news}
+    return ReadStateList(
+        items=[read_state(pid, last_read.get(pid), *unread.get(pid, (0, None))) for pid in ids if pid in visible]
+    )
 
 
 def mark_read(user: User, post_id: int) -> ReadState:

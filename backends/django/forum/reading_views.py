@@ -3,7 +3,7 @@ never cached). The reference is finboard/api/reading.py, and so is the order of 
 
 from __future__ import annotations
 
-from finboard.contract.reading import BookmarkQuery
+from finboard.contract.reading import BookmarkQuery, ReadStateQuery
 from finboard.contract.request_parsing import parse_id, parse_query
 
 from . import reading_services
@@ -37,3 +37,9 @@ class ReadStateView(ApiView):
     def post(self, request, post_id: str):
         ident = parse_id(post_id)
         return json_response(reading_services.mark_read(current_user(request), ident))
+
+
+class ReadStatesView(ApiView):
+    def get(self, request):
+        user = current_user(request)
+        return json_response(reading_services.read_states(user, parse_query(query_items(request), ReadStateQuery)))

@@ -80,4 +80,5 @@ urlpatterns = [
     path("posts/<str:post_id>/bookmark", reading_views.BookmarkView.as_view(), name="post-bookmark"),
     path("bookmarks", reading_views.BookmarksView.as_view(), name="bookmarks"),
     path("posts/<str:post_id>/read", reading_views.ReadStateView.as_view(), name="post-read"),
+    path("read-states", reading_views.ReadStatesView.as_view(), name="read-states"),
 ]

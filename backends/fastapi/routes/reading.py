@@ -11,11 +11,12 @@ from fastapi import APIRouter, Request, Response
 from backends.fastapi.deps import CurrentUser, PostId, SessionDep, query_model
 from backends.fastapi.responses import json_response
 from backends.fastapi.routes.subscriptions import ON_OFF, switched_on
-from finboard.contract.reading import BookmarkQuery
+from finboard.contract.reading import BookmarkQuery, ReadStateQuery
 from finboard.core import reading_service
 
 router = APIRouter(tags=["reading"])
 BookmarkParams = Annotated[BookmarkQuery, query_model(BookmarkQuery)]
+ReadStateParams = Annotated[ReadStateQuery, query_model(ReadStateQuery)]
 
 
 @router.api_route("/posts/{post_id}/bookmark", methods=ON_OFF)
@@ -36,3 +37,8 @@ async def read_state(post_id: PostId, user: CurrentUser, session: SessionDep) ->
 @router.post("/posts/{post_id}/read")
 async def mark_read(post_id: PostId, user: CurrentUser, session: SessionDep) -> Response:
     return json_response(await session.run_sync(reading_service.mark_read, user, post_id))
+
+
+@router.get("/read-states")
+async def read_states(user: CurrentUser, query: ReadStateParams, session: SessionDep) -> Response:
+    return json_response(await session.run_sync(reading_service.read_states, user, query))

@@ -7,9 +7,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from finboard.contract.openapi.operations import POST_ID, operation, query_parameters
-from finboard.contract.reading import BookmarkPage, BookmarkQuery, BookmarkState, ReadState
+from finboard.contract.reading import (
+    BookmarkPage,
+    BookmarkQuery,
+    BookmarkState,
+    ReadState,
+    ReadStateList,
+    ReadStateQuery,
+)
 
-MODELS: list[type[BaseModel]] = [BookmarkState, BookmarkPage, ReadState]
+MODELS: list[type[BaseModel]] = [BookmarkState, BookmarkPage, ReadState, ReadStateList]
 POST_ERRORS = (401, 404, 503)
 READ_STATE = (
     "New comments are the post's visible comments above last_read_comment_id written by someone else; "
@@ -51,6 +58,18 @@ def paths() -> dict[str, Any]:
             ),
             "post": operation(
                 "markPostRead", "Mark every comment of a post read", 200, ReadState, POST_ERRORS, auth=True
+            ),
+        },
+        "/api/v1/read-states": {
+            "get": operation(
+                "listReadStates",
+                "Your read state of several posts (a listing page's)",
+                200,
+                ReadStateList,
+                (401, 422, 503),
+                auth=True,
+                query=query_parameters(ReadStateQuery),
+                description=READ_STATE,
             ),
         },
     }
