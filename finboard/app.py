@@ -133,12 +133,14 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.moderation  # noqa: F401
     import finboard.api.profiles  # noqa: F401
     import finboard.api.reactions  # noqa: F401
+    import finboard.api.reading  # noqa: F401
     import finboard.api.replies  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
     import finboard.market.trending  # noqa: F401
     import finboard.members.blocking  # noqa: F401
     import finboard.members.data_pages  # noqa: F401
+    import finboard.members.reading  # noqa: F401
     import finboard.members.views  # noqa: F401
     import finboard.moderation.reports  # noqa: F401
     import finboard.moderation.views  # noqa: F401

@@ -37,6 +37,8 @@ COMMUNITY_TABLES = (
     "ticker_follows",
     "user_blocks",
     "user_mutes",
+    "post_reads",
+    "bookmarks",
 )
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
 # Notification mail and digests (migration 0013): before the notifications they point at.

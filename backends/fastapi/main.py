@@ -29,6 +29,7 @@ from backends.fastapi.routes import (
     posts,
     profiles,
     reactions,
+    reading,
     replies,
     subscriptions,
     two_factor,
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # added last: outermost
     routers = (
         auth, two_factor, accounts, account_data, posts, categories, meta, profiles, replies, moderation, subscriptions,
-        market, blocks, reactions,
+        market, blocks, reactions, reading,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

@@ -452,3 +452,4 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
 import finboard.core.account_models  # noqa: E402,F401 - not a name: this module may be importing it
 import finboard.core.comment_models  # noqa: E402,F401 - comment revisions (threaded replies), same reason
 import finboard.core.reaction_models  # noqa: E402,F401 - the same, for the reaction tables
+import finboard.core.reading_models  # noqa: E402,F401 - read state and bookmarks (migration 0016)

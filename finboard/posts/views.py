@@ -16,7 +16,7 @@ from finboard.contract.posts import SEARCH_NEGATIONS_MAX, PostCreate, PostListQu
 from finboard.contract.request_parsing import validate
 from finboard.contract.threads import build_threads, parents_elsewhere
 from finboard.contract.transitions import hidden_evidence
-from finboard.core import api_service, block_service, content_writes, watch_service
+from finboard.core import api_service, block_service, content_writes, reading_service, watch_service
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.members.views import profile_context
@@ -187,6 +187,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         post, hidden_at = hidden
     query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
     comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
+    seen = reading_service.progress(db.session, user.id, post_id) if user is not None and hidden_at is None else None
     page = render_template(
         "posts/detail.html",
         post=post,
@@ -199,7 +200,11 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         can_comment=hidden_at is None and (not post.locked or moderator),
         blocked_by_author=_blocked_by_author(user, post.author.id),
         threads=build_threads(comments.items, _parent_names(comments.items)),
+        reading=seen.state if seen else None,
+        bookmarked=reading_service.is_bookmarked(db.session, user, post_id) if seen else False,
     )
+    if seen is not None:  # after rendering: the page shows what was new before this visit
+        reading_service.record_read(db.session, user.id, post_id, seen)
     return page, status
 
 

@@ -23,6 +23,7 @@ from tests.conformance import (
     test_9_account_data,
     test_9_reactions,
     test_9_replies,
+    test_9_unread,
 )
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
@@ -237,3 +238,8 @@ def test_account_data_sequence(adapter, fresh, reference_logs):
     assert_same_log(log, reference_logs[key], adapter)
     test_9_account_data.check_data(adapter, backend, {label: r.json() if r.content else None for label, _, _, r in log})
     mail_jobs.wait_idle()  # the export's archive and mail, in this adapter's mail thread
+def test_unread_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's read-state-and-bookmarks script, on SQLite and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_unread)
+    assert_same_log(log, reference_log, adapter)
+    test_9_unread.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})

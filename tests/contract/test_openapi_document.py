@@ -83,6 +83,12 @@ OPERATIONS = [
     ("post", "/api/v1/users/me/export", "requestDataExport"),
     ("post", "/api/v1/users/me/deletion", "requestAccountDeletion"),
     ("delete", "/api/v1/users/me/deletion", "cancelAccountDeletion"),
+    ("put", "/api/v1/posts/{post_id}/bookmark", "bookmarkPost"),
+    ("delete", "/api/v1/posts/{post_id}/bookmark", "unbookmarkPost"),
+    ("get", "/api/v1/bookmarks", "listBookmarks"),
+    ("get", "/api/v1/posts/{post_id}/read", "getReadState"),
+    ("post", "/api/v1/posts/{post_id}/read", "markPostRead"),
+    ("get", "/api/v1/read-states", "listReadStates"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

@@ -371,7 +371,8 @@ def test_a_mention_and_a_reply_notify_and_mark_read_clears_the_bell(client, make
     assert bell(client) == 1
     page = client.get("/notifications")
     assert "bob mentioned you in Why $AAPL still matters" in text(page)
-    assert f'href="/comments/{comment}"' in body(page)
+    opener = f"/notifications/{by_user[carol].id}/open"  # marks it read (tests/web/test_reading.py)
+    assert f'href="{opener}"' in body(page) and location_path(client.get(opener)) == f"/comments/{comment}"
     target = client.get(f"/comments/{comment}")
     assert location_path(target) == f"/posts/{post}" and target.headers["Location"].endswith(f"#comment-{comment}")
     response = post_form(client, "/notifications/read", id=str(by_user[carol].id))

@@ -477,6 +477,26 @@ class PostReaction(models.Model):
     post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
     kind = models.CharField(max_length=REACTION_KIND_MAX)
+class PostRead(models.Model):
+    """The highest comment id a member had seen when they last opened a post (migration 0016)."""
+
+    pk = models.CompositePrimaryKey("user_id", "post_id")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
+    last_read_comment_id = models.IntegerField(default=0)
+    read_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "post_reads"
+
+
+class Bookmark(models.Model):
+    """A post a member saved, and when (migration 0016)."""
+
+    pk = models.CompositePrimaryKey("user_id", "post_id")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
     created_at = UTCDateTimeField(default=timezone.now)
 
     class Meta:
@@ -496,3 +516,4 @@ class CommentReaction(models.Model):
     class Meta:
         managed = False
         db_table = "comment_reactions"
+        db_table = "bookmarks"

@@ -12,6 +12,7 @@ from . import (
     moderation_views,
     profile_views,
     reaction_views,
+    reading_views,
     subscription_views,
     views,
 )
@@ -90,4 +91,8 @@ urlpatterns = [
         name="comment-reactions",
     ),
     path("trending", reaction_views.TrendingView.as_view(), name="trending"),
+    path("posts/<str:post_id>/bookmark", reading_views.BookmarkView.as_view(), name="post-bookmark"),
+    path("bookmarks", reading_views.BookmarksView.as_view(), name="bookmarks"),
+    path("posts/<str:post_id>/read", reading_views.ReadStateView.as_view(), name="post-read"),
+    path("read-states", reading_views.ReadStatesView.as_view(), name="read-states"),
 ]

@@ -26,6 +26,7 @@ from finboard.contract.openapi import (
     notifications,
     posts,
     reactions,
+    reading,
     service,
     users,
     watches,
@@ -51,11 +52,12 @@ PATH_SECTIONS = (
     reactions.paths,
     accounts.paths,
     account_data.paths,
+    reading.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
     users, accounts, account_data, posts, comments, categories, watches, moderation, notifications, market, blocks,
-    reactions,
+    reactions, reading,
     service,
 )
 
