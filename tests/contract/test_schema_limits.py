@@ -32,6 +32,7 @@ from finboard.contract.limits import MAX_POSITIONS
 from finboard.contract.moderation import CommentModeration, PostModeration, ReportCreate, ReportResolve, UserModeration
 from finboard.contract.positions import format_positions
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
+from finboard.contract.reading import BookmarkQuery
 from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
 from finboard.core.models import Base
@@ -84,6 +85,7 @@ NOT_STORED: dict[tuple[type[BaseModel], str], str] = {
     (PostListQuery, "category"): "a query parameter",
     (PostListQuery, "author"): "a query parameter",
     (PostListQuery, "cursor"): "a query parameter",
+    (BookmarkQuery, "cursor"): "a query parameter",
 }
 # Composite fields, checked below by their serialised form.
 COMPOSITE = {(PostCreate, "positions"), (PostUpdate, "positions")}

@@ -477,6 +477,30 @@ class PostReaction(models.Model):
     post = models.ForeignKey(Post, on_delete=models.DO_NOTHING, related_name="+")
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
     kind = models.CharField(max_length=REACTION_KIND_MAX)
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "post_reactions"
+
+
+class CommentReaction(models.Model):
+    """A member's one reaction on a comment."""
+
+    pk = models.CompositePrimaryKey("comment_id", "user_id")
+    comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    kind = models.CharField(max_length=REACTION_KIND_MAX)
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "comment_reactions"
+
+
+# --- read state and bookmarks (migration 0016) ----------------------------------------
+
+
 class PostRead(models.Model):
     """The highest comment id a member had seen when they last opened a post (migration 0016)."""
 
@@ -501,19 +525,4 @@ class Bookmark(models.Model):
 
     class Meta:
         managed = False
-        db_table = "post_reactions"
-
-
-class CommentReaction(models.Model):
-    """A member's one reaction on a comment."""
-
-    pk = models.CompositePrimaryKey("comment_id", "user_id")
-    comment = models.ForeignKey(Comment, on_delete=models.DO_NOTHING, related_name="+")
-    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
-    kind = models.CharField(max_length=REACTION_KIND_MAX)
-    created_at = UTCDateTimeField(default=timezone.now)
-
-    class Meta:
-        managed = False
-        db_table = "comment_reactions"
         db_table = "bookmarks"
