@@ -437,3 +437,4 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
 # The account tables (two-factor, recovery codes, notification preferences) live in their own
 # module; imported here so that ``Base.metadata`` is complete wherever the models are.
 import finboard.core.account_models  # noqa: E402,F401 - not a name: this module may be importing it
+import finboard.core.upload_models  # noqa: E402,F401 - the uploads table (migration 0017), same reason
