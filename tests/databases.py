@@ -37,6 +37,7 @@ COMMUNITY_TABLES = (
     "ticker_follows",
     "user_blocks",
     "user_mutes",
+    "uploads",
 )
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
 DATA_TABLES = (

@@ -29,6 +29,7 @@ from backends.fastapi.routes import (
     profiles,
     subscriptions,
     two_factor,
+    uploads,
 )
 from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
@@ -103,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(replica_reads.ReadYourWrites)
     app.add_middleware(AutomaticMethods)
     app.add_middleware(SecurityHeaders)  # added last: outermost
-    routers = (auth, two_factor, accounts, posts, categories, meta, profiles, moderation, subscriptions, market, blocks)
+    routers = (auth, two_factor, accounts, posts, categories, meta, profiles, moderation, subscriptions, market)
+    routers += (blocks, uploads)
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)
     return app

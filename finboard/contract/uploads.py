@@ -13,8 +13,9 @@ import re
 
 from pydantic import Field
 
-from finboard.contract.base import Schema
+from finboard.contract.base import Input, Schema
 from finboard.contract.errors import ApiError
+from finboard.contract.limits import POST_BODY_MAX
 
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 # e.g. 8000 × 5000; more is refused from the header, before any pixel is decoded.
@@ -64,6 +65,10 @@ class UploadPublic(Schema):
     size: int = Field(description="Bytes of the stored WebP file.")
 
 
+class PreviewRequest(Input):
+    body: str = Field(max_length=POST_BODY_MAX, description="Markdown, as a post, comment or bio would hold it.")
+
+
 class PreviewPublic(Schema):
     html: str = Field(description="The Markdown as the forum renders it: sanitised HTML.")
 
@@ -74,6 +79,9 @@ def check_upload_allowance(recent: int, limit: int) -> None:
         raise ApiError(429, f"Each account can upload {limit} images an hour. Try again later.")
 
 
-def refused_file(message: str):
+NO_FILE = "Send the image as the multipart/form-data field `file`."
+
+
+def refused_file(message: str) -> ApiError:
     """The 422 of an image that cannot be taken (not an image, too large, too many pixels)."""
     return ApiError(422, "invalid", {"file": message})

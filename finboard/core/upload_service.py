@@ -44,12 +44,19 @@ def encode_or_refuse(data: bytes) -> media.EncodedImage:
         raise refused_file(str(exc)) from exc
 
 
-def upload_image(session: Session, settings: Settings, user: User, data: bytes, alt: str) -> UploadPublic:
-    """Store ``data`` as a re-encoded image of ``user`` and say how to embed it (committed)."""
+def check_may_upload(session: Session, settings: Settings, user: User) -> None:
+    """403 for a suspended account, 429 past the hourly allowance: checked before any pixel is read."""
     require_writer(user)
     check_upload_rate(session, settings, user)
-    image = encode_or_refuse(data)
+
+
+def store_image(settings: Settings, image: media.EncodedImage) -> None:
+    """Write the file (disk or S3: I/O, so FastAPI runs it in a thread)."""
     media.media_storage(settings).put(image.sha256, image.data)
+
+
+def record_upload(session: Session, user: User, image: media.EncodedImage, alt: str) -> UploadPublic:
+    """The uploads row (one per member and image, races included), committed."""
     insert_if_absent(
         session,
         Upload,
@@ -62,6 +69,14 @@ def upload_image(session: Session, settings: Settings, user: User, data: bytes, 
     )
     session.commit()
     return upload_public(image.sha256, alt, image.width, image.height, len(image.data))
+
+
+def upload_image(session: Session, settings: Settings, user: User, data: bytes, alt: str) -> UploadPublic:
+    """Store ``data`` as a re-encoded image of ``user`` and say how to embed it (committed)."""
+    check_may_upload(session, settings, user)
+    image = encode_or_refuse(data)
+    store_image(settings, image)
+    return record_upload(session, user, image, alt)
 
 
 def upload_public(digest: str, alt: str, width: int, height: int, size: int) -> UploadPublic:

@@ -19,7 +19,7 @@ from finboard.core import api_service, block_service, content_writes, watch_serv
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.members.views import profile_context
-from finboard.pages import COMMENT_ID, POST_ID, page_arg, viewer
+from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
 from finboard.posts.hidden import hidden_post, hidden_post_comments
 from finboard.reads import get_post, list_categories, list_comments, list_posts
@@ -168,7 +168,7 @@ def detail(post_id: int):
     return _render_detail(post_id)
 
 
-def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 200):
+def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 200, preview: str | None = None):
     """The post page. A hidden post is a 404 but for moderators, who read it with the ORM."""
     user = viewer()
     moderator = is_moderator(user)
@@ -192,6 +192,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
         can_comment=hidden_at is None and (not post.locked or moderator),
         blocked_by_author=_blocked_by_author(user, post.author.id),
+        preview=preview,
     )
     return page, status
 
@@ -267,6 +268,8 @@ def new_post():
     form.category.choices = _category_choices()
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
+    if previewing():
+        return render_template("posts/edit.html", form=form, post=None, preview=form.body.data or "")
     if form.validate_on_submit():
         fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
         try:
@@ -294,6 +297,8 @@ def edit_post(post_id: int):
     }
     form = PostForm(data=current if request.method == "GET" else None)
     form.category.choices = _category_choices()
+    if previewing():
+        return render_template("posts/edit.html", form=form, post=post, preview=form.body.data or "")
     if form.validate_on_submit():
         fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
         try:
@@ -337,6 +342,8 @@ def add_comment(post_id: int):
     if post is None or post.hidden_at is not None:
         abort(404)
     form = CommentForm()
+    if previewing():
+        return _render_detail(post_id, form, preview=form.body.data or "")
     if form.validate_on_submit():
         try:
             payload = validate(CommentCreate, {"body": form.body.data})

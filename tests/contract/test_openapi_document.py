@@ -71,6 +71,8 @@ OPERATIONS = [
     ("post", "/api/v1/auth/email/confirm", "confirmEmailChange"),
     ("post", "/api/v1/users/me/email/verification", "resendVerification"),
     ("post", "/api/v1/users/me/email", "changeEmail"),
+    ("post", "/api/v1/uploads", "uploadImage"),
+    ("post", "/api/v1/preview", "previewMarkdown"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

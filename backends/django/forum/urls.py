@@ -10,6 +10,7 @@ from . import (
     moderation_views,
     profile_views,
     subscription_views,
+    upload_views,
     views,
 )
 
@@ -76,4 +77,6 @@ urlpatterns = [
     path("mutes/words/<str:term>", block_views.MuteView.as_view(kind="word"), name="mute-word"),
     path("mutes/tickers/<str:term>", block_views.MuteView.as_view(kind="ticker"), name="mute-ticker"),
     path("cashtags/<str:ticker>", market_views.CashtagStatsView.as_view(), name="cashtag-stats"),
+    path("uploads", upload_views.UploadView.as_view(), name="uploads"),
+    path("preview", upload_views.PreviewView.as_view(), name="preview"),
 ]

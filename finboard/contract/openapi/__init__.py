@@ -25,6 +25,7 @@ from finboard.contract.openapi import (
     notifications,
     posts,
     service,
+    uploads,
     users,
     watches,
 )
@@ -46,10 +47,11 @@ PATH_SECTIONS = (
     market.paths,
     blocks.paths,
     accounts.paths,
+    uploads.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
-    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, service
+    users, accounts, posts, comments, categories, watches, moderation, notifications, market, blocks, uploads, service
 )
 
 
