@@ -18,7 +18,9 @@ Images: only our own uploads (``/media/<sha256>.webp``, ``finboard.contract.uplo
 are embedded, as ``<img loading="lazy">``; any other image URL is shown as a
 link to it (class ``external-image``), never loaded: a reader's browser makes no
 request to a third party it did not choose (privacy, and no tracking pixels), and
-the Content-Security-Policy keeps ``img-src 'self'``.
+the Content-Security-Policy keeps ``img-src 'self'``. The ``<img>`` has no width and
+height: the text alone does not know them (the stylesheet keeps images within the
+column), and looking them up would make rendering depend on the database.
 """
 
 from __future__ import annotations

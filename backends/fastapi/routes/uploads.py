@@ -35,13 +35,12 @@ async def upload(request: Request, user: CurrentUser, session: SessionDep, setti
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > UPLOAD_REQUEST_MAX:
         raise ApiError(413, "too_large")
-    form = await request.form(max_files=1, max_fields=8, max_part_size=UPLOAD_REQUEST_MAX)
-    file = form.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        raise refused_file(NO_FILE)
-    raw_alt = form.get("alt")
+    async with request.form(max_files=1, max_fields=8, max_part_size=UPLOAD_REQUEST_MAX) as form:
+        file, raw_alt = form.get("file"), form.get("alt")
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise refused_file(NO_FILE)
+        data = await file.read(UPLOAD_MAX_BYTES + 1)
     alt = clean_alt(raw_alt) if isinstance(raw_alt, str) and raw_alt.strip() else alt_from_filename(file.filename)
-    data = await file.read(UPLOAD_MAX_BYTES + 1)
     await session.run_sync(upload_service.check_may_upload, settings, user)
     image = await run_in_threadpool(upload_service.encode_or_refuse, data)
     await run_in_threadpool(upload_service.store_image, settings, image)
