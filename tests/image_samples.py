@@ -37,7 +37,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
+def png_bomb(width: int = 10_000, height: int = 5_000) -> bytes:
     """A tiny file whose header claims ``width`` × ``height`` pixels (a decompression bomb)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     pixels = zlib.compress(b"\x00" * 1024)

@@ -117,7 +117,7 @@ def test_xss_attempts_through_images_urls_and_mentions(source):
     html = render_markdown(source)
     assert unsafe_markup(html) == [] and "<script" not in html.lower()
     for image in elements(html, "img"):
-        assert image["src"] == MEDIA and set(image) <= {"src", "alt", "loading"}
+        assert image["src"] == MEDIA and set(image) <= {"src", "alt", "loading", "title"}
 
 
 PIECES = st.sampled_from(
