@@ -1,10 +1,10 @@
-"""Images and preview in a real browser against gunicorn (SQLite, embedded jobs).
+"""Images and preview in a real browser against gunicorn (SQLite, and PostgreSQL + Redis).
 
 A member writes a post, presses Preview (the rendered text shows above the form, nothing
 is saved), uploads a chart with the "Add an image" control (the snippet lands at the
 cursor), publishes, and sees the image in the post at 1280 and 390 px. Then the path
 without JavaScript: the upload page shows the snippet to paste. Screenshots in
-artifacts/e2e/uploads/.
+artifacts/e2e/uploads-<database>/.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import sys
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.databases import sqlite_database
 from tests.image_samples import picture
 from tests.web.test_e2e_browser import (
     ARTIFACTS,
@@ -26,6 +25,7 @@ from tests.web.test_e2e_browser import (
     Steps,
     expect_flash,
     free_port,
+    fresh_database,
     server_env,
     stop,
     wait_until_healthy,
@@ -38,17 +38,21 @@ TITLE = "My $NVDA chart after earnings"
 CHART = {"name": "nvda-q3.png", "mimeType": "image/png", "buffer": picture("PNG", size=(640, 360), color=(30, 90, 200))}
 
 
-@pytest.fixture(scope="module")
-def forum(tmp_path_factory):
-    shots = ARTIFACTS / "uploads"
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def forum(request, tmp_path_factory):
+    """gunicorn on SQLite (one worker, threads), or on PostgreSQL + Redis (two workers)."""
+    kind = request.param
+    shots = ARTIFACTS / f"uploads-{kind}"
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
-    folder = tmp_path_factory.mktemp("e2e-uploads")
-    with sqlite_database(folder) as url:
+    folder = tmp_path_factory.mktemp(f"e2e-uploads-{kind}")
+    with fresh_database(kind, folder) as (url, extra):
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        env = server_env(url, {"MEDIA_DIR": str(folder / "media"), "MAIL_OUTBOX": str(folder / "outbox")})
-        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--threads", "4"]
+        media = {"MEDIA_DIR": str(folder / "media"), "MAIL_OUTBOX": str(folder / "outbox")}
+        env = server_env(url, {**extra, **media})
+        workers = ["--workers", "2"] if kind == "postgres" else ["--workers", "1", "--threads", "4"]
+        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", *workers]
         log_path = shots / "gunicorn.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
