@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 
+import httpx
 from PIL import Image
 
 from finboard.contract.uploads import UPLOAD_MAX_BYTES
@@ -31,31 +32,35 @@ def _member(backend) -> dict[str, str]:
     return bearer(response.json()["access_token"])
 
 
-def file(name: str, data: bytes, kind: str = "image/png") -> dict:
-    return {"files": {"file": (name, data, kind)}}
+def multipart(name: str, data: bytes, kind: str = "image/png", headers=None, alt: str | None = None) -> dict:
+    """A multipart/form-data body as bytes (httpx's encoder), so the in-process clients send it too."""
+    encoded = httpx.Request(
+        "POST", "http://x/", files={"file": (name, data, kind)}, data={"alt": alt} if alt is not None else None
+    )
+    return {"content": encoded.read(), "headers": {**(headers or {}), "content-type": encoded.headers["content-type"]}}
 
 
 def run_sequence(backend) -> list:
     log: list = []
     ann = _member(backend)
     step = recorder(backend, log, lambda content: content)
-    step("upload-anonymous", "POST", UPLOADS, UPLOADS, 401, **file("a.png", picture("PNG")))
+
+    def up(label: str, status: int, name: str, data: bytes, kind: str = "image/png", **more):
+        return step(label, "POST", UPLOADS, UPLOADS, status, **multipart(name, data, kind, **more))
+
+    up("upload-anonymous", 401, "a.png", picture("PNG"))
     step("upload-no-file", "POST", UPLOADS, UPLOADS, 422, json={"file": "x"}, headers=ann)
-    step("upload-fake", "POST", UPLOADS, UPLOADS, 422, **file("chart.png", FAKE_PNG), headers=ann)
-    step("upload-bomb", "POST", UPLOADS, UPLOADS, 422, **file("bomb.png", png_bomb()), headers=ann)
-    step("upload-oversized", "POST", UPLOADS, UPLOADS, 422, **file("big.png", b"\x89PNG" + b"\0" * UPLOAD_MAX_BYTES),
-         headers=ann)  # fmt: skip
-    step("upload-png", "POST", UPLOADS, UPLOADS, 201, **file("q3-revenue.png", picture("PNG")), headers=ann)
-    step("upload-png-again", "POST", UPLOADS, UPLOADS, 201, **file("q3-revenue.png", picture("PNG")), headers=ann)
-    step("upload-jpeg-exif", "POST", UPLOADS, UPLOADS, 201, files={"file": ("p.jpg", jpeg_with_exif(), "image/jpeg")},
-         data={"alt": "My [desk] photo"}, headers=ann)  # fmt: skip
-    step("upload-webp", "POST", UPLOADS, UPLOADS, 201, **file("w.webp", picture("WEBP", color=(9, 9, 9))), headers=ann)
-    step("upload-gif", "POST", UPLOADS, UPLOADS, 201, **file("g.gif", picture("GIF", color=(0, 99, 0))), headers=ann)
-    step("upload-fifth", "POST", UPLOADS, UPLOADS, 201, **file("5.png", picture("PNG", color=(5, 5, 5))), headers=ann)
-    step("upload-over-allowance", "POST", UPLOADS, UPLOADS, 429, **file("6.png", picture("PNG", color=(6, 6, 6))),
-         headers=ann)  # fmt: skip
-    media = log[5][3].json()["url"]
-    source = f"![chart]({media}) ![ext](https://example.com/x.png) @upl_ann https://example.com/a."
+    up("upload-fake", 422, "chart.png", FAKE_PNG, headers=ann)
+    up("upload-bomb", 422, "bomb.png", png_bomb(), headers=ann)
+    up("upload-oversized", 422, "big.png", b"\x89PNG" + b"\0" * UPLOAD_MAX_BYTES, headers=ann)
+    png = up("upload-png", 201, "q3-revenue.png", picture("PNG"), headers=ann)
+    up("upload-png-again", 201, "q3-revenue.png", picture("PNG"), headers=ann)
+    up("upload-jpeg-exif", 201, "p.jpg", jpeg_with_exif(), "image/jpeg", headers=ann, alt="My [desk] photo")
+    up("upload-webp", 201, "w.webp", picture("WEBP", color=(9, 9, 9)), "image/webp", headers=ann)
+    up("upload-gif", 201, "g.gif", picture("GIF", color=(0, 99, 0)), "image/gif", headers=ann)
+    up("upload-fifth", 201, "5.png", picture("PNG", color=(5, 5, 5)), headers=ann)
+    up("upload-over-allowance", 429, "6.png", picture("PNG", color=(6, 6, 6)), headers=ann)
+    source = f"![chart]({png.json()['url']}) ![ext](https://example.com/x.png) @upl_ann https://example.com/a."
     step("preview-anonymous", "POST", PREVIEW, PREVIEW, 401, json={"body": source})
     step("preview", "POST", PREVIEW, PREVIEW, 200, json={"body": source}, headers=ann)
     step("preview-too-long", "POST", PREVIEW, PREVIEW, 422, json={"body": "x" * 20_001}, headers=ann)
