@@ -99,8 +99,10 @@ def moderation_list():
 @bp.post("/moderation/uploads/<digest>/delete")
 @login_required
 def moderation_delete(digest: str):
-    if not MEDIA_NAME_RE.fullmatch(digest) or not DeleteImageForm().validate_on_submit():
-        abort(400 if MEDIA_NAME_RE.fullmatch(digest) else 404)
+    if not MEDIA_NAME_RE.fullmatch(digest):
+        abort(404)
+    if not DeleteImageForm().validate_on_submit():
+        abort(400)
     try:
         removed = upload_service.delete_image(db.session, _settings(), me(), digest)
     except ApiError as exc:

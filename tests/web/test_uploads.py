@@ -145,6 +145,9 @@ def test_an_uploaded_image_shows_in_the_post(app, client, make, member, media_di
 def test_moderators_see_who_uploaded_and_delete_an_image(app, client, make, auth, member, media_dir):
     body = upload(client, picture("PNG"), json=True).get_json()
     assert client.get("/moderation/uploads").status_code == 403
+    token = csrf_of(client.get("/uploads/new").get_data(as_text=True))
+    assert client.post(f"/moderation/uploads/{body['sha256']}/delete", data={"csrf_token": token}).status_code == 403
+    assert stored_files(media_dir) == [f"{body['sha256']}.webp"], "a member deletes nothing"
     moderator = make.user("mod")
     with app.app_context():
         db.session.execute(update(User).where(User.id == moderator).values(role="moderator"))
