@@ -6,9 +6,19 @@ many pixels). The request may be up to ``UPLOAD_REQUEST_MAX`` (finboard.uploads.
 from __future__ import annotations
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from finboard.api.views import body, bp, current_api_user, respond, settings
-from finboard.contract.uploads import NO_FILE, UPLOAD_MAX_BYTES, PreviewPublic, PreviewRequest, clean_alt, refused_file
+from finboard.contract.errors import ApiError
+from finboard.contract.uploads import (
+    NO_FILE,
+    REQUEST_TOO_LARGE,
+    UPLOAD_MAX_BYTES,
+    PreviewPublic,
+    PreviewRequest,
+    clean_alt,
+    refused_file,
+)
 from finboard.contract.uploads import alt_from_filename as default_alt
 from finboard.core import upload_service
 from finboard.core.text import render_markdown
@@ -18,7 +28,10 @@ from finboard.extensions import db
 @bp.post("/uploads")
 def upload():
     user = current_api_user()
-    file = request.files.get("file")
+    try:
+        file = request.files.get("file")
+    except RequestEntityTooLarge as exc:
+        raise ApiError(413, REQUEST_TOO_LARGE) from exc
     if file is None or not file.filename:
         raise refused_file(NO_FILE)
     alt = request.form.get("alt", "")

@@ -80,6 +80,7 @@ def check_upload_allowance(recent: int, limit: int) -> None:
 
 
 NO_FILE = "Send the image as the multipart/form-data field `file`."
+REQUEST_TOO_LARGE = f"The upload is larger than {UPLOAD_REQUEST_MAX // (1024 * 1024)} MB: send a smaller image."
 
 
 def refused_file(message: str) -> ApiError:

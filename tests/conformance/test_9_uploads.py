@@ -15,7 +15,7 @@ import io
 import httpx
 from PIL import Image
 
-from finboard.contract.uploads import UPLOAD_MAX_BYTES
+from finboard.contract.uploads import UPLOAD_MAX_BYTES, UPLOAD_REQUEST_MAX
 from tests.conformance.sequence import assert_logs_identical, recorder
 from tests.conformance.test_2_writes import bearer
 from tests.image_samples import FAKE_PNG, jpeg_with_exif, picture, png_bomb
@@ -53,6 +53,7 @@ def run_sequence(backend) -> list:
     up("upload-fake", 422, "chart.png", FAKE_PNG, headers=ann)
     up("upload-bomb", 422, "bomb.png", png_bomb(), headers=ann)
     up("upload-oversized", 422, "big.png", b"\x89PNG" + b"\0" * UPLOAD_MAX_BYTES, headers=ann)
+    up("upload-request-too-large", 413, "huge.png", b"\0" * UPLOAD_REQUEST_MAX, headers=ann)
     png = up("upload-png", 201, "q3-revenue.png", picture("PNG"), headers=ann)
     up("upload-png-again", 201, "q3-revenue.png", picture("PNG"), headers=ann)
     up("upload-jpeg-exif", 201, "p.jpg", jpeg_with_exif(), "image/jpeg", headers=ann, alt="My [desk] photo")
@@ -80,6 +81,7 @@ def check_data(name: str, r: dict, media_dir) -> None:
     assert r["upload-fake"]["error"]["fields"] == {"file": "That is not a PNG, JPEG, GIF or WebP image."}
     assert r["upload-bomb"]["error"]["fields"] == {"file": "The image has too many pixels (10000 × 5000)."}
     assert r["upload-oversized"]["error"]["fields"] == {"file": "The image is larger than 5 MB."}
+    assert r["upload-request-too-large"]["error"]["message"] == "The upload is larger than 5 MB: send a smaller image."
     png = r["upload-png"]
     assert r["upload-png-again"] == png, "the same picture twice: the same name"
     assert png["url"] == f"/media/{png['sha256']}.webp" and png["markdown"] == f"![q3 revenue]({png['url']})"

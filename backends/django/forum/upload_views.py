@@ -9,6 +9,7 @@ from django.http.multipartparser import MultiPartParserError
 from finboard.contract.errors import ApiError
 from finboard.contract.uploads import (
     NO_FILE,
+    REQUEST_TOO_LARGE,
     UPLOAD_MAX_BYTES,
     UPLOAD_REQUEST_MAX,
     PreviewPublic,
@@ -30,7 +31,7 @@ class UploadView(ApiView):
         user = current_user(request)
         declared = request.META.get("CONTENT_LENGTH") or ""
         if declared.isdigit() and int(declared) > UPLOAD_REQUEST_MAX:
-            raise ApiError(413, "too_large")
+            raise ApiError(413, REQUEST_TOO_LARGE)
         try:
             file = request.FILES.get("file")
             raw_alt = request.POST.get("alt", "")

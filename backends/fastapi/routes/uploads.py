@@ -15,6 +15,7 @@ from backends.fastapi.responses import json_response
 from finboard.contract.errors import ApiError
 from finboard.contract.uploads import (
     NO_FILE,
+    REQUEST_TOO_LARGE,
     UPLOAD_MAX_BYTES,
     UPLOAD_REQUEST_MAX,
     PreviewPublic,
@@ -34,7 +35,7 @@ MarkdownSource = Annotated[PreviewRequest, json_body(PreviewRequest)]
 async def upload(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > UPLOAD_REQUEST_MAX:
-        raise ApiError(413, "too_large")
+        raise ApiError(413, REQUEST_TOO_LARGE)
     async with request.form(max_files=1, max_fields=8, max_part_size=UPLOAD_REQUEST_MAX) as form:
         file, raw_alt = form.get("file"), form.get("alt")
         if not isinstance(file, UploadFile) or not file.filename:
