@@ -54,6 +54,7 @@ def paths() -> dict[str, Any]:
     )
     upload["description"] = UPLOAD_DESCRIPTION
     upload["requestBody"] = UPLOAD_BODY
+    upload["responses"]["413"]["description"] = "Request body over 5 MB + 64 KiB"
     return {
         "/api/v1/uploads": {"post": upload},
         "/api/v1/preview": {
