@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     import finboard.api.replies  # noqa: F401
     import finboard.api.subscriptions  # noqa: F401
     import finboard.api.two_factor  # noqa: F401
+    import finboard.api.uploads  # noqa: F401
     import finboard.market.trending  # noqa: F401
     import finboard.members.blocking  # noqa: F401
     import finboard.members.data_pages  # noqa: F401
@@ -166,6 +167,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
     register_account_pages(app)
+    register_upload_pages(app)
+
+
+def register_upload_pages(app: Flask) -> None:
+    """Images for Markdown: the upload page, /media files, the moderators' list (finboard/uploads)."""
+    from finboard.uploads import views
+
+    views.init_app(app)
 
 
 def register_account_pages(app: Flask) -> None:

@@ -28,6 +28,11 @@ def me() -> User:
     return current_user._get_current_object()
 
 
+def previewing() -> bool:
+    """The form's Preview button was pressed: show the rendered Markdown above the form, save nothing."""
+    return request.method == "POST" and "preview" in request.form
+
+
 def viewer() -> User | None:
     """The logged-in user, or None for a visitor."""
     return me() if current_user.is_authenticated else None

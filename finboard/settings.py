@@ -42,6 +42,7 @@ MAIL_SCHEMES = ("smtp", "smtps", "smtp+plain")
 DEV_SECRET_FILE = PROJECT_ROOT / "instance" / ".dev-secret-key"
 DEFAULT_AVATAR_DIR = PROJECT_ROOT / "instance" / "avatars"
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "instance" / "exports"
+DEFAULT_MEDIA_DIR = PROJECT_ROOT / "instance" / "media"
 DEVELOPMENT_ENVIRONMENTS = ("development", "testing")
 
 
@@ -134,6 +135,19 @@ class Settings(BaseSettings):
     export_days: int = Field(default=7, ge=1, le=90, validation_alias="EXPORT_DAYS")
     # "Delete my account": days between the request and the anonymisation (cancel meanwhile).
     account_deletion_grace_days: int = Field(default=7, ge=0, le=90, validation_alias="ACCOUNT_DELETION_GRACE_DAYS")
+    # Uploaded images (finboard.core.media): "local" writes them to MEDIA_DIR, "s3" to the bucket
+    # MEDIA_S3_BUCKET of any S3-compatible store (MEDIA_S3_ENDPOINT_URL for one that is not AWS;
+    # credentials from MEDIA_S3_ACCESS_KEY / MEDIA_S3_SECRET_KEY, else boto3's usual chain).
+    media_storage: Literal["local", "s3"] = Field(default="local", validation_alias="MEDIA_STORAGE")
+    media_dir: str = Field(default=str(DEFAULT_MEDIA_DIR), validation_alias="MEDIA_DIR")
+    media_s3_bucket: str | None = Field(default=None, validation_alias="MEDIA_S3_BUCKET")
+    media_s3_endpoint_url: str | None = Field(default=None, validation_alias="MEDIA_S3_ENDPOINT_URL")
+    media_s3_region: str | None = Field(default=None, validation_alias="MEDIA_S3_REGION")
+    media_s3_access_key: str | None = Field(default=None, validation_alias="MEDIA_S3_ACCESS_KEY")
+    media_s3_secret_key: str | None = Field(default=None, validation_alias="MEDIA_S3_SECRET_KEY")
+    media_s3_prefix: str = Field(default="media/", validation_alias="MEDIA_S3_PREFIX")
+    # Images one member may upload an hour (counted in the uploads table, on every backend).
+    uploads_per_hour: NonNegativeInt = Field(default=30, validation_alias="UPLOADS_PER_HOUR")
     # The forms and endpoints that send account mail (password reset, verification, e-mail
     # change) and the ones that take its links, per IP and per account.
     account_mail_limit_per_ip: str = Field(default="20/hour", validation_alias="ACCOUNT_MAIL_LIMIT_PER_IP")
@@ -314,6 +328,12 @@ class Settings(BaseSettings):
                     "DATABASE_REPLICA_URLS needs REDIS_URL: the read-your-writes pins live there, "
                     "where every worker and host sees them"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_media_has_a_bucket(self) -> Settings:
+        if self.media_storage == "s3" and not self.media_s3_bucket:
+            raise ValueError("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET (the bucket the images go to)")
         return self
 
     @model_validator(mode="after")

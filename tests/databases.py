@@ -39,6 +39,7 @@ COMMUNITY_TABLES = (
     "user_mutes",
     "post_reads",
     "bookmarks",
+    "uploads",
 )
 ACCOUNT_TABLES = ("user_two_factor", "user_recovery_codes", "notification_preferences")
 # Notification mail and digests (migration 0013): before the notifications they point at.

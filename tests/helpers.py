@@ -118,6 +118,16 @@ def post_titles(response) -> list[str]:
     ]
 
 
+# The forum's own scripts: external, same-origin, fingerprinted (CSP script-src 'self'), e.g. the
+# Markdown forms' image upload (finboard/static/markdown_tools.js). Nothing else may be a script.
+OWN_SCRIPT = re.compile(r'<script src="/static/[\w-]+\.js\?v=[0-9a-f]{12}" defer></script>')
+
+
+def without_own_scripts(html: str) -> str:
+    """The page less the forum's own external scripts, for checks that no other script got in."""
+    return OWN_SCRIPT.sub("", html)
+
+
 def unsafe_markup(markup: str) -> list[str]:
     """Anything that would run script in a browser: script/iframe tags, on* handlers, javascript: URLs."""
     problems = []

@@ -33,6 +33,7 @@ from backends.fastapi.routes import (
     replies,
     subscriptions,
     two_factor,
+    uploads,
 )
 from finboard.contract.request_parsing import API_PREFIX
 from finboard.core.generation_cache import AsyncGenerationCache
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # added last: outermost
     routers = (
         auth, two_factor, accounts, account_data, posts, categories, meta, profiles, replies, moderation, subscriptions,
-        market, blocks, reactions, reading,
+        market, blocks, reactions, reading, uploads,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router, prefix=API_PREFIX)

@@ -453,3 +453,4 @@ import finboard.core.account_models  # noqa: E402,F401 - not a name: this module
 import finboard.core.comment_models  # noqa: E402,F401 - comment revisions (threaded replies), same reason
 import finboard.core.reaction_models  # noqa: E402,F401 - the same, for the reaction tables
 import finboard.core.reading_models  # noqa: E402,F401 - read state and bookmarks (migration 0016)
+import finboard.core.upload_models  # noqa: E402,F401 - the uploads table (migration 0017), same reason

@@ -42,7 +42,7 @@ from finboard.members.settings_forms import (
     NotificationsForm,
     ProfileForm,
 )
-from finboard.pages import me
+from finboard.pages import me, previewing
 from finboard.ratelimits import limiter
 
 bp = Blueprint("settings", __name__)
@@ -89,6 +89,8 @@ def index():
 def profile():
     user = me()
     form = ProfileForm()
+    if previewing():  # the bio rendered above the form; nothing (not even the avatar) is saved
+        return _page(profile_form=form, preview=form.bio.data or "")
     if not form.validate_on_submit():
         return _page(422, profile_form=form)
     if suspended(user):

@@ -23,7 +23,18 @@ from finboard.extensions import db
 from finboard.members import bp
 from finboard.members.forms import BioForm
 from finboard.moderation.forms import SuspendForm, UnsuspendForm
-from finboard.pages import POST_ID, back, check_page, may_suspend, me, page_arg, refused, viewer, viewer_is_moderator
+from finboard.pages import (
+    POST_ID,
+    back,
+    check_page,
+    may_suspend,
+    me,
+    page_arg,
+    previewing,
+    refused,
+    viewer,
+    viewer_is_moderator,
+)
 
 NOTIFICATIONS_PER_PAGE = 20
 
@@ -132,6 +143,8 @@ def profile_context(user: User) -> dict:
 def edit_profile():
     user = me()
     form = BioForm(data={"bio": user.bio} if request.method == "GET" else None)
+    if previewing():
+        return render_template("members/profile_edit.html", form=form, preview=form.bio.data or "")
     if form.validate_on_submit():
         try:
             profile_service.update_profile(

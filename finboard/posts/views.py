@@ -20,7 +20,7 @@ from finboard.core import api_service, block_service, content_writes, reading_se
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.members.views import profile_context
-from finboard.pages import COMMENT_ID, POST_ID, page_arg, viewer
+from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
 from finboard.posts.hidden import hidden_post, hidden_post_comments
 from finboard.reads import get_post, list_categories, list_comments, list_posts
@@ -174,7 +174,7 @@ def detail(post_id: int):
     return _render_detail(post_id)
 
 
-def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 200):
+def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 200, preview: str | None = None):
     """The post page. A hidden post is a 404 but for moderators, who read it with the ORM."""
     user = viewer()
     moderator = is_moderator(user)
@@ -202,6 +202,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         threads=build_threads(comments.items, _parent_names(comments.items)),
         reading=seen.state if seen else None,
         bookmarked=reading_service.is_bookmarked(db.session, user, post_id) if seen else False,
+        preview=preview,
     )
     if seen is not None:  # after rendering: the page shows what was new before this visit
         reading_service.record_read(db.session, user.id, post_id, seen)
@@ -290,6 +291,8 @@ def new_post():
     form.category.choices = _category_choices()
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
+    if previewing():
+        return render_template("posts/edit.html", form=form, post=None, preview=form.body.data or "")
     if form.validate_on_submit():
         fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
         try:
@@ -317,6 +320,8 @@ def edit_post(post_id: int):
     }
     form = PostForm(data=current if request.method == "GET" else None)
     form.category.choices = _category_choices()
+    if previewing():
+        return render_template("posts/edit.html", form=form, post=post, preview=form.body.data or "")
     if form.validate_on_submit():
         fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
         try:
@@ -360,6 +365,8 @@ def add_comment(post_id: int):
     if post is None or post.hidden_at is not None:
         abort(404)
     form = CommentForm()
+    if previewing():
+        return _render_detail(post_id, form, preview=form.body.data or "")
     if form.validate_on_submit():
         try:
             payload = validate(CommentCreate, {"body": form.body.data})

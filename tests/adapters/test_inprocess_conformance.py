@@ -24,6 +24,7 @@ from tests.conformance import (
     test_9_reactions,
     test_9_replies,
     test_9_unread,
+    test_9_uploads,
 )
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
@@ -164,6 +165,21 @@ def test_replies_sequence(adapter, fresh, seeded_database, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_replies)
     assert_same_log(log, reference_log, adapter)
     test_9_replies.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+@pytest.fixture(scope="module")
+def media_dir(tmp_path_factory):
+    """Every adapter's uploads, in one folder (content-addressed: the same pictures, the same files)."""
+    return tmp_path_factory.mktemp("media")
+
+
+def test_uploads_sequence(adapter, fresh, seeded_database, reference_logs, media_dir):
+    """tests/conformance's uploads script (formats, refusals, allowance, preview), on SQLite and PostgreSQL."""
+    media = {"MEDIA_DIR": str(media_dir), "UPLOADS_PER_HOUR": "5"}
+    key = (seeded_database.kind, test_9_uploads.__name__)
+    if key not in reference_logs:
+        reference_logs[key] = test_9_uploads.run_sequence(fresh("flask", **media))
+    log = reference_logs[key] if adapter == "flask" else test_9_uploads.run_sequence(fresh(adapter, **media))
+    assert_same_log(log, reference_logs[key], adapter)
+    test_9_uploads.check_data(adapter, {label: r.json() for label, _, _, r in log}, media_dir)
 
 
 @pytest.mark.postgres

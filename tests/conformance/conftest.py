@@ -105,7 +105,13 @@ def _clone(template_url: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend]:
+def media_dir(tmp_path_factory):
+    """Where every backend writes uploaded images (content-addressed: they share the files)."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def started_backends(seeded_template, media_dir, tmp_path_factory) -> dict[str, LiveBackend]:
     """Every registered backend, started and healthy (a start failure fails the suite)."""
     require_redis()
     live: dict[str, LiveBackend] = {}
@@ -137,6 +143,9 @@ def started_backends(seeded_template, tmp_path_factory) -> dict[str, LiveBackend
                 "LOGIN_LIMIT_PER_IP": "1000/minute",
                 "REGISTER_LIMIT_PER_IP": "1000/hour",
                 "ACCOUNT_MAIL_LIMIT_PER_IP": "1000/hour",
+                # Uploads (test_9_uploads.py): a small allowance, so its 429 is reached in a few steps.
+                "MEDIA_DIR": str(media_dir),
+                "UPLOADS_PER_HOUR": "5",
             }
             server = start_backend(backend, env=env, workers=WORKERS, log_dir=log_dir, timeout=60)
             client = httpx.Client(base_url=server.base_url, timeout=30)

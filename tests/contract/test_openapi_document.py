@@ -89,6 +89,8 @@ OPERATIONS = [
     ("get", "/api/v1/posts/{post_id}/read", "getReadState"),
     ("post", "/api/v1/posts/{post_id}/read", "markPostRead"),
     ("get", "/api/v1/read-states", "listReadStates"),
+    ("post", "/api/v1/uploads", "uploadImage"),
+    ("post", "/api/v1/preview", "previewMarkdown"),
     ("get", "/api/v1/openapi.json", "openapi"),
 ]
 

@@ -252,9 +252,10 @@ def test_rendered_markdown_is_always_safe(source):
                 assert not re.sub(r"[\x00-\x20]", "", value).lower().startswith("javascript:"), value
         attributes = dict(attrs)
         if tag == "a" and "rel" not in attributes:
-            # only the forum's own cashtag links go without rel
-            assert attributes.get("class") == "cashtag", attrs
-            assert TICKER_RE.match(attributes["href"].removeprefix("/t/")), attrs
+            # only the forum's own cashtag and mention links go without rel
+            assert attributes.get("class") in ("cashtag", "mention"), attrs
+            if attributes["class"] == "cashtag":
+                assert TICKER_RE.match(attributes["href"].removeprefix("/t/")), attrs
     assert unsafe_markup(html) == []
 
 

@@ -526,3 +526,22 @@ class Bookmark(models.Model):
     class Meta:
         managed = False
         db_table = "bookmarks"
+
+
+# --- uploaded images (migration 0017) ----------------------------------------------
+
+
+class Upload(models.Model):
+    """Who uploaded which image (finboard.core.upload_models): one row per member and image."""
+
+    id = models.AutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    size = models.IntegerField()
+    width = models.IntegerField()
+    height = models.IntegerField()
+    created_at = UTCDateTimeField(default=timezone.now)
+
+    class Meta:
+        managed = False
+        db_table = "uploads"

@@ -14,6 +14,7 @@ from . import (
     reaction_views,
     reading_views,
     subscription_views,
+    upload_views,
     views,
 )
 
@@ -95,4 +96,6 @@ urlpatterns = [
     path("bookmarks", reading_views.BookmarksView.as_view(), name="bookmarks"),
     path("posts/<str:post_id>/read", reading_views.ReadStateView.as_view(), name="post-read"),
     path("read-states", reading_views.ReadStatesView.as_view(), name="read-states"),
+    path("uploads", upload_views.UploadView.as_view(), name="uploads"),
+    path("preview", upload_views.PreviewView.as_view(), name="preview"),
 ]

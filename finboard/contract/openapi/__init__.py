@@ -28,6 +28,7 @@ from finboard.contract.openapi import (
     reactions,
     reading,
     service,
+    uploads,
     users,
     watches,
 )
@@ -53,11 +54,12 @@ PATH_SECTIONS = (
     accounts.paths,
     account_data.paths,
     reading.paths,
+    uploads.paths,
     service.document_paths,
 )
 RESOURCE_MODULES = (
     users, accounts, account_data, posts, comments, categories, watches, moderation, notifications, market, blocks,
-    reactions, reading,
+    reactions, reading, uploads,
     service,
 )
 
