@@ -9,7 +9,7 @@ bytes against the pydantic-serialised answers of FastAPI and Django.
 Keys come in the order of the ``finboard.contract`` models (``PostPage``:
 page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
 category, cashtags, comment_count, created_at, updated_at, sentiment, positions,
-pinned, locked, edit_count; and so on). Datetimes
+sentiments, pinned, locked, edit_count; and so on). Datetimes
 arrive timezone-aware in UTC (the pool's connections run with ``TimeZone=UTC``)
 and ``OPT_UTC_Z`` writes them as pydantic v2 does: ``2023-05-01T12:00:00Z``, or
 ``2023-05-01T12:00:00.123456Z`` when there are microseconds. Both write compact
@@ -23,6 +23,7 @@ import orjson
 from finboard.contract.pagination import Page, listing_total, next_cursor
 from finboard.contract.positions import parse_positions
 from finboard.contract.posts import PostListQuery
+from finboard.contract.ticker_views import parse_sentiments
 from finboard.rawsql import statements as sql
 
 OPTIONS = orjson.OPT_UTC_Z
@@ -41,6 +42,7 @@ _ID, _TITLE, _BODY, _AUTHOR_ID, _AUTHOR_NAME = _P.id, _P.title, _P.body, _P.auth
 _CAT_ID, _CAT_SLUG, _CAT_NAME, _CASHTAGS = _P.category_id, _P.category_slug, _P.category_name, _P.cashtags
 _COMMENTS, _CREATED, _UPDATED, _SENTIMENT = _P.comment_count, _P.created_at, _P.updated_at, _P.sentiment
 _POSITIONS, _PINNED, _LOCKED, _EDITS = _P.positions, _P.pinned, _P.locked, _P.edit_count
+_SENTIMENTS = _P.sentiments
 
 
 def post(row) -> dict:
@@ -58,6 +60,7 @@ def post(row) -> dict:
         "updated_at": row[_UPDATED],
         "sentiment": row[_SENTIMENT],
         "positions": positions(row[_POSITIONS]),
+        "sentiments": ticker_views(row[_SENTIMENTS]),
         "pinned": bool(row[_PINNED]),
         "locked": bool(row[_LOCKED]),
         "edit_count": row[_EDITS],
@@ -67,6 +70,11 @@ def post(row) -> dict:
 def positions(stored: str) -> list[dict]:
     """``posts.positions`` ("AAPL:long BTC:none") as the contract's ``Position`` list."""
     return [{"ticker": ticker, "position": position} for ticker, position in parse_positions(stored)]
+
+
+def ticker_views(stored: str) -> list[dict]:
+    """``posts.sentiments`` ("NVDA:bullish AMD:neutral") as the contract's ``TickerView`` list."""
+    return [{"ticker": ticker, "sentiment": view} for ticker, view in parse_sentiments(stored)]
 
 
 def comment(row) -> dict:

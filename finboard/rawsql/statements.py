@@ -64,6 +64,7 @@ _POST = (
     "p.updated_at",
     "p.sentiment",
     "p.positions",
+    "p.sentiments",
     "p.pinned",
     "p.locked",
     "p.edit_count",

@@ -47,22 +47,28 @@ class Generated:
     comment_counts: array = field(default_factory=lambda: array("i"))
 
 
-def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str = "") -> tuple[str | None, str]:
-    """A post's sentiment and disclosure: 30% bullish, 15% bearish (bearish whenever the title reads so);
-    most of them state a position on their first ticker (bulls mostly long, bears mostly short), as
-    ``posts.positions`` stores it."""
+def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str = "") -> tuple[str | None, str, str]:
+    """A post's view and disclosure, as ``(sentiment, positions, sentiments)`` are stored.
+
+    30% bullish, 15% bearish (bearish whenever the title reads so), stated on the post's first
+    ticker; one in five of those with a second ticker is neutral on it (which makes the
+    post-level sentiment null, as finboard.contract.ticker_views.overall_sentiment rules).
+    Most state a position on their first ticker (bulls mostly long, bears mostly short).
+    """
     roll = mood()
     sentiment = "bullish" if roll < 0.30 else "bearish" if roll < 0.45 else None
     if sentiment and any(word in title.lower() for word in BEARISH_TITLE_WORDS):
         sentiment = "bearish"
     if sentiment is None or not tickers:
-        return sentiment, ""
+        return sentiment, "", ""
     held = mood()
     if sentiment == "bullish":
         position = "long" if held < 0.7 else "none"
     else:
         position = "short" if held < 0.5 else "none"
-    return sentiment, f"{tickers[0]}:{position}"
+    if len(tickers) > 1 and held >= 0.8:
+        return None, f"{tickers[0]}:{position}", f"{tickers[0]}:{sentiment} {tickers[1]}:neutral"
+    return sentiment, f"{tickers[0]}:{position}", f"{tickers[0]}:{sentiment}"
 
 
 class Generator:
@@ -101,8 +107,9 @@ class Generator:
             counts[index] += 1
         self.out.comment_counts = counts
 
-    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int, str | None, str]]:
-        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at, sentiment, positions).
+    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int, str | None, str, str]]:
+        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at, sentiment, positions,
+        sentiments).
 
         Sentiment and disclosure come from a stream of their own, so adding them left
         every other seeded value as it was.
@@ -152,7 +159,7 @@ class Generator:
             created = plan.anchor - int(rnd() * (YEAR + 1))
             created_out.append(created)
             tags_out.append(slot)
-            sentiment, positions = seeded_view(mood, tags, title)
+            sentiment, positions, sentiments = seeded_view(mood, tags, title)
             yield (
                 plan.post_base + i + 1,
                 authors[int(rnd() * na)],
@@ -164,6 +171,7 @@ class Generator:
                 created,
                 sentiment,
                 positions,
+                sentiments,
             )
 
     def cashtags(self) -> Iterator[tuple[str, int, int]]:
