@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from finboard.contract.cashtags import normalize_ticker
 from finboard.contract.errors import ApiError
 from finboard.contract.posts import PostListQuery
+from finboard.contract.search_synonyms import sqlite_synonym
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def sqlite_fts_query(search: str) -> str | None:
-    """User text as a safe FTS5 query: every word quoted, all required."""
+    """User text as a safe FTS5 query: every word quoted, all required; a common name of a ticker
+    also matches its cashtag (``finboard.contract.search_synonyms``)."""
     words = _FTS_TOKEN.findall(search)[:32]
-    return " ".join(f'"{word}"' for word in words) or None
+    return " ".join(sqlite_synonym(word) for word in words) or None

@@ -1,4 +1,4 @@
-"""Per-ticker views give the same answers on every backend that writes, and the right ones.
+"""Per-ticker views and search synonyms give the same answers on every backend that writes, and the right ones.
 
 One scripted sequence: a post with a view per ticker (bullish on one, neutral on the
 other), a post of an older client with only the post-level ``sentiment`` (which means that
@@ -61,6 +61,9 @@ def run_sequence(backend) -> list:
     step("patch-legacy-clears", "PATCH", f"{posts}/{second}", one, 200, json={"sentiment": None}, headers=ann)
     step("stats-x-after", "GET", f"{P}/cashtags/SNTX", stats, 200)
     step("stats-y-after", "GET", f"{P}/cashtags/SNTY", stats, 200)
+    # Search knows common names of tickers (finboard.contract.search_synonyms), the same everywhere.
+    step("search-synonym", "GET", f"{posts}?search=bitcoin&per_page=100", posts, 200)
+    step("search-synonym-and-word", "GET", f"{posts}?search=bitcoin%20-nothingatall&per_page=100", posts, 200)
     return log
 
 
@@ -109,3 +112,7 @@ def check_data(name: str, r: dict) -> None:
     assert cleared["sentiment"] is None and cleared["sentiments"] == []
     assert _split(r["stats-x-after"]) == ({"bullish": 0, "bearish": 1}, {"bullish": 0, "bearish": 1}), name
     assert _split(r["stats-y-after"]) == ({"bullish": 0, "bearish": 0}, {"bullish": 0, "bearish": 0}), name
+    found = r["search-synonym"]["items"]
+    assert found, "the seeded data has posts on $BTC"
+    assert all("BTC" in p["cashtags"] or "bitcoin" in (p["title"] + p["body"]).lower() for p in found), name
+    assert r["search-synonym"]["total"] == len(found) == len(r["search-synonym-and-word"]["items"])
