@@ -14,7 +14,14 @@ import pytest
 from finboard.core import mail_jobs
 from finboard.core.security_headers import API_SECURITY_HEADERS, COMPARED_SECURITY_HEADERS
 from tests.adapters.inprocess import SECRET, Answer, adapter_settings
-from tests.conformance import test_2_writes, test_6_community, test_8_accounts, test_8_blocks, test_8_two_factor
+from tests.conformance import (
+    test_2_writes,
+    test_6_community,
+    test_8_accounts,
+    test_8_blocks,
+    test_8_two_factor,
+    test_9_sentiment,
+)
 from tests.conformance.cases import READ_CASES, UNDOCUMENTED_CASES, fill_placeholders
 from tests.conformance.contract import validate_response
 from tests.conformance.sequence import assert_same_log
@@ -140,6 +147,13 @@ def test_blocks_sequence(adapter, fresh, seeded_database, reference_logs):
     log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_8_blocks)
     assert_same_log(log, reference_log, adapter)
     test_8_blocks.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
+
+
+def test_sentiment_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's per-ticker views and search synonyms, on SQLite (FTS5) and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_sentiment)
+    assert_same_log(log, reference_log, adapter)
+    test_9_sentiment.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
 
 
 @pytest.mark.postgres

@@ -63,8 +63,10 @@ def add_demo_extras(session: Session, plan: Plan) -> DemoExtras:
 
 
 def _staff(session: Session, plan: Plan) -> tuple[str, ...]:
-    """The first seeded accounts, renamed and given their role (none when posts went to existing users)."""
-    if plan.users < len(STAFF):
+    """The first seeded accounts, renamed and given their role (none when posts went to existing users,
+    nor when an earlier seed made them already)."""
+    names = [name for name, _ in STAFF]
+    if plan.users < len(STAFF) or session.scalar(select(User.id).where(User.username.in_(names)).limit(1)):
         return ()
     for offset, (name, role) in enumerate(STAFF, start=1):
         session.execute(
