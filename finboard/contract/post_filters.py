@@ -80,4 +80,5 @@ def sqlite_fts_query(search: str) -> str | None:
     """User text as a safe FTS5 query: every word quoted, all required; a common name of a ticker
     also matches its cashtag (``finboard.contract.search_synonyms``)."""
     words = _FTS_TOKEN.findall(search)[:32]
-    return " ".join(sqlite_synonym(word) for word in words) or None
+    # Explicit AND: FTS5's implicit AND does not join a parenthesised group.
+    return " AND ".join(sqlite_synonym(word) for word in words) or None

@@ -58,6 +58,6 @@ def test_api_search_uses_the_synonyms_too(client, board):
 
 def test_the_synonym_table_is_safe_to_embed():
     assert all(name.isalpha() and name.islower() for name in SEARCH_SYNONYMS)
-    assert sqlite_fts_query('bitcoin "x') == '("bitcoin" OR "btc") "x"'
+    assert sqlite_fts_query('bitcoin "x') == '("bitcoin" OR "btc") AND "x"'
     sql = pg_search_tsquery("%s")
     assert sql.count("%s") == 1 and ":" not in sql
