@@ -109,10 +109,8 @@ def seed_command(
     cache.invalidate()
     click.echo(
         f"Seeded {result.users} users, {result.posts} posts, {result.comments} comments "
-        f"in {time.perf_counter() - started:.1f}s."
+        f"in {time.perf_counter() - started:.1f}s." + (f" {result.demo.summary()}" if result.demo else "")
     )
-    if result.demo is not None:
-        click.echo(result.demo.summary())
 
 
 def _has_users(db) -> bool:

@@ -24,7 +24,7 @@ from finboard.core.seeding import postgres_writer
 from finboard.extensions import db
 from tests.databases import postgres_database, sqlite_database
 
-ARGS = ["--users", "12", "--posts", "300", "--comments", "900", "--seed", "9"]
+ARGS = ["--users", "12", "--posts", "300", "--comments", "900", "--seed", "9", "--anchor", "2026-11-01"]
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 
 
