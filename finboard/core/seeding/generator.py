@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST
 from finboard.core.seeding.catalogue import (
@@ -81,11 +82,17 @@ def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str 
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 
 
-def other_ticker(rnd: Callable[[], float], ticker: str, tickers: Sequence[str]) -> str:
-    """Another ticker of the same kind: from the category's when it has one, else from all of that kind."""
+@cache
+def _peers(ticker: str, tickers: tuple[str, ...]) -> tuple[str, ...]:
     kind = KIND_OF[ticker]
     peers = [x for x in tickers if x != ticker and KIND_OF[x] == kind] or [x for x in PEERS[kind] if x != ticker]
-    return peers[int(rnd() * len(peers))] if peers else FALLBACK_TICKER
+    return tuple(peers) or (FALLBACK_TICKER,)
+
+
+def other_ticker(rnd: Callable[[], float], ticker: str, tickers: tuple[str, ...]) -> str:
+    """Another ticker of the same kind: from the category's when it has one, else from all of that kind."""
+    peers = _peers(ticker, tickers)
+    return peers[int(rnd() * len(peers))]
 
 
 class Generator:
@@ -138,7 +145,7 @@ class Generator:
         plan, out, nl = self.plan, self.out, self.nl
         rnd = self._rng("posts")
         mood = self._rng("sentiment")
-        categories = [(cid, TICKERS.get(slug, DEFAULT_TICKERS)) for cid, slug in plan.categories]
+        categories = [(cid, tuple(TICKERS.get(slug, DEFAULT_TICKERS))) for cid, slug in plan.categories]
         authors = plan.authors
         if plan.posts and not authors:
             raise RuntimeError("no users to author posts: seed with --users > 0")
