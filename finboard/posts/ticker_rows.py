@@ -23,7 +23,7 @@ from finboard.contract.positions import POSITIONS
 from finboard.contract.ticker_views import TICKER_SENTIMENTS
 
 VIEW_CHOICES = [("", "No view"), ("bullish", "▲ Bullish"), ("bearish", "▼ Bearish"), ("neutral", "Neutral")]
-POSITION_CHOICES = [("", "Not disclosed"), ("long", "Long"), ("short", "Short"), ("none", "No position")]
+POSITION_CHOICES = [("", "Not stated"), ("long", "Long"), ("short", "Short"), ("none", "No position")]
 REFRESH = "refresh-tickers"  # the name of the "Check tickers" button
 
 
@@ -84,7 +84,7 @@ def rows_from_form(data: Mapping[str, str], title: str, body: str) -> TickerRows
         if view and view not in TICKER_SENTIMENTS:
             row.view, row.error = "", f"Choose bullish, bearish, neutral or no view on ${ticker}."
         if position and position not in POSITIONS:
-            row.position, row.error = "", f"Choose long, short, no position or not disclosed on ${ticker}."
+            row.position, row.error = "", f"Choose long, short, no position or not stated on ${ticker}."
         rows.append(row)
     # A submission without the ``tickers`` field did not come from the page with the rows (a
     # script posting the form): nothing to review, it is saved with the views it sent.

@@ -222,7 +222,7 @@ def test_check_tickers_shows_the_rows_again_without_saving(client, make, alice):
     ("rows", "message"),
     [
         ({"view-NVDA": "sideways"}, "Choose bullish, bearish, neutral or no view on $NVDA."),
-        ({"position-AMD": "hodl"}, "Choose long, short, no position or not disclosed on $AMD."),
+        ({"position-AMD": "hodl"}, "Choose long, short, no position or not stated on $AMD."),
     ],
 )
 def test_a_bad_row_value_is_an_error_on_its_row_and_nothing_is_saved(client, make, alice, rows, message):
