@@ -8,6 +8,7 @@ finboard.bench) ``bench``.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
@@ -29,13 +30,35 @@ LARGE_SEED = 100_000  # posts + comments from which `flask seed` reports its pro
 @click.option("--seed", "seed_value", type=int, default=42, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when posts already exist (safe to repeat).")
 @click.option(
+    "--anchor",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    default=None,
+    help="The newest moment of the data, UTC (every post is from the year before it) [default: now]. "
+    "Fixed, the same --seed writes the same rows on every run.",
+)
+@click.option(
+    "--demo/--no-demo",
+    default=True,
+    show_default=True,
+    help="Also make the first two accounts demo_admin and demo_mod, pin posts and file open reports.",
+)
+@click.option(
     "--progress/--quiet",
     default=None,
     help=f"Report each phase with its time [default: --progress from {LARGE_SEED:,} posts + comments].",
 )
 @with_appcontext
-def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empty: bool, progress: bool | None) -> None:
-    """Load deterministic demo data (accounts share the password 'finboard-demo').
+def seed_command(
+    users: int,
+    posts: int,
+    comments: int,
+    seed_value: int,
+    if_empty: bool,
+    anchor: datetime | None,
+    demo: bool,
+    progress: bool | None,
+) -> None:
+    """Load deterministic demo data (accounts share the password 'finboard-demo'), dated up to now.
 
     All of it is written in one transaction: on an error nothing is.
     """
@@ -67,7 +90,9 @@ def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empt
             posts=posts,
             comments=comments,
             seed=seed_value,
+            anchor=anchor.replace(tzinfo=UTC) if anchor else None,
             progress=click.echo if progress else None,
+            demo=demo,
         )
         db.session.commit()
     except IntegrityError as exc:
@@ -84,7 +109,7 @@ def seed_command(users: int, posts: int, comments: int, seed_value: int, if_empt
     cache.invalidate()
     click.echo(
         f"Seeded {result.users} users, {result.posts} posts, {result.comments} comments "
-        f"in {time.perf_counter() - started:.1f}s."
+        f"in {time.perf_counter() - started:.1f}s." + (f" {result.demo.summary()}" if result.demo else "")
     )
 
 

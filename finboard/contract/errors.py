@@ -43,7 +43,7 @@ MESSAGES = {
     "rate_limited": "Too many attempts. Try again later.",
     "unavailable": "The database is not answering. Try again in a moment.",
     "internal": "An unexpected error happened.",
-    "empty_update": "Nothing to update: send title, body, category, sentiment or positions.",
+    "empty_update": "Nothing to update: send title, body, category, sentiment, positions or sentiments.",
     "moderators_only": "Only moderators can do this.",
     "outranked": "You can only moderate users below your own role.",
     "locked": "This post is locked: it takes no new comments.",

@@ -51,6 +51,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=REASON
 Bio = Annotated[str, StringConstraints(max_length=BIO_MAX)]
 
 Sentiment = Literal["bullish", "bearish"]
+TickerSentiment = Literal["bullish", "bearish", "neutral"]  # a view stated on one ticker
 PositionKind = Literal["long", "short", "none"]
 Role = Literal["member", "moderator", "admin"]
 

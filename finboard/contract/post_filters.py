@@ -17,6 +17,7 @@ from finboard.contract.cashtags import normalize_ticker
 from finboard.contract.errors import ApiError
 from finboard.contract.posts import PostListQuery
 from finboard.contract.reactions import top_since
+from finboard.contract.search_synonyms import sqlite_synonym
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def sqlite_fts_query(search: str) -> str | None:
-    """User text as a safe FTS5 query: every word quoted, all required."""
+    """User text as a safe FTS5 query: every word quoted, all required; a common name of a ticker
+    also matches its cashtag (``finboard.contract.search_synonyms``)."""
     words = _FTS_TOKEN.findall(search)[:32]
-    return " ".join(f'"{word}"' for word in words) or None
+    # Explicit AND: FTS5's implicit AND does not join a parenthesised group.
+    return " AND ".join(sqlite_synonym(word) for word in words) or None

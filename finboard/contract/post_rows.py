@@ -20,3 +20,8 @@ class PostColumnReadings:
     @property
     def position_list(self) -> list[tuple[str, str]]:
         return parse_positions(self.positions)
+
+    @property
+    def sentiment_list(self) -> list[tuple[str, str]]:
+        """The per-ticker views (``posts.sentiments``, same stored form as the positions)."""
+        return parse_positions(self.sentiments)

@@ -16,7 +16,16 @@ from pydantic import Field, StringConstraints, field_validator
 from finboard.contract.base import Input, Schema
 from finboard.contract.categories import CategoryRef
 from finboard.contract.comments import CommentPublic
-from finboard.contract.fields import TICKER_PATTERN, PositionKind, PostBody, Sentiment, Slug, Ticker, Title
+from finboard.contract.fields import (
+    TICKER_PATTERN,
+    PositionKind,
+    PostBody,
+    Sentiment,
+    Slug,
+    Ticker,
+    TickerSentiment,
+    Title,
+)
 from finboard.contract.limits import DETAIL_COMMENTS, MAX_POSITIONS, SEARCH_MAX, USERNAME_MAX
 from finboard.contract.pagination import (
     CURSOR_MAX_LENGTH,
@@ -37,6 +46,15 @@ from finboard.contract.users import AuthorRef
 SEARCH_NEGATIONS_MAX = 8
 _NEGATION_RUN = re.compile(rf"-(?:[\s()!&|<]*-){{{SEARCH_NEGATIONS_MAX},}}")
 
+SENTIMENTS_DESCRIPTION = (
+    "The author's view per ticker (bullish, bearish or neutral); every ticker must be a cashtag of the post. "
+    "A cashtag page counts only the views stated on its ticker."
+)
+LEGACY_SENTIMENT_DESCRIPTION = (
+    "The post-level view of clients written before per-ticker views: sent without `sentiments`, it is "
+    "that view on every cashtag of the post (null clears them); read, it is the common view of the "
+    "per-ticker ones when they all agree, else null."
+)
 POSITIONS_DESCRIPTION = (
     "The author's disclosed position per ticker (long, short or none); every ticker must be a cashtag of the post."
 )
@@ -46,9 +64,12 @@ class PostCreate(Input):
     title: Title
     body: PostBody
     category: Slug
-    sentiment: Sentiment | None = Field(None, description="The author's view: bullish or bearish.")
+    sentiment: Sentiment | None = Field(None, description=LEGACY_SENTIMENT_DESCRIPTION)
     positions: dict[Ticker, PositionKind] = Field(
         default_factory=dict, max_length=MAX_POSITIONS, description=POSITIONS_DESCRIPTION
+    )
+    sentiments: dict[Ticker, TickerSentiment] | None = Field(
+        None, max_length=MAX_POSITIONS, description=SENTIMENTS_DESCRIPTION
     )
 
 
@@ -60,15 +81,23 @@ class PostUpdate(Input):
     category: Slug | None = None
     sentiment: Sentiment | None = None
     positions: dict[Ticker, PositionKind] | None = Field(None, max_length=MAX_POSITIONS)
+    sentiments: dict[Ticker, TickerSentiment] | None = Field(
+        None, max_length=MAX_POSITIONS, description=SENTIMENTS_DESCRIPTION
+    )
 
     @property
     def is_empty(self) -> bool:
-        return not self.model_fields_set & {"title", "body", "category", "sentiment", "positions"}
+        return not self.model_fields_set & {"title", "body", "category", "sentiment", "positions", "sentiments"}
 
 
 class Position(Schema):
     ticker: str
     position: PositionKind
+
+
+class TickerView(Schema):
+    ticker: str
+    sentiment: TickerSentiment
 
 
 class PostPublic(Schema):
@@ -81,8 +110,9 @@ class PostPublic(Schema):
     comment_count: int
     created_at: datetime
     updated_at: datetime
-    sentiment: Sentiment | None
+    sentiment: Sentiment | None = Field(description=LEGACY_SENTIMENT_DESCRIPTION)
     positions: list[Position]
+    sentiments: list[TickerView] = Field(description="The author's view per ticker, in the post's cashtag order.")
     pinned: bool = Field(description="Pinned by a moderator to the top of its category.")
     locked: bool = Field(description="Locked by a moderator: no new comments.")
     edit_count: int = Field(description="Times edited; the earlier versions are at /posts/{id}/revisions.")

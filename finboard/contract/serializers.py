@@ -18,7 +18,8 @@ from finboard.contract.moderation import ModerationActionPublic, ReportPublic, T
 from finboard.contract.notifications import NotificationPublic
 from finboard.contract.pagination import Page, PageQuery, capped_total, listing_total, next_cursor, page_fields
 from finboard.contract.positions import parse_positions
-from finboard.contract.posts import Position, PostDetail, PostListQuery, PostPage, PostPublic, Revision
+from finboard.contract.posts import Position, PostDetail, PostListQuery, PostPage, PostPublic, Revision, TickerView
+from finboard.contract.ticker_views import parse_sentiments
 from finboard.contract.users import AuthorRef, UserProfile, UserPublic
 
 EXCERPT_MAX = 200
@@ -54,6 +55,7 @@ def post_public(post) -> PostPublic:
         updated_at=post.updated_at,
         sentiment=post.sentiment,
         positions=[Position(ticker=ticker, position=position) for ticker, position in parse_positions(post.positions)],
+        sentiments=[TickerView(ticker=ticker, sentiment=view) for ticker, view in parse_sentiments(post.sentiments)],
         pinned=bool(post.pinned),
         locked=bool(post.locked),
         edit_count=post.edit_count,

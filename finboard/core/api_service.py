@@ -27,6 +27,7 @@ from finboard.contract.permissions import (
 )
 from finboard.contract.posts import PinnedPosts, PostCreate, PostPublic, PostUpdate, RevisionList
 from finboard.contract.serializers import comment_public, post_public, revision, user_public
+from finboard.contract.ticker_views import legacy_sentiment
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import (
@@ -145,8 +146,9 @@ def create_post(session: Session, settings: Settings, user: User, payload: PostC
         category,
         payload.title,
         payload.body,
-        sentiment=payload.sentiment,
+        sentiment=legacy_sentiment(payload),
         positions=payload.positions,
+        sentiments=payload.sentiments,
     )
     watches.watch_post(session, user.id, post.id)
     jobs.enqueue_fanout(session, settings, "post", post.id)
@@ -160,7 +162,6 @@ def update_post(session: Session, user: User, post_id: int, payload: PostUpdate)
     if payload.is_empty:
         raise ApiError(422, "empty_update")
     category = _category(session, payload.category) if payload.category else None
-    changes = {"sentiment": payload.sentiment} if "sentiment" in payload.model_fields_set else {}
     content_writes.update_post(
         session,
         post,
@@ -168,8 +169,9 @@ def update_post(session: Session, user: User, post_id: int, payload: PostUpdate)
         title=payload.title,
         body=payload.body,
         category=category,
+        sentiment=legacy_sentiment(payload),
         positions=payload.positions,
-        **changes,
+        sentiments=payload.sentiments,
     )
     if category is None:
         post.category = session.get(Category, post.category_id)

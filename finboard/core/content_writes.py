@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.positions import positions_for
 from finboard.contract.post_edits import text_edit
+from finboard.contract.ticker_views import UNSET, post_sentiment, sentiments_for
 from finboard.core.models import Category, Comment, Post, PostCashtag, PostRevision, Report, User, utcnow
 
 
@@ -50,10 +51,12 @@ def create_post(
     title: str,
     body: str,
     *,
-    sentiment: str | None = None,
+    sentiment=UNSET,
     positions: dict[str, str] | None = None,
+    sentiments: dict[str, str] | None = None,
 ) -> Post:
-    """A post with its cashtag rows; ``positions`` must name cashtags of the post (else a 422)."""
+    """A post with its cashtag rows; ``positions`` and ``sentiments`` must name cashtags of the post
+    (else a 422); ``sentiment`` is the legacy post-level view (finboard.contract.ticker_views)."""
     now = utcnow()
     post = Post(
         author_id=author.id,
@@ -62,9 +65,11 @@ def create_post(
         body=body,
         created_at=now,
         updated_at=now,
-        sentiment=sentiment,
     )
-    post.positions = positions_for(extract_cashtags(title, body), positions or {}, [])
+    tickers = extract_cashtags(title, body)
+    post.positions = positions_for(tickers, positions or {}, [])
+    post.sentiments = sentiments_for(tickers, sentiments, sentiment, [])
+    post.sentiment = post_sentiment(post.sentiments, sentiments, sentiment, None)
     post.author = author
     post.category = category
     session.add(post)
@@ -72,10 +77,6 @@ def create_post(
     _set_cashtags(session, post)
     session.flush()
     return post
-
-
-KEEP = object()
-"""``update_post``'s default for a field the caller leaves as it is (``None`` is a value)."""
 
 
 def update_post(
@@ -86,8 +87,9 @@ def update_post(
     title: str | None = None,
     body: str | None = None,
     category: Category | None = None,
-    sentiment=KEEP,
+    sentiment=UNSET,
     positions: dict[str, str] | None = None,
+    sentiments: dict[str, str] | None = None,
 ) -> Post:
     """Apply an edit; a change of title or body keeps the previous version as a revision."""
     edit = text_edit(post, title, body)
@@ -106,9 +108,10 @@ def update_post(
     if category is not None:
         post.category_id = category.id
         post.category = category
-    if sentiment is not KEEP:
-        post.sentiment = sentiment
-    post.positions = positions_for(extract_cashtags(post.title, post.body), positions, post.position_list)
+    tickers = extract_cashtags(post.title, post.body)
+    post.positions = positions_for(tickers, positions, post.position_list)
+    post.sentiments = sentiments_for(tickers, sentiments, sentiment, post.sentiment_list)
+    post.sentiment = post_sentiment(post.sentiments, sentiments, sentiment, post.sentiment)
     post.updated_at = utcnow()
     if post.hidden_at is None:
         _set_cashtags(session, post)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy import Date, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from finboard.contract.cashtags import ticker_in_path
@@ -33,14 +33,23 @@ def cashtag_stats(session: Session, raw: str) -> CashtagStats:
             select(day, func.count()).where(PostCashtag.ticker == ticker, PostCashtag.created_at >= start).group_by(day)
         )
     }
-    split = session.execute(
-        select(
-            Post.sentiment,
-            func.sum(case((PostCashtag.created_at >= week, 1), else_=0)),
-            func.count(),
-        )
+    return cashtag_stats_schema(ticker, post_count, followers, today, per_day, _split(session, ticker, week, month))
+
+
+def _split(session: Session, ticker: str, week: datetime, month: datetime) -> list[tuple[str, int, int]]:
+    """(view, posts over 7 days, over 30 days) of the views stated on this ticker (``posts.sentiments``,
+    padded with spaces so ``" NVDA:bullish "`` never matches ``$XNVDA``): one pass over the
+    ticker's rows of the month, the join the post-level split made before."""
+    padded = literal(" ") + Post.sentiments + literal(" ")
+    in_week = PostCashtag.created_at >= week
+    sums = []
+    for view in ("bullish", "bearish"):
+        stated = padded.like(f"% {ticker}:{view} %")
+        sums += [func.sum(case((stated & in_week, 1), else_=0)), func.sum(case((stated, 1), else_=0))]
+    row = session.execute(
+        select(*sums)
+        .select_from(PostCashtag)
         .join(Post, Post.id == PostCashtag.post_id)
-        .where(PostCashtag.ticker == ticker, PostCashtag.created_at >= month, Post.sentiment.is_not(None))
-        .group_by(Post.sentiment)
-    ).all()
-    return cashtag_stats_schema(ticker, post_count, followers, today, per_day, split)
+        .where(PostCashtag.ticker == ticker, PostCashtag.created_at >= month, Post.sentiments != "")
+    ).one()
+    return [("bullish", row[0] or 0, row[1] or 0), ("bearish", row[2] or 0, row[3] or 0)]

@@ -189,6 +189,8 @@ class Post(PostColumnReadings, Base):
     # stored on the row so a listing needs no extra query).
     sentiment: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
     positions: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # The view per ticker ("NVDA:bullish AMD:neutral", finboard.contract.ticker_views), beside the positions.
+    sentiments: Mapped[str] = mapped_column(String(400), default="", server_default="")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     edit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
 from finboard.contract.post_filters import PostFilters, given_filters, named_targets, sqlite_fts_query
 from finboard.contract.posts import PostListQuery
+from finboard.contract.search_synonyms import pg_search_tsquery
 from finboard.core.models import (
     AuthorCounter,
     CashtagCounter,
@@ -34,7 +35,7 @@ from finboard.rawsql.statements import search_total_sql
 def search_predicate(dialect: str, fts_words: bool = True):
     """Full-text match on ``:search`` (PostgreSQL tsvector) or ``:fts`` (SQLite FTS5, see ``sqlite_fts_query``)."""
     if dialect == "postgresql":
-        return text("posts.search_vector @@ websearch_to_tsquery('english', :search)")
+        return text(f"posts.search_vector @@ {pg_search_tsquery(':search')}")
     if not fts_words:
         return literal_column("0") == 1
     return Post.id.in_(

@@ -21,8 +21,9 @@ from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.members.views import profile_context
 from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
-from finboard.posts.forms import CommentForm, DeleteForm, PostForm, format_disclosure
+from finboard.posts.forms import CommentForm, DeleteForm, PostForm
 from finboard.posts.hidden import hidden_post, hidden_post_comments
+from finboard.posts.ticker_rows import TickerRows, rows_from_form, rows_from_post
 from finboard.reads import get_post, list_categories, list_comments, list_posts
 
 bp = Blueprint("posts", __name__)
@@ -234,14 +235,26 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _market_fields(form) -> dict:
-    """The author's view and disclosure, when the post form has those fields."""
-    fields = {}
-    if hasattr(form, "sentiment_value"):
-        fields["sentiment"] = form.sentiment_value
-    if hasattr(form, "positions_value"):
-        fields["positions"] = form.positions_value
-    return fields
+def _ticker_rows(form: PostForm) -> TickerRows:
+    """The rows of the control per detected cashtag, from what the page sent."""
+    return rows_from_form(request.form, form.title.data or "", form.body.data or "")
+
+
+def _market_fields(rows: TickerRows) -> dict:
+    """The view and position per ticker, as ``PostCreate``/``PostUpdate`` take them."""
+    return {"sentiments": rows.sentiments, "positions": rows.positions}
+
+
+def _review_rows(form: PostForm, rows: TickerRows, post: Post | None):
+    """The form again, before saving: new tickers to state a view on, or a row's bad value (422)."""
+    if rows.new_tickers and not rows.errors:
+        listed = ", ".join(f"${t}" for t in rows.new_tickers)
+        flash(
+            f"Your post mentions {listed}: state your view and position on each (or leave them empty), then "
+            f"{'save' if post else 'publish'} again.",
+            "info",
+        )
+    return render_template("posts/edit.html", form=form, post=post, rows=rows), 422 if rows.errors else 200
 
 
 def _show_field_errors(form, exc: ApiError) -> bool:
@@ -291,19 +304,22 @@ def new_post():
     form.category.choices = _category_choices()
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
+    rows = _ticker_rows(form) if request.method == "POST" else TickerRows()
     if previewing():
-        return render_template("posts/edit.html", form=form, post=None, preview=form.body.data or "")
+        return render_template("posts/edit.html", form=form, post=None, preview=form.body.data or "", rows=rows)
     if form.validate_on_submit():
+        if rows.needs_review or rows.errors:
+            return _review_rows(form, rows, None)
         fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
         try:
-            payload = validate(PostCreate, {**fields, **_market_fields(form)})
+            payload = validate(PostCreate, {**fields, **_market_fields(rows)})
             post = api_service.create_post(db.session, _settings(), _me(), payload)
-        except ApiError as exc:  # suspended, hourly allowance, a disclosed ticker not in the post...
-            return _refused_form(exc, form, "posts/edit.html", post=None)
+        except ApiError as exc:  # suspended, hourly allowance...
+            return _refused_form(exc, form, "posts/edit.html", post=None, rows=rows)
         cache.invalidate()
         flash("Your post is live.", "success")
         return redirect(url_for("posts.detail", post_id=post.id))
-    return render_template("posts/edit.html", form=form, post=None), 422 if form.errors else 200
+    return render_template("posts/edit.html", form=form, post=None, rows=rows), 422 if form.errors else 200
 
 
 @bp.route(f"/posts/{POST_ID}/edit", methods=["GET", "POST"])
@@ -315,24 +331,28 @@ def edit_post(post_id: int):
         "title": post.title,
         "body": post.body,
         "category": db.session.get(Category, post.category_id).slug,
-        "sentiment": post.sentiment or "",
-        "positions": format_disclosure(post.positions),
     }
     form = PostForm(data=current if request.method == "GET" else None)
     form.category.choices = _category_choices()
+    if request.method == "POST":
+        rows = _ticker_rows(form)
+    else:
+        rows = rows_from_post(post.cashtag_list, post.sentiment_list, post.position_list)
     if previewing():
-        return render_template("posts/edit.html", form=form, post=post, preview=form.body.data or "")
+        return render_template("posts/edit.html", form=form, post=post, preview=form.body.data or "", rows=rows)
     if form.validate_on_submit():
+        if rows.needs_review or rows.errors:
+            return _review_rows(form, rows, post)
         fields = {"title": form.title.data.strip(), "body": form.body.data, "category": form.category.data}
         try:
-            payload = validate(PostUpdate, {**fields, **_market_fields(form)})
+            payload = validate(PostUpdate, {**fields, **_market_fields(rows)})
             api_service.update_post(db.session, _me(), post_id, payload)
         except ApiError as exc:
-            return _refused_form(exc, form, "posts/edit.html", post=post)
+            return _refused_form(exc, form, "posts/edit.html", post=post, rows=rows)
         cache.invalidate()
         flash("Post updated.", "success")
         return redirect(url_for("posts.detail", post_id=post_id))
-    return render_template("posts/edit.html", form=form, post=post), 422 if form.errors else 200
+    return render_template("posts/edit.html", form=form, post=post, rows=rows), 422 if form.errors else 200
 
 
 @bp.route(f"/posts/{POST_ID}/delete", methods=["POST"])

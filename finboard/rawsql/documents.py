@@ -9,7 +9,7 @@ bytes against the pydantic-serialised answers of FastAPI and Django.
 Keys come in the order of the ``finboard.contract`` models (``PostPage``:
 page, per_page, total, pages, items; ``PostPublic``: id, title, body, author,
 category, cashtags, comment_count, created_at, updated_at, sentiment, positions,
-pinned, locked, edit_count, reaction_count; and so on). Datetimes
+sentiments, pinned, locked, edit_count, reaction_count; and so on). Datetimes
 arrive timezone-aware in UTC (the pool's connections run with ``TimeZone=UTC``)
 and ``OPT_UTC_Z`` writes them as pydantic v2 does: ``2023-05-01T12:00:00Z``, or
 ``2023-05-01T12:00:00.123456Z`` when there are microseconds. Both write compact
@@ -23,6 +23,7 @@ import orjson
 from finboard.contract.pagination import Page, listing_total, next_cursor
 from finboard.contract.positions import parse_positions
 from finboard.contract.posts import PostListQuery
+from finboard.contract.ticker_views import parse_sentiments
 from finboard.rawsql import statements as sql
 
 OPTIONS = orjson.OPT_UTC_Z
@@ -43,6 +44,7 @@ _COMMENTS, _CREATED, _UPDATED, _SENTIMENT = _P.comment_count, _P.created_at, _P.
 _POSITIONS, _PINNED, _LOCKED, _EDITS = _P.positions, _P.pinned, _P.locked, _P.edit_count
 _REACTIONS, _HOT = _P.reaction_count, _P.hot_score
 _SORT_COUNT = {"comments": _COMMENTS, "hot": _HOT, "top": _REACTIONS}
+_SENTIMENTS = _P.sentiments
 
 
 def post(row) -> dict:
@@ -60,6 +62,7 @@ def post(row) -> dict:
         "updated_at": row[_UPDATED],
         "sentiment": row[_SENTIMENT],
         "positions": positions(row[_POSITIONS]),
+        "sentiments": ticker_views(row[_SENTIMENTS]),
         "pinned": bool(row[_PINNED]),
         "locked": bool(row[_LOCKED]),
         "edit_count": row[_EDITS],
@@ -70,6 +73,11 @@ def post(row) -> dict:
 def positions(stored: str) -> list[dict]:
     """``posts.positions`` ("AAPL:long BTC:none") as the contract's ``Position`` list."""
     return [{"ticker": ticker, "position": position} for ticker, position in parse_positions(stored)]
+
+
+def ticker_views(stored: str) -> list[dict]:
+    """``posts.sentiments`` ("NVDA:bullish AMD:neutral") as the contract's ``TickerView`` list."""
+    return [{"ticker": ticker, "sentiment": view} for ticker, view in parse_sentiments(stored)]
 
 
 def comment(row) -> dict:

@@ -20,19 +20,27 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, SEARCH_EXACT_BELOW, Cursor
+from finboard.contract.search_synonyms import pg_search_tsquery
 
 # The search-alone total on PostgreSQL, written once for every backend: {p} is
-# the driver's placeholder for the search text (bound twice).
+# the driver's placeholder for the search text (bound twice), {query} the search as a tsquery.
 SEARCH_TOTAL_SQL = (
     "SELECT CASE WHEN e.n <= {exact_below} THEN (SELECT count(*) FROM (SELECT 1 FROM posts p "
-    "WHERE p.search_vector @@ websearch_to_tsquery('english', {p}) AND p.hidden_at IS NULL LIMIT {limit}) s) "
+    "WHERE p.search_vector @@ {query} AND p.hidden_at IS NULL LIMIT {limit}) s) "
     "ELSE e.n END, "
     "e.n <= {exact_below} FROM finboard_search_estimate({p}) AS e(n)"
 )
 
 
 def search_total_sql(placeholder: str) -> str:
-    return SEARCH_TOTAL_SQL.format(p=placeholder, exact_below=SEARCH_EXACT_BELOW, limit=EXACT_TOTAL_MAX + 1)
+    """The estimate (``finboard_search_estimate``, migration 0003) is of the words as typed; it only
+    decides whether to count exactly, and the exact count includes the synonyms' cashtags."""
+    return SEARCH_TOTAL_SQL.format(
+        p=placeholder,
+        query=pg_search_tsquery(placeholder),
+        exact_below=SEARCH_EXACT_BELOW,
+        limit=EXACT_TOTAL_MAX + 1,
+    )
 
 
 def _alias(column: str) -> str:
@@ -64,6 +72,7 @@ _POST = (
     "p.updated_at",
     "p.sentiment",
     "p.positions",
+    "p.sentiments",
     "p.pinned",
     "p.locked",
     "p.edit_count",
@@ -209,7 +218,7 @@ def post_list(
         where.append("p.created_at <= %s")
         params.append(until)
     if search:
-        where.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
+        where.append(f"p.search_vector @@ {pg_search_tsquery('%s')}")
         params.append(search)
     if top_since:
         where.append("p.created_at >= %s")

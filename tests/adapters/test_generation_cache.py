@@ -13,6 +13,7 @@ import pytest
 import redis
 from sqlalchemy import update
 
+from finboard.core import read_cache_keys
 from finboard.core.generation_cache import (
     GENERATION_KEY,
     KEY_PREFIX,
@@ -165,7 +166,9 @@ def test_flask_fastapi_and_django_share_keys_and_invalidation(app, client, make,
 
         # Flask caches the read; FastAPI and Django hit Flask's entry (one key, one value format).
         first = client.get(detail).data
-        assert [key.decode() for key in store.scan_iter(f"{KEY_PREFIX}read:post:*")] == [value_key("post", str(post))]
+        assert [key.decode() for key in store.scan_iter(f"{KEY_PREFIX}read:post:*")] == [
+            value_key(*read_cache_keys.post(post))
+        ]
         rename_behind_the_caches("Renamed behind the caches")
         assert read_all() == [first] * 3
         assert len(list(store.scan_iter(f"{KEY_PREFIX}read:*"))) == 1

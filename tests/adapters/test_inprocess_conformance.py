@@ -23,6 +23,7 @@ from tests.conformance import (
     test_9_account_data,
     test_9_reactions,
     test_9_replies,
+    test_9_sentiment,
     test_9_unread,
     test_9_uploads,
 )
@@ -180,6 +181,11 @@ def test_uploads_sequence(adapter, fresh, seeded_database, reference_logs, media
     log = reference_logs[key] if adapter == "flask" else test_9_uploads.run_sequence(fresh(adapter, **media))
     assert_same_log(log, reference_logs[key], adapter)
     test_9_uploads.check_data(adapter, {label: r.json() for label, _, _, r in log}, media_dir)
+def test_sentiment_sequence(adapter, fresh, seeded_database, reference_logs):
+    """tests/conformance's per-ticker views and search synonyms, on SQLite (FTS5) and PostgreSQL."""
+    log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_9_sentiment)
+    assert_same_log(log, reference_log, adapter)
+    test_9_sentiment.check_data(adapter, {label: r.json() if r.content else None for label, _, _, r in log})
 
 
 @pytest.mark.postgres

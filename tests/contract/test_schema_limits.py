@@ -27,12 +27,13 @@ from finboard.contract.account_data import AccountDeletionRequest
 from finboard.contract.accounts import EmailChange, EmailConfirm, PasswordReset, PasswordResetRequest
 from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST, extract_cashtags, normalize_ticker
 from finboard.contract.comments import CommentCreate, CommentUpdate
-from finboard.contract.fields import PositionKind, Ticker
+from finboard.contract.fields import PositionKind, Ticker, TickerSentiment
 from finboard.contract.limits import MAX_POSITIONS
 from finboard.contract.moderation import CommentModeration, PostModeration, ReportCreate, ReportResolve, UserModeration
 from finboard.contract.positions import format_positions
 from finboard.contract.posts import PostCreate, PostListQuery, PostUpdate
 from finboard.contract.reading import BookmarkQuery
+from finboard.contract.ticker_views import UNSET, sentiments_for
 from finboard.contract.two_factor import TwoFactorDisable, TwoFactorEnable
 from finboard.contract.users import LoginRequest, ProfileUpdate, UserCreate
 from finboard.core.models import Base
@@ -88,7 +89,12 @@ NOT_STORED: dict[tuple[type[BaseModel], str], str] = {
     (BookmarkQuery, "cursor"): "a query parameter",
 }
 # Composite fields, checked below by their serialised form.
-COMPOSITE = {(PostCreate, "positions"), (PostUpdate, "positions")}
+COMPOSITE = {
+    (PostCreate, "positions"),
+    (PostUpdate, "positions"),
+    (PostCreate, "sentiments"),
+    (PostUpdate, "sentiments"),
+}
 
 
 def _string_limit(annotation, metadata) -> int | None:
@@ -201,6 +207,23 @@ def test_the_widest_disclosure_fits_posts_positions():
     stored = format_positions(list(accepted.positions.items()))
     length = _length(column("posts.positions"))
     assert length is None or len(stored) <= length, f"{len(stored)} characters for posts.positions({length})"
+
+
+def test_the_widest_views_fit_posts_sentiments():
+    """20 views of the widest ticker, each with the longest view, in ``posts.sentiments`` (migration 0018)."""
+    tickers = _distinct_tickers_like(_longest_ticker(), MAX_POSITIONS)
+    widest_view = max(typing.get_args(TickerSentiment), key=len)
+    payload = {
+        "title": "A view on everything",
+        "body": " ".join(f"${ticker}" for ticker in tickers),
+        "category": "stocks",
+        "sentiments": dict.fromkeys(tickers, widest_view),
+    }
+    accepted = PostCreate.model_validate(payload)
+    assert len(accepted.sentiments) == MAX_POSITIONS
+    stored = sentiments_for(tickers, accepted.sentiments, UNSET, [])
+    length = _length(column("posts.sentiments"))
+    assert length is None or len(stored) <= length, f"{len(stored)} characters for posts.sentiments({length})"
 
 
 def test_the_most_cashtags_fit_posts_cashtags_and_every_ticker_column():

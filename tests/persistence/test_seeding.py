@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.limits import TITLE_MAX
 from finboard.contract.positions import parse_positions
+from finboard.contract.ticker_views import TICKER_SENTIMENTS, overall_sentiment, parse_sentiments
 from finboard.core import counters, seeding
 from finboard.core.security import verify_password
 from finboard.core.seeding import postgres_writer
 from finboard.extensions import db
 from tests.databases import postgres_database, sqlite_database
 
-ARGS = ["--users", "12", "--posts", "300", "--comments", "900", "--seed", "9"]
+ARGS = ["--users", "12", "--posts", "300", "--comments", "900", "--seed", "9", "--anchor", "2026-11-01"]
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 
 
@@ -52,7 +53,7 @@ def dump(conn) -> dict[str, list[tuple]]:
     queries = {
         "users": "SELECT id, username, email, role, token_version, created_at FROM users ORDER BY id",
         "posts": "SELECT id, author_id, category_id, title, body, cashtags, comment_count, created_at, updated_at, "
-        "sentiment, positions FROM posts ORDER BY id",
+        "sentiment, positions, sentiments FROM posts ORDER BY id",
         "post_cashtags": "SELECT ticker, post_id, created_at FROM post_cashtags ORDER BY post_id, ticker",
         "comments": "SELECT id, post_id, author_id, body, created_at FROM comments ORDER BY id",
     }
@@ -108,15 +109,20 @@ def assert_consistent(conn, other_users: int = 0) -> None:
         assert comment_count == real_counts.get(post_id, 0), post_id
         assert len(title) <= TITLE_MAX
         expected_tags |= {(t, post_id, _utc(created_at)) for t in tags}
-    views = conn.execute(text("SELECT sentiment, positions, cashtags FROM posts")).all()
-    with_view = [v for v in views if v[0] is not None]
+    views = conn.execute(text("SELECT sentiment, positions, sentiments, cashtags FROM posts")).all()
+    with_view = [v for v in views if v[2]]
     if len(views) >= 100:  # proportions only mean something on a real sample
         assert 0.3 < len(with_view) / len(views) < 0.6, "about 45% of seeded posts take a view"
-        assert {v[0] for v in with_view} == {"bullish", "bearish"}
-    assert all(not positions for sentiment, positions, _ in views if sentiment is None)
-    for _, positions, cashtags in with_view:
+        assert {v[0] for v in with_view} == {"bullish", "bearish", None}
+        assert {view for v in with_view for _, view in parse_sentiments(v[2])} == {"bullish", "bearish", "neutral"}
+    assert all(not positions for _, positions, sentiments, _ in views if not sentiments)
+    for sentiment, positions, sentiments, cashtags in views:
+        # the post-level view is what the per-ticker ones add up to (finboard.contract.ticker_views)
+        assert sentiment == overall_sentiment(sentiments), (sentiment, sentiments)
         for ticker, position in parse_positions(positions):
             assert ticker in cashtags.split() and position in ("long", "short", "none"), positions
+        for ticker, view in parse_sentiments(sentiments):
+            assert ticker in cashtags.split() and view in TICKER_SENTIMENTS, sentiments
     stored_tags = conn.execute(text("SELECT ticker, post_id, created_at FROM post_cashtags")).all()
     assert {(t, p, _utc(at)) for t, p, at in stored_tags} == expected_tags
     assert len(stored_tags) == len(expected_tags)

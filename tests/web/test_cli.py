@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from finboard.contract.cashtags import TICKER_RE, extract_cashtags
-from finboard.core.models import Comment, Post, PostCashtag, User
+from finboard.core.models import Comment, Post, PostCashtag, Report, User
 from finboard.core.security import verify_password
 from finboard.extensions import db
 from tests.databases import empty_tables
 from tests.helpers import flashes, location_path, text
 
 SMALL = ["--users", "4", "--posts", "15", "--comments", "40"]
+
+
+def as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def counts(make) -> tuple[int, int, int, int]:
@@ -80,17 +86,68 @@ def test_seeded_accounts_can_log_in(client, runner, make, auth):
 
 
 def test_seed_is_deterministic(runner, make):
+    """The same --seed and --anchor write the same rows (the benchmark passes a fixed anchor)."""
     url = make.app.config["SQLALCHEMY_DATABASE_URI"]
-    assert runner.invoke(args=["seed", *SMALL, "--seed", "5"]).exit_code == 0
+    fixed = ["--anchor", "2026-11-01"]
+    assert runner.invoke(args=["seed", *SMALL, *fixed, "--seed", "5"]).exit_code == 0
     first = seeded_state(make)
     empty_tables(url)
-    assert runner.invoke(args=["seed", *SMALL, "--seed", "5"]).exit_code == 0
+    assert runner.invoke(args=["seed", *SMALL, *fixed, "--seed", "5"]).exit_code == 0
     assert seeded_state(make) == first
     empty_tables(url)
-    assert runner.invoke(args=["seed", *SMALL, "--seed", "6"]).exit_code == 0
+    assert runner.invoke(args=["seed", *SMALL, *fixed, "--seed", "6"]).exit_code == 0
     other = seeded_state(make)
     assert [p[0] for p in other["posts"]] != [p[0] for p in first["posts"]]
     assert len(other["posts"]) == len(first["posts"]) == 15
+
+
+def test_seed_dates_end_now_by_default_and_at_the_anchor_when_given(runner, make):
+    now = datetime.now(UTC)
+    assert runner.invoke(args=["seed", *SMALL]).exit_code == 0
+    with make.app.app_context():
+        newest, oldest = db.session.execute(select(func.max(Post.created_at), func.min(Post.created_at))).one()
+        recent = db.session.scalar(select(func.count()).where(Post.created_at >= now - timedelta(days=30)))
+    newest, oldest = (as_utc(newest), as_utc(oldest))
+    assert now - timedelta(days=366) <= oldest <= newest <= now
+    assert newest >= now - timedelta(days=30) and recent >= 2, "the last 30 days have posts to show"
+    empty_tables(make.app.config["SQLALCHEMY_DATABASE_URI"])
+    assert runner.invoke(args=["seed", *SMALL, "--anchor", "2025-03-01T12:00:00"]).exit_code == 0
+    with make.app.app_context():
+        newest = as_utc(db.session.scalar(select(func.max(Post.created_at))))
+    anchor = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    assert anchor - timedelta(days=30) < newest <= anchor
+
+
+def test_bad_anchor_is_a_usage_error(runner, make):
+    result = runner.invoke(args=["seed", *SMALL, "--anchor", "yesterday"])
+    assert result.exit_code == 2 and "--anchor" in result.output
+    assert counts(make) == (0, 0, 0, 0)
+
+
+def test_the_demo_has_staff_pinned_posts_and_open_reports(client, runner, make, auth):
+    result = runner.invoke(args=["seed", "--users", "6", "--posts", "40", "--comments", "120"])
+    assert result.exit_code == 0, result.output
+    assert "Demo staff: demo_admin (admin), demo_mod (moderator). 3 pinned posts, 3 open reports." in result.output
+    with make.app.app_context():
+        roles = dict(db.session.execute(select(User.username, User.role).where(User.role != "member")).all())
+        pinned = db.session.scalars(select(Post.category_id).where(Post.pinned)).all()
+        reports = db.session.execute(select(Report.status, Report.target_type, Report.reporter_id)).all()
+    assert roles == {"demo_admin": "admin", "demo_mod": "moderator"}
+    assert len(pinned) == len(set(pinned)) == 3, "one pinned post in each of three categories"
+    assert sorted(r[:2] for r in reports) == [("open", "comment"), ("open", "post"), ("open", "post")]
+    assert auth.login("demo_mod", "finboard-demo").status_code == 302
+    queue = client.get("/moderation")
+    assert queue.status_code == 200
+    assert "Pump and dump: the same ticker pushed in every thread." in text(queue)
+
+
+def test_no_demo_leaves_the_generated_rows_alone(runner, make):
+    result = runner.invoke(args=["seed", *SMALL, "--no-demo"])
+    assert result.exit_code == 0 and "Demo staff" not in result.output
+    with make.app.app_context():
+        assert db.session.scalar(select(func.count()).where(User.role != "member")) == 0
+        assert db.session.scalar(select(func.count()).where(Post.pinned)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Report)) == 0
 
 
 def test_seeding_the_same_seed_twice_writes_nothing_the_second_time(runner, make):

@@ -283,8 +283,19 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
     page.get_by_label("Body (Markdown)").fill(BODY)
     steps.shot("new-post-form")
     page.get_by_role("button", name="Publish").click()
+    # The form found two tickers: a view and a position on each, a different view per ticker.
+    expect(page.locator(".ticker-row")).to_have_count(2)
+    expect(page.locator(".ticker-row th .cashtag")).to_have_text(["$NVDA", "$AMD"])
+    page.get_by_label("View on $NVDA").select_option("bullish")
+    page.get_by_label("Position in $NVDA").select_option("long")
+    page.get_by_label("View on $AMD").select_option("neutral")
+    page.get_by_label("Position in $AMD").select_option("none")
+    steps.shot("new-post-ticker-views")
+    page.get_by_role("button", name="Publish").click()
     expect_flash(page, "Your post is live.")
     expect(page.locator("h1")).to_have_text(TITLE)
+    expect(page.locator(".market-line .ticker-views")).to_have_text("Views: ▲ bullish on $NVDA · ● neutral on $AMD")
+    expect(page.locator(".market-line .disclosure")).to_have_text("Disclosure: long $NVDA · no position $AMD")
     expect(page.locator(".post .markdown strong")).to_have_text("compounding")
     expect(page.locator(".post .cashtags .cashtag")).to_have_text(["$NVDA", "$AMD"])
     expect(page.locator(".post .author")).to_have_text(USERNAME)
@@ -329,6 +340,8 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
     expect(page.locator("h1")).to_have_text("Edit post")
     expect(page.get_by_label("Title")).to_have_value(TITLE)
     expect(page.get_by_label("Category")).to_have_value("stocks")
+    expect(page.get_by_label("View on $NVDA")).to_have_value("bullish")
+    expect(page.get_by_label("View on $AMD")).to_have_value("neutral")
     page.get_by_label("Title").fill(EDITED_TITLE)
     page.get_by_label("Body (Markdown)").fill(EDITED_BODY)
     steps.shot("edit-form")
@@ -338,6 +351,7 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
     expect(page.locator("h1")).to_have_text(EDITED_TITLE)
     expect(page.locator(".post .markdown")).to_contain_text("Update: trimmed a little into strength")
     expect(page.locator(".post .cashtags .cashtag")).to_have_text(["$NVDA"])
+    expect(page.locator(".market-line .ticker-views")).to_have_text("Views: ▲ bullish on $NVDA")  # $AMD left
     expect(page.locator(".edited")).to_be_visible()
     expect(page.locator(".comment .markdown")).to_have_text(COMMENT)
     steps.shot("edited")
@@ -424,11 +438,12 @@ def community_journey(author: Page, reader: Page, moderator: Page, server: Serve
     author.get_by_label("Title").fill(BULL_TITLE)
     author.get_by_label("Category").select_option("stocks")
     author.get_by_label("Body (Markdown)").fill(BULL_BODY)
-    author.get_by_label("Sentiment").select_option("bullish")
-    author.get_by_label("Disclosure").fill("TSLA:long")
+    author.get_by_role("button", name="Publish").click()  # the form finds $TSLA and asks for a view on it
+    author.get_by_label("View on $TSLA").select_option("bullish")
+    author.get_by_label("Position in $TSLA").select_option("long")
     author.get_by_role("button", name="Publish").click()
     expect_flash(author, "Your post is live.")
-    expect(author.locator(".market-line .sentiment-bullish")).to_contain_text("Bullish")
+    expect(author.locator(".market-line .ticker-views")).to_have_text("Views: ▲ bullish on $TSLA")
     expect(author.locator(".disclosure")).to_have_text("Disclosure: long $TSLA")
     expect(author.locator(".post .markdown a.cashtag")).to_have_text("$TSLA")
     post_url = author.url
@@ -556,6 +571,7 @@ def test_block_journey(browser, server):
         loud.get_by_label("Category").select_option("stocks")
         loud.get_by_label("Body (Markdown)").fill("Calling @cat_blocker: this one is going up.")
         loud.get_by_role("button", name="Publish").click()
+        loud.get_by_role("button", name="Publish").click()  # no view on $GME: the rows stay empty
         expect_flash(loud, "Your post is live.")
 
         # No bell, no notification; the post is collapsed behind a reveal, no JavaScript needed.

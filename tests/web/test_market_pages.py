@@ -17,7 +17,6 @@ from finboard.extensions import cache, db
 from tests.helpers import body, doc, field_error, flashes, form_value, location_path, post_titles, sign_in, text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-EXAMPLE = "Write e.g. AAPL:long, TSLA:none."
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -70,8 +69,11 @@ def csrf(client, path: str) -> str:
 
 
 def new_post(client, **fields):
+    """The new-post form; ``tickers=""`` is what the page's hidden field sends before it shows any row
+    (without it, the form is saved as sent, like a script's)."""
     data = {"title": "Buying more $NVDA", "body": "Long **$NVDA**, watching $amd.", "category": "stocks"}
     data.update(fields)
+    data = {name: value for name, value in data.items() if value is not None}
     return client.post("/posts/new", data={**data, "csrf_token": csrf(client, "/posts/new")})
 
 
@@ -137,92 +139,121 @@ def alice(client, make):
     return user
 
 
-# --- the post form: sentiment and disclosure ----------------------------------------------
+# --- the post form: a view and a position per detected cashtag ----------------------------
 
 
-def test_post_form_offers_sentiment_and_disclosure(client, alice):
+def row_fields(response) -> dict[str, str | None]:
+    """The control per ticker the page shows: {"view-NVDA": selected, "position-NVDA": selected, ...}."""
+    return {name: value for name, value in doc(response).values.items() if name.startswith(("view-", "position-"))}
+
+
+def test_a_new_post_form_has_no_rows_until_it_mentions_a_ticker(client, alice):
     response = client.get("/posts/new")
+    assert response.status_code == 200
+    assert row_fields(response) == {} and form_value(response, "tickers") == ""
+    assert "Mention tickers as $AAPL or $BTC in the title or body" in text(response)
+    assert "sentiment" not in doc(response).values and "positions" not in doc(response).values
+
+
+def test_submitting_text_with_new_tickers_shows_one_row_per_ticker_and_saves_nothing(client, make, alice):
+    response = new_post(client, tickers="")
+    assert response.status_code == 200 and make.count(Post) == 0
+    assert row_fields(response) == {"view-NVDA": "", "position-NVDA": "", "view-AMD": "", "position-AMD": ""}
+    assert form_value(response, "tickers") == "NVDA AMD"  # the rows this page shows, in the post's order
+    assert flashes(response) == [
+        "Your post mentions $NVDA, $AMD: state your view and position on each (or leave them empty), "
+        "then publish again."
+    ]
     html = body(response)
-    assert form_value(response, "sentiment") == "" and form_value(response, "positions") == ""
-    for value in ('value=""', 'value="bullish"', 'value="bearish"'):
-        assert value in html
-    assert "Disclosure" in text(response) and "AAPL:long, TSLA:none" in text(response)
+    for option in ('value="bullish"', 'value="bearish"', 'value="neutral"', 'value="long"', 'value="short"'):
+        assert option in html
+    assert '<label class="visually-hidden" for="view-NVDA">View on $NVDA</label>' in html
+    # what was typed stays
+    assert form_value(response, "title") == "Buying more $NVDA" and form_value(response, "body").startswith("Long")
 
 
-def test_create_post_with_sentiment_and_disclosure(client, make, alice):
-    response = new_post(client, sentiment="bullish", positions="$nvda: LONG; AMD:none")
-    assert response.status_code == 302, field_error(response, "positions")
+def test_create_post_with_a_different_view_per_ticker(client, make, alice):
+    rows = {"tickers": "NVDA AMD", "view-NVDA": "bullish", "position-NVDA": "long", "view-AMD": "neutral",
+            "position-AMD": "none"}  # fmt: skip
+    response = new_post(client, **rows)
+    assert response.status_code == 302, body(response)[:2000]
     post_id = int(location_path(response).rsplit("/", 1)[1])
     post = make.get(Post, post_id)
-    assert post.sentiment == "bullish"
-    assert post.positions == "NVDA:long AMD:none"  # the post's cashtag order
+    assert post.sentiments == "NVDA:bullish AMD:neutral"
+    assert post.positions == "NVDA:long AMD:none"
+    assert post.sentiment is None  # bullish and neutral: no common view
     page = client.get(f"/posts/{post_id}")
-    assert "Bullish" in text(page)
+    assert "Views: ▲ bullish on $NVDA · ● neutral on $AMD" in text(page)
     assert "Disclosure: long $NVDA · no position $AMD" in text(page)
-    assert '<a class="cashtag" href="/t/NVDA">$NVDA</a>' in body(page)
-    # the card on the home page shows the sentiment too
-    assert 'class="badge sentiment sentiment-bullish"' in body(client.get("/"))
+    card = body(client.get("/"))
+    assert 'class="view-mark view-bullish" title="Bullish on $NVDA"' in card
+    assert 'class="view-mark view-neutral" title="Neutral on $AMD"' in card
 
 
-def test_a_post_without_view_or_disclosure_shows_neither(client, make, alice):
-    response = new_post(client)
-    page = client.get(location_path(response))
-    assert "Disclosure" not in text(page) and "Bullish" not in text(page) and "Bearish" not in text(page)
+def test_rows_left_empty_state_nothing(client, make, alice):
+    response = new_post(client, tickers="NVDA AMD")
+    assert response.status_code == 302
     post = make.get(Post, int(location_path(response).rsplit("/", 1)[1]))
-    assert post.sentiment is None and post.positions == ""
+    assert (post.sentiment, post.sentiments, post.positions) == (None, "", "")
+    page = client.get(location_path(response))
+    assert "Disclosure" not in text(page) and "Views:" not in text(page) and "Bullish" not in text(page)
+
+
+def test_a_script_posting_the_form_without_its_rows_is_saved_as_sent(client, make, alice):
+    """No ``tickers`` field: not the page (a script): nothing to review."""
+    response = new_post(client, **{"view-NVDA": "bearish"})
+    assert response.status_code == 302
+    assert make.get(Post, int(location_path(response).rsplit("/", 1)[1])).sentiments == "NVDA:bearish"
+
+
+def test_a_post_without_tickers_is_published_at_once(client, make, alice):
+    response = new_post(client, title="Rates and the curve", body="No tickers here.")
+    assert response.status_code == 302
+    assert make.count(Post) == 1
+
+
+def test_check_tickers_shows_the_rows_again_without_saving(client, make, alice):
+    response = new_post(client, **{"tickers": "NVDA AMD", "view-NVDA": "bearish", "refresh-tickers": "1"})
+    assert response.status_code == 200 and make.count(Post) == 0
+    assert row_fields(response)["view-NVDA"] == "bearish"  # kept
 
 
 @pytest.mark.parametrize(
-    ("fields", "field", "message"),
+    ("rows", "message"),
     [
-        ({"positions": "NVDA"}, "positions", "“NVDA” is not TICKER:POSITION. " + EXAMPLE),
-        (
-            {"positions": "NVDA long"},
-            "positions",
-            "“NVDA long” is not TICKER:POSITION. Write e.g. AAPL:long, TSLA:none.",
-        ),
-        ({"positions": "NVDA:maybe"}, "positions", "Position for $NVDA must be long, short or none, not “maybe”."),
-        ({"positions": "100:long"}, "positions", "“100” is not a ticker. Tickers look like AAPL or BRK.B."),
-        ({"positions": "NVDA:long, nvda:short"}, "positions", "$NVDA is listed twice."),
-        ({"positions": "NVDA:long, TSLA:short"}, "positions", "$TSLA is not a cashtag of this post."),
-        ({"positions": "x" * 401}, "positions", "At most 400 characters."),
-        ({"sentiment": "sideways"}, "sentiment", "Not a valid choice."),
+        ({"view-NVDA": "sideways"}, "Choose bullish, bearish, neutral or no view on $NVDA."),
+        ({"position-AMD": "hodl"}, "Choose long, short, no position or not stated on $AMD."),
     ],
 )
-def test_bad_disclosure_is_a_field_error_and_nothing_is_saved(client, make, alice, fields, field, message):
-    response = new_post(client, **fields)
+def test_a_bad_row_value_is_an_error_on_its_row_and_nothing_is_saved(client, make, alice, rows, message):
+    response = new_post(client, tickers="NVDA AMD", **rows)
     assert response.status_code == 422
-    assert field_error(response, field) == message
+    ticker = "NVDA" if "view-NVDA" in rows else "AMD"
+    assert field_error(response, f"ticker-{ticker}") == message
     assert make.count(Post) == 0 and make.count(PostCashtag) == 0
-    if field == "positions":
-        assert form_value(response, "positions") == fields["positions"]  # kept to fix, not retyped
 
 
-def test_edit_prefills_and_changes_sentiment_and_disclosure(client, make, alice):
-    post_id = write(make, alice, "On $NVDA and $AMD", sentiment="bullish", positions={"NVDA": "long", "AMD": "none"})
+def test_edit_prefills_the_rows_and_changes_the_views(client, make, alice):
+    post_id = write(make, alice, "On $NVDA and $AMD", sentiments={"NVDA": "bullish"}, positions={"NVDA": "long"})
     form = client.get(f"/posts/{post_id}/edit")
-    assert form_value(form, "sentiment") == "bullish"
-    assert form_value(form, "positions") == "NVDA:long, AMD:none"
-    data = {"title": "On $NVDA and $AMD", "body": "Changed my mind.", "category": "stocks"}
+    assert row_fields(form) == {"view-NVDA": "bullish", "position-NVDA": "long", "view-AMD": "", "position-AMD": ""}
+    assert form_value(form, "tickers") == "NVDA AMD"
+    data = {"title": "On $NVDA and $AMD", "body": "Changed my mind.", "category": "stocks", "tickers": "NVDA AMD"}
     token = csrf(client, f"/posts/{post_id}/edit")
-    refused = client.post(
-        f"/posts/{post_id}/edit", data={**data, "sentiment": "bearish", "positions": "MSFT:short", "csrf_token": token}
-    )
-    assert refused.status_code == 422
-    assert field_error(refused, "positions") == "$MSFT is not a cashtag of this post."
-    assert make.get(Post, post_id).sentiment == "bullish"  # nothing saved
-    saved = client.post(
-        f"/posts/{post_id}/edit", data={**data, "sentiment": "bearish", "positions": "AMD:short", "csrf_token": token}
-    )
+    saved = client.post(f"/posts/{post_id}/edit", data={**data, "view-NVDA": "bearish", "view-AMD": "bullish",
+                                                        "position-AMD": "short", "csrf_token": token})  # fmt: skip
     assert saved.status_code == 302
     post = make.get(Post, post_id)
-    assert (post.sentiment, post.positions) == ("bearish", "AMD:short")
-    cleared = client.post(
-        f"/posts/{post_id}/edit", data={**data, "sentiment": "", "positions": "", "csrf_token": token}
-    )
-    assert cleared.status_code == 302
+    assert (post.sentiment, post.sentiments, post.positions) == (None, "NVDA:bearish AMD:bullish", "AMD:short")
+    # a new ticker in the body: shown as a new row first, nothing saved
+    more = {**data, "body": "And $TSLA too.", "view-NVDA": "bearish", "csrf_token": token}
+    review = client.post(f"/posts/{post_id}/edit", data=more)
+    assert review.status_code == 200 and "view-TSLA" in row_fields(review)
+    assert make.get(Post, post_id).body == "Changed my mind."
+    saved = client.post(f"/posts/{post_id}/edit", data={**more, "tickers": "NVDA AMD TSLA", "view-TSLA": "bearish"})
+    assert saved.status_code == 302
     post = make.get(Post, post_id)
-    assert (post.sentiment, post.positions) == (None, "")
+    assert (post.sentiment, post.sentiments, post.positions) == ("bearish", "NVDA:bearish TSLA:bearish", "")
 
 
 def test_cards_show_pinned_and_sentiment_badges(client, make):
@@ -302,6 +333,20 @@ def test_cashtag_page_counts_posts_per_day_and_the_sentiment_split(client, make)
     # the posts themselves, newest first
     assert post_titles(response)[:3] == ["Today, no view $AAPL", "Today two $AAPL", "Today one $AAPL"]
     assert "Another ticker $MSFT" not in post_titles(response)
+
+
+def test_cashtag_page_counts_only_the_views_stated_on_its_ticker(client, make):
+    """A post bullish on $NVDA that mentions $AMD in passing is not bullish on $AMD."""
+    alice = make.user("alice")
+    write(make, alice, "Long $NVDA, $AMD in passing", sentiments={"NVDA": "bullish"})
+    write(make, alice, "$NVDA up, $AMD neutral", sentiments={"NVDA": "bullish", "AMD": "neutral"})
+    write(make, alice, "Short $AMD vs $NVDA", sentiments={"AMD": "bearish", "NVDA": "bullish"})
+    write(make, alice, "Old client: $XAMD and $AMDX", sentiment="bullish")  # legacy: every ticker
+    assert split_text(client.get("/t/NVDA"), 7) == "Last 7 days ▲ Bullish 3 (100%) ▼ Bearish 0 (0%)"
+    assert split_text(client.get("/t/AMD"), 30) == "Last 30 days ▲ Bullish 0 (0%) ▼ Bearish 1 (100%)"
+    # $XAMD and $AMDX contain "AMD" but are other tickers, each bullish once
+    assert split_text(client.get("/t/XAMD"), 7) == "Last 7 days ▲ Bullish 1 (100%) ▼ Bearish 0 (0%)"
+    assert split_text(client.get("/t/AMDX"), 7) == "Last 7 days ▲ Bullish 1 (100%) ▼ Bearish 0 (0%)"
 
 
 def test_cashtag_page_without_posts(client):

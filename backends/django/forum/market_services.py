@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Concat, TruncDate
 from django.utils import timezone
 
 from finboard.contract.cashtags import ticker_in_path
@@ -29,13 +29,26 @@ def cashtag_stats(raw: str) -> CashtagStats:
         .annotate(posts=Count("*"))
         .values_list("day", "posts")
     )
-    split = (
-        PostCashtag.objects.filter(ticker=ticker, created_at__gte=month, post__sentiment__isnull=False)
-        .values("post__sentiment")
-        .annotate(
-            week=Sum(Case(When(created_at__gte=week, then=Value(1)), default=Value(0), output_field=IntegerField())),
-            month=Count("*"),
-        )
-        .values_list("post__sentiment", "week", "month")
+    return cashtag_stats_schema(ticker, post_count, followers, today, per_day, _split(ticker, week, month))
+
+
+def _one(condition: Q) -> Sum:
+    return Sum(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def _split(ticker: str, week, month) -> list[tuple[str, int, int]]:
+    """(view, posts over 7 days, over 30 days) of the views stated on this ticker, as
+    finboard.core.market_service._split: ``posts.sentiments`` padded with spaces, so
+    ``" NVDA:bullish "`` never matches ``$XNVDA``."""
+    sums = {}
+    for view in ("bullish", "bearish"):
+        stated = Q(padded__contains=f" {ticker}:{view} ")
+        sums[f"{view}_week"] = _one(stated & Q(created_at__gte=week))
+        sums[f"{view}_month"] = _one(stated)
+    row = (
+        PostCashtag.objects.filter(ticker=ticker, created_at__gte=month)
+        .exclude(post__sentiments="")
+        .annotate(padded=Concat(Value(" "), F("post__sentiments"), Value(" "), output_field=CharField()))
+        .aggregate(**sums)
     )
-    return cashtag_stats_schema(ticker, post_count, followers, today, per_day, split)
+    return [(view, row[f"{view}_week"] or 0, row[f"{view}_month"] or 0) for view in ("bullish", "bearish")]

@@ -154,6 +154,7 @@ class Post(PostColumnReadings, models.Model):
     # The author's view and disclosed positions ("AAPL:long BTC:none"), on the row like cashtags.
     sentiment = models.CharField(max_length=8, null=True, default=None)  # bullish / bearish
     positions = models.CharField(max_length=400, default="", blank=True)
+    sentiments = models.CharField(max_length=400, default="", blank=True)  # "NVDA:bullish AMD:neutral"
     pinned = models.BooleanField(default=False)
     locked = models.BooleanField(default=False)
     edit_count = models.IntegerField(default=0)

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Lower
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
 from finboard.contract.post_filters import PostFilters, given_filters, sqlite_fts_query
+from finboard.contract.search_synonyms import pg_search_tsquery
 from finboard.rawsql.statements import search_total_sql
 
 from .models import (
@@ -42,6 +43,9 @@ CASHTAG_SORT_FIELDS = {"created": "cashtag_rows__created_at", "id": "cashtag_row
 POST_SORT_FIELDS = {"created": "created_at", "id": "id"}
 
 
+PG_SEARCH_PREDICATE = f'"posts"."search_vector" @@ {pg_search_tsquery("%s")}'
+
+
 def search_predicate(search: str, vendor: str) -> RawSQL:
     """Full-text match, always with the user's text as a bound parameter.
 
@@ -50,8 +54,8 @@ def search_predicate(search: str, vendor: str) -> RawSQL:
     the text turned into a safe FTS5 query by the shared helper.
     """
     if vendor == "postgresql":
-        return RawSQL(
-            '"posts"."search_vector" @@ websearch_to_tsquery(\'english\', %s)',
+        return RawSQL(  # noqa: S611 - constant SQL text (the synonyms are the contract's); the search is bound
+            PG_SEARCH_PREDICATE,
             (search,),
             output_field=BooleanField(),
         )

@@ -41,6 +41,7 @@ from finboard.contract.posts import (
     RevisionList,
 )
 from finboard.contract.serializers import revision
+from finboard.contract.ticker_views import legacy_sentiment, post_sentiment, sentiments_for
 from finboard.contract.transitions import author_delete_refused
 from finboard.contract.users import LoginRequest, Token, UserCreate, UserPublic
 from finboard.core import api_service, mail_jobs
@@ -225,10 +226,12 @@ def _insert_post(user: User, category: Category, payload: PostCreate) -> PostPub
         comment_count=0,
         created_at=now,
         updated_at=now,
-        sentiment=payload.sentiment,
     )
     tickers = _set_cashtags(post)
     post.positions = positions_for(tickers, payload.positions or {}, [])
+    legacy = legacy_sentiment(payload)
+    post.sentiments = sentiments_for(tickers, payload.sentiments, legacy, [])
+    post.sentiment = post_sentiment(post.sentiments, payload.sentiments, legacy, None)
     post.save(force_insert=True)  # in create_post's transaction
     moderation_transitions.insert_cashtag_rows(post, tickers)
     watches.watch_post(user.id, post.id)
@@ -253,10 +256,11 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
         post.title, post.body = edit.title, edit.body
         if category is not None:
             post.category = category
-        if "sentiment" in payload.model_fields_set:
-            post.sentiment = payload.sentiment
         tickers = _set_cashtags(post)
         post.positions = positions_for(tickers, payload.positions, post.position_list)
+        legacy = legacy_sentiment(payload)
+        post.sentiments = sentiments_for(tickers, payload.sentiments, legacy, post.sentiment_list)
+        post.sentiment = post_sentiment(post.sentiments, payload.sentiments, legacy, post.sentiment)
         post.updated_at = timezone.now()
         if revision is not None:
             revision.save(force_insert=True)
@@ -268,6 +272,7 @@ def update_post(user: User, post_id: int, payload: PostUpdate) -> PostPublic:
                 "cashtags",
                 "sentiment",
                 "positions",
+                "sentiments",
                 "edit_count",
                 "updated_at",
             ]

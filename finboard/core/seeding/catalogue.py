@@ -10,7 +10,7 @@ per row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 TICKERS = {
@@ -21,49 +21,90 @@ TICKERS = {
     "macro": ["SPY", "TLT", "GLD", "DXY", "VIX", "UUP"],
     "personal-finance": ["VTI", "VOO", "VXUS", "BND", "SCHD"],
     "earnings": ["AAPL", "MSFT", "NVDA", "AMZN", "JPM", "WMT", "COST", "ORCL"],
-    "off-topic": ["BTC", "SPY"],
+    "off-topic": ["SPY", "VTI"],
 }
 
 
-DEFAULT_TICKERS = ["SPY", "BTC"]  # a category not listed above
+DEFAULT_TICKERS = ["SPY", "VTI"]  # a category not listed above
 
 
 FALLBACK_TICKER = "SPY"  # the "other" ticker when only one is at hand
 
 
-TITLE_TEMPLATES = [
-    "${t} after earnings: what the guidance really says",
-    "Is ${t} still a buy at these levels?",
-    "Why I trimmed my ${t} position this week",
-    "${t} vs ${u}: which one for the next five years?",
-    "Thoughts on ${t} breaking its 200-day moving average",
-    "Bear case for ${t} nobody talks about",
-    "Dollar-cost averaging into ${t} — month {n} update",
-    "${t} dividend safety check",
-    "What would make you sell ${t}?",
-    "Weekly ${t} covered calls: {n} weeks in",
-    "Rate cuts and ${t}: priced in or not?",
-    "${t} short interest is climbing again",
+# What a ticker is decides what can be said about it: no "$ADA dividend safety check", no
+# "$DOGE forward earnings". A company pays no dividend worth a post unless it is a "dividend".
+COMPANY, DIVIDEND, FUND, CRYPTO, INDEX = "company", "dividend", "fund", "crypto", "index"
+KINDS = (COMPANY, DIVIDEND, FUND, CRYPTO, INDEX)
+KIND_OF = {
+    **dict.fromkeys(["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "AMD", "NFLX", "INTC"], COMPANY),
+    **dict.fromkeys(["BRK.B", "JPM", "WMT", "COST", "ORCL"], COMPANY),
+    **dict.fromkeys(["KO", "PEP", "JNJ", "O", "VZ", "T", "PG", "MO"], DIVIDEND),
+    **dict.fromkeys(["SPY", "QQQ", "IWM", "SCHD", "VTI", "VOO", "VXUS", "BND", "TLT", "GLD", "UUP"], FUND),
+    **dict.fromkeys(["BTC", "ETH", "SOL", "ADA", "DOGE", "XRP", "LINK"], CRYPTO),
+    **dict.fromkeys(["DXY", "VIX"], INDEX),
+}
+# Tickers of each kind, for the "other" ticker of a template when the category has no second one.
+PEERS = {kind: [t for t, k in KIND_OF.items() if k == kind] for kind in KINDS}
+
+_ANY = frozenset(KINDS)
+_HELD = frozenset({COMPANY, DIVIDEND, FUND, CRYPTO})  # what one buys, holds and sells
+_STOCK = frozenset({COMPANY, DIVIDEND})
+_MARKET = frozenset({FUND, INDEX})
+
+# (text, the kinds of ticker it fits). "${u}" is another ticker of the same kind.
+TITLE_SOURCES = [
+    ("${t} after earnings: what the guidance really says", _STOCK),
+    ("Is ${t} still a buy at these levels?", _HELD),
+    ("Why I trimmed my ${t} position this week", _HELD),
+    ("${t} vs ${u}: which one for the next five years?", _HELD),
+    ("Thoughts on ${t} breaking its 200-day moving average", _ANY),
+    ("Bear case for ${t} nobody talks about", _HELD),
+    ("Dollar-cost averaging into ${t} — month {n} update", frozenset({FUND, CRYPTO, DIVIDEND})),
+    ("${t} dividend safety check", frozenset({DIVIDEND})),
+    ("What would make you sell ${t}?", _HELD),
+    ("Weekly ${t} covered calls: {n} weeks in", frozenset({COMPANY, FUND})),
+    ("Rate cuts and ${t}: priced in or not?", _ANY),
+    ("${t} short interest is climbing again", _STOCK),
+    ("${t} and the next halving: what the cycle says", frozenset({CRYPTO})),
+    ("Is the ${t} spike a warning for stocks?", frozenset({INDEX})),
 ]
 
 
-OPENERS = [
-    "I've been holding ${t} for a while and want a sanity check.",
-    "Quick write-up after reading the latest filing for ${t}.",
-    "Long-time lurker, first post. Curious how people here see ${t}.",
-    "Putting my notes on ${t} here so you can poke holes in them.",
+# Every opener names the post's ticker ("${t}"): a title's ticker is always in its body.
+OPENER_SOURCES = [
+    ("I've been holding ${t} for a while and want a sanity check.", _HELD),
+    ("Quick write-up after reading the latest filing for ${t}.", _STOCK),
+    ("Long-time lurker, first post. Curious how people here see ${t}.", _ANY),
+    ("Putting my notes on ${t} here so you can poke holes in them.", _ANY),
+    ("Been stacking ${t} since the last cycle; here is how I read it now.", frozenset({CRYPTO})),
+    ("Watching ${t} every morning lately; here is what stands out.", _MARKET),
+]
+# For a title with two tickers: an opener that names both.
+PAIR_OPENER_SOURCES = [
+    ("Comparing ${t} and ${u} side by side before I pick one.", _ANY),
+    ("I hold ${t} and keep looking at ${u}; help me decide.", _HELD),
 ]
 
 
-POINTS = [
-    "Revenue growth slowed to **{g}%** year over year, but margins held.",
-    "Free cash flow covers the payout about **{c}x**, which looks comfortable.",
-    "The valuation sits near **{pe}x** forward earnings, above the five-year average.",
-    "Management guided to *low-single-digit* growth next quarter.",
-    "Insiders sold roughly ${m}M worth of shares last month.",
-    "Implied volatility is elevated into the next catalyst.",
-    "Compare with ${u}, which trades at a discount on the same metrics.",
-    "Debt matures mostly after 2030, so refinancing risk is limited.",
+POINT_SOURCES = [
+    ("Revenue growth slowed to **{g}%** year over year, but margins held.", _STOCK),
+    ("Free cash flow covers the payout about **{c}x**, which looks comfortable.", frozenset({DIVIDEND})),
+    ("The valuation sits near **{pe}x** forward earnings, above the five-year average.", _STOCK),
+    ("Management guided to *low-single-digit* growth next quarter.", _STOCK),
+    ("Insiders sold roughly ${m}M worth of shares last month.", _STOCK),
+    ("Implied volatility is elevated into the next catalyst.", _ANY),
+    ("Compare with ${u}, which trades at a discount on the same metrics.", _STOCK),
+    ("Debt matures mostly after 2030, so refinancing risk is limited.", _STOCK),
+    ("The dividend has grown for **{n}** years in a row.", frozenset({DIVIDEND})),
+    ("On-chain activity is up about **{g}%** from last quarter.", frozenset({CRYPTO})),
+    ("Exchange balances keep falling, so holders are not selling.", frozenset({CRYPTO})),
+    ("Funding rates are positive again, so leverage is building.", frozenset({CRYPTO})),
+    ("It still moves together with ${u} most days.", frozenset({CRYPTO, INDEX})),
+    ("The expense ratio is tiny and the holdings are broad.", frozenset({FUND})),
+    ("Flows have been positive for **{n}** weeks straight.", frozenset({FUND})),
+    ("Compare with ${u}, which has lagged it this year.", _MARKET),
+    ("The move lines up with real yields more than with anything else.", _MARKET),
+    ("Positioning data shows speculators crowded on one side.", frozenset({INDEX, CRYPTO, FUND})),
 ]
 
 
@@ -71,21 +112,24 @@ CLOSERS = [
     "Not advice — tell me where I'm wrong.",
     "What am I missing?",
     "Position: small, long-term. Happy to hear the bear case.",
-    "Sources: the 10-Q and the earnings call transcript.",
+    "Sources: my own notes and the latest numbers.",
 ]
 
 
-COMMENTS = [
-    "Good write-up. I'd watch the margin trend more than the headline number.",
-    "Agree on ${t}, but the valuation leaves little room for a miss.",
-    "I sold half last quarter and sleep better.",
-    "The options market is pricing a bigger move than you think.",
-    "Have you compared this with ${u}? Similar story, cheaper.",
-    "Dividend looks safe to me, payout ratio is fine.",
-    "This is why I just buy the index.",
-    "Interesting, thanks. Bookmarking this thread.",
-    "Rates matter more here than the company itself right now.",
-    "Careful with leverage on this one.",
+COMMENT_SOURCES = [
+    ("Good write-up. I'd watch the margin trend more than the headline number.", _STOCK),
+    ("Agree on ${t}, but the valuation leaves little room for a miss.", _STOCK),
+    ("I sold half last quarter and sleep better.", _HELD),
+    ("The options market is pricing a bigger move than you think.", _ANY),
+    ("Have you compared this with ${u}? Similar story, cheaper.", _STOCK),
+    ("Dividend looks safe to me, payout ratio is fine.", frozenset({DIVIDEND})),
+    ("This is why I just buy the index.", frozenset({COMPANY, DIVIDEND, CRYPTO})),
+    ("Interesting, thanks. Bookmarking this thread.", _ANY),
+    ("Rates matter more here than anything else right now.", _ANY),
+    ("Careful with leverage on this one.", _ANY),
+    ("Agree on ${t}, but it can drop 30% in a week.", frozenset({CRYPTO})),
+    ("Not your keys, not your coins.", frozenset({CRYPTO})),
+    ("Low fees and broad holdings: hard to beat ${t} for the core.", frozenset({FUND})),
 ]
 
 
@@ -151,34 +195,23 @@ class Template:
         return "".join(out)
 
 
-def pick_tickers(rnd: Callable[[], float], template: Template, tickers: Sequence[str]) -> tuple[str, str]:
-    """The tickers for a template's slots: two different ones when it has both."""
-    if not template.tickers:
-        return "", ""
-    k = len(tickers)
-    if k == 1:
-        return tickers[0], FALLBACK_TICKER
-    if T in template.tickers and U in template.tickers:
-        i = int(rnd() * k)
-        j = int(rnd() * (k - 1))
-        return tickers[i], tickers[j + (j >= i)]
-    one = tickers[int(rnd() * k)]
-    return one, one
+def _by_kind(sources: list[tuple[str, frozenset[str]]]) -> dict[str, tuple[Template, ...]]:
+    compiled = [(Template.compile(text), kinds) for text, kinds in sources]
+    return {kind: tuple(template for template, kinds in compiled if kind in kinds) for kind in KINDS}
 
 
-TITLES = tuple(Template.compile(s) for s in TITLE_TEMPLATES)
+TITLES_BY_KIND = _by_kind(TITLE_SOURCES)
+OPENERS_BY_KIND = _by_kind(OPENER_SOURCES)
+PAIR_OPENERS_BY_KIND = _by_kind(PAIR_OPENER_SOURCES)
+POINTS_BY_KIND = _by_kind(POINT_SOURCES)
+COMMENTS_BY_KIND = _by_kind(COMMENT_SOURCES)
 
-
-OPENER_TEMPLATES = tuple(Template.compile(s) for s in OPENERS)
-
-
-POINT_TEMPLATES = tuple(Template.compile(s) for s in POINTS)
-
-
+# Every template, whatever its kinds (tests/contract/test_seed_templates.py renders them all).
+TITLES = tuple(Template.compile(text) for text, _ in TITLE_SOURCES)
+OPENER_TEMPLATES = tuple(Template.compile(text) for text, _ in OPENER_SOURCES + PAIR_OPENER_SOURCES)
+POINT_TEMPLATES = tuple(Template.compile(text) for text, _ in POINT_SOURCES)
 CLOSER_TEMPLATES = tuple(Template.compile(s) for s in CLOSERS)
+COMMENT_TEMPLATES = tuple(Template.compile(text) for text, _ in COMMENT_SOURCES)
 
 
-COMMENT_TEMPLATES = tuple(Template.compile(s) for s in COMMENTS)
-
-
-BEARISH_TITLE_WORDS = ("bear case", "trimmed", "short interest")
+BEARISH_TITLE_WORDS = ("bear case", "trimmed", "short interest", "warning")

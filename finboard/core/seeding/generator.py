@@ -11,21 +11,27 @@ import random
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from finboard.contract.cashtags import MAX_CASHTAGS_PER_POST
 from finboard.core.seeding.catalogue import (
     BEARISH_TITLE_WORDS,
     CLOSERS,
-    COMMENT_TEMPLATES,
+    COMMENTS_BY_KIND,
     DEFAULT_TICKERS,
-    OPENER_TEMPLATES,
-    POINT_TEMPLATES,
+    FALLBACK_TICKER,
+    KIND_OF,
+    KINDS,
+    OPENERS_BY_KIND,
+    PAIR_OPENERS_BY_KIND,
+    PEERS,
+    POINTS_BY_KIND,
     TICKERS,
-    TITLES,
+    TITLES_BY_KIND,
     USER_PREFIXES,
     USER_SUFFIXES,
     T,
-    pick_tickers,
+    U,
 )
 from finboard.core.seeding.plan import YEAR, Plan
 
@@ -33,6 +39,7 @@ POINTS_PER_POST = (2, 4)
 
 
 COMMENT_DELAY_MINUTES = (1, 60 * 24 * 14)
+FRESHEST = 3600  # seconds: the newest post is an hour old at the anchor, so its comments spread over that hour
 
 
 @dataclass
@@ -43,26 +50,49 @@ class Generated:
     tags: array = field(default_factory=lambda: array("i"))  # index into tag_sets
     tag_sets: list[tuple[str, ...]] = field(default_factory=list)
     tag_text: list[str] = field(default_factory=list)
+    kinds: array = field(default_factory=lambda: array("b"))  # index into KINDS of the post's ticker
     post_of_comment: array = field(default_factory=lambda: array("i"))
     comment_counts: array = field(default_factory=lambda: array("i"))
 
 
-def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str = "") -> tuple[str | None, str]:
-    """A post's sentiment and disclosure: 30% bullish, 15% bearish (bearish whenever the title reads so);
-    most of them state a position on their first ticker (bulls mostly long, bears mostly short), as
-    ``posts.positions`` stores it."""
+def seeded_view(mood: Callable[[], float], tickers: tuple[str, ...], title: str = "") -> tuple[str | None, str, str]:
+    """A post's view and disclosure, as ``(sentiment, positions, sentiments)`` are stored.
+
+    30% bullish, 15% bearish (bearish whenever the title reads so), stated on the post's first
+    ticker; one in five of those with a second ticker is neutral on it (which makes the
+    post-level sentiment null, as finboard.contract.ticker_views.overall_sentiment rules).
+    Most state a position on their first ticker (bulls mostly long, bears mostly short).
+    """
     roll = mood()
     sentiment = "bullish" if roll < 0.30 else "bearish" if roll < 0.45 else None
     if sentiment and any(word in title.lower() for word in BEARISH_TITLE_WORDS):
         sentiment = "bearish"
     if sentiment is None or not tickers:
-        return sentiment, ""
+        return sentiment, "", ""
     held = mood()
     if sentiment == "bullish":
         position = "long" if held < 0.7 else "none"
     else:
         position = "short" if held < 0.5 else "none"
-    return sentiment, f"{tickers[0]}:{position}"
+    if len(tickers) > 1 and held >= 0.8:
+        return None, f"{tickers[0]}:{position}", f"{tickers[0]}:{sentiment} {tickers[1]}:neutral"
+    return sentiment, f"{tickers[0]}:{position}", f"{tickers[0]}:{sentiment}"
+
+
+KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+
+
+@cache
+def _peers(ticker: str, tickers: tuple[str, ...]) -> tuple[str, ...]:
+    kind = KIND_OF[ticker]
+    peers = [x for x in tickers if x != ticker and KIND_OF[x] == kind] or [x for x in PEERS[kind] if x != ticker]
+    return tuple(peers) or (FALLBACK_TICKER,)
+
+
+def other_ticker(rnd: Callable[[], float], ticker: str, tickers: tuple[str, ...]) -> str:
+    """Another ticker of the same kind: from the category's when it has one, else from all of that kind."""
+    peers = _peers(ticker, tickers)
+    return peers[int(rnd() * len(peers))]
 
 
 class Generator:
@@ -101,47 +131,54 @@ class Generator:
             counts[index] += 1
         self.out.comment_counts = counts
 
-    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int, str | None, str]]:
-        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at, sentiment, positions).
+    def posts(self) -> Iterator[tuple[int, int, int, str, str, str, int, int, str | None, str, str]]:
+        """(id, author_id, category_id, title, body, cashtags, comment_count, created_at, sentiment, positions,
+        sentiments).
 
-        Sentiment and disclosure come from a stream of their own, so adding them left
-        every other seeded value as it was.
+        Coherent per ticker: the post is about one ticker of its category (``t``), its templates
+        fit what that ticker is (``KIND_OF``: no dividend talk about a coin), the other ticker a
+        template names (``u``) is of the same kind, and the body names the title's tickers.
+        Dates lean to the recent (the square of a uniform draw over the year before the anchor:
+        about 29% of the posts in the last 30 days), so the cashtag pages have something to show.
+        Sentiment and disclosure come from a stream of their own.
         """
         plan, out, nl = self.plan, self.out, self.nl
         rnd = self._rng("posts")
         mood = self._rng("sentiment")
-        categories = [(cid, TICKERS.get(slug, DEFAULT_TICKERS)) for cid, slug in plan.categories]
+        categories = [(cid, tuple(TICKERS.get(slug, DEFAULT_TICKERS))) for cid, slug in plan.categories]
         authors = plan.authors
         if plan.posts and not authors:
             raise RuntimeError("no users to author posts: seed with --users > 0")
-        nc, na, nt, no, nclose = len(categories), len(authors), len(TITLES), len(OPENER_TEMPLATES), len(CLOSERS)
+        nc, na, nclose = len(categories), len(authors), len(CLOSERS)
         low, high = POINTS_PER_POST
-        point_order = list(range(len(POINT_TEMPLATES)))
-        counts, created_out, tags_out = out.comment_counts, out.created, out.tags
+        point_orders = {kind: list(range(len(points))) for kind, points in POINTS_BY_KIND.items()}
+        counts, created_out, tags_out, kinds_out = out.comment_counts, out.created, out.tags, out.kinds
         tag_index: dict[tuple[str, ...], int] = {}
         points_sep, closer_sep = nl + "- ", nl + nl + "> "
         closers = [closer_sep + c + nl for c in CLOSERS]
         for i in range(plan.posts):
             category_id, tickers = categories[int(rnd() * nc)]
-            seen: list[str] = []
-            template = TITLES[int(rnd() * nt)]
-            t, u = pick_tickers(rnd, template, tickers)
+            t = tickers[int(rnd() * len(tickers))]
+            kind = KIND_OF[t]
+            u = other_ticker(rnd, t, tickers)
+            titles = TITLES_BY_KIND[kind]
+            template = titles[int(rnd() * len(titles))]
             title = template.render(rnd, t, u)
-            seen += [t if s == T else u for s in template.tickers]
-            template = OPENER_TEMPLATES[int(rnd() * no)]
-            t, u = pick_tickers(rnd, template, tickers)
+            seen = [t if slot == T else u for slot in template.tickers]
+            openers = (PAIR_OPENERS_BY_KIND if U in template.tickers else OPENERS_BY_KIND)[kind]
+            template = openers[int(rnd() * len(openers))]
             body = [template.render(rnd, t, u), nl]
-            seen += [t if s == T else u for s in template.tickers]
+            seen += [t if slot == T else u for slot in template.tickers]
             # k different points, in random order (a partial Fisher-Yates shuffle).
+            points, point_order = POINTS_BY_KIND[kind], point_orders[kind]
             k = low + int(rnd() * (high - low + 1))
             for j in range(k):
                 swap = j + int(rnd() * (len(point_order) - j))
                 point_order[j], point_order[swap] = point_order[swap], point_order[j]
-                template = POINT_TEMPLATES[point_order[j]]
-                t, u = pick_tickers(rnd, template, tickers)
+                template = points[point_order[j]]
                 body += (points_sep, template.render(rnd, t, u))
                 if template.tickers:
-                    seen += [t if s == T else u for s in template.tickers]
+                    seen += [t if slot == T else u for slot in template.tickers]
             body.append(closers[int(rnd() * nclose)])
             tags = tuple(dict.fromkeys(seen))[:MAX_CASHTAGS_PER_POST]
             slot = tag_index.get(tags)
@@ -149,10 +186,12 @@ class Generator:
                 slot = tag_index[tags] = len(out.tag_sets)
                 out.tag_sets.append(tags)
                 out.tag_text.append(" ".join(tags))
-            created = plan.anchor - int(rnd() * (YEAR + 1))
+            age = rnd()
+            created = plan.anchor - FRESHEST - int(age * age * (YEAR - FRESHEST))
             created_out.append(created)
             tags_out.append(slot)
-            sentiment, positions = seeded_view(mood, tags, title)
+            kinds_out.append(KIND_INDEX[kind])
+            sentiment, positions, sentiments = seeded_view(mood, tags, title)
             yield (
                 plan.post_base + i + 1,
                 authors[int(rnd() * na)],
@@ -164,6 +203,7 @@ class Generator:
                 created,
                 sentiment,
                 positions,
+                sentiments,
             )
 
     def cashtags(self) -> Iterator[tuple[str, int, int]]:
@@ -175,28 +215,39 @@ class Generator:
                 yield ticker, post_id, at
 
     def comments(self) -> Iterator[tuple[int, int, int, str, int]]:
-        """(id, post_id, author_id, body, created_at): after its post, never after the anchor."""
+        """(id, post_id, author_id, body, created_at): after its post, never after the anchor.
+
+        A comment fits its post's ticker (``COMMENTS_BY_KIND``) and comes minutes to two weeks
+        after it; on a post younger than that, at a point spread between the post and the anchor
+        (never piled up at the anchor).
+        """
         plan, out = self.plan, self.out
         rnd = self._rng("comments")
         authors = plan.authors
         if plan.comments and not authors:
             raise RuntimeError("no users to author comments: seed with --users > 0")
-        na, nt = len(authors), len(COMMENT_TEMPLATES)
+        na = len(authors)
         low, high = COMMENT_DELAY_MINUTES
         span = high - low + 1
-        anchor, created, tags, tag_sets = plan.anchor, out.created, out.tags, out.tag_sets
+        anchor, created, tags, tag_sets, kinds = plan.anchor, out.created, out.tags, out.tag_sets, out.kinds
+        by_kind = [COMMENTS_BY_KIND[kind] for kind in KINDS]
         for n, index in enumerate(out.post_of_comment):
-            template = COMMENT_TEMPLATES[int(rnd() * nt)]
+            templates = by_kind[kinds[index]]
+            template = templates[int(rnd() * len(templates))]
             if template.constant is not None:
                 body = template.constant
             else:
-                t, u = pick_tickers(rnd, template, tag_sets[tags[index]] or DEFAULT_TICKERS)
+                post_tags = tag_sets[tags[index]]
+                t = post_tags[0]
+                u = post_tags[1] if len(post_tags) > 1 else other_ticker(rnd, t, ())
                 body = template.render(rnd, t, u)
-            at = created[index] + 60 * (low + int(rnd() * span))
+            delay = rnd()
+            start = created[index]
+            at = start + 60 * (low + int(delay * span))
             yield (
                 plan.comment_base + n + 1,
                 plan.post_base + index + 1,
                 authors[int(rnd() * na)],
                 body,
-                at if at < anchor else anchor,
+                at if at < anchor else start + int(delay * (anchor - start)),
             )

@@ -21,7 +21,7 @@ BATCH = 5000  # rows per INSERT statement (generic writer)
 
 SEEDED_POST_COLUMNS = (
     *("id", "author_id", "category_id", "title", "body", "cashtags", "comment_count", "created_at", "updated_at"),
-    *("sentiment", "positions"),
+    *("sentiment", "positions", "sentiments"),
 )
 
 
@@ -62,7 +62,7 @@ def load_generic(session: Session, plan: Plan, report: Reporter) -> None:
         session,
         Post,
         SEEDED_POST_COLUMNS,
-        ((*row[:7], epoch_datetime(row[7]), epoch_datetime(row[7]), row[8], row[9]) for row in gen.posts()),
+        ((*row[:7], epoch_datetime(row[7]), epoch_datetime(row[7]), *row[8:]) for row in gen.posts()),
     )
     report("posts", n)
     n = _insert(

@@ -129,10 +129,10 @@ class PostgresLoader:
             report("users", n)
         n = self._copy(
             "posts (id, author_id, category_id, title, body, cashtags, comment_count, created_at, updated_at, "
-            "sentiment, positions)",
+            "sentiment, positions, sentiments)",
             (
-                f"{p}\t{a}\t{c}\t{t}\t{b}\t{tags}\t{count}\t{ts(at)}\t{ts(at)}\t{view or NULL}\t{held}\n"
-                for p, a, c, t, b, tags, count, at, view, held in gen.posts()
+                f"{p}\t{a}\t{c}\t{t}\t{b}\t{tags}\t{count}\t{ts(at)}\t{ts(at)}\t{view or NULL}\t{held}\t{views}\n"
+                for p, a, c, t, b, tags, count, at, view, held, views in gen.posts()
             ),
             freeze,
         )
