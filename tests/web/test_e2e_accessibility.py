@@ -326,3 +326,43 @@ def test_readme_screenshots_light_and_dark(browser, server):
                 assert page.locator(".site-header .header-row").evaluate(ROWS_JS) == expected, width_name
             finally:
                 context.close()
+
+
+def test_menu_and_confirm_step_work_by_keyboard_without_javascript(browser, server):
+    """JavaScript off: the user menu opens from the keyboard and leads on by Tab; a post's delete
+    step opens by keyboard and its second button deletes the post."""
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, server, MODERATOR)
+        summary = page.locator(".user-menu summary")
+        summary.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".user-menu")).to_have_attribute("open", "")
+        page.keyboard.press("Tab")
+        expect(page.locator(".user-menu-list a").first).to_be_focused()
+        expect(page.locator(".user-menu-list a").first).to_have_text("Profile")
+        page.keyboard.press("Escape")  # no script: Escape does nothing; Enter on the summary closes it
+        summary.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".user-menu")).not_to_have_attribute("open", "")
+
+        page.goto(server.url("/posts/new"))
+        page.get_by_label("Title").fill("Short-lived $TSLA note")
+        page.get_by_label("Category").select_option("stocks")
+        page.get_by_label("Body (Markdown)").fill("Deleting this one on purpose: $TSLA.")
+        page.get_by_role("button", name="Publish").click()
+        expect(page.locator("h1")).to_have_text("Short-lived $TSLA note")
+        post_url = page.url
+        step = page.locator("details.confirm").filter(has=page.locator("summary", has_text="Delete post"))
+        step.locator("summary").focus()
+        page.keyboard.press("Enter")
+        yes = step.get_by_role("button", name="Yes, delete the post")
+        expect(yes).to_be_visible()
+        yes.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".flash")).to_have_text("Post deleted.")
+        assert page.request.get(post_url).status == 404
+    finally:
+        context.close()
