@@ -1,19 +1,33 @@
-"""Jinja filters and globals: Markdown, cashtag links, dates, pagination."""
+"""Jinja filters and globals: Markdown, cashtag links, dates, relative times, pagination."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from urllib.parse import quote
 
+import nh3
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from finboard.core.text import render_markdown
+from finboard.relative_time import time_tag
+
+_SPACES = re.compile(r"\s+")
 
 
 def markdown_filter(source: str) -> Markup:
     """Sanitised HTML (finboard.core.text) — safe to mark as Markup."""
     return Markup(render_markdown(source))  # noqa: S704  # nosec B704 - nh3-sanitised above
+
+
+def plaintext_filter(source: str) -> str:
+    """Markdown as the words a reader sees, on one line: rendered, sanitised, every tag
+    dropped (an excerpt in the moderation queue is text, not ``**raw** [markup](…)``).
+    Returns plain text, which Jinja escapes as usual."""
+    text = nh3.clean(render_markdown(source or ""), tags=set())
+    return _SPACES.sub(" ", html.unescape(text)).strip()
 
 
 def date_filter(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
@@ -75,6 +89,8 @@ class Links:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = markdown_filter
     app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["reltime"] = time_tag
+    app.jinja_env.filters["plaintext"] = plaintext_filter
     app.jinja_env.globals["page_window"] = page_window
     links = Links(app)
     app.jinja_env.globals["link"] = links

@@ -21,6 +21,7 @@ from __future__ import annotations
 from flask import flash, g, render_template, request, url_for
 from flask_login import login_required
 
+from finboard.confirmation import ask_to_confirm, confirmed
 from finboard.contract.blocks import NO_FILTER, MemberFilter
 from finboard.contract.errors import ApiError
 from finboard.core import block_service
@@ -96,6 +97,13 @@ def block(username: str):
 @bp.post("/u/<username>/unblock")
 @login_required
 def unblock(username: str):
+    if not confirmed():  # unblocking lets them notify you again: a second step first
+        return ask_to_confirm(
+            f"Unblock {username}?",
+            "Yes, unblock",
+            url_for("posts.author", username=username),
+            "Their posts show again, and they can mention you and comment on your posts.",
+        )
     return _switch_block(username, False)
 
 

@@ -28,6 +28,7 @@ from flask_login import login_required, login_user, logout_user
 from finboard.account.forms import email_change_form
 from finboard.auth.forms import PasswordChangeForm
 from finboard.auth.session import revoke_others
+from finboard.confirmation import ask_to_confirm, confirmed
 from finboard.contract.errors import ApiError
 from finboard.contract.permissions import suspended, suspension_message
 from finboard.contract.request_parsing import validate
@@ -248,6 +249,13 @@ def revoke_session(session_id: int):
 @login_required
 def sign_out_everywhere():
     """Every other session ends, and every API token (``token_version`` moves on)."""
+    if not confirmed():
+        return ask_to_confirm(
+            "Sign out everywhere else?",
+            "Yes, sign out everywhere else",
+            url("settings.index") + "#sessions",
+            "Every other browser is signed out and every API token stops working. This browser stays signed in.",
+        )
     user = me()
     user.token_version += 1
     revoke_others(user.id, keep_row_id=user.session_row_id)

@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from finboard.confirmation import ask_to_confirm, confirmed
 from finboard.contract.errors import ApiError
 from finboard.contract.moderation import CommentModeration, PostModeration, ReportQuery, ReportResolve, UserModeration
 from finboard.contract.pagination import PageQuery
@@ -83,6 +84,9 @@ def _require_moderator():
     return None
 
 
+_DELETE_DETAIL = "Hiding keeps it as evidence and can be undone; deleting cannot."
+
+
 @bp.post(f"/moderation/posts/{POST_ID}")
 @login_required
 def moderate_post(post_id: int):
@@ -90,6 +94,8 @@ def moderate_post(post_id: int):
     if denied:
         return denied
     post_page = url_for("posts.detail", post_id=post_id)
+    if request.form.get("action") == "delete" and not confirmed():
+        return ask_to_confirm("Delete this post for good?", "Yes, delete the post", post_page, _DELETE_DETAIL)
     try:
         payload = validate(PostModeration, {"action": request.form.get("action", ""), "reason": _reason()})
         moderation_service.moderate_post(db.session, me(), post_id, payload)
@@ -117,6 +123,8 @@ def moderate_comment(comment_id: int):
             return _moderation_refused(already_deleted("comment"), url_for("posts.index"))
         abort(404)
     post_page = url_for("posts.detail", post_id=comment.post_id)
+    if request.form.get("action") == "delete" and not confirmed():
+        return ask_to_confirm("Delete this comment for good?", "Yes, delete it", post_page, _DELETE_DETAIL)
     try:
         payload = validate(CommentModeration, {"action": request.form.get("action", ""), "reason": _reason()})
         moderation_service.moderate_comment(db.session, me(), comment_id, payload)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from finboard.confirmation import ask_to_confirm, confirmed
 from finboard.contract.comments import CommentCreate
 from finboard.contract.errors import ApiError
 from finboard.contract.pagination import NUMBERED_ROWS_MAX, Cursor, CursorError, PageQuery, numbered_page_too_deep
@@ -284,8 +285,14 @@ def _refused_form(exc: ApiError, form, template: str, **context):
     return render_template(template, form=form, **context), exc.status
 
 
-def _category_choices() -> list[tuple[str, str]]:
-    return [(c.slug, c.name) for c in list_categories().items]
+# No category is chosen for the author: a post filed under the first one by default ended up
+# in the wrong place. The empty first option is the select's placeholder; InputRequired refuses it.
+CATEGORY_PLACEHOLDER = ("", "Choose a category…")
+
+
+def _category_choices(placeholder: bool = False) -> list[tuple[str, str]]:
+    categories = [(c.slug, c.name) for c in list_categories().items]
+    return [CATEGORY_PLACEHOLDER, *categories] if placeholder else categories
 
 
 def _own_post(post_id: int) -> Post:
@@ -301,7 +308,7 @@ def _own_post(post_id: int) -> Post:
 @login_required
 def new_post():
     form = PostForm()
-    form.category.choices = _category_choices()
+    form.category.choices = _category_choices(placeholder=True)
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
     rows = _ticker_rows(form) if request.method == "POST" else TickerRows()
@@ -365,6 +372,13 @@ def delete_post(post_id: int):
         abort(403)
     if not DeleteForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return ask_to_confirm(
+            f"Delete “{post.title}”?",
+            "Yes, delete the post",
+            url_for("posts.detail", post_id=post_id),
+            "The post and its comments are gone for good. This cannot be undone.",
+        )
     try:
         api_service.delete_post(db.session, _me(), post_id)
     except ApiError as exc:  # suspended, or hidden by a moderator (kept as evidence)
@@ -420,6 +434,13 @@ def delete_comment(comment_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     post_id = comment.post_id
+    if not confirmed():
+        return ask_to_confirm(
+            "Delete your comment?",
+            "Yes, delete it",
+            url_for("posts.detail", post_id=post_id, _anchor=f"comment-{comment_id}"),
+            "It is gone for good. This cannot be undone.",
+        )
     try:
         if comment.hidden_at is not None:  # a moderator hid it: the evidence stays
             raise hidden_evidence("comment")

@@ -52,7 +52,8 @@ def test_block_collapses_their_posts_stops_their_mentions_and_comments(app, make
         assert response.status_code == 302
     assert rows(app, UserBlock) == 1
     assert "You blocked bob" in flashes(alice.get("/u/bob"))[0]
-    assert 'aria-pressed="true">Unblock</button>' in body(alice.get("/u/bob"))
+    profile = body(alice.get("/u/bob"))  # Unblock, behind a confirmation step
+    assert 'action="/u/bob/unblock"' in profile and 'action="/u/bob/block"' not in profile
     # bob's new post mentions alice: she is not told; carol (not blocking) is.
     bob_csrf = csrf(bob, "/posts/new")
     response = bob.post(
@@ -80,7 +81,7 @@ def test_block_collapses_their_posts_stops_their_mentions_and_comments(app, make
     assert "The author of this post has blocked you" in text(response)
     assert "Let me in" not in text(alice.get(f"/posts/{mine}"))
     # Unblocked: back to normal.
-    alice.post("/u/bob/unblock", data={"csrf_token": token})
+    alice.post("/u/bob/unblock", data={"csrf_token": token, "confirm": "yes"})
     assert rows(app, UserBlock) == 0 and "blocked-post" not in body(alice.get("/"))
 
 

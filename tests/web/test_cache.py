@@ -89,7 +89,7 @@ def test_comments_appear_and_disappear_at_once(client, auth, make, alice):
     detail = text(client.get(f"/posts/{post}"))
     assert "Fresh comment" in detail and "1 comment" in detail
     assert "1 comment" in text(client.get("/"))
-    client.post(f"/comments/{comment_id}/delete", data={"csrf_token": auth.csrf("/")})
+    client.post(f"/comments/{comment_id}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     detail = text(client.get(f"/posts/{post}"))
     assert "Fresh comment" not in detail and "0 comments" in detail
     assert "0 comments" in text(client.get("/"))
@@ -99,7 +99,7 @@ def test_deleted_post_disappears_at_once(client, auth, make, alice):
     post = make.post(alice, title="Short-lived $GME")
     assert post_titles(client.get("/")) == ["Short-lived $GME"]
     assert client.get(f"/posts/{post}").status_code == 200
-    client.post(f"/posts/{post}/delete", data={"csrf_token": auth.csrf("/")})
+    client.post(f"/posts/{post}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     assert post_titles(client.get("/")) == []
     assert client.get(f"/posts/{post}").status_code == 404
     assert post_titles(client.get("/search?cashtag=GME")) == []

@@ -141,7 +141,8 @@ def test_delete_own_comment(client, auth, make, alice, post):
     mine = make.comment(post, alice, body="Mine, delete me")
     theirs = make.comment(post, make.get(Post, post).author_id, body="Theirs, keep me")
     assert counts(make, post) == (2, 2)
-    response = client.post(f"/comments/{mine}/delete", data={"csrf_token": auth.csrf(f"/posts/{post}")})
+    token = auth.csrf(f"/posts/{post}")
+    response = client.post(f"/comments/{mine}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302 and location_path(response) == f"/posts/{post}"
     detail = client.get(f"/posts/{post}")
     assert flashes(detail) == ["Comment deleted."]
@@ -157,7 +158,7 @@ def test_delete_someone_elses_comment_is_forbidden(client, auth, make, post):
     bobs = make.comment(post, bob, body="Bob's comment")
     # carol wrote neither the comment nor the post.
     sign_in(client, carol)
-    response = client.post(f"/comments/{bobs}/delete", data={"csrf_token": auth.csrf("/")})
+    response = client.post(f"/comments/{bobs}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     assert response.status_code == 403
     assert "You can only change your own posts and comments." in text(response)
     assert make.get(Comment, bobs) is not None and counts(make, post) == (1, 1)
@@ -168,7 +169,7 @@ def test_post_author_cannot_delete_other_peoples_comments(client, auth, make, po
     carol = make.user("carol")
     carols = make.comment(post, carol, body="Carol's comment")
     sign_in(client, bob)
-    response = client.post(f"/comments/{carols}/delete", data={"csrf_token": auth.csrf("/")})
+    response = client.post(f"/comments/{carols}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     assert response.status_code == 403
     assert make.get(Comment, carols) is not None and counts(make, post) == (1, 1)
 
@@ -184,7 +185,7 @@ def test_delete_comment_needs_post_and_csrf(client, make, alice, post):
 @pytest.mark.parametrize("comment_id", [999, 2**31])
 def test_delete_missing_comment_is_404(client, auth, make, alice, post, comment_id):
     make.comment(post, alice)
-    response = client.post(f"/comments/{comment_id}/delete", data={"csrf_token": auth.csrf("/")})
+    response = client.post(f"/comments/{comment_id}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     assert response.status_code == 404
     assert make.count(Comment) == 1 and counts(make, post) == (1, 1)
 
@@ -207,7 +208,7 @@ def test_comment_count_follows_every_add_and_delete(client, auth, make, alice, p
         ids.append(new_comment_id(response))
     assert counts(make, post) == (4, 4)
     for comment_id in ids[:3]:
-        client.post(f"/comments/{comment_id}/delete", data={"csrf_token": token})
+        client.post(f"/comments/{comment_id}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert counts(make, post) == (1, 1)
     assert counts(make, other_post) == (0, 0)
     assert "1 comment" in text(client.get(f"/posts/{post}"))

@@ -279,7 +279,7 @@ def test_lock_blocks_comments_except_for_moderators(client, make, people, post):
 
 def test_a_moderator_deletes_a_post(client, make, people, post):
     sign_in(client, people["mod"])
-    response = post_form(client, f"/moderation/posts/{post}", action="delete", reason="Duplicate")
+    response = post_form(client, f"/moderation/posts/{post}", action="delete", reason="Duplicate", confirm="yes")
     assert location_path(response) == "/"
     assert make.get(Post, post) is None
     assert post_titles(client.get("/")) == []

@@ -112,6 +112,7 @@ def walk(page, other_page, steps: Steps, smtp: SmtpServer) -> None:
     token = login.json()["access_token"]
 
     # Forgotten password: log out, ask for a link, follow it, choose a new password.
+    page.locator(".user-menu summary").click()  # the user menu holds it
     page.get_by_role("button", name="Log out").click()
     page.goto("/auth/login")
     page.get_by_role("link", name="Forgot your password?").click()

@@ -256,6 +256,7 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
     steps.shot("registered")
 
     # Log out.
+    page.locator(".user-menu summary").click()  # the user menu holds it
     page.get_by_role("button", name="Log out").click()
     expect_flash(page, "You have been logged out.")
     expect(page.locator("nav.account").get_by_role("link", name="Log in")).to_be_visible()
@@ -356,7 +357,7 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
     expect(page.locator(".comment .markdown")).to_have_text(COMMENT)
     steps.shot("edited")
     page.set_viewport_size({"width": 390, "height": 844})
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.locator(".user-menu summary")).to_be_visible()
     steps.shot("edited-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -367,6 +368,7 @@ def journey(page: Page, steps: Steps, server: Server) -> None:
         expect(page.locator(".post-card").first).to_contain_text("1 comment")
 
     # Log out.
+    page.locator(".user-menu summary").click()  # the user menu holds it
     page.get_by_role("button", name="Log out").click()
     expect_flash(page, "You have been logged out.")
     expect(page.locator("nav.account").get_by_role("link", name="Log in")).to_be_visible()
@@ -485,6 +487,7 @@ def community_journey(author: Page, reader: Page, moderator: Page, server: Serve
 
     # The moderator hides the reported post from the queue.
     log_in(moderator, server, MODERATOR)
+    moderator.locator(".user-menu summary").click()
     moderator.locator("header").get_by_role("link", name="Moderation").click()
     report = moderator.locator(".report").filter(has_text=BULL_TITLE)
     expect(report).to_contain_text("Looks like a pump: no sources at all.")
@@ -564,7 +567,7 @@ def test_block_journey(browser, server):
         blocker.goto(server.url(f"/u/{LOUD[0]}"))
         blocker.get_by_role("button", name="Block", exact=True).click()
         expect(blocker.locator(".flash")).to_contain_text(f"You blocked {LOUD[0]}")
-        expect(blocker.get_by_role("button", name="Unblock", exact=True)).to_be_visible()
+        expect(blocker.locator("details.confirm summary", has_text="Unblock")).to_be_visible()
 
         loud.get_by_role("link", name="New post").click()
         loud.get_by_label("Title").fill(LOUD_TITLE)
@@ -587,6 +590,7 @@ def test_block_journey(browser, server):
         expect(blocker.locator(".notification")).to_have_count(0)
 
         # Muting a word from /settings/blocks hides the post altogether.
+        blocker.locator(".user-menu summary").click()
         blocker.locator("header").get_by_role("link", name="Settings").click()
         blocker.get_by_role("link", name="Blocks and mutes").click()
         blocker.get_by_label("Word, phrase or ticker").fill("MOON")

@@ -109,6 +109,7 @@ def walk(page: Page, server: Server) -> None:
     expect_flash(page, f"Welcome to FinBoard, {USERNAME}!")
 
     # The header's Settings link; two-factor login is off.
+    page.locator(".user-menu summary").click()
     page.locator("nav.account").get_by_role("link", name="Settings").click()
     expect(page.locator("h1")).to_have_text("Settings")
     expect(page.locator("#two-factor")).to_contain_text("Off.")
@@ -130,9 +131,11 @@ def walk(page: Page, server: Server) -> None:
     settings_screenshots(page, server)
 
     # Log out; log in with a code from the app; then with a recovery code.
+    page.locator(".user-menu summary").click()  # the user menu holds it
     page.get_by_role("button", name="Log out").click()
     expect_flash(page, "You have been logged out.")
     log_in_with_code(page, server, totp.now())
+    page.locator(".user-menu summary").click()  # the user menu holds it
     page.get_by_role("button", name="Log out").click()
     log_in_with_code(page, server, codes[0])
     page.goto(server.url("/settings"))

@@ -162,7 +162,8 @@ def test_the_author_cannot_delete_a_post_a_moderator_hid(client, make):
     assert make.get(Post, post) is not None
     # The forum's delete button says the same.
     sign_in(client, alice)
-    response = client.post(f"/posts/{post}/delete", data={"csrf_token": _csrf(client)}, follow_redirects=True)
+    confirmed = {"csrf_token": _csrf(client), "confirm": "yes"}
+    response = client.post(f"/posts/{post}/delete", data=confirmed, follow_redirects=True)
     assert "A moderator hid this post: it is kept for moderation and cannot be deleted." in flashes(response)
     assert make.get(Post, post) is not None
     _assert_counts_exact(make)
@@ -183,7 +184,7 @@ def test_the_author_cannot_delete_a_comment_a_moderator_hid(client, make):
     make.comment(post, alice, "Thanks")
     assert _moderate(client, _bearer(client, "mod"), "comments", comment, "hide").status_code == 200
     sign_in(client, bob)
-    response = client.post(f"/comments/{comment}/delete", data={"csrf_token": _csrf(client)})
+    response = client.post(f"/comments/{comment}/delete", data={"csrf_token": _csrf(client), "confirm": "yes"})
     assert response.status_code == 403
     assert "A moderator hid this comment: it is kept for moderation and cannot be deleted." in flashes(response)
     assert make.get(Comment, comment) is not None
@@ -197,12 +198,13 @@ def test_a_double_submitted_comment_delete_moves_the_count_once(client, make):
     comments = [make.comment(post, bob, f"Comment {n}") for n in range(5)]
     sign_in(client, bob)
     token = _csrf(client)
-    first = client.post(f"/comments/{comments[0]}/delete", data={"csrf_token": token})
-    second = client.post(f"/comments/{comments[0]}/delete", data={"csrf_token": token})
+    first = client.post(f"/comments/{comments[0]}/delete", data={"csrf_token": token, "confirm": "yes"})
+    second = client.post(f"/comments/{comments[0]}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert (first.status_code, second.status_code) == (302, 404)
     assert make.get(Post, post).comment_count == 4
     # The author's delete of their other visible comments still works (it used to 500 once the count was off).
-    assert client.post(f"/comments/{comments[1]}/delete", data={"csrf_token": token}).status_code == 302
+    confirmed = {"csrf_token": token, "confirm": "yes"}
+    assert client.post(f"/comments/{comments[1]}/delete", data=confirmed).status_code == 302
     assert make.get(Post, post).comment_count == 3
     _assert_counts_exact(make)
 
@@ -367,7 +369,7 @@ def test_a_moderator_double_clicking_delete_on_the_forum_gets_a_notice(client, m
     comment = make.comment(post, bob, "Spam")
     sign_in(client, mod)
     token = _csrf(client)
-    form = {"action": "delete", "reason": REASON, "csrf_token": token, "next": f"/posts/{post}"}
+    form = {"action": "delete", "reason": REASON, "csrf_token": token, "next": f"/posts/{post}", "confirm": "yes"}
     first = client.post(f"/moderation/comments/{comment}", data=form)
     second = client.post(f"/moderation/comments/{comment}", data=form, follow_redirects=True)
     assert first.status_code == 302 and second.status_code == 200

@@ -326,7 +326,7 @@ def test_delete_post_removes_it_with_comments_and_cashtags(client, auth, make, a
     make.comment(post, bob)
     make.comment(post, alice)
     kept_comment = make.comment(other, alice)
-    response = client.post(f"/posts/{post}/delete", data={"csrf_token": auth.csrf(f"/posts/{post}")})
+    response = client.post(f"/posts/{post}/delete", data={"csrf_token": auth.csrf(f"/posts/{post}"), "confirm": "yes"})
     assert response.status_code == 302 and location_path(response) == "/"
     home = client.get("/")
     assert flashes(home) == ["Post deleted."]
@@ -343,7 +343,7 @@ def test_delete_someone_elses_post_is_forbidden(client, auth, make, alice):
     bob = make.user("bob")
     post = make.post(bob)
     make.comment(post, alice)
-    response = client.post(f"/posts/{post}/delete", data={"csrf_token": auth.csrf("/")})
+    response = client.post(f"/posts/{post}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     assert response.status_code == 403
     assert "Not yours" in text(response)
     assert make.count(Post) == 1 and make.count(Comment) == 1
@@ -360,6 +360,6 @@ def test_delete_needs_post_and_csrf(client, make, alice):
 @pytest.mark.parametrize("post_id", [999, 2**31])
 def test_delete_missing_post_is_404(client, auth, make, alice, post_id):
     make.post(alice)
-    response = client.post(f"/posts/{post_id}/delete", data={"csrf_token": auth.csrf("/")})
+    response = client.post(f"/posts/{post_id}/delete", data={"csrf_token": auth.csrf("/"), "confirm": "yes"})
     assert response.status_code == 404
     assert make.count(Post) == 1

@@ -91,5 +91,5 @@ def test_moderation_forms_with_a_splitting_next_go_to_their_default(client, make
     form = {"reason": "Off topic here", "next": CRLF, "csrf_token": csrf(client)}
     locked = client.post(f"/moderation/posts/{post}", data={**form, "action": "lock"})
     assert locked.status_code == 302 and location_path(locked) == f"/posts/{post}"
-    deleted = client.post(f"/moderation/posts/{post}", data={**form, "action": "delete"})
+    deleted = client.post(f"/moderation/posts/{post}", data={**form, "action": "delete", "confirm": "yes"})
     assert deleted.status_code == 302 and location_path(deleted) == "/"

@@ -119,7 +119,7 @@ def test_sessions_listed_revoked_and_signed_out_everywhere(app, client, make, au
     assert "OtherBrowser/1.0" in settings and "this browser" in settings
     assert other.get("/settings").status_code == 200
 
-    response = client.post("/settings/sessions/revoke-others", data={"csrf_token": csrf_of(settings)})
+    response = client.post("/settings/sessions/revoke-others", data={"csrf_token": csrf_of(settings), "confirm": "yes"})
     assert response.status_code == 302
     assert other.get("/settings").status_code == 302  # signed out
     assert client.get("/settings").status_code == 200  # this one stays
