@@ -48,6 +48,7 @@ def _shares_fixed_resources(item: pytest.Item) -> bool:
     return folder in SERIAL_FOLDERS or browser or item.path.name.startswith("test_e2e_")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its own hook names them)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if _shares_fixed_resources(item):
