@@ -134,7 +134,7 @@ class WorkerProcess:
     ):
         env = {
             # Account mail goes to a throwaway outbox, never the checkout's instance/ folder.
-            "MAIL_OUTBOX": str(Path(os.environ.get("TMPDIR", "/tmp")) / "finboard-test-outbox"),
+            "MAIL_OUTBOX": str(Path(os.environ.get("TMPDIR", "/tmp")) / f"finboard-test-outbox-{os.getpid()}"),
             **os.environ,
             **(env or {}),
             "DATABASE_URL": url,

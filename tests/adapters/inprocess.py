@@ -48,7 +48,7 @@ def adapter_settings(database_url: str, **environ: str) -> Settings:
             "REGISTER_LIMIT_PER_IP": "1000/hour",
             "ACCOUNT_MAIL_LIMIT_PER_IP": "1000/hour",
             "JOBS_RUNNER": "embedded",
-            "MAIL_OUTBOX": str(Path(tempfile.gettempdir()) / "finboard-test-outbox"),
+            "MAIL_OUTBOX": str(Path(tempfile.gettempdir()) / f"finboard-test-outbox-{os.getpid()}"),
             **environ,  # a test's own settings (REQUIRE_2FA_FOR_STAFF=1, …)
         }
     )

@@ -20,6 +20,7 @@ POST = {
     "updated_at": "2026-10-01T12:00:00Z",
     "sentiment": "bullish",
     "positions": [{"ticker": "AAPL", "position": "long"}],
+    "sentiments": [{"ticker": "AAPL", "sentiment": "bullish"}],
     "pinned": False,
     "locked": False,
     "edit_count": 0,

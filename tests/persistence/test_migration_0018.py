@@ -48,7 +48,7 @@ def _fill(connection) -> None:
 
 def _check(url: str) -> None:
     config = _alembic(url)
-    command.upgrade(config, "0012")
+    command.upgrade(config, "0017")  # the revision before: 0018 changes no trigger
     engine = create_engine(url)
     with engine.begin() as connection:
         _fill(connection)
@@ -63,7 +63,7 @@ def _check(url: str) -> None:
             (4, "bullish", ""),
         ]
         assert _triggers(connection) == triggers_before
-    command.downgrade(config, "0012")
+    command.downgrade(config, "0017")
     with engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM posts")).scalar_one() == len(POSTS)
         assert _triggers(connection) == triggers_before

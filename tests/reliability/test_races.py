@@ -310,7 +310,8 @@ def test_forum_comment_delete_double_submit(boards, kind):
         cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     before = board.scalar("SELECT comment_count FROM posts WHERE id = :i", i=post_id)
     responses = burst(
-        base_url, N, "POST", f"/comments/{comment_id}/delete", headers={"Cookie": cookies}, data={"csrf_token": token}
+        base_url, N, "POST", f"/comments/{comment_id}/delete", headers={"Cookie": cookies},
+        data={"csrf_token": token, "confirm": "yes"},  # confirmed: the second click of the confirm step
     )
     where = f"{board.kind}/flask forum comment delete (author, form)"
     statuses = sorted(r.status_code for r in responses)

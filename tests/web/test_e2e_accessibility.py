@@ -149,6 +149,9 @@ def setup_content(browser: Browser, server: Server) -> dict[str, str]:
     page.get_by_label("Category").select_option("stocks")
     page.get_by_label("Body (Markdown)").fill(BODY)
     page.get_by_role("button", name="Publish").click()
+    # The body names a ticker: the form first shows a view and a position per ticker; none stated.
+    expect(page.locator(".ticker-row")).to_have_count(2)  # $NVDA and $AMD
+    page.get_by_role("button", name="Publish").click()
     expect(page.locator("h1")).to_have_text(TITLE)
     own_post = re.sub(r"^https?://[^/]+", "", page.url)
     page.goto(server.url(own_post + "/edit"))
@@ -352,6 +355,9 @@ def test_menu_and_confirm_step_work_by_keyboard_without_javascript(browser, serv
         page.get_by_label("Title").fill("Short-lived $TSLA note")
         page.get_by_label("Category").select_option("stocks")
         page.get_by_label("Body (Markdown)").fill("Deleting this one on purpose: $TSLA.")
+        page.get_by_role("button", name="Publish").click()
+        # $TSLA is named: the form first shows the per-ticker rows (left empty), then publishes.
+        expect(page.locator(".ticker-row")).to_have_count(1)
         page.get_by_role("button", name="Publish").click()
         expect(page.locator("h1")).to_have_text("Short-lived $TSLA note")
         post_url = page.url

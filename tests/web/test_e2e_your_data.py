@@ -127,7 +127,8 @@ def walk(page, steps: Steps, smtp: SmtpServer, api, alice, bob, env) -> None:
     expect(page.locator(".notification").first).to_contain_text("Before the block")
     page.goto("/u/data_bob")
     page.get_by_role("button", name="Block", exact=True).click()
-    expect(page.get_by_role("button", name="Unblock")).to_be_visible()
+    # Unblocking is a confirm step now: a <details class="confirm"> whose summary reads "Unblock".
+    expect(page.locator("details.confirm summary", has_text="Unblock")).to_be_visible()
     steps.shot("blocked")
     _post(api, bob, "After the block, @data_alice")
     page.goto("/notifications")
@@ -135,7 +136,9 @@ def walk(page, steps: Steps, smtp: SmtpServer, api, alice, bob, env) -> None:
     steps.shot("no-mention-after-block")
     # Unblocked again: only the mention from before the block is there; the later one never came.
     page.goto("/u/data_bob")
-    page.get_by_role("button", name="Unblock").click()
+    unblock = page.locator("details.confirm").filter(has=page.locator("summary", has_text="Unblock"))
+    unblock.locator("summary").click()
+    unblock.get_by_role("button", name="Yes, unblock").click()
     expect(page.get_by_role("button", name="Block", exact=True)).to_be_visible()
     page.goto("/notifications")
     expect(page.locator(".notification")).to_have_count(1)

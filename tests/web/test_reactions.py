@@ -121,7 +121,8 @@ def test_comment_reactions_count_and_leave_with_the_comment(app, make, members):
             "mine": "insightful",
         }
     alice = client_for(app, members["alice"])
-    alice.post(f"/comments/{comment_id}/delete", data={"csrf_token": csrf(alice, f"/posts/{post_id}")})
+    token = csrf(alice, f"/posts/{post_id}")
+    alice.post(f"/comments/{comment_id}/delete", data={"csrf_token": token, "confirm": "yes"})
     assert reaction_rows(app, CommentReaction) == []
 
 

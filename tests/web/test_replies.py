@@ -114,7 +114,7 @@ def test_replying_to_a_hidden_comment_is_refused_and_writes_nothing(client, make
 def test_replying_to_a_deleted_comment_is_a_404_and_writes_nothing(client, make, people, post, top):
     sign_in(client, people["bob"])
     token = csrf(client, f"/comments/{top}/reply")
-    assert post_form(client, f"/comments/{top}/delete").status_code == 302
+    assert post_form(client, f"/comments/{top}/delete", confirm="yes").status_code == 302
     response = client.post(f"/comments/{top}/reply", data={"body": "Gone?", "csrf_token": token})
     assert response.status_code == 404
     assert count(make, Comment) == 0 and make.get(Post, post).comment_count == 0
@@ -123,7 +123,7 @@ def test_replying_to_a_deleted_comment_is_a_404_and_writes_nothing(client, make,
 def test_deleting_a_comment_keeps_its_replies_as_top_level_comments(client, make, people, post, top):
     answer = reply(make, post, people["carol"], top, "Carol's answer stays.")
     sign_in(client, people["bob"])
-    assert post_form(client, f"/comments/{top}/delete").status_code == 302
+    assert post_form(client, f"/comments/{top}/delete", confirm="yes").status_code == 302
     kept = make.get(Comment, answer)
     assert (kept.body, kept.parent_id) == ("Carol's answer stays.", None)
     assert make.get(Post, post).comment_count == 1

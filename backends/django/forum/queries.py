@@ -54,7 +54,7 @@ def search_predicate(search: str, vendor: str) -> RawSQL:
     the text turned into a safe FTS5 query by the shared helper.
     """
     if vendor == "postgresql":
-        return RawSQL(  # noqa: S611 - constant SQL text (the synonyms are the contract's); the search is bound
+        return RawSQL(  # noqa: S611  # nosec B611 - constant SQL text (the contract's synonyms); the search is bound
             PG_SEARCH_PREDICATE,
             (search,),
             output_field=BooleanField(),
