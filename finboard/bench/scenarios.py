@@ -95,15 +95,29 @@ def login_requests(facts: DataFacts) -> list[Request]:
     ]
 
 
-def list_requests(facts: DataFacts) -> list[Request]:
-    """The newest posts: page 1 half of the time, else one of pages 2…LIST_PAGES (where they exist)."""
+def list_requests(facts: DataFacts, **order) -> list[Request]:
+    """The newest posts (or ``order``, e.g. ``sort="hot"``): page 1 half of the time, else one of pages
+    2…LIST_PAGES (where they exist)."""
     pages = max(1, min(LIST_PAGES, math.ceil(facts.post_count / 20)))
     chosen = [1 if n % 2 == 0 or pages == 1 else 2 + (n // 2) % (pages - 1) for n in range(REQUESTS_PER_SCENARIO)]
     random.Random(RNG_SEED + 1).shuffle(chosen)
     return [
-        Request("GET", "/api/v1/posts" if p == 1 else _query("/api/v1/posts", page=p), "/api/v1/posts", 200)
+        Request("GET", _query("/api/v1/posts", **order, **({} if p == 1 else {"page": p})), "/api/v1/posts", 200)
         for p in chosen
     ]
+
+
+def hot_requests(facts: DataFacts) -> list[Request]:
+    """The "hot" listing (issue 18: at 1M posts at least 0.7x of the newest): the same pages as ``list``."""
+    return list_requests(facts, sort="hot")
+
+
+def top_requests(facts: DataFacts) -> list[Request]:
+    """The most reacted-to posts of all time, read off the (reaction_count, created_at, id) index.
+
+    Not a period: the benchmark's data is dated at a fixed anchor (``flask seed --anchor``), so
+    "this week" would be empty on any later day and measure nothing."""
+    return list_requests(facts, sort="top", period="all")
 
 
 def list_category_requests(facts: DataFacts) -> list[Request]:
@@ -216,6 +230,8 @@ SCENARIOS: dict[str, Scenario] = {
             "login", "POST /api/v1/auth/login", login_requests, description="argon2id check + JWT", posts_to_api=True
         ),
         Scenario("list", "GET /api/v1/posts (first pages)", list_requests, mix_weight=40),
+        Scenario("list_hot", "GET /api/v1/posts?sort=hot (first pages)", hot_requests),
+        Scenario("list_top", "GET /api/v1/posts?sort=top&period=all (first pages)", top_requests),
         Scenario("list_category", "GET /api/v1/posts?category=…", list_category_requests),
         Scenario("list_cashtag", "GET /api/v1/posts?cashtag=…", list_cashtag_requests),
         Scenario(

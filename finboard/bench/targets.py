@@ -42,6 +42,7 @@ SIZE_SCENARIOS = (
     "aggregate",
 )
 CACHE_SCENARIOS = ("list", "detail")
+RANKED_SCENARIOS = ("list_hot", "list_top")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ TARGETS = {
         Target(
             6, "Lean", 1.2, "<=", "×", "idle RSS of Flask's gunicorn tree ÷ its ceiling's; startup to first 200 < 1 s"
         ),
+        Target(7, "Hot and top", 0.7, ">=", "×", "the hot and the all-time top listings ÷ the newest listing"),
     )
 }
 STARTUP_LIMIT_S = 1.0
@@ -249,6 +251,13 @@ def evaluate(run: dict) -> list[Check]:
             label = f"{backend}, deep ÷ list, {size_label(size)}"
             checks.append(check(3, label, value, backend=backend, scenario="deep", data_size=size,
                                 note=deep_note(run, size)))  # fmt: skip
+
+    for size, agg in aggs.items():  # 7. hot and top (issue 18), ÷ the newest listing, as deep pages are
+        for scenario in RANKED_SCENARIOS:
+            for backend in (b for b in backends if measured(agg, b, scenario)):
+                value = ratio(rps(agg, backend, scenario), rps(agg, backend, "list"))
+                checks.append(check(7, f"{backend}, {scenario} ÷ list, {size_label(size)}", value, backend=backend,
+                                    scenario=scenario, data_size=size))  # fmt: skip
 
     for size, agg in aggs.items():  # 4. cache
         for scenario in CACHE_SCENARIOS if {"off", "on"} <= set(agg.caches) else ():
