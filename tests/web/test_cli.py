@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -127,7 +128,7 @@ def test_bad_anchor_is_a_usage_error(runner, make):
 def test_the_demo_has_staff_pinned_posts_and_open_reports(client, runner, make, auth):
     result = runner.invoke(args=["seed", "--users", "6", "--posts", "40", "--comments", "120"])
     assert result.exit_code == 0, result.output
-    assert "Demo staff: demo_admin (admin), demo_mod (moderator). 3 pinned posts, 3 open reports." in result.output
+    assert "Demo staff: demo_admin (admin), demo_mod (moderator). 3 pinned posts, 3 open reports," in result.output
     with make.app.app_context():
         roles = dict(db.session.execute(select(User.username, User.role).where(User.role != "member")).all())
         pinned = db.session.scalars(select(Post.category_id).where(Post.pinned)).all()
@@ -139,6 +140,28 @@ def test_the_demo_has_staff_pinned_posts_and_open_reports(client, runner, make, 
     queue = client.get("/moderation")
     assert queue.status_code == 200
     assert "Pump and dump: the same ticker pushed in every thread." in text(queue)
+
+
+def test_the_demo_has_reactions_and_threaded_replies_with_their_counters(runner, make):
+    """Issue 18: reactions and replies on the demo, so Hot, the counts and the threads have something to show."""
+    from finboard.core.reaction_models import PostReaction
+
+    result = runner.invoke(args=["seed", "--users", "8", "--posts", "40", "--comments", "120"])
+    assert result.exit_code == 0, result.output
+    reactions, replies = map(int, re.search(r"(\d+) reactions, (\d+) replies", result.output).groups())
+    with make.app.app_context():
+        rows = db.session.execute(select(PostReaction.post_id, PostReaction.user_id)).all()
+        counted = dict(db.session.execute(select(Post.id, Post.reaction_count).where(Post.reaction_count > 0)).all())
+        threaded = db.session.scalars(select(Comment).where(Comment.parent_id.is_not(None))).all()
+        parents = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.parent_id.is_(None)))}
+        authors = {p.id: p.author_id for p in db.session.scalars(select(Post))}
+    assert len(threaded) == replies >= 3 and reactions > len(rows) >= 10
+    assert counted == {pid: sum(1 for p, _ in rows if p == pid) for pid in counted}, "counts kept by the triggers"
+    assert all(user != authors[post] for post, user in rows), "nobody reacts to their own post"
+    for reply in threaded:
+        parent = parents[reply.parent_id]
+        assert reply.post_id == parent.post_id and reply.created_at >= parent.created_at
+        assert reply.author_id != parent.author_id
 
 
 def test_no_demo_leaves_the_generated_rows_alone(runner, make):

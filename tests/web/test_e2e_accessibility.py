@@ -12,9 +12,9 @@ npm package and Node's Chrome launcher); axe-core is vendored, pinned, with its 
 
 Every page type is visited — index, category, post, cashtag, search, profile, login,
 register, settings (and blocks), notifications, watchlist, feed, moderation, report, new
-post, edit, history, the confirmation page, 404 — plus the pages other features add when
-they exist (bookmarks, trending). The same run takes the README's light and dark
-screenshots of the home page, a post and the settings at 1280 and 390 px
+post, edit, history, a comment's reply (quote), edit and history pages, bookmarks, trending,
+the image upload page and the moderators' uploads, the confirmation page, 404. The same
+run takes the README's light and dark screenshots of the home page, a post and the settings at 1280 and 390 px
 (docs/screenshots/{page}-{desktop,phone}-{light,dark}.png).
 """
 
@@ -57,7 +57,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 MODERATOR = ("ada_access", "ada.access@example.com", "a11y-password-1")
 TITLE = "Accessible charts for $NVDA earnings"
 BODY = "Revenue **grew** again. Watching $NVDA and $AMD.\n\n> Guidance matters more than the beat."
-OPTIONAL_PAGES = ("/bookmarks", "/trending")
+OPTIONAL_PAGES = ()  # pages a branch adds before they exist on main (none now: all are in member_pages)
 SCHEMES = ("light", "dark")
 # How many rows the header's items take: an item starting below the current row's bottom opens a new one.
 ROWS_JS = """row => {
@@ -157,6 +157,10 @@ def setup_content(browser: Browser, server: Server) -> dict[str, str]:
     page.goto(server.url(own_post + "/edit"))
     page.get_by_label("Body (Markdown)").fill(BODY + "\n\nUpdate: trimmed a little.")
     page.get_by_role("button", name="Save changes").click()
+    page.goto(server.url(own_post))  # a comment: its reply, edit and history pages are page types too
+    page.get_by_label("Your comment").fill("A comment to reply to, quote and edit.")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    comment = page.locator("article.comment").first.get_attribute("id").removeprefix("comment-")
     page.goto(server.url("/t/NVDA"))
     page.get_by_role("button", name="Follow $NVDA").click()
     page.goto(server.url(seeded_post + "/report"))
@@ -164,11 +168,11 @@ def setup_content(browser: Browser, server: Server) -> dict[str, str]:
     page.get_by_role("button", name="Send report").click()
     state = context.storage_state()
     context.close()
-    return {"seeded_post": seeded_post, "own_post": own_post, "state": state}
+    return {"seeded_post": seeded_post, "own_post": own_post, "comment": comment, "state": state}
 
 
 def member_pages(content: dict) -> dict[str, str]:
-    own, seeded = content["own_post"], content["seeded_post"]
+    own, seeded, comment = content["own_post"], content["seeded_post"], content["comment"]
     return {
         "index": "/",
         "category": "/c/stocks",
@@ -186,6 +190,13 @@ def member_pages(content: dict) -> dict[str, str]:
         "new-post": "/posts/new",
         "edit": f"{own}/edit",
         "history": f"{own}/history",
+        "reply": f"/comments/{comment}/reply?quote=1",
+        "comment-edit": f"/comments/{comment}/edit",
+        "comment-history": f"/comments/{comment}/history",
+        "bookmarks": "/bookmarks",
+        "trending": "/trending",
+        "upload": "/uploads/new",
+        "moderation-uploads": "/moderation/uploads",
         "not-found": "/no-such-page",
     }
 

@@ -10,6 +10,8 @@ with the ORM in the seed's transaction: its cost does not grow with the seed's s
   act, in the moderation log).
 - ``REPORTS`` open reports by seeded members, on posts and on a comment, for the
   moderation queue.
+- Reactions on the newest posts and replies under a few threads
+  (``finboard.core.seeding.demo_engagement``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from finboard.contract.moderation import ReportCreate
 from finboard.contract.reports import report_row
 from finboard.core.models import Comment, Post, Report, User
 from finboard.core.moderation_transitions import log_action
+from finboard.core.seeding.demo_engagement import add_engagement
 from finboard.core.seeding.plan import Plan, epoch_datetime
 
 STAFF = (("demo_admin", "admin"), ("demo_mod", "moderator"))
@@ -41,11 +44,16 @@ class DemoExtras:
     staff: tuple[str, ...]  # usernames
     pinned: int
     reports: int
+    reactions: int = 0
+    replies: int = 0
 
     def summary(self) -> str:
         staff = ", ".join(f"{name} ({role})" for (name, role) in zip(self.staff, (r for _, r in STAFF), strict=False))
         accounts = f"Demo staff: {staff}. " if staff else ""
-        return f"{accounts}{self.pinned} pinned posts, {self.reports} open reports."
+        return (
+            f"{accounts}{self.pinned} pinned posts, {self.reports} open reports, {self.reactions} reactions, "
+            f"{self.replies} replies."
+        )
 
 
 def add_demo_extras(session: Session, plan: Plan) -> DemoExtras:
@@ -55,11 +63,10 @@ def add_demo_extras(session: Session, plan: Plan) -> DemoExtras:
     moderator = session.get(User, plan.user_base + 2) if len(staff) == len(STAFF) else None
     pinned = _pin(session, plan, moderator)
     reports = _report(session, plan, at)
-    # HOOK(reactions, replies): issue 18 items 1 and 2 are being built elsewhere. When they land,
-    # add a few reactions on the pinned and newest posts and replies to their first comments here
-    # (a handful of rows, like the reports above), so those pages have something to show.
+    session.flush()  # the comment counts the replies are placed by
+    reactions, replies = add_engagement(session, plan, at)
     session.flush()
-    return DemoExtras(staff=staff, pinned=pinned, reports=reports)
+    return DemoExtras(staff=staff, pinned=pinned, reports=reports, reactions=reactions, replies=replies)
 
 
 def _staff(session: Session, plan: Plan) -> tuple[str, ...]:
