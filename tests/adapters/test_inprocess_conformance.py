@@ -251,7 +251,9 @@ def test_account_sequence(adapter, fresh, reference_logs):
     while len(set(outbox.glob("*.eml")) - before) < 8 and time.monotonic() < deadline:
         mail_jobs.wait_idle()
         time.sleep(0.2)
-    assert len(set(outbox.glob("*.eml")) - before) == 8
+    sent = sorted(set(outbox.glob("*.eml")) - before)
+    subjects = [next((ln for ln in f.read_text().splitlines() if ln.startswith(("Subject:", "To:"))), "") for f in sent]
+    assert len(sent) == 8, subjects
 
 
 @pytest.mark.postgres
