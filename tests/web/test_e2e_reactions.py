@@ -50,7 +50,8 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
     with fresh_database(kind, folder) as (url, extra):
         env = server_env(url, extra)
         seeded = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi:app", "seed", *SEED],
+            # --no-demo: no seeded reactions, so each count the walk checks is the member's own
+            [sys.executable, "-m", "flask", "--app", "wsgi:app", "seed", *SEED, "--no-demo"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert seeded.returncode == 0, seeded.stdout + seeded.stderr
