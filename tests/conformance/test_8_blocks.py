@@ -25,7 +25,7 @@ def normalise(content: bytes) -> bytes:
     return NOW.sub(lambda m: f'"{m.group(1)}":"<now>"', content.decode()).encode()
 
 
-def _members(backend, names: tuple[str, ...] = MEMBERS, password: str = PASSWORD) -> dict[str, dict[str, str]]:
+def register_members(backend, names: tuple[str, ...] = MEMBERS, password: str = PASSWORD) -> dict[str, dict[str, str]]:
     """Register and log in ``names`` on ``backend``: their bearer headers by name."""
     headers = {}
     for name in names:
@@ -38,7 +38,7 @@ def _members(backend, names: tuple[str, ...] = MEMBERS, password: str = PASSWORD
 
 def run_sequence(backend) -> list:
     log: list = []
-    members = _members(backend)
+    members = register_members(backend)
     ann, bob = (members[name] for name in MEMBERS)
     step = recorder(backend, log, normalise)
     blocks, block = f"{P}/blocks", f"{P}/blocks/{{username}}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from tests.conformance.sequence import assert_logs_identical, recorder
-from tests.conformance.test_2_writes import bearer
+from tests.conformance.test_8_blocks import register_members
 
 P = "/api/v1"
 NOW = re.compile(r'"(created_at|updated_at)":"(202[5-9]|20[3-9]\d)-[^"]+"')
@@ -25,16 +25,6 @@ def normalise(content: bytes) -> bytes:
     """Times of rows written now, and cursors (they hold those times), made comparable."""
     text = NOW.sub(lambda m: f'"{m.group(1)}":"<now>"', content.decode())
     return CURSOR.sub('"next_cursor":"<cursor>"', text).encode()
-
-
-def _members(backend) -> dict[str, dict[str, str]]:
-    headers = {}
-    for name in MEMBERS:
-        account = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        assert backend.request("POST", f"{P}/auth/register", json=account).status_code == 201
-        response = backend.request("POST", f"{P}/auth/login", json={"username": name, "password": PASSWORD})
-        headers[name] = bearer(response.json()["access_token"])
-    return headers
 
 
 def run_sequence(backend) -> list:
@@ -78,7 +68,7 @@ def run_sequence(backend) -> list:
 
 
 def _pair(backend) -> tuple[dict[str, str], dict[str, str]]:
-    members = _members(backend)
+    members = register_members(backend, MEMBERS, PASSWORD)
     return members[MEMBERS[0]], members[MEMBERS[1]]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE
 from tests.conformance.sequence import assert_logs_identical, recorder
-from tests.conformance.test_8_blocks import _members, normalise
+from tests.conformance.test_8_blocks import normalise, register_members
 
 P = "/api/v1"
 PASSWORD = "replies-pass-1"
@@ -21,7 +21,7 @@ MEMBERS = ("rep_ann", "rep_bob")
 
 def run_sequence(backend) -> list:
     log: list = []
-    members = _members(backend, MEMBERS, PASSWORD)
+    members = register_members(backend, MEMBERS, PASSWORD)
     ann, bob = (members[name] for name in MEMBERS)
     step = recorder(backend, log, normalise)
     posts, comments = f"{P}/posts", f"{P}/posts/{{post_id}}/comments"
