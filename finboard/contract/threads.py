@@ -6,14 +6,21 @@ top-level comment its chain of parents leads to; a reply to a reply is shown fla
 opens a thread of its own here, also with its "in reply to". A top-level comment with more than
 ``COLLAPSE_ABOVE`` replies shows the first ``SHOWN_WHEN_COLLAPSED``; the rest go behind a
 ``<details>`` (no JavaScript).
+
+Quoting: ``quote_markdown`` turns a comment, or the passage of it a reader selected
+(``quoted_passage`` checks the passage is the comment's), into a blockquote with attribution.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 COLLAPSE_ABOVE = 5
 SHOWN_WHEN_COLLAPSED = 3
+PASSAGE_NOT_FOUND = "The selected passage is not in that comment (edited meanwhile?): the whole comment is quoted."
+_SPACES = re.compile(r"\s+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 @dataclass
@@ -76,3 +83,17 @@ def quote_markdown(username: str, body: str) -> str:
     notify them twice) and the body as a Markdown blockquote, then a blank line to write under."""
     quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in body.strip().splitlines())
     return f"**{username}** wrote:\n\n{quoted}\n\n"
+
+
+def quoted_passage(comment_text: str, passage: str) -> str | None:
+    """The passage a reader selected in a comment, tidied for quoting; None when it is blank or not
+    the comment's. ``comment_text`` is the comment as the page shows it (rendered, tags dropped): a
+    selection holds what the reader sees, ``bold`` where the source says ``**bold**``. White space
+    is compared loosely (a selection across paragraphs or list items carries line breaks that the
+    flattened text does not), every other character exactly: a quote puts no word in the author's
+    mouth that the comment does not hold, whatever a hand-made ``?passage=`` says."""
+    lines = [line.rstrip() for line in passage.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    tidy = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    if not tidy or _SPACES.sub("", tidy) not in _SPACES.sub("", comment_text):
+        return None
+    return tidy

@@ -2,7 +2,9 @@
 read a comment's history. Registered on the posts blueprint.
 
 Everything works without JavaScript: "Reply" and "Quote" are links to a page with the comment
-and a form (``?quote=1`` prefills a Markdown blockquote with attribution). The writes go through
+and a form (``?quote=1`` prefills a Markdown blockquote with attribution). With JavaScript, a
+passage the reader selected in the comment rides along (``&passage=…``, static/markdown_tools.js)
+and only it is quoted, if the comment holds it; otherwise the whole comment is. The writes go through
 the same use cases as the API (``api_service.create_comment`` with ``parent_id``,
 ``comment_service.update_comment``), so the rules and messages are the API's.
 """
@@ -15,13 +17,14 @@ from flask_login import current_user, login_required
 from finboard.contract.comments import CommentCreate, CommentUpdate
 from finboard.contract.errors import ApiError
 from finboard.contract.request_parsing import validate
-from finboard.contract.threads import quote_markdown
+from finboard.contract.threads import PASSAGE_NOT_FOUND, quote_markdown, quoted_passage
 from finboard.core import api_service, comment_service
 from finboard.core.models import Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.pages import COMMENT_ID, refused, viewer_is_moderator
 from finboard.posts.forms import CommentForm
 from finboard.posts.views import bp
+from finboard.templating import plaintext_filter
 
 
 def _visible(comment_id: int) -> tuple[Comment, str]:
@@ -52,12 +55,16 @@ def _refused(exc: ApiError, form: CommentForm, template: str, **context):
 @bp.route(f"/comments/{COMMENT_ID}/reply", methods=["GET", "POST"])
 @login_required
 def reply(comment_id: int):
-    """Reply to a comment; ``?quote=1`` starts the reply with the comment quoted (the reader trims it
-    to the passage they answer: the forum ships no JavaScript, and pages carry no script at all)."""
+    """Reply to a comment; ``?quote=1`` starts the reply with the comment quoted, or with just
+    ``passage`` (the words the reader selected) when the comment, as shown, holds it."""
     parent, parent_author = _visible(comment_id)
     form = CommentForm()
     if request.method == "GET" and request.args.get("quote"):
-        form.body.data = quote_markdown(parent_author, parent.body)
+        asked = request.args.get("passage", "")
+        passage = quoted_passage(plaintext_filter(parent.body), asked) if asked.strip() else None
+        if asked.strip() and passage is None:
+            flash(PASSAGE_NOT_FOUND, "info")
+        form.body.data = quote_markdown(parent_author, passage or parent.body)
     context = {"parent": parent, "parent_author": parent_author}
     if form.validate_on_submit():
         settings = current_app.config["FINBOARD_SETTINGS"]

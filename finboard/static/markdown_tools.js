@@ -1,5 +1,8 @@
 // Upload an image from any Markdown form and insert its snippet at the cursor.
 // Without this script the "Add an image" link opens the upload page instead (no-JS path).
+// Quote a passage: with text selected in a comment, that comment's Quote link carries the
+// selection (&passage=…) and the reply form opens with only it quoted (the server checks the
+// comment holds it). No selection, or no script: the link quotes the whole comment.
 (function () {
   "use strict";
 
@@ -67,4 +70,60 @@
   }
 
   document.querySelectorAll(".markdown-tools").forEach(setup);
+
+  // Longer passages quote the whole comment: the URL must stay under the server's request-line limit.
+  var MAX_PASSAGE_URL = 2000;
+
+  // The text selected inside the comment's body (a selection reaching beyond it is cut to it), as
+  // the reader sees it: paragraphs and list items on lines of their own.
+  function selectedPassage(comment) {
+    var body = comment && comment.querySelector(".markdown");
+    var selection = window.getSelection ? window.getSelection() : null;
+    if (!body || !selection || !selection.rangeCount || selection.isCollapsed) return "";
+    var range = selection.getRangeAt(0);
+    if (!range.intersectsNode(body)) return "";
+    var whole = document.createRange();
+    whole.selectNodeContents(body);
+    var starts = range.compareBoundaryPoints(Range.START_TO_START, whole) < 0;
+    var ends = range.compareBoundaryPoints(Range.END_TO_END, whole) > 0;
+    if (starts || ends) {
+      var cut = range.cloneRange();
+      if (starts) cut.setStart(whole.startContainer, whole.startOffset);
+      if (ends) cut.setEnd(whole.endContainer, whole.endOffset);
+      selection.removeAllRanges();
+      selection.addRange(cut);
+    }
+    return selection.toString().trim();
+  }
+
+  function quoteHref(link, passage) {
+    if (!link.dataset.quoteHref) link.dataset.quoteHref = link.href;
+    var url = new URL(link.dataset.quoteHref, document.baseURI);
+    if (passage) url.searchParams.set("passage", passage);
+    return url.href.length - link.dataset.quoteHref.length > MAX_PASSAGE_URL ? link.dataset.quoteHref : url.href;
+  }
+
+  // A press on a link may clear the selection before "click": read it at pointerdown, keep it for that link.
+  var pressed = null;
+  function quoteLink(event) {
+    var target = event.target;
+    return target && target.closest ? target.closest("a.quote-link") : null;
+  }
+  if (!window.finboardQuotes && window.URL && document.createRange) {
+    window.finboardQuotes = true;
+    document.addEventListener("pointerdown", function (event) {
+      var link = quoteLink(event);
+      pressed = link ? { link: link, passage: selectedPassage(link.closest("article.comment")) } : null;
+    }, true);
+    var follow = function (event) {  // a click, or a middle click that opens a tab
+      var link = quoteLink(event);
+      if (!link) return;
+      var passage = selectedPassage(link.closest("article.comment"));
+      if (!passage && pressed && pressed.link === link) passage = pressed.passage;
+      pressed = null;
+      link.href = quoteHref(link, passage);
+    };
+    document.addEventListener("click", follow, true);
+    document.addEventListener("auxclick", follow, true);
+  }
 })();

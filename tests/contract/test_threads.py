@@ -10,7 +10,13 @@ import pytest
 
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE, check_reply_parent
 from finboard.contract.errors import ApiError
-from finboard.contract.threads import COLLAPSE_ABOVE, SHOWN_WHEN_COLLAPSED, build_threads, quote_markdown
+from finboard.contract.threads import (
+    COLLAPSE_ABOVE,
+    SHOWN_WHEN_COLLAPSED,
+    build_threads,
+    quote_markdown,
+    quoted_passage,
+)
 
 
 def comment(ident: int, parent: int | None, author: str):
@@ -68,3 +74,23 @@ def test_a_quote_is_a_blockquote_with_a_bold_attribution_and_no_mention():
     quoted = quote_markdown("bob", "  First line\n\n> his own quote\nlast  \n")
     assert quoted == "**bob** wrote:\n\n> First line\n>\n> > his own quote\n> last\n\n"
     assert "@bob" not in quoted
+
+
+SHOWN = "Margins are the whole story. Buybacks help too. $AAPL at 30x is not cheap."  # as the page shows it
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("the whole story", "the whole story"),
+        ("  Buybacks help too.\r\n", "Buybacks help too."),
+        ("story.\n\n\n\nBuybacks  \nhelp", "story.\n\nBuybacks\nhelp"),  # blocks: white space is loose
+        ("$AAPL at 30x", "$AAPL at 30x"),
+        ("the whole truth", None),  # words the comment does not hold
+        ("The whole story", None),  # every other character exactly, case included
+        ("   \n ", None),
+        ("", None),
+    ],
+)
+def test_a_selected_passage_is_quoted_only_if_the_comment_holds_it(passage, expected):
+    assert quoted_passage(SHOWN, passage) == expected

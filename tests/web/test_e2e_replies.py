@@ -2,12 +2,15 @@
 
 Two members in two browser contexts: ann posts and comments; bob replies to her comment (the
 reply appears indented under it) and quotes it (the reply page opens with the quote prefilled,
-no JavaScript involved); ann edits her comment and reads its history. Screenshots at 1280 and
-390 px land in artifacts/e2e/replies/<kind>/.
+no JavaScript involved), then quotes a passage of it he selected (static/markdown_tools.js carries
+the selection; a selection in another comment, or reaching past this one, quotes no more than this
+comment holds); ann edits her comment and reads its history. Screenshots at 1280 and 390 px land
+in artifacts/e2e/replies/<kind>/.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,21 @@ TITLE = "Is $KO's dividend safe through 2027?"
 COMMENT = "Payout ratio is near 75%, which leaves little room."
 REPLY = "Free cash flow covers it, though."
 QUOTE_ANSWER = "Agreed on the ratio; bottlers are the swing factor."
+PASSAGE = "near 75%, which leaves"
+PASSAGE_ANSWER = "Near, but the special dividend inflates it."
+# Select `passage` in the element's first text node, or from there to the end of `until` when given.
+SELECT_JS = """(element, [passage, until]) => {
+    const node = element.firstChild;
+    const start = node.data.indexOf(passage);
+    if (start < 0) throw new Error('passage not in the text: ' + node.data);
+    const range = document.createRange();
+    range.setStart(node, start);
+    if (until) range.setEndAfter(document.querySelector(until)); else range.setEnd(node, start + passage.length);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return selection.toString();
+}"""
 EDITED = "Payout ratio is near 75% of earnings, which leaves little room."
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
@@ -140,6 +158,22 @@ def walk(ann: Page, bob: Page, site: Server, browser) -> None:  # noqa: F811 - t
     expect(quoted.locator(".markdown")).to_contain_text(QUOTE_ANSWER)
     bob.screenshot(path=str(site.shots / "replies-3-quoted.png"), full_page=True)
 
+    # bob quotes a passage he selected in ann's comment: only it is quoted.
+    quote_a_selection(bob, post_url, "first reply", REPLY, f"**{names[0]}** wrote:\n\n> {COMMENT}\n\n")
+    quote_a_selection(bob, post_url, "past the end", PASSAGE, f"**{names[0]}** wrote:\n\n> near 75%, which leaves "
+                      "little room.\n\n", until=".thread .replies .comment:last-child")  # fmt: skip
+    quote_a_selection(bob, post_url, "passage", PASSAGE, f"**{names[0]}** wrote:\n\n> {PASSAGE}\n\n")
+    body.fill(body.input_value() + PASSAGE_ANSWER)
+    bob.screenshot(path=str(site.shots / "replies-3b-passage-form.png"), full_page=True)
+    bob.get_by_role("button", name="Reply", exact=True).click()
+    expect_flash(bob, "Reply added.")
+    passage_reply = bob.locator(".thread").first.locator(".replies .comment").nth(2)
+    expect(passage_reply.locator(".markdown blockquote")).to_have_text(PASSAGE)
+    expect(passage_reply.locator(".markdown strong")).to_have_text(names[0])
+    expect(passage_reply.locator(".markdown > p").last).to_have_text(PASSAGE_ANSWER)
+    passage_reply.scroll_into_view_if_needed()
+    bob.screenshot(path=str(site.shots / "replies-3c-passage-quoted.png"))
+
     # ann edits her comment: "edited" links to the history with both versions.
     ann.goto(post_url)
     ann.locator(".thread").first.locator(".comment").first.get_by_role("link", name="Edit comment").click()
@@ -159,7 +193,23 @@ def walk(ann: Page, bob: Page, site: Server, browser) -> None:  # noqa: F811 - t
     try:
         page = phone.new_page()
         page.goto(post_url)
-        expect(page.locator(".replies .comment")).to_have_count(2)
+        expect(page.locator(".replies .comment")).to_have_count(3)
         page.screenshot(path=str(site.shots / "replies-5-phone.png"), full_page=True)
     finally:
         phone.close()
+
+
+def quote_a_selection(bob: Page, post_url: str, where: str, passage: str, expected: str, until: str = "") -> None:
+    """On the post page, select ``passage`` in ann's comment (``where``: or in bob's first reply),
+    possibly on past the end of the element ``until``; Quote on ann's comment opens the reply form
+    holding ``expected``."""
+    bob.goto(post_url)
+    thread = bob.locator(".thread").first
+    ann_comment = thread.locator(".comment").first
+    source = thread.locator(".replies .comment").first if where == "first reply" else ann_comment
+    selected = source.locator(".markdown p").first.evaluate(SELECT_JS, [passage, until or None])
+    assert selected.startswith(passage), selected
+    ann_comment.get_by_role("link", name="Quote").click()
+    expect(bob.locator("h1")).to_have_text(re.compile(r"^Reply to "))
+    expect(bob.get_by_label("Your comment")).to_have_value(expected)
+    expect(bob.locator(".flash")).to_have_count(0)

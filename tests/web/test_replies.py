@@ -11,7 +11,7 @@ from sqlalchemy import func, update
 from finboard.contract.comments import REPLY_OTHER_POST, REPLY_PARENT_GONE, CommentCreate, CommentUpdate
 from finboard.contract.errors import ApiError
 from finboard.contract.notifications import new_comment_recipients
-from finboard.contract.threads import COLLAPSE_ABOVE, SHOWN_WHEN_COLLAPSED
+from finboard.contract.threads import COLLAPSE_ABOVE, PASSAGE_NOT_FOUND, SHOWN_WHEN_COLLAPSED
 from finboard.core import api_service, comment_service, content_writes
 from finboard.core.comment_models import CommentRevision
 from finboard.core.models import Comment, Notification, Post, PostWatch, User
@@ -221,6 +221,37 @@ def test_quote_prefills_a_blockquote_with_attribution_and_renders_sanitised(clie
     assert "<blockquote>" in block and "Line two" in block and "<script>" not in block
     kinds = {n.user_id: n.kind for n in rows(make, Notification, Notification.comment_id == new)}
     assert kinds == {people["bob"]: "comment_reply", people["alice"]: "reply"}  # the quote mentions no one
+
+
+def test_quote_with_a_selected_passage_prefills_only_that_passage(client, make, people, post):
+    parent = make.comment(post, people["bob"], "Margins are the **whole** story.\n\nBuybacks help too.")
+    sign_in(client, people["carol"])
+    page = client.get(f"/comments/{parent}/reply", query_string={"quote": 1, "passage": "the whole story.\n\nBuy"})
+    assert form_value(page, "body") == "**bob** wrote:\n\n> the whole story.\n>\n> Buy\n\n"  # as shown: no ** left
+    assert flashes(page) == []
+    new = comment_id_of(post_form(client, f"/comments/{parent}/reply", body=form_value(page, "body") + "Agreed."))
+    html = body(client.get(f"/posts/{post}"))
+    block = re.search(rf'id="comment-{new}">.*?<blockquote>(.*?)</blockquote>', html, re.S).group(1)
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", block)).strip() == "the whole story. Buy"
+
+
+@pytest.mark.parametrize("passage", ["words bob never wrote", "<script>alert(1)</script>", "x" * 5000])
+def test_a_passage_the_comment_does_not_hold_quotes_the_whole_comment_and_says_so(client, make, people, post, passage):
+    parent = make.comment(post, people["bob"], "Margins are the **whole** story.")
+    sign_in(client, people["carol"])
+    page = client.get(f"/comments/{parent}/reply", query_string={"quote": 1, "passage": passage})
+    assert page.status_code == 200
+    assert form_value(page, "body") == "**bob** wrote:\n\n> Margins are the **whole** story.\n\n"
+    assert flashes(page) == [PASSAGE_NOT_FOUND]
+    assert "<script>alert(1)" not in body(page)
+    assert count(make, Comment) == 1  # a GET writes nothing
+
+
+def test_a_blank_passage_quotes_the_whole_comment_quietly(client, make, people, post, top):
+    sign_in(client, people["carol"])
+    page = client.get(f"/comments/{top}/reply", query_string={"quote": 1, "passage": "  \n "})
+    assert form_value(page, "body") == "**bob** wrote:\n\n> Margins are the **whole** story.\n\n"
+    assert flashes(page) == []
 
 
 # --- editing ----------------------------------------------------------------------------------------
