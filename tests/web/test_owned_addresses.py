@@ -35,7 +35,6 @@ from tests.mail_support import SmtpServer, link, text_part
 
 TRIED = "Someone tried to sign up to FinBoard with your address"
 CONFIRM = "Confirm your e-mail address for FinBoard"
-SECRET = "test-secret-key-with-enough-entropy"
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +75,13 @@ def _login(client, login: str, password: str = TEST_PASSWORD):
 
 def _login_user_id(client, login: str, password: str = TEST_PASSWORD) -> int | None:
     answer = _login(client, login, password)
-    return decode_access_token(SECRET, answer.json["access_token"]).user_id if answer.status_code == 200 else None
+    if answer.status_code != 200:
+        return None
+    return decode_access_token(_secret(client.application), answer.json["access_token"]).user_id
+
+
+def _secret(app) -> str:
+    return app.config["FINBOARD_SETTINGS"].secret_key
 
 
 def _mail(smtp, address: str) -> list[tuple[str, str]]:
@@ -120,7 +125,7 @@ def test_the_first_of_two_holders_to_confirm_owns_the_address(mail_app, auth, sm
     assert mail["Subject"] == CONFIRM and "Hello dave" in text_part(mail)
     dave_link = _path(link(mail, "/account/verify/"))
     with mail_app.app_context():  # alice follows her own link first
-        alice_link = f"/account/verify/{make_token(SECRET, db.session.get(User, alice), 'verify')}"
+        alice_link = f"/account/verify/{make_token(_secret(mail_app), db.session.get(User, alice), 'verify')}"
     assert client.get(alice_link).status_code == 302 and _verified(mail_app, "alice")
 
     refused = client.get(dave_link)  # only the mailbox's holder has this link, and sees why
