@@ -89,7 +89,7 @@ def test_of_two_confirmations_at_once_exactly_one_wins(database_url):
         links = _holders(engine, address, (f"ann{round_}", f"bea{round_}"))
         ready = threading.Barrier(2)
         with ThreadPoolExecutor(2) as pool:
-            outcomes = sorted(pool.map(lambda link: _confirm(engine, settings, link, ready), links))
+            outcomes = sorted(pool.map(_confirm, [engine] * 2, [settings] * 2, links, [ready] * 2))
         assert outcomes == [REFUSED, "confirmed"], round_
         (winner,) = _confirmed(engine, address)
         with engine.connect() as conn:  # the loser's row is as it was
