@@ -107,7 +107,7 @@ def _signed_up_home(app, auth, username: str, email: str) -> tuple:
     answer = register(browser, type(auth)(browser), username=username, email=email)
     home = browser.get("/").get_data(as_text=True)
     home = re.sub(r'(value|nonce)="[^"]{20,}"', r'\1="<per-session>"', home)  # CSRF tokens, CSP nonces
-    for own in (username, email.lower()):
+    for own in (email.lower(), username):
         home = home.replace(own, "<own>")
     return (answer.status_code, answer.location, answer.get_data()), home
 
