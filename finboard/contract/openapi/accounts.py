@@ -19,7 +19,7 @@ CONFIRMED_FIRST = "Another account confirmed this address first (error.fields.em
 
 def paths() -> dict[str, Any]:
     def link(operation_id: str, summary: str, body: type[BaseModel], confirms: bool = False) -> dict[str, Any]:
-        statuses = (*LINK_ERRORS, 409) if confirms else LINK_ERRORS
+        statuses = tuple(sorted((*LINK_ERRORS, 409))) if confirms else LINK_ERRORS
         built = operation(
             operation_id, summary, 204, None, statuses, body=body, description=USED, error_texts={409: CONFIRMED_FIRST}
         )
