@@ -145,7 +145,8 @@ def create_user_command(username: str, email: str, password: str, role: str, ver
     except ValidationError as exc:
         problems = "; ".join(f"{k}: {v}" for k, v in first_error_fields(exc.errors()).items())
         raise click.BadParameter(problems) from exc
-    if account_queries.username_taken(db.session, data.username) or account_queries.email_taken(db.session, data.email):
+    taken = account_queries.username_taken(db.session, data.username)
+    if taken or account_queries.email_in_use(db.session, data.email):  # the operator may be told
         raise click.ClickException("that username or email is already registered")
     try:
         user = account_queries.create_user(db.session, data.username, data.email, hash_password(data.password), role)

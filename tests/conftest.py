@@ -137,9 +137,12 @@ class Factory:
     def __init__(self, app):
         self.app = app
 
-    def user(self, username: str = "alice", email: str | None = None) -> int:
+    def user(self, username: str = "alice", email: str | None = None, verified: bool = False) -> int:
+        """A member (``verified``: who confirmed the address, so owns it)."""
         with self.app.app_context():
             user = account_queries.create_user(db.session, username, email or f"{username}@example.com", _PASSWORD_HASH)
+            if verified:
+                user.email_verified_at = user.created_at
             db.session.commit()
             return user.id
 

@@ -16,6 +16,7 @@ from finboard.ratelimits import check_login, check_register
 from finboard.redirects import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+USERNAME_TAKEN = "That username is taken."
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -28,17 +29,18 @@ def register():
     if form.validate_on_submit():
         username = form.username.data.strip()
         email = form.email.data.strip().lower()
+        # Only the name can be taken (names are public). The address is never checked: a taken
+        # one gets the same account, page and job as a fresh one, and the job tells its owner
+        # instead of mailing a link (finboard.core.mail_jobs), so the page tells nobody.
         if account_queries.username_taken(db.session, username):
-            form.username.errors.append("That username is taken.")
-        if account_queries.email_taken(db.session, email):
-            form.email.errors.append("An account with that email already exists.")
+            form.username.errors.append(USERNAME_TAKEN)
         if not form.errors:
             try:
                 user = account_queries.create_user(db.session, username, email, hash_password(form.password.data))
                 account_service.send_verification(db.session, current_app.config["FINBOARD_SETTINGS"], user)
-            except IntegrityError:  # a concurrent registration won the race
+            except IntegrityError:  # a concurrent registration of the name won the race
                 db.session.rollback()
-                form.username.errors.append("That username or email is taken.")
+                form.username.errors.append(USERNAME_TAKEN)
             else:
                 sign_in(user)
                 flash(f"Welcome to FinBoard, {user.username}!", "success")

@@ -2,8 +2,11 @@
 
 The answers that start a mail (a reset asked for, a verification resent, a change of
 address asked for) are the same whatever the address: ``202`` with :class:`MailAccepted`,
-so no answer tells whether an address has an account. A link's token that is tampered
-with, expired or already used is a ``422`` naming ``token`` (code ``invalid_token``).
+so no answer tells whether an address has an account (nor does sign-up: it takes any
+address, and only a confirmation makes an address an account's). A link's token that is
+tampered with, expired or already used is a ``422`` naming ``token`` (code
+``invalid_token``); confirming an address another account confirmed first is a ``409``
+naming ``email``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ TOKEN_MESSAGES = {
 }
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 - a message
 ADDRESS_TAKEN = "That address now belongs to another account."
+# Said only to whoever followed a verification link, i.e. to the mailbox's holder.
+ADDRESS_CONFIRMED_ELSEWHERE = (
+    "Another account confirmed this address first. Sign in to that account (or reset its password), "
+    "or give this account another address."
+)
 
 
 class PasswordResetRequest(Input):
@@ -62,7 +70,13 @@ def token_error(reason: str) -> ApiError:
 
 
 def address_taken() -> ApiError:
+    """A new address confirmed by its link after another account confirmed it."""
     return ApiError(409, "conflict", {"email": ADDRESS_TAKEN})
+
+
+def address_confirmed_elsewhere() -> ApiError:
+    """A sign-up address confirmed by its link after another account confirmed it."""
+    return ApiError(409, "conflict", {"email": ADDRESS_CONFIRMED_ELSEWHERE})
 
 
 def wrong_password() -> ApiError:

@@ -68,7 +68,6 @@ MESSAGES = {
 }
 UNKNOWN_CATEGORY = "Unknown category."
 USERNAME_TAKEN = "Already taken."
-EMAIL_TAKEN = "Already registered."
 
 
 class ErrorBody(Schema):

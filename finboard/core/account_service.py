@@ -9,6 +9,12 @@ Every link is single-use by its fingerprint (finboard.core.account_tokens), and 
 write that uses it is a conditional ``UPDATE`` on the state the fingerprint was made
 from, so of two requests with one link (a double click, a replay racing the first) only
 one changes anything; the other gets the "already used" answer.
+
+An address is owned once confirmed (migration 0019): a confirmation — of the sign-up
+address or of a new one — that another account beat to it fails on the partial unique
+index (409, said only to whoever followed the mailed link, so only to the mailbox's
+holder), and of two at once exactly one commits. Asking for a mail never looks at who
+else has the address: the job does, when it runs (finboard.core.mail_jobs).
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from finboard.contract.accounts import address_taken, token_error, wrong_password
-from finboard.core import account_queries, account_tokens, jobs, mail_jobs
+from finboard.contract.accounts import address_confirmed_elsewhere, address_taken, token_error, wrong_password
+from finboard.core import account_tokens, jobs, mail_jobs
 from finboard.core.account_tokens import Purpose, TokenInvalid
 from finboard.core.models import User, UserSession, utcnow
 from finboard.core.security import hash_password, verify_password
@@ -87,13 +93,18 @@ def send_verification(session: Session, settings: Settings, user: User) -> None:
 
 
 def verify_email(session: Session, settings: Settings, token: str) -> User:
+    """Confirm the account's address; 409 when another account confirmed it first."""
     user, _ = _claimed_user(session, settings, token, "verify")
-    changed = session.execute(
-        update(User)
-        .where(User.id == user.id, User.email == user.email, User.email_verified_at.is_(None))
-        .values(email_verified_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    try:
+        changed = session.execute(
+            update(User)
+            .where(User.id == user.id, User.email == user.email, User.email_verified_at.is_(None))
+            .values(email_verified_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    except IntegrityError:  # uq_users_email_verified: the address is another account's now
+        session.rollback()
+        raise address_confirmed_elsewhere() from None
     if changed != 1:
         session.rollback()
         raise token_error("used")
@@ -105,21 +116,23 @@ def verify_email(session: Session, settings: Settings, token: str) -> User:
 def request_email_change(session: Session, settings: Settings, user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to the new address (the current one stays until it is followed).
 
-    An address that already has an account gets no link, and the answer is the same: the
-    form does not tell who is registered.
+    An address another account confirmed gets no link, and the answer is the same: the
+    request enqueues the same job whatever the address, and the job finds the owner
+    (finboard.core.mail_jobs), so neither the answer nor its time tells who is registered.
     """
     if not verify_password(user.password_hash, password):
         raise wrong_password()
     new_email = new_email.strip().lower()
-    if new_email != user.email and not account_queries.email_taken(session, new_email):
+    if new_email != user.email:
         jobs.enqueue_mail(session, settings, mail_jobs.job_args("email_change", user_id=user.id, new_email=new_email))
     session.commit()
 
 
 def confirm_email_change(session: Session, settings: Settings, token: str) -> User:
-    """Switch to the confirmed address (verified by the link itself) and tell the old one."""
+    """Switch to the confirmed address (verified by the link itself) and tell the old one, if
+    it was confirmed (an unconfirmed one may be someone else's: sign-up takes any address)."""
     user, new_email = _claimed_user(session, settings, token, "email")
-    old_email = user.email
+    old_email, old_confirmed = user.email, user.email_verified_at is not None
     try:
         changed = session.execute(
             update(User)
@@ -127,13 +140,14 @@ def confirm_email_change(session: Session, settings: Settings, token: str) -> Us
             .values(email=new_email, email_verified_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
-    except IntegrityError:  # someone registered the address since the link was mailed
+    except IntegrityError:  # uq_users_email_verified: another account confirmed it since the link was mailed
         session.rollback()
         raise address_taken() from None
     if changed != 1:
         session.rollback()
         raise token_error("used")
-    jobs.enqueue_mail(session, settings, mail_jobs.job_args("email_changed", user_id=user.id, old_email=old_email))
+    if old_confirmed:
+        jobs.enqueue_mail(session, settings, mail_jobs.job_args("email_changed", user_id=user.id, old_email=old_email))
     session.commit()
     session.refresh(user)
     return user

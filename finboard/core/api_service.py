@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from finboard.contract.blocks import check_not_blocked
 from finboard.contract.comments import CommentCreate, CommentPublic
-from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
+from finboard.contract.errors import UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.contract.permissions import (
     check_author,
     check_author_delete,
@@ -57,14 +57,15 @@ from finboard.settings import Settings
 
 
 def register(session: Session, payload: UserCreate, settings: Settings | None = None) -> UserPublic:
-    """Create the account; with ``settings``, its verification mail is queued in the same transaction."""
-    fields = {}
+    """Create the account; with ``settings``, its verification mail is queued in the same transaction.
+
+    Only the username can be taken (409: names are public). The address is never checked:
+    a taken one gets the same answer, the same account and the same job as a fresh one,
+    and the job, when it runs, tells the address's owner instead of mailing a link
+    (finboard.core.mail_jobs) — no answer or timing tells whether it has an account.
+    """
     if account_queries.username_taken(session, payload.username):
-        fields["username"] = USERNAME_TAKEN
-    if account_queries.email_taken(session, str(payload.email)):
-        fields["email"] = EMAIL_TAKEN
-    if fields:
-        raise ApiError(409, "conflict", fields)
+        raise ApiError(409, "conflict", {"username": USERNAME_TAKEN})
     try:
         user = account_queries.create_user(
             session, payload.username, str(payload.email), hash_password(payload.password)
@@ -73,9 +74,9 @@ def register(session: Session, payload: UserCreate, settings: Settings | None = 
             jobs.enqueue_mail(session, settings, mail_jobs.job_args("verify", user_id=user.id))
         result = user_public(user)
         session.commit()
-    except IntegrityError as exc:  # lost a race with a concurrent registration
+    except IntegrityError as exc:  # lost a race with a concurrent registration of the name
         session.rollback()
-        raise ApiError(409, "conflict") from exc
+        raise ApiError(409, "conflict", {"username": USERNAME_TAKEN}) from exc
     return result
 
 

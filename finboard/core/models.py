@@ -95,12 +95,22 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_username_lower", func.lower(text("username")), unique=True),
+        # An address is owned once confirmed: one confirmed account per address, any number of
+        # unconfirmed ones (sign-up never refuses an address, migration 0019).
+        Index(
+            "uq_users_email_verified",
+            func.lower(text("email")),
+            unique=True,
+            postgresql_where=text("email_verified_at IS NOT NULL"),
+            sqlite_where=text("email_verified_at IS NOT NULL"),
+        ),
+        Index("ix_users_email", "email"),
         CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))  # stored lower case
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     # Bumped when the password changes: API tokens carry it, so older ones stop working.

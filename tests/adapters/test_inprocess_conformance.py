@@ -10,6 +10,8 @@ sequences run on fresh copies of the seeded database, one per adapter.
 from __future__ import annotations
 
 import time
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 
@@ -135,9 +137,9 @@ def test_write_sequence(adapter, fresh, seeded_database, reference_logs):
     """tests/conformance's write script: the same statuses and (normalised) bytes as Flask on its own copy."""
     log, reference_log = _logs(adapter, fresh, reference_logs, seeded_database.kind, test_2_writes)
     assert_same_log(log, reference_log, adapter)
+    test_2_writes.check_data(adapter, log, SECRET)
     detail = next(response for label, _, _, response in log if label == "detail-after-writes").json()
-    assert detail["title"] == "Rotation into energy majors" and detail["cashtags"] == ["CVX"]
-    assert detail["id"] == 91 and detail["comment_count"] == 2, "the first post after the 90 seeded ones"
+    assert detail["id"] == 91, "the first post after the 90 seeded ones"
 
 
 def test_reactions_sequence(adapter, fresh, seeded_database, reference_logs):
@@ -245,15 +247,35 @@ def test_account_sequence(adapter, fresh, reference_logs):
     log = test_8_accounts.run_sequence(backend)
     assert_same_log(log, reference_logs[key], adapter)
     test_8_accounts.check_data(adapter, backend, {label: r.json() if r.content else None for label, _, _, r in log})
-    # 3 sign-ups, 2 resets of accounts (the unknown address: none), a resend, a change and its notice.
     # A mail handed over after the commit can reach the thread after this test's last answer: wait a little.
     deadline = time.monotonic() + 15
-    while len(set(outbox.glob("*.eml")) - before) < 8 and time.monotonic() < deadline:
+    while len(set(outbox.glob("*.eml")) - before) < len(ACCOUNT_MAIL) and time.monotonic() < deadline:
         mail_jobs.wait_idle()
         time.sleep(0.2)
-    sent = sorted(set(outbox.glob("*.eml")) - before)
-    subjects = [next((ln for ln in f.read_text().splitlines() if ln.startswith(("Subject:", "To:"))), "") for f in sent]
-    assert len(sent) == 8, subjects
+    time.sleep(0.5)  # and none more than expected
+    mail_jobs.wait_idle()
+    sent = [message_from_bytes(f.read_bytes(), policy=default) for f in set(outbox.glob("*.eml")) - before]
+    assert sorted((m["To"], m["Subject"]) for m in sent) == sorted(ACCOUNT_MAIL), adapter
+
+
+CONFIRM, RESET = "Confirm your e-mail address for FinBoard", "Reset your FinBoard password"
+TRIED = "Someone tried to sign up to FinBoard with your address"
+# The account script's mail: 4 sign-ups' links (acct_dan's address is acct_bob's: no link, acct_bob
+# is told, again at dan's resend), 2 resets of accounts (the unknown address: none; acct_bob's
+# address: its owner only), bob's resend, a change (none to the owned address; acct_cat's old
+# address, never confirmed, is not told).
+ACCOUNT_MAIL = [
+    ("acct_ann@example.com", CONFIRM),
+    ("acct_bob@example.com", CONFIRM),
+    ("acct_cat@example.com", CONFIRM),
+    ("acct_ann@example.com", RESET),
+    ("acct_bob@example.com", CONFIRM),
+    ("acct_eve@example.com", CONFIRM),
+    ("acct_bob@example.com", TRIED),
+    ("acct_bob@example.com", TRIED),
+    ("cat.new@example.com", "Confirm your new e-mail address for FinBoard"),
+    ("acct_bob@example.com", RESET),
+]
 
 
 @pytest.mark.postgres

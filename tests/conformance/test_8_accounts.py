@@ -2,8 +2,10 @@
 
 One scripted sequence — a password reset asked for a known and an unknown address (the
 same answer), its link tampered with, used, replayed; the old bearer token refused; an
-address verified and the link replayed; a change of address refused, taken, confirmed and
-replayed; the per-account limit — runs against each backend's own copy of the database.
+address verified and the link replayed; a sign-up with that address answered as a fresh
+one, its link refused (409) and the address logging in its owner; a change of address
+refused, taken, confirmed and replayed; the per-account limit — runs against each
+backend's own copy of the database.
 The links are the ones the mail job would send, signed here from the account's row with
 the servers' ``SECRET_KEY`` (the mail itself: tests/web/test_account_mail.py,
 tests/persistence/test_mail_jobs.py).
@@ -15,9 +17,11 @@ from types import SimpleNamespace
 
 import psycopg
 
+from finboard.contract.accounts import ADDRESS_CONFIRMED_ELSEWHERE
 from finboard.core.account_tokens import make_token
+from finboard.core.security import decode_access_token
 from tests.conformance.sequence import assert_logs_identical, recorder
-from tests.conformance.test_2_writes import bearer
+from tests.conformance.test_2_writes import bearer, normalise
 
 P = "/api/v1"
 PASSWORD = "accounts-pass-1"
@@ -83,6 +87,20 @@ def run_sequence(backend) -> list[tuple[str, int, bytes, object]]:
     step("verify", "POST", verify, verify, 204, json={"token": token})
     step("verify-replay", "POST", verify, verify, 422, json={"token": token})
 
+    # Sign-up with the address acct_bob confirmed: the same answer as a fresh one (ids alike,
+    # times and tokens normalised). The job tells acct_bob instead of linking acct_dan, whose
+    # link (signed here) cannot confirm it; the address still logs in its owner.
+    alike = recorder(backend, log, normalise)
+    register, login = f"{P}/auth/register", f"{P}/auth/login"
+    alike("register-fresh", "POST", register, register, 201,
+          json={"username": "acct_eve", "email": "acct_eve@example.com", "password": PASSWORD})  # fmt: skip
+    alike("register-taken", "POST", register, register, 201,
+          json={"username": "acct_dan", "email": "ACCT_BOB@example.com", "password": PASSWORD})  # fmt: skip
+    step("resend-taken", "POST", resend, resend, 202, headers=_login(backend, "acct_dan"))
+    step("verify-taken", "POST", verify, verify, 409, json={"token": mint(backend, "acct_dan", "verify")})
+    alike("login-owner-by-email", "POST", login, login, 200,
+          json={"username": "acct_bob@example.com", "password": PASSWORD})  # fmt: skip
+
     # A change of address: the password; a taken address answers the same; confirmed once.
     change, email_confirm = f"{P}/users/me/email", f"{P}/auth/email/confirm"
     step("change-anonymous", "POST", change, change, 401, json={"email": "x@example.com", "password": PASSWORD})
@@ -115,6 +133,10 @@ def check_data(name: str, backend, r: dict) -> None:
     assert r["reset-tampered"]["error"]["fields"] == {"token": "This link is not valid. Ask for a new one."}, name
     assert r["reset-replay"]["error"]["code"] == "invalid_token", name
     assert r["change-wrong-password"]["error"]["fields"] == {"password": "That is not your current password."}
+    assert sorted(r["register-taken"]) == sorted(r["register-fresh"]) and r["register-taken"]["username"] == "acct_dan"
+    assert r["resend-taken"] == r["resend"], name
+    assert r["verify-taken"]["error"]["fields"] == {"email": ADDRESS_CONFIRMED_ELSEWHERE}, name
+    owner = decode_access_token(_secret(backend), r["login-owner-by-email"]["access_token"]).user_id
     with psycopg.connect(backend.server_database_dsn, autocommit=True) as conn:
         rows = dict(
             (row[0], row[1:])
@@ -123,8 +145,12 @@ def check_data(name: str, backend, r: dict) -> None:
                 "WHERE username LIKE 'acct_%'"
             )
         )
+        bob = conn.execute("SELECT id FROM users WHERE username = 'acct_bob'").fetchone()[0]
     assert rows == {
         "acct_ann": ("acct_ann@example.com", False, 1),
         "acct_bob": ("acct_bob@example.com", True, 0),
         "acct_cat": ("cat.new@example.com", True, 0),
+        "acct_dan": ("acct_bob@example.com", False, 0),  # signed up, unconfirmed: the address is bob's
+        "acct_eve": ("acct_eve@example.com", False, 0),
     }, name
+    assert owner == bob, name

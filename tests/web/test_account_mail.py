@@ -155,8 +155,8 @@ def test_reset_through_the_api_once(mail_app, client, smtp, make):
 
 @SQLITE_ONLY
 def test_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old(mail_app, client, auth, smtp, make):
-    user_id = make.user("alice")
-    make.user("bob")
+    user_id = make.user("alice", verified=True)  # the old address is told: it was confirmed
+    make.user("bob", verified=True)  # bob owns his address: a change to it mails nothing
     auth.login()
     change = {"change-email": "new@example.com", "change-password": "not-my-password"}
     wrong = _form(client, auth, "/account/email", **change)
@@ -176,7 +176,7 @@ def test_change_of_address_is_confirmed_at_the_new_one_and_told_to_the_old(mail_
     assert taken.status_code == asked.status_code == 302
     (message,) = smtp.wait_for("new@example.com")
     mail_jobs.wait_idle()
-    assert smtp.to("bob@example.com") == []  # an address with an account gets nothing, and the answer is the same
+    assert smtp.to("bob@example.com") == []  # an owned address gets nothing, and the answer is the same
     confirm_path = _path(link(message, "/account/email/confirm/"))
     assert make.get(User, user_id).email == "alice@example.com"  # not until confirmed
     page = client.get(confirm_path)

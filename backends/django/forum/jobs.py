@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 
 from backends.django.forum.runtime import finboard_settings
 from finboard.core import mail_jobs, notification_mail
@@ -75,26 +75,10 @@ def enqueue_mail(args: dict) -> None:
         transaction.on_commit(lambda: _mail_after_commit(args))
 
 
-def _load_account(args: dict):
-    from .models import User
-
-    if args.get("user_id") is not None:
-        return User.objects.filter(id=args["user_id"]).first()
-    email = str(args.get("email") or "").strip().lower()
-    return User.objects.filter(email=email).first() if email else None
-
-
 def _mail_after_commit(args: dict) -> None:
-    """Embedded: the mail thread reads the account, composes and sends (the request only hands it over)."""
+    """Embedded: the mail thread reads the accounts, composes and sends (the request only hands
+    it over) — through finboard.core.mail_jobs on the same database, as the queued job does, so
+    one module decides who gets what (the address's owner, a link, nothing)."""
     settings = finboard_settings()
-    mail_jobs.send_later(settings, functools.partial(_compose_in_thread, settings, args))
-
-
-def _compose_in_thread(settings, args: dict):
-    try:
-        return mail_jobs.compose(settings, args, _load_account(args))
-    finally:
-        # The mail thread's own connection, closed and forgotten: the next job opens one on the
-        # database as configured then (not kept open between rare mails).
-        connections["default"].close()
-        del connections["default"]
+    engine = mail_jobs.url_engine(settings.database_url)
+    mail_jobs.send_later(settings, functools.partial(mail_jobs.compose_from, engine, settings, args))

@@ -11,7 +11,7 @@ does), so Django never emulates cascades.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from finboard.contract.limits import (
@@ -47,7 +47,7 @@ class UTCDateTimeField(models.DateTimeField):
 class User(models.Model):
     id = models.AutoField(primary_key=True)
     username = models.CharField(max_length=USERNAME_MAX)  # unique on lower(username), an index
-    email = models.CharField(max_length=EMAIL_MAX, unique=True)  # stored lowercase
+    email = models.CharField(max_length=EMAIL_MAX)  # stored lowercase; see Meta.constraints
     password_hash = models.CharField(max_length=255)
     role = models.CharField(max_length=16, default="member")
     token_version = models.IntegerField(default=0)
@@ -62,6 +62,12 @@ class User(models.Model):
     class Meta:
         managed = False
         db_table = "users"
+        # Migration 0019 (migrations/ is the DDL): one confirmed account per address.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=models.Q(email_verified_at__isnull=False), name="uq_users_email_verified"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.username

@@ -8,7 +8,7 @@ count that joins only what the filters need.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
@@ -192,10 +192,13 @@ def category_stats() -> QuerySet:
 
 
 def user_by_login(login: str) -> User | None:
-    """A user by email (when the login has an '@') or by username, case-insensitively."""
+    """A user by email (when the login has an '@') or by username, case-insensitively; an
+    address names its owner, else its one unconfirmed holder (finboard.core.account_queries)."""
     login = login.strip()
     if "@" in login:
-        return User.objects.filter(email=login.lower()).first()
+        email = login.lower()
+        others = User.objects.filter(email=email).exclude(id=OuterRef("id"))
+        return User.objects.filter(Q(email_verified_at__isnull=False) | ~Exists(others), email=email).first()
     return _by_username(login).first()
 
 
@@ -212,7 +215,3 @@ def named_target_exists(kind: str, value: str) -> bool:
 
 def username_taken(username: str) -> bool:
     return _by_username(username).exists()
-
-
-def email_taken(email: str) -> bool:
-    return User.objects.filter(email=email.lower()).exists()

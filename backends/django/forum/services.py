@@ -18,7 +18,7 @@ from finboard.contract.blocks import check_not_blocked
 from finboard.contract.cashtags import extract_cashtags
 from finboard.contract.categories import CategoryList, CategoryStatsList
 from finboard.contract.comments import CommentCreate, CommentPage, CommentPublic
-from finboard.contract.errors import EMAIL_TAKEN, UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
+from finboard.contract.errors import UNKNOWN_CATEGORY, USERNAME_TAKEN, ApiError
 from finboard.contract.limits import DETAIL_COMMENTS
 from finboard.contract.pagination import PageQuery
 from finboard.contract.permissions import (
@@ -76,14 +76,10 @@ from .serializers import (
 
 
 def register(payload: UserCreate) -> UserPublic:
-    """Create the account and, in the same transaction, its verification mail's job."""
-    fields = {}
+    """Create the account and, in the same transaction, its verification mail's job. Only the
+    username can be taken; the address is never checked (finboard.core.api_service.register)."""
     if queries.username_taken(payload.username):
-        fields["username"] = USERNAME_TAKEN
-    if queries.email_taken(str(payload.email)):
-        fields["email"] = EMAIL_TAKEN
-    if fields:
-        raise ApiError(409, "conflict", fields)
+        raise ApiError(409, "conflict", {"username": USERNAME_TAKEN})
     password_hash = hash_password(payload.password)
     try:
         with transaction.atomic():
@@ -96,8 +92,8 @@ def register(payload: UserCreate) -> UserPublic:
                 created_at=timezone.now(),
             )
             jobs.enqueue_mail(mail_jobs.job_args("verify", user_id=user.id))
-    except IntegrityError as exc:  # lost a race with a concurrent registration
-        raise ApiError(409, "conflict") from exc
+    except IntegrityError as exc:  # lost a race with a concurrent registration of the name
+        raise ApiError(409, "conflict", {"username": USERNAME_TAKEN}) from exc
     return user_public(user)
 
 

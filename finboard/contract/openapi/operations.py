@@ -39,7 +39,7 @@ ERROR_TEXTS = {
     403: "Not allowed: not the author, not a moderator, suspended, the post is locked, "
     "the post's author blocks you (code blocked), or the author deletes what a moderator hid (code hidden)",
     404: "Not found",
-    409: "Conflict: already registered, already reported, or nothing to change",
+    409: "Conflict: a username already taken, already reported, or nothing to change",
     413: f"Request body over {MAX_BODY_BYTES // 1024} KiB",
     422: "Invalid fields (named in error.fields)",
     429: "Too many attempts, or the account's allowance of posts, comments or reactions is used up",
@@ -62,8 +62,10 @@ def response(description: str, model: type[BaseModel] | None = None) -> dict[str
     return answer
 
 
-def errors(*statuses: int) -> dict[str, Any]:
-    return {str(code): response(ERROR_TEXTS[code], Error) for code in statuses}
+def errors(*statuses: int, texts: dict[int, str] | None = None) -> dict[str, Any]:
+    """The error responses, each described by ``texts`` (this operation's own words) or ``ERROR_TEXTS``."""
+    texts = {**ERROR_TEXTS, **(texts or {})}
+    return {str(code): response(texts[code], Error) for code in statuses}
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
@@ -107,8 +109,10 @@ def operation(
     auth: bool = False,
     query: list[dict[str, Any]] | None = None,
     description: str | None = None,
+    error_texts: dict[int, str] | None = None,
 ) -> dict[str, Any]:
-    """One operation; its success response is described "OK", "Created" or ``description``."""
+    """One operation; its success response is described "OK", "Created" or ``description``,
+    its errors by ``error_texts`` where the shared text would say more than it can answer."""
     built: dict[str, Any] = {"operationId": operation_id, "summary": summary}
     if auth:
         built["security"] = BEARER
@@ -117,5 +121,5 @@ def operation(
     if body is not None:
         built["requestBody"] = json_body(body)
     ok = description or {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}[status]
-    built["responses"] = {str(status): response(ok, model), **errors(*error_statuses)}
+    built["responses"] = {str(status): response(ok, model), **errors(*error_statuses, texts=error_texts)}
     return built

@@ -33,6 +33,14 @@ MODELS: list[type[BaseModel]] = [
 ]
 
 
+# Sign-up takes any address: refusing a taken one would tell whether it has an account.
+REGISTERED = (
+    "Created, the same for a fresh address and one another account has: the address is the "
+    "account's once confirmed from the mailed link (an address another account confirmed gets "
+    "no link; its owner is told instead)"
+)
+
+
 def auth_paths() -> dict[str, Any]:
     return {
         "/api/v1/auth/register": {
@@ -43,6 +51,8 @@ def auth_paths() -> dict[str, Any]:
                 UserPublic,
                 (400, 409, 413, 422, 429, 503),
                 body=UserCreate,
+                description=REGISTERED,
+                error_texts={409: "The username is taken (error.fields.username); an address is never refused"},
             ),
         },
         "/api/v1/auth/login": {
