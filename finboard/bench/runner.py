@@ -75,6 +75,9 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         self.url: str | None = None
         self.tokens_file: Path | None = None
         self.tokens: list[str] = []
+        self.sessions: list = []  # finboard.bench.client.Session: the logged-in page scenarios' members
+        self.sessions_file: Path | None = None  # their cookies, one per connection (the Lua token file)
+        self.session_file: Path | None = None  # the first member's alone (revalidation: its ETags are its own)
         self.request_files: dict[str, tuple[Path, list]] = {}
         self.verifier = Verifier()
         self.active: RunningBackend | None = None  # the server taking its turn now
@@ -131,8 +134,9 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         return servers.label(base, self.o.server) if base else None
 
     def applicable(self, name: str, scenario: str) -> bool:
-        if name == TARGET:
-            return not SCENARIOS[scenario].pages or self.target_pages
+        if name == TARGET:  # a deployment has no /hello yardstick; its pages only when it serves them
+            scen = SCENARIOS[scenario]
+            return not scen.yardstick and (not scen.pages or self.target_pages)
         backend = self.backends.get(name)
         return backend is None or SCENARIOS[scenario].applies_to(backend)
 
@@ -204,7 +208,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
             self.target_pages = serves_pages(self.o.target)
             return [self.facts.post_count]
         self.target_pages = False
-        all_backends = registered()
+        all_backends = registered(yardsticks=True)
         for name in self.o.backends:
             backend = servers.served_by(all_backends[name], self.o.server)
             self.backends[backend.name] = backend
@@ -230,6 +234,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         self.request_files = {}
         self.verifier = Verifier()  # bodies are compared within one data set
         self.tokens, self.tokens_file = [], None
+        self.sessions, self.sessions_file, self.session_file = [], None, None
         label = f"Round {number}/{len(self.sizes)}: {size:,} posts"
         with ExitStack() as round_data:
             self.progress.phase(f"{label} · seeding and reading the data…")
@@ -248,6 +253,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
             self.rounds[size] = record
             self.run["rounds"] = [self.rounds[s] for s in sorted(self.rounds)]
             self._obtain_tokens()
+            self._obtain_sessions()
             self.progress.complete(Step("data", size))
             for cache in self.o.cache_modes:  # servers kept across the rounds of one cache mode
                 try:
