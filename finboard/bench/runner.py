@@ -49,7 +49,7 @@ from finboard.bench.scenarios import SCENARIOS
 from finboard.bench.steps import Step
 from finboard.bench.target import TARGET, facts_from_api, serves_pages
 from finboard.bench.verify import Verifier
-from finboard.registry import Backend, registered
+from finboard.registry import YARDSTICKS, Backend, registered
 from finboard.serving import RunningBackend
 
 
@@ -129,7 +129,10 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         elif targets.FLASK in self.o.backends:  # FinBoard's own app: the backend every comparison is about
             base = targets.FLASK
         else:
-            frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
+            yardsticks = {b.name for b in YARDSTICKS}  # /hello is a reference, not a framework to control
+            frameworks = [
+                n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n) and n not in yardsticks
+            ]
             base = frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)
         return servers.label(base, self.o.server) if base else None
 
