@@ -211,7 +211,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
             self.target_pages = serves_pages(self.o.target)
             return [self.facts.post_count]
         self.target_pages = False
-        all_backends = registered(yardsticks=True)
+        all_backends = {**registered(), **{b.name: b for b in YARDSTICKS}}  # the API backends and /hello
         for name in self.o.backends:
             backend = servers.served_by(all_backends[name], self.o.server)
             self.backends[backend.name] = backend
