@@ -136,7 +136,9 @@ def form_login(base_url: str, username: str, password: str = DEMO_PASSWORD) -> S
     """Log ``username`` in through the forum's login form, as a browser does; RuntimeError saying why not.
 
     GET the form (its CSRF token, and the session cookie that token is bound to), POST it back
-    with the cookie; the answer is a redirect that sets the logged-in session cookie.
+    with the cookie; the answer is a redirect that sets the logged-in session cookie. The redirect
+    is followed once, as a browser does, so the "Logged in as …" flash it carries is shown and
+    gone: a cookie replayed with it would render and re-set the flash on every measured page.
     """
     with Client(base_url) as client:
         form = client.exchange("GET", LOGIN_PATH, None, {"Accept": "text/html"})
@@ -152,8 +154,11 @@ def form_login(base_url: str, username: str, password: str = DEMO_PASSWORD) -> S
         answer = client.exchange("POST", LOGIN_PATH, body, headers)
         cookie = session_cookie(answer)
         if answer.status not in (302, 303) or cookie is None:
-            raise RuntimeError(f"logging {username} in through {LOGIN_PATH} answered {answer.status}: {answer.body[:200]!r}")
-        return Session(username, cookie)
+            why = f"answered {answer.status}: {answer.body[:200]!r}"
+            raise RuntimeError(f"logging {username} in through {LOGIN_PATH} {why}")
+        landing = urlsplit(answer.headers.get("location", "/"))
+        shown = client.exchange("GET", landing.path or "/", None, {"Accept": "text/html", "Cookie": cookie})
+        return Session(username, session_cookie(shown) or cookie)
 
 
 def login_sessions(base_url: str, usernames: list[str], count: int, parallel: int = 4) -> list[Session]:

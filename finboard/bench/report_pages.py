@@ -51,7 +51,8 @@ def pages_section(agg: Aggregate) -> str:
                 row.append(member_text + (f", {to_list:.2f}× list" if to_list is not None else ""))
             rows.append(row)
     yardsticks = []
-    for backend in dict.fromkeys(hello_label(b) for b in backends):
+    measured = [b for b in agg.backends if any(k[0] == b and k[1] == HELLO for k in agg.cells)]
+    for backend in measured or [hello_label(backends[0])]:
         figures = [f"cache {cache}: {value:,.0f} req/s" for cache in agg.caches
                    if (value := rps(agg, backend, HELLO, cache)) is not None]  # fmt: skip
         yardsticks.append(f"`{backend}` {'; '.join(figures) or 'not measured'}")

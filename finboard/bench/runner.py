@@ -102,9 +102,11 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         if self.o.target:
             return [[TARGET]]
         units = []
+        yardsticks = {b.name for b in YARDSTICKS}  # /hello is the same at every revision: no baseline copy
         for name in self.o.backends:
             label = servers.label(name, self.o.server)
-            units.append([label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])])
+            copy = self.o.baseline and name not in yardsticks
+            units.append([label, *([baseline.label(label, self.o.baseline)] if copy else [])])
         base = self.aa_base()
         if base:
             at = next(i for i, unit in enumerate(units) if unit[0] == base)
@@ -215,7 +217,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         for name in self.o.backends:
             backend = servers.served_by(all_backends[name], self.o.server)
             self.backends[backend.name] = backend
-            if tree is not None:
+            if tree is not None and not backend.yardstick:
                 before = baseline.label(backend.name, self.o.baseline)
                 self.backends[before] = replace(backend, name=before)
                 self.trees[before] = tree

@@ -30,19 +30,26 @@ def page_scenario_names() -> list[str]:
     return [name for name, s in SCENARIOS.items() if s.per_hello]
 
 
-def hello_label(backend: str) -> str:
-    """The yardstick served like ``backend``: ``hello``, ``hello@granian``, ``hello@HEAD~1``."""
+def hello_labels(backend: str) -> list[str]:
+    """The yardsticks that may stand beside ``backend``, nearest first: ``flask-orm@granian@HEAD~1`` →
+    ``hello@granian@HEAD~1``, ``hello@granian``, ``hello`` (a --baseline copy has no /hello of its own)."""
     _, suffix = split_label(backend)
-    return HELLO + suffix
+    parts = suffix.split("@")[1:]
+    return [HELLO + "".join(f"@{p}" for p in parts[:n]) for n in range(len(parts), -1, -1)]
+
+
+def hello_label(backend: str) -> str:
+    """The yardstick served like ``backend``: ``hello``, ``hello@granian``."""
+    return hello_labels(backend)[0]
 
 
 def hello_rps(agg: Aggregate, backend: str, cache: str) -> float | None:
     """The yardstick's req/s beside ``backend``: in ``cache`` mode, else in any mode it was measured in."""
-    label = hello_label(backend)
-    for mode in [cache, *(c for c in agg.caches if c != cache)]:
-        value = rps(agg, label, HELLO, mode)
-        if value is not None:
-            return value
+    for label in hello_labels(backend):
+        for mode in [cache, *(c for c in agg.caches if c != cache)]:
+            value = rps(agg, label, HELLO, mode)
+            if value is not None:
+                return value
     return None
 
 
