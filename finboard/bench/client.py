@@ -9,6 +9,7 @@ are the ones a logged-in member gets.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import html
 import json
@@ -99,7 +100,10 @@ class Client:
                 raw = conn.getresponse()
                 names = {k.lower() for k in raw.headers}
                 got = {name: "\n".join(raw.headers.get_all(name) or []) for name in names}
-                return Response(raw.status, raw.getheader("Content-Type", ""), raw.read(), got)
+                body = raw.read()
+                if got.get("content-encoding") == "gzip" and body:  # a page cache's stored gzip (Accept-Encoding)
+                    body = gzip.decompress(body)
+                return Response(raw.status, raw.getheader("Content-Type", ""), body, got)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()
                 if attempt == 2:

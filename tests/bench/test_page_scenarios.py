@@ -30,6 +30,7 @@ def test_every_page_type_has_a_visitor_and_a_member_scenario_divided_by_hello():
         assert [r.path for r in seen] == [r.path for r in logged_in]  # the same pages…
         assert not any(r.session for r in seen) and all(r.session for r in logged_in)  # …with a session cookie
         assert all(r.page and r.operation == "" and r.method == "GET" for r in seen), name
+        assert all(dict(r.headers) == {"Accept-Encoding": "gzip"} for r in seen)  # as every browser asks
     assert SCENARIOS["hello"].yardstick and not SCENARIOS["hello"].per_hello
     assert [r.path for r in SCENARIOS["hello"].generate(facts())] == ["/hello"]
 
@@ -64,7 +65,7 @@ def test_the_deep_page_is_the_older_link_of_the_page_before_it():
 
 def test_revalidation_asks_for_304_on_the_index_categories_and_posts():
     requests = SCENARIOS["page_revalidate"].generate(facts())
-    assert all(r.revalidate and r.status == 304 and not r.headers for r in requests)
+    assert all(r.revalidate and r.status == 304 and r.headers == (("Accept-Encoding", "gzip"),) for r in requests)
     paths = {r.path for r in requests}
     assert "/" in paths and {f"/c/{c}" for c in CATEGORIES} <= paths and len(paths) == 1 + 4 + 20
     assert SCENARIOS["page_revalidate"].revalidate and SCENARIOS["page_revalidate_member"].revalidate
@@ -99,7 +100,7 @@ def test_lua_carries_session_cookies_and_extra_headers(tmp_path):
     request = replace(request, headers=(("If-None-Match", 'W/"abc"'),))
     text = write_lua(tmp_path / "r.lua", [request, *SCENARIOS["page_index"].generate(facts())[:1]], [304]).read_text()
     assert f'"{request.path}", false, "cookie", {{["If-None-Match"] = "W/\\"abc\\""}}}},' in text
-    assert ', false, false},' in text  # a visitor's page: no auth, no extra headers
+    assert ', false, false, {["Accept-Encoding"] = "gzip"}},' in text  # a visitor's page: no auth, as a browser
     assert write_tokens(tmp_path / "s.lua", ["session=a.b"]).read_text() == 'return {\n  "session=a.b",\n}\n'
 
 
