@@ -85,7 +85,7 @@ def check_page(client: Client, request: Request, response: Response, session: Se
 
 def _check_listing(client: Client, request: Request, text: str, session: Session | None) -> list[str]:
     ids = post_ids(text)
-    problems = []
+    problems = [] if ids else ["the page lists no post (the scenarios ask only for pages with posts)"]
     if request.api:
         api = _get(client, request.api, None, "application/json")
         expected = [item["id"] for item in api.json().get("items", [])] if api.status == 200 else None
