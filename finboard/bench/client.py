@@ -10,8 +10,8 @@ are the ones a logged-in member gets.
 from __future__ import annotations
 
 import gzip
-import http.client
 import html
+import http.client
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor

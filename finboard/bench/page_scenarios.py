@@ -105,7 +105,9 @@ def revalidate_pages(facts: DataFacts) -> list[Request]:
     cell (finboard.bench.page_check.with_etags); success is ``304 Not Modified``.
     """
     urls = [_page("/", "index", API, revalidate=True, status=304)]
-    urls += [_page(f"/c/{s}", "category", query(API, category=s), revalidate=True, status=304) for s in facts.categories]
+    urls += [
+        _page(f"/c/{s}", "category", query(API, category=s), revalidate=True, status=304) for s in facts.categories
+    ]
     ids = spread(facts.post_ids, min(REVALIDATE_POSTS, facts.post_count), seed=RNG_SEED + 16)
     urls += [_page(f"/posts/{i}", "post", f"{API}/{i}", revalidate=True, status=304) for i in ids]
     return spread(urls, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 17)

@@ -26,8 +26,8 @@ from finboard.bench.request_types import REQUESTS_PER_SCENARIO as REQUESTS_PER_S
 from finboard.bench.request_types import RNG_SEED as RNG_SEED
 from finboard.bench.request_types import Request as Request
 from finboard.bench.request_types import Scenario as Scenario
-from finboard.bench.request_types import spread as spread
 from finboard.bench.request_types import query as _query
+from finboard.bench.request_types import spread as spread
 from finboard.core.seeding import DEMO_PASSWORD
 
 
