@@ -41,7 +41,8 @@ def served():
         database.migrate(url)
         database.seed_if_empty(url, POSTS)
         facts = database.read_facts(url)
-        env = server_env(url, secrets.token_urlsafe(32), 2, "off", "")
+        # The cache on, in-process (one worker, no Redis): a build with the whole-page cache sends ETags
+        env = server_env(url, secrets.token_urlsafe(32), 2, "on", "")
         forum = stack.enter_context(start_backend(FLASK_ORM, env=env, workers=1))
         hello = stack.enter_context(start_backend(HELLO, env=env, workers=1))
         yield facts, forum.base_url, hello.base_url
