@@ -53,7 +53,9 @@ class Measurement:
         if not SCENARIOS[scenario].revalidate:
             return requests_file
         session = self.sessions[0] if self.sessions and SCENARIOS[scenario].needs_session else None
-        resolved = page_check.with_etags(base_url, requests, session)
+        resolved, self.cell_note = page_check.with_etags(base_url, requests, session)
+        if self.cell_note:
+            self.progress.message(f"{scenario}: {self.cell_note}")
         return write_lua(self.tmp / f"{scenario}-etags.lua", resolved, [304])
 
     def _auth_file(self, scenario: str) -> Path | None:
@@ -80,6 +82,7 @@ class Measurement:
             ),
             key=lambda k: k.concurrency,
         )
+        self.cell_note = ""
         try:
             requests_file = self._load_file(scenario, base_url)
         except (page_check.NoEtag, OSError) as exc:
@@ -121,6 +124,8 @@ class Measurement:
                     memory_idle=memory_idle,
                     startup_s=self.active.startup_s if self.active else None,
                 )
+                if self.cell_note:  # e.g. the pages left out of a revalidation (they sent no ETag)
+                    self.cells[key]["note"] = self.cell_note
                 if name == TARGET:
                     blank_server_figures(self.cells[key], before, base_url)
             if self.active is not None and not self.active.alive():

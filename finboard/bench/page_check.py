@@ -130,18 +130,35 @@ def etag_of(client: Client, request: Request, session: Session | None) -> str:
     return etag.split("\n")[0]
 
 
-def with_etags(base_url: str, requests: list[Request], session: Session | None) -> list[Request]:
-    """The revalidation requests, each with ``If-None-Match`` and its page's ETag as the server sends it now.
+def with_etags(base_url: str, requests: list[Request], session: Session | None) -> tuple[list[Request], str]:
+    """The revalidation requests, each with ``If-None-Match`` and its page's ETag as the server sends it now,
+    and a note naming the pages left out because they sent none ("" when none was); NoEtag when no page
+    sent one.
 
     Fetched right before each cell (after the cache is emptied): an ETag that a
     write or an emptied cache changed would otherwise turn every 304 into a 200.
+    A page the server does not cache (no ETag) cannot be revalidated: it is left
+    out and named, rather than timed as 200s.
     """
-    etags: dict[tuple, str] = {}
+    etags: dict[tuple, str | None] = {}
+    first: NoEtag | None = None
     with Client(base_url) as client:
         for r in requests:
             if (r.path, r.headers) not in etags:
-                etags[r.path, r.headers] = etag_of(client, r, session if r.session else None)
-    return [replace(r, headers=(*r.headers, ("If-None-Match", etags[r.path, r.headers]))) for r in requests]
+                try:
+                    etags[r.path, r.headers] = etag_of(client, r, session if r.session else None)
+                except NoEtag as exc:
+                    etags[r.path, r.headers], first = None, first or exc
+    kept = [replace(r, headers=(*r.headers, ("If-None-Match", etags[r.path, r.headers])))
+            for r in requests if etags[r.path, r.headers]]  # fmt: skip
+    if not kept:
+        raise first or NoEtag("no page to revalidate")
+    missing = [path for (path, _), etag in etags.items() if etag is None]
+    if not missing:
+        return kept, ""
+    shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+    pages = len(etags)
+    return kept, f"revalidated {pages - len(missing)} of {pages} pages; {len(missing)} sent no ETag ({shown})"
 
 
 def check_revalidation(client: Client, request: Request, session: Session | None) -> tuple[list[str], str | None]:

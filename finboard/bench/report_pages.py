@@ -64,7 +64,12 @@ def pages_section(agg: Aggregate) -> str:
     headers = ["Page", "Cache"]
     for backend in backends:
         headers += [f"{backend}: visitor", f"{backend}: member"]
-    return head + table(headers, rows)
+    notes = []
+    for (backend, scenario, cache, _), cell in agg.cells.items():
+        note = next((e["note"] for e in cell.entries if e.get("note")), None)
+        if note and backend in backends:
+            notes.append(f"- {backend}, {scenario}, cache {cache}: {note}")
+    return head + table(headers, rows) + ("\n\n" + "\n".join(dict.fromkeys(notes)) if notes else "")
 
 
 def terminal_lines(agg: Aggregate) -> list[str]:

@@ -79,6 +79,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         self.sessions_file: Path | None = None  # their cookies, one per connection (the Lua token file)
         self.session_file: Path | None = None  # the first member's alone (revalidation: its ETags are its own)
         self.request_files: dict[str, tuple[Path, list]] = {}
+        self.cell_note = ""  # what a cell's results entry should say besides its figures (measure._load_file)
         self.verifier = Verifier()
         self.active: RunningBackend | None = None  # the server taking its turn now
         self.running: dict[str, RunningBackend] = {}  # label -> server kept for the cache mode's rounds
