@@ -125,7 +125,7 @@ def etag_of(client: Client, request: Request, session: Session | None) -> str:
     etag = response.headers.get("etag")
     if response.status != 200 or not etag:
         why = f"answered {response.status}" if response.status != 200 else "sent no ETag"
-        raise NoEtag(f"GET {request.path} {why}: nothing to revalidate, so no 304 is measured "
+        raise NoEtag(f"GET {request.path} {why}: nothing to revalidate, so no 304 is timed "
                      "(a server without the whole-page cache of issue 19, or with it off, sends none)")  # fmt: skip
     return etag.split("\n")[0]
 
@@ -152,7 +152,7 @@ def with_etags(base_url: str, requests: list[Request], session: Session | None) 
     kept = [replace(r, headers=(*r.headers, ("If-None-Match", etags[r.path, r.headers])))
             for r in requests if etags[r.path, r.headers]]  # fmt: skip
     if not kept:
-        raise first or NoEtag("no page to revalidate")
+        raise NoEtag(f"none of the {len(etags)} pages sent an ETag, e.g. {first}")
     missing = [path for (path, _), etag in etags.items() if etag is None]
     if not missing:
         return kept, ""

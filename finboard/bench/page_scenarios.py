@@ -110,7 +110,9 @@ def revalidate_pages(facts: DataFacts) -> list[Request]:
     ]
     ids = spread(facts.post_ids, min(REVALIDATE_POSTS, facts.post_count), seed=RNG_SEED + 16)
     urls += [_page(f"/posts/{i}", "post", f"{API}/{i}", revalidate=True, status=304) for i in ids]
-    return spread(urls, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 17)
+    # one page of each kind first: the verification's samples are the first few requests
+    head = [urls[0], urls[1], urls[-1]]
+    return head + spread(urls, REQUESTS_PER_SCENARIO - len(head), seed=RNG_SEED + 17)
 
 
 def hello_requests(facts: DataFacts) -> list[Request]:
