@@ -49,6 +49,9 @@ class Backend:
     interface: str = ""
     data_layer: str = ""  # what answers its reads: "orm" (the framework's own) or "sql" (finboard.rawsql)
     postgres_only: bool = False  # refuses to start on SQLite
+    # Serves only GET /hello (finboard.bench.hello): the yardstick page scenarios are divided by, not an
+    # implementation of /api/v1 — left out of registered() unless asked for, so no suite iterates it as one.
+    yardstick: bool = False
 
     def argv(self, host: str, port: int, workers: int) -> list[str]:
         if self.command is not None:
@@ -215,6 +218,19 @@ BUILTIN: tuple[Backend, ...] = (
     WSGI_RAW,
     ASGI_RAW,
 )
+# The yardstick of the page scenarios (issue 19): the cheapest answer of the same stack (Flask under gunicorn's
+# sync workers with the same server config as flask-orm), measured in the same run as the pages.
+HELLO = Backend(
+    name="hello",
+    framework="Flask, one /hello route (the yardstick)",
+    app="finboard.bench.hello:app",
+    requires=("flask", "gunicorn"),
+    health_path="/hello",
+    description="A minimal Flask app (GET /hello → 'Hello, World!'), gunicorn sync workers, the same server "
+    "config as flask-orm: the yardstick every page scenario is divided by.",
+    yardstick=True,
+)
+YARDSTICKS: tuple[Backend, ...] = (HELLO,)
 # The names before the data-layer matrix (issue 14), still accepted by get() and canonical().
 ALIASES: Mapping[str, str] = {"flask": "flask-orm", "fastapi": "fastapi-orm", "django": "django-orm", "raw": "wsgi-raw"}
 FLASK, FASTAPI, DJANGO, RAW = FLASK_ORM, FASTAPI_ORM, DJANGO_ORM, WSGI_RAW  # their constants, likewise
@@ -236,9 +252,12 @@ def _from_entry_points() -> list[Backend]:
     return found
 
 
-def registered() -> dict[str, Backend]:
-    """Built-ins first, then plugins (a plugin cannot replace a built-in name)."""
+def registered(yardsticks: bool = False) -> dict[str, Backend]:
+    """Built-ins first, then plugins (a plugin cannot replace a built-in name); with ``yardsticks``, also
+    the yardsticks (``hello``), which serve no /api/v1 and which only ``flask bench`` runs."""
     backends = {b.name: b for b in BUILTIN}
+    if yardsticks:
+        backends.update((b.name, b) for b in YARDSTICKS)
     for backend in _from_entry_points():
         backends.setdefault(backend.name, backend)
     return backends
@@ -250,8 +269,8 @@ def canonical(name: str) -> str:
 
 
 def get(name: str) -> Backend:
-    """A backend by its registered name or an old one (``ALIASES``)."""
-    backends = registered()
+    """A backend by its registered name or an old one (``ALIASES``), yardsticks included."""
+    backends = registered(yardsticks=True)
     found = backends.get(canonical(name))
     if found is None:
         raise KeyError(f"unknown backend {name!r}; registered: {', '.join(backends)}")

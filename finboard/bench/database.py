@@ -45,7 +45,9 @@ class DeepPage:
     """Where the deep-page scenario reads: page ``page`` of ``per_page``, after the row at ``after_row``.
 
     ``cursor`` is ``Cursor.after("new", created_at, id).encode()`` of the last row of the page before
-    (None when the data has a single page); ``first_id`` is the id the page must start with.
+    (None when the data has a single page); ``first_id`` is the id the page must start with;
+    ``previous_cursor`` is the cursor of the page before (None from page 2 down: that page is numbered),
+    so the page scenario can check that the deep page is really its "Older" link.
     """
 
     requested_page: int
@@ -54,6 +56,7 @@ class DeepPage:
     after_row: int | None  # 0-based offset in ORDER BY created_at DESC, id DESC
     cursor: str | None
     first_id: int | None
+    previous_cursor: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -208,7 +211,13 @@ def deep_page(conn: psycopg.Connection, total: int, requested: int = DEEP_PAGE, 
     ).fetchall()
     created_at, ident = rows[0]
     token = Cursor.after("new", created_at, ident).encode()
-    return DeepPage(requested, page, per_page, after, token, rows[1][1] if len(rows) > 1 else None)
+    previous = None
+    if page > 2:  # the page before is itself reached by cursor: the last row of the page before it
+        row = conn.execute(
+            "SELECT created_at, id FROM posts ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1", (after - per_page,)
+        ).fetchone()
+        previous = Cursor.after("new", row[0], row[1]).encode()
+    return DeepPage(requested, page, per_page, after, token, rows[1][1] if len(rows) > 1 else None, previous)
 
 
 def read_facts(url: str, terms: bool = True) -> DataFacts:

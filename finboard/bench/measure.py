@@ -6,6 +6,9 @@ compared across backends) before it is timed; each cell samples the server's
 and PostgreSQL's CPU and memory while wrk runs; after each cell the server
 drains what wrk left queued (it must not spill into the next cell) and write
 scenarios are undone; a server that died under load fails its remaining cells.
+The revalidation scenario's requests get the pages' ETags as the server sends
+them right before each cell; a server that sends none has those cells skipped,
+saying so.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 
-from finboard.bench import openloop, results, wrk
+from finboard.bench import openloop, page_check, results, wrk
 from finboard.bench.plan import PENDING
 from finboard.bench.resources import Sampler, tree_memory_mb
 from finboard.bench.scenarios import SCENARIOS, write_lua
@@ -31,7 +34,8 @@ class Measurement:
         if "mixed" in scenarios:  # verified through the scenarios it mixes
             scenarios = list(dict.fromkeys([s for s in scenarios if s != "mixed"] + MIXED_PARTS))
         plan = {s: (self._requests(s)[1], SCENARIOS[s].writes) for s in scenarios}
-        verdict = self.verifier.verify(name, base_url, plan, self.tokens[0] if self.tokens else None)
+        token = self.tokens[0] if self.tokens else None
+        verdict = self.verifier.verify(name, base_url, plan, token, self.sessions[0] if self.sessions else None)
         self._reset()
         return verdict
 
@@ -42,6 +46,25 @@ class Measurement:
             self.request_files[scenario] = (write_lua(self.tmp / f"{scenario}.lua", requests, expected), requests)
         return self.request_files[scenario]
 
+    def _load_file(self, scenario: str, base_url: str) -> Path:
+        """The request file wrk runs: the scenario's, or for revalidation one with the ETags the server sends
+        now (page_check.NoEtag when it sends none)."""
+        requests_file, requests = self._requests(scenario)
+        if not SCENARIOS[scenario].revalidate:
+            return requests_file
+        session = self.sessions[0] if self.sessions and SCENARIOS[scenario].needs_session else None
+        resolved, self.cell_note = page_check.with_etags(base_url, requests, session)
+        if self.cell_note:
+            self.progress.message(f"{scenario}: {self.cell_note}")
+        return write_lua(self.tmp / f"{scenario}-etags.lua", resolved, [304])
+
+    def _auth_file(self, scenario: str) -> Path | None:
+        """What wrk's connections authenticate with: bearer tokens, members' session cookies, or nothing."""
+        found = SCENARIOS[scenario]
+        if found.needs_session:  # a member's revalidation: the ETags fetched are that member's
+            return self.session_file if found.revalidate else self.sessions_file
+        return self.tokens_file if found.needs_tokens else None
+
     def _idle_memory(self) -> dict:
         """RSS, PSS and USS (MiB) of the server's tree once it has settled after start-up and the primer."""
         if self.active is None:
@@ -51,7 +74,6 @@ class Measurement:
 
     def _scenario(self, name, cache, repeat, scenario, base_url, memory_idle) -> bool:
         """Warm-up then one cell per concurrency; False when the server died."""
-        requests_file, _ = self._requests(scenario)
         keys = sorted(
             (
                 k
@@ -60,6 +82,13 @@ class Measurement:
             ),
             key=lambda k: k.concurrency,
         )
+        self.cell_note = ""
+        try:
+            requests_file = self._load_file(scenario, base_url)
+        except (page_check.NoEtag, OSError) as exc:
+            self._mark(keys, "skipped", str(exc))
+            self.progress.message(f"{name} (cache {cache}) · {scenario}: {exc}")
+            return True
         if self.o.warmup_s and keys:
             self.progress.cell(name, cache, f"{scenario} warm-up", keys[-1].concurrency, repeat, self.o.repeat)
             try:
@@ -95,6 +124,8 @@ class Measurement:
                     memory_idle=memory_idle,
                     startup_s=self.active.startup_s if self.active else None,
                 )
+                if self.cell_note:  # e.g. the pages left out of a revalidation (they sent no ETag)
+                    self.cells[key]["note"] = self.cell_note
                 if name == TARGET:
                     blank_server_figures(self.cells[key], before, base_url)
             if self.active is not None and not self.active.alive():
@@ -115,7 +146,7 @@ class Measurement:
         """One open-loop cell per --rate (first round only), each followed by the same drain as a cell."""
         for rate in self.o.rate:
             self.progress.phase(f"{name} · {scenario} open loop at {rate:g} req/s")
-            tokens = self.tokens_file if SCENARIOS[scenario].needs_tokens else None
+            tokens = self._auth_file(scenario)
             where = dict(backend=name, scenario=scenario, cache=cache, data_size=self.size, rate=rate)
             try:
                 run = openloop.run_open_loop(
@@ -133,7 +164,11 @@ class Measurement:
 
     def _prime(self, name: str, primer: PrimerKey, base_url: str) -> bool:
         """One primer: the scenario's load for --primer seconds, recorded in ``primer[]`` only; False when it died."""
-        requests_file, _ = self._requests(primer.scenario)
+        try:
+            requests_file = self._load_file(primer.scenario, base_url)
+        except (page_check.NoEtag, OSError) as exc:  # its cells will say so; nothing to prime
+            self.progress.message(f"{name} · {primer.scenario} primer: {exc}")
+            return True
         self.progress.phase(f"{name} (cache {primer.cache}) · {primer.scenario} · c={primer.concurrency} · primer")
         pid = self.active.process.pid if self.active else None
         where = dict(backend=name, scenario=primer.scenario, concurrency=primer.concurrency, repeat=None,
@@ -170,7 +205,7 @@ class Measurement:
             threads=self.o.threads,
             duration_s=duration,
             timeout_s=self.o.timeout_s,
-            tokens_file=self.tokens_file if SCENARIOS[scenario].needs_tokens else None,
+            tokens_file=self._auth_file(scenario),
             on_start=started,
             poll=self.progress.draw,
         )

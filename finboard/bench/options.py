@@ -61,6 +61,38 @@ QUICK = {
 }
 
 
+def _paged(scenario: str) -> bool:
+    """A page scenario divided by /hello, or the /hello yardstick itself."""
+    from finboard.bench.scenarios import SCENARIOS
+
+    found = SCENARIOS.get(scenario)
+    return found is not None and (found.per_hello or found.yardstick)
+
+
+def with_yardstick(backends: list[str], scenarios: list[str]) -> tuple[list[str], list[str]]:
+    """The backends and scenarios with the /hello yardstick added where the page scenarios need it.
+
+    A page scenario's row is divided by the ``hello`` backend's req/s in the same run (issue 19),
+    so a run with page scenarios and a backend serving pages gets ``hello`` too; and ``hello``
+    gets its one scenario. A run against ``--target`` (no backends) has no yardstick.
+    """
+    from finboard.bench.scenarios import SCENARIOS
+    from finboard.registry import HELLO, get
+
+    def serves_pages(name: str) -> bool:
+        try:
+            return get(name.split("@")[0]).pages
+        except KeyError:
+            return False
+
+    paged = any(SCENARIOS[s].per_hello for s in scenarios if s in SCENARIOS)
+    if paged and HELLO.name not in backends and any(serves_pages(n) for n in backends):
+        backends = [*backends, HELLO.name]
+    if HELLO.name in backends and not any(SCENARIOS[s].yardstick for s in scenarios if s in SCENARIOS):
+        scenarios = [*scenarios, "hello"]
+    return backends, scenarios
+
+
 def cores() -> int:
     return os.cpu_count() or 1
 
@@ -102,6 +134,7 @@ class RunOptions:
     def __post_init__(self) -> None:
         sizes = [self.data_size] if isinstance(self.data_size, int) else list(self.data_size)
         self.data_size = sorted(set(sizes))
+        self.backends, self.scenarios = with_yardstick(list(self.backends), list(self.scenarios))
 
     @property
     def sizes(self) -> list[int]:
@@ -115,8 +148,10 @@ class RunOptions:
         return ["off", "on"] if self.cache == "both" else [self.cache]
 
     def scenarios_for_cache(self, cache: str) -> list[str]:
+        """With ``--cache both`` the cache-on pass runs list and detail, and every page scenario with its
+        yardstick: a cached visitor page ÷ /hello is issue 19's first target."""
         if self.cache == "both" and cache == "on":
-            return [s for s in self.scenarios if s in CACHE_IMPACT_SCENARIOS]
+            return [s for s in self.scenarios if s in CACHE_IMPACT_SCENARIOS or _paged(s)]
         return list(self.scenarios)
 
     def as_dict(self) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from finboard.bench import baseline, openloop_report, seed_report, targets
+from finboard.bench.report_pages import pages_section, terminal_lines
 from finboard.bench.report_precision import precision_section, ranking_section
 from finboard.bench.report_results import (
     cache_section,
@@ -69,8 +70,10 @@ def terminal_table(run: dict) -> str:
         for o in targets.outcomes(checks) if o.judged or o.unmeasured]  # fmt: skip
     sizes = run_sizes(run)
     ceiling = ceiling_check_lines(Aggregate(run, sizes[-1] if sizes else None))
+    per_hello = [line for size in sizes for line in terminal_lines(Aggregate(run, size))]
     return (
         table_text
+        + ("\n\nPages ÷ the /hello yardstick:\n" + "\n".join(per_hello) if per_hello else "")
         + ("\n\nTargets:\n" + "\n".join(lines) if lines else "")
         + ("\n\n-sql backends ÷ their ceiling:\n" + "\n".join(ceiling) if ceiling else "")
     )
@@ -78,6 +81,7 @@ def terminal_table(run: dict) -> str:
 
 def results_sections(agg: Aggregate, several: bool) -> list[str]:
     where = f" at {agg.data_size:,} posts" if several and agg.data_size else ""
+    pages = pages_section(agg)
     return [
         f"## Performance Results{where}",
         "### 1. Response Time (milliseconds)",
@@ -95,6 +99,7 @@ def results_sections(agg: Aggregate, several: bool) -> list[str]:
         ceiling_section(agg),
         "### 9. Who is faster (paired by round)",
         ranking_section(agg),
+        *(["### 10. Pages against the /hello yardstick", pages] if pages else []),
     ]
 
 

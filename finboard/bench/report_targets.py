@@ -43,13 +43,19 @@ def targets_section(run: dict, aggs: list[Aggregate]) -> str:
 
 
 def target_detail(number: int, checks: list[targets.Check]) -> str:
-    """Targets 1–4 as a matrix (scenario × size down, backends across); 5 and 6 as a list of checks."""
+    """Targets 1–4 as a matrix (scenario × size down, backends across); the others as a list of checks."""
     if not checks:
         why = {
             2: "Needs two or more data sizes (e.g. --data-size 10000,1000000).",
             3: "Needs the deep and list scenarios.",
             4: "Needs --cache both.",
             5: "Needs the pages and list scenarios on flask.",
+            8: "Needs the page scenarios (page_*; the hello yardstick joins them) with the cache on (--cache on "
+            "or both).",
+            9: "Needs page_revalidate on a server that sends ETags; without them its cells are skipped and say so "
+            "(see All cells).",
+            10: "Needs the logged-in page scenarios (page_*_member) and list.",
+            11: "Needs the page scenarios at two or more data sizes (e.g. --data-size 10000,1000000).",
         }.get(number, "Not measured in this run.")
         return why
     threshold = checks[0].threshold_text()

@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from finboard.bench import database
-from finboard.bench.client import login_tokens
+from finboard.bench.client import login_sessions, login_tokens
 from finboard.bench.plan import PENDING, server_env
 from finboard.bench.scenarios import SCENARIOS, write_tokens
 from finboard.bench.sqlcount import SqlCounter, count_scenarios
@@ -88,6 +88,41 @@ class RoundData:
             if self.cells[key]["status"] == PENDING:
                 self.cells[key].update(status="skipped", reason=reason)
 
+    def _obtain_sessions(self) -> None:
+        """One forum session cookie per connection for the logged-in page scenarios, logged in through the form.
+
+        Like the bearer tokens, from a server of its own (the first backend serving pages): the
+        sessions are rows of ``user_sessions`` in the round's database and the cookie is signed
+        with the run's SECRET_KEY, so each is valid on every backend serving pages.
+        """
+        needs = [k for k in self.cells if k.size == self.size and SCENARIOS[k.scenario].needs_session]
+        if not needs:
+            return
+        count = max(self.o.concurrency)
+        self.progress.phase(f"Logging in {count} seeded members through the login form (one session per connection)…")
+        problems = []
+        paged = [n for n in self.names() if self.backends[n].pages] if not self.o.target else [TARGET]
+        for name in paged:
+            try:
+                if name == TARGET:
+                    self.sessions = login_sessions(self.o.target, self.facts.usernames, count)
+                elif not self.backends[name].missing_dependencies():
+                    backend, cwd = self.backends[name], self.trees.get(name)
+                    with start_backend(backend, env=self._env("off"), workers=self.o.workers, cwd=cwd) as server:
+                        self.sessions = login_sessions(server.base_url, self.facts.usernames, count)
+                break
+            except (BackendStartError, RuntimeError, OSError, ValueError, KeyError) as exc:
+                problems.append(f"{name}: {str(exc).splitlines()[0]}")
+        if self.sessions:
+            self.sessions_file = write_tokens(self.tmp / "sessions.lua", [s.cookie for s in self.sessions])
+            self.session_file = write_tokens(self.tmp / "session-1.lua", [self.sessions[0].cookie])
+            return
+        reason = "no member sessions for the logged-in pages: " + ("; ".join(problems) or "no backend serves pages")
+        self.progress.message(reason)
+        for key in needs:
+            if self.cells[key]["status"] == PENDING:
+                self.cells[key].update(status="skipped", reason=reason)
+
     def _dbname(self) -> str | None:
         return (make_url(self.url).database or None) if self.url else None
 
@@ -127,6 +162,7 @@ class RoundData:
                 {s: self._requests(s)[1] for s in ordered},
                 size=self.o.sql_requests,
                 token=self.tokens[0] if self.tokens else None,
+                cookie=self.sessions[0].cookie if self.sessions else None,
                 server_pid=self.active.process.pid,
                 tick=self.progress.draw,
             )

@@ -49,7 +49,7 @@ from finboard.bench.scenarios import SCENARIOS
 from finboard.bench.steps import Step
 from finboard.bench.target import TARGET, facts_from_api, serves_pages
 from finboard.bench.verify import Verifier
-from finboard.registry import Backend, registered
+from finboard.registry import YARDSTICKS, Backend, registered
 from finboard.serving import RunningBackend
 
 
@@ -75,7 +75,11 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         self.url: str | None = None
         self.tokens_file: Path | None = None
         self.tokens: list[str] = []
+        self.sessions: list = []  # finboard.bench.client.Session: the logged-in page scenarios' members
+        self.sessions_file: Path | None = None  # their cookies, one per connection (the Lua token file)
+        self.session_file: Path | None = None  # the first member's alone (revalidation: its ETags are its own)
         self.request_files: dict[str, tuple[Path, list]] = {}
+        self.cell_note = ""  # what a cell's results entry should say besides its figures (measure._load_file)
         self.verifier = Verifier()
         self.active: RunningBackend | None = None  # the server taking its turn now
         self.running: dict[str, RunningBackend] = {}  # label -> server kept for the cache mode's rounds
@@ -99,9 +103,11 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         if self.o.target:
             return [[TARGET]]
         units = []
+        yardsticks = {b.name for b in YARDSTICKS}  # /hello is the same at every revision: no baseline copy
         for name in self.o.backends:
             label = servers.label(name, self.o.server)
-            units.append([label, *([baseline.label(label, self.o.baseline)] if self.o.baseline else [])])
+            copy = self.o.baseline and name not in yardsticks
+            units.append([label, *([baseline.label(label, self.o.baseline)] if copy else [])])
         base = self.aa_base()
         if base:
             at = next(i for i, unit in enumerate(units) if unit[0] == base)
@@ -126,13 +132,17 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         elif targets.FLASK in self.o.backends:  # FinBoard's own app: the backend every comparison is about
             base = targets.FLASK
         else:
-            frameworks = [n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n)]
+            yardsticks = {b.name for b in YARDSTICKS}  # /hello is a reference, not a framework to control
+            frameworks = [
+                n for n in self.o.backends if n != results.RAW and not precision.is_aa_copy(n) and n not in yardsticks
+            ]
             base = frameworks[0] if frameworks else (self.o.backends[0] if self.o.backends else None)
         return servers.label(base, self.o.server) if base else None
 
     def applicable(self, name: str, scenario: str) -> bool:
-        if name == TARGET:
-            return not SCENARIOS[scenario].pages or self.target_pages
+        if name == TARGET:  # a deployment has no /hello yardstick; its pages only when it serves them
+            scen = SCENARIOS[scenario]
+            return not scen.yardstick and (not scen.pages or self.target_pages)
         backend = self.backends.get(name)
         return backend is None or SCENARIOS[scenario].applies_to(backend)
 
@@ -204,11 +214,11 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
             self.target_pages = serves_pages(self.o.target)
             return [self.facts.post_count]
         self.target_pages = False
-        all_backends = registered()
+        all_backends = {**registered(), **{b.name: b for b in YARDSTICKS}}  # the API backends and /hello
         for name in self.o.backends:
             backend = servers.served_by(all_backends[name], self.o.server)
             self.backends[backend.name] = backend
-            if tree is not None:
+            if tree is not None and not backend.yardstick:
                 before = baseline.label(backend.name, self.o.baseline)
                 self.backends[before] = replace(backend, name=before)
                 self.trees[before] = tree
@@ -230,6 +240,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
         self.request_files = {}
         self.verifier = Verifier()  # bodies are compared within one data set
         self.tokens, self.tokens_file = [], None
+        self.sessions, self.sessions_file, self.session_file = [], None, None
         label = f"Round {number}/{len(self.sizes)}: {size:,} posts"
         with ExitStack() as round_data:
             self.progress.phase(f"{label} · seeding and reading the data…")
@@ -248,6 +259,7 @@ class BenchRun(Measurement, Lifecycle, RoundData, RunRecord):
             self.rounds[size] = record
             self.run["rounds"] = [self.rounds[s] for s in sorted(self.rounds)]
             self._obtain_tokens()
+            self._obtain_sessions()
             self.progress.complete(Step("data", size))
             for cache in self.o.cache_modes:  # servers kept across the rounds of one cache mode
                 try:

@@ -17,68 +17,18 @@ import math
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 from finboard.bench.database import DataFacts
+from finboard.bench.page_scenarios import page_scenarios
+from finboard.bench.request_types import LIST_PAGES as LIST_PAGES
+from finboard.bench.request_types import REQUESTS_PER_SCENARIO as REQUESTS_PER_SCENARIO
+from finboard.bench.request_types import RNG_SEED as RNG_SEED
+from finboard.bench.request_types import Request as Request
+from finboard.bench.request_types import Scenario as Scenario
+from finboard.bench.request_types import query as _query
+from finboard.bench.request_types import spread as spread
 from finboard.core.seeding import DEMO_PASSWORD
-
-REQUESTS_PER_SCENARIO = 1000
-LIST_PAGES = 5  # "list page 1": the first page, half the time, else one of the next few (all shallow)
-RNG_SEED = 1729
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    operation: str  # the OpenAPI path template ("" for the HTML pages)
-    status: int  # the one status that counts as success
-    body: str | None = None
-    auth: bool = False  # sends "Authorization: Bearer <token of this connection>"
-    first_id: int | None = None  # the verifier checks a post page starts with this post (the deep page)
-
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.path} {self.body or ''}".strip()
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    title: str  # the row label in reports, e.g. "GET /api/v1/posts"
-    generate: Callable[[DataFacts], list[Request]]
-    writes: bool = False  # adds rows: the runner resets the data after it
-    needs_tokens: bool = False
-    pages: bool = False  # server-rendered HTML: only backends with Backend.pages
-    mix_weight: int = 0  # share of the "mixed" browsing workload
-    description: str = ""
-    posts_to_api: bool = False  # sends POSTs (login, writes): not for read-only references such as raw
-
-    def applies_to(self, backend) -> bool:
-        if self.posts_to_api and getattr(backend, "read_only", False):
-            return False
-        return bool(getattr(backend, "pages", False)) or not self.pages
-
-    def expected_statuses(self, requests: Sequence[Request]) -> list[int]:
-        return sorted({r.status for r in requests})
-
-
-def spread(items: Sequence, count: int, seed: int = RNG_SEED) -> list:
-    """``count`` items taken evenly across ``items`` (cycling when short), in a shuffled order."""
-    if not items:
-        return []
-    n = len(items)
-    picked = [items[math.floor(i * n / count) % n] for i in range(count)] if count <= n else list(items)
-    while len(picked) < count:
-        picked += list(items)[: count - len(picked)]
-    random.Random(seed).shuffle(picked)
-    return picked
-
-
-def _query(path: str, **params) -> str:
-    return f"{path}?{urlencode(params)}" if params else path
 
 
 def login_requests(facts: DataFacts) -> list[Request]:
@@ -258,6 +208,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("aggregate", "GET /api/v1/stats/categories", aggregate_requests),
         Scenario("mixed", "90% reads / 10% writes", mixed_requests, writes=True, needs_tokens=True, posts_to_api=True),
         Scenario("pages", "GET / and /posts/{id} (HTML)", pages_requests, pages=True),
+        *page_scenarios(),
     )
 }
 
@@ -291,11 +242,19 @@ def lua_string(text: str) -> str:
 
 
 def write_lua(path: Path, requests: Sequence[Request], expected: Sequence[int]) -> Path:
-    """The request list as ``return {expected = {...}, requests = {{method, path, body|false, auth}, ...}}``."""
+    """The request list as ``return {expected = {...}, requests = {{method, path, body|false, auth, headers}, ...}}``.
+
+    ``auth`` is ``true`` (a bearer token), ``"cookie"`` (a forum session cookie) or ``false``;
+    ``headers`` (If-None-Match…) is a table, present only when the request has some.
+    """
     lines = ["return {", f"  expected = {{{', '.join(str(s) for s in expected)}}},", "  requests = {"]
     for r in requests:
         body = lua_string(r.body) if r.body is not None else "false"
-        lines.append(f"    {{{lua_string(r.method)}, {lua_string(r.path)}, {body}, {'true' if r.auth else 'false'}}},")
+        auth = '"cookie"' if r.session else "true" if r.auth else "false"
+        extra = ""
+        if r.headers:
+            extra = ", {" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in r.headers) + "}"
+        lines.append(f"    {{{lua_string(r.method)}, {lua_string(r.path)}, {body}, {auth}{extra}}},")
     lines += ["  },", "}", ""]
     path.write_text("\n".join(lines))
     return path

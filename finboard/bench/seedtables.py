@@ -129,7 +129,7 @@ def distribution_bytes(dist: metadata.Distribution) -> int:
 
 def entries(names: list[str]) -> dict[str, Backend | None]:
     """Each name (an old name, a label ``NAME@server``/``NAME@REV``/``NAME~aa``) → its registry entry, or None."""
-    known = registered()
+    known = registered(yardsticks=True)
     return {name: known.get(canonical(split_label(name)[0])) for name in names}
 
 

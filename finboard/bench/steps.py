@@ -87,6 +87,7 @@ def planned_steps(plan: list[CellKey], options: RunOptions) -> dict[Hashable, fl
     """Every step of the plan with its rough seconds, in about the order they run (CellKey, PrimerKey, Step)."""
     duration = options.duration_s or 0
     needs_tokens = any(SCENARIOS[k.scenario].needs_tokens for k in plan)
+    needs_sessions = any(SCENARIOS[k.scenario].needs_session for k in plan)  # form logins: argon2 as well
     primers = {(p.size, p.backend, p.cache, p.scenario): p for p in plan_primer(plan, options)}
     steps: dict[Hashable, float] = {}
     turns = set()
@@ -95,6 +96,7 @@ def planned_steps(plan: list[CellKey], options: RunOptions) -> dict[Hashable, fl
         if data not in steps:  # the round's data: seed, facts, tokens (EXPLAIN at the largest size)
             steps[data] = seeding_seconds(key.size) + (EXPLAIN_S if key.size == max(options.sizes) else 0)
             steps[data] += TOKENS_S + TOKEN_S * max(options.concurrency) if needs_tokens else 0
+            steps[data] += TOKENS_S + TOKEN_S * max(options.concurrency) if needs_sessions else 0
         start = Step("start", key.size, key.backend, key.cache)
         if start not in steps:  # start, verify, idle memory: once per cache mode (kept across the rounds)
             steps[start] = INSTANCE_S + INSTANCE_EXTRA_S.get(options.server, 0.0)

@@ -13,6 +13,10 @@ different days. Each target is a ratio with a threshold:
 4. Cache: cache on ÷ cache off, list and detail: ≥ 3 (the ceilings have no cache).
 5. Pages: the server-rendered pages ÷ the API list (Flask): ≥ 0.5.
 6. Lean: Flask's idle RSS ÷ its ceiling's ≤ 1.2, Flask's startup to the first 200 < 1 s.
+7. Hot and top: the hot and all-time top listings ÷ the newest listing: ≥ 0.7.
+8–11. The pages of issue 19 (finboard.bench.targets_pages): a cached visitor page ÷ the /hello
+   yardstick ≥ 0.5, a 304 revalidation ÷ /hello ≥ 0.7, a logged-in page ÷ the API list ≥ 0.5,
+   every page type and search at the largest size ÷ at the smallest ≥ 0.7.
 
 ``evaluate`` turns a results document into ``Check`` rows (pure: tests feed
 it made-up runs); the report and the results file show them.
@@ -74,6 +78,10 @@ TARGETS = {
             6, "Lean", 1.2, "<=", "×", "idle RSS of Flask's gunicorn tree ÷ its ceiling's; startup to first 200 < 1 s"
         ),
         Target(7, "Hot and top", 0.7, ">=", "×", "the hot and the all-time top listings ÷ the newest listing"),
+        Target(8, "Cached pages ÷ /hello", 0.5, ">=", "×", "a visitor's page, cache on, ÷ the /hello yardstick"),
+        Target(9, "Revalidation ÷ /hello", 0.7, ">=", "×", "304 answers to If-None-Match ÷ the /hello yardstick"),
+        Target(10, "Logged-in pages", 0.5, ">=", "×", "a member's page ÷ the API list, same cache mode"),
+        Target(11, "Pages flat with size", 0.7, ">=", "×", "each page type and search: largest size ÷ smallest"),
     )
 }
 STARTUP_LIMIT_S = 1.0
@@ -294,7 +302,9 @@ def evaluate(run: dict) -> list[Check]:
             label = f"{backend} startup to first 200, {size_label(size)}"
             checks.append(Check(6, label, figure(backend, "startup_s"), STARTUP_LIMIT_S, "<", " s",
                                 backend=backend, data_size=size, judged=backend in JUDGED))  # fmt: skip
-    return checks
+    from finboard.bench.targets_pages import page_checks  # it builds on this module's helpers
+
+    return checks + page_checks(sizes, aggs, backends)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 It exists because a fast wrong answer is not a result: a backend that answers
 a scenario's requests with another status, a body outside the OpenAPI
 document's schema, or different JSON than the backend verified first, gets
-no figures, and the reason goes to the report.
+no figures, and the reason goes to the report. A server-rendered page is
+checked against the API and its own links (finboard.bench.page_check).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from finboard.bench.client import Client
+from finboard.bench import page_check
+from finboard.bench.client import Client, Session
 from finboard.bench.scenarios import Request
 from finboard.contract.openapi import openapi_document
 
@@ -32,6 +34,7 @@ class Verdict:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
     reference: str | None = None
+    notes: list[str] = field(default_factory=list)  # not failures: e.g. no ETag, so no revalidation to measure
 
     def fail(self, message: str) -> None:
         self.ok = False
@@ -39,7 +42,8 @@ class Verdict:
             self.problems.append(message)
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "checked": self.checked, "problems": self.problems, "compared_with": self.reference}
+        found = {"ok": self.ok, "checked": self.checked, "problems": self.problems, "compared_with": self.reference}
+        return {**found, "notes": self.notes} if self.notes else found
 
 
 def response_validator(operation: str, method: str, status: int) -> Draft202012Validator | None:
@@ -96,8 +100,17 @@ class Verifier:
         count = WRITE_SAMPLES if writes else SAMPLES_PER_SCENARIO
         return requests[:count]
 
-    def verify(self, backend: str, base_url: str, plan: dict[str, tuple[list[Request], bool]], token: str | None):
-        """``plan``: scenario → (requests, writes). Sends the samples and returns a Verdict."""
+    def verify(
+        self,
+        backend: str,
+        base_url: str,
+        plan: dict[str, tuple[list[Request], bool]],
+        token: str | None,
+        session: Session | None = None,
+    ):
+        """``plan``: scenario → (requests, writes). Sends the samples and returns a Verdict.
+
+        ``session``: the member whose cookie the logged-in page scenarios send."""
         verdict = Verdict(backend, reference=self.reference_backend)
         bodies: dict[str, Any] = {}
         # Reads first: a write sample adds a post, which would shift every later listing.
@@ -107,11 +120,14 @@ class Verifier:
                 for request in self.samples(requests, writes):
                     verdict.checked += 1
                     try:
-                        response = client.send(request, token)
-                    except OSError as exc:
+                        if request.revalidate:
+                            self._revalidation(verdict, scenario, client, request, session)
+                            continue
+                        response = client.send(request, token, session.cookie if session else None)
+                        body = self._check(verdict, scenario, request, response, client, session)
+                    except (OSError, ValueError) as exc:
                         verdict.fail(f"{scenario}: {request.method} {request.path}: no answer ({exc})")
                         continue
-                    body = self._check(verdict, scenario, request, response)
                     if body is not None and request.key not in bodies:
                         bodies[request.key] = body
         if verdict.ok:
@@ -122,14 +138,25 @@ class Verifier:
             self.reference.update({k: v for k, v in bodies.items() if k not in self.reference})
         return verdict
 
-    def _check(self, verdict: Verdict, scenario: str, request: Request, response) -> Any:
+    def _revalidation(self, verdict: Verdict, scenario: str, client, request: Request, session) -> None:
+        problems, note = page_check.check_revalidation(client, request, session)
+        for problem in problems:
+            verdict.fail(f"{scenario}: GET {request.path}: {problem}")
+        if note and len(verdict.notes) < MAX_PROBLEMS:
+            verdict.notes.append(f"{scenario}: {note}")
+
+    def _check(self, verdict: Verdict, scenario: str, request: Request, response, client=None, session=None) -> Any:
         where = f"{scenario}: {request.method} {request.path}"
         if response.status != request.status:
             verdict.fail(f"{where}: status {response.status}, expected {request.status}: {response.body[:160]!r}")
             return None
-        if not request.operation:  # a server-rendered page
-            if "text/html" not in response.content_type:
-                verdict.fail(f"{where}: content type {response.content_type!r}, expected text/html")
+        if not request.operation:  # a server-rendered page: its content against the API and its links
+            if client is None or not request.page:
+                if "text/html" not in response.content_type:
+                    verdict.fail(f"{where}: content type {response.content_type!r}, expected text/html")
+                return None
+            for problem in page_check.check_page(client, request, response, session):
+                verdict.fail(f"{where}: {problem}")
             return None
         if "application/json" not in response.content_type:
             verdict.fail(f"{where}: content type {response.content_type!r}, expected application/json")

@@ -49,6 +49,7 @@ def recorded_run() -> dict:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real servers
     seen_tokens: set[str] = set()
+    seen_cookies: set[str] = set()
 
     def _answer(self, status: int, body: bytes = b"ok", headers: dict | None = None) -> None:
         self.send_response(status)
@@ -59,7 +60,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):  # noqa: N802 - http.server's naming
-        if self.path == "/moved":
+        if self.headers.get("Cookie"):
+            type(self).seen_cookies.add(self.headers["Cookie"])
+        if self.headers.get("If-None-Match") == '"v1"':
+            self._answer(304, b"")
+        elif self.path == "/moved":
             self._answer(302, b"", {"Location": "/login"})
         else:
             self._answer(200)
@@ -80,8 +85,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def tiny_server():
-    """A keep-alive HTTP server on 127.0.0.1: 200 on GET, 302 on /moved, 201/401 on POST by bearer token."""
+    """A keep-alive HTTP server on 127.0.0.1: 200 on GET (304 to ``If-None-Match: "v1"``), 302 on /moved,
+    201/401 on POST by bearer token; it records the bearer tokens and cookies it saw."""
     _Handler.seen_tokens = set()
+    _Handler.seen_cookies = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

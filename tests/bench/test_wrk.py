@@ -79,6 +79,20 @@ def test_lua_script_sends_one_bearer_token_per_connection(tmp_path):
     assert seen == {f"token-{i}" for i in range(4)}
 
 
+def test_lua_script_sends_a_session_cookie_per_connection_and_extra_headers(tmp_path):
+    page = Request("GET", "/page", "", 304, session=True, headers=(("If-None-Match", '"v1"'),))
+    lua = write_lua(tmp_path / "requests.lua", [page], [304])
+    cookies = write_tokens(tmp_path / "cookies.lua", [f"session=member-{i}" for i in range(4)])
+    with tiny_server() as (url, handler):
+        run = wrk.run_wrk(
+            url, requests_file=lua, out_file=tmp_path / "out.json", connections=4, threads=2, duration_s=1,
+            timeout_s=2, tokens_file=cookies,
+        )  # fmt: skip
+        seen = set(handler.seen_cookies)
+    assert run.result["statuses"].keys() == {"304"} and run.result["successes"] > 0  # every request revalidated
+    assert seen == {f"session=member-{i}" for i in range(4)}  # as Cookie, not as a bearer token
+
+
 def test_missing_wrk_is_a_clear_message(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(wrk.WrkError, match=r"apt-get install -y wrk"):

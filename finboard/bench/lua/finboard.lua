@@ -8,8 +8,11 @@
 --
 -- Configuration comes from the environment (done() runs in wrk's main Lua
 -- state, which never sees the script arguments):
---   FINBOARD_WRK_REQUESTS  Lua file: return {expected = {...}, requests = {{method, path, body|false, auth}, ...}}
---   FINBOARD_WRK_TOKENS    Lua file: return {"token", ...} (one per connection), may be empty
+--   FINBOARD_WRK_REQUESTS  Lua file: return {expected = {...}, requests = {{method, path, body|false, auth[, headers]}, ...}}
+--                          auth: false, true (Authorization: Bearer <token>) or "cookie" (Cookie: <token>, a
+--                          forum session); headers: a table of extra headers (If-None-Match), optional
+--   FINBOARD_WRK_TOKENS    Lua file: return {"token", ...} (one per connection: bearer tokens or session
+--                          cookies, whichever the scenario's requests ask for), may be empty
 --   FINBOARD_WRK_THREADS   wrk's -t, to spread the threads' starting points
 --   FINBOARD_WRK_CONNECTIONS wrk's -c, to hand each thread its connections' tokens
 --   FINBOARD_WRK_OUT       where done() writes the JSON document
@@ -49,7 +52,14 @@ local function headers_for(request, token)
   if request[3] then
     headers["Content-Type"] = "application/json"
   end
-  if token then
+  if request[5] then
+    for name, value in pairs(request[5]) do
+      headers[name] = value
+    end
+  end
+  if token and request[4] == "cookie" then
+    headers["Cookie"] = token
+  elseif token then
     headers["Authorization"] = "Bearer " .. token
   end
   return headers
