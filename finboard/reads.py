@@ -44,6 +44,7 @@ from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
 from finboard.core import orm_reads, read_cache_keys
 from finboard.extensions import cache, db
+from finboard.rawsql import page_rows
 from finboard.rawsql import reads as sql_reads
 from finboard.replicas import READ_ERRORS, bind_key, replica_set
 
@@ -153,7 +154,30 @@ def category_stats_json() -> bytes:
     return cache.get_or_build(*read_cache_keys.CATEGORY_STATS, _read(lambda src, conn: src.category_stats(conn)))
 
 
-# --- models (the pages) -----------------------------------------------------------
+# --- the pages' rows (finboard.rawsql.page_rows; read back by finboard.posts.rows) ----------
+
+
+def page_posts_rows(query: PostListQuery) -> bytes:
+    """A listing page's rows: the API's statements and key parameters, the pages' own document."""
+    params = read_cache_keys.posts(query)[1]
+    build = _read(lambda src, conn: src.page_posts(conn, query))
+    return cache.get_or_build("page-posts", f"{page_rows.VERSION}:{params}", build)
+
+
+def page_post_rows(post_id: int) -> bytes:
+    """The post page's post; ``b""`` when it is missing or hidden."""
+    build = _read(lambda src, conn: src.page_post(conn, post_id))
+    return cache.get_or_build("page-post", f"{page_rows.VERSION}:{post_id}", build)
+
+
+def page_comments_rows(post_id: int, query: PageQuery) -> bytes:
+    """A page of the post page's comments, oldest first; ApiError(404) when the post is missing."""
+    params = read_cache_keys.comments(post_id, query)[1]
+    build = _read(lambda src, conn: src.page_comments(conn, post_id, query))
+    return cache.get_or_build("page-comments", f"{page_rows.VERSION}:{params}", build)
+
+
+# --- models (the feeds, the history page) -------------------------------------------
 
 
 def list_posts(query: PostListQuery) -> PostPage:
