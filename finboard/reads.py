@@ -1,10 +1,13 @@
 """The forum's and the Flask API's reads: the contract's JSON bytes, cached.
 
 Why bytes: the API answers with them as they are (a cache hit is one Redis
-round trip and no serialisation at all), and the pages parse the same cached
-bytes into the contract's models, so both show the same data and share one
-cache and one invalidation rule: the generation cache every backend uses
-(``finboard.core.generation_cache``, the app's instance ``finboard.extensions.cache``).
+round trip and no serialisation at all). The forum's listing and post pages
+read their own documents (``page_*_rows``: ``finboard.rawsql.page_rows``, made by
+the same statements, read back by ``finboard.posts.rows`` without pydantic), in
+the same cache under their own names, so a write retires both at once: the
+generation cache every backend uses (``finboard.core.generation_cache``, the
+app's instance ``finboard.extensions.cache``). The feeds and the history page
+still parse the API's documents into the contract's models (``list_posts``, ``get_post``).
 
 A miss runs on the data layer ``DATA_LAYER`` names (``Settings.data_layer``):
 
