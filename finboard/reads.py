@@ -42,9 +42,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
-from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery
-from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
+from finboard.contract.posts import PostListQuery, PostPage, PostPublic
 from finboard.core import orm_reads, read_cache_keys
 from finboard.extensions import cache, db
 from finboard.rawsql import page_rows
@@ -187,19 +186,11 @@ def list_posts(query: PostListQuery) -> PostPage:
     return PostPage.model_validate_json(posts_json(query))
 
 
-def post_detail(post_id: int) -> PostDetail:
-    return PostDetail.model_validate_json(post_json(post_id))
-
-
 def get_post(post_id: int) -> PostPublic | None:
     """The post alone (one statement), for the forum page that pages its own comments."""
     build = _read(lambda src, conn: src.post_alone(conn, post_id) or NO_POST)
     document = cache.get_or_build("post-page", str(post_id), build)
     return None if document == NO_POST else PostPublic.model_validate_json(document)
-
-
-def list_comments(post_id: int, query: PageQuery) -> CommentPage:
-    return CommentPage.model_validate_json(comments_json(post_id, query))
 
 
 CATEGORIES_TTL_SECONDS = 60.0
