@@ -59,14 +59,13 @@ class PostRow:
         "cashtags",
         "comment_count",
         "created_at",
-        "updated_at",
         "sentiment",
-        "positions",
         "sentiments",
         "pinned",
         "locked",
         "edit_count",
         "reaction_count",
+        "_row",
     )
 
     def __init__(self, row: list):
@@ -78,14 +77,22 @@ class PostRow:
         self.cashtags = row[r.CASHTAGS]
         self.comment_count = row[r.COMMENTS]
         self.created_at = Stamp(*row[r.CREATED])
-        self.updated_at = Stamp(*row[r.UPDATED])
         self.sentiment = row[r.SENTIMENT]
-        self.positions = [Position(t, p) for t, p in row[r.POSITIONS]]
-        self.sentiments = [TickerView(t, v) for t, v in row[r.SENTIMENTS]]
+        self.sentiments = [TickerView(t, v) for t, v in row[r.SENTIMENTS]] if row[r.SENTIMENTS] else []
         self.pinned = row[r.PINNED]
         self.locked = row[r.LOCKED]
         self.edit_count = row[r.EDITS]
         self.reaction_count = row[r.REACTIONS]
+        self._row = row
+
+    # Only the post page shows these: a listing's cards never build them.
+    @property
+    def updated_at(self) -> Stamp:
+        return Stamp(*self._row[r.UPDATED])
+
+    @property
+    def positions(self) -> list[Position]:
+        return [Position(t, p) for t, p in self._row[r.POSITIONS]]
 
 
 class CommentRow:
