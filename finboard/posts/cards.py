@@ -97,6 +97,8 @@ def _cashtags(post, cashtag_path: str) -> Markup:
 
 
 def post_card(post, paths: dict, clock: Clock, marks=None, blocked: bool = False) -> PostCard:
+    """One card's values from a row or a model: what ``post_card`` in ``_macros.html`` used to
+    compute per card with filters, ``link.*`` calls and loops, done here in plain Python."""
     card = PostCard()
     card.id = post.id
     card.title = post.title
@@ -176,6 +178,8 @@ class CommentCard:
 
 
 def comment_card(c, in_reply_to, paths: dict, clock: Clock, viewer_id, blocked_ids, last_read) -> CommentCard:
+    """One comment's values: its links (a member's actions only for a member), whether it is new
+    since the reader's last visit, whether its author is blocked — once, not per template branch."""
     card = CommentCard()
     ident = c.id
     card.id = ident
