@@ -90,7 +90,7 @@ def measure(tree: str, mode: str, urls: dict, database_url: str, layer: str) -> 
         totals = {}
         for part in glob.glob(f"{out}*"):
             text = Path(part).read_text()
-            trigger = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.MULTILINE)
+            trigger = re.search(r"^desc: Trigger: dump (\S+)", text, re.MULTILINE)
             if trigger:
                 totals[trigger.group(1)] = int(re.search(r"^totals: (\d+)", text, re.MULTILINE).group(1))
     empty = totals.pop("empty")
