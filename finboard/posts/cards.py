@@ -19,7 +19,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from finboard.contract.threads import Thread
 from finboard.relative_time import Stamp, current_time, now_micros, time_tag
@@ -33,11 +33,6 @@ _SENTIMENT_BADGES = {
     ),
 }
 _VIEW_MARKS = {"bullish": "▲", "bearish": "▼", "neutral": "●"}
-_CASHTAG = Markup('<a class="cashtag" href="{}">${}</a>')
-_VIEW_MARK = Markup(
-    '<span class="view-mark view-{0}" title="{1} on ${2}"><span aria-hidden="true">{3}</span>'
-    '<span class="visually-hidden"> {0}</span></span>'
-)
 
 
 def _plural(count: int, word: str) -> str:
@@ -85,15 +80,24 @@ class PostCard:
 
 
 def _cashtags(post, cashtag_path: str) -> Markup:
-    """The card's cashtag links, each followed by the author's view on that ticker."""
+    """The card's cashtag links, each followed by the author's view on that ticker.
+
+    Plain string building with ``escape`` on every value (``Markup.format`` costs an escaping
+    formatter per field: a fifth of a listing's render when this was written with it)."""
     parts = []
     for ticker in post.cashtags:
-        parts.append(_CASHTAG.format(cashtag_path.format(quote(ticker, safe="")), ticker))
+        t = escape(ticker)
+        href = escape(cashtag_path.format(quote(ticker, safe="")))
+        parts.append(f'<a class="cashtag" href="{href}">${t}</a>')
         for view in post.sentiments:
             if view.ticker == ticker:
-                sentiment = view.sentiment
-                parts.append(_VIEW_MARK.format(sentiment, sentiment.capitalize(), ticker, _VIEW_MARKS[sentiment]))
-    return Markup("").join(parts)
+                v = escape(view.sentiment)
+                parts.append(
+                    f'<span class="view-mark view-{v}" title="{escape(view.sentiment.capitalize())} on ${t}">'
+                    f'<span aria-hidden="true">{_VIEW_MARKS.get(view.sentiment, "")}</span>'
+                    f'<span class="visually-hidden"> {v}</span></span>'
+                )
+    return Markup("".join(parts))  # noqa: S704  # nosec B704 - every value escaped above
 
 
 def post_card(post, paths: dict, clock: Clock, marks=None, blocked: bool = False) -> PostCard:
