@@ -13,7 +13,7 @@ the count on (``callgrind_control -i on``), and for each page type serves its UR
 (``callgrind_control -d``, one file per page type). A dump with no requests in it is the cost
 of asking for a dump; it is subtracted. Cache modes:
 
-- ``cached``: the in-process read cache (no ``REDIS_URL``), warm — a page-cache miss whose read
+- ``cached``: the in-process read cache (no ``REDIS_URL``, ``LOCAL_CACHE=1``), warm — a page-cache miss whose read
   is a cache hit, what a member's page costs (the old path parsed the cached JSON, the new one
   loads its cached rows);
 - ``uncached``: ``CACHE_ENABLED=0`` — every read reaches PostgreSQL and its rows are built too.
@@ -43,7 +43,7 @@ import tempfile
 from pathlib import Path
 
 MODES = ("cached", "uncached")
-REPEAT = 4  # each URL of a page type is served this many times per dump
+REPEAT = 3  # each URL of a page type is served this many times per dump
 
 
 def serve(tree: str, urls: dict[str, list[str]]) -> None:
@@ -77,6 +77,7 @@ def measure(tree: str, mode: str, urls: dict, database_url: str, layer: str) -> 
             "DATABASE_URL": database_url,
             "SECRET_KEY": "instructions-" + "x" * 40,
             "CACHE_ENABLED": "1" if mode == "cached" else "0",
+            "LOCAL_CACHE": "1",  # without it and without REDIS_URL every read is uncached
             "REDIS_URL": "",
             "DATA_LAYER": layer,
             "PYTHONPATH": tree,
