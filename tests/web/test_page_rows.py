@@ -214,3 +214,58 @@ def test_pages_render_as_the_old_path_did(board):
     for name, html in rendered.items():
         golden = (folder / f"{name}.html").read_bytes().decode()  # as written: the textarea's \r\n too
         assert html == golden, f"{kind}: {name} differs from the page the old path rendered"
+
+
+def test_pages_parse_no_pydantic_model(app, client, make, monkeypatch):
+    """A listing, search, cashtag and post page build no ``PostPage``/``PostPublic``/``CommentPage``:
+    the pages read rows, and the API's documents are never parsed back for them."""
+    from finboard.contract.comments import CommentPage
+    from finboard.contract.posts import PostDetail, PostPage, PostPublic
+
+    author = make.user("rows")
+    post = make.post(author, title="Rows not models $AAPL", body="A body.")
+    make.comment(post, author, "A comment on rows.")
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a page parsed a pydantic model")
+
+    for model in (PostPage, PostPublic, PostDetail, CommentPage):
+        monkeypatch.setattr(model, "model_validate_json", refuse)
+    for path in ("/", "/c/stocks", "/u/rows", "/search?q=rows", "/t/AAPL", f"/posts/{post}"):
+        for _ in range(2):  # a miss, then a hit
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert "Rows not models" in response.get_data(as_text=True), path
+    assert "A comment on rows." in client.get(f"/posts/{post}").get_data(as_text=True)
+
+
+def test_both_data_layers_write_the_same_page_rows(postgres_url):
+    """``orm_reads`` (ORM objects) and ``rawsql`` (statement tuples) write byte-identical page rows."""
+    from finboard.contract.pagination import PageQuery
+    from finboard.contract.posts import PostListQuery
+    from finboard.reads import page_comments_rows, page_post_rows, page_posts_rows
+
+    empty_tables(postgres_url)
+    apps = {layer: _app(postgres_url, layer, {"CACHE_TYPE": "NullCache"}) for layer in ("orm", "sql")}
+    ids = _seed(apps["orm"])
+    queries = [
+        PostListQuery(per_page=5),
+        PostListQuery(per_page=20, sort="comments"),
+        PostListQuery(per_page=20, cashtag="NVDA", sort="old"),
+        PostListQuery(per_page=20, category="crypto"),
+        PostListQuery(per_page=20, search="AAPL"),
+    ]
+    written = {}
+    for layer, app in apps.items():
+        with app.test_request_context():
+            written[layer] = (
+                [page_posts_rows(q) for q in queries],
+                [page_post_rows(ids["main"]), page_post_rows(999999)],
+                [page_comments_rows(ids["main"], PageQuery(page=1, per_page=50))],
+            )
+    assert written["orm"] == written["sql"]
+    assert written["orm"][1][1] == b""  # a missing post is the empty document
+    for app in apps.values():
+        with app.app_context():
+            db.session.remove()
+            db.engines[None].dispose()
