@@ -11,7 +11,9 @@ builds the tree's app (``create_app``; ``DATA_LAYER`` as given), serves every UR
 uninstrumented (warm: imports, pools, Jinja, and in ``cached`` mode the read cache), switches
 the count on (``callgrind_control -i on``), and for each page type serves its URLs and dumps
 (``callgrind_control -d``, one file per page type). A dump with no requests in it is the cost
-of asking for a dump; it is subtracted. Cache modes:
+of asking for a dump; it is subtracted. The warm heap is frozen first (``gc.freeze``), so a full
+collection that happens to land in one page type's dump does not count the whole heap there.
+Cache modes:
 
 - ``cached``: the in-process read cache (no ``REDIS_URL``, ``LOCAL_CACHE=1``), warm — a page-cache miss whose read
   is a cache hit, what a member's page costs (the old path parsed the cached JSON, the new one
@@ -32,6 +34,7 @@ Usage (from the repository root, with the old tree extracted beside it)::
 from __future__ import annotations
 
 import argparse
+import gc
 import glob
 import json
 import os
@@ -57,6 +60,8 @@ def serve(tree: str, urls: dict[str, list[str]]) -> None:
             for url in group:
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
+    gc.collect()
+    gc.freeze()  # the warm heap out of the collector's way: a full collection landing in one dump is noise
     pid = str(os.getpid())
     subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
     subprocess.run(["callgrind_control", "-d", "empty", pid], check=True, capture_output=True)
