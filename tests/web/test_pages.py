@@ -366,6 +366,6 @@ def test_card_link_paths_equal_url_for(app, script_root):
         paths = links.paths()
         assert set(paths) == set(Links.ROUTES)
         for name, (endpoint, argument, extra) in Links.ROUTES.items():
-            value = 987 if argument.endswith("_id") else "BRK.B" if name == "cashtag" else "Value Hunter/7"
+            value = {"category": "personal-finance", "author": "Value_Hunter_7", "cashtag": "BRK.B"}.get(name, 987)
             filled = paths[name].format(value if isinstance(value, int) else quote(value, safe=""))
             assert filled == url_for(endpoint, **{argument: value}, **extra), name
