@@ -1,10 +1,13 @@
 """The forum's and the Flask API's reads: the contract's JSON bytes, cached.
 
 Why bytes: the API answers with them as they are (a cache hit is one Redis
-round trip and no serialisation at all), and the pages parse the same cached
-bytes into the contract's models, so both show the same data and share one
-cache and one invalidation rule: the generation cache every backend uses
-(``finboard.core.generation_cache``, the app's instance ``finboard.extensions.cache``).
+round trip and no serialisation at all). The forum's listing and post pages
+read their own documents (``page_*_rows``: ``finboard.rawsql.page_rows``, made by
+the same statements, read back by ``finboard.posts.rows`` without pydantic), in
+the same cache under their own names, so a write retires both at once: the
+generation cache every backend uses (``finboard.core.generation_cache``, the
+app's instance ``finboard.extensions.cache``). The feeds and the history page
+still parse the API's documents into the contract's models (``list_posts``, ``get_post``).
 
 A miss runs on the data layer ``DATA_LAYER`` names (``Settings.data_layer``):
 
@@ -39,11 +42,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from finboard.contract.categories import CategoryList, CategoryStatsList
-from finboard.contract.comments import CommentPage
 from finboard.contract.pagination import PageQuery
-from finboard.contract.posts import PostDetail, PostListQuery, PostPage, PostPublic
+from finboard.contract.posts import PostListQuery, PostPage, PostPublic
 from finboard.core import orm_reads, read_cache_keys
 from finboard.extensions import cache, db
+from finboard.rawsql import page_rows
 from finboard.rawsql import reads as sql_reads
 from finboard.replicas import READ_ERRORS, bind_key, replica_set
 
@@ -153,15 +156,34 @@ def category_stats_json() -> bytes:
     return cache.get_or_build(*read_cache_keys.CATEGORY_STATS, _read(lambda src, conn: src.category_stats(conn)))
 
 
-# --- models (the pages) -----------------------------------------------------------
+# --- the pages' rows (finboard.rawsql.page_rows; read back by finboard.posts.rows) ----------
+
+
+def page_posts_rows(query: PostListQuery) -> bytes:
+    """A listing page's rows: the API's statements and key parameters, the pages' own document."""
+    params = read_cache_keys.posts(query)[1]
+    build = _read(lambda src, conn: src.page_posts(conn, query))
+    return cache.get_or_build("page-posts", f"{page_rows.VERSION}:{params}", build)
+
+
+def page_post_rows(post_id: int) -> bytes:
+    """The post page's post; ``b""`` when it is missing or hidden."""
+    build = _read(lambda src, conn: src.page_post(conn, post_id))
+    return cache.get_or_build("page-post", f"{page_rows.VERSION}:{post_id}", build)
+
+
+def page_comments_rows(post_id: int, query: PageQuery) -> bytes:
+    """A page of the post page's comments, oldest first; ApiError(404) when the post is missing."""
+    params = read_cache_keys.comments(post_id, query)[1]
+    build = _read(lambda src, conn: src.page_comments(conn, post_id, query))
+    return cache.get_or_build("page-comments", f"{page_rows.VERSION}:{params}", build)
+
+
+# --- models (the feeds, the history page) -------------------------------------------
 
 
 def list_posts(query: PostListQuery) -> PostPage:
     return PostPage.model_validate_json(posts_json(query))
-
-
-def post_detail(post_id: int) -> PostDetail:
-    return PostDetail.model_validate_json(post_json(post_id))
 
 
 def get_post(post_id: int) -> PostPublic | None:
@@ -169,10 +191,6 @@ def get_post(post_id: int) -> PostPublic | None:
     build = _read(lambda src, conn: src.post_alone(conn, post_id) or NO_POST)
     document = cache.get_or_build("post-page", str(post_id), build)
     return None if document == NO_POST else PostPublic.model_validate_json(document)
-
-
-def list_comments(post_id: int, query: PageQuery) -> CommentPage:
-    return CommentPage.model_validate_json(comments_json(post_id, query))
 
 
 CATEGORIES_TTL_SECONDS = 60.0

@@ -56,19 +56,44 @@ class Links:
     than the rest of the card. These paths are derived from the URL map once
     (``url_for`` with a marker value) and filled in with the request's script
     root, so they follow the routes and a mounted prefix; ``test_pages`` checks
-    them against ``url_for``.
+    them against ``url_for``. ``finboard.posts.cards`` fills them for every card
+    and comment of a page from ``paths()``, the templates with the methods.
     """
 
     MARK = "__finboard_mark__"
+    ID_MARK = 2147483647
+    # name: (endpoint, the argument the value goes in, other arguments)
+    ROUTES = {
+        "post": ("posts.detail", "post_id", {}),
+        "category": ("posts.category", "slug", {}),
+        "author": ("posts.author", "username", {}),
+        "cashtag": ("market.cashtag", "ticker", {}),
+        "first_unread": ("members.first_unread", "post_id", {}),
+        "comment": ("posts.comment_link", "comment_id", {}),
+        "comment_history": ("posts.comment_history", "comment_id", {}),
+        "reply": ("posts.reply", "comment_id", {}),
+        "quote": ("posts.reply", "comment_id", {"quote": 1}),
+        "edit_comment": ("posts.edit_comment", "comment_id", {}),
+        "delete_comment": ("posts.delete_comment", "comment_id", {}),
+        "report_comment": ("moderation.report_comment", "comment_id", {}),
+        "moderate_comment": ("moderation.moderate_comment", "comment_id", {}),
+        "react_to_comment": ("posts.react_to_comment", "comment_id", {}),
+    }
 
     def __init__(self, app: Flask):
+        self.templates = {}
         with app.test_request_context():
-            self.templates = {
-                "post": url_for("posts.detail", post_id=2147483647).replace("2147483647", "{}"),
-                "category": url_for("posts.category", slug=self.MARK).replace(self.MARK, "{}"),
-                "author": url_for("posts.author", username=self.MARK).replace(self.MARK, "{}"),
-                "cashtag": url_for("market.cashtag", ticker=self.MARK).replace(self.MARK, "{}"),
-            }
+            for name, (endpoint, argument, extra) in self.ROUTES.items():
+                numeric = argument.endswith("_id")
+                mark = self.ID_MARK if numeric else self.MARK
+                built = url_for(endpoint, **{argument: mark}, **extra)
+                self.templates[name] = built.replace(str(mark), "{}")
+
+    def paths(self) -> dict[str, str]:
+        """Every template with this request's script root: ``paths()["post"].format(post_id)``.
+        A value that is not a number goes in through ``quote(value, safe="")``."""
+        root = request.script_root
+        return {name: root + template for name, template in self.templates.items()}
 
     def _path(self, name: str, value) -> str:
         return request.script_root + self.templates[name].format(quote(str(value), safe=""))
@@ -94,6 +119,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["page_window"] = page_window
     links = Links(app)
     app.jinja_env.globals["link"] = links
+    from finboard.posts.cards import post_cards
+
+    app.jinja_env.globals["post_cards"] = post_cards
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -1,5 +1,4 @@
-"""What a moderator reads of a hidden post, with the ORM: the cached read path never serves it.
-"""
+"""What a moderator reads of a hidden post, with the ORM: the cached read path never serves it."""
 
 from __future__ import annotations
 

@@ -22,10 +22,12 @@ from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
 from finboard.members.views import profile_context
 from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
+from finboard.posts.cards import comment_threads
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm
 from finboard.posts.hidden import hidden_post, hidden_post_comments
+from finboard.posts.rows import get_post, list_comments, list_posts
 from finboard.posts.ticker_rows import TickerRows, rows_from_form, rows_from_post
-from finboard.reads import get_post, list_categories, list_comments, list_posts
+from finboard.reads import list_categories
 
 bp = Blueprint("posts", __name__)
 
@@ -190,6 +192,7 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
     query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
     comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
     seen = reading_service.progress(db.session, user.id, post_id) if user is not None and hidden_at is None else None
+    user_id, reading = (user.id if user is not None else None), (seen.state if seen else None)
     page = render_template(
         "posts/detail.html",
         post=post,
@@ -201,8 +204,8 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
         can_comment=hidden_at is None and (not post.locked or moderator),
         blocked_by_author=_blocked_by_author(user, post.author.id),
-        threads=build_threads(comments.items, _parent_names(comments.items)),
-        reading=seen.state if seen else None,
+        threads=comment_threads(build_threads(comments.items, _parent_names(comments.items)), user_id, reading),
+        reading=reading,
         bookmarked=reading_service.is_bookmarked(db.session, user, post_id) if seen else False,
         preview=preview,
     )

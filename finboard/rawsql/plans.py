@@ -50,8 +50,9 @@ DEFAULT_LIST_QUERY = PostListQuery()
 _DEFAULT_LIST = list_statements(DEFAULT_LIST_QUERY)
 
 
-def posts(query: PostListQuery) -> Plan:
-    """GET /posts: a page (+1 row) and its total — 2 statements (+1 per named filter on an empty page)."""
+def post_rows(query: PostListQuery) -> Generator[Step, Any, tuple[list, Any, str]]:
+    """A listing's rows (+1), its total row and the total's kind: the API's documents and the
+    pages' rows (``finboard.rawsql.page_rows``) are both made of these."""
     statements = _DEFAULT_LIST if query is DEFAULT_LIST_QUERY else list_statements(query)
     page_sql, page_params, total_sql, total_params, total_kind = statements
     rows = yield page_sql, page_params, ALL_ROWS
@@ -60,6 +61,12 @@ def posts(query: PostListQuery) -> Plan:
             if (yield sql.NAMED_TARGET_EXISTS[kind], (value,), FIRST_ROW) is None:
                 raise missing_target(kind)
     total_row = yield total_sql, total_params, FIRST_ROW
+    return rows, total_row, total_kind
+
+
+def posts(query: PostListQuery) -> Plan:
+    """GET /posts: a page (+1 row) and its total — 2 statements (+1 per named filter on an empty page)."""
+    rows, total_row, total_kind = yield from post_rows(query)
     return documents.post_page(rows, query, total_row, total_kind)
 
 

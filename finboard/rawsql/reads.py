@@ -18,7 +18,7 @@ from psycopg import Connection
 
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
-from finboard.rawsql import plans
+from finboard.rawsql import page_rows, plans
 from finboard.rawsql.plans import DEFAULT_LIST_QUERY, Plan, list_statements
 
 # DEFAULT_LIST_QUERY and list_statements stay importable here (the Flask API and tools use them).
@@ -33,6 +33,9 @@ __all__ = [
     "categories",
     "category_stats",
     "health",
+    "page_posts",
+    "page_post",
+    "page_comments",
 ]
 
 
@@ -75,3 +78,19 @@ def category_stats(conn: Connection) -> bytes:
 
 def health(conn: Connection) -> bytes:
     return run(conn, plans.health())
+
+
+# The forum pages' rows (finboard.rawsql.page_rows): the same statements, their own documents.
+
+
+def page_posts(conn: Connection, query: PostListQuery) -> bytes:
+    return run(conn, page_rows.posts_plan(query))
+
+
+def page_post(conn: Connection, post_id: int) -> bytes:
+    """The post page's post; ``b""`` when it is missing or hidden."""
+    return run(conn, page_rows.post_plan(post_id))
+
+
+def page_comments(conn: Connection, post_id: int, query: PageQuery) -> bytes:
+    return run(conn, page_rows.comments_plan(post_id, query))

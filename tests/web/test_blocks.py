@@ -90,8 +90,8 @@ def test_mutes_hide_posts_for_the_member_only_and_share_the_cache(app, make, mem
     make.post(members["bob"], title="To the MOON", body="moon-shot")
     make.post(members["bob"], title="Honeymoon budget", body="moonlight dinners, $AAPL")
     builds = []
-    real = orm_reads.posts
-    monkeypatch.setattr(orm_reads, "posts", lambda conn, query: builds.append(query) or real(conn, query))
+    real = orm_reads.page_posts  # the pages' listing build (finboard.rawsql.page_rows)
+    monkeypatch.setattr(orm_reads, "page_posts", lambda conn, query: builds.append(query) or real(conn, query))
     anonymous, alice, carol = app.test_client(), client_for(app, members["alice"]), client_for(app, members["carol"])
     everything = post_titles(anonymous.get("/"))
     assert len(everything) == 3 and len(builds) == 1

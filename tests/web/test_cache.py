@@ -129,7 +129,8 @@ def test_writes_on_one_instance_are_seen_at_once_by_another(app, second_app, cli
     for c in (client, other_client):
         assert post_titles(c.get("/")) == ["Shared post $NVDA"]
         assert "0 comments" in text(c.get(f"/posts/{post}"))
-    keys = redis.Redis.from_url(TEST_REDIS_URL).keys(f"{app.config['CACHE_KEY_PREFIX']}read:posts:*")
+    # The pages cache their own row documents (finboard.rawsql.page_rows), beside the API's JSON.
+    keys = redis.Redis.from_url(TEST_REDIS_URL).keys(f"{app.config['CACHE_KEY_PREFIX']}read:page-posts:*")
     assert keys, "listing reads should be cached in Redis"
     with app.app_context():  # behind the app's back: instance A keeps serving its cached page
         db.session.execute(update(Post).where(Post.id == post).values(title="Renamed in the database"))

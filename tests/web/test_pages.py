@@ -349,3 +349,23 @@ def test_fast_links_equal_url_for(app, method, endpoint, values, script_root):
     links = Links(app)
     with app.test_request_context(base_url=f"http://localhost{script_root}/"):
         assert getattr(links, method)(*values.values()) == url_for(endpoint, **values)
+
+
+@pytest.mark.parametrize("script_root", ["", "/board"])
+def test_card_link_paths_equal_url_for(app, script_root):
+    """Every link template the cards fill in Python (``Links.paths``, ``finboard.posts.cards``)
+    builds what ``url_for`` builds for that route, under a prefix too."""
+    from urllib.parse import quote
+
+    from flask import url_for
+
+    from finboard.templating import Links
+
+    links = Links(app)
+    with app.test_request_context(base_url=f"http://localhost{script_root}/"):
+        paths = links.paths()
+        assert set(paths) == set(Links.ROUTES)
+        for name, (endpoint, argument, extra) in Links.ROUTES.items():
+            value = {"category": "personal-finance", "author": "Value_Hunter_7", "cashtag": "BRK.B"}.get(name, 987)
+            filled = paths[name].format(value if isinstance(value, int) else quote(value, safe=""))
+            assert filled == url_for(endpoint, **{argument: value}, **extra), name
