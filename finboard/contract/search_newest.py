@@ -21,10 +21,9 @@ SEARCH_NEWEST_FUNCTION = "finboard_search_newest"
 
 # Which index migration 0019 built: one row, "rum" or "gin" (NULL when the migration has not run).
 SEARCH_INDEX_SQL = (
-    "SELECT CASE WHEN to_regprocedure('finboard_search_index()') IS NULL THEN NULL "
-    "ELSE finboard_search_index() END"
+    "SELECT CASE WHEN to_regprocedure('finboard_search_newest(tsquery, timestamptz, bigint, bigint)') IS NULL "
+    "THEN NULL WHEN to_regclass('ix_posts_search_rum') IS NULL THEN 'gin' ELSE 'rum' END"
 )
-
 
 def uses_search_newest(given: set[str] | frozenset[str], sort: str, dialect: str) -> bool:
     """Whether a listing (its given filters, sort and database) runs through ``finboard_search_newest``."""
@@ -54,4 +53,4 @@ def search_index_notice(kind: str | None) -> str:
             "search: no RUM index (the rum extension was missing when migration 0019 ran): newest-first "
             "search reads every match through the GIN index"
         )
-    return "search: migration 0019 has not run: newest-first search is unavailable until `flask db upgrade`"
+    return "search: migration 0019 has not run: searches fail until `flask db upgrade`"

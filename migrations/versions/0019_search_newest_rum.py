@@ -22,8 +22,8 @@ set, is an absolute threshold instead — for tests and operators).
 The extension is optional. Without it (package ``postgresql-15-rum`` not installed, or
 the migrating role may not ``CREATE EXTENSION``, or ``FINBOARD_SEARCH_INDEX=gin``) no
 RUM index is built and the function is the GIN query the layers ran before; the
-migration says which it built, and ``finboard_search_index()`` answers ``rum`` or
-``gin`` (logged when a server starts). To switch later: downgrade to 0018 and upgrade.
+migration says which it built, and every server logs it when it starts
+(``finboard.contract.search_newest.SEARCH_INDEX_SQL``). To switch later: downgrade to 0018 and upgrade.
 The GIN index stays either way: other sorts and filters, and the estimates, use it.
 
 Revision ID: 0019
@@ -93,10 +93,6 @@ END $$;
 """
 
 
-def _index_function(kind: str) -> str:
-    return f"CREATE FUNCTION finboard_search_index() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT '{kind}' $$"
-
-
 def _rum_usable(bind) -> bool:
     """Whether the rum extension is (or can now be) installed in this database; says why not."""
     if os.environ.get("FINBOARD_SEARCH_INDEX", "").strip().lower() == "gin":
@@ -128,17 +124,14 @@ def upgrade():
     if _rum_usable(bind):
         op.execute(RUM_INDEX)
         op.execute(RUM_FUNCTION)
-        op.execute(_index_function("rum"))
         log.info("search: RUM index ix_posts_search_rum built: newest-first search reads the index in time order")
     else:
         op.execute(GIN_FUNCTION)
-        op.execute(_index_function("gin"))
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("DROP FUNCTION IF EXISTS finboard_search_index()")
     op.execute("DROP FUNCTION IF EXISTS finboard_search_newest(tsquery, timestamptz, bigint, bigint)")
     op.execute("DROP INDEX IF EXISTS ix_posts_search_rum")
     # The extension goes only if no other index uses it (one someone else made stays, with the extension).

@@ -18,6 +18,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
+from finboard.contract.search_newest import SEARCH_INDEX_SQL
 from tests.databases import PG_ADMIN_DSN, require_postgres
 from tests.persistence.test_migration_0004 import _alembic
 
@@ -44,7 +45,7 @@ def _fill(connection) -> None:
 
 def _state(connection) -> dict:
     return {
-        "index": connection.execute(text("SELECT finboard_search_index()")).scalar_one(),
+        "index": connection.execute(text(SEARCH_INDEX_SQL)).scalar_one(),
         "rum_index": connection.execute(text("SELECT to_regclass('ix_posts_search_rum') IS NOT NULL")).scalar_one(),
         "gin_index": connection.execute(text("SELECT to_regclass('ix_posts_search_vector') IS NOT NULL")).scalar_one(),
         "extension": connection.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'")).scalar_one(),
@@ -55,7 +56,7 @@ def _state(connection) -> dict:
 def _gone(connection) -> dict:
     return {
         "function": connection.execute(
-            text("SELECT count(*) FROM pg_proc WHERE proname IN ('finboard_search_newest', 'finboard_search_index')")
+            text("SELECT count(*) FROM pg_proc WHERE proname = 'finboard_search_newest'")
         ).scalar_one(),
         "rum_index": connection.execute(text("SELECT to_regclass('ix_posts_search_rum') IS NOT NULL")).scalar_one(),
         "extension": connection.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'")).scalar_one(),
@@ -89,6 +90,7 @@ def _check_postgres(url: str, monkeypatch) -> None:
             command.downgrade(config, "0018")
             with engine.begin() as connection:
                 assert _gone(connection) == {"function": 0, "rum_index": False, "extension": 0, "posts": 3}
+                assert connection.execute(text(SEARCH_INDEX_SQL)).scalar_one() is None
     finally:
         engine.dispose()
 
@@ -118,7 +120,7 @@ def test_0019_when_create_extension_is_refused():
         command.upgrade(_alembic(url), "head")
         engine = create_engine(url)
         with engine.begin() as connection:
-            assert connection.execute(text("SELECT finboard_search_index()")).scalar_one() == "gin"
+            assert connection.execute(text(SEARCH_INDEX_SQL)).scalar_one() == "gin"
             assert connection.execute(text("SELECT to_regclass('ix_posts_search_rum')")).scalar_one() is None
         engine.dispose()
     finally:
