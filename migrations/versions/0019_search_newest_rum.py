@@ -75,15 +75,15 @@ RETURNS SETOF integer LANGUAGE plpgsql VOLATILE ROWS 25 AS $$
 DECLARE
     plan json;
     estimate float8;
-    posts float8;
+    table_rows float8;
     common text := current_setting('finboard.search_common_rows', true);
     keyset text := CASE WHEN after_at IS NULL THEN '' ELSE {_KEYSET} END;
 BEGIN
     EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM posts WHERE search_vector @@ $1' INTO plan USING query;
     estimate := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
-    SELECT greatest(reltuples, 0) INTO posts FROM pg_class WHERE oid = 'posts'::regclass;
+    SELECT greatest(reltuples, 0) INTO table_rows FROM pg_class WHERE oid = 'posts'::regclass;
     IF (coalesce(common, '') <> '' AND estimate > common::float8)
-        OR (coalesce(common, '') = '' AND estimate * estimate > 8 * wanted * posts) THEN
+        OR (coalesce(common, '') = '' AND estimate * estimate > 8 * wanted * table_rows) THEN
         RETURN QUERY EXECUTE {_MATCHES} || keyset || {_WALK} USING query, after_at, after_id, wanted;
     ELSE
         RETURN QUERY EXECUTE {_MATCHES} || keyset || {_RUM_ORDER}
@@ -134,8 +134,9 @@ def downgrade():
         return
     op.execute("DROP FUNCTION IF EXISTS finboard_search_newest(tsquery, timestamptz, bigint, bigint)")
     op.execute("DROP INDEX IF EXISTS ix_posts_search_rum")
-    # The extension goes only if no other index uses it (one someone else made stays, with the extension).
+    # The extension goes if this role owns it (it installed it) and no other index uses it.
     op.execute(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_am a ON a.oid = c.relam "
-        "WHERE a.amname = 'rum') THEN DROP EXTENSION IF EXISTS rum; END IF; END $$"
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'rum' AND extowner = "
+        "(SELECT oid FROM pg_roles WHERE rolname = current_user)) AND NOT EXISTS (SELECT 1 FROM pg_class c "
+        "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'rum') THEN DROP EXTENSION rum; END IF; END $$"
     )
