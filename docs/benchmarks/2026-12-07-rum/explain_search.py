@@ -88,10 +88,11 @@ def _pages(conn, search: str) -> list[tuple[str, str, list, str, list]]:
     """(label, before-statement, its params, after-statement, its params): page 1, and the page after
     the 200th match reached by cursor (the keyset condition main used)."""
     pages = []
-    at = conn.execute(
-        f"SELECT created_at, id FROM posts WHERE search_vector @@ {pg_search_tsquery('%s')} "  # nosec B608
+    query = conn.execute(f"SELECT {pg_search_tsquery('%s')}::text", (search,)).fetchone()[0]  # nosec B608
+    at = conn.execute(  # the tsquery as a value the planner sees (not main's InitPlan)
+        "SELECT created_at, id FROM posts WHERE search_vector @@ %s::tsquery "
         "AND hidden_at IS NULL ORDER BY created_at DESC, id DESC OFFSET 199 LIMIT 1",
-        (search,),
+        (query,),
     ).fetchone()
     for label, cursor in (("page1", None), ("after200", Cursor("new", *at) if at else None)):
         if label != "page1" and cursor is None:
