@@ -2,6 +2,7 @@
 
     python3 docs/benchmarks/2026-12-07-rum/explain_search.py seed      # once: create, migrate, seed as the bench does
     python3 docs/benchmarks/2026-12-07-rum/explain_search.py explain   # write before-*.txt, after-*.txt, timings.md
+    python3 docs/benchmarks/2026-12-07-rum/explain_search.py threshold # threshold.md: RUM sort vs time walk by term
     python3 docs/benchmarks/2026-12-07-rum/explain_search.py drop
 
 The data is the bench's (``finboard.bench.database.seed_if_empty``: 1,000,000 posts, 100,000
@@ -176,5 +177,30 @@ def _buffers(plan: str) -> str:
     return "?"
 
 
+# Terms of this data from 6,000 to 250,000 matching posts (ts_stat), around where the two branches cross.
+THRESHOLD_TERMS = ["39", "25", "mo", "wmt", "sinc", "row", "interest", "holder", "nvda", "advic"]
+
+
+def threshold() -> None:
+    """Each branch of finboard_search_newest forced (finboard.search_common_rows), and the function's own pick."""
+    lines = [
+        "| ?search= | matches | RUM sort, ms | time walk, ms | the function's pick, ms |",
+        "|---|---|---|---|---|",
+    ]
+    call = "SELECT count(*) FROM finboard_search_newest(websearch_to_tsquery('english', %s), NULL, NULL, 21)"
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        for word in THRESHOLD_TERMS:
+            ms = []
+            for common in ("1e15", "0", ""):
+                conn.execute("SELECT set_config('finboard.search_common_rows', %s, false)", (common,))
+                ms.append(_time(conn, call, [word]))
+            matches = conn.execute(
+                "SELECT count(*) FROM posts WHERE search_vector @@ websearch_to_tsquery('english', %s)", (word,)
+            ).fetchone()[0]
+            lines.append(f"| `{word}` | {matches:,} | {ms[0]:.2f} | {ms[1]:.2f} | {ms[2]:.2f} |")
+            print(lines[-1], flush=True)
+    (OUT / "threshold.md").write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
-    {"seed": seed, "explain": explain, "drop": drop}[sys.argv[1]]()
+    {"seed": seed, "explain": explain, "threshold": threshold, "drop": drop}[sys.argv[1]]()
