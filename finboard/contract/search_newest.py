@@ -1,4 +1,4 @@
-"""Newest-first search on PostgreSQL through ``finboard_search_newest`` (migration 0019), for every layer.
+"""Newest-first search on PostgreSQL through ``finboard_search_newest`` (migration 0020), for every layer.
 
 Why one database function: with the RUM index (``ix_posts_search_rum``) the newest
 matches come out of the index in time order, and only they are read from the table;
@@ -19,7 +19,7 @@ from finboard.contract.search_synonyms import pg_search_tsquery
 
 SEARCH_NEWEST_FUNCTION = "finboard_search_newest"
 
-# Which index migration 0019 built: one row, "rum" or "gin" (NULL when the migration has not run).
+# Which index migration 0020 built: one row, "rum" or "gin" (NULL when the migration has not run).
 SEARCH_INDEX_SQL = (
     "SELECT CASE WHEN to_regprocedure('finboard_search_newest(tsquery, timestamptz, bigint, bigint)') IS NULL "
     "THEN NULL WHEN to_regclass('ix_posts_search_rum') IS NULL THEN 'gin' ELSE 'rum' END"
@@ -50,7 +50,7 @@ def search_index_notice(kind: str | None) -> str:
         return "search: newest-first search reads the RUM index ix_posts_search_rum in time order"
     if kind == "gin":
         return (
-            "search: no RUM index (the rum extension was missing when migration 0019 ran): newest-first "
+            "search: no RUM index (the rum extension was missing when migration 0020 ran): newest-first "
             "search reads every match through the GIN index"
         )
-    return "search: migration 0019 has not run: searches fail until `flask db upgrade`"
+    return "search: migration 0020 has not run: searches fail until `flask db upgrade`"

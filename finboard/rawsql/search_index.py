@@ -1,6 +1,6 @@
 """Which index newest-first search reads, said once when a server starts (issue 19).
 
-Migration 0019 builds the RUM index only when the rum extension can be installed; without
+Migration 0020 builds the RUM index only when the rum extension can be installed; without
 it search still works, through GIN, but reads every match. An operator should not have to
 guess which: gunicorn's ``when_ready`` hook (``gunicorn.conf.py``, ``backends/server_conf.py``)
 logs ``finboard.contract.search_newest.search_index_notice`` for the configured database.
@@ -18,7 +18,7 @@ log = logging.getLogger("finboard.search")
 
 
 def search_index_kind(dsn: str) -> str | None:
-    """``rum``, ``gin``, or None when migration 0019 has not run; raises psycopg.Error when unreachable."""
+    """``rum``, ``gin``, or None when migration 0020 has not run; raises psycopg.Error when unreachable."""
     with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
         return conn.execute(SEARCH_INDEX_SQL).fetchone()[0]
 

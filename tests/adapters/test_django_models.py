@@ -207,7 +207,7 @@ def test_a_column_on_one_side_only_is_caught(django_models):
 
 
 def test_a_search_alone_newest_first_goes_through_the_function(django_models):
-    """Django sends finboard_search_newest (migration 0019) exactly when the shared builders do."""
+    """Django sends finboard_search_newest (migration 0020) exactly when the shared builders do."""
     from backends.django.forum.queries import filtered_posts
     from finboard.contract.pagination import Cursor
     from finboard.contract.post_filters import PostFilters

@@ -1,4 +1,4 @@
-"""Newest-first search through ``finboard_search_newest`` (migration 0019): RUM and GIN give the same rows.
+"""Newest-first search through ``finboard_search_newest`` (migration 0020): RUM and GIN give the same rows.
 
 Two real PostgreSQL databases with the same posts: one migrated with the rum extension
 (the RUM index), one migrated as if it were missing (``FINBOARD_SEARCH_INDEX=gin``, the

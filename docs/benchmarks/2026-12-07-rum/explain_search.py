@@ -1,4 +1,4 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of newest-first search at 1,000,000 posts, before and after migration 0019.
+"""EXPLAIN (ANALYZE, BUFFERS) of newest-first search at 1,000,000 posts, before and after migration 0020.
 
     python3 docs/benchmarks/2026-12-07-rum/explain_search.py seed      # once: create, migrate, seed as the bench does
     python3 docs/benchmarks/2026-12-07-rum/explain_search.py explain   # write before-*.txt, after-*.txt, timings.md

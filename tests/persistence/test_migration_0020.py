@@ -1,4 +1,4 @@
-"""Migration 0019 up and down: with the rum extension, without it, and on SQLite.
+"""Migration 0020 up and down: with the rum extension, without it, and on SQLite.
 
 With the extension the upgrade builds ``ix_posts_search_rum`` and the RUM-aware
 ``finboard_search_newest``; as if the extension were missing (``FINBOARD_SEARCH_INDEX=gin``,
@@ -66,7 +66,7 @@ def _gone(connection) -> dict:
 
 def _check_postgres(url: str, monkeypatch) -> None:
     config = _alembic(url)
-    command.upgrade(config, "0018")
+    command.upgrade(config, "0019")
     engine = create_engine(url)
     with engine.begin() as connection:
         _fill(connection)
@@ -76,7 +76,7 @@ def _check_postgres(url: str, monkeypatch) -> None:
                 monkeypatch.setenv("FINBOARD_SEARCH_INDEX", forced)
             else:
                 monkeypatch.delenv("FINBOARD_SEARCH_INDEX", raising=False)
-            command.upgrade(config, "0019")
+            command.upgrade(config, "0020")
             with engine.begin() as connection:
                 state = _state(connection)
             rum = forced is None
@@ -87,7 +87,7 @@ def _check_postgres(url: str, monkeypatch) -> None:
                 "extension": 1 if rum else 0,
                 "newest": [1, 2],
             }
-            command.downgrade(config, "0018")
+            command.downgrade(config, "0019")
             with engine.begin() as connection:
                 assert _gone(connection) == {"function": 0, "rum_index": False, "extension": 0, "posts": 3}
                 assert connection.execute(text(SEARCH_INDEX_SQL)).scalar_one() is None
@@ -95,7 +95,7 @@ def _check_postgres(url: str, monkeypatch) -> None:
         engine.dispose()
 
 
-def test_0019_on_postgres_with_and_without_rum(monkeypatch):
+def test_0020_on_postgres_with_and_without_rum(monkeypatch):
     require_postgres()
     name = f"finboard_mig19_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
@@ -107,7 +107,7 @@ def test_0019_on_postgres_with_and_without_rum(monkeypatch):
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_0019_when_create_extension_is_refused():
+def test_0020_when_create_extension_is_refused():
     """A migrating role that may not install extensions (no superuser): the GIN fallback, no error."""
     require_postgres()
     suffix = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -129,14 +129,14 @@ def test_0019_when_create_extension_is_refused():
             admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
-@pytest.mark.parametrize("target", ["0019", "0018"])
-def test_0019_on_sqlite_changes_nothing(tmp_path, target):
+@pytest.mark.parametrize("target", ["0020", "0019"])
+def test_0020_on_sqlite_changes_nothing(tmp_path, target):
     url = f"sqlite:///{tmp_path / 'mig.sqlite3'}"
     config = _alembic(url)
-    command.upgrade(config, "0018")
+    command.upgrade(config, "0019")
     engine = create_engine(url)
     before = sorted(inspect(engine).get_table_names())
-    command.upgrade(config, "0019")
+    command.upgrade(config, "0020")
     command.downgrade(config, target)
     assert sorted(inspect(engine).get_table_names()) == before
     engine.dispose()

@@ -25,11 +25,11 @@ The extension is optional. Without it (package ``postgresql-15-rum`` not install
 the migrating role may not ``CREATE EXTENSION``, or ``FINBOARD_SEARCH_INDEX=gin``) no
 RUM index is built and the function is the GIN query the layers ran before; the
 migration says which it built, and every server logs it when it starts
-(``finboard.contract.search_newest.SEARCH_INDEX_SQL``). To switch later: downgrade to 0018 and upgrade.
+(``finboard.contract.search_newest.SEARCH_INDEX_SQL``). To switch later: downgrade to 0019 and upgrade.
 The GIN index stays either way: other sorts and filters, and the estimates, use it.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07
 """
 
@@ -39,8 +39,8 @@ import os
 from alembic import op
 from sqlalchemy import text
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
