@@ -30,3 +30,10 @@ def post_fork(server, worker):
     """Before the worker builds the app: tell it how many workers share the work
     (the in-process cache is only used when it is alone)."""
     record_server_workers(server.cfg.workers)
+
+
+def when_ready(server):
+    """Say once, in the server's log, which index newest-first search reads (RUM or the GIN fallback)."""
+    from finboard.rawsql.search_index import log_search_index
+
+    log_search_index(_settings, server.log)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
 from finboard.contract.post_filters import PostFilters, given_filters, named_targets, sqlite_fts_query
 from finboard.contract.posts import PostListQuery
+from finboard.contract.search_newest import pg_search_newest_ids, uses_search_newest
 from finboard.contract.search_synonyms import pg_search_tsquery
 from finboard.core.models import (
     AuthorCounter,
@@ -94,6 +95,8 @@ class ListingShape:
 def listing_params(filters: PostFilters, per_page: int, *, page: int = 1, cursor: Cursor | None = None) -> dict:
     """The bound values of a listing's page and total statements."""
     params: dict = {"limit": per_page + 1, "offset": (page - 1) * per_page}
+    # finboard_search_newest's count: the rows from the newest match after the cursor to the page's end.
+    params["wanted"] = per_page + 1 + (0 if cursor is not None else params["offset"])
     for name in ("category", "cashtag", "since", "until", "top_since"):
         if getattr(filters, name):
             params[name] = getattr(filters, name)
@@ -202,12 +205,25 @@ def post_page_statement(shape: ListingShape) -> Select:
     Bound values: ``listing_params``.
     """
     stmt = _posts_with_author_and_category()
+    if uses_search_newest(shape.given, shape.sort, shape.dialect):
+        return _search_newest_page(stmt, shape)
     if "cashtag" in shape.given:
         stmt = stmt.join(PostCashtag, _cashtag_join())
     stmt = _filtered(stmt, shape)
     if shape.cursor:
         stmt = stmt.where(_after(shape))
     stmt = stmt.order_by(*ordering(shape)).limit(bindparam("limit", type_=Integer()))
+    return stmt.offset(bindparam("offset", type_=Integer())) if shape.offset else stmt
+
+
+def _search_newest_page(stmt: Select, shape: ListingShape) -> Select:
+    """A search alone, newest first: the ids ``finboard_search_newest`` picks (``finboard.contract.search_newest``)."""
+    at, ident = (":cursor_at", ":cursor_id") if shape.cursor else (None, None)
+    ids = text(f"posts.id IN ({pg_search_newest_ids(':search', at, ident, ':wanted')})")
+    if shape.cursor:
+        ids = ids.bindparams(bindparam("cursor_at", type_=UTCDateTime()), bindparam("cursor_id"))
+    stmt = stmt.where(Post.hidden_at.is_(None), ids).order_by(*ordering(shape))
+    stmt = stmt.limit(bindparam("limit", type_=Integer()))
     return stmt.offset(bindparam("offset", type_=Integer())) if shape.offset else stmt
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, SEARCH_EXACT_BELOW, Cursor
+from finboard.contract.search_newest import pg_search_newest_ids, uses_search_newest
 from finboard.contract.search_synonyms import pg_search_tsquery
 
 # The search-alone total on PostgreSQL, written once for every backend: {p} is
@@ -231,6 +232,12 @@ def post_list(
         condition, values = _keyset(sort, created, ident, cursor)
         page_where.append(condition)
         page_params += values
+    values = {"search": search, "category": category, "author": author, "cashtag": cashtag}
+    bounds = {"since": since, "until": until, "top_since": top_since}
+    given = {name for name, value in {**values, **bounds}.items() if value}
+    if uses_search_newest(given, sort, "postgresql"):
+        page_sql, page_params = _search_newest_page(search, page, per_page, cursor)
+        return page_sql, page_params, SEARCH_TOTAL, [search, search], ESTIMATED
     # Only this module's fixed fragments are joined (bandit's B608 is a false positive); the values are in params.
     order = ORDER_BY[sort].format(created=created, id=ident)
     page_condition = f" WHERE {' AND '.join(page_where)}" if page_where else ""
@@ -239,9 +246,6 @@ def post_list(
     if cursor is None and page > 1:
         page_sql += " OFFSET %s"
         page_params.append((page - 1) * per_page)
-    values = {"search": search, "category": category, "author": author, "cashtag": cashtag}
-    bounds = {"since": since, "until": until, "top_since": top_since}
-    given = {name for name, value in {**values, **bounds}.items() if value}
     if not given:
         return page_sql, page_params, TOTAL_ALL, [], EXACT
     if given == {"category"}:
@@ -255,3 +259,19 @@ def post_list(
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     count_sql = f"SELECT count(*) FROM (SELECT 1 FROM posts p{count_joins}{condition} LIMIT %s) s"  # nosec B608
     return page_sql, page_params, count_sql, [*filter_params, EXACT_TOTAL_MAX + 1], CAPPED
+
+
+def _search_newest_page(search: str, page: int, per_page: int, cursor: Cursor | None) -> tuple[str, list]:
+    """A search alone, newest first: the ids ``finboard_search_newest`` picks (``finboard.contract.search_newest``)."""
+    offset = 0 if cursor is not None else (page - 1) * per_page
+    ids = pg_search_newest_ids("%s", "%s" if cursor else None, "%s" if cursor else None, "%s")
+    params: list = [search, *((cursor.created_at, cursor.id) if cursor else ()), offset + per_page + 1]
+    page_sql = (
+        f"SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.hidden_at IS NULL AND p.id IN ({ids}) "  # nosec B608
+        f"ORDER BY {ORDER_BY['new'].format(created='p.created_at', id='p.id')} LIMIT %s"
+    )
+    params.append(per_page + 1)
+    if offset:
+        page_sql += " OFFSET %s"
+        params.append(offset)
+    return page_sql, params

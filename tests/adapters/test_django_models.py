@@ -10,6 +10,8 @@ with a SQLite URL and never connects.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint
 
@@ -202,3 +204,22 @@ def test_a_column_on_one_side_only_is_caught(django_models):
     django_table = _django_table(django_models["posts"])
     django_table.pop("cashtags")
     assert sorted(django_table) != sorted(table)
+
+
+def test_a_search_alone_newest_first_goes_through_the_function(django_models):
+    """Django sends finboard_search_newest (migration 0020) exactly when the shared builders do."""
+    from backends.django.forum.queries import filtered_posts
+    from finboard.contract.pagination import Cursor
+    from finboard.contract.post_filters import PostFilters
+
+    def sql(filters, vendor="postgresql", cursor=None):
+        return str(filtered_posts(filters, vendor, cursor, 21).query)
+
+    alone = sql(PostFilters(search="gold"))
+    assert "finboard_search_newest" in alone and "search_vector" not in alone
+    deep = sql(PostFilters(search="gold"), cursor=Cursor("new", datetime(2026, 11, 1, tzinfo=UTC), 42))
+    assert "finboard_search_newest" in deep and "2026-11-01" in deep
+    for other in (PostFilters(search="gold", sort="old"), PostFilters(search="gold", category="crypto")):
+        assert "finboard_search_newest" not in sql(other)
+    assert "finboard_search_newest" not in sql(PostFilters(search="gold"), vendor="sqlite")
+    assert "finboard_search_newest" not in str(filtered_posts(PostFilters(search="gold"), "postgresql").query)

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Lower
 
 from finboard.contract.pagination import CAPPED, ESTIMATED, EXACT, EXACT_TOTAL_MAX, Cursor
 from finboard.contract.post_filters import PostFilters, given_filters, sqlite_fts_query
+from finboard.contract.search_newest import pg_search_newest_ids, uses_search_newest
 from finboard.contract.search_synonyms import pg_search_tsquery
 from finboard.rawsql.statements import search_total_sql
 
@@ -69,14 +70,29 @@ def search_predicate(search: str, vendor: str) -> RawSQL:
     )
 
 
-def filtered_posts(filters: PostFilters, vendor: str, cursor: Cursor | None = None) -> QuerySet[Post]:
+def search_newest_ids(search: str, cursor: Cursor | None, wanted: int) -> RawSQL:
+    """``posts.id IN (the function's ids)``, every value bound."""
+    at, ident = ("%s", "%s") if cursor else (None, None)
+    params = (search, *((cursor.created_at, cursor.id) if cursor else ()), wanted)
+    return RawSQL(  # noqa: S611  # nosec B611 - constant SQL text; the values are bound
+        f'"posts"."id" IN ({pg_search_newest_ids("%s", at, ident, "%s")})', params, output_field=BooleanField()
+    )
+
+
+def filtered_posts(
+    filters: PostFilters, vendor: str, cursor: Cursor | None = None, wanted: int | None = None
+) -> QuerySet[Post]:
     """finboard.core.read_statements._filtered: visible posts matching every filter given (and after ``cursor``).
 
     The cashtag filter and the keyset condition go into one ``filter()`` call:
     with a multi-valued relation Django gives every ``filter()`` call its own
-    join, and the cursor must compare the *same* post_cashtags row.
+    join, and the cursor must compare the *same* post_cashtags row. With ``wanted``
+    (the rows a page needs from the cursor on), a search alone newest first is the
+    ids ``finboard_search_newest`` picks (``finboard.contract.search_newest``).
     """
     posts = Post.objects.filter(hidden_at__isnull=True)  # hidden by a moderator: never listed
+    if wanted is not None and uses_search_newest(given_filters(filters), filters.sort, vendor):
+        return posts.filter(search_newest_ids(filters.search, cursor, wanted))
     if cursor is not None:
         after = _after(filters, cursor)
         if filters.cashtag:

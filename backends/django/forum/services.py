@@ -126,8 +126,9 @@ def authenticate(settings: Settings, authorization: str | None) -> User:
 def list_posts(query: PostListQuery) -> PostPage:
     filters = PostFilters.from_query(query)
     cursor = query.decoded_cursor
+    wanted = query.per_page + 1 + (0 if cursor is not None else (query.page - 1) * query.per_page)
     rows = queries.post_page(
-        queries.filtered_posts(filters, connection.vendor, cursor), filters, query.per_page, query.page, cursor
+        queries.filtered_posts(filters, connection.vendor, cursor, wanted), filters, query.per_page, query.page, cursor
     )
     if not rows:  # an empty page: does the category or member it is filtered by exist at all?
         for target, value in named_targets(filters):
