@@ -5,7 +5,7 @@ Pages show how long ago something happened, which is what a reader of a board wa
 hover, screen readers and scripts. Rendered on the server, so no JavaScript is needed;
 a visitor's page may come whole from the page cache (``finboard.page_cache``), which keeps
 it at most ``PAGE_CACHE_TTL`` seconds (60 by default), so the wording is at most that
-much behind the clock — never a unit coarser than "min".
+much behind the clock.
 """
 
 from __future__ import annotations
