@@ -251,7 +251,8 @@ class PageCacheLayer:
 
         iterable = self.wsgi_app(environ, capture)
         try:
-            body = b"".join([*written, *iterable])
+            chunks = list(iterable)
+            body = b"".join(written + chunks)
         finally:
             close = getattr(iterable, "close", None)
             if close is not None:
