@@ -166,7 +166,8 @@ def test_a_write_no_read_cache_holds_retires_pages_too(app, make, alice):
 
 
 def test_entry_and_request_rules():
-    entry = Entry.build([("Content-Type", "text/html; charset=utf-8"), ("Set-Cookie", "x=1"), ("X-A", "b: c")], b"<p>", 7)
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Set-Cookie", "x=1"), ("X-A", "b: c")]
+    entry = Entry.build(headers, b"<p>", 7)
     again = Entry.decode(entry.encode())
     assert again.headers == [("Content-Type", "text/html; charset=utf-8"), ("X-A", "b: c")]
     assert (again.built_at, again.digest, again.plain()) == (7, entry.digest, b"<p>")
