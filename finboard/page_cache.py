@@ -138,9 +138,10 @@ def page_key(environ: dict, prefix: str) -> str:
 
 def accepts_gzip(header: str) -> bool:
     """Whether ``Accept-Encoding`` takes gzip (``gzip;q=0`` refuses it)."""
+    header = header.lower()
     if "gzip" not in header:
         return False
-    for part in header.lower().split(","):
+    for part in header.split(","):
         coding, _, params = part.partition(";")
         if coding.strip() in ("gzip", "x-gzip"):
             weight = params.strip()
