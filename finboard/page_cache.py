@@ -12,10 +12,10 @@ the content generation read *before* the page was built, and one ``MGET`` of the
 generation and the entry answers; every write bumps the generation, so every worker and
 machine drops every page at once. Besides the writes that already invalidate, any other
 write request that committed (a bio, a follow, a suspension: parts of a page no cached
-read holds) bumps it too (:func:`_retire_after_write`); only the session bookkeeping of
-logging in and out does not. Without Redis the same scheme runs on the in-process
-``LocalStore``; with no cache (``CACHE_ENABLED=0``) or ``PAGE_CACHE=0`` the layer only
-marks private responses.
+read holds) bumps it too (:func:`_retire_after_write`), but for the writes that change
+only the writer's own state (``PRIVATE_WRITES``: logins, blocks and mutes, bookmarks, ...).
+Without Redis the same scheme runs on the in-process ``LocalStore``; with no cache
+(``CACHE_ENABLED=0``) or ``PAGE_CACHE=0`` the layer only marks private responses.
 
 What is never served from or stored in the cache: any method but GET/HEAD, a request
 carrying the session or remember cookie or an Authorization header, ``/api``, ``/static``,
@@ -64,8 +64,30 @@ COMMITTED = "page_cache_committed"  # g: this request committed a transaction
 STATE_HEADER = "X-Page-Cache"  # hit, miss (built and stored now) or skip (built, not storable)
 BYPASS_PREFIXES = ("/api/", "/static/", "/media/", "/avatars/")
 CACHEABLE_TYPES = frozenset({"text/html", "application/atom+xml", "application/rss+xml"})
-# Writes that change nothing a page shows (a session row): they retire no page.
-SESSION_ONLY_WRITES = frozenset({"auth.login", "auth.logout", "two_factor.code", "api.login"})
+# Writes that change only the writer's own state, which no cached read or visitor page shows
+# (sessions, credentials, blocks and mutes, bookmarks, read marks, watches, reports, uploads):
+# they retire nothing, so a member's mute costs no one a rebuilt page. Any other committed write
+# request retires every page, the safe default for an endpoint added later.
+PRIVATE_WRITES = frozenset(
+    {
+        *("auth.login", "auth.logout", "auth.register", "auth.change_password", "two_factor.code"),
+        *("account.change_email", "account.confirm_email_change", "account.forgot_password"),
+        *("account.resend_verification", "account.reset_password", "account.unsubscribe_link"),
+        *("members.block", "members.unblock", "members.mute", "members.unmute", "members.bookmark_post"),
+        *("members.mark_read", "members.watch_category", "members.watch_post"),
+        *("moderation.report_post", "moderation.report_comment", "uploads.create"),
+        *("settings.notifications", "settings.recovery_codes", "settings.request_export"),
+        *("settings.revoke_session", "settings.sign_out_everywhere"),
+        *("settings.two_factor_disable", "settings.two_factor_setup"),
+        *("api.login", "api.register", "api.block", "api.bookmark_post", "api.change_email"),
+        *("api.confirm_email_change", "api.create_report", "api.mark_post_read", "api.mark_read"),
+        *("api.mute_ticker", "api.mute_word", "api.preview", "api.request_data_export"),
+        *("api.request_password_reset", "api.resend_verification", "api.reset_password"),
+        *("api.two_factor_disable", "api.two_factor_enable", "api.two_factor_setup"),
+        *("api.update_notification_preferences", "api.upload", "api.verify_email"),
+        *("api.watch_category", "api.watch_post"),
+    }
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PRIVATE = "private, no-store"
 VARY = "Accept-Encoding, Cookie"
@@ -335,7 +357,7 @@ def _retire_after_write(response):
         committed
         and request.method not in SAFE_METHODS
         and response.status_code < 400
-        and request.endpoint not in SESSION_ONLY_WRITES
+        and request.endpoint not in PRIVATE_WRITES
     ):
         cache.invalidate()
     return response

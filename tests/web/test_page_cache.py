@@ -12,7 +12,7 @@ import gzip
 import pytest
 from flask import flash, make_response, render_template
 
-from finboard.page_cache import Entry, accepts_gzip, not_modified, page_key
+from finboard.page_cache import PRIVATE_WRITES, Entry, accepts_gzip, not_modified, page_key
 from finboard.settings import ConfigError, load_settings
 from tests.conftest import AuthActions
 from tests.helpers import post_titles, sign_in, text
@@ -176,6 +176,19 @@ def test_a_write_no_read_cache_holds_retires_pages_too(app, make, alice):
     assert response.status_code in (302, 303)
     profile = visit(app, "/u/alice")
     assert state(profile) == "miss" and "Dividend hunter." in text(profile)
+
+
+def test_a_write_to_the_writers_own_state_retires_nothing(app, make, alice):
+    """A mute is the member's alone: visitors keep their cached page (every name listed is a real view)."""
+    assert PRIVATE_WRITES <= set(app.view_functions)
+    make.post(alice, title="Still cached")
+    assert state(visit(app, "/")) == "miss"
+    member = app.test_client()
+    sign_in(member, alice)
+    token = AuthActions(member).csrf("/settings/blocks")
+    response = member.post("/settings/blocks/mute", data={"kind": "word", "term": "cached", "csrf_token": token})
+    assert response.status_code == 302
+    assert state(visit(app, "/")) == "hit"
 
 
 def test_entry_and_request_rules():
