@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     register_extensions(app)
+    register_page_cache(app)  # inside ProxyFix (register_security), outside everything else
     register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -40,6 +41,13 @@ def register_read_connection(app: Flask) -> None:
     require_postgres_for_sql(app.config["FINBOARD_SETTINGS"].data_layer, app.config["SQLALCHEMY_DATABASE_URI"])
     app.teardown_appcontext(close_read_connection)
     init_replicas(app)  # DATABASE_REPLICA_URLS: content reads on the replicas, read-your-writes
+
+
+def register_page_cache(app: Flask) -> None:
+    """Whole visitor pages answered from the cache before Flask runs (``finboard.page_cache``)."""
+    from finboard.page_cache import init_app as init_page_cache
+
+    init_page_cache(app)
 
 
 def register_static_files(app: Flask) -> None:

@@ -43,6 +43,10 @@ def flask_config(settings: Settings | None = None) -> dict[str, Any]:
         # The read cache (finboard.extensions.init_cache, finboard.core.generation_cache).
         "CACHE_DEFAULT_TIMEOUT": TTL_SECONDS,
         "CACHE_KEY_PREFIX": KEY_PREFIX,
+        # Whole visitor pages on that same cache (finboard.page_cache).
+        "PAGE_CACHE": settings.page_cache,
+        "PAGE_CACHE_TTL": settings.page_cache_ttl,
+        "PAGE_CACHE_MAX_AGE": settings.page_cache_max_age,
     }
     if not settings.cache_enabled:
         config.update(CACHE_TYPE="NullCache")

@@ -2,10 +2,11 @@
 
 Pages show how long ago something happened, which is what a reader of a board wants
 ("is this thread alive?"); the exact UTC time stays in ``<time datetime title>`` for
-hover, screen readers and scripts. Rendered on the server per request, so no JavaScript
-is needed — the pages are rendered fresh (the cache holds reads, not HTML), so the
-wording is never older than the page itself. A page row's time (``Stamp``) comes with its
-ISO and UTC texts already formatted, so a render only works out the words.
+hover, screen readers and scripts. Rendered on the server, so no JavaScript is needed;
+a visitor's page may come whole from the page cache (``finboard.page_cache``), which keeps
+it at most ``PAGE_CACHE_TTL`` seconds (60 by default), so the wording is at most that
+much behind the clock. A page row's time (``Stamp``) comes with its ISO and UTC texts
+already formatted, so a render only works out the words.
 """
 
 from __future__ import annotations

@@ -166,6 +166,12 @@ class Settings(BaseSettings):
     # In-process cache without Redis: unset means "when gunicorn runs one
     # worker" (see in_process_cache).
     local_cache: bool | None = Field(default=None, validation_alias="LOCAL_CACHE")
+    # Whole pages for logged-out visitors (finboard.page_cache): on with the read cache; kept at
+    # most PAGE_CACHE_TTL seconds (their relative times age no further), and browsers or a proxy
+    # may hold them PAGE_CACHE_MAX_AGE seconds (Cache-Control: public, max-age).
+    page_cache: bool = Field(default=True, validation_alias="PAGE_CACHE")
+    page_cache_ttl: int = Field(default=60, ge=1, le=3600, validation_alias="PAGE_CACHE_TTL")
+    page_cache_max_age: int = Field(default=5, ge=0, le=3600, validation_alias="PAGE_CACHE_MAX_AGE")
     # Anti-spam, per account (counted in the database, so every backend and worker
     # agrees): posts and comments an hour, lower while the account is new.
     posts_per_hour: NonNegativeInt = Field(default=20, validation_alias="POSTS_PER_HOUR")

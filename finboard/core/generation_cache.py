@@ -51,6 +51,7 @@ LOCAL_THRESHOLD = 2000  # entries the in-process store keeps
 SOCKET_TIMEOUT = 0.5
 
 _CACHE_ERRORS = (redis.RedisError, OSError, ValueError, TypeError)
+CACHE_ERRORS = _CACHE_ERRORS  # what a store raises when the cache is unavailable
 
 
 def value_key(name: str, params: str, prefix: str = KEY_PREFIX) -> str:
@@ -254,25 +255,39 @@ class GenerationCache(_Face):
             return build()
         key = value_key(name, params, self.prefix)
         try:
-            if self._pending_bump:
-                self.store.bump(self.generation_key, initial_generation())
-                self._pending_bump = False
-            generation, stored = self.store.read(self.generation_key, key)
-            cached = _payload(generation, stored)
+            generation, cached = self.lookup(key)
             if cached is not None:
                 return cached
-            if generation is None:
-                generation = self.store.start(self.generation_key, initial_generation())
         except _CACHE_ERRORS:
             logger.warning("cache unavailable; reading from the database", exc_info=True)
             return build()
         value = build()
         if generation is not None:
             try:
-                self.store.write(key, _tag(_as_bytes(generation)) + value, _ttl(self.ttl, reads))
+                self.put(key, generation, value, _ttl(self.ttl, reads))
             except _CACHE_ERRORS:
                 logger.warning("cache write failed", exc_info=True)
         return value
+
+    def lookup(self, key: str) -> tuple[bytes | None, bytes | None]:
+        """(current generation, what ``key`` holds for it or None): one round trip on a hit.
+
+        For callers that build and store their own values (``get_or_build``, the page
+        cache in ``finboard.page_cache``); a deferred bump is done first, and a missing
+        generation is started. Raises the store's errors (``CACHE_ERRORS``).
+        """
+        if self._pending_bump:
+            self.store.bump(self.generation_key, initial_generation())
+            self._pending_bump = False
+        generation, stored = self.store.read(self.generation_key, key)
+        cached = _payload(generation, stored)
+        if cached is None and generation is None:
+            generation = self.store.start(self.generation_key, initial_generation())
+        return generation, cached
+
+    def put(self, key: str, generation: bytes | int, value: bytes, ttl: int) -> None:
+        """Store ``value`` under ``key`` as built under ``generation`` (from :meth:`lookup`)."""
+        self.store.write(key, _tag(_as_bytes(generation)) + value, ttl)
 
     def invalidate(self) -> None:
         """Retire every cached read, everywhere; call after each committed write."""

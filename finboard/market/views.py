@@ -67,7 +67,7 @@ def cashtag(ticker: str):
         chart=charts.daily_chart(stats.daily),
         splits=[charts.split(7, stats.sentiment_7d), charts.split(30, stats.sentiment_30d)],
         following=_following(ticker),
-        follow_form=FollowForm(),
+        follow_form=FollowForm() if current_user.is_authenticated else None,  # no CSRF cookie for visitors
     )
 
 

@@ -126,15 +126,18 @@ def profile_context(user: User) -> dict:
     if post_ids:
         titles = dict(db.session.execute(select(Post.id, Post.title).where(Post.id.in_(post_ids))).all())
     moderator = viewer()
+    can_suspend = may_suspend(moderator, user)
     return {
         "profile": profile,
         "recent_comments": recent,
         "comment_titles": titles,
         "is_owner": moderator is not None and moderator.id == user.id,
-        "can_suspend": may_suspend(moderator, user),
+        "can_suspend": can_suspend,
         "suspended": suspended(user),
-        "suspend_form": SuspendForm(formdata=None),
-        "unsuspend_form": UnsuspendForm(formdata=None),
+        # Only for a moderator who may use them: building a form makes a CSRF token, whose
+        # secret would set a session cookie on every visitor (and keep the page uncached).
+        "suspend_form": SuspendForm(formdata=None) if can_suspend else None,
+        "unsuspend_form": UnsuspendForm(formdata=None) if can_suspend else None,
     }
 
 

@@ -197,8 +197,10 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         "posts/detail.html",
         post=post,
         comments=comments,
-        form=form or CommentForm(),
-        delete_form=DeleteForm(),
+        # Forms (and their CSRF token, whose secret sets a session cookie) only for members: a
+        # visitor's page stays cookie-free and cacheable whole (finboard.page_cache).
+        form=form or (CommentForm() if user is not None else None),
+        delete_form=DeleteForm() if user is not None else None,
         hidden_at=hidden_at,
         moderator=moderator,
         watching=watch_service.watching(db.session, user, post_id) if hidden_at is None else False,
