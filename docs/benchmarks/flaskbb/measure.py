@@ -184,6 +184,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--verify-only", action="store_true", help="check every page, measure nothing")
     args = parser.parse_args()
     servers = json.loads(Path(args.servers).read_text())
     try:
@@ -193,6 +194,8 @@ def main() -> int:
         return 1
     for target in targets.values():
         print(f"verified {target.board:18} {target.page:22} {target.method} {target.path}")
+    if args.verify_only:
+        return 0
 
     cells = [
         (page, board) for page in dict.fromkeys(t.page for t in targets.values()) if page != "hello" for board in BOARDS

@@ -10,7 +10,8 @@
 #
 # Environment: PY312 (a Python 3.12), PYTHON (FinBoard's interpreter, its requirements installed),
 # FLASKBB_SPEC, FLASKBB_VENV (reuse a venv instead of a fresh one), DURATION, WARMUP, ROUNDS,
-# CONNECTIONS, SEARCH_TERM, USERS/POSTS/COMMENTS, FINBOARD_BENCH_PG_ADMIN, KEEP_WORK=1.
+# CONNECTIONS, SEARCH_TERM, USERS/POSTS/COMMENTS, FLASKBB_SEARCH_BACKEND, FINBOARD_BENCH_PG_ADMIN,
+# KEEP_WORK=1 (keep the work directory), VERIFY_ONLY=1 (check every page, measure nothing).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -78,10 +79,10 @@ wait_http() {  # URL: until it answers 200 (60 s)
   return 1
 }
 
-start() {  # NAME PORT DIR CMD...: a server in the background, its pid in $WORK/NAME.pid
-  local name=$1 port=$2 dir=$3
-  shift 3
-  (cd "$dir" && exec "$@" -c "$HERE/gunicorn_conf.py" -b "127.0.0.1:$port") >"$WORK/$name.log" 2>&1 &
+start() {  # NAME DIR CMD...: a server in the background, its pid in $WORK/NAME.pid
+  local name=$1 dir=$2
+  shift 2
+  (cd "$dir" && exec "$@") >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"
 }
 
@@ -140,8 +141,11 @@ for expected in "SERVER_NAME = \"127.0.0.1:$BB_PORT\"" "SQLALCHEMY_DATABASE_URI 
   grep -qF "$expected" "$WORK/flaskbb.cfg" \
     || { tail -n 20 "$WORK/makeconfig.log"; echo "run.sh: flaskbb.cfg lacks: $expected" >&2; exit 1; }
 done
-printf '\n# run.sh: the search index in this run'"'"'s directory, not inside the venv.\nWHOOSHEE_DIR = "%s"\n' \
-  "$WORK/whoosh" >>"$WORK/flaskbb.cfg"
+# FlaskBB's PostgreSQL full-text backend (its Docker config's default) instead of the template's "sql"
+# (ILIKE scans): FinBoard searches with PostgreSQL full-text too. Set before install: create_all adds its
+# tsvector columns and GIN indexes.
+printf '\n# run.sh: search with PostgreSQL full-text, like FinBoard\nSEARCH_BACKEND = "%s"\n' \
+  "${FLASKBB_SEARCH_BACKEND:-postgresql}" >>"$WORK/flaskbb.cfg"
 ADMIN_PASSWORD=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(16))')
 (cd "$WORK" && "$VENV/bin/flaskbb" --config "$WORK/flaskbb.cfg" install --force --username admin \
   --email admin@example.org --password "$ADMIN_PASSWORD" </dev/null >"$WORK/install.log" 2>&1) \
@@ -153,15 +157,17 @@ ADMIN_PASSWORD=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(16))'
 psql "$PG_BASE/$BB_DB" -qAtc "VACUUM ANALYZE"
 
 # 5. Five servers, one gunicorn configuration (gunicorn_conf.py).
-printf 'from flaskbb import create_app\n\napp = create_app(config=%s)\n' "'$WORK/flaskbb.cfg'" >"$WORK/flaskbb_wsgi.py"
-start flaskbb "$BB_PORT" "$WORK" "$VENV/bin/gunicorn" flaskbb_wsgi:app
+CONF="$HERE/gunicorn_conf.py"
+# FlaskBB by its own `flaskbb serve` (gunicorn, the app built before the fork), with the shared file.
+start flaskbb "$WORK" "$VENV/bin/flaskbb" --config "$WORK/flaskbb.cfg" serve --gunicorn-config "$CONF" \
+  --host 127.0.0.1 --port "$BB_PORT"
 FIN_ENV=(DATABASE_URL="$FIN_URL" SECRET_KEY="$SECRET" FINBOARD_ENV=production GUNICORN_LOGLEVEL=warning)
-start finboard-cached "$CACHED_PORT" "$REPO" env "${FIN_ENV[@]}" CACHE_ENABLED=1 \
-  REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1" "$PYTHON" -m gunicorn wsgi:app
-start finboard-uncached "$UNCACHED_PORT" "$REPO" env "${FIN_ENV[@]}" CACHE_ENABLED=0 REDIS_URL= \
-  "$PYTHON" -m gunicorn wsgi:app
-start hello-finboard "$HELLO_FIN_PORT" "$HERE" "$PYTHON" -m gunicorn hello:app
-start hello-flaskbb "$HELLO_BB_PORT" "$HERE" "$VENV/bin/gunicorn" hello:app
+start finboard-cached "$REPO" env "${FIN_ENV[@]}" CACHE_ENABLED=1 REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1" \
+  "$PYTHON" -m gunicorn -c "$CONF" -b "127.0.0.1:$CACHED_PORT" wsgi:app
+start finboard-uncached "$REPO" env "${FIN_ENV[@]}" CACHE_ENABLED=0 REDIS_URL= \
+  "$PYTHON" -m gunicorn -c "$CONF" -b "127.0.0.1:$UNCACHED_PORT" wsgi:app
+start hello-finboard "$HERE" "$PYTHON" -m gunicorn -c "$CONF" -b "127.0.0.1:$HELLO_FIN_PORT" hello:app
+start hello-flaskbb "$HERE" "$VENV/bin/gunicorn" -c "$CONF" -b "127.0.0.1:$HELLO_BB_PORT" hello:app
 for port in "$BB_PORT" "$CACHED_PORT" "$UNCACHED_PORT"; do wait_http "http://127.0.0.1:$port/"; done
 for port in "$HELLO_FIN_PORT" "$HELLO_BB_PORT"; do wait_http "http://127.0.0.1:$port/hello"; done
 "$PYTHON" - "$WORK" <<EOF
@@ -194,5 +200,6 @@ EOF
 log "servers up; measuring"
 "$PYTHON" "$HERE/measure.py" --servers "$WORK/servers.json" --finboard-db "$PG_BASE/$FIN_DB" \
   --flaskbb-db "$PG_BASE/$BB_DB" --out "$OUT" --meta "$WORK/meta.json" --search-term "${SEARCH_TERM:-dividend}" \
-  --duration "${DURATION:-8}" --warmup "${WARMUP:-2}" --rounds "${ROUNDS:-3}" --connections "${CONNECTIONS:-32}"
+  --duration "${DURATION:-8}" --warmup "${WARMUP:-2}" --rounds "${ROUNDS:-3}" --connections "${CONNECTIONS:-32}" \
+  ${VERIFY_ONLY:+--verify-only}
 log "done in $(($(date +%s) - STARTED)) s"

@@ -61,7 +61,7 @@ def seed(data: dict) -> dict:
     """Write ``data`` into FlaskBB (inside its app context); returns what was written."""
     from flaskbb.extensions import cache, db
     from flaskbb.forum.models import Category, Forum, Post, Topic
-    from flaskbb.management.models import Setting
+    from flaskbb.settings.models import Setting
     from flaskbb.user.models import Group, User
     from werkzeug.security import generate_password_hash
 
@@ -150,7 +150,7 @@ def seed(data: dict) -> dict:
     for user in db.session.scalars(sa.select(User)).all():
         user.recalculate()
 
-    Setting.update({"topics_per_page": TOPICS_PER_PAGE})
+    Setting.update("general", {"TOPICS_PER_PAGE": TOPICS_PER_PAGE})
     cache.clear()
     return {"users": len(users), "forums": len(forums), "topics": len(topic_rows), "posts": len(post_rows)}
 

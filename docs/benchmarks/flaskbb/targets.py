@@ -220,9 +220,8 @@ def prepare_flaskbb_search(base: str, target: Target) -> None:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', html)
     if not token or not list(jar):
         raise PageError("FlaskBB's search form has no CSRF token or sets no session cookie")
-    target.body = urllib.parse.urlencode(
-        {"csrf_token": token.group(1) or token.group(2), "search_query": target.facts["term"], "search_types": "post"}
-    )
+    fields = {"search_query": target.facts["term"], "search_type": "forum", "content_type": "topic"}
+    target.body = urllib.parse.urlencode({"csrf_token": token.group(1) or token.group(2), **fields})
     target.headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Cookie": "; ".join(f"{c.name}={c.value}" for c in jar),
@@ -248,13 +247,13 @@ def verify(base: str, target: Target, dsn: str) -> None:
 def _search_results(target: Target, html: str, dsn: str) -> None:
     """Which rows the result page shows; each must contain the term (title or text)."""
     term = target.facts["term"]
-    if target.board == "flaskbb":
-        ids = [int(i) for i in re.findall(r'<div id="(\d+)" class="row post-row', html)]
+    if target.board == "flaskbb":  # topics: their title and opening post, like a FinBoard post
+        ids = [int(i) for i in re.findall(r'<strong><a href="/topic/(\d+)-', html)]
         sql = (
-            "SELECT count(*) FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = ANY(%s) "
+            "SELECT count(*) FROM topics t JOIN posts p ON p.id = t.first_post_id WHERE t.id = ANY(%s) "
             "AND (p.content ILIKE %s OR t.title ILIKE %s)"
         )
-        target.markers = [f'id="pid{i}"' for i in ids]
+        target.markers = [f"/topic/{i}-" for i in ids]
     else:
         ids = [int(i) for i in re.findall(r'id="post-(\d+)-title"', html)]
         sql = "SELECT count(*) FROM posts WHERE id = ANY(%s) AND (body ILIKE %s OR title ILIKE %s)"
