@@ -178,7 +178,7 @@ def main() -> int:
     parser.add_argument("--flaskbb-db", required=True)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--meta", type=Path, help="a JSON file of facts about the run (versions), copied in")
-    parser.add_argument("--search-term", default="dividend")
+    parser.add_argument("--search-term", default="safety")
     parser.add_argument("--duration", type=float, default=8)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--rounds", type=int, default=3)

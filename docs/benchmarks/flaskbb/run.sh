@@ -11,7 +11,8 @@
 # Environment: PY312 (a Python 3.12), PYTHON (FinBoard's interpreter, its requirements installed),
 # FLASKBB_SPEC, FLASKBB_VENV (reuse a venv instead of a fresh one), DURATION, WARMUP, ROUNDS,
 # CONNECTIONS, SEARCH_TERM, USERS/POSTS/COMMENTS, FLASKBB_SEARCH_BACKEND, FINBOARD_BENCH_PG_ADMIN,
-# KEEP_WORK=1 (keep the work directory), VERIFY_ONLY=1 (check every page, measure nothing).
+# KEEP_WORK=1 (keep the work directory), VERIFY_ONLY=1 (check every page, measure nothing),
+# PAUSE=SECONDS (leave everything up that long before cleaning up, to look at it).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,7 @@ log() { printf '[%4ss] %s\n' "$(($(date +%s) - STARTED))" "$*"; }
 cleanup() {
   local status=$?
   set +e
+  if [ -n "${PAUSE:-}" ]; then log "pausing $PAUSE s before cleaning up (PAUSE)"; sleep "$PAUSE"; fi
   log "cleaning up (exit status $status)"
   for pidfile in "$WORK"/*.pid; do
     [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null
@@ -58,6 +60,7 @@ cleanup() {
       case "$server_log" in */pip.log) ;; *) echo "--- tail of $server_log"; tail -n 15 "$server_log";; esac
     done
   fi
+  log "servers stopped"
   [ -n "$REDIS_PID" ] && kill -TERM "$REDIS_PID" 2>/dev/null
   for db in "$FIN_DB" "$BB_DB"; do
     psql "$PG_ADMIN" -qAtc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
@@ -108,6 +111,9 @@ else
   fi
 fi
 "$VENV/bin/pip" freeze --disable-pip-version-check >"$OUT/flaskbb-venv-freeze.txt"
+# FlaskBB's default logging writes to <site-packages>/logs, which the wheel does not create: without it
+# every flaskbb command fails with "Unable to configure handler 'errorlog'".
+mkdir -p "$("$VENV/bin/python" -c 'import flaskbb, os; print(os.path.dirname(os.path.dirname(flaskbb.__file__)))')/logs"
 if "$VENV/bin/python" -c "import psycopg2" 2>/dev/null; then DRIVER=postgresql; else DRIVER=postgresql+psycopg; fi
 
 # 2. One private Redis for both boards (FlaskBB: db 0, FinBoard's cache: db 1), nothing shared.
@@ -158,9 +164,11 @@ psql "$PG_BASE/$BB_DB" -qAtc "VACUUM ANALYZE"
 
 # 5. Five servers, one gunicorn configuration (gunicorn_conf.py).
 CONF="$HERE/gunicorn_conf.py"
-# FlaskBB by its own `flaskbb serve` (gunicorn, the app built before the fork), with the shared file.
-start flaskbb "$WORK" "$VENV/bin/flaskbb" --config "$WORK/flaskbb.cfg" serve --gunicorn-config "$CONF" \
-  --host 127.0.0.1 --port "$BB_PORT"
+# FlaskBB under gunicorn with a WSGI module, as its deployment docs have it. Not `flaskbb serve`: that
+# command forks gunicorn inside the CLI's app context, so every request of a worker shares one `g` (the
+# first visitor's CSRF token, the logged-in user): new visitors get no session cookie and its forms fail.
+printf 'from flaskbb import create_app\n\napp = create_app(config=%s)\n' "'$WORK/flaskbb.cfg'" >"$WORK/flaskbb_wsgi.py"
+start flaskbb "$WORK" "$VENV/bin/gunicorn" -c "$CONF" -b "127.0.0.1:$BB_PORT" flaskbb_wsgi:app
 FIN_ENV=(DATABASE_URL="$FIN_URL" SECRET_KEY="$SECRET" FINBOARD_ENV=production GUNICORN_LOGLEVEL=warning)
 start finboard-cached "$REPO" env "${FIN_ENV[@]}" CACHE_ENABLED=1 REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1" \
   "$PYTHON" -m gunicorn -c "$CONF" -b "127.0.0.1:$CACHED_PORT" wsgi:app
@@ -199,7 +207,7 @@ print(json.dumps({
 EOF
 log "servers up; measuring"
 "$PYTHON" "$HERE/measure.py" --servers "$WORK/servers.json" --finboard-db "$PG_BASE/$FIN_DB" \
-  --flaskbb-db "$PG_BASE/$BB_DB" --out "$OUT" --meta "$WORK/meta.json" --search-term "${SEARCH_TERM:-dividend}" \
+  --flaskbb-db "$PG_BASE/$BB_DB" --out "$OUT" --meta "$WORK/meta.json" --search-term "${SEARCH_TERM:-safety}" \
   --duration "${DURATION:-8}" --warmup "${WARMUP:-2}" --rounds "${ROUNDS:-3}" --connections "${CONNECTIONS:-32}" \
   ${VERIFY_ONLY:+--verify-only}
 log "done in $(($(date +%s) - STARTED)) s"
