@@ -73,7 +73,7 @@ def _seconds(text: str) -> float:
     return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 
 
-def run_wrk(url: str, target: Target, duration: float, connections: int, threads: int) -> dict:
+def run_wrk(url: str, target: Target, duration: int, connections: int, threads: int) -> dict:
     """One wrk run; its req/s, latency percentiles, errors and the answers that were not the page."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % (lua_string(target.marker), wrk_request(target)))
@@ -90,9 +90,12 @@ def run_wrk(url: str, target: Target, duration: float, connections: int, threads
             script.name,
             url + target.path,
         ]
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 90).stdout
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 90)
     finally:
         os.unlink(script.name)
+    out = run.stdout
+    if "Requests/sec:" not in out:
+        raise RuntimeError(f"wrk failed ({' '.join(argv)}): {out[-500:]} {run.stderr[-500:]}")
     found = lambda pattern: re.search(pattern, out)  # noqa: E731
     errors = found(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
     non2xx = found(r"Non-2xx or 3xx responses: (\d+)")
@@ -179,8 +182,8 @@ def main() -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--meta", type=Path, help="a JSON file of facts about the run (versions), copied in")
     parser.add_argument("--search-term", default="safety")
-    parser.add_argument("--duration", type=float, default=8)
-    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per cell (wrk takes whole seconds)")
+    parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
