@@ -69,8 +69,8 @@ def wrk_request(target: Target) -> str:
 
 
 def _seconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
 
 
 def run_wrk(url: str, target: Target, duration: int, connections: int, threads: int) -> dict:
@@ -96,15 +96,15 @@ def run_wrk(url: str, target: Target, duration: int, connections: int, threads: 
     out = run.stdout
     if "Requests/sec:" not in out:
         raise RuntimeError(f"wrk failed ({' '.join(argv)}): {out[-500:]} {run.stderr[-500:]}")
-    found = lambda pattern: re.search(pattern, out)  # noqa: E731
+    found = lambda pattern: re.search(pattern, out, re.MULTILINE)  # noqa: E731
     errors = found(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
     non2xx = found(r"Non-2xx or 3xx responses: (\d+)")
     bad = found(r"BAD_RESPONSES (\d+)")
     cell = {
         "rps": float(found(r"Requests/sec:\s+([\d.]+)").group(1)),
         "requests": int(found(r"(\d+) requests in").group(1)),
-        "p50_s": _seconds(found(r"50%\s+(\S+)").group(1)),
-        "p99_s": _seconds(found(r"99%\s+(\S+)").group(1)),
+        "p50_s": _seconds(found(r"^\s+50%\s+(\S+)$").group(1)),  # the distribution, not a "…50%" of Stdev
+        "p99_s": _seconds(found(r"^\s+99%\s+(\S+)$").group(1)),
         "socket_errors": [int(n) for n in errors.groups()] if errors else [0, 0, 0, 0],
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "bad": int(bad.group(1)) if bad else None,
