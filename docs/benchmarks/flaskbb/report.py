@@ -53,6 +53,8 @@ def rate(value: float) -> str:
 
 
 def times(value: float) -> str:
+    if value < 0.1:
+        return f"{value:.3f}"
     return f"{value:.2f}" if value < 1 else f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
@@ -103,8 +105,8 @@ def render_table(summary: dict, meta: dict, targets: dict) -> str:
         f"Medians over {meta.get('rounds')} alternating rounds of {meta.get('duration_s'):g} s cells, wrk "
         f"-c{meta.get('connections')} -t{meta.get('wrk_threads')}, min–max in brackets; ratios are taken within "
         "each round. Every answer was checked for status 200 and a string of the expected page.",
-        f"Search for `{meta.get('search_term')}`: FlaskBB shows {search['flaskbb']} matching posts (all of them, "
-        f"on one page), FinBoard the newest {search['finboard-cached']}.",
+        f"Search for `{meta.get('search_term')}`: FlaskBB shows all {search['flaskbb']} matching topics on one page "
+        f"(its search does not paginate), FinBoard the newest {search['finboard-cached']} matching posts.",
         "",
     ]
     return "\n".join(lines)
