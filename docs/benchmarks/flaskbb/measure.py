@@ -73,6 +73,12 @@ def _seconds(text: str) -> float:
     return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}[unit]
 
 
+def _percentile(out: str, n: int) -> float | None:
+    """A line of wrk's latency distribution (not a "…50%" in the Stdev column); None if absent."""
+    line = re.search(rf"^\s*{n}%\s+([\d.]+(?:us|ms|s|m|h))\s*$", out, re.MULTILINE)
+    return _seconds(line.group(1)) if line else None
+
+
 def run_wrk(url: str, target: Target, duration: int, connections: int, threads: int) -> dict:
     """One wrk run; its req/s, latency percentiles, errors and the answers that were not the page."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -103,11 +109,12 @@ def run_wrk(url: str, target: Target, duration: int, connections: int, threads: 
     cell = {
         "rps": float(found(r"Requests/sec:\s+([\d.]+)").group(1)),
         "requests": int(found(r"(\d+) requests in").group(1)),
-        "p50_s": _seconds(found(r"^\s+50%\s+(\S+)$").group(1)),  # the distribution, not a "…50%" of Stdev
-        "p99_s": _seconds(found(r"^\s+99%\s+(\S+)$").group(1)),
+        "p50_s": _percentile(out, 50),
+        "p99_s": _percentile(out, 99),
         "socket_errors": [int(n) for n in errors.groups()] if errors else [0, 0, 0, 0],
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "bad": int(bad.group(1)) if bad else None,
+        "wrk_output": out,
     }
     cell["valid"] = cell["bad"] == 0 and cell["non_2xx"] == 0 and sum(cell["socket_errors"]) == 0
     return cell
@@ -218,8 +225,9 @@ def main() -> int:
                 loadavg_before=round(load, 2),
                 drain_s=drain(server, "/hello" if page == "hello" else "/"),
             )
+            p50 = f"{cell['p50_s'] * 1000:7.1f} ms" if cell["p50_s"] is not None else "      ? ms"
             print(
-                f"round {round_no}: {board:18} {page:22} {cell['rps']:8.1f} req/s  p50 {cell['p50_s'] * 1000:7.1f} ms"
+                f"round {round_no}: {board:18} {page:22} {cell['rps']:8.1f} req/s  p50 {p50}"
                 f"  bad {cell['bad']}  drain {cell['drain_s']} s",
                 flush=True,
             )
