@@ -4,8 +4,9 @@ Why it exists: a throughput number is only worth something if every answer was t
 for. Each target knows, from its board's own database, what the page must contain — the ids of
 the rows it lists (FinBoard's ``/posts/<id>`` links, FlaskBB's ``/topic/<id>-`` links and
 ``pid<id>`` anchors), the thread's title, the index's totals — and ``verify`` fetches it once and
-checks all of it before anything is measured. One of those strings (``marker``) is then checked
-on every answer during the measurement (measure.py's wrk script counts the misses).
+checks all of it before anything is measured. The last of those strings (``marker``), always a
+row's link or anchor, is then checked on every answer during the measurement (measure.py's wrk
+script counts the misses).
 
 The two boards hold the same rows (seed_flaskbb.py copies FinBoard's): a FinBoard post is the
 FlaskBB topic with the same id, a category the forum of the same name.
@@ -91,14 +92,14 @@ def finboard_targets(dsn: str, term: str) -> list[Target]:
             "index",
             "finboard",
             "/",
-            [card(i) for i, _ in newest] + [str(escape(newest[0][1]))],
+            [str(escape(newest[0][1]))] + [card(i) for i, _ in newest],
             facts={"posts_listed": [i for i, _ in newest]},
         ),
         Target(
             "category page 1",
             "finboard",
             f"/c/{slug}",
-            [card(i) for i, _ in first_page] + [str(escape(name))],
+            [str(escape(name))] + [card(i) for i, _ in first_page],
             facts={"category": slug, "posts_in_category": size, "posts_listed": [i for i, _ in first_page]},
         ),
         Target(
@@ -175,7 +176,7 @@ def flaskbb_targets(dsn: str, finboard: list[Target]) -> list[Target]:
             "category page 1",
             "flaskbb",
             f"/forum/{forum_id}",
-            [topic(t) for t in first_page] + [str(escape(title))],
+            [str(escape(title))] + [topic(t) for t in first_page],
             facts={"forum": forum_id, "topics_listed": first_page},
         ),
         Target(
