@@ -1,0 +1,207 @@
+"""Which layer of the stack a py-spy sample's CPU belongs to: server, framework, SQL layer, driver, …
+
+It exists so ``flask bench profile`` can say where an adapter's CPU goes
+beyond its framework-less ceiling's, by layer rather than by a thousand
+function names. It reads py-spy's collapsed stacks (``py-spy record --format
+raw``): one line per distinct stack, outermost frame first, frames joined by
+``;`` and the sample count last, each frame ``func (path/to/file.py:line)`` —
+the path shortened by py-spy to the part below a ``sys.path`` entry
+(``flask/app.py``, ``json/encoder.py``, ``finboard/rawsql/reads.py``) or, with
+``--full-filenames``, absolute. With ``--subprocesses`` the stack starts with
+``process PID:"command line"`` frames, which say whose sample it is.
+
+A sample's **self** layer is its innermost frame's, by the frame's package.
+Code without Python frames (C extensions: orjson, psycopg's C core, httptools,
+uvloop, pydantic-core; system calls) shows as the Python frame that called it,
+which is why ``finboard/rawsql/documents.py`` — rows to JSON through orjson —
+counts as serialisation, not as the SQL layer. The standard library is
+transparent: a frame of ``socket``, ``selectors``, ``threading`` … is charged
+to the nearest caller that has a layer (``socket.send`` under gunicorn is
+server time), except ``asyncio`` (the event loop: server) and ``json``
+(serialisation); a stack of stdlib frames only is ``stdlib/other``. A sample's
+**inclusive** layers are every layer on its stack (the framework's request
+handling with everything it calls).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+SERVER = "server"
+FRAMEWORK = "framework"
+ORM = "orm"
+SQL_LAYER = "sql layer"
+DRIVER = "driver"
+SERIALISATION = "serialisation"
+APP = "app"
+OTHER = "stdlib/other"
+LAYERS = (SERVER, FRAMEWORK, ORM, SQL_LAYER, DRIVER, SERIALISATION, APP, OTHER)
+LAYER_NOTES = {
+    SERVER: "gunicorn, uvicorn, granian, h11, httptools, uvloop, asyncio's loop",
+    FRAMEWORK: "Flask, Werkzeug, Jinja2 and Flask's extensions; FastAPI, Starlette, pydantic, anyio; Django",
+    ORM: "SQLAlchemy, Flask-SQLAlchemy",
+    SQL_LAYER: "finboard/rawsql (the shared hand-written SQL layer) but its documents",
+    DRIVER: "psycopg, psycopg_pool, redis",
+    SERIALISATION: "orjson (via finboard/rawsql/documents.py), json, pydantic-core",
+    APP: "finboard/ and backends/ (the adapter's own code)",
+    OTHER: "standard library with no caller of a known layer, and anything unknown",
+}
+
+# Top-level package (the first component of the shortened path) → layer.
+PACKAGES = {
+    **dict.fromkeys(
+        ("gunicorn", "uvicorn", "uvicorn_worker", "granian", "h11", "httptools", "uvloop", "asyncio"), SERVER
+    ),
+    **dict.fromkeys(
+        ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker", "flask_login",
+         "flask_wtf", "wtforms", "flask_talisman", "flask_limiter", "flask_caching", "flask_migrate", "limits",
+         "fastapi", "starlette", "pydantic", "pydantic_settings", "anyio", "sniffio", "django", "asgiref"),
+        FRAMEWORK,
+    ),  # fmt: skip
+    **dict.fromkeys(("sqlalchemy", "flask_sqlalchemy", "alembic", "greenlet"), ORM),
+    **dict.fromkeys(("psycopg", "psycopg_pool", "psycopg_c", "psycopg_binary", "redis"), DRIVER),
+    **dict.fromkeys(("orjson", "json", "pydantic_core"), SERIALISATION),
+    **dict.fromkeys(("finboard", "backends", "wsgi"), APP),
+}
+# Paths (shortened, "/"-separated) whose layer is not their package's; the first prefix that matches wins.
+PATHS = (
+    ("finboard/rawsql/documents.py", SERIALISATION),
+    ("finboard/rawsql/", SQL_LAYER),
+    ("backends/asgi_worker.py", SERVER),
+    ("backends/server_conf.py", SERVER),
+    ("gunicorn.conf.py", SERVER),
+)
+STDLIB = frozenset(sys.stdlib_module_names) - {"asyncio", "json"}
+_FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
+_PROCESS = re.compile(r'^process (?P<pid>\d+):"(?P<cmd>.*)"$')
+_PYTHON_DIR = re.compile(r"/(?:lib|Lib)/python3(?:\.\d+)?/(?:(?:site|dist)-packages/)?")
+_PACKAGES_DIR = re.compile(r"/(?:site|dist)-packages/")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a stack: its function, its (shortened) file and line, and the layer it belongs to."""
+
+    func: str
+    path: str  # shortened: flask/app.py, json/encoder.py, finboard/rawsql/reads.py
+    line: int | None
+    package: str  # the first component of the path (its stem for a one-file module): flask, json, socket
+    layer: str | None  # None: transparent (the standard library), charged to its caller
+
+    @property
+    def key(self) -> str:
+        """The function without its line: what the top-functions tables aggregate by."""
+        return f"{self.func} ({self.path})"
+
+
+@dataclass
+class Sample:
+    """One distinct stack of a collapsed profile with its count, classified."""
+
+    pid: int | None
+    command: str
+    frames: tuple[Frame, ...]  # outermost first
+    count: int
+
+    @property
+    def self_frame(self) -> Frame | None:
+        """The innermost frame with a layer (stdlib frames charged to their caller); None: no layer at all."""
+        return next((f for f in reversed(self.frames) if f.layer is not None), None)
+
+    @property
+    def self_layer(self) -> str:
+        frame = self.self_frame
+        return frame.layer if frame is not None else OTHER
+
+    @property
+    def innermost(self) -> Frame | None:
+        return self.frames[-1] if self.frames else None
+
+    @property
+    def inclusive_layers(self) -> set[str]:
+        """Every layer with a frame on the stack (the self layer included)."""
+        return {f.layer for f in self.frames if f.layer is not None} | {self.self_layer}
+
+
+def shorten(path: str, roots: Iterable[str] = ()) -> str:
+    """An absolute path (``--full-filenames``) as py-spy shortens it: below site-packages, the stdlib or a root."""
+    path = path.replace("\\", "/")
+    if not path.startswith("/"):
+        return path
+    for root in sorted((str(r).rstrip("/") + "/" for r in roots), key=len, reverse=True):
+        if path.startswith(root):
+            return path[len(root) :]
+    match = None
+    for match in _PACKAGES_DIR.finditer(path):
+        pass
+    if match is not None:
+        return path[match.end() :]
+    match = _PYTHON_DIR.search(path)
+    if match is not None:
+        return path[match.end() :]
+    for marker in ("/finboard/", "/backends/"):  # the project from another checkout (a baseline worktree)
+        at = path.rfind(marker)
+        if at >= 0:
+            return path[at + 1 :]
+    return path
+
+
+def package_of(path: str) -> str:
+    """``flask/app.py`` → ``flask``; ``socket.py`` → ``socket``; ``<frozen importlib._bootstrap>`` → ``importlib``."""
+    if path.startswith("<frozen "):
+        return path[len("<frozen ") :].rstrip(">").split(".")[0]
+    head = path.split("/", 1)[0]
+    return head[:-3] if head.endswith(".py") and "/" not in path else head.split(".")[0]
+
+
+def layer_of(path: str, package: str) -> str | None:
+    """The layer of a frame in ``path`` (shortened); None for the standard library (transparent)."""
+    for prefix, layer in PATHS:
+        if path.startswith(prefix):
+            return layer
+    if package in PACKAGES:
+        return PACKAGES[package]
+    if package in STDLIB or path.startswith("<"):
+        return None
+    return OTHER
+
+
+def parse_frame(text: str, roots: Iterable[str] = ()) -> Frame:
+    """One py-spy frame, ``func (path:line)`` (or ``func (path)`` with ``--function``), classified."""
+    match = _FRAME.match(text.strip())
+    if match is None:  # a native or unnamed frame: no file to classify it by
+        return Frame(text.strip(), "", None, "", OTHER)
+    path = shorten(match["file"], roots)
+    package = package_of(path)
+    line = int(match["line"]) if match["line"] else None
+    return Frame(match["func"], path, line, package, layer_of(path, package))
+
+
+def parse_line(line: str, roots: Iterable[str] = ()) -> Sample | None:
+    """One line of ``py-spy record --format raw``; None for a blank or malformed line."""
+    line = line.rstrip("\n")
+    stack, _, count = line.rpartition(" ")
+    if not stack or not count.isdigit():
+        return None
+    pid, command, frames = None, "", []
+    for part in stack.split(";"):
+        process = _PROCESS.match(part)
+        if process is not None:  # the innermost process frame is the sampled one (parents come first)
+            pid, command = int(process["pid"]), process["cmd"]
+            continue
+        if part.startswith("thread (0x") or part == "":
+            continue
+        frames.append(parse_frame(part, roots))
+    return Sample(pid, command, tuple(frames), int(count))
+
+
+def parse(lines: Iterable[str], roots: Iterable[str] = ()) -> Iterator[Sample]:
+    """Every sample of a collapsed-stacks file (its lines)."""
+    roots = tuple(roots)
+    for line in lines:
+        sample = parse_line(line, roots)
+        if sample is not None and sample.count > 0:
+            yield sample
