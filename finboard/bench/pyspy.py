@@ -116,11 +116,11 @@ class Recorder:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ProfilerError(self._refused(f"py-spy exited with code {self.process.returncode}"))
             if "Sampling process" in self.log():
                 time.sleep(0.2)  # --subprocesses: the workers are found on its first pass
                 return
+            if self.process.poll() is not None and "Sampling process" not in self.log():
+                raise ProfilerError(self._refused(f"py-spy exited with code {self.process.returncode}"))
             time.sleep(0.05)
         self.kill()
         raise ProfilerError(self._refused(f"py-spy did not start sampling within {timeout:.0f}s"))
