@@ -15,10 +15,12 @@ Code without Python frames (C extensions: orjson, psycopg's C core, httptools,
 uvloop, pydantic-core; system calls) shows as the Python frame that called it,
 which is why ``finboard/rawsql/documents.py`` — rows to JSON through orjson —
 counts as serialisation, not as the SQL layer. The standard library is
-transparent: a frame of ``socket``, ``selectors``, ``threading`` … is charged
-to the nearest caller that has a layer (``socket.send`` under gunicorn is
-server time), except ``asyncio`` (the event loop: server) and ``json``
-(serialisation); a stack of stdlib frames only is ``stdlib/other``. A sample's
+transparent: a frame of ``socket``, ``selectors``, ``threading``, ``asyncio``
+… is charged to the nearest caller that has a layer (``socket.send`` under
+gunicorn is server time; the event loop, below which the ASGI server's frames
+sit, is server time; ``asyncio.wait_for`` awaited by Starlette is framework
+time), except ``json`` (serialisation); a stack of stdlib frames only is
+``stdlib/other``. A sample's
 **inclusive** layers are every layer on its stack (the framework's request
 handling with everything it calls).
 """
@@ -40,7 +42,7 @@ APP = "app"
 OTHER = "stdlib/other"
 LAYERS = (SERVER, FRAMEWORK, ORM, SQL_LAYER, DRIVER, SERIALISATION, APP, OTHER)
 LAYER_NOTES = {
-    SERVER: "gunicorn, uvicorn, granian, h11, httptools, uvloop, asyncio's loop",
+    SERVER: "gunicorn, uvicorn, granian, h11, httptools, uvloop, and the asyncio loop they run",
     FRAMEWORK: "Flask, Werkzeug, Jinja2 and Flask's extensions; FastAPI, Starlette, pydantic, anyio; Django",
     ORM: "SQLAlchemy, Flask-SQLAlchemy",
     SQL_LAYER: "finboard/rawsql (the shared hand-written SQL layer) but its documents",
@@ -53,7 +55,7 @@ LAYER_NOTES = {
 # Top-level package (the first component of the shortened path) → layer.
 PACKAGES = {
     **dict.fromkeys(
-        ("gunicorn", "uvicorn", "uvicorn_worker", "granian", "h11", "httptools", "uvloop", "asyncio"), SERVER
+        ("gunicorn", "uvicorn", "uvicorn_worker", "granian", "h11", "httptools", "uvloop"), SERVER
     ),
     **dict.fromkeys(
         ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker", "flask_login",
@@ -74,7 +76,7 @@ PATHS = (
     ("backends/server_conf.py", SERVER),
     ("gunicorn.conf.py", SERVER),
 )
-STDLIB = frozenset(sys.stdlib_module_names) - {"asyncio", "json"}
+STDLIB = frozenset(sys.stdlib_module_names) - {"json"}
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 _PROCESS = re.compile(r'^process (?P<pid>\d+):"(?P<cmd>.*)"$')
 _PYTHON_DIR = re.compile(r"/(?:lib|Lib)/python3(?:\.\d+)?/(?:(?:site|dist)-packages/)?")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -126,6 +127,7 @@ class ProfileRun:
             self.echo(f"Reading the data of {self.o.data_size:,} posts…")
             search = any(s.startswith("search") for s in self.o.scenarios)
             facts = database.read_facts(url, terms=search)
+            self.document["data"]["posts"] = facts.post_count  # a kept --database has the posts it has
             env = server_env(url, secrets.token_urlsafe(32), self.o.pool_size, "off", opts.DEFAULT_REDIS_URL)
             requests = {s: SCENARIOS[s].generate(facts) for s in self.o.scenarios}
             files = {s: write_lua(tmp / f"{s}.lua", r, SCENARIOS[s].expected_statuses(r)) for s, r in requests.items()}
@@ -240,6 +242,9 @@ class ProfileRun:
             "error_rate": figures["error_rate"],
             "errors": figures["errors"],
             "latency_ms": figures["latency_ms"],
+            # what else ran meanwhile (CPU % of one core): wrk, and the rest of the machine (a neighbour)
+            "wrk_cpu_avg": sampler.window.summary()["wrk_cpu"]["avg"],
+            "other_cpu_avg": sampler.window.summary()["other_cpu"]["avg"],
         }
         if not cell.successes:
             self._fail(label, "error", f"{scenario}: no successful request in {self.o.duration_s}s")
@@ -283,6 +288,7 @@ class ProfileRun:
 
         self.document["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self.document["interrupted"] = self.interrupted
+        self.document["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         self.document["backends"] = self.backends
         self.document["cells"] = [{**c.as_dict(), **self.cell_files.get((c.backend, c.scenario), {})} for c in self.cells]
         self.document["comparisons"] = [c.as_dict() for c in comparisons(self.cells, ceiling_of)]
