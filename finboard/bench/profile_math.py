@@ -34,6 +34,12 @@ class CellProfile:
     duration_s: float
     samples: list[Sample] = field(default_factory=list)
     postgres_cpu_s: float | None = None
+    rate: int | None = None  # py-spy's samples per second per thread
+
+    @property
+    def coverage(self) -> float | None:
+        """Samples ÷ (CPU seconds × rate): near 1 when py-spy saw the workers whenever they were on a CPU."""
+        return self.total / (self.cpu_s * self.rate) if self.rate and self.cpu_s > 0 else None
 
     @property
     def total(self) -> int:
@@ -117,6 +123,7 @@ class CellProfile:
             "samples": self.total,
             "processes": sorted({s.pid for s in self.samples if s.pid is not None}),
             "attributed_share": round(self.attributed_share(), 4),
+            "sample_coverage": _round(self.coverage, 3),
             "layers_us": {k: _round(v, 1) for k, v in self.layers_us().items()},
             "layers_samples": dict(self.self_counts()),
             "inclusive_us": {k: _round(v, 1) for k, v in self.inclusive_us().items()},

@@ -61,6 +61,8 @@ def scenario_section(document: dict, scenario: str) -> str:
     rows.append(["py-spy samples (attributed to a layer)",
                  *(f"{cells[b]['samples']:,} ({cells[b]['attributed_share']:.0%})" for b in backends),
                  *("" for _ in pairs)])  # fmt: skip
+    rows.append(["samples ÷ (CPU s × rate)", *(_coverage(cells[b].get("sample_coverage")) for b in backends),
+                 *("" for _ in pairs)])  # fmt: skip
     parts = [table(headers, rows)]
     for pair in pairs:
         functions = pair.get("new_functions") or []
@@ -76,6 +78,10 @@ def scenario_section(document: dict, scenario: str) -> str:
                 )
             )
     return "\n\n".join(parts)
+
+
+def _coverage(value) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def _minus(a, b):
@@ -111,6 +117,11 @@ def markdown(document: dict) -> str:
             "and standard-library frames as their nearest caller of a known layer. One cell per backend and "
             "scenario: a breakdown, not a confidence interval (the bench run's tables have those)."
         ),
+        *(
+            ["Under granian the HTTP server is Rust: its work has no Python frame, so py-spy cannot see it and the"
+             " other layers' shares are overstated by it."]
+            if settings.get("server") == "granian" else []
+        ),  # fmt: skip
         "Layers: " + "; ".join(f"**{k}** — {v}" for k, v in notes.items()) + ".",
     ]
     failed = [(b, i) for b, i in (document.get("backends") or {}).items() if i.get("status") not in ("ok", "pending")]

@@ -233,6 +233,7 @@ class ProfileRun:
             duration_s=figures["duration_s"],
             samples=list(parse(lines, roots=[str(PROJECT_ROOT)])),
             postgres_cpu_s=sampler.window.postgres_cpu_s,
+            rate=self.o.sample_rate,
         )
         self.cells.append(cell)
         self.cell_files[(label, scenario)] = {
