@@ -54,9 +54,10 @@ class CellProfile:
     def rps(self) -> float | None:
         return self.successes / self.duration_s if self.duration_s else None
 
-    def _per_request(self, count: int) -> float | None:
+    def _scale(self) -> float | None:
+        """CPU µs per request that one sample stands for (None without samples or requests)."""
         total, cpu = self.total, self.cpu_us
-        return None if not total or cpu is None else count / total * cpu
+        return None if not total or cpu is None else cpu / total
 
     def self_counts(self) -> Counter:
         counts: Counter = Counter(dict.fromkeys(LAYERS, 0))
@@ -73,11 +74,13 @@ class CellProfile:
 
     def layers_us(self) -> dict[str, float | None]:
         """Self CPU µs per request of each layer; they add up to ``cpu_us``."""
-        return {layer: self._per_request(n) for layer, n in self.self_counts().items()}
+        scale = self._scale()
+        return {layer: None if scale is None else n * scale for layer, n in self.self_counts().items()}
 
     def inclusive_us(self) -> dict[str, float | None]:
         """Inclusive CPU µs per request: samples with a frame of the layer anywhere on the stack."""
-        return {layer: self._per_request(n) for layer, n in self.inclusive_counts().items()}
+        scale = self._scale()
+        return {layer: None if scale is None else n * scale for layer, n in self.inclusive_counts().items()}
 
     def packages_us(self) -> dict[tuple[str, str], float]:
         """Self CPU µs per request by (layer, package) of the frame it is charged to."""
@@ -85,7 +88,8 @@ class CellProfile:
         for s in self.samples:
             frame = s.self_frame
             counts[(s.self_layer, frame.package if frame else "")] += s.count
-        return {key: self._per_request(n) or 0.0 for key, n in counts.most_common()}
+        scale = self._scale() or 0.0
+        return {key: n * scale for key, n in counts.most_common()}
 
     def functions_us(self) -> dict[str, tuple[str, float]]:
         """Self CPU µs per request by innermost function (``func (path)``), with the layer it is charged to."""
@@ -96,7 +100,8 @@ class CellProfile:
             key = frame.key if frame else "(no Python frame)"
             counts[key] += s.count
             layers.setdefault(key, s.self_layer)
-        return {key: (layers[key], self._per_request(n) or 0.0) for key, n in counts.most_common()}
+        scale = self._scale() or 0.0
+        return {key: (layers[key], n * scale) for key, n in counts.most_common()}
 
     def functions_seen(self) -> set[str]:
         """Every function on any sampled stack (self or not)."""
