@@ -157,6 +157,12 @@ class Comparison:
         return c / a if a and c else None
 
     @property
+    def rps_ratio(self) -> float | None:
+        """The adapter's req/s ÷ the ceiling's in these (sampled, one-off) cells: context, not the verdict."""
+        a, c = self.adapter.rps, self.ceiling.rps
+        return a / c if a and c else None
+
+    @property
     def budget_us(self) -> float | None:
         """The most CPU µs per request the adapter may use and still reach 0.8× (CPU-bound)."""
         return self.ceiling.cpu_us / TARGET if self.ceiling.cpu_us else None
@@ -235,6 +241,7 @@ class Comparison:
             "ceiling": self.ceiling.backend,
             "scenario": self.adapter.scenario,
             "cpu_ratio": _round(self.cpu_ratio, 3),
+            "rps_ratio": _round(self.rps_ratio, 3),
             "budget_us": _round(self.budget_us, 1),
             "excess_us": _round(self.excess_us, 1),
             "layer_differences_us": {k: _round(v, 1) for k, v in self.layer_differences().items()},

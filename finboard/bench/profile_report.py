@@ -55,7 +55,8 @@ def scenario_section(document: dict, scenario: str) -> str:
     rows.append(
         ["ceiling CPU ÷ backend CPU", *(_ratio_for(b, document) for b in backends), *("" for _ in pairs)]
     )  # fmt: skip
-    rows.append(["req/s (1 cell, sampled)", *(_us(cells[b]["rps"]) for b in backends), *("" for _ in pairs)])
+    rows.append(["req/s (1 cell, sampled; ÷ the ceiling's)", *(_us(cells[b]["rps"]) for b in backends),
+                 *(_times(p.get("rps_ratio")) for p in pairs)])  # fmt: skip
     rows.append(["PostgreSQL CPU / request", *(_us(cells[b].get("postgres_cpu_us_per_request")) for b in backends),
                  *("" for _ in pairs)])  # fmt: skip
     rows.append(["py-spy samples (attributed to a layer)",
@@ -78,6 +79,10 @@ def scenario_section(document: dict, scenario: str) -> str:
                 )
             )
     return "\n\n".join(parts)
+
+
+def _times(value) -> str:
+    return "—" if value is None else f"{value:.2f}×"
 
 
 def _coverage(value) -> str:
