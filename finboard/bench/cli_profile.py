@@ -67,7 +67,9 @@ def _interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: servers and py-sp
     callback=_profile_scenarios,
     help="Read scenarios, comma-separated.",
 )
-@click.option("--data-size", default=str(opts.DEFAULT_DATA_SIZE), show_default=True, callback=_size, help="Posts to seed.")
+@click.option(
+    "--data-size", default=str(opts.DEFAULT_DATA_SIZE), show_default=True, callback=_size, help="Posts to seed."
+)
 @click.option("--duration", type=Seconds(1), default="8s", show_default=True, help="Sampled load per cell.")
 @click.option("--warmup", type=Seconds(0), default="2s", show_default=True, help="Unsampled load before each cell.")
 @click.option("--concurrency", type=click.IntRange(1, 20_000), default=8, show_default=True, help="wrk connections.")

@@ -54,13 +54,33 @@ LAYER_NOTES = {
 
 # Top-level package (the first component of the shortened path) → layer.
 PACKAGES = {
+    **dict.fromkeys(("gunicorn", "uvicorn", "uvicorn_worker", "granian", "h11", "httptools", "uvloop"), SERVER),
     **dict.fromkeys(
-        ("gunicorn", "uvicorn", "uvicorn_worker", "granian", "h11", "httptools", "uvloop"), SERVER
-    ),
-    **dict.fromkeys(
-        ("flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker", "flask_login",
-         "flask_wtf", "wtforms", "flask_talisman", "flask_limiter", "flask_caching", "flask_migrate", "limits",
-         "fastapi", "starlette", "pydantic", "pydantic_settings", "anyio", "sniffio", "django", "asgiref"),
+        (
+            "flask",
+            "werkzeug",
+            "jinja2",
+            "markupsafe",
+            "itsdangerous",
+            "click",
+            "blinker",
+            "flask_login",
+            "flask_wtf",
+            "wtforms",
+            "flask_talisman",
+            "flask_limiter",
+            "flask_caching",
+            "flask_migrate",
+            "limits",
+            "fastapi",
+            "starlette",
+            "pydantic",
+            "pydantic_settings",
+            "anyio",
+            "sniffio",
+            "django",
+            "asgiref",
+        ),
         FRAMEWORK,
     ),  # fmt: skip
     **dict.fromkeys(("sqlalchemy", "flask_sqlalchemy", "alembic", "greenlet"), ORM),
@@ -136,11 +156,9 @@ def shorten(path: str, roots: Iterable[str] = ()) -> str:
     for root in sorted((str(r).rstrip("/") + "/" for r in roots), key=len, reverse=True):
         if path.startswith(root):
             return path[len(root) :]
-    match = None
-    for match in _PACKAGES_DIR.finditer(path):
-        pass
-    if match is not None:
-        return path[match.end() :]
+    packages = [m.end() for m in _PACKAGES_DIR.finditer(path)]
+    if packages:  # the last site-packages: a venv inside another tree
+        return path[packages[-1] :]
     match = _PYTHON_DIR.search(path)
     if match is not None:
         return path[match.end() :]

@@ -122,7 +122,9 @@ class CellProfile:
             "cpu_s": round(self.cpu_s, 4),
             "cpu_us_per_request": _round(self.cpu_us, 1),
             "postgres_cpu_us_per_request": _round(
-                self.postgres_cpu_s * 1e6 / self.successes if self.postgres_cpu_s is not None and self.successes else None,
+                self.postgres_cpu_s * 1e6 / self.successes
+                if self.postgres_cpu_s is not None and self.successes
+                else None,
                 1,
             ),
             "samples": self.total,
@@ -180,7 +182,9 @@ class Comparison:
         """(layer, package, adapter µs − ceiling µs), largest first."""
         a, c = self.adapter.packages_us(), self.ceiling.packages_us()
         keys = set(a) | set(c)
-        rows = [(layer, package, a.get((layer, package), 0.0) - c.get((layer, package), 0.0)) for layer, package in keys]
+        rows = [
+            (layer, package, a.get((layer, package), 0.0) - c.get((layer, package), 0.0)) for layer, package in keys
+        ]
         return sorted(rows, key=lambda row: -row[2])
 
     def new_functions(self, limit: int = TOP_FUNCTIONS) -> list[tuple[str, str, float]]:
@@ -248,7 +252,9 @@ class Comparison:
             "package_differences_us": [
                 {"layer": layer, "package": p, "us": round(d, 1)} for layer, p, d in self.package_differences() if p
             ][:20],
-            "new_functions": [{"function": f, "layer": layer, "us": round(us, 1)} for f, layer, us in self.new_functions()],
+            "new_functions": [
+                {"function": f, "layer": layer, "us": round(us, 1)} for f, layer, us in self.new_functions()
+            ],
             "what_it_would_take": self.what_it_would_take(),
         }
 

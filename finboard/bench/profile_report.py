@@ -49,8 +49,8 @@ def scenario_section(document: dict, scenario: str) -> str:
            for p in pairs)]
     )  # fmt: skip
     rows.append(
-        ["framework, inclusive (its request handling)", *(_us(cells[b]["inclusive_us"].get("framework")) for b in backends),
-         *("" for _ in pairs)]
+        ["framework, inclusive (its request handling)",
+         *(_us(cells[b]["inclusive_us"].get("framework")) for b in backends), *("" for _ in pairs)]
     )  # fmt: skip
     rows.append(
         ["ceiling CPU ÷ backend CPU", *(_ratio_for(b, document) for b in backends), *("" for _ in pairs)]
@@ -123,9 +123,12 @@ def markdown(document: dict) -> str:
             "scenario: a breakdown, not a confidence interval (the bench run's tables have those)."
         ),
         *(
-            ["Under granian the HTTP server is Rust: its work has no Python frame, so py-spy cannot see it and the"
-             " other layers' shares are overstated by it."]
-            if settings.get("server") == "granian" else []
+            [
+                "Under granian the HTTP server is Rust: its work has no Python frame, so py-spy cannot see it and the"
+                " other layers' shares are overstated by it."
+            ]
+            if settings.get("server") == "granian"
+            else []
         ),  # fmt: skip
         "Layers: " + "; ".join(f"**{k}** — {v}" for k, v in notes.items()) + ".",
     ]

@@ -82,7 +82,7 @@ class ProfileOptions:
 
 
 class ProfileRun:
-    """One ``flask bench profile``: data, then per backend its server, verification and one sampled cell per scenario."""
+    """One ``flask bench profile``: the data, then per backend its server, its verification, a cell per scenario."""
 
     def __init__(self, options: ProfileOptions, echo=print):
         self.o = options
@@ -159,7 +159,11 @@ class ProfileRun:
         self.echo(f"Seeding {self.o.data_size:,} posts (unless the database has posts)…")
         started = time.monotonic()
         seeded = database.seed_if_empty(url, self.o.data_size)
-        self.document["data"] = {"posts": self.o.data_size, "seeded": seeded, "seed_s": round(time.monotonic() - started, 1)}
+        self.document["data"] = {
+            "posts": self.o.data_size,
+            "seeded": seeded,
+            "seed_s": round(time.monotonic() - started, 1),
+        }
         return url
 
     def _backend(self, name, label, env, requests, files, verifier, binary, tmp) -> None:
@@ -176,7 +180,9 @@ class ProfileRun:
         try:
             server = start_backend(backend, env=env, workers=self.o.workers, log_dir=self.out / "logs", timeout=60)
         except (BackendStartError, OSError) as exc:
-            return self._fail(label, "failed_to_start", str(exc).split("\n--- log tail")[0], getattr(exc, "log_tail", ""))
+            return self._fail(
+                label, "failed_to_start", str(exc).split("\n--- log tail")[0], getattr(exc, "log_tail", "")
+            )
         try:
             info["startup_s"] = round(server.startup_s or 0, 3)
             verdict = verifier.verify(label, server.base_url, {s: (requests[s], False) for s in scenarios}, None)
@@ -201,7 +207,11 @@ class ProfileRun:
             settle(server.process.pid)
         stem = f"{label.replace('@', '_at_')}-{scenario}"
         recorder = pyspy.Recorder(
-            server.process.pid, tmp / f"{stem}.txt", self.out / "logs" / f"{stem}-py-spy.log", self.o.sample_rate, binary
+            server.process.pid,
+            tmp / f"{stem}.txt",
+            self.out / "logs" / f"{stem}-py-spy.log",
+            self.o.sample_rate,
+            binary,
         )
         self.echo(f"{label} · {scenario} · {self.o.duration_s}s at c={self.o.concurrency}, sampled by py-spy")
         recorder.start()
@@ -291,7 +301,9 @@ class ProfileRun:
         self.document["interrupted"] = self.interrupted
         self.document["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         self.document["backends"] = self.backends
-        self.document["cells"] = [{**c.as_dict(), **self.cell_files.get((c.backend, c.scenario), {})} for c in self.cells]
+        self.document["cells"] = [
+            {**c.as_dict(), **self.cell_files.get((c.backend, c.scenario), {})} for c in self.cells
+        ]
         self.document["comparisons"] = [c.as_dict() for c in comparisons(self.cells, ceiling_of)]
         (self.out / "profile.json").write_text(json.dumps(self.document, indent=1, ensure_ascii=False) + "\n")
         (self.out / "profile.md").write_text(markdown(self.document))

@@ -24,7 +24,8 @@ ADAPTER = [
     f"{BASE};wsgi_app (flask/app.py:1500);list_posts (finboard/api/posts.py:40);run (finboard/rawsql/reads.py:40);"
     "execute (psycopg/cursor.py:90) 50",
     f"{BASE};wsgi_app (flask/app.py:1500);list_posts (finboard/api/posts.py:40);run (finboard/rawsql/reads.py:40) 10",
-    f"{BASE};wsgi_app (flask/app.py:1500);list_posts (finboard/api/posts.py:40);page (finboard/rawsql/documents.py:120) 30",
+    f"{BASE};wsgi_app (flask/app.py:1500);list_posts (finboard/api/posts.py:40);"
+    "page (finboard/rawsql/documents.py:120) 30",
 ]
 
 
@@ -128,8 +129,9 @@ def test_the_bench_report_links_the_profile_from_the_targets_and_the_ceiling_lin
     (profile_dir / "profile.json").write_text(json.dumps(document))
     [line] = report_lines(document, "../profile/profile.md")
     assert line == (
-        "- flask-sql over wsgi-raw, GET /api/v1/posts (first pages): ceiling CPU ÷ its CPU 0.50×; the largest addition is the "
-        "framework layer, +200 µs/request; 0.8× needs 150 µs/request less ([profile](../profile/profile.md))"
+        "- flask-sql over wsgi-raw, GET /api/v1/posts (first pages): ceiling CPU ÷ its CPU 0.50×; "
+        "the largest addition is the framework layer, +200 µs/request; 0.8× needs 150 µs/request less "
+        "([profile](../profile/profile.md))"
     )
     assert ProfileLink.of(document, profile_dir, tmp_path / "report").link == "../profile/profile.md"
     result = CliRunner().invoke(bench, ["report", str(RECORDED_RUN), "--out", str(tmp_path / "report"),
@@ -149,5 +151,7 @@ def test_report_refuses_a_directory_that_is_not_a_profile(tmp_path):
     from tests.bench.helpers import RECORDED_RUN
 
     (tmp_path / "profile.json").write_text('{"kind": "something else"}')
-    result = CliRunner().invoke(bench, ["report", str(RECORDED_RUN), "--out", str(tmp_path), "--profile", str(tmp_path)])
+    result = CliRunner().invoke(
+        bench, ["report", str(RECORDED_RUN), "--out", str(tmp_path), "--profile", str(tmp_path)]
+    )
     assert result.exit_code == 1 and "not a profile of `flask bench profile`" in result.output
