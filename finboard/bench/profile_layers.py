@@ -10,6 +10,14 @@ the path shortened by py-spy to the part below a ``sys.path`` entry
 ``--full-filenames``, absolute. With ``--subprocesses`` the stack starts with
 ``process PID:"command line"`` frames, which say whose sample it is.
 
+py-spy samples only the thread holding the GIL (``--gil``): that is the
+Python (user-mode) CPU. Without it py-spy counts every thread the kernel calls
+runnable, and on a loaded machine a worker woken from ``poll`` waits its turn
+for a CPU there — the first profiles counted 2.7–3.8× the CPU the workers
+used, most of it in psycopg's and gunicorn's waits. What runs without the GIL
+is mostly system calls (socket reads and writes, ``poll``, ``accept``): the
+**kernel** layer, the server tree's system CPU time from /proc, not a sample.
+
 A sample's **self** layer is its innermost frame's, by the frame's package.
 Code without Python frames (C extensions: orjson, psycopg's C core, httptools,
 uvloop, pydantic-core; system calls) shows as the Python frame that called it,
@@ -20,7 +28,9 @@ transparent: a frame of ``socket``, ``selectors``, ``threading``, ``asyncio``
 gunicorn is server time; the event loop, below which the ASGI server's frames
 sit, is server time; ``asyncio.wait_for`` awaited by Starlette is framework
 time), except ``json`` (serialisation); a stack of stdlib frames only is
-``stdlib/other``. A sample's
+``stdlib/other``. pydantic is the framework's when a framework frame called it
+(FastAPI's validation), else serialisation (the shared contract's models,
+``model_dump_json``). A sample's
 **inclusive** layers are every layer on its stack (the framework's request
 handling with everything it calls).
 """
@@ -40,17 +50,22 @@ DRIVER = "driver"
 SERIALISATION = "serialisation"
 APP = "app"
 OTHER = "stdlib/other"
-LAYERS = (SERVER, FRAMEWORK, ORM, SQL_LAYER, DRIVER, SERIALISATION, APP, OTHER)
+KERNEL = "kernel (system calls)"
+SAMPLED = (SERVER, FRAMEWORK, ORM, SQL_LAYER, DRIVER, SERIALISATION, APP, OTHER)  # what samples are charged to
+LAYERS = (*SAMPLED, KERNEL)
 LAYER_NOTES = {
     SERVER: "gunicorn, uvicorn, granian, h11, httptools, uvloop, and the asyncio loop they run",
     FRAMEWORK: "Flask, Werkzeug, Jinja2 and Flask's extensions; FastAPI, Starlette, pydantic, anyio; Django",
     ORM: "SQLAlchemy, Flask-SQLAlchemy",
     SQL_LAYER: "finboard/rawsql (the shared hand-written SQL layer) but its documents",
     DRIVER: "psycopg, psycopg_pool, redis",
-    SERIALISATION: "orjson (via finboard/rawsql/documents.py), json, pydantic-core",
+    SERIALISATION: "orjson (via finboard/rawsql/documents.py), json, pydantic-core, pydantic called by app code",
     APP: "finboard/ and backends/ (the adapter's own code)",
     OTHER: "standard library with no caller of a known layer, and anything unknown",
+    KERNEL: "the server tree's system CPU from /proc: system calls, run without the GIL, so never sampled",
 }
+# pydantic is the framework's (FastAPI's validation) when a framework frame calls it, else serialisation.
+CALLER_DECIDES = frozenset({"pydantic", "pydantic_core", "pydantic_settings"})
 
 # Top-level package (the first component of the shortened path) → layer.
 PACKAGES = {
@@ -85,7 +100,7 @@ PACKAGES = {
     ),  # fmt: skip
     **dict.fromkeys(("sqlalchemy", "flask_sqlalchemy", "alembic", "greenlet"), ORM),
     **dict.fromkeys(("psycopg", "psycopg_pool", "psycopg_c", "psycopg_binary", "redis"), DRIVER),
-    **dict.fromkeys(("orjson", "json", "pydantic_core"), SERIALISATION),
+    **dict.fromkeys(("orjson", "json", "pydantic", "pydantic_core", "pydantic_settings"), SERIALISATION),
     **dict.fromkeys(("finboard", "backends", "wsgi"), APP),
 }
 # Paths (shortened, "/"-separated) whose layer is not their package's; the first prefix that matches wins.
@@ -136,7 +151,20 @@ class Sample:
     @property
     def self_layer(self) -> str:
         frame = self.self_frame
-        return frame.layer if frame is not None else OTHER
+        if frame is None:
+            return OTHER
+        if frame.package in CALLER_DECIDES and self._called_by_framework(frame):
+            return FRAMEWORK
+        return frame.layer
+
+    def _called_by_framework(self, frame: Frame) -> bool:
+        """Whether the nearest caller of ``frame`` outside pydantic and the stdlib is a framework frame."""
+        at = self.frames.index(frame)
+        for caller in reversed(self.frames[:at]):
+            if caller.layer is None or caller.package in CALLER_DECIDES:
+                continue
+            return caller.layer == FRAMEWORK
+        return False
 
     @property
     def innermost(self) -> Frame | None:
@@ -144,8 +172,10 @@ class Sample:
 
     @property
     def inclusive_layers(self) -> set[str]:
-        """Every layer with a frame on the stack (the self layer included)."""
-        return {f.layer for f in self.frames if f.layer is not None} | {self.self_layer}
+        """Every layer with a frame on the stack (the self layer included; pydantic as the self layer says)."""
+        return {f.layer for f in self.frames if f.layer is not None and f.package not in CALLER_DECIDES} | {
+            self.self_layer
+        }
 
 
 def shorten(path: str, roots: Iterable[str] = ()) -> str:

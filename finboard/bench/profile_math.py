@@ -2,10 +2,12 @@
 
 It exists apart from the sampling (finboard.bench.profile_run) so the
 numbers can be checked on made-up samples. py-spy says what share of the
-worker's on-CPU samples each layer had; /proc says how much CPU the server's
-process tree used over the same window; the two together give each layer's
-CPU µs per request: ``share × measured CPU µs per request``, so the layers of
-one backend add up to its measured CPU per request. An adapter's layer minus
+GIL-holding samples each layer had; /proc says how much CPU the server's
+process tree used over the same window, user and system apart; the two
+together give each layer's CPU µs per request: ``share × user CPU µs per
+request``, and the kernel layer is the system CPU µs per request (system
+calls run without the GIL: no sample sees them). So the layers of one backend
+add up to its measured CPU per request. An adapter's layer minus
 its ceiling's is where the rest goes, and the 0.8× line gives a budget:
 a CPU-bound server reaching 0.8× its ceiling's req/s may spend at most
 ``ceiling CPU µs ÷ 0.8`` per request.
@@ -17,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from finboard.bench.profile_layers import FRAMEWORK, LAYERS, Sample
+from finboard.bench.profile_layers import FRAMEWORK, KERNEL, LAYERS, OTHER, SAMPLED, Sample
 
 TARGET = 0.8  # issue 14: each -sql adapter ≥ 0.8× its own ceiling
 TOP_FUNCTIONS = 10
@@ -34,12 +36,17 @@ class CellProfile:
     duration_s: float
     samples: list[Sample] = field(default_factory=list)
     postgres_cpu_s: float | None = None
-    rate: int | None = None  # py-spy's samples per second per thread
+    rate: int | None = None  # py-spy's samples per second per process
+    system_s: float = 0.0  # the part of cpu_s spent in the kernel (system calls): the kernel layer
+
+    @property
+    def user_s(self) -> float:
+        return max(0.0, self.cpu_s - self.system_s)
 
     @property
     def coverage(self) -> float | None:
-        """Samples ÷ (CPU seconds × rate): near 1 when py-spy saw the workers whenever they were on a CPU."""
-        return self.total / (self.cpu_s * self.rate) if self.rate and self.cpu_s > 0 else None
+        """Samples ÷ (user CPU seconds × rate): near 1 when py-spy saw the GIL held whenever Python ran."""
+        return self.total / (self.user_s * self.rate) if self.rate and self.user_s > 0 else None
 
     @property
     def total(self) -> int:
@@ -54,31 +61,37 @@ class CellProfile:
     def rps(self) -> float | None:
         return self.successes / self.duration_s if self.duration_s else None
 
+    @property
+    def kernel_us(self) -> float | None:
+        """System CPU µs per request (None without a request)."""
+        return self.system_s * 1e6 / self.successes if self.successes else None
+
     def _scale(self) -> float | None:
-        """CPU µs per request that one sample stands for (None without samples or requests)."""
-        total, cpu = self.total, self.cpu_us
-        return None if not total or cpu is None else cpu / total
+        """User CPU µs per request that one sample stands for (None without samples or requests)."""
+        total = self.total
+        return None if not total or not self.successes else self.user_s * 1e6 / self.successes / total
 
     def self_counts(self) -> Counter:
-        counts: Counter = Counter(dict.fromkeys(LAYERS, 0))
+        counts: Counter = Counter(dict.fromkeys(SAMPLED, 0))
         for s in self.samples:
             counts[s.self_layer] += s.count
         return counts
 
     def inclusive_counts(self) -> Counter:
-        counts: Counter = Counter(dict.fromkeys(LAYERS, 0))
+        counts: Counter = Counter(dict.fromkeys(SAMPLED, 0))
         for s in self.samples:
             for layer in s.inclusive_layers:
                 counts[layer] += s.count
         return counts
 
     def layers_us(self) -> dict[str, float | None]:
-        """Self CPU µs per request of each layer; they add up to ``cpu_us``."""
+        """Self CPU µs per request of each layer, the kernel's included; they add up to ``cpu_us``."""
         scale = self._scale()
-        return {layer: None if scale is None else n * scale for layer, n in self.self_counts().items()}
+        layers = {layer: None if scale is None else n * scale for layer, n in self.self_counts().items()}
+        return {**layers, KERNEL: None if scale is None else self.kernel_us}
 
     def inclusive_us(self) -> dict[str, float | None]:
-        """Inclusive CPU µs per request: samples with a frame of the layer anywhere on the stack."""
+        """Inclusive user CPU µs per request: samples with a frame of the layer anywhere on the stack."""
         scale = self._scale()
         return {layer: None if scale is None else n * scale for layer, n in self.inclusive_counts().items()}
 
@@ -110,7 +123,7 @@ class CellProfile:
     def attributed_share(self) -> float:
         """The share of samples charged to a named layer (not stdlib/other)."""
         total = self.total
-        return 1 - self.self_counts()[LAYERS[-1]] / total if total else 0.0
+        return 1 - self.self_counts()[OTHER] / total if total else 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -120,6 +133,7 @@ class CellProfile:
             "duration_s": round(self.duration_s, 3),
             "rps": _round(self.rps, 1),
             "cpu_s": round(self.cpu_s, 4),
+            "system_s": round(self.system_s, 4),
             "cpu_us_per_request": _round(self.cpu_us, 1),
             "postgres_cpu_us_per_request": _round(
                 self.postgres_cpu_s * 1e6 / self.successes

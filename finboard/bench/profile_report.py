@@ -62,7 +62,7 @@ def scenario_section(document: dict, scenario: str) -> str:
     rows.append(["py-spy samples (attributed to a layer)",
                  *(f"{cells[b]['samples']:,} ({cells[b]['attributed_share']:.0%})" for b in backends),
                  *("" for _ in pairs)])  # fmt: skip
-    rows.append(["samples ÷ (CPU s × rate)", *(_coverage(cells[b].get("sample_coverage")) for b in backends),
+    rows.append(["samples ÷ (user CPU s × rate)", *(_coverage(cells[b].get("sample_coverage")) for b in backends),
                  *("" for _ in pairs)])  # fmt: skip
     parts = [table(headers, rows)]
     for pair in pairs:
@@ -114,13 +114,18 @@ def markdown(document: dict) -> str:
             f"{settings.get('workers')} worker(s), on {settings.get('data_size', 0):,} seeded posts, loaded by wrk at "
             f"c={settings.get('concurrency')} for {settings.get('duration_s')} s per cell after "
             f"{settings.get('warmup_s')} s of unsampled warm-up, while py-spy ({env.get('py_spy') or 'py-spy'}) "
-            f"sampled every worker at {settings.get('sample_rate')} Hz (`record --subprocesses --nonblocking "
-            "--format raw`; idle threads are not sampled). A layer's CPU µs per request is its share of the samples "
-            "× the server tree's CPU per request measured from /proc over the same window, so a backend's layers add "
-            "up to its measured CPU per request. Self time is charged to the innermost frame's package; C code "
-            "(orjson, psycopg's C core, httptools, uvloop, pydantic-core) shows as the Python frame that called it, "
-            "and standard-library frames as their nearest caller of a known layer. One cell per backend and "
-            "scenario: a breakdown, not a confidence interval (the bench run's tables have those)."
+            f"sampled every worker at {settings.get('sample_rate')} Hz (`record --subprocesses --nonblocking --gil "
+            "--format raw`: the thread holding the GIL, i.e. running Python). A layer's CPU µs per request is its "
+            "share of the samples × the server tree's user CPU per request measured from /proc over the same window; the "
+            "kernel row is its system CPU per request (system calls — socket reads and writes, poll, accept — run "
+            "without the GIL, so no sample sees them). A backend's layers therefore add up to its measured CPU per "
+            "request. Self time is charged to the innermost frame's package; C code holding the GIL (orjson, "
+            "psycopg's C core, httptools, uvloop, pydantic-core) shows as the Python frame that called it, and "
+            "standard-library frames as their nearest caller of a known layer. Without `--gil`, py-spy counts every "
+            "thread the kernel calls runnable: on this shared 2-core machine a worker woken from `poll` waits there "
+            "for a CPU, and the first profiles counted 2.7–3.8× the CPU the workers used, most of it in psycopg's and "
+            "gunicorn's waits; `samples ÷ (user CPU s × rate)` below checks the sampling against /proc. One cell per "
+            "backend and scenario: a breakdown, not a confidence interval (the bench run's tables have those)."
         ),
         *(
             [

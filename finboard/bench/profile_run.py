@@ -37,7 +37,7 @@ from finboard.bench.ceilings import ceiling_of
 from finboard.bench.plan import server_env
 from finboard.bench.profile_layers import LAYER_NOTES, LAYERS, parse
 from finboard.bench.profile_math import CellProfile, comparisons
-from finboard.bench.resources import Sampler
+from finboard.bench.resources import CpuAccount, Sampler, system_seconds, tree
 from finboard.bench.scenarios import SCENARIOS, write_lua
 from finboard.bench.sqlcount import settle
 from finboard.bench.verify import Verifier
@@ -215,13 +215,16 @@ class ProfileRun:
         )
         self.echo(f"{label} · {scenario} · {self.o.duration_s}s at c={self.o.concurrency}, sampled by py-spy")
         recorder.start()
+        system = CpuAccount(lambda: tree(server.process.pid), measure=system_seconds)  # the kernel layer
         try:
             local, dbname = self.postgres
             with Sampler(server.process.pid, postgres=local, database=dbname) as sampler:
+                system.start()
                 try:
                     run = self._wrk(server, requests_file, self.o.duration_s, tmp, sampler)
                 finally:
                     sampler.stop()
+                    system.update()
             recording = recorder.stop()
         except BaseException:
             recorder.kill()
@@ -244,6 +247,7 @@ class ProfileRun:
             samples=list(parse(lines, roots=[str(PROJECT_ROOT)])),
             postgres_cpu_s=sampler.window.postgres_cpu_s,
             rate=self.o.sample_rate,
+            system_s=min(system.seconds or 0.0, sampler.window.server_cpu_s or 0.0),
         )
         self.cells.append(cell)
         self.cell_files[(label, scenario)] = {

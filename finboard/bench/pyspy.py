@@ -6,10 +6,11 @@ py-spy samples from outside the process: ``record --pid MASTER
 --subprocesses`` follows every worker the server forks, ``--nonblocking``
 reads their memory without pausing them (the figures are of an undisturbed
 server; a stack may now and then be torn, which only adds noise), and
+``--gil`` samples only the thread holding the GIL — Python's CPU, not a thread
+the kernel merely calls runnable (why: finboard.bench.profile_layers) — and
 ``--format raw`` writes collapsed stacks (finboard.bench.profile_layers reads
-them). Idle threads are not sampled (py-spy's default), so the samples are the
-workers' CPU. py-spy runs in a session of its own and is stopped with SIGINT,
-on which it writes its file.
+them). py-spy runs in a session of its own and is stopped with SIGINT, on
+which it writes its file.
 """
 
 from __future__ import annotations
@@ -75,9 +76,9 @@ def ptrace_note() -> str:
 
 
 def record_argv(binary: str, pid: int, out_file: Path, rate: int = DEFAULT_RATE) -> list[str]:
-    """py-spy sampling ``pid`` and every process it forks, without pausing them, into collapsed stacks."""
+    """py-spy on ``pid`` and every process it forks, not pausing them, GIL holders only, as collapsed stacks."""
     return [
-        binary, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate", str(rate),
+        binary, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil", "--rate", str(rate),
         "--format", "raw", "--output", str(out_file),
     ]  # fmt: skip
 

@@ -85,8 +85,8 @@ def test_a_py_spy_that_writes_nothing_is_an_error(tmp_path):
         recorder.stop()
 
 
-def test_the_record_command_samples_every_worker_without_pausing_them(tmp_path):
+def test_the_record_command_samples_every_workers_python_without_pausing_it(tmp_path):
     argv = pyspy.record_argv("py-spy", 42, tmp_path / "x.txt", 250)
     assert argv[:3] == ["py-spy", "record", "--pid"] and argv[3] == "42"
-    assert {"--subprocesses", "--nonblocking"} <= set(argv)
+    assert {"--subprocesses", "--nonblocking", "--gil"} <= set(argv)
     assert argv[argv.index("--format") + 1] == "raw" and argv[argv.index("--rate") + 1] == "250"

@@ -50,6 +50,16 @@ def test_layers_are_shares_of_the_measured_cpu_and_add_up_to_it():
     assert document["processes"] == [11] and document["rps"] == 125.0
 
 
+def test_the_kernel_layer_is_the_system_cpu_and_the_samples_share_the_user_cpu():
+    ceiling = CellProfile("wsgi-raw", "list", 1000, 0.2, 8.0, list(parse(CEILING)), rate=100, system_s=0.05)
+    layers = ceiling.layers_us()
+    assert layers["kernel (system calls)"] == pytest.approx(50.0)  # 0.05 s over 1000 requests
+    assert layers["driver"] == pytest.approx(75.0)  # half the samples × the 150 µs of user CPU
+    assert sum(layers.values()) == pytest.approx(200.0)
+    assert ceiling.coverage == pytest.approx(100 / (0.15 * 100))  # samples ÷ (user CPU s × rate)
+    assert ceiling.as_dict()["system_s"] == 0.05
+
+
 def test_inclusive_time_counts_the_framework_with_everything_it_calls():
     adapter = cell("flask-sql", ADAPTER, cpu_s=0.4)  # 400 µs per request over 200 samples
     inclusive = adapter.inclusive_us()
