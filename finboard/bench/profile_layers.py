@@ -216,6 +216,8 @@ def layer_of(path: str, package: str) -> str | None:
         return PACKAGES[package]
     if package in STDLIB or path.startswith("<"):
         return None
+    if not path.endswith((".py", ".pyx")):  # a frame torn by a --nonblocking read (``__package__ (__doc__:386…)``)
+        return None
     return OTHER
 
 
