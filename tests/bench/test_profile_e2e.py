@@ -40,8 +40,9 @@ def test_a_short_real_profile_attributes_the_samples_and_adds_up(tmp_path):
     [cell] = document["cells"]
     assert (cell["backend"], cell["scenario"]) == ("wsgi-raw", "detail")
     assert cell["successes"] > 100 and cell["error_rate"] == 0
-    # the worker was sampled: well over a hundred samples in 2 s, most of them charged to a named layer
-    assert cell["samples"] >= 100, cell
+    # the worker was sampled whenever it ran Python (give or take a loaded machine's scheduling and torn reads),
+    # and most samples are charged to a named layer
+    assert cell["samples"] >= 30 and 0.3 <= cell["sample_coverage"] <= 3, cell
     assert cell["attributed_share"] >= 0.8, cell["layers_samples"]
     assert cell["processes"], "no sample names the process it came from"
     layers = cell["layers_us"]
