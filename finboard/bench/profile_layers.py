@@ -55,7 +55,8 @@ SAMPLED = (SERVER, FRAMEWORK, ORM, SQL_LAYER, DRIVER, SERIALISATION, APP, OTHER)
 LAYERS = (*SAMPLED, KERNEL)
 LAYER_NOTES = {
     SERVER: "gunicorn, uvicorn, granian, h11, httptools, uvloop, and the asyncio loop they run",
-    FRAMEWORK: "Flask, Werkzeug, Jinja2 and Flask's extensions; FastAPI, Starlette, pydantic, anyio; Django",
+    FRAMEWORK: "Flask, Werkzeug, Jinja2 and Flask's extensions; FastAPI, Starlette, anyio and pydantic when a "
+    "framework frame calls it; Django, asgiref",
     ORM: "SQLAlchemy, Flask-SQLAlchemy",
     SQL_LAYER: "finboard/rawsql (the shared hand-written SQL layer) but its documents",
     DRIVER: "psycopg, psycopg_pool, redis",

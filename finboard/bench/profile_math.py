@@ -212,7 +212,7 @@ class Comparison:
         a, c = self.adapter, self.ceiling
         if a.cpu_us is None or c.cpu_us is None or not a.total or not c.total:
             return f"{a.backend}, {a.scenario}: not enough samples or requests to say."
-        ratio, budget, excess = self.cpu_ratio, self.budget_us, self.excess_us
+        ratio, budget, excess = _round(self.cpu_ratio, 3), self.budget_us, self.excess_us  # as profile.json has it
         diffs = {k: v for k, v in self.layer_differences().items() if v is not None}
         adds = sorted(((k, v) for k, v in diffs.items() if v >= 0.5), key=lambda kv: -kv[1])
         head = (

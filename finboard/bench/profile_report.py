@@ -53,7 +53,7 @@ def scenario_section(document: dict, scenario: str) -> str:
          *(_us(cells[b]["inclusive_us"].get("framework")) for b in backends), *("" for _ in pairs)]
     )  # fmt: skip
     rows.append(
-        ["ceiling CPU ÷ backend CPU", *(_ratio_for(b, document) for b in backends), *("" for _ in pairs)]
+        ["ceiling CPU ÷ backend CPU", *(_ratio_for(b, pairs) for b in backends), *("" for _ in pairs)]
     )  # fmt: skip
     rows.append(["req/s (1 cell, sampled; ÷ the ceiling's)", *(_us(cells[b]["rps"]) for b in backends),
                  *(_times(p.get("rps_ratio")) for p in pairs)])  # fmt: skip
@@ -93,11 +93,12 @@ def _minus(a, b):
     return None if a is None or b is None else a - b
 
 
-def _ratio_for(backend: str, document: dict) -> str:
-    for pair in document.get("comparisons", []):
+def _ratio_for(backend: str, pairs: list[dict]) -> str:
+    """The backend's ceiling CPU ÷ its CPU in this scenario's comparison (``ceiling`` for a ceiling)."""
+    for pair in pairs:
         if pair["adapter"] == backend and pair.get("cpu_ratio") is not None:
             return f"{pair['cpu_ratio']:.2f}×"
-    return "ceiling" if any(p["ceiling"] == backend for p in document.get("comparisons", [])) else "—"
+    return "ceiling" if any(p["ceiling"] == backend for p in pairs) else "—"
 
 
 def markdown(document: dict) -> str:

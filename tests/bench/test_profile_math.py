@@ -125,6 +125,17 @@ def test_the_markdown_has_the_layer_table_the_difference_and_the_new_functions()
     assert "[flask-sql-list.txt.gz](raw/flask-sql-list.txt.gz)" in text
 
 
+def test_each_scenario_has_its_own_ratios():
+    cells = [cell("flask-sql", ADAPTER, 0.4), cell("wsgi-raw", CEILING, 0.2)]
+    cpu = {"flask-sql": 0.3, "wsgi-raw": 0.27}
+    cells += [CellProfile(c.backend, "detail", 1000, cpu[c.backend], 8.0, c.samples) for c in cells]
+    text = markdown(document_of(cells))
+    listing, detail = text.split("## GET /api/v1/posts/{id} (detail)")
+    assert "| ceiling CPU ÷ backend CPU | 0.50× | ceiling |" in listing
+    assert "| ceiling CPU ÷ backend CPU | 0.90× | ceiling |" in detail
+    assert "**flask-sql, detail**: 300 µs of CPU per request" in detail
+
+
 def test_the_bench_report_links_the_profile_from_the_targets_and_the_ceiling_lines(tmp_path):
     import json
 
