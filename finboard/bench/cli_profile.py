@@ -96,13 +96,27 @@ def _interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: servers and py-sp
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for profile.md, profile.json, raw/ and logs/ (default: bench-results/profile-STAMP).",
 )
+@click.option(
+    "--rebuild",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Run nothing: derive DIR's profile.json and profile.md again from its raw stacks and recorded CPU figures.",
+)
 def profile_command(backend_names, scenarios, data_size, duration, warmup, concurrency, workers, threads,
-                    sample_rate, server, database, pool_size, out) -> None:  # fmt: skip
+                    sample_rate, server, database, pool_size, out, rebuild) -> None:  # fmt: skip
     """Profile the backends with py-spy under wrk load: where each adapter's CPU goes beyond its ceiling's."""
     from finboard.bench.database import DatabaseError
     from finboard.bench.environment import command_line
-    from finboard.bench.profile_run import ProfileOptions, ProfileRun
+    from finboard.bench.profile_run import ProfileFileError, ProfileOptions, ProfileRun
+    from finboard.bench.profile_run import rebuild as rebuild_profile
     from finboard.bench.wrk import WrkError
+
+    if rebuild is not None:
+        try:
+            rebuild_profile(rebuild)
+        except (ProfileFileError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Profile: {rebuild / 'profile.md'}\nData:    {rebuild / 'profile.json'}")
+        return
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     options = ProfileOptions(

@@ -134,6 +134,7 @@ class CellProfile:
             "rps": _round(self.rps, 1),
             "cpu_s": round(self.cpu_s, 4),
             "system_s": round(self.system_s, 4),
+            "postgres_cpu_s": _round(self.postgres_cpu_s, 4),
             "cpu_us_per_request": _round(self.cpu_us, 1),
             "postgres_cpu_us_per_request": _round(
                 self.postgres_cpu_s * 1e6 / self.successes

@@ -327,3 +327,51 @@ def load(directory: Path) -> dict:
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise ProfileFileError(f"{path}: not a profile of `flask bench profile` (no kind {KIND!r})")
     return document
+
+
+RECORDED = ("raw", "py_spy_samples", "py_spy_errors", "error_rate", "errors", "latency_ms", "wrk_cpu_avg",
+            "other_cpu_avg")  # fmt: skip
+
+
+def rebuild(directory: Path) -> dict:
+    """profile.json and profile.md of ``directory`` derived again from its raw stacks and recorded CPU figures.
+
+    For a change of the classifier or the report: nothing is run, the measured
+    figures (requests, CPU seconds) are the recorded ones.
+    """
+    from finboard.bench.profile_report import markdown
+
+    document = load(directory)
+    cells = []
+    for recorded in document.get("cells", []):
+        try:
+            with gzip.open(directory / recorded["raw"], "rt") as raw:
+                lines = raw.read().splitlines()
+        except (OSError, KeyError) as exc:
+            raise ProfileFileError(f"{directory}: the raw stacks of a cell can't be read ({exc})") from exc
+        cell = CellProfile(
+            backend=recorded["backend"],
+            scenario=recorded["scenario"],
+            successes=recorded["successes"],
+            cpu_s=recorded["cpu_s"],
+            duration_s=recorded["duration_s"],
+            samples=list(parse(lines, roots=[str(PROJECT_ROOT)])),
+            postgres_cpu_s=_postgres_cpu_s(recorded),
+            rate=(document.get("settings") or {}).get("sample_rate"),
+            system_s=recorded.get("system_s") or 0.0,
+        )
+        cells.append((cell, {k: recorded[k] for k in RECORDED if k in recorded}))
+    document["layers"], document["layer_notes"] = list(LAYERS), LAYER_NOTES
+    document["cells"] = [{**c.as_dict(), **kept} for c, kept in cells]
+    document["comparisons"] = [c.as_dict() for c in comparisons([c for c, _ in cells], ceiling_of)]
+    document["rebuilt_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    (directory / "profile.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    (directory / "profile.md").write_text(markdown(document))
+    return document
+
+
+def _postgres_cpu_s(recorded: dict) -> float | None:
+    if recorded.get("postgres_cpu_s") is not None:
+        return recorded["postgres_cpu_s"]
+    per_request = recorded.get("postgres_cpu_us_per_request")  # files written before postgres_cpu_s was
+    return None if per_request is None else per_request * recorded["successes"] / 1e6

@@ -176,3 +176,30 @@ def test_report_refuses_a_directory_that_is_not_a_profile(tmp_path):
         bench, ["report", str(RECORDED_RUN), "--out", str(tmp_path), "--profile", str(tmp_path)]
     )
     assert result.exit_code == 1 and "not a profile of `flask bench profile`" in result.output
+
+
+def test_rebuild_derives_the_profile_again_from_its_raw_stacks(tmp_path):
+    import gzip
+    import json
+
+    from click.testing import CliRunner
+
+    from finboard.bench.cli import bench
+
+    document = document_of([cell("flask-sql", ADAPTER, 0.4), cell("wsgi-raw", CEILING, 0.2)])
+    (tmp_path / "raw").mkdir()
+    for name, lines in (("flask-sql", ADAPTER), ("wsgi-raw", CEILING)):
+        with gzip.open(tmp_path / "raw" / f"{name}-list.txt.gz", "wt") as raw:
+            raw.write("\n".join(lines) + "\n")
+    document["comparisons"] = []  # as if the classifier had changed since: rebuild recomputes them
+    (tmp_path / "profile.json").write_text(json.dumps(document))
+    result = CliRunner().invoke(bench, ["profile", "--rebuild", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rebuilt = json.loads((tmp_path / "profile.json").read_text())
+    [pair] = rebuilt["comparisons"]
+    assert (pair["adapter"], pair["ceiling"], pair["excess_us"]) == ("flask-sql", "wsgi-raw", 150.0)
+    assert rebuilt["cells"][0]["raw"] == "raw/flask-sql-list.txt.gz" and rebuilt["rebuilt_at"]
+    assert "| framework | 200 | 0 | +200 |" in (tmp_path / "profile.md").read_text()
+    (tmp_path / "raw" / "wsgi-raw-list.txt.gz").unlink()
+    result = CliRunner().invoke(bench, ["profile", "--rebuild", str(tmp_path)])
+    assert result.exit_code == 1 and "the raw stacks of a cell can't be read" in result.output
