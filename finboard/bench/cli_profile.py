@@ -20,7 +20,6 @@ import click
 from finboard.bench import options as opts
 from finboard.bench import pyspy, servers
 from finboard.bench.cli_options import Seconds, _backends, _database, parse_sizes
-from finboard.bench.profile_run import DEFAULT_BACKENDS, DEFAULT_SCENARIOS
 from finboard.bench.scenarios import SCENARIOS, parse_names
 
 
@@ -55,14 +54,14 @@ def _interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: servers and py-sp
 @click.option(
     "--backends",
     "backend_names",
-    default=",".join(DEFAULT_BACKENDS),
+    default=",".join(opts.PROFILE_BACKENDS),
     show_default=True,
     callback=_backends,
     help="Registered names; give each adapter's ceiling too (wsgi-raw, asgi-raw) to get its comparison.",
 )
 @click.option(
     "--scenarios",
-    default=",".join(DEFAULT_SCENARIOS),
+    default=",".join(opts.PROFILE_SCENARIOS),
     show_default=True,
     callback=_profile_scenarios,
     help="Read scenarios, comma-separated.",

@@ -47,8 +47,7 @@ from finboard.settings import PROJECT_ROOT
 
 KIND = "finboard-bench-profile"
 VERSION = 1
-DEFAULT_BACKENDS = ("flask-sql", "django-sql", "fastapi-sql", "wsgi-raw", "asgi-raw")
-DEFAULT_SCENARIOS = ("list", "detail")
+DEFAULT_BACKENDS, DEFAULT_SCENARIOS = opts.PROFILE_BACKENDS, opts.PROFILE_SCENARIOS
 FAILED = ("failed_to_start", "failed_verification", "died", "error")
 
 
