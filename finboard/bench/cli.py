@@ -18,6 +18,7 @@ import click
 from finboard.bench import options as opts
 from finboard.bench import servers
 from finboard.bench.cli_options import Seconds, _backends, _target, parse_sizes
+from finboard.bench.cli_profile import profile_command
 from finboard.bench.cli_run import execute, failed_backends, run_command
 
 __all__ = ["bench", "execute", "failed_backends", "parse_sizes"]  # the entry points tests and tools import
@@ -152,21 +153,29 @@ def tables_command(backend_names: list[str], pool_size: int, as_json: bool) -> N
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write (default: beside the JSON)."
 )
-def report_command(run_json: Path, out: Path | None) -> None:
+@click.option(
+    "--profile",
+    "profile_dir",
+    type=click.Path(exists=True, path_type=Path),
+    help="A `flask bench profile` directory (or its profile.json): linked from the targets and the 0.8× lines.",
+)
+def report_command(run_json: Path, out: Path | None, profile_dir: Path | None) -> None:
     """Print the terminal table and write the Markdown report and PNG charts of RUN_JSON."""
     from finboard.bench import charts, report, results
+    from finboard.bench.profile_run import ProfileFileError, load
 
     try:
         run = results.load_run(run_json)
-    except results.ResultsError as exc:
+        profile = load(profile_dir) if profile_dir else None
+    except (results.ResultsError, ProfileFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     directory = out or run_json.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
         pngs = charts.write_charts(run, directory)
-        md = report.write_markdown(
-            run, directory / f"{run_json.stem}.md" if run_json.stem != "run" else directory / "report.md", pngs
-        )
+        md_path = directory / f"{run_json.stem}.md" if run_json.stem != "run" else directory / "report.md"
+        linked = report.ProfileLink.of(profile, profile_dir, md_path.parent) if profile else None
+        md = report.write_markdown(run, md_path, pngs, profile=linked)
     except OSError as exc:
         raise click.ClickException(results.write_problem(exc, directory)) from exc
     click.echo(report.terminal_table(run))
@@ -215,3 +224,4 @@ def compare_command(a: Path, b: Path, threshold: float, only_changes: bool, fail
 
 
 bench.add_command(run_command)
+bench.add_command(profile_command)

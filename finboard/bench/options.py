@@ -60,6 +60,10 @@ QUICK = {
     "sql_flush": "end",
 }
 
+# flask bench profile (finboard.bench.profile_run): the -sql adapters and both ceilings, on the issue's list and detail.
+PROFILE_BACKENDS = ("flask-sql", "django-sql", "fastapi-sql", "wsgi-raw", "asgi-raw")
+PROFILE_SCENARIOS = ("list", "detail")
+
 
 def _paged(scenario: str) -> bool:
     """A page scenario divided by /hello, or the /hello yardstick itself."""

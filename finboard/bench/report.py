@@ -19,6 +19,7 @@ from pathlib import Path
 
 from finboard.bench import baseline, openloop_report, seed_report, targets
 from finboard.bench.report_pages import pages_section, terminal_lines
+from finboard.bench.profile_report import ProfileLink
 from finboard.bench.report_precision import precision_section, ranking_section
 from finboard.bench.report_results import (
     cache_section,
@@ -35,7 +36,7 @@ from finboard.bench.report_time import ceiling_check_lines, ceiling_section, tim
 from finboard.bench.summary import summary
 from finboard.bench.tables import ERROR_MARK, Aggregate, fmt, run_sizes, status_text
 
-__all__ = ["markdown", "precision_section", "terminal_table", "write_markdown"]
+__all__ = ["ProfileLink", "markdown", "precision_section", "terminal_table", "write_markdown"]
 
 
 def terminal_table(run: dict) -> str:
@@ -79,7 +80,7 @@ def terminal_table(run: dict) -> str:
     )
 
 
-def results_sections(agg: Aggregate, several: bool) -> list[str]:
+def results_sections(agg: Aggregate, several: bool, profile_note: str = "") -> list[str]:
     where = f" at {agg.data_size:,} posts" if several and agg.data_size else ""
     pages = pages_section(agg)
     return [
@@ -96,14 +97,16 @@ def results_sections(agg: Aggregate, several: bool) -> list[str]:
         "### 8. Where the time goes (CPU µs per request)",
         time_section(agg),
         "#### Each -sql backend against its ceiling (≥ 0.8× on list and detail)",
-        ceiling_section(agg),
+        ceiling_section(agg, profile_note),
         "### 9. Who is faster (paired by round)",
         ranking_section(agg),
         *(["### 10. Pages against the /hello yardstick", pages] if pages else []),
     ]
 
 
-def markdown(run: dict, charts: list[Path] | None = None) -> str:
+def markdown(run: dict, charts: list[Path] | None = None, profile: ProfileLink | None = None) -> str:
+    """The whole report; with ``profile`` (``flask bench report --profile DIR``) the 0.8× lines link to it."""
+    note = profile.note() if profile else ""
     sizes = run_sizes(run)
     aggs = [Aggregate(run, size) for size in sizes] or [Aggregate(run)]
     agg = aggs[-1]
@@ -124,7 +127,7 @@ def markdown(run: dict, charts: list[Path] | None = None) -> str:
         "## Precision",
         precision_section(run),
         "## Targets",
-        targets_section(run, aggs),
+        targets_section(run, aggs, note),
         "## Test Environment",
         environment_section(run),
         "## Data",
@@ -134,7 +137,7 @@ def markdown(run: dict, charts: list[Path] | None = None) -> str:
         *(["## Before / after", baseline.markdown(run)] if run.get("baseline") else []),
     ]
     for one in aggs:
-        parts += results_sections(one, len(aggs) > 1)
+        parts += results_sections(one, len(aggs) > 1, note if one is aggs[-1] else "")
     if len(aggs) > 1:
         parts += [f"## Size: {sizes[-1]:,} ÷ {sizes[0]:,} posts", size_section(aggs)]
     parts += ["## Latency at a fixed offered load (open loop)", openloop_report.section(run)]
@@ -193,6 +196,6 @@ def all_cells(agg: Aggregate, with_size: bool = False) -> str:
     return table((["Posts"] if size else []) + headers, rows)
 
 
-def write_markdown(run: dict, path: Path, charts: list[Path] | None = None) -> Path:
-    path.write_text(markdown(run, charts))
+def write_markdown(run: dict, path: Path, charts: list[Path] | None = None, profile: ProfileLink | None = None) -> Path:
+    path.write_text(markdown(run, charts, profile))
     return path

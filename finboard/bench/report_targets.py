@@ -7,7 +7,8 @@ from finboard.bench.report_text import size_text, table, title
 from finboard.bench.tables import Aggregate
 
 
-def targets_section(run: dict, aggs: list[Aggregate]) -> str:
+def targets_section(run: dict, aggs: list[Aggregate], profile_note: str = "") -> str:
+    """The verdicts, then each target's checks; ``profile_note`` (a profile's lines) follows target 1's (× ceiling)."""
     checks = targets.evaluate(run)
     settings = run.get("settings") or {}
     c = targets.concurrency(aggs[-1]) if aggs else None
@@ -39,6 +40,8 @@ def targets_section(run: dict, aggs: list[Aggregate]) -> str:
     for number, target in targets.TARGETS.items():
         mine = [ch for ch in checks if ch.target == number]
         lines += ["", f"### Target {number}: {target.title}", "", target_detail(number, mine)]
+        if number == 1 and profile_note:
+            lines += ["", profile_note]
     return "\n".join(lines)
 
 

@@ -118,11 +118,16 @@ def ceiling_checks(agg: Aggregate) -> list[CeilingCheck]:
 MARKS = {"met": "✅ met", "missed": "❌ missed", "inconclusive": "❔ inconclusive (the CI straddles 0.8)"}
 
 
-def ceiling_section(agg: Aggregate) -> str:
-    """The issue's Done-when line per ``-sql`` backend: ≥ 0.8× its own ceiling's req/s on list and detail."""
+def ceiling_section(agg: Aggregate, profile_note: str = "") -> str:
+    """The issue's Done-when line per ``-sql`` backend: ≥ 0.8× its own ceiling's req/s on list and detail.
+
+    ``profile_note``: where the rest goes, from a ``flask bench profile`` (``flask bench report --profile DIR``).
+    """
     checks = ceiling_checks(agg)
     if not checks:
-        return "No `-sql` backend measured beside its ceiling on list or detail."
+        return "No `-sql` backend measured beside its ceiling on list or detail." + (
+            f"\n\n{profile_note}" if profile_note else ""
+        )
     lines = [
         f"Each `-sql` backend's req/s ÷ its own ceiling's at {size_text(agg.data_size)}, paired by round, with its 95%"
         f" CI; the target is ≥ {SQL_CEILING_TARGET:g}× (met when the whole CI is at or above it). Where it is missed,"
@@ -134,6 +139,8 @@ def ceiling_section(agg: Aggregate) -> str:
         lines.append(
             f"- **{ch.backend}** ÷ {ch.ceiling}, {title(ch.scenario)}: {figure} — {MARKS.get(ch.verdict, ch.verdict)}"
         )
+    if profile_note:
+        lines += ["", profile_note]
     return "\n".join(lines)
 
 

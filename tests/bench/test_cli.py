@@ -21,7 +21,7 @@ def test_bench_is_registered_on_flasks_cli():
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert "bench" in app.cli.commands
-    commands = {"backends", "serve", "run", "report", "compare", "agree", "tables"}
+    commands = {"backends", "serve", "run", "report", "compare", "agree", "tables", "profile"}
     assert set(app.cli.commands["bench"].commands) == commands
 
 
