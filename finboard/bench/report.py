@@ -18,8 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from finboard.bench import baseline, openloop_report, seed_report, targets
-from finboard.bench.report_pages import pages_section, terminal_lines
 from finboard.bench.profile_report import ProfileLink
+from finboard.bench.report_pages import pages_section, terminal_lines
 from finboard.bench.report_precision import precision_section, ranking_section
 from finboard.bench.report_results import (
     cache_section,
