@@ -64,6 +64,11 @@ COMMITTED = "page_cache_committed"  # g: this request committed a transaction
 STATE_HEADER = "X-Page-Cache"  # hit, miss (built and stored now) or skip (built, not storable)
 BYPASS_PREFIXES = ("/api/", "/static/", "/media/", "/avatars/")
 CACHEABLE_TYPES = frozenset({"text/html", "application/atom+xml", "application/rss+xml"})
+# Blueprints whose pages are never public content, whatever they carry: the account's links
+# (unsubscribe, confirm, reset: a token in the URL, an answer that changes once it is used), sign-in,
+# settings, two-factor, moderation and uploads. Their answers depend on who asks or on state no
+# generation bump follows, so a visitor's copy must never be replayed to the next visitor.
+PRIVATE_BLUEPRINTS = frozenset({"account", "auth", "settings", "two_factor", "moderation", "uploads", "health"})
 # Writes that change only the writer's own state, which no cached read or visitor page shows
 # (sessions, credentials, blocks and mutes, bookmarks, read marks, watches, reports, uploads):
 # they retire nothing, so a member's mute costs no one a rebuilt page. Any other committed write
@@ -330,6 +335,7 @@ def _storable(response) -> bool:
         and not session.modified  # a flash, a CSRF token: the session cookie would be set
         and csrf_field not in g
         and not g.get("page_cache_exempt")
+        and request.blueprint not in PRIVATE_BLUEPRINTS
         and not current_user.is_authenticated
     )
 

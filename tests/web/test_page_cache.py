@@ -157,6 +157,19 @@ def test_pages_that_set_a_cookie_flash_or_fail_are_never_stored(app, make, alice
     assert state(visit(app, "/", method="POST")) is None  # not a read
 
 
+def test_an_account_link_page_is_never_stored(app, make, alice):
+    """An unsubscribe link's page (no form token, no cookie: storable by every other rule) changes once
+    the link is used, and no generation follows it: the account's pages are never cached."""
+    from finboard.core import unsubscribe
+
+    with app.app_context():
+        token = unsubscribe.make_token(app.config["FINBOARD_SETTINGS"].secret_key, alice, "mention")
+    for _ in range(2):
+        page = visit(app, f"/account/unsubscribe/{token}")
+        assert page.status_code == 200 and state(page) == "skip"
+        assert "ETag" not in page.headers
+
+
 def test_a_query_in_another_order_is_the_same_page(app, make, alice):
     make.post(alice, title="Sorted query")
     assert state(visit(app, "/?sort=top&period=week")) == "miss"
