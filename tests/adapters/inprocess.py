@@ -196,6 +196,11 @@ class DjangoRuntime:
         from django.db import connections
 
         if cls.active is None:
+            # Nothing of ours is active, but another test may have made Django's default
+            # connection (compiling a queryset does) with the settings of its own: drop it.
+            if any(c.alias == "default" for c in connections.all(initialized_only=True)):
+                connections["default"].close()
+                del connections["default"]
             return
         connection = connections["default"]
         connection.close()
