@@ -28,7 +28,9 @@ from pathlib import Path
 
 PIN = "py-spy==0.4.3"
 INSTALL_HINT = f"install it with `pip install {PIN}` (pinned in requirements-dev.txt; the bench extra)"
-ENV = "FINBOARD_PY_SPY"  # the py-spy binary to use (else py-spy on PATH, or beside this Python)
+# The py-spy binary to use when set (tests point it elsewhere); else py-spy on PATH, or beside this Python.
+# Not an environment variable: settings are read in finboard.settings only (tests/project/test_settings.py).
+BINARY: str | None = None
 DEFAULT_RATE = 200  # samples per second per process
 ATTACH_TIMEOUT_S = 15
 
@@ -39,11 +41,11 @@ class ProfilerError(RuntimeError):
 
 def find_pyspy() -> str:
     """The py-spy executable; ProfilerError when there is none."""
-    configured = os.environ.get(ENV)
+    configured = BINARY
     if configured:
         found = shutil.which(configured)
         if found is None:
-            raise ProfilerError(f"py-spy is not installed: {ENV}={configured!r} is not an executable; {INSTALL_HINT}")
+            raise ProfilerError(f"py-spy is not installed: {configured!r} is not an executable; {INSTALL_HINT}")
         return found
     found = shutil.which("py-spy")
     beside = Path(sys.executable).parent / "py-spy"

@@ -39,7 +39,7 @@ def test_bad_options_are_clear_click_errors_before_anything_starts(args, message
 
 
 def test_without_py_spy_it_says_how_to_install_it(monkeypatch, tmp_path):
-    monkeypatch.setenv(pyspy.ENV, str(tmp_path / "no-such-py-spy"))
+    monkeypatch.setattr(pyspy, "BINARY", str(tmp_path / "no-such-py-spy"))
     result = profile("--out", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "py-spy is not installed" in result.output and "pip install py-spy==0.4.3" in result.output
