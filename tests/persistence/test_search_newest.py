@@ -239,19 +239,30 @@ def test_the_rum_sort_reads_the_rum_index(databases):
 
 
 
-def test_servers_log_which_index_search_reads(databases, caplog):
+def test_servers_log_which_index_search_reads(databases):
     """gunicorn's when_ready hook (every backend) says RUM or GIN; nothing on SQLite; a warning when unreachable."""
     from types import SimpleNamespace
 
     from finboard.rawsql.search_index import log_search_index
 
-    caplog.set_level(logging.INFO, logger="finboard.search")
-    for kind, url in databases.items():
-        assert log_search_index(SimpleNamespace(is_sqlite=False, psycopg_dsn=_dsn(url))) == kind
-    assert log_search_index(SimpleNamespace(is_sqlite=True)) is None
-    unreachable = SimpleNamespace(is_sqlite=False, psycopg_dsn="postgresql://root@127.0.0.1:1/none")
-    assert log_search_index(unreachable) is None
-    messages = [record.getMessage() for record in caplog.records]
+    # A logger of the test's own: an app built earlier in this process may have configured logging
+    # (propagation, disabled loggers) so that caplog would not see "finboard.search".
+    records: list[logging.LogRecord] = []
+    logger = logging.getLogger("tests.search_index")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        for kind, url in databases.items():
+            assert log_search_index(SimpleNamespace(is_sqlite=False, psycopg_dsn=_dsn(url)), logger) == kind
+        assert log_search_index(SimpleNamespace(is_sqlite=True), logger) is None
+        unreachable = SimpleNamespace(is_sqlite=False, psycopg_dsn="postgresql://root@127.0.0.1:1/none")
+        assert log_search_index(unreachable, logger) is None
+    finally:
+        logger.removeHandler(handler)
+    messages = [record.getMessage() for record in records]
     assert messages[0] == "search: newest-first search reads the RUM index ix_posts_search_rum in time order"
     assert messages[1].startswith("search: no RUM index (the rum extension was missing")
     assert messages[2].startswith("search: could not tell which search index is built")
