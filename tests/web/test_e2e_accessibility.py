@@ -23,8 +23,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -38,15 +36,9 @@ from tests.web.test_e2e_browser import (
     CHROMIUM_ARGS,
     DOCS_SCREENSHOTS,
     ROOT,
-    SEED,
     Server,
-    create_account,
-    free_port,
-    fresh_database,
     log_in,
-    server_env,
-    stop,
-    wait_until_healthy,
+    seeded_sqlite_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -77,29 +69,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     folder = tmp_path_factory.mktemp("a11y")
-    with fresh_database("sqlite", folder) as (url, extra):
-        env = server_env(url, {**extra, "MAIL_OUTBOX": str(folder / "outbox")})
-        seeded = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi:app", "seed", *SEED],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-        port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                   "--threads", "4"]  # fmt: skip
-        log_path = shots / "gunicorn.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base_url, process, log_path)
-            running = Server("sqlite", base_url, shots, env)
-            create_account(running, MODERATOR, "moderator")
-            yield running
-        finally:
-            stop(process)
+    with seeded_sqlite_server(folder, shots, MODERATOR) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -395,6 +395,35 @@ def create_account(server: Server, account: tuple[str, str, str], role: str) -> 
     assert created.returncode == 0, created.stdout + created.stderr
 
 
+@contextmanager
+def seeded_sqlite_server(folder: Path, shots: Path, moderator: tuple[str, str, str]) -> Iterator[Server]:
+    """gunicorn (1 worker, 4 threads) on a SQLite database seeded with ``SEED`` in ``folder``, logging
+    to ``shots``, with ``moderator``'s account: the page-checking journeys' server (header, axe)."""
+    with fresh_database("sqlite", folder) as (url, extra):
+        env = server_env(url, {**extra, "MAIL_OUTBOX": str(folder / "outbox")})
+        seeded = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi:app", "seed", *SEED],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                   "--threads", "4"]  # fmt: skip
+        log_path = shots / "gunicorn.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base_url, process, log_path)
+            running = Server("sqlite", base_url, shots, env)
+            create_account(running, moderator, "moderator")
+            yield running
+        finally:
+            stop(process)
+
+
 def log_in(page: Page, server: Server, account: tuple[str, str, str]) -> None:
     username, _, password = account
     page.goto(server.url("/auth/login"))

@@ -9,8 +9,6 @@ Screenshots land in artifacts/e2e/header/.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,17 +16,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.test_e2e_browser import (  # noqa: F401 - ``browser`` is a fixture
     ARTIFACTS,
-    ROOT,
-    SEED,
     Server,
     browser,
-    create_account,
-    free_port,
-    fresh_database,
     log_in,
-    server_env,
-    stop,
-    wait_until_healthy,
+    seeded_sqlite_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -61,29 +52,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     folder = tmp_path_factory.mktemp("e2e-header")
-    with fresh_database("sqlite", folder) as (url, extra):
-        env = server_env(url, {**extra, "MAIL_OUTBOX": str(folder / "outbox")})
-        seeded = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi:app", "seed", *SEED],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-        port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                   "--threads", "4"]  # fmt: skip
-        log_path = shots / "gunicorn.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base_url, process, log_path)
-            running = Server("sqlite", base_url, shots, env)
-            create_account(running, MODERATOR, "moderator")
-            yield running
-        finally:
-            stop(process)
+    with seeded_sqlite_server(folder, shots, MODERATOR) as running:
+        yield running
 
 
 def header_rows(page: Page) -> tuple[int, dict]:
