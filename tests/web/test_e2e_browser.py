@@ -73,6 +73,13 @@ class Server:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def journey_shots(self, journey: str) -> Path:
+        """artifacts/e2e/<journey>-<dbkind>/: a journey's own screenshots, apart from the member
+        journey's folder, which this module's fixture empties."""
+        directory = self.shots.parent / f"{journey}-{self.kind}"
+        directory.mkdir(exist_ok=True)
+        return directory
+
 
 @contextmanager
 def fresh_database(kind: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:

@@ -9,8 +9,6 @@ is on the visitor's page at the next reload. Screenshots in artifacts/e2e/pageca
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -29,11 +27,6 @@ WRITER = ("pat_pages", "pat.pages@example.com", "e2e-pages-pass-1")
 TITLE = "Fresh pages for visitors, cached or not"
 
 
-def shots_directory(server: Server) -> Path:  # noqa: F811 - not the fixture
-    directory = server.shots.parent / f"pagecache-{server.kind}"
-    directory.mkdir(exist_ok=True)
-    return directory
-
 
 def test_visitor_pages_come_from_the_cache_and_stay_fresh(browser, server):  # noqa: F811 - pytest fixtures
     create_account(server, WRITER, "member")
@@ -44,8 +37,8 @@ def test_visitor_pages_come_from_the_cache_and_stay_fresh(browser, server):  # n
     try:
         journey(visitor, writer, server)
     except Exception:
-        visitor.screenshot(path=str(shots_directory(server) / "failure-visitor.png"), full_page=True)
-        writer.screenshot(path=str(shots_directory(server) / "failure-writer.png"), full_page=True)
+        visitor.screenshot(path=str(server.journey_shots("pagecache") / "failure-visitor.png"), full_page=True)
+        writer.screenshot(path=str(server.journey_shots("pagecache") / "failure-writer.png"), full_page=True)
         raise
     finally:
         for context in contexts:
@@ -53,7 +46,7 @@ def test_visitor_pages_come_from_the_cache_and_stay_fresh(browser, server):  # n
 
 
 def journey(visitor: Page, writer: Page, server: Server) -> None:  # noqa: F811 - not the fixture
-    shots = shots_directory(server)
+    shots = server.journey_shots("pagecache")
     page_url = server.url("/c/stocks")
     writer.goto(page_url)  # another visitor builds the page (or an earlier test did) ...
     response = visitor.goto(page_url)  # ... and this one gets it from the cache

@@ -9,8 +9,6 @@ tests/web/test_e2e_browser.py's).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -31,12 +29,6 @@ TALKER = ("tom_talker", "tom.talker@example.com", "e2e-talker-pass-1")
 COMMENT = "Margins held up better than I expected; adding on dips."
 
 
-def shots_directory(server: Server) -> Path:  # noqa: F811 - not the fixture
-    """artifacts/e2e/unread-<dbkind>/: apart from the member journey's, which its fixture empties."""
-    directory = server.shots.parent / f"unread-{server.kind}"
-    directory.mkdir(exist_ok=True)
-    return directory
-
 
 def test_bookmark_and_unread_journey(browser, server):  # noqa: F811 - pytest fixtures
     for account in (SAVER, TALKER):
@@ -48,8 +40,8 @@ def test_bookmark_and_unread_journey(browser, server):  # noqa: F811 - pytest fi
     try:
         journey(saver, talker, server)
     except Exception:
-        saver.screenshot(path=str(shots_directory(server) / "failure-saver.png"), full_page=True)
-        talker.screenshot(path=str(shots_directory(server) / "failure-talker.png"), full_page=True)
+        saver.screenshot(path=str(server.journey_shots("unread") / "failure-saver.png"), full_page=True)
+        talker.screenshot(path=str(server.journey_shots("unread") / "failure-talker.png"), full_page=True)
         raise
     finally:
         for context in contexts:
@@ -57,7 +49,7 @@ def test_bookmark_and_unread_journey(browser, server):  # noqa: F811 - pytest fi
 
 
 def journey(saver: Page, talker: Page, server: Server) -> None:  # noqa: F811 - not the fixture
-    steps = Steps(saver, shots_directory(server))
+    steps = Steps(saver, server.journey_shots("unread"))
     log_in(saver, server, SAVER)
     saver.goto(server.url("/"))
     card = saver.locator(".post-card:not(.pinned)").first  # a pinned (demo) post may be locked too
