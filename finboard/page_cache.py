@@ -99,6 +99,10 @@ VARY = "Accept-Encoding, Cookie"
 GZIP_LEVEL = 6
 RETRY_AFTER = 2.0  # seconds the layer serves uncached after the cache failed
 # Headers an entry does not keep: the layer writes its own, or they belong to one response.
+# What a visitor's copy of a member's request leaves out: the credentials, and what the layer
+# and Flask left in the member's environ.
+_MEMBER_ONLY_ENVIRON = frozenset({"HTTP_COOKIE", "HTTP_AUTHORIZATION", CANDIDATE, VERDICT, "werkzeug.request"})
+LAYER_EXTENSION = "finboard.page_cache.layer"  # app.extensions: the layer, for finboard.member_pages
 _NOT_KEPT = frozenset(
     {"content-length", "content-encoding", "etag", "last-modified", "set-cookie", "date", "cache-control", "vary"}
 )
@@ -220,6 +224,7 @@ class PageCacheLayer:
 
     def __init__(self, wsgi_app, flask_app: Flask):
         self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
         self.config = flask_app.config
         self.cache: GenerationCache = flask_app.extensions[CACHE_EXTENSION]
         cookies = (self.config.get("SESSION_COOKIE_NAME") or "session", self.config.get("REMEMBER_COOKIE_NAME"))
@@ -265,9 +270,35 @@ class PageCacheLayer:
                 return self._answer(environ, start_response, entry, "hit")
         return self._build(environ, start_response, key, generation)
 
-    def _build(self, environ, start_response, key: str, generation: bytes | None):
-        """A miss: run the app (a HEAD as the GET it stands for), store the page if the app said so."""
-        head = environ["REQUEST_METHOD"] == "HEAD"
+    def visitor_page(self, environ: dict) -> bytes | None:
+        """The HTML a visitor gets at this request's URL, for a member's page made from it
+        (``finboard.member_pages``): the cached entry, or the page built now and stored. It is
+        built in an app context of its own, so nothing of the member's request (``g``, the user,
+        the database session) leaks into it. None when the cache is off or down, or when the
+        visitor's answer is not a storable page (a 404, a form with errors, ...)."""
+        if not self._usable():
+            return None
+        visitor = {k: v for k, v in environ.items() if k not in _MEMBER_ONLY_ENVIRON}
+        visitor["REQUEST_METHOD"] = "GET"
+        key = page_key(visitor, self.cache.prefix)
+        try:
+            generation, payload = self.cache.lookup(key)
+        except CACHE_ERRORS:
+            self._failed("read")
+            return None
+        if payload is not None:
+            try:
+                return Entry.decode(payload).plain()
+            except (ValueError, UnicodeDecodeError, zlib.error):
+                logger.warning("damaged page cache entry %s: rebuilding it", key)
+        with self.flask_app.app_context():
+            _status, _headers, _body, entry = self._run(visitor, key, generation)
+        return entry.plain() if entry is not None else None
+
+    def _run(self, environ, key: str, generation: bytes | None):
+        """Run the app for a GET and store its answer if the app judged it storable.
+
+        Returns the status, headers and body, and the stored ``Entry`` (None if not stored)."""
         environ["REQUEST_METHOD"] = "GET"
         environ[CANDIDATE] = True
         written: list[bytes] = []
@@ -293,6 +324,14 @@ class PageCacheLayer:
                 self.cache.put(key, generation, entry.encode(), ttl)
             except CACHE_ERRORS:
                 self._failed("write")
+            return status, headers, body, entry
+        return status, headers, body, None
+
+    def _build(self, environ, start_response, key: str, generation: bytes | None):
+        """A miss: run the app (a HEAD as the GET it stands for), store the page if the app said so."""
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        status, headers, body, entry = self._run(environ, key, generation)
+        if entry is not None:
             return self._answer(environ, start_response, entry, "miss", head)
         _private(start_response, False)(status, [*headers, (STATE_HEADER, "skip")])
         return [] if head else [body]
@@ -376,7 +415,7 @@ def _note_commit(_session) -> None:
 
 def init_app(app: Flask) -> None:
     """Wrap the app in the layer (before ProxyFix wraps it: the layer sees the real scheme and host)."""
-    app.wsgi_app = PageCacheLayer(app.wsgi_app, app)
+    app.wsgi_app = app.extensions[LAYER_EXTENSION] = PageCacheLayer(app.wsgi_app, app)
     app.after_request(_judge)
     app.after_request(_retire_after_write)
     if not event.contains(Session, "after_commit", _note_commit):

@@ -72,9 +72,7 @@ class PostCard:
         "comments",
         "reactions",
         "cashtags",
-        "unread",
-        "unread_url",
-        "bookmarked",
+        "marks",
         "blocked",
     )
 
@@ -119,12 +117,26 @@ def post_card(post, paths: dict, clock: Clock, marks=None, blocked: bool = False
     card.comments = _plural(post.comment_count, "comment")
     card.reactions = _plural(post.reaction_count, "reaction") if post.reaction_count else None
     card.cashtags = _cashtags(post, paths["cashtag"]) if post.cashtags else None
-    unread = marks.unread if marks else 0
-    card.unread = _plural(unread, "new comment") if unread else None
-    card.unread_url = paths["first_unread"].format(post.id) if unread else None
-    card.bookmarked = bool(marks and marks.bookmarked)
+    card.marks = marks_markup(post.id, marks, paths) if marks else None
     card.blocked = blocked
     return card
+
+
+_BOOKMARK_BADGE = ' <span class="badge bookmark-badge" title="You bookmarked this post">Bookmarked</span>'
+
+
+def marks_markup(post_id: int, marks, paths: dict) -> Markup | None:
+    """A member's marks on a card — "N new comments" (to the first unread) and "Bookmarked" —
+    as they end the card's meta line; None without any. One place for both ways a member's
+    card is made: the full render (``post_card``) and a member page spliced from the visitor's
+    (``finboard.member_pages``)."""
+    parts = []
+    if marks.unread:
+        href = escape(paths["first_unread"].format(post_id))
+        parts.append(f' · <a class="badge unread-badge" href="{href}">{_plural(marks.unread, "new comment")}</a>')
+    if marks.bookmarked:
+        parts.append(_BOOKMARK_BADGE)
+    return Markup("".join(parts)) if parts else None  # noqa: S704  # nosec B704 - the href is escaped
 
 
 class CardList:

@@ -20,6 +20,7 @@ from finboard.contract.transitions import hidden_evidence
 from finboard.core import api_service, block_service, content_writes, reading_service, watch_service
 from finboard.core.models import Category, Comment, Post, User
 from finboard.extensions import cache, db
+from finboard.member_pages import spliced_page
 from finboard.members.views import profile_context
 from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
 from finboard.posts.cards import comment_threads
@@ -79,7 +80,7 @@ def _numbered_pages(page) -> int:
 
 @bp.route("/")
 def index():
-    return _listing("posts/index.html")
+    return spliced_page("posts/index.html") or _listing("posts/index.html")
 
 
 @bp.route("/c/<slug>")
@@ -103,6 +104,9 @@ def author(username: str):
 @bp.route("/search")
 def search():
     """Full-text search with filters; bad filters are shown next to their field."""
+    spliced = spliced_page("posts/search.html")
+    if spliced is not None:
+        return spliced
     raw = {key: request.args.get(key, "") for key in SEARCH_FIELDS}
     errors: dict[str, str] = {}
     page = None
