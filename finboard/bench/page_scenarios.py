@@ -34,6 +34,7 @@ HELLO_PATH = "/hello"
 HELLO_TEXT = "Hello, World!"
 PER_PAGE = 20  # the forum's listings (finboard.posts.views.PER_PAGE)
 REVALIDATE_POSTS = 20
+POPULAR_POSTS = 20  # the posts of page_post_popular
 # What every browser sends: a whole-page cache that stores gzip (issue 19) answers it without inflating.
 BROWSER = (("Accept-Encoding", "gzip"),)  # post pages among the revalidated URLs (with the index and every category)
 
@@ -79,6 +80,13 @@ def page_before(page: int, previous_cursor: str | None) -> str | None:
 def post_pages(facts: DataFacts) -> list[Request]:
     ids = spread(facts.post_ids, min(REQUESTS_PER_SCENARIO, facts.post_count), seed=RNG_SEED + 13)
     return [_page(f"/posts/{i}", "post", f"{API}/{i}") for i in ids]
+
+
+def popular_post_pages(facts: DataFacts) -> list[Request]:
+    """The same ``POPULAR_POSTS`` posts over and over, as a thread everyone is reading is: after its
+    first request each is a cached page (``page_post``'s 1,000 posts are mostly built ones)."""
+    ids = spread(facts.post_ids, min(POPULAR_POSTS, facts.post_count), seed=RNG_SEED + 18)
+    return [_page(f"/posts/{i}", "post", f"{API}/{i}") for i in spread(ids, REQUESTS_PER_SCENARIO, seed=RNG_SEED + 19)]
 
 
 def _search_pages(band: str) -> Callable[[DataFacts], list[Request]]:
@@ -134,6 +142,8 @@ _PAGES = (
     ("page_category", "GET /c/{slug} (HTML)", category_pages, "every seeded category"),
     ("page_deep", "GET /?cursor=… (HTML, deep page)", deep_pages, "the Older link at the API deep page's depth"),
     ("page_post", "GET /posts/{id} (HTML)", post_pages, "posts spread over the data"),
+    ("page_post_popular", "GET /posts/{id} (HTML), popular posts", popular_post_pages,
+     f"the same {POPULAR_POSTS} posts over and over"),  # fmt: skip
     ("page_search_common", "GET /search?q= (HTML), a common term", _search_pages("common"), ""),
     ("page_search_mid", "GET /search?q= (HTML), a mid-frequency term", _search_pages("mid"), ""),
     ("page_search_rare", "GET /search?q= (HTML), a rare term", _search_pages("rare"), ""),

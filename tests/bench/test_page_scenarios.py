@@ -13,7 +13,8 @@ from finboard.bench.scenarios import SCENARIOS, write_lua, write_tokens
 from finboard.registry import FLASK_ORM, HELLO, WSGI_RAW, get, registered
 from tests.bench.test_scenarios import CATEGORIES, facts
 
-VISITOR = ["page_index", "page_category", "page_deep", "page_post", "page_search_common", "page_search_mid",
+VISITOR = ["page_index", "page_category", "page_deep", "page_post", "page_post_popular", "page_search_common",
+           "page_search_mid",
            "page_search_rare", "page_cashtag", "page_revalidate"]  # fmt: skip
 
 
@@ -47,6 +48,9 @@ def test_listing_pages_name_the_api_request_that_lists_the_same_posts():
     assert {r.path for r in cashtags} == {"/t/SPY", "/t/BTC", "/t/AAPL"}
     posts = SCENARIOS["page_post"].generate(facts())
     assert len({r.path for r in posts}) == 1000 and all(r.api == "/api/v1" + r.path for r in posts)
+    popular = SCENARIOS["page_post_popular"].generate(facts())
+    assert len(popular) == len(posts) and len({r.path for r in popular}) == 20  # the same 20, over and over
+    assert all(r.api == "/api/v1" + r.path for r in popular)
     for band, terms in (("common", {"hold", "want"}), ("mid", {"12m"}), ("rare", {"19x uup"})):
         pages = SCENARIOS[f"page_search_{band}"].generate(facts())
         assert {params(r.path)["q"] for r in pages} == terms and all(r.path.startswith("/search?") for r in pages)
