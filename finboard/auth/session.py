@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from flask import Flask, g, request
 from flask_login import login_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from finboard.core.models import User, UserSession, utcnow
 from finboard.extensions import db
@@ -30,6 +30,15 @@ logger = logging.getLogger("finboard.auth")
 
 TOUCH_INTERVAL = timedelta(minutes=1)
 USER_AGENT_MAX = 255
+
+# Built once: every authenticated request runs it, and building, coercing and keying a fresh
+# statement cost more than executing this one (SQLAlchemy caches the compiled form by its key,
+# which is memoized on the statement object).
+_SESSION_USER = (
+    select(User, UserSession.id, UserSession.last_seen_at)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None))
+)
 
 
 def token_hash(token: str) -> str:
@@ -55,12 +64,7 @@ def load_user(session_id: str) -> User | None:
     version, _, token = rest.partition(":")
     if not (user_id.isdigit() and version.isdigit() and token):
         return None
-    statement = (
-        select(User, UserSession.id, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
-    )
-    found = db.session.execute(statement).first()
+    found = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token)}).first()
     if found is None:
         return None
     user, row_id, last_seen_at = found

@@ -8,7 +8,7 @@ member's row lock (``content_writes.lock_author``), as the ticker watchlist does
 
 from __future__ import annotations
 
-from sqlalchemy import String, cast, delete, exists, func, literal, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, delete, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from finboard.contract.blocks import (
@@ -26,19 +26,28 @@ from finboard.core import content_writes, lookups, watch_service
 from finboard.core.models import User, UserBlock, UserMute
 from finboard.core.watches import insert_if_absent
 
+_MEMBER_ID = bindparam("user_id", type_=Integer)
+# (kind, term) rows: ("block", "<blocked id>") per block, (kind, term) per mute. Built once (one
+# bound ``user_id``); ``finboard.core.header_reads`` adds the bell's count to the same round trip.
+FILTER_ROWS = (
+    select(literal("block"), cast(UserBlock.blocked_id, String(40))).where(UserBlock.blocker_id == _MEMBER_ID),
+    select(UserMute.kind, UserMute.term).where(UserMute.user_id == _MEMBER_ID),
+)
+_MEMBER_FILTER = union_all(*FILTER_ROWS)
 
-def member_filter(session: Session, user_id: int) -> MemberFilter:
-    """The member's blocks and mutes in one round trip (two primary-key range reads)."""
-    rows = session.execute(
-        union_all(
-            select(literal("block"), cast(UserBlock.blocked_id, String(40))).where(UserBlock.blocker_id == user_id),
-            select(UserMute.kind, UserMute.term).where(UserMute.user_id == user_id),
-        )
-    ).all()
+
+def filter_of(rows) -> MemberFilter:
+    """The filter from ``FILTER_ROWS``' (kind, term) rows."""
+    rows = list(rows)
     return MemberFilter.of(
         (int(term) for kind, term in rows if kind == "block"),
         ((kind, term) for kind, term in rows if kind != "block"),
     )
+
+
+def member_filter(session: Session, user_id: int) -> MemberFilter:
+    """The member's blocks and mutes in one round trip (two primary-key range reads)."""
+    return filter_of(session.execute(_MEMBER_FILTER, {"user_id": user_id}).all())
 
 
 def blocks(session: Session, user_id: int, blocked_id: int) -> bool:

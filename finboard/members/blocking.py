@@ -24,10 +24,20 @@ from flask_login import login_required
 from finboard.confirmation import ask_to_confirm, confirmed
 from finboard.contract.blocks import NO_FILTER, MemberFilter
 from finboard.contract.errors import ApiError
-from finboard.core import block_service
+from finboard.core import block_service, header_reads
 from finboard.extensions import db
 from finboard.members import bp
 from finboard.pages import back, me, refused, viewer
+
+
+def read_member_header(user_id: int) -> int:
+    """Read the bell's count and the filter in one round trip (``finboard.core.header_reads``),
+    keep both for the rest of the request, and return the count: the header asks for one, the
+    page for the other, and whichever asks first reads both."""
+    header = header_reads.member_header(db.session, user_id)
+    g.member_filter = header.member_filter
+    g.unread_notifications = header.unread_notifications
+    return header.unread_notifications
 
 
 def viewer_filter() -> MemberFilter:
@@ -35,7 +45,11 @@ def viewer_filter() -> MemberFilter:
     kept = g.get("member_filter")
     if kept is None:
         user = viewer()
-        kept = g.member_filter = NO_FILTER if user is None else block_service.member_filter(db.session, user.id)
+        if user is None:
+            kept = g.member_filter = NO_FILTER
+        else:
+            read_member_header(user.id)
+            kept = g.member_filter
     return kept
 
 
