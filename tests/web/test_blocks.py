@@ -178,3 +178,92 @@ def test_the_api_manages_blocks_and_filters_feed_and_notifications(app, make, me
     assert [n["actor"]["username"] for n in api.get("/api/v1/notifications", headers=headers).json["items"]] == [
         "carol"
     ]
+
+
+def bell_and_statements(app, client, path: str = "/") -> tuple[int, list[str], str]:
+    """The bell's count on ``path``, the SQL the page ran, and the page."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *rest):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        html = body(client.get(path))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    match = re.search(r'<span class="bell-count" id="bell-count"[^>]*>(\d+)</span>', html)
+    return (int(match.group(1)) if match else 0), seen, html
+
+
+def test_the_bell_and_the_filter_are_one_read_that_keeps_the_exclusions(app, make, members):
+    """The header's single statement (``finboard.core.header_reads``) counts unread notifications
+    less a blocked actor's and a muted ticker's, and brings the blocks that collapse the page."""
+    alice = client_for(app, members["alice"])
+    bobs = make.post(members["bob"], title="Bob on $AAPL", body="Long.")
+    carols = make.post(members["carol"], title="Carol on $AAPL", body="Long.")
+    tsla = make.post(members["carol"], title="Carol on $TSLA", body="Long.")
+    with app.app_context():
+        db.session.add_all(
+            [
+                Notification(user_id=members["alice"], kind="mention", actor_id=members["bob"], post_id=bobs),
+                Notification(user_id=members["alice"], kind="mention", actor_id=members["carol"], post_id=carols),
+                Notification(
+                    user_id=members["alice"], kind="ticker", actor_id=members["carol"], post_id=tsla, ticker="TSLA"
+                ),
+            ]
+        )
+        db.session.commit()
+    alice.get("/")  # the session's first touch, and the page cache's fill: not what is counted
+    count, statements, _ = bell_and_statements(app, alice)
+    assert count == 3
+    header = [s for s in statements if "notifications" in s]
+    assert len(header) == 1 and "user_blocks" in header[0] and "user_mutes" in header[0], statements
+    with app.app_context():
+        alice_row = db.session.get(User, members["alice"])
+        block_service.set_mute(db.session, alice_row, "ticker", "TSLA", True)
+    assert bell_and_statements(app, alice)[0] == 2, "the muted ticker's notification is not counted"
+    with app.app_context():
+        block_service.set_block(db.session, db.session.get(User, members["alice"]), "carol", True)
+    count, _, html = bell_and_statements(app, alice)
+    assert count == 1, "the blocked actor's notification is not counted"
+    assert html.count('<details class="blocked-post">') == 1, "the same read collapses carol's post"
+    assert "Carol on $TSLA" not in html and "Bob on $AAPL" in html, "and hides the muted ticker's post"
+    with app.app_context():
+        db.session.execute(Notification.__table__.update().values(read_at=func.now()))
+        db.session.commit()
+    assert bell_and_statements(app, alice)[0] == 0
+    bob = client_for(app, members["bob"])
+    assert bell_and_statements(app, bob)[0] == 0, "alice's notifications are hers only"
+
+
+def test_the_bell_shows_none_when_its_read_fails_and_the_page_still_renders(app, make, members):
+    """The header's fallback (``community_header``): a failed read is a bell without a count, not an
+    error page. The failure is real: the mutes table is briefly renamed away."""
+    from sqlalchemy import text as sql
+
+    alice = client_for(app, members["alice"])
+    bobs = make.post(members["bob"], title="Bob on $AAPL", body="Long.")
+    with app.app_context():
+        db.session.add(Notification(user_id=members["alice"], kind="mention", actor_id=members["bob"], post_id=bobs))
+        db.session.commit()
+    assert bell_and_statements(app, alice, "/profile/edit")[0] == 1
+
+    def rename(old: str, new: str) -> None:
+        with app.app_context():
+            db.session.remove()
+            db.engines[None].dispose()  # no pooled connection holds the table
+            db.session.execute(sql(f"ALTER TABLE {old} RENAME TO {new}"))
+            db.session.commit()
+
+    rename("user_mutes", "user_mutes_away")
+    try:
+        response = alice.get("/profile/edit")
+        assert response.status_code == 200 and 'id="bell-count"' not in body(response)
+    finally:
+        rename("user_mutes_away", "user_mutes")
+    assert bell_and_statements(app, alice, "/profile/edit")[0] == 1
