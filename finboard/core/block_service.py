@@ -27,27 +27,22 @@ from finboard.core.models import User, UserBlock, UserMute
 from finboard.core.watches import insert_if_absent
 
 _MEMBER_ID = bindparam("user_id", type_=Integer)
-# (kind, term) rows: ("block", "<blocked id>") per block, (kind, term) per mute. Built once (one
-# bound ``user_id``); ``finboard.core.header_reads`` adds the bell's count to the same round trip.
-FILTER_ROWS = (
+# ("block", "<blocked id>") per block, (kind, term) per mute; built once (one bound ``user_id``).
+_MEMBER_FILTER = union_all(
     select(literal("block"), cast(UserBlock.blocked_id, String(40))).where(UserBlock.blocker_id == _MEMBER_ID),
     select(UserMute.kind, UserMute.term).where(UserMute.user_id == _MEMBER_ID),
 )
-_MEMBER_FILTER = union_all(*FILTER_ROWS)
 
 
-def filter_of(rows) -> MemberFilter:
-    """The filter from ``FILTER_ROWS``' (kind, term) rows."""
-    rows = list(rows)
+def member_filter(session: Session, user_id: int) -> MemberFilter:
+    """The member's blocks and mutes in one round trip (two primary-key range reads).
+
+    The forum's pages read the same with the session (``finboard.core.header_reads``)."""
+    rows = session.execute(_MEMBER_FILTER, {"user_id": user_id}).all()
     return MemberFilter.of(
         (int(term) for kind, term in rows if kind == "block"),
         ((kind, term) for kind, term in rows if kind != "block"),
     )
-
-
-def member_filter(session: Session, user_id: int) -> MemberFilter:
-    """The member's blocks and mutes in one round trip (two primary-key range reads)."""
-    return filter_of(session.execute(_MEMBER_FILTER, {"user_id": user_id}).all())
 
 
 def blocks(session: Session, user_id: int, blocked_id: int) -> bool:

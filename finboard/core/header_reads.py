@@ -1,28 +1,42 @@
 """What every page a member sees reads about them besides their session: the bell's unread
-count and their blocks and mutes, in one round trip.
+count and their blocks and mutes, as three columns that ride along in the session's own read.
 
 The header shows the count on every page, and the listings and the post page apply the
 blocks and mutes (``finboard.members.blocking``); asked one after the other they were two
-statements, each a round trip and a statement to execute per page. Here they are one
-``UNION ALL`` built once: a row ``("unread", "<count>")`` (the count of
-``notification_service.UNREAD_COUNT``, blocks and mutes excluded as there) and
-``block_service.FILTER_ROWS``' rows, one per block and per mute. Portable (no arrays): the
-same statement runs on PostgreSQL and SQLite.
+statements, each a round trip per page. Here they are three scalar subqueries on one bound
+``user_id`` (built once): ``finboard.auth.session.load_user`` adds them to its select of
+the session's user (one round trip for the session, the bell and the filter), and
+``member_header`` reads them alone for a user who was not loaded from a session cookie (the
+request that logs in). The count is ``notification_service.UNREAD_COUNT`` (a blocked actor's
+and a muted ticker's notifications left out); blocks and mutes are aggregated to strings
+(``string_agg`` on PostgreSQL, ``group_concat`` on SQLite: no arrays, one statement for both).
+A mute's term never holds a line break (``contract.blocks.normalize_mute``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from finboard.contract.blocks import MemberFilter
-from finboard.core.block_service import FILTER_ROWS, filter_of
-from finboard.core.notification_service import UNREAD_COUNT
+from finboard.core.models import UserBlock, UserMute
+from finboard.core.notification_service import MEMBER_ID, UNREAD_COUNT
 
-_UNREAD = "unread"
-_HEADER = union_all(select(literal(_UNREAD), cast(UNREAD_COUNT.scalar_subquery(), String(40))), *FILTER_ROWS)
+_BLOCKED_IDS = (
+    select(func.aggregate_strings(cast(UserBlock.blocked_id, String(40)), ","))
+    .where(UserBlock.blocker_id == MEMBER_ID)
+    .scalar_subquery()
+)
+_MUTES = (
+    select(func.aggregate_strings(UserMute.kind + ":" + UserMute.term, "\n"))
+    .where(UserMute.user_id == MEMBER_ID)
+    .scalar_subquery()
+)
+# unread count, "<id>,<id>" blocked, "<kind>:<term>\n…" muted (None when there are none).
+COLUMNS = (UNREAD_COUNT.scalar_subquery(), _BLOCKED_IDS, _MUTES)
+_HEADER = select(*COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,14 @@ class MemberHeader:
     member_filter: MemberFilter
 
 
+def header_of(unread: int, blocked_ids: str | None, mutes: str | None) -> MemberHeader:
+    """The header from ``COLUMNS``' three values."""
+    kinds_terms = (line.partition(":")[::2] for line in mutes.split("\n")) if mutes else ()
+    return MemberHeader(
+        unread, MemberFilter.of((int(i) for i in blocked_ids.split(",")) if blocked_ids else (), kinds_terms)
+    )
+
+
 def member_header(session: Session, user_id: int) -> MemberHeader:
-    rows = session.execute(_HEADER, {"user_id": user_id}).all()
-    unread = next(int(term) for kind, term in rows if kind == _UNREAD)
-    return MemberHeader(unread, filter_of(row for row in rows if row[0] != _UNREAD))
+    """``COLUMNS`` alone, in one round trip."""
+    return header_of(*session.execute(_HEADER, {"user_id": user_id}).one())

@@ -23,8 +23,8 @@ def _unmuted(user_id: int):
     return and_(~blocked, ~muted)
 
 
-# The bell's count, built once for every page a member sees (``unread_count``, and the header's
-# single read in ``finboard.core.header_reads``): one bound ``user_id``.
+# The bell's count, built once for every page a member sees (``unread_count``, and the columns
+# the session's read adds in ``finboard.core.header_reads``): one bound ``user_id``.
 MEMBER_ID = bindparam("user_id", type_=Integer)
 UNREAD_COUNT = select(func.count()).where(
     Notification.user_id == MEMBER_ID, Notification.read_at.is_(None), _unmuted(MEMBER_ID)

@@ -30,27 +30,20 @@ from finboard.members import bp
 from finboard.pages import back, me, refused, viewer
 
 
-def read_member_header(user_id: int) -> int:
-    """Read the bell's count and the filter in one round trip (``finboard.core.header_reads``),
-    keep both for the rest of the request, and return the count: the header asks for one, the
-    page for the other, and whichever asks first reads both."""
-    header = header_reads.member_header(db.session, user_id)
-    g.member_filter = header.member_filter
-    g.unread_notifications = header.unread_notifications
-    return header.unread_notifications
+def member_header(user_id: int) -> header_reads.MemberHeader:
+    """The member's bell count and filter: as ``load_user`` read them with the session, or (a user
+    logged in by this very request) read now in one round trip; once per request either way."""
+    headers = g.setdefault("member_headers", {})
+    header = headers.get(user_id)
+    if header is None:
+        header = headers[user_id] = header_reads.member_header(db.session, user_id)
+    return header
 
 
 def viewer_filter() -> MemberFilter:
-    """The logged-in member's blocks and mutes, read at most once per request (none for a visitor)."""
-    kept = g.get("member_filter")
-    if kept is None:
-        user = viewer()
-        if user is None:
-            kept = g.member_filter = NO_FILTER
-        else:
-            read_member_header(user.id)
-            kept = g.member_filter
-    return kept
+    """The logged-in member's blocks and mutes (none for a visitor)."""
+    user = viewer()
+    return NO_FILTER if user is None else member_header(user.id).member_filter
 
 
 def is_blocked(user_id: int) -> bool:

@@ -7,7 +7,7 @@ carries a CSRF token (CSRFProtect).
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from finboard.core import notification_service, profile_service, watch_service
 from finboard.core.models import Post, User
 from finboard.extensions import db
 from finboard.members import bp
-from finboard.members.blocking import read_member_header
+from finboard.members.blocking import member_header
 from finboard.members.forms import BioForm
 from finboard.moderation.forms import SuspendForm, UnsuspendForm
 from finboard.pages import (
@@ -46,14 +46,12 @@ PROFILE_COMMENTS = 5
 @bp.app_context_processor
 def community_header():
     def unread_notifications() -> int:
-        """One indexed count (the partial index on unread rows), read with the member's filter
-        (``read_member_header``) unless the page read it already; 0 if the database is down."""
+        """One indexed count (the partial index on unread rows), read with the session
+        (``member_header``); 0 if the database is down."""
         if not current_user.is_authenticated:
             return 0
-        if "unread_notifications" in g:
-            return g.unread_notifications
         try:
-            return read_member_header(current_user.id)
+            return member_header(current_user.id).unread_notifications
         except Exception:  # noqa: BLE001 - the error page for an outage renders the header too
             db.session.rollback()
             return 0
