@@ -59,19 +59,27 @@ def _upsert(session: Session):
     return insert
 
 
+_READER_ID = bindparam("user_id", type_=Integer)
+_POST_ID = bindparam("post_id", type_=Integer)
+_LAST_READ = (
+    select(PostRead.last_read_comment_id)
+    .where(PostRead.user_id == _READER_ID, PostRead.post_id == _POST_ID)
+    .scalar_subquery()
+)
+_NEWS = and_(Comment.id > func.coalesce(_LAST_READ, 0), Comment.author_id != _READER_ID)
+# The read row and one aggregate of the post's visible comments, in one round trip; built once.
+_PROGRESS = select(
+    _LAST_READ,
+    func.coalesce(func.max(Comment.id), 0),
+    func.count(case((_NEWS, 1))),
+    func.min(case((_NEWS, Comment.id))),
+).where(Comment.post_id == _POST_ID, Comment.hidden_at.is_(None))
+
+
 def progress(session: Session, user_id: int, post_id: int) -> PostProgress:
-    """The member's read state of a post (two indexed reads: the row, one aggregate of the comments)."""
-    last_read = session.scalar(
-        select(PostRead.last_read_comment_id).where(PostRead.user_id == user_id, PostRead.post_id == post_id)
-    )
-    news = and_(Comment.id > (last_read or 0), Comment.author_id != user_id)
-    latest, unread, first_unread = session.execute(
-        select(
-            func.coalesce(func.max(Comment.id), 0),
-            func.count(case((news, 1))),
-            func.min(case((news, Comment.id))),
-        ).where(Comment.post_id == post_id, Comment.hidden_at.is_(None))
-    ).one()
+    """The member's read state of a post: one statement (the row by primary key, one aggregate
+    of the comments by the post's index)."""
+    last_read, latest, unread, first_unread = session.execute(_PROGRESS, {"user_id": user_id, "post_id": post_id}).one()
     return PostProgress(state=read_state(post_id, last_read, unread, first_unread), latest_comment_id=latest)
 
 

@@ -240,4 +240,3 @@ def test_the_bell_and_the_filter_are_one_read_that_keeps_the_exclusions(app, mak
     assert bell_and_statements(app, alice)[0] == 0
     bob = client_for(app, members["bob"])
     assert bell_and_statements(app, bob)[0] == 0, "alice's notifications are hers only"
-
