@@ -240,3 +240,23 @@ def test_the_bell_and_the_filter_are_one_read_that_keeps_the_exclusions(app, mak
     assert bell_and_statements(app, alice)[0] == 0
     bob = client_for(app, members["bob"])
     assert bell_and_statements(app, bob)[0] == 0, "alice's notifications are hers only"
+
+
+def test_the_header_columns_read_alone_give_what_the_session_read_gives(app, make, members):
+    """``header_reads.member_header`` (a user logged in by the request itself) parses the same
+    aggregated blocks and mutes as ``load_user``: phrases with spaces, apostrophes and dots intact."""
+    from finboard.core import header_reads
+
+    with app.app_context():
+        alice = db.session.get(User, members["alice"])
+        assert header_reads.member_header(db.session, alice.id).member_filter.empty
+        for name in ("bob", "carol"):
+            block_service.set_block(db.session, alice, name, True)
+        for kind, term in (("word", "to the moon"), ("word", "o'neil"), ("ticker", "BRK.B"), ("ticker", "tsla")):
+            block_service.set_mute(db.session, alice, kind, term, True)
+        header = header_reads.member_header(db.session, alice.id)
+        assert header.unread_notifications == 0
+        assert header.member_filter == block_service.member_filter(db.session, alice.id)
+        assert header.member_filter.blocked_ids == {members["bob"], members["carol"]}
+        assert header.member_filter.words == ("o'neil", "to the moon")
+        assert header.member_filter.tickers == {"BRK.B", "TSLA"}
