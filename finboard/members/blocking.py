@@ -3,8 +3,9 @@
 **The filter is applied over the shared cached pages, never inside them.** Listings,
 search and cashtag pages are one cached document per query for everyone
 (``finboard.reads``); the logged-in member's ``MemberFilter`` (``finboard.contract.blocks``)
-is read once per request, lazily — only when a template asks for it, and never for a
-visitor — and applied to the page's items as they are rendered: muted posts are left out
+is read once per request, in the same statement as the member's session and the bell's
+count (``finboard.core.header_reads``; never for a visitor), and applied to the page's
+items as they are rendered: muted posts are left out
 (the page says how many), a blocked member's posts and comments are collapsed in a
 ``<details>`` the reader can open. So the cache keys and entries are exactly those of
 everyone else, a member without blocks or mutes reads the same entries as before, and no
