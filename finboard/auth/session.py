@@ -4,7 +4,9 @@ Signing in creates the row and puts a random token in the (signed) Flask
 session as Flask-Login's id, ``"<user id>:<token_version>:<token>"``; only the
 token's SHA-256 is stored. Loading the user is one indexed lookup by that hash,
 joined to the user, and accepts the session only while its row is not revoked
-and the user's ``token_version`` is the one the session was issued with. Logout
+and the user's ``token_version`` is the one the session was issued with. The same
+statement brings what every page shows of the member (the bell's count, their blocks and
+mutes: ``finboard.core.header_reads``), so a page needs no second round trip for them. Logout
 revokes the row; a password change revokes every other session of the user and
 bumps ``token_version`` (which also ends older API tokens).
 
@@ -21,8 +23,10 @@ from datetime import timedelta
 
 from flask import Flask, g, request
 from flask_login import login_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from finboard.contract.limits import MAX_ID
+from finboard.core import header_reads
 from finboard.core.models import User, UserSession, utcnow
 from finboard.extensions import db
 
@@ -30,6 +34,17 @@ logger = logging.getLogger("finboard.auth")
 
 TOUCH_INTERVAL = timedelta(minutes=1)
 USER_AGENT_MAX = 255
+
+# Built once: every authenticated request runs it, and building, coercing and keying a fresh
+# statement cost more than executing this one (SQLAlchemy caches the compiled form by its key,
+# which is memoized on the statement object). Its last three columns are what the member's
+# pages show of them (``finboard.core.header_reads``: the bell, blocks and mutes), bound to the
+# cookie's user id, so a page costs one round trip for all of it.
+_SESSION_USER = (
+    select(User, UserSession.id, UserSession.last_seen_at, *header_reads.COLUMNS)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None))
+)
 
 
 def token_hash(token: str) -> str:
@@ -53,20 +68,16 @@ def sign_in(user: User) -> None:
 def load_user(session_id: str) -> User | None:
     user_id, _, rest = session_id.partition(":")
     version, _, token = rest.partition(":")
-    if not (user_id.isdigit() and version.isdigit() and token):
+    if not (user_id.isdigit() and version.isdigit() and token) or int(user_id) > MAX_ID:
         return None
-    statement = (
-        select(User, UserSession.id, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
-    )
-    found = db.session.execute(statement).first()
+    found = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token), "user_id": int(user_id)}).first()
     if found is None:
         return None
-    user, row_id, last_seen_at = found
+    user, row_id, last_seen_at, *header = found
     if user.id != int(user_id) or user.token_version != int(version):
         return None
     user.session_token, user.session_row_id = token, row_id
+    g.setdefault("member_headers", {})[user.id] = header_reads.header_of(*header)
     if last_seen_at is None or utcnow() - last_seen_at >= TOUCH_INTERVAL:
         g.touch_session_row = row_id
     return user

@@ -5,7 +5,7 @@ Not cached: they are per user. The fan-out that inserts them is ``finboard.core.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from finboard.contract.notifications import MarkRead, NotificationPage, NotificationQuery, UnreadCount
@@ -23,10 +23,16 @@ def _unmuted(user_id: int):
     return and_(~blocked, ~muted)
 
 
+# The bell's count, built once for every page a member sees (``unread_count``, and the columns
+# the session's read adds in ``finboard.core.header_reads``): one bound ``user_id``.
+MEMBER_ID = bindparam("user_id", type_=Integer)
+UNREAD_COUNT = select(func.count()).where(
+    Notification.user_id == MEMBER_ID, Notification.read_at.is_(None), _unmuted(MEMBER_ID)
+)
+
+
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None), _unmuted(user_id))
-    )
+    return session.scalar(UNREAD_COUNT, {"user_id": user_id})
 
 
 def notifications(session: Session, user: User, query: NotificationQuery) -> NotificationPage:

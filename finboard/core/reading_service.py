@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, case, func, literal_column, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -59,19 +59,27 @@ def _upsert(session: Session):
     return insert
 
 
+_READER_ID = bindparam("user_id", type_=Integer)
+_POST_ID = bindparam("post_id", type_=Integer)
+_LAST_READ = (
+    select(PostRead.last_read_comment_id)
+    .where(PostRead.user_id == _READER_ID, PostRead.post_id == _POST_ID)
+    .scalar_subquery()
+)
+_NEWS = and_(Comment.id > func.coalesce(_LAST_READ, 0), Comment.author_id != _READER_ID)
+# The read row and one aggregate of the post's visible comments, in one round trip; built once.
+_PROGRESS = select(
+    _LAST_READ,
+    func.coalesce(func.max(Comment.id), 0),
+    func.count(case((_NEWS, 1))),
+    func.min(case((_NEWS, Comment.id))),
+).where(Comment.post_id == _POST_ID, Comment.hidden_at.is_(None))
+
+
 def progress(session: Session, user_id: int, post_id: int) -> PostProgress:
-    """The member's read state of a post (two indexed reads: the row, one aggregate of the comments)."""
-    last_read = session.scalar(
-        select(PostRead.last_read_comment_id).where(PostRead.user_id == user_id, PostRead.post_id == post_id)
-    )
-    news = and_(Comment.id > (last_read or 0), Comment.author_id != user_id)
-    latest, unread, first_unread = session.execute(
-        select(
-            func.coalesce(func.max(Comment.id), 0),
-            func.count(case((news, 1))),
-            func.min(case((news, Comment.id))),
-        ).where(Comment.post_id == post_id, Comment.hidden_at.is_(None))
-    ).one()
+    """The member's read state of a post: one statement (the row by primary key, one aggregate
+    of the comments by the post's index)."""
+    last_read, latest, unread, first_unread = session.execute(_PROGRESS, {"user_id": user_id, "post_id": post_id}).one()
     return PostProgress(state=read_state(post_id, last_read, unread, first_unread), latest_comment_id=latest)
 
 
@@ -144,30 +152,36 @@ def mark_read(session: Session, user, post_id: int) -> ReadState:
     return read_state(post_id, last_read, 0, None)
 
 
+# A listing page's marks for one member, built once (a bound ``user_id`` and an expanding
+# ``post_ids``): new-comment counts (``saved`` 0) and bookmarks (``saved`` 1) in one round trip.
+_MEMBER_ID = bindparam("user_id", type_=Integer)
+_PAGE_IDS = bindparam("post_ids", expanding=True, type_=Integer)
+_CARD_MARKS = union_all(
+    select(PostRead.post_id, func.count(Comment.id).label("unread"), literal_column("0").label("saved"))
+    .join(
+        Comment,
+        and_(
+            Comment.post_id == PostRead.post_id,
+            Comment.id > PostRead.last_read_comment_id,
+            Comment.hidden_at.is_(None),
+            Comment.author_id != _MEMBER_ID,
+        ),
+    )
+    .where(PostRead.user_id == _MEMBER_ID, PostRead.post_id.in_(_PAGE_IDS))
+    .group_by(PostRead.post_id),
+    select(Bookmark.post_id, literal_column("0"), literal_column("1")).where(
+        Bookmark.user_id == _MEMBER_ID, Bookmark.post_id.in_(_PAGE_IDS)
+    ),
+)
+
+
 def card_marks(session: Session, user_id: int, post_ids: list[int]) -> dict[int, CardMarks]:
     """New-comment counts and bookmarks of a page's posts for one member: one query for the page."""
     if not post_ids:
         return {}
-    unread = (
-        select(PostRead.post_id, func.count(Comment.id).label("unread"), literal_column("0").label("saved"))
-        .join(
-            Comment,
-            and_(
-                Comment.post_id == PostRead.post_id,
-                Comment.id > PostRead.last_read_comment_id,
-                Comment.hidden_at.is_(None),
-                Comment.author_id != user_id,
-            ),
-        )
-        .where(PostRead.user_id == user_id, PostRead.post_id.in_(post_ids))
-        .group_by(PostRead.post_id)
-    )
-    saved = select(Bookmark.post_id, literal_column("0"), literal_column("1")).where(
-        Bookmark.user_id == user_id, Bookmark.post_id.in_(post_ids)
-    )
     counts: dict[int, int] = {}
     bookmarked: set[int] = set()
-    for post_id, count, is_saved in session.execute(union_all(unread, saved)):
+    for post_id, count, is_saved in session.execute(_CARD_MARKS, {"user_id": user_id, "post_ids": post_ids}):
         if is_saved:
             bookmarked.add(post_id)
         else:

@@ -3,8 +3,9 @@
 **The filter is applied over the shared cached pages, never inside them.** Listings,
 search and cashtag pages are one cached document per query for everyone
 (``finboard.reads``); the logged-in member's ``MemberFilter`` (``finboard.contract.blocks``)
-is read once per request, lazily — only when a template asks for it, and never for a
-visitor — and applied to the page's items as they are rendered: muted posts are left out
+is read once per request, in the same statement as the member's session and the bell's
+count (``finboard.core.header_reads``; never for a visitor), and applied to the page's
+items as they are rendered: muted posts are left out
 (the page says how many), a blocked member's posts and comments are collapsed in a
 ``<details>`` the reader can open. So the cache keys and entries are exactly those of
 everyone else, a member without blocks or mutes reads the same entries as before, and no
@@ -24,19 +25,26 @@ from flask_login import login_required
 from finboard.confirmation import ask_to_confirm, confirmed
 from finboard.contract.blocks import NO_FILTER, MemberFilter
 from finboard.contract.errors import ApiError
-from finboard.core import block_service
+from finboard.core import block_service, header_reads
 from finboard.extensions import db
 from finboard.members import bp
 from finboard.pages import back, me, refused, viewer
 
 
+def member_header(user_id: int) -> header_reads.MemberHeader:
+    """The member's bell count and filter: as ``load_user`` read them with the session, or (a user
+    logged in by this very request) read now in one round trip; once per request either way."""
+    headers = g.setdefault("member_headers", {})
+    header = headers.get(user_id)
+    if header is None:
+        header = headers[user_id] = header_reads.member_header(db.session, user_id)
+    return header
+
+
 def viewer_filter() -> MemberFilter:
-    """The logged-in member's blocks and mutes, read at most once per request (none for a visitor)."""
-    kept = g.get("member_filter")
-    if kept is None:
-        user = viewer()
-        kept = g.member_filter = NO_FILTER if user is None else block_service.member_filter(db.session, user.id)
-    return kept
+    """The logged-in member's blocks and mutes (none for a visitor)."""
+    user = viewer()
+    return NO_FILTER if user is None else member_header(user.id).member_filter
 
 
 def is_blocked(user_id: int) -> bool:

@@ -21,6 +21,7 @@ from finboard.core import notification_service, profile_service, watch_service
 from finboard.core.models import Post, User
 from finboard.extensions import db
 from finboard.members import bp
+from finboard.members.blocking import member_header
 from finboard.members.forms import BioForm
 from finboard.moderation.forms import SuspendForm, UnsuspendForm
 from finboard.pages import (
@@ -45,11 +46,12 @@ PROFILE_COMMENTS = 5
 @bp.app_context_processor
 def community_header():
     def unread_notifications() -> int:
-        """One indexed count (the partial index on unread rows); 0 if the database is down."""
+        """One indexed count (the partial index on unread rows), read with the session
+        (``member_header``); 0 if the database is down."""
         if not current_user.is_authenticated:
             return 0
         try:
-            return notification_service.unread_count(db.session, current_user.id)
+            return member_header(current_user.id).unread_notifications
         except Exception:  # noqa: BLE001 - the error page for an outage renders the header too
             db.session.rollback()
             return 0

@@ -178,3 +178,85 @@ def test_the_api_manages_blocks_and_filters_feed_and_notifications(app, make, me
     assert [n["actor"]["username"] for n in api.get("/api/v1/notifications", headers=headers).json["items"]] == [
         "carol"
     ]
+
+
+def bell_and_statements(app, client, path: str = "/") -> tuple[int, list[str], str]:
+    """The bell's count on ``path``, the SQL the page ran, and the page."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *rest):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        html = body(client.get(path))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    match = re.search(r'<span class="bell-count" id="bell-count"[^>]*>(\d+)</span>', html)
+    return (int(match.group(1)) if match else 0), seen, html
+
+
+def test_the_bell_and_the_filter_are_one_read_that_keeps_the_exclusions(app, make, members):
+    """The session's read (``load_user`` with ``finboard.core.header_reads``' columns) counts unread
+    notifications less a blocked actor's and a muted ticker's, and brings the blocks and mutes
+    that collapse and hide posts on the page: one statement for all of it."""
+    alice = client_for(app, members["alice"])
+    bobs = make.post(members["bob"], title="Bob on $AAPL", body="Long.")
+    carols = make.post(members["carol"], title="Carol on $AAPL", body="Long.")
+    tsla = make.post(members["carol"], title="Carol on $TSLA", body="Long.")
+    with app.app_context():
+        db.session.add_all(
+            [
+                Notification(user_id=members["alice"], kind="mention", actor_id=members["bob"], post_id=bobs),
+                Notification(user_id=members["alice"], kind="mention", actor_id=members["carol"], post_id=carols),
+                Notification(
+                    user_id=members["alice"], kind="ticker", actor_id=members["carol"], post_id=tsla, ticker="TSLA"
+                ),
+            ]
+        )
+        db.session.commit()
+    alice.get("/")  # the session's first touch, and the page cache's fill: not what is counted
+    count, statements, _ = bell_and_statements(app, alice)
+    assert count == 3
+    header = [s for s in statements if "notifications" in s or "user_blocks" in s or "user_mutes" in s]
+    assert len(header) == 1 and "user_sessions" in header[0], "read with the session, in one statement"
+    with app.app_context():
+        alice_row = db.session.get(User, members["alice"])
+        block_service.set_mute(db.session, alice_row, "ticker", "TSLA", True)
+    assert bell_and_statements(app, alice)[0] == 2, "the muted ticker's notification is not counted"
+    with app.app_context():
+        block_service.set_block(db.session, db.session.get(User, members["alice"]), "carol", True)
+    count, _, html = bell_and_statements(app, alice)
+    assert count == 1, "the blocked actor's notification is not counted"
+    assert html.count('<details class="blocked-post">') == 1, "the same read collapses carol's post"
+    assert "Carol on $TSLA" not in html and "Bob on $AAPL" in html, "and hides the muted ticker's post"
+    with app.app_context():
+        db.session.execute(Notification.__table__.update().values(read_at=func.now()))
+        db.session.commit()
+    assert bell_and_statements(app, alice)[0] == 0
+    bob = client_for(app, members["bob"])
+    assert bell_and_statements(app, bob)[0] == 0, "alice's notifications are hers only"
+
+
+def test_the_header_columns_read_alone_give_what_the_session_read_gives(app, make, members):
+    """``header_reads.member_header`` (a user logged in by the request itself) parses the same
+    aggregated blocks and mutes as ``load_user``: phrases with spaces, apostrophes and dots intact."""
+    from finboard.core import header_reads
+
+    with app.app_context():
+        alice = db.session.get(User, members["alice"])
+        assert header_reads.member_header(db.session, alice.id).member_filter.empty
+        for name in ("bob", "carol"):
+            block_service.set_block(db.session, alice, name, True)
+        for kind, term in (("word", "to the moon"), ("word", "o'neil"), ("ticker", "BRK.B"), ("ticker", "tsla")):
+            block_service.set_mute(db.session, alice, kind, term, True)
+        header = header_reads.member_header(db.session, alice.id)
+        assert header.unread_notifications == 0
+        assert header.member_filter == block_service.member_filter(db.session, alice.id)
+        assert header.member_filter.blocked_ids == {members["bob"], members["carol"]}
+        assert header.member_filter.words == ("o'neil", "to the moon")
+        assert header.member_filter.tickers == {"BRK.B", "TSLA"}
