@@ -25,6 +25,7 @@ from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
 from finboard.posts.cards import comment_threads
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm
 from finboard.posts.hidden import hidden_post, hidden_post_comments
+from finboard.posts.reaction_bars import page_reactions
 from finboard.posts.rows import get_post, list_comments, list_posts
 from finboard.posts.ticker_rows import TickerRows, rows_from_form, rows_from_post
 from finboard.reads import list_categories
@@ -193,6 +194,8 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
     comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
     seen = reading_service.progress(db.session, user.id, post_id) if user is not None and hidden_at is None else None
     user_id, reading = (user.id if user is not None else None), (seen.state if seen else None)
+    # A hidden post shows no reaction bars (nor does any of its comments).
+    bars = page_reactions(post, comments.items, user_id) if hidden_at is None else (None, {})
     page = render_template(
         "posts/detail.html",
         post=post,
@@ -208,6 +211,8 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         blocked_by_author=_blocked_by_author(user, post.author.id),
         threads=comment_threads(build_threads(comments.items, _parent_names(comments.items)), user_id, reading),
         reading=reading,
+        post_reactions=bars[0],
+        comment_reactions=bars[1],
         bookmarked=reading_service.is_bookmarked(db.session, user, post_id) if seen else False,
         preview=preview,
     )
