@@ -26,7 +26,7 @@ from finboard.posts.cards import comment_threads
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm
 from finboard.posts.hidden import hidden_post, hidden_post_comments
 from finboard.posts.reaction_bars import page_reactions
-from finboard.posts.rows import get_post, list_comments, list_posts
+from finboard.posts.rows import get_post_with_comments, list_posts
 from finboard.posts.ticker_rows import TickerRows, rows_from_form, rows_from_post
 from finboard.reads import list_categories
 
@@ -183,15 +183,17 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
     """The post page. A hidden post is a 404 but for moderators, who read it with the ORM."""
     user = viewer()
     moderator = is_moderator(user)
-    post = get_post(post_id)
+    query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
+    found = get_post_with_comments(post_id, query)
     hidden_at = None
-    if post is None:
+    if found is None:
         hidden = hidden_post(post_id) if moderator else None
         if hidden is None:
             abort(404)
         post, hidden_at = hidden
-    query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
-    comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
+        comments = hidden_post_comments(post_id, query)
+    else:
+        post, comments = found
     seen = reading_service.progress(db.session, user.id, post_id) if user is not None and hidden_at is None else None
     user_id, reading = (user.id if user is not None else None), (seen.state if seen else None)
     # A hidden post shows no reaction bars (nor does any of its comments).

@@ -17,7 +17,7 @@ from finboard.core import reaction_service
 from finboard.core.models import User
 from finboard.extensions import db
 from finboard.posts.reaction_bars import NO_REACTIONS, page_reactions
-from finboard.posts.rows import get_post, list_comments
+from finboard.posts.rows import get_post_with_comments
 from tests.helpers import body, sign_in
 
 
@@ -61,8 +61,8 @@ def test_counts_and_each_readers_own_kind_on_the_post_and_its_comments(app, make
     _react(app, bob, "like", comment_id=loved)
     _react(app, carol, "insightful", comment_id=loved)
     with app.test_request_context():
-        post = get_post(post_id)
-        comments = list_comments(post_id, PageQuery(page=1, per_page=50)).items
+        post, page = get_post_with_comments(post_id, PageQuery(page=1, per_page=50))
+        comments = page.items
         on_post, on_comments = page_reactions(post, comments, bob)
         assert on_post == ({"rocket": 2}, "rocket")
         assert on_comments == {
