@@ -179,6 +179,18 @@ def page_comments_rows(post_id: int, query: PageQuery) -> bytes:
     return cache.get_or_build("page-comments", f"{page_rows.VERSION}:{params}", build)
 
 
+def page_detail_rows(post_id: int, query: PageQuery) -> bytes:
+    """The post page's post and a page of its comments as one document, ``[post, comments]``, so a
+    built page costs one cache round trip, not two; ``b""`` when the post is missing or hidden."""
+    params = read_cache_keys.comments(post_id, query)[1]
+
+    def run(src, conn) -> bytes:
+        post = src.page_post(conn, post_id)
+        return post and b"[" + post + b"," + src.page_comments(conn, post_id, query) + b"]"
+
+    return cache.get_or_build("page-detail", f"{page_rows.VERSION}:{params}", _read(run))
+
+
 # --- models (the feeds, the history page) -------------------------------------------
 
 

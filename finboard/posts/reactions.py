@@ -2,9 +2,8 @@
 
 Each button says what it will do when rendered — ``set`` a kind or ``remove`` the member's
 own — so a double click repeats the same idempotent write instead of toggling twice. The
-page then redirects back to the post (at the comment reacted to). The template helpers
-``post_reaction_state`` and ``comment_reaction_states`` read the counts per kind and the
-viewer's own reaction (never cached: ``mine`` is per member).
+page then redirects back to the post (at the comment reacted to).
+The post page's bars read their counts through ``finboard.posts.reaction_bars``.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import login_required
 
 from finboard.contract.errors import ApiError
-from finboard.contract.reactions import REACTION_KINDS, REACTIONS, ReactionState
+from finboard.contract.reactions import REACTION_KINDS, REACTIONS
 from finboard.core import reaction_service
 from finboard.extensions import cache, db
-from finboard.pages import COMMENT_ID, POST_ID, me, refused, viewer
+from finboard.pages import COMMENT_ID, POST_ID, me, refused
 from finboard.posts.views import bp
 from finboard.ratelimits import limiter
 
@@ -59,16 +58,4 @@ def react_to_comment(comment_id: int):
 
 @bp.app_context_processor
 def reaction_helpers() -> dict:
-    def post_reaction_state(post_id: int) -> ReactionState:
-        user = viewer()
-        return reaction_service.post_reactions(db.session, post_id, user.id if user else None)
-
-    def comment_reaction_states(comment_ids: list[int]) -> dict[int, ReactionState]:
-        user = viewer()
-        return reaction_service.comment_reactions_on_page(db.session, comment_ids, user.id if user else None)
-
-    return {
-        "REACTIONS": REACTIONS,
-        "post_reaction_state": post_reaction_state,
-        "comment_reaction_states": comment_reaction_states,
-    }
+    return {"REACTIONS": REACTIONS}

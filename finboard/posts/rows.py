@@ -20,7 +20,7 @@ import orjson
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostListQuery
 from finboard.rawsql import page_rows as r
-from finboard.reads import page_comments_rows, page_post_rows, page_posts_rows
+from finboard.reads import page_detail_rows, page_posts_rows
 from finboard.relative_time import Stamp
 
 _loads = orjson.loads
@@ -144,11 +144,11 @@ def list_posts(query: PostListQuery) -> Listing:
     return Listing(_loads(page_posts_rows(query)))
 
 
-def get_post(post_id: int) -> PostRow | None:
-    """The post page's post; None when it is missing or hidden."""
-    document = page_post_rows(post_id)
-    return PostRow(_loads(document)) if document else None
-
-
-def list_comments(post_id: int, query: PageQuery) -> CommentPage:
-    return CommentPage(_loads(page_comments_rows(post_id, query)))
+def get_post_with_comments(post_id: int, query: PageQuery) -> tuple[PostRow, CommentPage] | None:
+    """The post page's post and its page of comments (one cached document); None when the post
+    is missing or hidden."""
+    document = page_detail_rows(post_id, query)
+    if not document:
+        return None
+    post, comments = _loads(document)
+    return PostRow(post), CommentPage(comments)

@@ -26,7 +26,8 @@ from finboard.pages import COMMENT_ID, POST_ID, page_arg, previewing, viewer
 from finboard.posts.cards import comment_threads
 from finboard.posts.forms import CommentForm, DeleteForm, PostForm
 from finboard.posts.hidden import hidden_post, hidden_post_comments
-from finboard.posts.rows import get_post, list_comments, list_posts
+from finboard.posts.reaction_bars import page_reactions
+from finboard.posts.rows import get_post_with_comments, list_posts
 from finboard.posts.ticker_rows import TickerRows, rows_from_form, rows_from_post
 from finboard.reads import list_categories
 
@@ -186,17 +187,21 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
     """The post page. A hidden post is a 404 but for moderators, who read it with the ORM."""
     user = viewer()
     moderator = is_moderator(user)
-    post = get_post(post_id)
+    query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
+    found = get_post_with_comments(post_id, query)
     hidden_at = None
-    if post is None:
+    if found is None:
         hidden = hidden_post(post_id) if moderator else None
         if hidden is None:
             abort(404)
         post, hidden_at = hidden
-    query = PageQuery(page=page_arg(), per_page=COMMENTS_PER_PAGE)
-    comments = list_comments(post_id, query) if hidden_at is None else hidden_post_comments(post_id, query)
+        comments = hidden_post_comments(post_id, query)
+    else:
+        post, comments = found
     seen = reading_service.progress(db.session, user.id, post_id) if user is not None and hidden_at is None else None
     user_id, reading = (user.id if user is not None else None), (seen.state if seen else None)
+    # A hidden post shows no reaction bars (nor does any of its comments).
+    bars = page_reactions(post, comments.items, user_id) if hidden_at is None else (None, {})
     page = render_template(
         "posts/detail.html",
         post=post,
@@ -212,6 +217,8 @@ def _render_detail(post_id: int, form: CommentForm | None = None, status: int = 
         blocked_by_author=_blocked_by_author(user, post.author.id),
         threads=comment_threads(build_threads(comments.items, _parent_names(comments.items)), user_id, reading),
         reading=reading,
+        post_reactions=bars[0],
+        comment_reactions=bars[1],
         bookmarked=reading_service.is_bookmarked(db.session, user, post_id) if seen else False,
         preview=preview,
     )

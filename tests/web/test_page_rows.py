@@ -251,7 +251,7 @@ def test_both_data_layers_write_the_same_page_rows(postgres_url):
     """``orm_reads`` (ORM objects) and ``rawsql`` (statement tuples) write byte-identical page rows."""
     from finboard.contract.pagination import PageQuery
     from finboard.contract.posts import PostListQuery
-    from finboard.reads import page_comments_rows, page_post_rows, page_posts_rows
+    from finboard.reads import page_comments_rows, page_detail_rows, page_post_rows, page_posts_rows
 
     empty_tables(postgres_url)
     apps = {layer: _app(postgres_url, layer, {"CACHE_TYPE": "NullCache"}) for layer in ("orm", "sql")}
@@ -270,9 +270,12 @@ def test_both_data_layers_write_the_same_page_rows(postgres_url):
                 [page_posts_rows(q) for q in queries],
                 [page_post_rows(ids["main"]), page_post_rows(999999)],
                 [page_comments_rows(ids["main"], PageQuery(page=1, per_page=50))],
+                [page_detail_rows(ids["main"], PageQuery(page=1, per_page=50)), page_detail_rows(999999, PageQuery())],
             )
     assert written["orm"] == written["sql"]
     assert written["orm"][1][1] == b""  # a missing post is the empty document
+    detail, missing = written["orm"][3]
+    assert detail == b"[" + written["orm"][1][0] + b"," + written["orm"][2][0] + b"]" and missing == b""
     for app in apps.values():
         with app.app_context():
             db.session.remove()
