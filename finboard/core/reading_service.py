@@ -125,7 +125,7 @@ def read_states(session: Session, user, query: ReadStateQuery) -> ReadStateList:
     rows = select(PostRead.post_id, PostRead.last_read_comment_id).where(
         PostRead.user_id == user.id, PostRead.post_id.in_(ids)
     )
-    last_read = dict(session.execute(rows).tuples().all())
+    last_read = dict(session.execute(rows).all())
     news = (
         select(Comment.post_id, func.count(Comment.id), func.min(Comment.id))
         .join(PostRead, and_(PostRead.post_id == Comment.post_id, PostRead.user_id == user.id))

@@ -235,7 +235,7 @@ def _parent_names(comments: list) -> dict[int, str]:
     rows = db.session.execute(
         select(Comment.id, User.username).join(User, User.id == Comment.author_id).where(Comment.id.in_(ids))
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _blocked_by_author(user: User | None, author_id: int) -> bool:
