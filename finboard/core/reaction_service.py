@@ -139,36 +139,6 @@ def comment_reactions(session: Session, comment_id: int, user_id: int | None) ->
     return _state(session, CommentReaction, CommentReaction.comment_id, comment_id, user_id)
 
 
-def comment_reactions_on_page(
-    session: Session, comment_ids: list[int], user_id: int | None
-) -> dict[int, ReactionState]:
-    """Per comment of a page: counts per kind and the member's own, in two statements."""
-    if not comment_ids:
-        return {}
-    item = CommentReaction.comment_id
-    per: dict[int, dict[str, int]] = {}
-    for comment_id, kind, n in session.execute(
-        select(item, CommentReaction.kind, func.count())
-        .where(item.in_(comment_ids))
-        .group_by(item, CommentReaction.kind)
-    ):
-        per.setdefault(comment_id, {})[kind] = int(n)
-    mine: dict[int, str] = {}
-    if user_id is not None:
-        mine = dict(
-            session.execute(
-                select(item, CommentReaction.kind).where(item.in_(comment_ids), CommentReaction.user_id == user_id)
-            ).all()
-        )
-    states = {}
-    for comment_id in comment_ids:
-        counts = _ordered(per.get(comment_id, {}))
-        states[comment_id] = ReactionState(
-            reaction_count=sum(counts.values()), counts=counts, mine=mine.get(comment_id)
-        )
-    return states
-
-
 def visible_post_reactions(session: Session, post_id: int, user_id: int | None) -> ReactionState:
     """GET …/reactions: a visible post's reactions (404 when missing or hidden)."""
     _visible_post(session, post_id)
