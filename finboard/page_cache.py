@@ -257,18 +257,25 @@ class PageCacheLayer:
             return self.wsgi_app(environ, _private(start_response, credentials))
         key = page_key(environ, self.cache.prefix)
         try:
-            generation, payload = self.cache.lookup(key)
+            generation, entry = self._stored(key)
         except CACHE_ERRORS:
             self._failed("read")
             return self.wsgi_app(environ, _private(start_response, False))
-        if payload is not None:
-            try:
-                entry = Entry.decode(payload)
-            except (ValueError, UnicodeDecodeError):
-                logger.warning("damaged page cache entry %s: rebuilding it", key)
-            else:
-                return self._answer(environ, start_response, entry, "hit")
+        if entry is not None:
+            return self._answer(environ, start_response, entry, "hit")
         return self._build(environ, start_response, key, generation)
+
+    def _stored(self, key: str) -> tuple[bytes | None, Entry | None]:
+        """The generation and the entry under ``key`` in one round trip (None: missing, or damaged
+        and to be rebuilt). The cache's errors are the caller's to handle."""
+        generation, payload = self.cache.lookup(key)
+        if payload is None:
+            return generation, None
+        try:
+            return generation, Entry.decode(payload)
+        except (ValueError, UnicodeDecodeError):
+            logger.warning("damaged page cache entry %s: rebuilding it", key)
+            return generation, None
 
     def visitor_page(self, environ: dict) -> bytes | None:
         """The HTML a visitor gets at this request's URL, for a member's page made from it
@@ -282,14 +289,14 @@ class PageCacheLayer:
         visitor["REQUEST_METHOD"] = "GET"
         key = page_key(visitor, self.cache.prefix)
         try:
-            generation, payload = self.cache.lookup(key)
+            generation, entry = self._stored(key)
         except CACHE_ERRORS:
             self._failed("read")
             return None
-        if payload is not None:
+        if entry is not None:
             try:
-                return Entry.decode(payload).plain()
-            except (ValueError, UnicodeDecodeError, zlib.error):
+                return entry.plain()
+            except zlib.error:
                 logger.warning("damaged page cache entry %s: rebuilding it", key)
         with self.flask_app.app_context():
             _status, _headers, _body, entry = self._run(visitor, key, generation)
