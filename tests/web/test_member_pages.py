@@ -15,20 +15,12 @@ import pytest
 from flask import flash
 
 from tests.conftest import AuthActions
-from tests.helpers import post_titles, sign_in, text
+from tests.helpers import post_titles, text
 from tests.web.test_community_pages import set_role
+from tests.web.test_page_cache import state
+from tests.web.test_page_cache_instances import member
 
 CSRF_VALUE = re.compile(rb'(name="csrf_token" value=")[^"]+"')
-
-
-def state(response) -> str | None:
-    return response.headers.get("X-Page-Cache")
-
-
-def member(app, user_id: int):
-    client = app.test_client()
-    sign_in(client, user_id)
-    return client
 
 
 def both_ways(app, client, path: str):
