@@ -166,19 +166,6 @@ def page_posts_rows(query: PostListQuery) -> bytes:
     return cache.get_or_build("page-posts", f"{page_rows.VERSION}:{params}", build)
 
 
-def page_post_rows(post_id: int) -> bytes:
-    """The post page's post; ``b""`` when it is missing or hidden."""
-    build = _read(lambda src, conn: src.page_post(conn, post_id))
-    return cache.get_or_build("page-post", f"{page_rows.VERSION}:{post_id}", build)
-
-
-def page_comments_rows(post_id: int, query: PageQuery) -> bytes:
-    """A page of the post page's comments, oldest first; ApiError(404) when the post is missing."""
-    params = read_cache_keys.comments(post_id, query)[1]
-    build = _read(lambda src, conn: src.page_comments(conn, post_id, query))
-    return cache.get_or_build("page-comments", f"{page_rows.VERSION}:{params}", build)
-
-
 def page_detail_rows(post_id: int, query: PageQuery) -> bytes:
     """The post page's post and a page of its comments as one document, ``[post, comments]``, so a
     built page costs one cache round trip, not two; ``b""`` when the post is missing or hidden."""

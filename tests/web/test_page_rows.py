@@ -251,7 +251,13 @@ def test_both_data_layers_write_the_same_page_rows(postgres_url):
     """``orm_reads`` (ORM objects) and ``rawsql`` (statement tuples) write byte-identical page rows."""
     from finboard.contract.pagination import PageQuery
     from finboard.contract.posts import PostListQuery
-    from finboard.reads import page_comments_rows, page_detail_rows, page_post_rows, page_posts_rows
+    from finboard.reads import _read, page_detail_rows, page_posts_rows
+
+    def page_post_rows(post_id):  # the two documents the post page's one joins, uncached
+        return _read(lambda src, conn: src.page_post(conn, post_id))()
+
+    def page_comments_rows(post_id, query):
+        return _read(lambda src, conn: src.page_comments(conn, post_id, query))()
 
     empty_tables(postgres_url)
     apps = {layer: _app(postgres_url, layer, {"CACHE_TYPE": "NullCache"}) for layer in ("orm", "sql")}
