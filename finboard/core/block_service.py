@@ -8,7 +8,7 @@ member's row lock (``content_writes.lock_author``), as the ticker watchlist does
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, bindparam, cast, delete, exists, func, literal, select, union_all
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from finboard.contract.blocks import (
@@ -22,27 +22,15 @@ from finboard.contract.blocks import (
 )
 from finboard.contract.pagination import PageQuery
 from finboard.contract.posts import PostPage
-from finboard.core import content_writes, lookups, watch_service
+from finboard.core import content_writes, header_reads, lookups, watch_service
 from finboard.core.models import User, UserBlock, UserMute
 from finboard.core.watches import insert_if_absent
 
-_MEMBER_ID = bindparam("user_id", type_=Integer)
-# ("block", "<blocked id>") per block, (kind, term) per mute; built once (one bound ``user_id``).
-_MEMBER_FILTER = union_all(
-    select(literal("block"), cast(UserBlock.blocked_id, String(40))).where(UserBlock.blocker_id == _MEMBER_ID),
-    select(UserMute.kind, UserMute.term).where(UserMute.user_id == _MEMBER_ID),
-)
-
 
 def member_filter(session: Session, user_id: int) -> MemberFilter:
-    """The member's blocks and mutes in one round trip (two primary-key range reads).
-
-    The forum's pages read the same with the session (``finboard.core.header_reads``)."""
-    rows = session.execute(_MEMBER_FILTER, {"user_id": user_id}).all()
-    return MemberFilter.of(
-        (int(term) for kind, term in rows if kind == "block"),
-        ((kind, term) for kind, term in rows if kind != "block"),
-    )
+    """The member's blocks and mutes in one round trip (two primary-key range reads): the same
+    aggregated columns the forum's pages read with the session (``finboard.core.header_reads``)."""
+    return header_reads.member_filter(session, user_id)
 
 
 def blocks(session: Session, user_id: int, blocked_id: int) -> bool:

@@ -37,6 +37,7 @@ _MUTES = (
 # unread count, "<id>,<id>" blocked, "<kind>:<term>\n…" muted (None when there are none).
 COLUMNS = (UNREAD_COUNT.scalar_subquery(), _BLOCKED_IDS, _MUTES)
 _HEADER = select(*COLUMNS)
+_FILTER = select(_BLOCKED_IDS, _MUTES)
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,20 @@ class MemberHeader:
     member_filter: MemberFilter
 
 
+def filter_of(blocked_ids: str | None, mutes: str | None) -> MemberFilter:
+    """The member's filter from the blocks' and mutes' aggregated strings."""
+    kinds_terms = (line.partition(":")[::2] for line in mutes.split("\n")) if mutes else ()
+    return MemberFilter.of((int(i) for i in blocked_ids.split(",")) if blocked_ids else (), kinds_terms)
+
+
 def header_of(unread: int, blocked_ids: str | None, mutes: str | None) -> MemberHeader:
     """The header from ``COLUMNS``' three values."""
-    kinds_terms = (line.partition(":")[::2] for line in mutes.split("\n")) if mutes else ()
-    return MemberHeader(
-        unread, MemberFilter.of((int(i) for i in blocked_ids.split(",")) if blocked_ids else (), kinds_terms)
-    )
+    return MemberHeader(unread, filter_of(blocked_ids, mutes))
+
+
+def member_filter(session: Session, user_id: int) -> MemberFilter:
+    """The blocks and mutes alone (the API's feed, which shows no bell), in one round trip."""
+    return filter_of(*session.execute(_FILTER, {"user_id": user_id}).one())
 
 
 def member_header(session: Session, user_id: int) -> MemberHeader:
