@@ -59,7 +59,7 @@ def _upsert(session: Session):
     return insert
 
 
-_READER_ID = bindparam("user_id", type_=Integer)
+_READER_ID = bindparam("user_id", type_=Integer)  # the member, in every statement built below
 _POST_ID = bindparam("post_id", type_=Integer)
 _LAST_READ = (
     select(PostRead.last_read_comment_id)
@@ -154,7 +154,6 @@ def mark_read(session: Session, user, post_id: int) -> ReadState:
 
 # A listing page's marks for one member, built once (a bound ``user_id`` and an expanding
 # ``post_ids``): new-comment counts (``saved`` 0) and bookmarks (``saved`` 1) in one round trip.
-_MEMBER_ID = bindparam("user_id", type_=Integer)
 _PAGE_IDS = bindparam("post_ids", expanding=True, type_=Integer)
 _CARD_MARKS = union_all(
     select(PostRead.post_id, func.count(Comment.id).label("unread"), literal_column("0").label("saved"))
@@ -164,13 +163,13 @@ _CARD_MARKS = union_all(
             Comment.post_id == PostRead.post_id,
             Comment.id > PostRead.last_read_comment_id,
             Comment.hidden_at.is_(None),
-            Comment.author_id != _MEMBER_ID,
+            Comment.author_id != _READER_ID,
         ),
     )
-    .where(PostRead.user_id == _MEMBER_ID, PostRead.post_id.in_(_PAGE_IDS))
+    .where(PostRead.user_id == _READER_ID, PostRead.post_id.in_(_PAGE_IDS))
     .group_by(PostRead.post_id),
     select(Bookmark.post_id, literal_column("0"), literal_column("1")).where(
-        Bookmark.user_id == _MEMBER_ID, Bookmark.post_id.in_(_PAGE_IDS)
+        Bookmark.user_id == _READER_ID, Bookmark.post_id.in_(_PAGE_IDS)
     ),
 )
 
